@@ -1,0 +1,200 @@
+import { mkdir, readFile } from "node:fs/promises";
+import tls from "node:tls";
+import {
+  type AgentMessage,
+  type Command,
+  type CommandOutcome,
+  type HostInfo,
+  LIMITS,
+  PROTOCOL_VERSION,
+} from "@crowsnest/protocol";
+import packageJson from "../package.json" with { type: "json" };
+import { Backoff, sleep } from "./backoff.ts";
+import { rejectBadCommand } from "./commands/bad-command.ts";
+import { CommandExecutor, failure } from "./commands/executor.ts";
+import { type AgentConfig, ConfigError } from "./config.ts";
+import { Connection, type Session } from "./connection/connection.ts";
+import { DockerClient } from "./docker/client.ts";
+import { parseDockerHost } from "./docker/docker-host.ts";
+import { fetchHostInfo } from "./docker/host-info.ts";
+import { Inventory } from "./inventory/inventory.ts";
+import { describeError, type Logger } from "./logger.ts";
+import { LogManager } from "./logs/log-manager.ts";
+import { Sampler } from "./metrics/sampler.ts";
+import { selectCollector } from "./metrics/select-collector.ts";
+import { EVENTS_POSITION, Outbox } from "./outbox/outbox.ts";
+import { OutboxStore } from "./outbox/outbox-store.ts";
+import { CredentialStore } from "./state/credential-store.ts";
+
+interface AgentParts {
+  stop: AbortController;
+  docker: DockerClient;
+  outbox: Outbox;
+  logs: LogManager;
+  sampler: Sampler;
+  connection: Connection;
+  inventoryDone: Promise<void>;
+}
+
+/** The running agent: Docker watchers feeding the outbox, and the connection draining it. */
+export class Agent {
+  readonly #parts: AgentParts;
+
+  private constructor(parts: AgentParts) {
+    this.#parts = parts;
+  }
+
+  static async start(config: AgentConfig, log: Logger): Promise<Agent> {
+    const stop = new AbortController();
+    await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+    const credentials = new CredentialStore(config.stateDir, config.token);
+    if ((await credentials.current()) === null) {
+      throw new ConfigError(
+        "no credential: pass --token (or CROWSNEST_TOKEN), or keep the credential file in --state-dir",
+      );
+    }
+    const docker = new DockerClient(parseDockerHost(config.dockerHost));
+    const outbox = await Outbox.open(
+      new OutboxStore(config.stateDir),
+      config.outboxBytes,
+      log.child({ part: "outbox" }),
+    );
+    const host = await waitForDocker(docker, log, stop.signal);
+    const collector = await selectCollector(config.statsSource, docker, log.child({ part: "metrics" }));
+
+    let session: Session | null = null;
+    const logs = new LogManager({
+      docker,
+      sink: {
+        line: (line, position) => outbox.addLine(line, position),
+        dropped: (id, atMs, position) => outbox.addDrop(id, atMs, position),
+        forget: (id) => outbox.forgetResume(id),
+      },
+      resume: outbox.resumePositions,
+      ratePerSecond: config.logRatePerSecond,
+      current: (id) => inventory.get(id),
+      log: log.child({ part: "logs" }),
+    });
+    const inventory: Inventory = new Inventory(
+      docker,
+      {
+        event: (event, position) => outbox.addEvent(event, position),
+        changed: (id, container, preexisting) => logs.update(id, container, preexisting),
+        resynced: () => session?.send(inventorySnapshot()),
+      },
+      log.child({ part: "inventory" }),
+      outbox.resumePositions.get(EVENTS_POSITION) ?? null,
+    );
+    const inventorySnapshot = (): AgentMessage => ({
+      type: "inventory",
+      time: Date.now(),
+      containers: inventory.snapshot().slice(0, LIMITS.containersPerHost),
+    });
+    const inventoryDone = inventory.run(stop.signal);
+    await Promise.race([inventory.ready, inventoryDone]);
+
+    const sampler = new Sampler(
+      collector,
+      () => inventory.running(),
+      (samples) => outbox.addSamples(samples),
+      log.child({ part: "metrics" }),
+    );
+    sampler.start(config.intervalSeconds);
+
+    const executor = new CommandExecutor(docker);
+    const commandLog = log.child({ part: "commands" });
+    const connection = new Connection({
+      url: config.serverUrl,
+      ca: config.caFile === null ? undefined : await trustedCas(config.caFile),
+      credentials,
+      log: log.child({ part: "connection" }),
+      handlers: {
+        hello: () => ({
+          type: "hello",
+          protocolVersion: PROTOCOL_VERSION,
+          agentVersion: packageJson.version,
+          host,
+        }),
+        ready: (live) => {
+          session = live;
+          live.send(inventorySnapshot());
+          outbox.attach((text) => live.sendText(text));
+        },
+        message: (message, live) => {
+          if (message.type === "ack") outbox.ack(message.seq);
+          else if (message.type === "error") log.warn("server reported an error", { ...message });
+          else
+            void runCommand(executor, message.command, commandLog).then((outcome) =>
+              live.send({ type: "command_result", commandId: message.command.id, outcome }),
+            );
+        },
+        badFrame: (frame, reason, live) => {
+          const answer = rejectBadCommand(frame, reason);
+          if (answer !== null) live.send(answer);
+        },
+        closed: () => {
+          session = null;
+          outbox.detach();
+        },
+      },
+    });
+    connection.start();
+    return new Agent({ stop, docker, outbox, logs, sampler, connection, inventoryDone });
+  }
+
+  /** Stops watching, writes what is pending to disk, then says goodbye to the server. */
+  async stop(): Promise<void> {
+    const { stop, docker, outbox, logs, sampler, connection, inventoryDone } = this.#parts;
+    stop.abort();
+    sampler.stop();
+    logs.stop();
+    await inventoryDone;
+    await outbox.close();
+    await connection.stop();
+    docker.close();
+  }
+}
+
+/** The extra CA is trusted in addition to the system's roots, not instead of them. */
+async function trustedCas(caFile: string): Promise<string[]> {
+  let pem: string;
+  try {
+    pem = await readFile(caFile, "utf8");
+  } catch (err) {
+    throw new ConfigError(`--ca-file: cannot read ${caFile}: ${(err as Error).message}`);
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----"))
+    throw new ConfigError(`--ca-file: ${caFile} holds no PEM certificate`);
+  return [...tls.rootCertificates, pem];
+}
+
+async function runCommand(executor: CommandExecutor, command: Command, log: Logger): Promise<CommandOutcome> {
+  log.info("command received", {
+    commandId: command.id,
+    action: command.action,
+    containerId: command.containerId,
+  });
+  try {
+    const outcome = await executor.execute(command);
+    log.info("command done", { commandId: command.id, ok: outcome.ok });
+    return outcome;
+  } catch (err) {
+    log.error("command failed", { commandId: command.id, err: err as Error });
+    return failure("docker_error", describeError(err as Error));
+  }
+}
+
+/** The agent is useless without Docker, so it waits (with backoff) rather than exiting. */
+async function waitForDocker(docker: DockerClient, log: Logger, signal: AbortSignal): Promise<HostInfo> {
+  const backoff = new Backoff(500, 10_000);
+  for (;;) {
+    try {
+      return await fetchHostInfo(docker);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const delay = backoff.next();
+      log.warn("Docker Engine not reachable yet", { err: err as Error, retryInMs: delay });
+      await sleep(delay, signal);
+    }
+  }
+}

@@ -1,0 +1,198 @@
+import {
+  type AgentMessage,
+  decode,
+  encode,
+  PROTOCOL_VERSION,
+  SERVER_TO_AGENT_MESSAGES,
+  type ServerToAgentMessage,
+} from "@crowsnest/protocol";
+import WebSocket from "ws";
+import { Backoff, sleep } from "../backoff.ts";
+import type { Logger } from "../logger.ts";
+import type { CredentialStore } from "../state/credential-store.ts";
+
+/** The server only sends small control messages (welcome, ack, command, error). */
+export const SERVER_FRAME_BYTES = 1024 * 1024;
+const PING_INTERVAL_MS = 10_000;
+const PONG_TIMEOUT_MS = 30_000;
+const WELCOME_TIMEOUT_MS = 15_000;
+const CLOSE_GRACE_MS = 2_000;
+
+export interface Session {
+  /** Serializes and sends; false when the socket is no longer open. */
+  send(message: AgentMessage): boolean;
+  /** Sends an already encoded message (outbox batches are kept encoded). */
+  sendText(text: string): boolean;
+}
+
+export interface ConnectionHandlers {
+  hello(): AgentMessage;
+  /** The server welcomed us: the session may carry traffic. */
+  ready(session: Session): void;
+  message(message: Exclude<ServerToAgentMessage, { type: "welcome" }>, session: Session): void;
+  /** A frame that did not decode; the raw frame is kept so a command can still be answered. */
+  badFrame(frame: string, reason: string, session: Session): void;
+  closed(): void;
+}
+
+export interface ConnectionOptions {
+  url: URL;
+  ca: string[] | undefined;
+  credentials: CredentialStore;
+  handlers: ConnectionHandlers;
+  log: Logger;
+}
+
+/** The agent's only link to the server: it connects out, re-connects with backoff, and never listens. */
+export class Connection {
+  readonly #options: ConnectionOptions;
+  readonly #backoff = new Backoff(500, 30_000);
+  readonly #stop = new AbortController();
+  #socket: WebSocket | null = null;
+  #running: Promise<void> | null = null;
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#running = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    const socket = this.#socket;
+    if (socket !== null && socket.readyState === WebSocket.OPEN) socket.close(1001, "agent shutting down");
+    const grace = setTimeout(() => socket?.terminate(), CLOSE_GRACE_MS);
+    await this.#running;
+    clearTimeout(grace);
+  }
+
+  async #run(): Promise<void> {
+    const { log } = this.#options;
+    while (!this.#stop.signal.aborted) {
+      let welcomed = false;
+      try {
+        welcomed = await this.#session();
+      } catch (err) {
+        log.error("connection attempt failed", { err: err as Error });
+      }
+      if (this.#stop.signal.aborted) break;
+      if (welcomed) this.#backoff.reset();
+      const delay = this.#backoff.next();
+      log.info("reconnecting", { inMs: delay });
+      await sleep(delay, this.#stop.signal);
+    }
+  }
+
+  /** One socket's life; resolves when it closes, with whether the server welcomed us. */
+  async #session(): Promise<boolean> {
+    const { url, ca, credentials, handlers, log } = this.#options;
+    const credential = await credentials.current();
+    const headers: Record<string, string> = {};
+    if (credential !== null) headers.authorization = `Bearer ${credential}`;
+    const socket = new WebSocket(url, {
+      headers,
+      ca,
+      maxPayload: SERVER_FRAME_BYTES,
+      handshakeTimeout: 15_000,
+    });
+    this.#socket = socket;
+    const done = Promise.withResolvers<boolean>();
+    let welcomed = false;
+    let lastPong = Date.now();
+    let heartbeat: NodeJS.Timeout | null = null;
+
+    const session: Session = {
+      send: (message) => session.sendText(encode(message)),
+      sendText: (text) => {
+        if (socket.readyState !== WebSocket.OPEN) return false;
+        socket.send(text);
+        return true;
+      },
+    };
+    const welcomeTimer = setTimeout(() => {
+      log.error("server did not send welcome in time", { timeoutMs: WELCOME_TIMEOUT_MS });
+      socket.terminate();
+    }, WELCOME_TIMEOUT_MS);
+
+    socket.on("unexpected-response", (_req, res) => {
+      const status = res.statusCode ?? 0;
+      if (status === 401 || status === 403) {
+        log.error("server refused the agent's credential; check --token or the state dir's credential", {
+          status,
+        });
+      } else {
+        log.error("server refused the WebSocket upgrade", { status });
+      }
+      res.resume();
+      socket.terminate();
+    });
+    socket.on("error", (err) => log.warn("connection error", { err }));
+    socket.on("open", () => {
+      log.info("connected", { url: url.toString() });
+      session.send(handlers.hello());
+      heartbeat = setInterval(() => {
+        if (Date.now() - lastPong > PONG_TIMEOUT_MS) {
+          log.warn("no pong from server; dropping the connection", { timeoutMs: PONG_TIMEOUT_MS });
+          socket.terminate();
+          return;
+        }
+        socket.ping();
+      }, PING_INTERVAL_MS);
+    });
+    socket.on("pong", () => {
+      lastPong = Date.now();
+    });
+    socket.on("message", (data, isBinary) => {
+      const frame = isBinary ? Buffer.from(data as Buffer) : data.toString();
+      const decoded = decode(SERVER_TO_AGENT_MESSAGES, frame, { maxBytes: SERVER_FRAME_BYTES });
+      if (!decoded.ok) {
+        log.warn("bad frame from server", { code: decoded.error.code, reason: decoded.error.message });
+        handlers.badFrame(frame.toString(), decoded.error.message, session);
+        return;
+      }
+      const message = decoded.message;
+      if (message.type === "welcome") {
+        if (welcomed) return;
+        clearTimeout(welcomeTimer);
+        if (message.protocolVersion !== PROTOCOL_VERSION) {
+          log.error("server speaks another protocol version", {
+            server: message.protocolVersion,
+            agent: PROTOCOL_VERSION,
+          });
+          socket.close(1002, "protocol version mismatch");
+          return;
+        }
+        welcomed = true;
+        log.info("welcomed by server", { hostId: message.hostId });
+        const credentialSaved =
+          message.credential === null ? Promise.resolve() : credentials.save(message.credential);
+        credentialSaved.then(
+          () => {
+            if (socket.readyState === WebSocket.OPEN) handlers.ready(session);
+          },
+          (err: unknown) => {
+            log.error("could not save the host credential", { err: err as Error });
+            socket.close(1011, "credential not saved");
+          },
+        );
+        return;
+      }
+      if (!welcomed && message.type !== "error") {
+        log.warn("message before welcome ignored", { type: message.type });
+        return;
+      }
+      handlers.message(message, session);
+    });
+    socket.on("close", (code, reason) => {
+      clearTimeout(welcomeTimer);
+      if (heartbeat !== null) clearInterval(heartbeat);
+      if (this.#socket === socket) this.#socket = null;
+      log.info("disconnected", { code, reason: reason.toString() });
+      if (welcomed) handlers.closed();
+      done.resolve(welcomed);
+    });
+    return done.promise;
+  }
+}

@@ -1,0 +1,120 @@
+import {
+  COMPOSE_PROJECT_LABEL,
+  COMPOSE_SERVICE_LABEL,
+  type ContainerInfo,
+  type ContainerState,
+  ContainerState as ContainerStateSchema,
+  type HealthState,
+  type Port,
+} from "@crowsnest/protocol";
+import { z } from "zod";
+
+/** The part of `GET /containers/{id}/json` the agent reads; everything else Docker sends is ignored. */
+export const DockerInspect = z.object({
+  Id: z.string(),
+  Name: z.string(),
+  Created: z.string(),
+  RestartCount: z.number().int().nonnegative().default(0),
+  State: z.object({
+    Status: z.string(),
+    ExitCode: z.number().int().default(0),
+    Pid: z.number().int().default(0),
+    StartedAt: z.string().default(""),
+    FinishedAt: z.string().default(""),
+    Health: z.object({ Status: z.string() }).nullish(),
+  }),
+  Config: z.object({
+    Image: z.string().default(""),
+    Tty: z.boolean().default(false),
+    Labels: z.record(z.string(), z.string()).nullish(),
+  }),
+  NetworkSettings: z
+    .object({
+      Ports: z
+        .record(z.string(), z.array(z.object({ HostIp: z.string(), HostPort: z.string() })).nullable())
+        .nullish(),
+    })
+    .nullish(),
+});
+export type DockerInspect = z.infer<typeof DockerInspect>;
+
+/** Docker's zero time means "never"; it must not reach the dashboard as year 1. */
+const ZERO_TIME = /^0001-01-01T/;
+const NANO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+export function toContainerInfo(raw: DockerInspect): ContainerInfo {
+  const state = parseState(raw.State.Status);
+  const labels = Object.assign(Object.create(null) as Record<string, string>, raw.Config.Labels ?? {});
+  const exited = state === "exited" || state === "dead";
+  const health = parseHealth(raw.State.Health?.Status);
+  return {
+    id: raw.Id,
+    names: [raw.Name.replace(/^\//, "")],
+    image: raw.Config.Image,
+    state,
+    status: describeStatus(state, raw.State.ExitCode, health),
+    created: Math.max(0, Date.parse(raw.Created) || 0),
+    startedAt: dockerTime(raw.State.StartedAt),
+    finishedAt: dockerTime(raw.State.FinishedAt),
+    exitCode: exited ? raw.State.ExitCode : null,
+    restartCount: raw.RestartCount,
+    health,
+    labels,
+    ports: toPorts(raw.NetworkSettings?.Ports ?? {}),
+    composeProject: labels[COMPOSE_PROJECT_LABEL] ?? null,
+    composeService: labels[COMPOSE_SERVICE_LABEL] ?? null,
+    tty: raw.Config.Tty,
+  };
+}
+
+function parseState(status: string): ContainerState {
+  const parsed = ContainerStateSchema.safeParse(status);
+  return parsed.success ? parsed.data : "dead";
+}
+
+function parseHealth(status: string | undefined): HealthState {
+  if (status === "starting" || status === "healthy" || status === "unhealthy") return status;
+  return "none";
+}
+
+function describeStatus(state: ContainerState, exitCode: number, health: HealthState): string {
+  const suffix = health === "none" ? "" : ` (${health})`;
+  switch (state) {
+    case "running":
+      return `Up${suffix}`;
+    case "paused":
+      return "Up (Paused)";
+    case "exited":
+      return `Exited (${exitCode})`;
+    default:
+      return state[0]?.toUpperCase() + state.slice(1);
+  }
+}
+
+function dockerTime(value: string): string | null {
+  if (value === "" || ZERO_TIME.test(value) || !NANO_TIME.test(value)) return null;
+  return value;
+}
+
+function toPorts(ports: Record<string, { HostIp: string; HostPort: string }[] | null>): Port[] {
+  const out: Port[] = [];
+  for (const [key, bindings] of Object.entries(ports)) {
+    const [portText, proto] = key.split("/");
+    const privatePort = Number(portText);
+    if (!Number.isInteger(privatePort) || (proto !== "tcp" && proto !== "udp" && proto !== "sctp")) continue;
+    if (bindings === null || bindings.length === 0) {
+      out.push({ privatePort, publicPort: null, protocol: proto, ip: null });
+      continue;
+    }
+    for (const binding of bindings) {
+      const publicPort = Number(binding.HostPort);
+      out.push({
+        privatePort,
+        publicPort: Number.isInteger(publicPort) && binding.HostPort !== "" ? publicPort : null,
+        protocol: proto,
+        ip: binding.HostIp === "" ? null : binding.HostIp,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+import type { LogLine } from "@crowsnest/protocol";
+import { type DockerClient, DockerError } from "../docker/client.ts";
+import type { TrackedContainer } from "../inventory/inventory.ts";
+import type { Logger } from "../logger.ts";
+import { type FollowOptions, followLogs, type LogSink } from "./follower.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+import type { ResumePoint } from "./resume.ts";
+
+/** Lines read from a container that was already running when the agent first saw it and never followed. */
+const FIRST_SIGHT_TAIL = 1000;
+const REFOLLOW_DELAY_MS = 1000;
+
+export interface LogManagerOptions {
+  docker: DockerClient;
+  /** Receives lines and drops; also where the durable resume positions live. */
+  sink: LogSink & { forget(containerId: string): void };
+  resume: ReadonlyMap<string, ResumePoint>;
+  ratePerSecond: number;
+  /** The container as the inventory knows it now. */
+  current: (containerId: string) => TrackedContainer | undefined;
+  log: Logger;
+}
+
+/**
+ * Keeps one log follower per container that has unread lines: every running one, and one that
+ * ran since its log was last read to the end (it may have exited before we got to it).
+ */
+export class LogManager {
+  readonly #options: LogManagerOptions;
+  readonly #positions: Map<string, ResumePoint>;
+  readonly #followers = new Map<string, AbortController>();
+  readonly #limiters = new Map<string, RateLimiter>();
+  /** The run (its StartedAt) whose log was read to the end. */
+  readonly #finished = new Map<string, string | null>();
+  readonly #sink: LogSink;
+  #stopped = false;
+
+  constructor(options: LogManagerOptions) {
+    this.#options = options;
+    this.#positions = new Map(options.resume);
+    this.#sink = {
+      line: (line: LogLine, position: ResumePoint) => {
+        this.#positions.set(line.containerId, position);
+        options.sink.line(line, position);
+      },
+      dropped: (containerId, atMs, position) => {
+        this.#positions.set(containerId, position);
+        options.sink.dropped(containerId, atMs, position);
+      },
+    };
+  }
+
+  update(id: string, container: TrackedContainer | null, preexisting: boolean): void {
+    if (this.#stopped) return;
+    if (container === null) {
+      this.#followers.get(id)?.abort();
+      this.#followers.delete(id);
+      this.#limiters.delete(id);
+      this.#finished.delete(id);
+      this.#positions.delete(id);
+      this.#options.sink.forget(id);
+      return;
+    }
+    if (this.#followers.has(id)) return;
+    const { state, startedAt, tty } = container.info;
+    const live = state === "running" || state === "paused";
+    const unread = startedAt !== null && this.#finished.get(id) !== startedAt;
+    // A container that had stopped before the agent ever saw it keeps its old log to itself.
+    const neverFollowed = preexisting && !this.#positions.has(id);
+    if (live || (unread && !neverFollowed)) this.#follow(id, tty, startedAt, preexisting);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const controller of this.#followers.values()) controller.abort();
+    this.#followers.clear();
+  }
+
+  #follow(id: string, tty: boolean, startedAt: string | null, preexisting: boolean): void {
+    const controller = new AbortController();
+    this.#followers.set(id, controller);
+    let limiter = this.#limiters.get(id);
+    if (limiter === undefined) {
+      limiter = new RateLimiter(this.#options.ratePerSecond);
+      this.#limiters.set(id, limiter);
+    }
+    const start = this.#positions.get(id) ?? null;
+    const options: FollowOptions = {
+      docker: this.#options.docker,
+      containerId: id,
+      tty,
+      start,
+      tail: start === null && preexisting ? FIRST_SIGHT_TAIL : undefined,
+      limiter,
+      sink: this.#sink,
+      log: this.#options.log.child({ containerId: id }),
+    };
+    followLogs(options, controller.signal).then(
+      () => this.#ended(id, controller, startedAt, null),
+      (err: unknown) => this.#ended(id, controller, startedAt, err as Error),
+    );
+  }
+
+  /**
+   * Docker ends the stream when the container stops. If it is running again (a restart raced
+   * our start event, or Docker itself restarted) the log is followed again; the resume position
+   * makes sure nothing is handed over twice.
+   */
+  #ended(id: string, controller: AbortController, startedAt: string | null, err: Error | null): void {
+    if (controller.signal.aborted || this.#followers.get(id) !== controller) return;
+    this.#followers.delete(id);
+    if (err !== null) this.#options.log.warn("log stream failed", { containerId: id, err });
+    // 501: this logging driver cannot be read (e.g. "none"); trying again would fail the same way.
+    const unreadable = err instanceof DockerError && err.status === 501;
+    if (err === null || unreadable) this.#finished.set(id, startedAt);
+    const current = this.#options.current(id);
+    if (current === undefined || unreadable) return;
+    const state = current.info.state;
+    if (state !== "running" && state !== "paused" && err === null) {
+      this.update(id, current, false);
+      return;
+    }
+    setTimeout(() => this.update(id, this.#options.current(id) ?? null, false), REFOLLOW_DELAY_MS).unref();
+  }
+}

@@ -1,0 +1,377 @@
+import {
+  type ContainerEvent,
+  encode,
+  LIMITS,
+  type LogDrop,
+  type LogLine,
+  type MetricSample,
+  type SequencedAgentMessage,
+} from "@crowsnest/protocol";
+import type { Logger } from "../logger.ts";
+import type { ResumePoint } from "../logs/resume.ts";
+import type { OutboxStore, StoredBatch } from "./outbox-store.ts";
+
+export const FLUSH_INTERVAL_MS = 250;
+/** A batch is cut at this many (estimated) bytes, well under the server's frame limit. */
+const FLUSH_BYTES = 512 * 1024;
+/** Metric samples are small and uniform; estimating them saves a JSON.stringify per sample. */
+const SAMPLE_BYTES = 320;
+
+/**
+ * The key under which the position in Docker's events stream is kept, beside the log positions
+ * (keyed by container id, which is always 64 hex digits, so the two cannot collide).
+ */
+export const EVENTS_POSITION = "events";
+
+interface Pending {
+  events: ContainerEvent[];
+  eventsPosition: ResumePoint | null;
+  samples: MetricSample[];
+  lines: LogLine[];
+  drops: Map<string, LogDrop>;
+  resume: Map<string, ResumePoint>;
+  bytes: number;
+}
+
+interface Dropped {
+  batches: number;
+  samples: number;
+  lines: number;
+  events: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * A batch as kept in memory until acked: only its wire text and what it holds (for a gap
+ * notice, should it be dropped); the message object is not kept, so memory follows the budget.
+ */
+interface Batch {
+  seq: number;
+  text: string;
+  bytes: number;
+  contents: Dropped;
+}
+
+/**
+ * Sequence-numbered batches that stay until the server acks them.
+ *
+ * Delivery across an agent restart: a batch is written to disk (with the log resume positions
+ * of the lines it holds) before it is sent, and the sequence counter and resume positions are
+ * persisted right after. A restarted agent therefore resends exactly the unacked batches under
+ * their original seq (the server ignores a seq it already stored: no duplicate) and re-reads
+ * Docker's log only after the last line that made it into a batch (no loss). The alternative,
+ * committing a log position only on ack, would re-read lines whose batch the server had stored
+ * but not yet acked, and send them again under a new seq: duplicates.
+ */
+export class Outbox {
+  readonly #store: OutboxStore;
+  readonly #budgetBytes: number;
+  readonly #log: Logger;
+  readonly #batches = new Map<number, Batch>();
+  readonly #resume: Map<string, ResumePoint>;
+  #nextSeq: number;
+  #totalBytes = 0;
+  #pending: Pending = emptyPending();
+  #dropped: Dropped | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #chain: Promise<void> = Promise.resolve();
+  #send: ((text: string) => void) | null = null;
+
+  static async open(store: OutboxStore, budgetBytes: number, log: Logger): Promise<Outbox> {
+    const { state, batches } = await store.load((file, err) =>
+      log.error("unreadable outbox batch set aside", { file, err }),
+    );
+    const resume = new Map(Object.entries(state.resume));
+    let nextSeq = state.nextSeq;
+    for (const batch of batches) {
+      nextSeq = Math.max(nextSeq, batch.seq + 1);
+      // Batches newer than the state file carry positions the agent had no time to persist there.
+      if (batch.seq >= state.nextSeq)
+        for (const [id, point] of Object.entries(batch.resume)) resume.set(id, point);
+    }
+    const outbox = new Outbox(store, budgetBytes, log, nextSeq, resume);
+    for (const batch of batches) outbox.#keep(batch);
+    log.info("outbox loaded", { unacked: batches.length, nextSeq });
+    return outbox;
+  }
+
+  private constructor(
+    store: OutboxStore,
+    budgetBytes: number,
+    log: Logger,
+    nextSeq: number,
+    resume: Map<string, ResumePoint>,
+  ) {
+    this.#store = store;
+    this.#budgetBytes = budgetBytes;
+    this.#log = log;
+    this.#nextSeq = nextSeq;
+    this.#resume = resume;
+  }
+
+  /**
+   * Stream positions whose items are safely in the outbox (or already acked): the log of each
+   * container by its id, and Docker's events stream under EVENTS_POSITION.
+   */
+  get resumePositions(): ReadonlyMap<string, ResumePoint> {
+    return this.#resume;
+  }
+
+  get unackedCount(): number {
+    return this.#batches.size;
+  }
+
+  addEvent(event: ContainerEvent, position: ResumePoint): void {
+    this.#pending.events.push(event);
+    this.#pending.eventsPosition = position;
+    this.#added(
+      Buffer.byteLength(JSON.stringify(event)),
+      this.#pending.events.length >= LIMITS.eventsPerBatch,
+    );
+  }
+
+  addSamples(samples: readonly MetricSample[]): void {
+    for (const sample of samples) {
+      this.#pending.samples.push(sample);
+      this.#added(SAMPLE_BYTES, this.#pending.samples.length >= LIMITS.metricSamplesPerBatch);
+    }
+  }
+
+  addLine(line: LogLine, position: ResumePoint): void {
+    this.#pending.lines.push(line);
+    this.#pending.resume.set(line.containerId, position);
+    this.#added(
+      Buffer.byteLength(JSON.stringify(line)),
+      this.#pending.lines.length >= LIMITS.logLinesPerBatch,
+    );
+  }
+
+  addDrop(containerId: string, atMs: number, position: ResumePoint): void {
+    const drop = this.#pending.drops.get(containerId);
+    if (drop) {
+      drop.count++;
+      drop.from = Math.min(drop.from, atMs);
+      drop.to = Math.max(drop.to, atMs);
+    } else {
+      this.#pending.drops.set(containerId, { containerId, count: 1, from: atMs, to: atMs });
+    }
+    this.#pending.resume.set(containerId, position);
+    this.#added(0, false);
+  }
+
+  /** A destroyed container's log position is no longer needed. */
+  forgetResume(containerId: string): void {
+    this.#resume.delete(containerId);
+    this.#pending.resume.delete(containerId);
+  }
+
+  ack(seq: number): void {
+    const batch = this.#batches.get(seq);
+    if (batch === undefined) {
+      this.#log.debug("ack for a batch not in the outbox", { seq });
+      return;
+    }
+    this.#forget(batch);
+  }
+
+  /** Goes live on a fresh connection: resends every unacked batch in seq order, then sends new ones as cut. */
+  attach(send: (text: string) => void): void {
+    this.#send = send;
+    for (const batch of this.#batches.values()) send(batch.text);
+  }
+
+  detach(): void {
+    this.#send = null;
+  }
+
+  /** Cuts what is pending into batches; resolves once they (and everything before) are on disk. */
+  flush(): Promise<void> {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    const batches = this.#cut();
+    if (batches.length > 0) this.#enqueue("could not persist outbox batches", () => this.#persist(batches));
+    return this.#chain;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.#send = null;
+  }
+
+  #added(bytes: number, full: boolean): void {
+    this.#pending.bytes += bytes;
+    if (full || this.#pending.bytes >= FLUSH_BYTES) {
+      this.#flushInBackground();
+    } else if (this.#timer === null) {
+      this.#timer = setTimeout(() => this.#flushInBackground(), FLUSH_INTERVAL_MS);
+    }
+  }
+
+  #flushInBackground(): void {
+    void this.flush();
+  }
+
+  /**
+   * Disk work runs one task at a time, in order. A failed task is logged and the queue goes on:
+   * its batches stay in memory only, so they are still sent, just not kept across a restart.
+   */
+  #enqueue(what: string, task: () => Promise<void>): void {
+    this.#chain = this.#chain
+      .then(task)
+      .catch((err: unknown) => this.#log.error(what, { err: err as Error }));
+  }
+
+  /** Turns pending items into at most one batch per kind; seqs are assigned here, in order. */
+  #cut(): StoredBatch[] {
+    const pending = this.#pending;
+    this.#pending = emptyPending();
+    const now = Date.now();
+    const out: StoredBatch[] = [];
+    const make = (message: SequencedAgentMessage, resume: Record<string, ResumePoint>) =>
+      out.push({ seq: message.seq, createdAt: now, resume, message, text: encode(message) });
+    if (pending.events.length > 0) {
+      // Each batch carries the positions of what it holds, so a batch on disk is never re-read.
+      const position = pending.eventsPosition;
+      make(
+        { type: "events", seq: this.#nextSeq++, events: pending.events },
+        position === null ? {} : { [EVENTS_POSITION]: position },
+      );
+    }
+    if (pending.samples.length > 0) {
+      make({ type: "metrics", seq: this.#nextSeq++, samples: pending.samples }, {});
+    }
+    if (pending.lines.length > 0 || pending.drops.size > 0) {
+      make(
+        { type: "logs", seq: this.#nextSeq++, lines: pending.lines, drops: [...pending.drops.values()] },
+        Object.fromEntries(pending.resume),
+      );
+    }
+    return out;
+  }
+
+  async #persist(batches: StoredBatch[]): Promise<void> {
+    try {
+      for (const batch of batches) await this.#store.writeBatch(batch);
+      for (const batch of batches) {
+        for (const [id, point] of Object.entries(batch.resume)) this.#resume.set(id, point);
+      }
+      await this.#writeState();
+    } finally {
+      // Sent only after they are on disk (a seq the server stored is never reused after a crash);
+      // if the disk failed they are still delivered by this process.
+      for (const batch of batches) this.#keep(batch, true);
+    }
+    await this.#enforceBudget();
+  }
+
+  async #writeState(): Promise<void> {
+    await this.#store.writeState({ nextSeq: this.#nextSeq, resume: Object.fromEntries(this.#resume) });
+  }
+
+  #keep(stored: StoredBatch, sendNow = false): void {
+    const batch: Batch = {
+      seq: stored.seq,
+      text: stored.text,
+      bytes: Buffer.byteLength(stored.text),
+      contents: contentsOf(stored),
+    };
+    this.#batches.set(batch.seq, batch);
+    this.#totalBytes += batch.bytes;
+    if (sendNow) this.#send?.(batch.text);
+  }
+
+  #forget(batch: Batch): void {
+    this.#batches.delete(batch.seq);
+    this.#totalBytes -= batch.bytes;
+    this.#enqueue("could not delete an acked outbox batch", () => this.#store.deleteBatch(batch.seq));
+  }
+
+  /** Over budget: drop the oldest batches, then tell the server what is gone with one gap notice. */
+  async #enforceBudget(): Promise<void> {
+    if (this.#totalBytes <= this.#budgetBytes) return;
+    while (this.#totalBytes > this.#budgetBytes && this.#batches.size > 1) {
+      const oldest = this.#batches.values().next().value as Batch;
+      this.#batches.delete(oldest.seq);
+      this.#totalBytes -= oldest.bytes;
+      await this.#store.deleteBatch(oldest.seq);
+      this.#countDropped(oldest);
+    }
+    const dropped = this.#dropped;
+    if (dropped === null) return;
+    this.#dropped = null;
+    const gap: SequencedAgentMessage = {
+      type: "gap",
+      seq: this.#nextSeq++,
+      droppedBatches: dropped.batches,
+      droppedSamples: dropped.samples,
+      droppedLines: dropped.lines,
+      droppedEvents: dropped.events,
+      from: dropped.from,
+      to: dropped.to,
+    };
+    this.#log.warn("outbox over its byte budget: oldest batches dropped", { ...gap });
+    const batch: StoredBatch = {
+      seq: gap.seq,
+      createdAt: Date.now(),
+      resume: {},
+      message: gap,
+      text: encode(gap),
+    };
+    await this.#store.writeBatch(batch);
+    await this.#writeState();
+    this.#keep(batch, true);
+  }
+
+  #countDropped(batch: Batch): void {
+    const c = batch.contents;
+    const d = this.#dropped;
+    if (d === null) {
+      this.#dropped = { ...c };
+      return;
+    }
+    d.batches += c.batches;
+    d.samples += c.samples;
+    d.lines += c.lines;
+    d.events += c.events;
+    d.from = Math.min(d.from, c.from);
+    d.to = Math.max(d.to, c.to);
+  }
+}
+
+/** What is lost if this batch is dropped; a gap notice's own counts carry over to the next one. */
+function contentsOf(batch: StoredBatch): Dropped {
+  const m = batch.message;
+  if (m.type === "gap") {
+    return {
+      batches: m.droppedBatches,
+      samples: m.droppedSamples,
+      lines: m.droppedLines,
+      events: m.droppedEvents,
+      from: m.from,
+      to: m.to,
+    };
+  }
+  return {
+    batches: 1,
+    samples: m.type === "metrics" ? m.samples.length : 0,
+    lines: m.type === "logs" ? m.lines.length + m.drops.reduce((n, drop) => n + drop.count, 0) : 0,
+    events: m.type === "events" ? m.events.length : 0,
+    from: batch.createdAt,
+    to: batch.createdAt,
+  };
+}
+
+function emptyPending(): Pending {
+  return {
+    events: [],
+    eventsPosition: null,
+    samples: [],
+    lines: [],
+    drops: new Map(),
+    resume: new Map(),
+    bytes: 0,
+  };
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import type { Command } from "@crowsnest/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentProcess, tempStateDir } from "./helpers/agent-process.ts";
+import { docker, removeTestContainers, runContainer, skipWithoutDocker } from "./helpers/docker.ts";
+import { FakeServer } from "./helpers/fake-server.ts";
+import { RecordingProxy } from "./helpers/recording-proxy.ts";
+
+const TOKEN = "commands-test-token-0123456789abcdef";
+
+function command(containerId: string, action: Command["action"], extra: Partial<Command> = {}): Command {
+  return { id: randomUUID(), containerId, action, options: {}, adminAuthorized: false, ...extra };
+}
+
+const stateOf = async (id: string) => docker("inspect", "--format", "{{.State.Status}}", id);
+
+describe.skipIf(skipWithoutDocker)("commands run against a real Docker Engine", () => {
+  const server = new FakeServer({ token: TOKEN });
+  const proxy = new RecordingProxy();
+  let agent: AgentProcess;
+
+  beforeAll(async () => {
+    await removeTestContainers();
+    await server.start();
+    const stateDir = await tempStateDir();
+    const socket = join(stateDir, "docker-proxy.sock");
+    await proxy.listen(socket);
+    agent = AgentProcess.start({
+      serverUrl: server.url,
+      token: TOKEN,
+      stateDir,
+      extra: ["--docker-host", `unix://${socket}`],
+    });
+    await server.waitFor(() => server.received.find((m) => m.type === "inventory"));
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await server.stop();
+    await proxy.close();
+    await removeTestContainers();
+  });
+
+  it("refuses to stop a protected container without admin authorization, and stops it with it", async () => {
+    const id = await runContainer({
+      args: ["--label", "com.docker.dashboard.protected=true"],
+      command: ["sleep", "1000"],
+    });
+    const refused = await server.sendCommand(command(id, "stop", { options: { timeoutSeconds: 0 } }));
+    expect(refused).toMatchObject({ ok: false, error: { code: "protected" } });
+    expect(await stateOf(id)).toBe("running");
+
+    const allowed = await server.sendCommand(
+      command(id, "stop", { options: { timeoutSeconds: 0 }, adminAuthorized: true }),
+    );
+    expect(allowed).toEqual({ ok: true, message: "stopped" });
+    expect(await stateOf(id)).toBe("exited");
+  });
+
+  it("runs start, pause, unpause, kill and remove, and maps Docker's answers to error codes", async () => {
+    const id = await runContainer({ command: ["sleep", "1000"] });
+    expect(await server.sendCommand(command(id, "start"))).toMatchObject({
+      ok: false,
+      error: { code: "already_in_state" },
+    });
+    expect(await server.sendCommand(command(id, "pause"))).toMatchObject({ ok: true });
+    expect(await stateOf(id)).toBe("paused");
+    expect(await server.sendCommand(command(id, "unpause"))).toMatchObject({ ok: true });
+    expect(await server.sendCommand(command(id, "kill", { options: { signal: "SIGKILL" } }))).toMatchObject({
+      ok: true,
+    });
+    expect(await stateOf(id)).toBe("exited");
+    expect(await server.sendCommand(command(id, "pause"))).toMatchObject({
+      ok: false,
+      error: { code: "docker_error", message: expect.stringContaining("not running") },
+    });
+    expect(await server.sendCommand(command(id, "remove"))).toEqual({ ok: true, message: "removed" });
+    expect(await server.sendCommand(command(id, "remove"))).toMatchObject({
+      ok: false,
+      error: { code: "not_found" },
+    });
+  });
+
+  it("refuses an id like ../containers/json before Docker sees it", async () => {
+    const sentAt = Date.now();
+    const commandId = randomUUID();
+    server.sendRaw(
+      JSON.stringify({
+        type: "command",
+        command: {
+          id: commandId,
+          containerId: "../containers/json",
+          action: "stop",
+          options: {},
+          adminAuthorized: true,
+        },
+      }),
+    );
+    const outcome = await server.commandResult(commandId);
+    expect(outcome).toMatchObject({ ok: false, error: { code: "invalid" } });
+    const after = proxy.requests.filter((r) => r.at >= sentAt);
+    expect(after.filter((r) => r.path.includes("..") || /%2e/i.test(r.path))).toEqual([]);
+    expect(after.filter((r) => r.path.startsWith("/containers/json"))).toEqual([]);
+    // The proxy did see the agent's earlier requests, so it was really in the path.
+    expect(proxy.requests.some((r) => r.path.startsWith("/containers/json"))).toBe(true);
+  });
+
+  it("accepts only the seven actions", async () => {
+    const id = await runContainer({ command: ["sleep", "1000"] });
+    const commandId = randomUUID();
+    server.sendRaw(
+      JSON.stringify({
+        type: "command",
+        command: { id: commandId, containerId: id, action: "exec", options: {}, adminAuthorized: true },
+      }),
+    );
+    expect(await server.commandResult(commandId)).toMatchObject({ ok: false, error: { code: "invalid" } });
+    expect(await stateOf(id)).toBe("running");
+  });
+});

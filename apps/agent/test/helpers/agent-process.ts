@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const MAIN = resolve(import.meta.dirname, "../../src/main.ts");
+
+export async function tempStateDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "crowsnest-agent-test-"));
+}
+
+/** crowsnest-agent as a real child process, on the same Node that runs the tests. */
+export class AgentProcess {
+  readonly child: ChildProcess;
+  stderr = "";
+
+  private constructor(child: ChildProcess) {
+    this.child = child;
+    child.stderr?.on("data", (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+    });
+  }
+
+  static spawn(args: string[], env: Record<string, string> = {}): AgentProcess {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return new AgentProcess(child);
+  }
+
+  static start(options: {
+    serverUrl: string;
+    token: string;
+    stateDir: string;
+    extra?: string[];
+  }): AgentProcess {
+    return AgentProcess.spawn([
+      "--server-url",
+      options.serverUrl,
+      "--token",
+      options.token,
+      "--state-dir",
+      options.stateDir,
+      "--interval",
+      "1",
+      "--log-level",
+      "debug",
+      ...(options.extra ?? []),
+    ]);
+  }
+
+  async exit(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    const [code] = (await once(this.child, "exit")) as [number | null];
+    return code;
+  }
+
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    const exited = once(this.child, "exit");
+    this.child.kill(signal);
+    const [code] = (await exited) as [number | null];
+    return code;
+  }
+}

@@ -1,0 +1,164 @@
+import os from "node:os";
+import type { MetricSample } from "@crowsnest/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DockerClient } from "../src/docker/client.ts";
+import type { TrackedContainer } from "../src/inventory/inventory.ts";
+import { createLogger } from "../src/logger.ts";
+import { ApiCollector } from "../src/metrics/api-collector.ts";
+import { CgroupCollector, detectCgroupVersion } from "../src/metrics/cgroup-collector.ts";
+import type { StatsCollector } from "../src/metrics/collector.ts";
+import { docker, removeTestContainers, runContainer, skipWithoutDocker } from "./helpers/docker.ts";
+
+/**
+ * Tolerances, and why:
+ * - CPU: each `docker stats --no-stream` reading is a rate over its own ~1 s window, ours over
+ *   the window between two of our reads. A busy loop capped with --cpus 0.5 (so it does not
+ *   fight the other suites for whole cores) still reads anywhere from ~20 % to ~50 % per second
+ *   on this shared 2-core machine, so single readings cannot be compared. Both sides are
+ *   therefore averaged over the same ~8 s (four CLI readings, about eight of ours): the means
+ *   must be within 12 points, the busy one clearly busy (> 15 %) and the idle one < 5 % on both.
+ * - Memory: `docker stats` prints 3 significant figures ("576KiB", "1.2MiB") and memory moves a
+ *   little between reads: the last readings within 10 % or 256 KiB of each other.
+ * - The limit: equal up to the CLI's rounding (0.5 %); pids: equal.
+ */
+const CPU_POINTS = 12;
+const CLI_READINGS = 4;
+
+interface CliStats {
+  cpu: number;
+  mem: number;
+  limit: number;
+  pids: number;
+}
+
+const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
+
+function bytes(text: string): number {
+  const match = /^([\d.]+)\s*([KMGT]iB|B)$/.exec(text.trim());
+  if (!match) throw new Error(`unexpected size from docker stats: ${text}`);
+  return Number(match[1]) * (UNITS[match[2] ?? "B"] ?? 1);
+}
+
+async function dockerStats(ids: string[]): Promise<Map<string, CliStats>> {
+  const out = await docker("stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids);
+  const result = new Map<string, CliStats>();
+  for (const line of out.split("\n")) {
+    const row = JSON.parse(line) as { Container: string; CPUPerc: string; MemUsage: string; PIDs: string };
+    const [used = "", limit = ""] = row.MemUsage.split(" / ");
+    result.set(row.Container, {
+      cpu: Number.parseFloat(row.CPUPerc),
+      mem: bytes(used),
+      limit: bytes(limit),
+      pids: Number(row.PIDs),
+    });
+  }
+  return result;
+}
+
+async function tracked(id: string): Promise<TrackedContainer> {
+  const pid = Number(await docker("inspect", "--format", "{{.State.Pid}}", id));
+  return { info: { id, state: "running" } as TrackedContainer["info"], pid };
+}
+
+/** Our readings, every second, until `until` settles; the rounds overlap the CLI's. */
+async function sampleWhile(
+  collector: StatsCollector,
+  containers: TrackedContainer[],
+  until: Promise<unknown>,
+) {
+  let done = false;
+  void until.finally(() => {
+    done = true;
+  });
+  const samples: MetricSample[] = [];
+  while (!done) {
+    samples.push(...(await collector.collect(containers)));
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return samples;
+}
+
+async function cliReadings(ids: string[]): Promise<Map<string, CliStats>[]> {
+  const readings: Map<string, CliStats>[] = [];
+  for (let i = 0; i < CLI_READINGS; i++) readings.push(await dockerStats(ids));
+  return readings;
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+describe.skipIf(skipWithoutDocker)("metrics agree with docker stats", () => {
+  const log = createLogger("error");
+  const client = new DockerClient({ kind: "unix", socketPath: "/var/run/docker.sock" });
+  let busy: TrackedContainer;
+  let idle: TrackedContainer;
+
+  beforeAll(async () => {
+    await removeTestContainers();
+    busy = await tracked(
+      await runContainer({ args: ["--cpus", "0.5"], command: ["sh", "-c", "while :; do :; done"] }),
+    );
+    idle = await tracked(await runContainer({ command: ["sleep", "1000"] }));
+  });
+
+  afterAll(async () => {
+    client.close();
+    await removeTestContainers();
+  });
+
+  const collectors: [string, () => Promise<StatsCollector>][] = [
+    [
+      "cgroup files",
+      async () => {
+        const version = await detectCgroupVersion("/sys/fs/cgroup");
+        if (version === null) throw new Error("/sys/fs/cgroup is not readable on this machine");
+        return new CgroupCollector({
+          version,
+          onlineCpus: os.cpus().length,
+          machineMemory: os.totalmem(),
+          log,
+        });
+      },
+    ],
+    ["Engine stats API", async () => new ApiCollector(client, os.totalmem(), log)],
+  ];
+
+  it.each(collectors)("%s: busy and idle containers within the stated tolerance", async (_, make) => {
+    const collector = await make();
+    try {
+      const ids = [busy.info.id, idle.info.id];
+      // Prime the collector (a CPU rate needs a previous reading; the API needs its streams open).
+      await collector.collect([busy, idle]);
+      await new Promise((r) => setTimeout(r, 1500));
+      const cli = cliReadings(ids);
+      const ours = await sampleWhile(collector, [busy, idle], cli);
+      const theirs = await cli;
+
+      for (const [container, busyOne] of [
+        [busy, true],
+        [idle, false],
+      ] as const) {
+        const id = container.info.id;
+        const mine = ours.filter((s) => s.containerId === id);
+        const cliOf = theirs.map((r) => r.get(id)).filter((r) => r !== undefined);
+        expect(mine.length).toBeGreaterThanOrEqual(CLI_READINGS);
+        expect(cliOf.length).toBe(CLI_READINGS);
+        const myCpu = mean(mine.map((s) => s.cpuPercent));
+        const cliCpu = mean(cliOf.map((r) => r.cpu));
+        expect(Math.abs(myCpu - cliCpu)).toBeLessThan(CPU_POINTS);
+        if (busyOne) expect(Math.min(myCpu, cliCpu)).toBeGreaterThan(15);
+        else expect(Math.max(myCpu, cliCpu)).toBeLessThan(5);
+
+        const lastMine = mine.at(-1) as MetricSample;
+        const lastCli = cliOf.at(-1) as CliStats;
+        expect(Math.abs(lastMine.memUsedBytes - lastCli.mem)).toBeLessThanOrEqual(
+          Math.max(256 * 1024, lastCli.mem * 0.1),
+        );
+        expect(Math.abs(lastMine.memLimitBytes - lastCli.limit) / lastCli.limit).toBeLessThan(0.005);
+        expect(lastMine.pids).toBe(lastCli.pids);
+        expect(lastMine.onlineCpus).toBe(os.cpus().length);
+      }
+    } finally {
+      collector.close();
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import type { AgentAuthenticator, AgentIdentity } from "../ingest/agent-authenticator.ts";
+import { hashHostToken, newHostToken } from "../ingest/host-token.ts";
+import type { Store } from "../store/store.ts";
+
+type Repositories = Pick<Store, "hostCredentials" | "enrolmentTokens" | "credentialRotations">;
+
+/**
+ * The /ws/agent authenticator with enrolment and rotation. A bearer token is either
+ * - a host's long-lived credential (checked by the telemetry half's authenticator); if an admin
+ *   asked for a rotation, this connection receives a new credential and the old one is revoked; or
+ * - a single-use enrolment token, traded for the host's first credential.
+ * A new credential goes to the agent in `welcome.credential`, and any older one of the host is
+ * revoked, so a host has exactly one. Only hashes are looked up or stored.
+ */
+export class EnrollingAgentAuthenticator implements AgentAuthenticator {
+  readonly #credentials: AgentAuthenticator;
+  readonly #store: Repositories;
+  readonly #now: () => number;
+
+  constructor(credentials: AgentAuthenticator, store: Repositories, now: () => number = Date.now) {
+    this.#credentials = credentials;
+    this.#store = store;
+    this.#now = now;
+  }
+
+  async authenticate(bearerToken: string): Promise<AgentIdentity | null> {
+    const known = await this.#credentials.authenticate(bearerToken);
+    if (known) {
+      if (!(await this.#store.credentialRotations.complete(known.hostId))) return known;
+      return { hostId: known.hostId, issuedCredential: await this.#replaceCredential(known.hostId) };
+    }
+    const hostId = await this.#store.enrolmentTokens.redeem(hashHostToken(bearerToken), this.#now());
+    if (hostId === null) return null;
+    return { hostId, issuedCredential: await this.#replaceCredential(hostId) };
+  }
+
+  async #replaceCredential(hostId: string): Promise<string> {
+    const now = this.#now();
+    const credential = newHostToken();
+    await this.#store.hostCredentials.revokeAll(hostId, now);
+    await this.#store.hostCredentials.add(hostId, hashHostToken(credential), now);
+    return credential;
+  }
+}

@@ -1,0 +1,63 @@
+import type { Config } from "../config.ts";
+import type { AgentLinks } from "../ingest/agent-links.ts";
+import type { Store } from "../store/store.ts";
+import { HostEnrolment } from "./host-enrolment.ts";
+import { LoginThrottle } from "./login-throttle.ts";
+import { PasswordHasher } from "./password.ts";
+import { SessionManager } from "./sessions.ts";
+import type { UserSocketCloser } from "./sign-out.ts";
+import { UserAdmin } from "./user-admin.ts";
+
+/** What checking a login or a session needs; built before the server, since its authenticators use it. */
+export interface AuthCore {
+  /** CROWSNEST_PUBLIC_URL: the Origin browsers must send, and where agents are told to connect. */
+  publicUrl: string | null;
+  sessionMaxAgeMs: number;
+  /** Whether the session cookie gets the Secure flag. */
+  secureCookie: boolean;
+  hasher: PasswordHasher;
+  sessions: SessionManager;
+  throttle: LoginThrottle;
+}
+
+/** The core plus account and host management, which need the running server's hub and agent links. */
+export interface AuthServices extends AuthCore {
+  userAdmin: UserAdmin;
+  enrolment: HostEnrolment;
+}
+
+export function createAuthCore(
+  { auth, publicUrl }: Pick<Config, "auth" | "publicUrl">,
+  store: Pick<Store, "sessions">,
+  now: () => number = Date.now,
+): AuthCore {
+  return {
+    publicUrl,
+    sessionMaxAgeMs: auth.sessions.absoluteMs,
+    secureCookie: publicUrl !== null && new URL(publicUrl).protocol === "https:",
+    hasher: new PasswordHasher(auth.scryptCost),
+    sessions: new SessionManager(store.sessions, auth.sessions, now),
+    throttle: new LoginThrottle(auth.loginThrottle, now),
+  };
+}
+
+export function createAuthServices(
+  core: AuthCore,
+  config: Pick<Config, "auth">,
+  store: Store,
+  liveSockets: UserSocketCloser,
+  agents: Pick<AgentLinks, "disconnect">,
+  now: () => number = Date.now,
+): AuthServices {
+  return {
+    ...core,
+    userAdmin: new UserAdmin({
+      users: store.users,
+      hasher: core.hasher,
+      sessions: core.sessions,
+      sockets: liveSockets,
+      now,
+    }),
+    enrolment: new HostEnrolment({ store, agents, ttlMs: config.auth.enrolmentTtlMs, now }),
+  };
+}

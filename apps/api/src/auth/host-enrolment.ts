@@ -1,0 +1,94 @@
+import { CLOSE_CODES } from "@crowsnest/protocol";
+import { AppError } from "../errors/app-error.ts";
+import { hashHostToken, newHostToken } from "../ingest/host-token.ts";
+import type { HostRecord, Store } from "../store/store.ts";
+
+export const DEFAULT_ENROLMENT_TTL_MS = 24 * 3_600_000;
+
+/** The agent registry's part in revocation: it drops a host's live connection at once. */
+export interface AgentDisconnector {
+  disconnect(hostId: string, code: number, reason: string): boolean;
+}
+
+export interface IssuedEnrolment {
+  host: HostRecord;
+  /** Shown once; only its hash is stored. */
+  token: string;
+  expiresAt: number;
+  agentCommand: string;
+}
+
+export interface HostEnrolmentDeps {
+  store: Pick<Store, "hosts" | "hostCredentials" | "enrolmentTokens" | "credentialRotations">;
+  agents: AgentDisconnector;
+  ttlMs: number;
+  now: () => number;
+}
+
+/**
+ * Hosts' identities, for the admin REST routes and the CLI. Enrolling creates the host and a
+ * single-use token. Revoking deletes the host's credential and closes its agent's connection at
+ * once: use it when a credential may have leaked. Rotating asks for a new credential: the agent is
+ * disconnected, reconnects with its current credential, receives a new one in `welcome` and saves
+ * it; from then on the old one is refused. No step is needed on the host.
+ */
+export class HostEnrolment {
+  readonly #deps: HostEnrolmentDeps;
+
+  constructor(deps: HostEnrolmentDeps) {
+    this.#deps = deps;
+  }
+
+  /** `agentUrl`: the ws(s)://…/ws/agent address the agent should dial, put in the printed command. */
+  async enrol(name: string, createdBy: string | null, agentUrl: string): Promise<IssuedEnrolment> {
+    const now = this.#deps.now();
+    const host = await this.#deps.store.hosts.create(name, now);
+    const token = newHostToken();
+    const expiresAt = now + this.#deps.ttlMs;
+    await this.#deps.store.enrolmentTokens.create({
+      tokenHash: hashHostToken(token),
+      hostId: host.id,
+      createdAt: now,
+      expiresAt,
+      createdBy,
+    });
+    return { host, token, expiresAt, agentCommand: agentCommand(agentUrl, token) };
+  }
+
+  async revoke(hostId: string): Promise<void> {
+    await this.#requireHost(hostId);
+    const now = this.#deps.now();
+    await this.#deps.store.credentialRotations.cancel(hostId);
+    await this.#deps.store.hostCredentials.revokeAll(hostId, now);
+    await this.#deps.store.enrolmentTokens.revokeForHost(hostId, now);
+    this.#deps.agents.disconnect(hostId, CLOSE_CODES.revoked, "the host's credential was revoked");
+  }
+
+  /** True when the agent was connected, and so is already reconnecting to pick up its new credential. */
+  async rotate(hostId: string): Promise<boolean> {
+    await this.#requireHost(hostId);
+    await this.#deps.store.credentialRotations.request(hostId, this.#deps.now());
+    return this.#deps.agents.disconnect(
+      hostId,
+      CLOSE_CODES.credentialRotation,
+      "the host's credential is being rotated",
+    );
+  }
+
+  async #requireHost(hostId: string): Promise<HostRecord> {
+    const host = await this.#deps.store.hosts.get(hostId);
+    if (!host) throw new AppError("not_found", `no host with id "${hostId}"`);
+    return host;
+  }
+}
+
+function agentCommand(agentUrl: string, token: string): string {
+  return `node apps/agent/src/main.ts --server-url ${agentUrl} --token ${token} --state-dir ./data/agent`;
+}
+
+/** The agent endpoint's URL as the browser or CLI user reaches this server: http→ws, https→wss. */
+export function agentUrlFor(baseUrl: string): string {
+  const url = new URL("/ws/agent", baseUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.toString();
+}

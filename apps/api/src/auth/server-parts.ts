@@ -1,0 +1,44 @@
+import type { Config } from "../config.ts";
+import { HostCredentialAuthenticator } from "../ingest/agent-authenticator.ts";
+import { registerAuthRoutes } from "../routes/auth-routes.ts";
+import type { ServerDeps } from "../server.ts";
+import type { Store } from "../store/store.ts";
+import { EnrollingAgentAuthenticator } from "./agent-authenticator.ts";
+import { type AuthCore, createAuthCore, createAuthServices } from "./auth-services.ts";
+import { SessionBrowserAuthenticator } from "./live-authenticator.ts";
+import { sessionGuard } from "./request-guard.ts";
+
+/** How often expired sessions are deleted; they are refused on use anyway, this only keeps the table small. */
+const SESSION_SWEEP_MS = 10 * 60_000;
+
+export type AuthServerParts = Pick<
+  ServerDeps,
+  "agentAuthenticator" | "browserAuthenticator" | "apiGuard" | "extraRoutes"
+> & { core: AuthCore };
+
+/**
+ * The auth half's contribution to `buildServer`: the /ws/agent and /ws/live authenticators, the
+ * session guard on /api, and the routes for sessions, users, enrolment, actions and audit.
+ */
+export function authServerParts(config: Config, store: Store, now: () => number = Date.now): AuthServerParts {
+  const core = createAuthCore(config, store, now);
+  return {
+    core,
+    agentAuthenticator: new EnrollingAgentAuthenticator(
+      new HostCredentialAuthenticator(store.hostCredentials),
+      store,
+      now,
+    ),
+    browserAuthenticator: new SessionBrowserAuthenticator(core.sessions, config.publicUrl),
+    apiGuard: sessionGuard(core.sessions, config.publicUrl),
+    extraRoutes(app, ctx) {
+      const services = createAuthServices(core, config, store, ctx.hub, ctx.agents, now);
+      registerAuthRoutes(app, ctx, services);
+      const sweep = setInterval(() => {
+        core.sessions.sweep().catch((err: unknown) => app.log.error({ err }, "session sweep failed"));
+      }, SESSION_SWEEP_MS);
+      sweep.unref();
+      app.addHook("onClose", async () => clearInterval(sweep));
+    },
+  };
+}

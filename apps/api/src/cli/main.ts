@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { type Config, loadConfig } from "../config.ts";
+import { hostAdd } from "./host-add.ts";
+import { hostEnrol } from "./host-enrol.ts";
+import { userAdd } from "./user-add.ts";
+import { userResetPassword } from "./user-reset-password.ts";
+
+type Command = (args: readonly string[], config: Config, json: boolean) => Promise<void>;
+
+/** "<group> <verb>" → command; each command lives in its own file. */
+const COMMANDS: ReadonlyMap<string, Command> = new Map([
+  ["host add", hostAdd],
+  ["host enrol", hostEnrol],
+  ["user add", userAdd],
+  ["user reset-password", userResetPassword],
+]);
+
+const argv = process.argv.slice(2);
+// Not strict: options other than the global ones belong to the command (`user add x --role R`).
+const { values, tokens } = parseArgs({
+  args: argv,
+  allowPositionals: true,
+  strict: false,
+  tokens: true,
+  options: { "data-dir": { type: "string" }, json: { type: "boolean", default: false } },
+});
+const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : undefined;
+const config = loadConfig(dataDir ? ["--data-dir", dataDir] : [], process.env);
+const globalArgs = new Set<number>();
+for (const token of tokens) {
+  if (token.kind !== "option" || (token.name !== "data-dir" && token.name !== "json")) continue;
+  globalArgs.add(token.index);
+  if (token.value !== undefined && !token.inlineValue) globalArgs.add(token.index + 1);
+}
+const [groupToken, verbToken] = tokens.filter((token) => token.kind === "positional");
+const group = groupToken?.value ?? "";
+const verb = verbToken?.value ?? "";
+const rest = argv.filter((_, i) => i > (verbToken?.index ?? argv.length) && !globalArgs.has(i));
+const command = COMMANDS.get(`${group} ${verb}`);
+if (!command) {
+  process.stderr.write(`usage: crowsnest <command> [--data-dir DIR] [--json]\ncommands:\n`);
+  for (const name of COMMANDS.keys()) process.stderr.write(`  ${name}\n`);
+  process.exit(2);
+}
+try {
+  await command(rest, config, values.json === true);
+} catch (err) {
+  process.stderr.write(`error: ${(err as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,152 @@
+import {
+  type Ack,
+  AGENT_MESSAGES,
+  type AgentMessage,
+  CLOSE_CODES,
+  type Command,
+  type CommandMessage,
+  decode,
+  encode,
+  LIMITS,
+  PROTOCOL_VERSION,
+  type ProtocolError,
+  type SequencedAgentMessage,
+  type Welcome,
+} from "@crowsnest/protocol";
+import type { FastifyBaseLogger } from "fastify";
+import type { RawData, WebSocket } from "ws";
+import type { LiveHub } from "../live/hub.ts";
+import { keepAlive } from "../ws/heartbeat.ts";
+import { frameBytes } from "../ws/raw-data.ts";
+import type { AgentIdentity } from "./agent-authenticator.ts";
+import type { AgentConnection, AgentLinks } from "./agent-links.ts";
+import type { IngestCounters } from "./counters.ts";
+import type { Ingest } from "./ingest.ts";
+
+/** Above this many batches waiting for storage, stop reading the socket until the store catches up. */
+const MAX_IN_FLIGHT = 64;
+
+export interface AgentConnectionDeps {
+  ingest: Ingest;
+  links: AgentLinks;
+  hub: LiveHub;
+  counters: IngestCounters;
+  heartbeatMs: number;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * Serves one authenticated agent socket: `hello` first (protocol version checked), then
+ * inventory and sequenced batches, each acked once stored, and command results.
+ */
+export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: AgentConnectionDeps): void {
+  const { hostId } = identity;
+  const log = deps.log.child({ hostId });
+  let greeted = false;
+  let inFlight = 0;
+  const connection: AgentConnection = {
+    sendCommand: (command: Command) => {
+      const message: CommandMessage = { type: "command", command };
+      ws.send(encode(message));
+    },
+    close: (code, reason) => {
+      ws.close(code, reason);
+      // An agent that does not finish the closing handshake must not hold a shutdown up.
+      setTimeout(() => ws.terminate(), 2_000).unref();
+    },
+  };
+  const send = (message: Ack | Welcome | ProtocolError) => ws.send(encode(message));
+  const reject = (code: ProtocolError["code"], message: string) => {
+    deps.counters.rejectedFrames++;
+    log.warn({ code, reason: message }, "agent frame rejected");
+    send({ type: "error", code, message: message.slice(0, 4_096) });
+  };
+  const storageFailed = (err: unknown) => {
+    log.error({ err }, "storing agent data failed");
+    // Without an ack the agent keeps the batch; closing makes it reconnect and resend.
+    ws.close(1011, "storage failed; resend after reconnecting");
+  };
+
+  const stopHeartbeat = keepAlive(ws, deps.heartbeatMs);
+  ws.on("error", (err) => log.warn({ err }, "agent socket error"));
+  ws.on("close", () => {
+    stopHeartbeat();
+    if (!greeted || !deps.links.detach(hostId, connection)) return;
+    const now = Date.now();
+    deps.hub.hostStatus(hostId, false, now);
+    deps.ingest.seen(hostId, now).catch((err: unknown) => log.error({ err }, "could not record last-seen"));
+  });
+
+  ws.on("message", (data: RawData) => {
+    const decoded = decode(AGENT_MESSAGES, frameBytes(data), { maxBytes: LIMITS.agentFrameBytes });
+    if (!decoded.ok) {
+      reject("bad_frame", decoded.error.message);
+      return;
+    }
+    const message: AgentMessage = decoded.message;
+    if (message.type === "hello") {
+      if (greeted) {
+        reject("bad_frame", "hello was already received on this connection");
+        return;
+      }
+      if (message.protocolVersion !== PROTOCOL_VERSION) {
+        const reason = `unsupported protocol version ${message.protocolVersion}; this server speaks ${PROTOCOL_VERSION}`;
+        reject("unsupported_version", reason);
+        ws.close(CLOSE_CODES.unsupportedVersion, reason.slice(0, 120));
+        return;
+      }
+      greeted = true;
+      const now = Date.now();
+      deps.links.attach(hostId, connection, CLOSE_CODES.replaced);
+      deps.hub.hostStatus(hostId, true, now);
+      deps.ingest.hello(hostId, message, now).then((lastStoredSeq) => {
+        send({
+          type: "welcome",
+          protocolVersion: PROTOCOL_VERSION,
+          hostId,
+          credential: identity.issuedCredential,
+          lastStoredSeq,
+        });
+      }, storageFailed);
+      return;
+    }
+    if (!greeted) {
+      reject("bad_frame", `expected hello first, got "${message.type}"`);
+      ws.close(CLOSE_CODES.protocolViolation, "expected hello first");
+      return;
+    }
+    switch (message.type) {
+      case "inventory":
+        deps.ingest.inventory(hostId, message, Date.now()).catch(storageFailed);
+        return;
+      case "command_result":
+        if (!deps.links.settle(hostId, message))
+          log.warn({ commandId: message.commandId }, "result of no pending command");
+        return;
+      default:
+        storeBatch(message);
+    }
+  });
+
+  function storeBatch(message: SequencedAgentMessage): void {
+    inFlight++;
+    if (inFlight === MAX_IN_FLIGHT) ws.pause();
+    deps.ingest.batch(hostId, message, Date.now()).then(
+      (result) => {
+        if (result === "stored") deps.counters.storedBatches++;
+        else deps.counters.duplicateBatches++;
+        if (ws.readyState === ws.OPEN) send({ type: "ack", seq: message.seq });
+        release();
+      },
+      (err: unknown) => {
+        release();
+        storageFailed(err);
+      },
+    );
+  }
+
+  function release(): void {
+    inFlight--;
+    if (inFlight === MAX_IN_FLIGHT / 2 && ws.isPaused) ws.resume();
+  }
+}

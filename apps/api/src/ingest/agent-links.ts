@@ -1,0 +1,105 @@
+import { randomUUID } from "node:crypto";
+import type { Command, CommandOutcome, CommandResult } from "@crowsnest/protocol";
+import { AppError } from "../errors/app-error.ts";
+
+/** What the registry needs from one live agent socket. */
+export interface AgentConnection {
+  sendCommand(command: Command): void;
+  close(code: number, reason: string): void;
+}
+
+interface PendingCommand {
+  hostId: string;
+  resolve: (outcome: CommandOutcome) => void;
+  reject: (err: AppError) => void;
+  timer: NodeJS.Timeout;
+}
+
+export type CommandRequest = Omit<Command, "id">;
+
+/**
+ * The connected agents, at most one per host, and the commands in flight to them.
+ * The actions route calls `send`; results come back through `settle` from `command_result` frames.
+ */
+export class AgentLinks {
+  readonly #timeoutMs: number;
+  readonly #links = new Map<string, AgentConnection>();
+  readonly #pending = new Map<string, PendingCommand>();
+
+  constructor(commandTimeoutMs: number) {
+    this.#timeoutMs = commandTimeoutMs;
+  }
+
+  /** Makes this connection the host's one link; an older one is closed as replaced. */
+  attach(hostId: string, connection: AgentConnection, replacedCode: number): void {
+    const previous = this.#links.get(hostId);
+    this.#links.set(hostId, connection);
+    if (previous && previous !== connection)
+      previous.close(replacedCode, "replaced by a newer connection of this host");
+  }
+
+  /** Forgets the connection if it is still the host's link; returns whether the host went offline. */
+  detach(hostId: string, connection: AgentConnection): boolean {
+    if (this.#links.get(hostId) !== connection) return false;
+    this.#links.delete(hostId);
+    for (const [id, pending] of this.#pending) {
+      if (pending.hostId !== hostId) continue;
+      this.#finish(id)?.reject(new AppError("agent_offline", "the agent disconnected before answering"));
+    }
+    return true;
+  }
+
+  isOnline(hostId: string): boolean {
+    return this.#links.has(hostId);
+  }
+
+  onlineHostIds(): string[] {
+    return [...this.#links.keys()];
+  }
+
+  /**
+   * Sends a command to the host's agent and resolves with its outcome. Rejects with an AppError
+   * `agent_offline` when no agent is connected (or it leaves), `agent_timeout` when no answer comes in time.
+   */
+  send(hostId: string, request: CommandRequest): Promise<CommandOutcome> {
+    const link = this.#links.get(hostId);
+    if (!link) return Promise.reject(new AppError("agent_offline", "the host's agent is not connected"));
+    const command: Command = { ...request, id: randomUUID() };
+    return new Promise<CommandOutcome>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#finish(command.id)?.reject(
+          new AppError("agent_timeout", `the agent did not answer within ${this.#timeoutMs} ms`),
+        );
+      }, this.#timeoutMs);
+      this.#pending.set(command.id, { hostId, resolve, reject, timer });
+      link.sendCommand(command);
+    });
+  }
+
+  /** A `command_result` from a host; results for unknown or other hosts' commands are ignored. */
+  settle(hostId: string, result: CommandResult): boolean {
+    const pending = this.#pending.get(result.commandId);
+    if (!pending || pending.hostId !== hostId) return false;
+    this.#finish(result.commandId)?.resolve(result.outcome);
+    return true;
+  }
+
+  /** Closes the host's live connection, e.g. when its credential is revoked. */
+  disconnect(hostId: string, code: number, reason: string): boolean {
+    const link = this.#links.get(hostId);
+    link?.close(code, reason);
+    return link !== undefined;
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const link of this.#links.values()) link.close(code, reason);
+  }
+
+  #finish(commandId: string): PendingCommand | undefined {
+    const pending = this.#pending.get(commandId);
+    if (!pending) return undefined;
+    clearTimeout(pending.timer);
+    this.#pending.delete(commandId);
+    return pending;
+  }
+}

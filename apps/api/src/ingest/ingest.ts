@@ -1,0 +1,71 @@
+import type { Hello, InventorySnapshot, SequencedAgentMessage } from "@crowsnest/protocol";
+import type { LiveHub } from "../live/hub.ts";
+import type { HostRepository, WriteResult } from "../store/store.ts";
+import type { LatestSamples } from "./latest-samples.ts";
+import type { WriteQueue } from "./write-queue.ts";
+
+/** Stores what an agent sends and, once stored, relays it to the live hub. */
+export class Ingest {
+  readonly #queue: WriteQueue;
+  readonly #hosts: HostRepository;
+  readonly #hub: LiveHub;
+  readonly #latest: LatestSamples;
+
+  constructor(queue: WriteQueue, hosts: HostRepository, hub: LiveHub, latest: LatestSamples) {
+    this.#queue = queue;
+    this.#hosts = hosts;
+    this.#hub = hub;
+    this.#latest = latest;
+  }
+
+  /**
+   * Records the agent's hello and returns the highest seq stored for the host. The queue keeps
+   * order, so every batch of an earlier connection of this host is stored by the time it answers.
+   */
+  async hello(hostId: string, hello: Hello, at: number): Promise<number | null> {
+    await this.#queue.enqueue({
+      kind: "hello",
+      hostId,
+      at,
+      agentVersion: hello.agentVersion,
+      info: hello.host,
+    });
+    return this.#hosts.lastStoredSeq(hostId);
+  }
+
+  async seen(hostId: string, at: number): Promise<void> {
+    await this.#queue.enqueue({ kind: "seen", hostId, at });
+  }
+
+  async inventory(hostId: string, snapshot: InventorySnapshot, at: number): Promise<void> {
+    await this.#queue.enqueue({ kind: "inventory", hostId, at, snapshot });
+    this.#latest.retainOnly(hostId, snapshot.containers);
+    this.#hub.inventory(hostId, snapshot.containers);
+  }
+
+  /** Stores a sequenced batch; a duplicate (host, seq) is neither stored nor relayed again. */
+  async batch(hostId: string, message: SequencedAgentMessage, at: number): Promise<WriteResult> {
+    const result = await this.#queue.enqueue({ kind: "batch", hostId, at, message });
+    if (result === "stored") this.#relay(hostId, message);
+    return result;
+  }
+
+  #relay(hostId: string, message: SequencedAgentMessage): void {
+    switch (message.type) {
+      case "events":
+        this.#latest.applyEvents(hostId, message.events);
+        this.#hub.events(hostId, message.events);
+        return;
+      case "metrics":
+        this.#latest.update(hostId, message.samples);
+        this.#hub.metrics(hostId, message.samples);
+        return;
+      case "logs":
+        this.#hub.logs(hostId, message.lines, message.drops);
+        return;
+      case "gap":
+        this.#hub.agentGap(hostId, message);
+        return;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import {
+  BROWSER_MESSAGES,
+  decode,
+  encode,
+  LIMITS,
+  type LiveInventory,
+  type ProtocolError,
+  type Subscribed,
+  type Topic,
+} from "@crowsnest/protocol";
+import type { FastifyBaseLogger } from "fastify";
+import type { RawData, WebSocket } from "ws";
+import type { Principal } from "../auth/principal.ts";
+import type { Store } from "../store/store.ts";
+import { keepAlive } from "../ws/heartbeat.ts";
+import { frameBytes } from "../ws/raw-data.ts";
+import type { LiveHub } from "./hub.ts";
+import { type BackpressureLimits, LiveClient } from "./live-client.ts";
+
+const MAX_TOPICS_PER_SOCKET = 256;
+
+export interface LiveConnectionDeps {
+  hub: LiveHub;
+  store: Store;
+  limits: BackpressureLimits;
+  heartbeatMs: number;
+  log: FastifyBaseLogger;
+}
+
+/** Serves one browser socket: subscribe/unsubscribe frames in, the hub's messages out, pings both ways. */
+export function serveLiveSocket(ws: WebSocket, principal: Principal, deps: LiveConnectionDeps): void {
+  const client = new LiveClient(ws, principal, deps.limits);
+  deps.hub.add(client);
+  const stopHeartbeat = keepAlive(ws, deps.heartbeatMs);
+  ws.on("close", () => {
+    stopHeartbeat();
+    deps.hub.remove(client);
+  });
+  ws.on("error", (err) => deps.log.warn({ err, userId: principal.userId }, "live socket error"));
+  ws.on("message", (data: RawData) => {
+    const decoded = decode(BROWSER_MESSAGES, frameBytes(data), {
+      maxBytes: LIMITS.browserFrameBytes,
+    });
+    if (!decoded.ok) {
+      sendError(client, "bad_frame", decoded.error.message);
+      return;
+    }
+    const message = decoded.message;
+    if (message.type === "unsubscribe") {
+      deps.hub.unsubscribe(client, message.topic);
+      return;
+    }
+    if (client.topics.size >= MAX_TOPICS_PER_SOCKET) {
+      sendError(client, "rate_limited", `at most ${MAX_TOPICS_PER_SOCKET} subscriptions per socket`);
+      return;
+    }
+    deps.hub.subscribe(client, message.topic);
+    const subscribed: Subscribed = { type: "subscribed", topic: message.topic };
+    client.send(encode(subscribed));
+    sendInitialState(client, message.topic, deps).catch((err: unknown) => {
+      deps.log.error({ err }, "could not send the initial state of a live subscription");
+      sendError(client, "internal", "could not load the current state");
+    });
+  });
+}
+
+/** A host subscription starts with the host's current inventory, so the view never waits for a change. */
+async function sendInitialState(client: LiveClient, topic: Topic, deps: LiveConnectionDeps): Promise<void> {
+  if (topic.kind !== "host") return;
+  const containers = await deps.store.containers.list(topic.hostId);
+  const inventory: LiveInventory = {
+    type: "inventory",
+    hostId: topic.hostId,
+    containers: containers.map((c) => c.info),
+  };
+  client.send(encode(inventory));
+}
+
+function sendError(client: LiveClient, code: ProtocolError["code"], message: string): void {
+  const error: ProtocolError = { type: "error", code, message: message.slice(0, 4_096) };
+  client.send(encode(error));
+}

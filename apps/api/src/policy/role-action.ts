@@ -1,0 +1,43 @@
+import { type ContainerAction, DISRUPTIVE_ACTIONS, type Role } from "@crowsnest/protocol";
+
+/** The verdict of the role × action table in DESIGN.md; the reason is shown to the user and audited. */
+export type PolicyDecision = { allowed: true } | { allowed: false; reason: string };
+
+export interface ActionTarget {
+  /** The container carries `com.docker.dashboard.protected=true` in its current labels. */
+  protected: boolean;
+}
+
+/**
+ * Whether a role may perform an action on a container. A pure function of its inputs so that
+ * it can be tested exhaustively and so that REST, WebSocket and any future channel share it.
+ */
+export function decideContainerAction(
+  role: Role,
+  action: ContainerAction,
+  target: ActionTarget,
+): PolicyDecision {
+  switch (role) {
+    case "ADMIN":
+      return ALLOW;
+    case "VIEWER":
+      return deny("the VIEWER role can only view containers");
+    case "OPERATOR":
+      if (action === "remove") return deny("only an ADMIN can remove a container");
+      if (target.protected && DISRUPTIVE_ACTIONS.has(action)) {
+        return deny(`the container is protected: only an ADMIN can ${action} it`);
+      }
+      return ALLOW;
+  }
+}
+
+/** Managing users and hosts and reading the audit log are for ADMINs only. */
+export function decideAdministration(role: Role): PolicyDecision {
+  return role === "ADMIN" ? ALLOW : deny("only an ADMIN can do this");
+}
+
+const ALLOW: PolicyDecision = { allowed: true };
+
+function deny(reason: string): PolicyDecision {
+  return { allowed: false, reason };
+}

@@ -1,0 +1,93 @@
+import type { FastifyBaseLogger } from "fastify";
+import type { RetentionConfig } from "../config.ts";
+import { msToTs } from "../store/log-time.ts";
+import type { RetentionRepository } from "../store/store.ts";
+
+export interface SweepResult {
+  rawMetrics: number;
+  rollups: number;
+  logsExpired: number;
+  logsOverCap: number;
+  batchLedger: number;
+}
+
+/**
+ * Deletes expired telemetry in small batches, yielding to the event loop between them so that
+ * ingest and heartbeats keep running while a large backlog is cleared.
+ */
+export class Retention {
+  readonly #repo: RetentionRepository;
+  readonly #config: RetentionConfig;
+  readonly #log: FastifyBaseLogger;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<SweepResult> | null = null;
+
+  constructor(repo: RetentionRepository, config: RetentionConfig, log: FastifyBaseLogger) {
+    this.#repo = repo;
+    this.#config = config;
+    this.#log = log;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => {
+      if (this.#running) return;
+      this.sweep().catch((err: unknown) => this.#log.error({ err }, "retention sweep failed"));
+    }, this.#config.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the timer and waits for a sweep in progress. */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#running?.catch(() => undefined);
+  }
+
+  sweep(now = Date.now()): Promise<SweepResult> {
+    this.#running ??= this.#sweep(now).finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  async #sweep(now: number): Promise<SweepResult> {
+    const c = this.#config;
+    const repo = this.#repo;
+    const limit = c.batchRows;
+    const result: SweepResult = {
+      rawMetrics: await drain((n) => repo.deleteRawMetricsBefore(now - c.rawMetricsMs, n), limit),
+      rollups: await drain((n) => repo.deleteRollupsBefore(now - c.rollupMetricsMs, n), limit),
+      logsExpired: await drain((n) => repo.deleteLogsBefore(msToTs(now - c.logsMs), n), limit),
+      logsOverCap: 0,
+      batchLedger: await drain((n) => repo.deleteBatchLedgerBefore(now - c.batchLedgerMs, n), limit),
+    };
+    for (const { hostId, excessBytes } of await repo.hostsOverLogCap(c.logBytesPerHost)) {
+      let left = excessBytes;
+      while (left > 0) {
+        const deleted = await repo.deleteOldestLogs(hostId, left, limit);
+        if (deleted === 0) break;
+        result.logsOverCap += deleted;
+        const still = (await repo.hostsOverLogCap(c.logBytesPerHost)).find((h) => h.hostId === hostId);
+        left = still?.excessBytes ?? 0;
+        await yieldToEventLoop();
+      }
+    }
+    if (Object.values(result).some((n) => n > 0)) this.#log.info({ deleted: result }, "retention sweep");
+    return result;
+  }
+}
+
+/** Calls deleteBatch until a batch comes back short, yielding between batches; returns the total. */
+async function drain(deleteBatch: (limit: number) => Promise<number>, limit: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await deleteBatch(limit);
+    total += deleted;
+    if (deleted < limit) return total;
+    await yieldToEventLoop();
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,46 @@
+import { type AuditResponse, AuditResult, ContainerAction, EpochMs, HostId } from "@crowsnest/protocol";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { requireAdmin } from "../../auth/request-guard.ts";
+import { parseInput } from "../../errors/validate.ts";
+import type { Store } from "../../store/store.ts";
+
+const Query = z
+  .object({
+    /** A user id or a username. */
+    user: z.string().min(1).max(64).optional(),
+    host: HostId.optional(),
+    /** A full container id or a container name. */
+    container: z.string().min(1).max(256).optional(),
+    action: ContainerAction.optional(),
+    result: AuditResult.optional(),
+    from: z.coerce.number().pipe(EpochMs).optional(),
+    to: z.coerce.number().pipe(EpochMs).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    /** The `nextCursor` of the previous page. */
+    cursor: z
+      .string()
+      .regex(/^[1-9][0-9]{0,15}$/, "must be a nextCursor from a previous page")
+      .optional(),
+  })
+  .strict();
+
+/** GET /api/audit (ADMIN): newest first, filtered, paged by cursor. */
+export function registerListAudit(app: FastifyInstance, store: Store): void {
+  app.get("/api/audit", async (request): Promise<AuditResponse> => {
+    requireAdmin(request);
+    const q = parseInput("query", Query, request.query);
+    return store.audit.query(
+      {
+        user: q.user,
+        hostId: q.host,
+        container: q.container,
+        action: q.action,
+        result: q.result,
+        from: q.from,
+        to: q.to,
+      },
+      { before: q.cursor ?? null, limit: q.limit },
+    );
+  });
+}

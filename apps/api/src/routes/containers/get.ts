@@ -1,0 +1,17 @@
+import type { ContainerView } from "@crowsnest/protocol";
+import type { FastifyInstance } from "fastify";
+import type { AppContext } from "../../context.ts";
+import { AppError } from "../../errors/app-error.ts";
+import { parseInput } from "../../errors/validate.ts";
+import { ContainerParams } from "../params.ts";
+import { toContainerView } from "./to-view.ts";
+
+/** GET /api/hosts/:hostId/containers/:containerId — by full container id only. */
+export function registerGetContainer(app: FastifyInstance, ctx: AppContext): void {
+  app.get("/api/hosts/:hostId/containers/:containerId", async (request): Promise<ContainerView> => {
+    const { hostId, containerId } = parseInput("params", ContainerParams, request.params);
+    const container = await ctx.store.containers.get(hostId, containerId);
+    if (!container) throw new AppError("not_found", `no container ${containerId} on host ${hostId}`);
+    return toContainerView(ctx, container);
+  });
+}

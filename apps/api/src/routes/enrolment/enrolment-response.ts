@@ -1,0 +1,18 @@
+import type { EnrolmentResponse } from "@crowsnest/protocol";
+import type { IssuedEnrolment } from "../../auth/host-enrolment.ts";
+import type { AppContext } from "../../context.ts";
+import { toHost } from "../hosts/to-host.ts";
+
+/** The response of POST /api/hosts: the host as GET /api/hosts/:hostId shows it, and the token, once. */
+export async function enrolmentResponse(
+  ctx: AppContext,
+  issued: IssuedEnrolment,
+): Promise<EnrolmentResponse> {
+  const containers = await ctx.store.containers.list(issued.host.id);
+  return {
+    host: toHost(ctx, issued.host, containers),
+    enrolmentToken: issued.token,
+    expiresAt: issued.expiresAt,
+    agentCommand: issued.agentCommand,
+  };
+}

@@ -1,0 +1,31 @@
+import type { Host } from "@crowsnest/protocol";
+import type { AppContext } from "../../context.ts";
+import { zeroCounts } from "../../store/container-counts.ts";
+import type { HostRecord, StoredContainer } from "../../store/store.ts";
+
+/** The REST shape of a host: the stored record plus what only this process knows (online, latest samples). */
+export function toHost(ctx: AppContext, record: HostRecord, containers: readonly StoredContainer[]): Host {
+  const containerCounts = zeroCounts();
+  let cpuPercent = 0;
+  let memUsedBytes = 0;
+  for (const { info } of containers) {
+    containerCounts[info.state]++;
+    if (info.state !== "running") continue;
+    const sample = ctx.latest.get(record.id, info.id);
+    cpuPercent += sample?.cpuPercent ?? 0;
+    memUsedBytes += sample?.memUsedBytes ?? 0;
+  }
+  return {
+    id: record.id,
+    name: record.name,
+    online: ctx.agents.isOnline(record.id),
+    lastSeen: record.lastSeen,
+    createdAt: record.createdAt,
+    agentVersion: record.agentVersion,
+    info: record.info,
+    containerCounts,
+    cpuPercent,
+    memUsedBytes,
+    droppedBatches: record.droppedBatches,
+  };
+}

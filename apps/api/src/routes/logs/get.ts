@@ -1,0 +1,67 @@
+import { LogStream, type LogsResponse } from "@crowsnest/protocol";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { AppContext } from "../../context.ts";
+import { AppError } from "../../errors/app-error.ts";
+import { parseInput } from "../../errors/validate.ts";
+import { msToTs, msToTsEnd } from "../../store/log-time.ts";
+import { findHost } from "../hosts/find-host.ts";
+import { ContainerParams, EpochMsParam } from "../params.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
+
+const MAX_WORDS = 16;
+
+const Query = z
+  .object({
+    from: EpochMsParam.optional(),
+    to: EpochMsParam.optional(),
+    // SQLite's FTS5 cannot take a NUL inside a query string; no log search needs one.
+    q: z
+      .string()
+      .max(512)
+      .refine((q) => !q.includes("\0"), "must not contain NUL characters")
+      .optional(),
+    stream: LogStream.optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,4}$/, "must be a whole number from 1 to 1000")
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= 1_000, "must be a whole number from 1 to 1000")
+      .optional(),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
+
+/** GET /api/hosts/:hostId/containers/:containerId/logs?from=&to=&q=&stream=&limit=&cursor= */
+export function registerGetLogs(app: FastifyInstance, ctx: AppContext): void {
+  app.get("/api/hosts/:hostId/containers/:containerId/logs", async (request): Promise<LogsResponse> => {
+    const { hostId, containerId } = parseInput("params", ContainerParams, request.params);
+    const query = parseInput("query", Query, request.query);
+    const to = query.to ?? Date.now();
+    const from = query.from ?? 0;
+    if (from > to)
+      throw new AppError("bad_request", "query.from: must not be after `to`", { field: "query.from" });
+    const words = query.q === undefined ? [] : query.q.split(/\s+/).filter((word) => word.length > 0);
+    if (words.length > MAX_WORDS) {
+      throw new AppError("bad_request", `query.q: at most ${MAX_WORDS} words`, { field: "query.q" });
+    }
+    const before = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && before === null) {
+      throw new AppError("bad_request", "query.cursor: not a cursor this server issued", {
+        field: "query.cursor",
+      });
+    }
+    await findHost(ctx, hostId);
+    const page = await ctx.store.logs.query({
+      hostId,
+      containerId,
+      from: msToTs(from),
+      to: msToTsEnd(to),
+      words: words.length > 0 ? words : null,
+      stream: query.stream ?? null,
+      limit: query.limit ?? 200,
+      before,
+    });
+    return { lines: page.lines, nextCursor: page.next ? encodeCursor(page.next) : null };
+  });
+}

@@ -1,0 +1,19 @@
+import { UpdateUserRequest, type User } from "@crowsnest/protocol";
+import type { FastifyInstance } from "fastify";
+import type { AuthServices } from "../../auth/auth-services.ts";
+import { requireAdmin } from "../../auth/request-guard.ts";
+import { parseInput } from "../../errors/validate.ts";
+import { UserIdParams } from "./user-id.ts";
+
+/**
+ * PATCH /api/users/:id (ADMIN): role, disabled, password. The user is signed out everywhere;
+ * 409 when it would leave no enabled ADMIN.
+ */
+export function registerUpdateUser(app: FastifyInstance, auth: AuthServices): void {
+  app.patch("/api/users/:id", async (request): Promise<User> => {
+    requireAdmin(request);
+    const { id } = parseInput("params", UserIdParams, request.params);
+    const body = parseInput("body", UpdateUserRequest, request.body);
+    return auth.userAdmin.update(id, body);
+  });
+}

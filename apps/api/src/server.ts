@@ -1,0 +1,135 @@
+import type { AddressInfo } from "node:net";
+import { CLOSE_CODES } from "@crowsnest/protocol";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
+import type { Config } from "./config.ts";
+import type { AppContext } from "./context.ts";
+import { installErrorHandler } from "./errors/handler.ts";
+import type { AgentAuthenticator } from "./ingest/agent-authenticator.ts";
+import { AgentLinks } from "./ingest/agent-links.ts";
+import { agentUpgradeHandler } from "./ingest/agent-upgrade.ts";
+import { newIngestCounters } from "./ingest/counters.ts";
+import { Ingest } from "./ingest/ingest.ts";
+import { LatestSamples } from "./ingest/latest-samples.ts";
+import { StorageHealth } from "./ingest/storage-health.ts";
+import { WriteQueue } from "./ingest/write-queue.ts";
+import type { BrowserAuthenticator } from "./live/browser-authenticator.ts";
+import { LiveHub } from "./live/hub.ts";
+import { liveUpgradeHandler } from "./live/live-upgrade.ts";
+import { Retention } from "./retention/retention.ts";
+import "./routes/route-config.ts";
+import { registerTelemetryRoutes } from "./routes/telemetry-routes.ts";
+import type { Store } from "./store/store.ts";
+import { refuseUpgrade, type UpgradeHandler } from "./ws/upgrade.ts";
+
+export interface ServerDeps {
+  config: Config;
+  store: Store;
+  /** Checks the bearer token of /ws/agent upgrades. */
+  agentAuthenticator: AgentAuthenticator;
+  /** Checks session and Origin of /ws/live upgrades. */
+  browserAuthenticator: BrowserAuthenticator;
+  /**
+   * The session check: runs before every /api/* route not marked `config: { public: true }`;
+   * it throws an AppError (unauthorized, forbidden) to refuse the request.
+   */
+  apiGuard?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** Registers further routes (the auth half's) with the same context. */
+  extraRoutes?: (app: FastifyInstance, ctx: AppContext) => void;
+  /**
+   * Registers the dashboard's catch-all route, last (apps/api/src/web/); returns the handler for
+   * the dashboard's own WebSocket upgrades (Next dev hot reload, under /_next/), if any.
+   */
+  dashboard?: (app: FastifyInstance) => Promise<UpgradeHandler | null>;
+  logger?: FastifyServerOptions["logger"];
+}
+
+export interface CrowsnestServer {
+  app: FastifyInstance;
+  ctx: AppContext;
+  retention: Retention;
+  listen(): Promise<AddressInfo>;
+  /** Closes every socket, stops accepting requests and stores every write still queued. */
+  close(): Promise<void>;
+}
+
+/** Builds Fastify with the REST routes and both WebSocket endpoints on its one port. */
+export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
+  const { config, store } = deps;
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024 });
+  const hub = new LiveHub();
+  const latest = new LatestSamples();
+  const counters = newIngestCounters();
+  const agents = new AgentLinks(config.commandTimeoutMs);
+  const storage = new StorageHealth();
+  const queue = new WriteQueue(store.telemetry, storage);
+  const ingest = new Ingest(queue, store.hosts, hub, latest);
+  const retention = new Retention(store.retention, config.retention, app.log);
+  const ctx: AppContext = { config, store, agents, hub, latest, counters, storage, startedAt: Date.now() };
+
+  installErrorHandler(app);
+  const guard = deps.apiGuard;
+  if (guard) {
+    app.addHook("onRequest", async (request, reply) => {
+      if (!request.url.startsWith("/api/") || request.routeOptions.config.public === true) return;
+      await guard(request, reply);
+    });
+  }
+  registerTelemetryRoutes(app, ctx);
+  deps.extraRoutes?.(app, ctx);
+  const dashboardUpgrade = deps.dashboard ? await deps.dashboard(app) : null;
+
+  const upgrades = new Map<string, UpgradeHandler>([
+    [
+      "/ws/agent",
+      agentUpgradeHandler(deps.agentAuthenticator, {
+        ingest,
+        links: agents,
+        hub,
+        counters,
+        heartbeatMs: config.heartbeatMs,
+        log: app.log,
+      }),
+    ],
+    [
+      "/ws/live",
+      liveUpgradeHandler(deps.browserAuthenticator, {
+        hub,
+        store,
+        limits: config.live,
+        heartbeatMs: config.heartbeatMs,
+        log: app.log,
+      }),
+    ],
+  ]);
+  app.server.on("upgrade", (request, socket, head) => {
+    socket.on("error", (err) => app.log.debug({ err }, "upgrade socket error"));
+    const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    const handler = upgrades.get(path) ?? (path.startsWith("/_next/") ? dashboardUpgrade : null);
+    if (handler) handler(request, socket, head);
+    else refuseUpgrade(socket, 404, `no WebSocket endpoint at ${path}`);
+  });
+
+  return {
+    app,
+    ctx,
+    retention,
+    async listen() {
+      await app.listen({ port: config.port, host: config.host });
+      retention.start();
+      return app.server.address() as AddressInfo;
+    },
+    async close() {
+      agents.closeAll(CLOSE_CODES.shuttingDown, "server shutting down");
+      hub.closeAll(CLOSE_CODES.shuttingDown, "server shutting down");
+      hub.stop();
+      await retention.stop();
+      await app.close();
+      await queue.drain();
+    },
+  };
+}

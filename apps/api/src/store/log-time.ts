@@ -1,0 +1,20 @@
+/**
+ * Log timestamps are stored as RFC 3339 text with exactly nine fractional digits: text
+ * order is then time order and Docker's nanoseconds survive (a JS number cannot hold them).
+ */
+const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
+
+export function normalizeTs(ts: string): string {
+  const match = RFC3339.exec(ts);
+  if (!match) throw new Error(`not an RFC 3339 UTC timestamp: ${ts}`);
+  return `${match[1]}.${(match[2] ?? "").padEnd(9, "0")}Z`;
+}
+
+export function msToTs(ms: number): string {
+  return normalizeTs(new Date(ms).toISOString());
+}
+
+/** The last nanosecond of a millisecond, so that an inclusive `to` in ms covers its whole millisecond. */
+export function msToTsEnd(ms: number): string {
+  return `${msToTs(ms).slice(0, -7)}999999Z`;
+}

@@ -1,0 +1,55 @@
+import type { DatabaseSync } from "node:sqlite";
+import type { Migration } from "./migrations/migration.ts";
+
+/** Settings for a file shared by one writer process: WAL, foreign keys, a bounded wait on locks. */
+export function configure(db: DatabaseSync): void {
+  db.exec(`
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = NORMAL;
+    PRAGMA foreign_keys = ON;
+    PRAGMA busy_timeout = 5000;
+    -- 64 MiB of page cache: log and metric inserts from many hosts touch index pages all over the file.
+    PRAGMA cache_size = -65536;
+    -- Checkpoint (and fsync) every ~32 MiB of WAL rather than every 4 MiB: checkpoints block the writer.
+    PRAGMA wal_autocheckpoint = 8192;
+  `);
+}
+
+/** Applies, each in its own transaction, the migrations newer than the file's `user_version`. */
+export function migrate(db: DatabaseSync, migrations: readonly Migration[]): number {
+  const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
+  let current = row.user_version;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new Error(`database schema version ${current} is newer than this server (${latest})`);
+  }
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    if (migration.version !== current + 1) {
+      throw new Error(
+        `migration ${migration.version} (${migration.name}) does not follow version ${current}`,
+      );
+    }
+    transaction(db, () => {
+      db.exec(migration.sql);
+      db.exec(`PRAGMA user_version = ${migration.version}`);
+    });
+    current = migration.version;
+  }
+  return current;
+}
+
+/** Runs fn inside BEGIN IMMEDIATE … COMMIT, rolling back (and rethrowing) if it throws. */
+export function transaction<T>(db: DatabaseSync, fn: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (err) {
+    // SQLite has already rolled back after some errors (a full disk): a ROLLBACK then would
+    // fail and hide the error that matters.
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw err;
+  }
+}

@@ -1,0 +1,54 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import type { Store } from "../store.ts";
+import { SqliteAuditRepository } from "./audit.ts";
+import { SqliteContainerRepository } from "./containers.ts";
+import { SqliteCredentialRotationRepository } from "./credential-rotations.ts";
+import { configure, migrate } from "./database.ts";
+import { SqliteEnrolmentTokenRepository } from "./enrolment-tokens.ts";
+import { SqliteHostCredentialRepository } from "./host-credentials.ts";
+import { SqliteHostRepository } from "./hosts.ts";
+import { SqliteLogRepository } from "./logs.ts";
+import { SqliteMetricRepository } from "./metrics.ts";
+import { MIGRATIONS } from "./migrations/index.ts";
+import { SqliteRetentionRepository } from "./retention.ts";
+import { SqliteSessionRepository } from "./sessions.ts";
+import { SqliteTelemetryWriter } from "./telemetry-writer.ts";
+import { SqliteUserRepository } from "./users.ts";
+
+export interface SqliteStore extends Store {
+  /** For repositories of this backend defined elsewhere (the auth half's); not for use outside store/sqlite. */
+  readonly db: DatabaseSync;
+}
+
+/** Opens (creating if needed) the database file, brings its schema up to date and composes the repositories. */
+export function openSqliteStore(path: string): SqliteStore {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path);
+  try {
+    configure(db);
+    migrate(db, MIGRATIONS);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return {
+    db,
+    users: new SqliteUserRepository(db),
+    sessions: new SqliteSessionRepository(db),
+    enrolmentTokens: new SqliteEnrolmentTokenRepository(db),
+    credentialRotations: new SqliteCredentialRotationRepository(db),
+    audit: new SqliteAuditRepository(db),
+    hosts: new SqliteHostRepository(db),
+    hostCredentials: new SqliteHostCredentialRepository(db),
+    containers: new SqliteContainerRepository(db),
+    metrics: new SqliteMetricRepository(db),
+    logs: new SqliteLogRepository(db),
+    telemetry: new SqliteTelemetryWriter(db),
+    retention: new SqliteRetentionRepository(db),
+    async close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import type { DatabaseSync } from "node:sqlite";
+import type {
+  ContainerEvent,
+  ContainerInfo,
+  LogLine,
+  MetricSample,
+  SequencedAgentMessage,
+} from "@crowsnest/protocol";
+import { normalizeTs } from "../log-time.ts";
+import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
+import { transaction } from "./database.ts";
+
+const MINUTE = 60_000;
+
+/** Stores agent data; everything passed to one `write` call commits or rolls back together. */
+export class SqliteTelemetryWriter implements TelemetryWriter {
+  readonly #db: DatabaseSync;
+  readonly #hello;
+  readonly #seen;
+  readonly #clearContainers;
+  readonly #upsertContainer;
+  readonly #deleteContainer;
+  readonly #recordBatch;
+  readonly #insertSample;
+  readonly #upsertRollup;
+  readonly #insertLine;
+  readonly #addDropped;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#hello = db.prepare("UPDATE hosts SET agent_version = ?, info = ?, last_seen = ? WHERE id = ?");
+    this.#seen = db.prepare("UPDATE hosts SET last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?");
+    this.#clearContainers = db.prepare("DELETE FROM containers WHERE host_id = ?");
+    this.#upsertContainer = db.prepare(`
+      INSERT INTO containers (host_id, id, state, info, updated_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (host_id, id) DO UPDATE SET state = excluded.state, info = excluded.info, updated_at = excluded.updated_at`);
+    this.#deleteContainer = db.prepare("DELETE FROM containers WHERE host_id = ? AND id = ?");
+    this.#recordBatch = db.prepare(
+      "INSERT INTO ingested_batches (host_id, seq, stored_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    );
+    this.#insertSample = db.prepare(`
+      INSERT INTO metric_samples (host_id, container_id, t, cpu_percent, online_cpus, mem_used, mem_limit,
+                                  net_rx, net_tx, blk_read, blk_write, pids)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+    this.#upsertRollup = db.prepare(`
+      INSERT INTO metric_rollups_1m (host_id, container_id, minute, n, cpu_sum, cpu_max, mem_sum, mem_max, mem_limit,
+                                     net_rx, net_tx, blk_read, blk_write, pids_sum)
+      VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (host_id, container_id, minute) DO UPDATE SET
+        n = n + 1,
+        cpu_sum = cpu_sum + excluded.cpu_sum, cpu_max = max(cpu_max, excluded.cpu_max),
+        mem_sum = mem_sum + excluded.mem_sum, mem_max = max(mem_max, excluded.mem_max),
+        mem_limit = excluded.mem_limit,
+        net_rx = max(net_rx, excluded.net_rx), net_tx = max(net_tx, excluded.net_tx),
+        blk_read = max(blk_read, excluded.blk_read), blk_write = max(blk_write, excluded.blk_write),
+        pids_sum = pids_sum + excluded.pids_sum`);
+    this.#insertLine = db.prepare(
+      "INSERT INTO log_lines (host_id, container_id, ts, stream, text, truncated) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    this.#addDropped = db.prepare("UPDATE hosts SET dropped_batches = dropped_batches + ? WHERE id = ?");
+  }
+
+  async write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
+    return transaction(this.#db, () => writes.map((write) => this.#apply(write)));
+  }
+
+  #apply(write: TelemetryWrite): WriteResult {
+    switch (write.kind) {
+      case "hello":
+        this.#hello.run(write.agentVersion, JSON.stringify(write.info), write.at, write.hostId);
+        return "stored";
+      case "seen":
+        this.#seen.run(write.at, write.hostId);
+        return "stored";
+      case "inventory":
+        // A snapshot replaces what we knew: containers missing from it are gone.
+        this.#clearContainers.run(write.hostId);
+        for (const info of write.snapshot.containers)
+          this.#putContainer(write.hostId, info, write.snapshot.time);
+        this.#seen.run(write.at, write.hostId);
+        return "stored";
+      case "batch": {
+        const fresh = this.#recordBatch.run(write.hostId, write.message.seq, write.at).changes > 0;
+        if (!fresh) return "duplicate";
+        this.#applyBatch(write.hostId, write.message);
+        this.#seen.run(write.at, write.hostId);
+        return "stored";
+      }
+    }
+  }
+
+  #applyBatch(hostId: string, message: SequencedAgentMessage): void {
+    switch (message.type) {
+      case "events":
+        for (const event of message.events) this.#applyEvent(hostId, event);
+        return;
+      case "metrics":
+        for (const sample of message.samples) this.#putSample(hostId, sample);
+        return;
+      case "logs":
+        for (const line of message.lines) this.#putLine(hostId, line);
+        return;
+      case "gap":
+        this.#addDropped.run(message.droppedBatches, hostId);
+        return;
+    }
+  }
+
+  #applyEvent(hostId: string, event: ContainerEvent): void {
+    if (event.action === "destroy" || event.container === null) {
+      this.#deleteContainer.run(hostId, event.containerId);
+    } else {
+      this.#putContainer(hostId, event.container, event.time);
+    }
+  }
+
+  #putContainer(hostId: string, info: ContainerInfo, at: number): void {
+    this.#upsertContainer.run(hostId, info.id, info.state, JSON.stringify(info), at);
+  }
+
+  #putSample(hostId: string, s: MetricSample): void {
+    const inserted = this.#insertSample.run(
+      hostId,
+      s.containerId,
+      s.t,
+      s.cpuPercent,
+      s.onlineCpus,
+      s.memUsedBytes,
+      s.memLimitBytes,
+      s.netRxBytes,
+      s.netTxBytes,
+      s.blkReadBytes,
+      s.blkWriteBytes,
+      s.pids,
+    );
+    // A sample already stored (same container and time) must not be counted twice in its rollup.
+    if (inserted.changes === 0) return;
+    this.#upsertRollup.run(
+      hostId,
+      s.containerId,
+      s.t - (s.t % MINUTE),
+      s.cpuPercent,
+      s.cpuPercent,
+      s.memUsedBytes,
+      s.memUsedBytes,
+      s.memLimitBytes,
+      s.netRxBytes,
+      s.netTxBytes,
+      s.blkReadBytes,
+      s.blkWriteBytes,
+      s.pids,
+    );
+  }
+
+  #putLine(hostId: string, line: LogLine): void {
+    this.#insertLine.run(
+      hostId,
+      line.containerId,
+      normalizeTs(line.ts),
+      line.stream,
+      line.text,
+      line.truncated ? 1 : 0,
+    );
+  }
+}

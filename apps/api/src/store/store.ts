@@ -1,0 +1,146 @@
+/**
+ * The storage contract of crowsnest-server. Every backend (SQLite now; PostgreSQL for
+ * scale-out) implements it, and the same contract tests run against each. Methods are
+ * async so that a networked backend fits the same shape as the embedded one.
+ */
+import type {
+  ContainerInfo,
+  HostInfo,
+  InventorySnapshot,
+  LogStream,
+  MetricPoint,
+  SequencedAgentMessage,
+  StoredLogLine,
+} from "@crowsnest/protocol";
+import type { AuditRepository } from "./audit-repository.ts";
+import type { CredentialRotationRepository } from "./credential-rotation-repository.ts";
+import type { EnrolmentTokenRepository } from "./enrolment-token-repository.ts";
+import type { SessionRepository } from "./session-repository.ts";
+import type { UserRepository } from "./user-repository.ts";
+
+export interface HostRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastSeen: number | null;
+  agentVersion: string | null;
+  info: HostInfo | null;
+  /** Batches the agent's outbox dropped, summed from its gap notices. */
+  droppedBatches: number;
+}
+
+export interface HostRepository {
+  create(name: string, now: number): Promise<HostRecord>;
+  get(hostId: string): Promise<HostRecord | null>;
+  list(): Promise<HostRecord[]>;
+  /** The highest batch sequence number stored for the host (within the ledger's retention), or null. */
+  lastStoredSeq(hostId: string): Promise<number | null>;
+}
+
+export interface HostCredentialRepository {
+  /** Stores the hash of a newly issued host credential. */
+  add(hostId: string, tokenHash: string, now: number): Promise<void>;
+  /** The host an unrevoked credential with this hash belongs to, or null. */
+  findHost(tokenHash: string): Promise<string | null>;
+  /** Revokes every credential of the host; returns how many were active. */
+  revokeAll(hostId: string, now: number): Promise<number>;
+}
+
+export interface StoredContainer {
+  hostId: string;
+  info: ContainerInfo;
+  updatedAt: number;
+}
+
+export interface ContainerRepository {
+  /** The containers of one host, or of every host when hostId is omitted. */
+  list(hostId?: string): Promise<StoredContainer[]>;
+  get(hostId: string, containerId: string): Promise<StoredContainer | null>;
+}
+
+export interface MetricRange {
+  hostId: string;
+  containerId: string;
+  from: number;
+  to: number;
+}
+
+export interface MetricRepository {
+  /** Raw samples in [from, to], oldest first (the `Max` fields equal the values). */
+  raw(range: MetricRange): Promise<MetricPoint[]>;
+  /** One-minute rollups whose minute starts in [from, to], oldest first. */
+  rollups(range: MetricRange): Promise<MetricPoint[]>;
+}
+
+/** Position of a log line in (ts, id) order; cursors encode it. */
+export interface LogPosition {
+  ts: string;
+  id: number;
+}
+
+export interface LogQuery {
+  hostId: string;
+  containerId: string;
+  /** Inclusive bounds as RFC 3339 timestamps with nine fractional digits. */
+  from: string;
+  to: string;
+  /** Words that must all appear in a line (full-text), or null. */
+  words: readonly string[] | null;
+  stream: LogStream | null;
+  limit: number;
+  /** Only lines strictly before this position. */
+  before: LogPosition | null;
+}
+
+export interface LogPage {
+  /** Oldest first. */
+  lines: StoredLogLine[];
+  /** Set when older matching lines exist: the position of the oldest line returned. */
+  next: LogPosition | null;
+}
+
+export interface LogRepository {
+  query(query: LogQuery): Promise<LogPage>;
+}
+
+/** One unit of agent data to store; all writes passed together share one transaction. */
+export type TelemetryWrite =
+  | { kind: "hello"; hostId: string; at: number; agentVersion: string; info: HostInfo }
+  | { kind: "seen"; hostId: string; at: number }
+  | { kind: "inventory"; hostId: string; at: number; snapshot: InventorySnapshot }
+  | { kind: "batch"; hostId: string; at: number; message: SequencedAgentMessage };
+
+/** `duplicate`: a batch whose (host, seq) was already stored; nothing was written for it. */
+export type WriteResult = "stored" | "duplicate";
+
+export interface TelemetryWriter {
+  write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]>;
+}
+
+/** Deletes at most `limit` rows per call so that retention never holds the database for long. */
+export interface RetentionRepository {
+  deleteRawMetricsBefore(t: number, limit: number): Promise<number>;
+  deleteRollupsBefore(t: number, limit: number): Promise<number>;
+  deleteLogsBefore(ts: string, limit: number): Promise<number>;
+  /** Hosts whose stored log text exceeds the cap, with the excess in bytes. */
+  hostsOverLogCap(capBytes: number): Promise<{ hostId: string; excessBytes: number }[]>;
+  /** Deletes a host's oldest log lines, at most `limit`, until about `bytes` are freed; returns lines deleted. */
+  deleteOldestLogs(hostId: string, bytes: number, limit: number): Promise<number>;
+  deleteBatchLedgerBefore(t: number, limit: number): Promise<number>;
+}
+
+export interface Store {
+  users: UserRepository;
+  sessions: SessionRepository;
+  enrolmentTokens: EnrolmentTokenRepository;
+  credentialRotations: CredentialRotationRepository;
+  audit: AuditRepository;
+  hosts: HostRepository;
+  hostCredentials: HostCredentialRepository;
+  containers: ContainerRepository;
+  metrics: MetricRepository;
+  logs: LogRepository;
+  telemetry: TelemetryWriter;
+  retention: RetentionRepository;
+  close(): Promise<void>;
+}

@@ -1,0 +1,79 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { PasswordHasher } from "../../src/auth/password.ts";
+import { hashHostToken } from "../../src/ingest/host-token.ts";
+import { openStore } from "../../src/store/open-store.ts";
+
+// The CLI as a user runs it: a separate process on the data directory.
+const CLI = resolve(import.meta.dirname, "../../src/cli/main.ts");
+const dataDir = mkdtempSync(join(tmpdir(), "crowsnest-auth-cli-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function cli(args: string[], stdin: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = execFile(process.execPath, [CLI, "--data-dir", dataDir, ...args], (err, stdout, stderr) => {
+      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+    child.stdin?.end(stdin);
+  });
+}
+
+async function passwordOf(username: string): Promise<string> {
+  const store = openStore({ dataDir });
+  try {
+    const user = await store.users.findByUsername(username);
+    if (!user) throw new Error(`no ${username}`);
+    return user.passwordHash;
+  } finally {
+    await store.close();
+  }
+}
+
+describe("crowsnest CLI", () => {
+  it("adds a user with a piped password, at the production scrypt cost", async () => {
+    const res = await cli(["user", "add", "carol", "--role", "OPERATOR"], "carol-piped-password\n");
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/created OPERATOR "carol"/);
+    expect(res.stdout).not.toMatch(/shown only this once/);
+    const hash = await passwordOf("carol");
+    expect(hash).toMatch(/^scrypt\$1\$17\$/);
+    expect(await new PasswordHasher().verify("carol-piped-password", hash)).toBe(true);
+  });
+
+  it("resets a password to a generated one, printed once", async () => {
+    const res = await cli(["user", "reset-password", "carol"], "");
+    expect(res.code, res.stderr).toBe(0);
+    const generated = /shown only this once\): (\S+)/.exec(res.stdout)?.[1] ?? "";
+    expect(generated.length).toBeGreaterThanOrEqual(16);
+    expect(await new PasswordHasher().verify(generated, await passwordOf("carol"))).toBe(true);
+  });
+
+  it("refuses a bad role and an unknown user with a message and exit code 1", async () => {
+    expect((await cli(["user", "add", "dave", "--role", "KING"], "")).code).toBe(1);
+    const missing = await cli(["user", "reset-password", "nobody"], "");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no user "nobody"/);
+  });
+
+  it("enrols a host and prints a token that only its hash is stored for", async () => {
+    const res = await cli(
+      ["--json", "host", "enrol", "cli", "box", "--server-url", "https://cn.example"],
+      "",
+    );
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out).toMatchObject({
+      name: "cli box",
+      agentCommand: expect.stringContaining("wss://cn.example/ws/agent"),
+    });
+    const store = openStore({ dataDir });
+    try {
+      expect(await store.enrolmentTokens.redeem(hashHostToken(out.token), Date.now())).toBe(out.hostId);
+    } finally {
+      await store.close();
+    }
+  });
+});

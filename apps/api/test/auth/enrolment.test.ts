@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuthTestServer } from "./support/auth-server.ts";
+import { requireDocker } from "./support/docker.ts";
+import { RealAgent, waitFor } from "./support/real-agent.ts";
+import { upgradeStatus } from "./support/upgrade-status.ts";
+
+// Enrolment, revocation and rotation with the real agent against a real server.
+let srv: AuthTestServer;
+let admin: string;
+const agents: RealAgent[] = [];
+
+beforeAll(async () => {
+  await requireDocker();
+  srv = await AuthTestServer.start();
+  await srv.addUser("root", "ADMIN");
+  admin = await srv.login("root");
+});
+afterAll(async () => {
+  for (const agent of agents) await agent.dispose();
+  await srv?.close();
+});
+
+async function enrol(name: string): Promise<{ hostId: string; token: string; agentCommand: string }> {
+  const res = await srv.http("POST", "/api/hosts", { cookie: admin, body: { name } });
+  expect(res.status).toBe(201);
+  return { hostId: res.body.host.id, token: res.body.enrolmentToken, agentCommand: res.body.agentCommand };
+}
+
+function startAgent(token: string | null, stateDir?: string): RealAgent {
+  const agent = RealAgent.start(srv.wsUrl, token, stateDir);
+  agents.push(agent);
+  return agent;
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const online = (hostId: string) => () => srv.server.ctx.agents.isOnline(hostId);
+
+describe("enrolment", () => {
+  it("gives a token and the exact agent command; the token works once", async () => {
+    const { hostId, token, agentCommand } = await enrol("enrolled-once");
+    expect(agentCommand).toBe(
+      `node apps/agent/src/main.ts --server-url ${srv.wsUrl}/ws/agent --token ${token} --state-dir ./data/agent`,
+    );
+    const stored = srv.store.db.prepare("SELECT token_hash FROM enrolment_tokens").all() as {
+      token_hash: string;
+    }[];
+    expect(stored.map((r) => r.token_hash)).not.toContain(token);
+
+    const agent = startAgent(token);
+    await agent.until("the agent to come online", online(hostId));
+    const credential = await waitFor(
+      "the agent to save its credential",
+      () => agent.savedCredential() ?? undefined,
+    );
+    expect(credential).not.toBe(token);
+    expect(credential.length).toBeGreaterThanOrEqual(32);
+
+    // The same token again, from anyone: refused before any message.
+    expect(await upgradeStatus(`${srv.wsUrl}/ws/agent`, bearer(token))).toBe(401);
+
+    // The agent restarted without the token reconnects with the saved credential.
+    await agent.stop();
+    await waitFor("the host to go offline", () => !srv.server.ctx.agents.isOnline(hostId));
+    const restarted = startAgent(null, agent.stateDir);
+    await restarted.until("the agent to reconnect with its credential", online(hostId));
+  });
+
+  it("refuses an expired token", async () => {
+    const { token } = await enrol("late");
+    srv.clock.advance(srv.config.auth.enrolmentTtlMs + 1);
+    try {
+      expect(await upgradeStatus(`${srv.wsUrl}/ws/agent`, bearer(token))).toBe(401);
+    } finally {
+      srv.clock.advance(-(srv.config.auth.enrolmentTtlMs + 1));
+    }
+  });
+});
+
+describe("a revoked host credential", () => {
+  it("is disconnected at once and refused afterwards", async () => {
+    const { hostId, token } = await enrol("to-revoke");
+    const agent = startAgent(token);
+    await agent.until("the agent to come online", online(hostId));
+    const credential = await waitFor("a saved credential", () => agent.savedCredential() ?? undefined);
+
+    const res = await srv.http("POST", `/api/hosts/${hostId}/revoke`, { cookie: admin });
+    expect(res.status).toBe(204);
+    await waitFor("the agent to be disconnected", () => !srv.server.ctx.agents.isOnline(hostId), 5_000);
+    expect(await upgradeStatus(`${srv.wsUrl}/ws/agent`, bearer(credential))).toBe(401);
+    // The real agent keeps retrying with it and keeps being refused.
+    await waitFor("the agent to log the refusal", () =>
+      agent.output.includes("refused the agent's credential"),
+    );
+    expect(srv.server.ctx.agents.isOnline(hostId)).toBe(false);
+  });
+});
+
+describe("rotation", () => {
+  it("hands the connected agent a new credential and retires the old one", async () => {
+    const { hostId, token } = await enrol("to-rotate");
+    const agent = startAgent(token);
+    await agent.until("the agent to come online", online(hostId));
+    const before = await waitFor("a saved credential", () => agent.savedCredential() ?? undefined);
+
+    const res = await srv.http("POST", `/api/hosts/${hostId}/rotate`, { cookie: admin });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ hostId, agentWasOnline: true });
+    const after = await waitFor("the agent to save a new credential", () => {
+      const saved = agent.savedCredential();
+      return saved !== null && saved !== before ? saved : undefined;
+    });
+    await waitFor("the agent to be back online", online(hostId));
+    expect(await upgradeStatus(`${srv.wsUrl}/ws/agent`, bearer(before))).toBe(401);
+    expect(after).not.toBe(before);
+  });
+
+  it("is a 404 for an unknown host and a 400 for a malformed id", async () => {
+    expect((await srv.http("POST", "/api/hosts/unknown-host/rotate", { cookie: admin })).status).toBe(404);
+    expect((await srv.http("POST", "/api/hosts/bad%20id/revoke", { cookie: admin })).status).toBe(400);
+  });
+});

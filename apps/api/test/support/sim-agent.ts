@@ -1,0 +1,125 @@
+import {
+  type ContainerInfo,
+  decode,
+  type EventsBatch,
+  type GapNotice,
+  type HostInfo,
+  LIMITS,
+  type LogsBatch,
+  type MetricsBatch,
+  PROTOCOL_VERSION,
+  SERVER_TO_AGENT_MESSAGES,
+  type ServerToAgentMessage,
+  type Welcome,
+} from "@crowsnest/protocol";
+import WebSocket from "ws";
+import { HOST_INFO } from "./samples.ts";
+
+export type BatchBody =
+  | Omit<EventsBatch, "seq">
+  | Omit<MetricsBatch, "seq">
+  | Omit<LogsBatch, "seq">
+  | Omit<GapNotice, "seq">;
+
+/**
+ * An agent at the protocol level: hello, inventory, seq'd batches, acks. It lets tests and the
+ * benchmark send exactly the frames they need (including broken ones) without Docker.
+ */
+export class SimAgent {
+  readonly ws: WebSocket;
+  readonly received: ServerToAgentMessage[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  #seq = 0;
+  readonly #acks = new Map<number, () => void>();
+  readonly #waiters: {
+    match: (m: ServerToAgentMessage) => boolean;
+    resolve: (m: ServerToAgentMessage) => void;
+  }[] = [];
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    this.closed = new Promise((resolve) => {
+      ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() }));
+    });
+    ws.on("message", (data: Buffer) => {
+      const decoded = decode(SERVER_TO_AGENT_MESSAGES, data, { maxBytes: LIMITS.agentFrameBytes });
+      if (!decoded.ok) throw new Error(`server sent a bad frame: ${decoded.error.message}`);
+      const message = decoded.message;
+      this.received.push(message);
+      if (message.type === "ack") this.#acks.get(message.seq)?.();
+      for (const waiter of [...this.#waiters]) {
+        if (!waiter.match(message)) continue;
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        waiter.resolve(message);
+      }
+    });
+  }
+
+  /**
+   * Opens the socket only (no hello); rejects with the HTTP status if the upgrade is refused.
+   * `autoPong: false` makes an agent that has hung: it stops answering the server's pings.
+   */
+  static open(url: string, token: string, options: { autoPong?: boolean } = {}): Promise<SimAgent> {
+    const ws = new WebSocket(url, {
+      headers: { authorization: `Bearer ${token}` },
+      maxPayload: LIMITS.agentFrameBytes,
+      autoPong: options.autoPong ?? true,
+    });
+    return new Promise((resolve, reject) => {
+      ws.once("open", () => resolve(new SimAgent(ws)));
+      ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      ws.once("error", reject);
+    });
+  }
+
+  /** Opens, says hello, waits for welcome and sends the inventory. */
+  static async connect(
+    url: string,
+    token: string,
+    options: { host?: HostInfo; containers?: ContainerInfo[]; firstSeq?: number; autoPong?: boolean } = {},
+  ): Promise<SimAgent> {
+    const agent = await SimAgent.open(url, token, { autoPong: options.autoPong ?? true });
+    agent.#seq = (options.firstSeq ?? 1) - 1;
+    await agent.hello(options.host);
+    agent.sendRaw(
+      JSON.stringify({ type: "inventory", time: Date.now(), containers: options.containers ?? [] }),
+    );
+    return agent;
+  }
+
+  async hello(host?: HostInfo, protocolVersion = PROTOCOL_VERSION): Promise<Welcome> {
+    const welcome = this.next((m) => m.type === "welcome");
+    this.sendRaw(
+      JSON.stringify({ type: "hello", protocolVersion, agentVersion: "sim/1", host: host ?? HOST_INFO }),
+    );
+    return (await welcome) as Welcome;
+  }
+
+  /** Sends a batch with the next sequence number; resolves when it is acked. */
+  send(body: BatchBody): { seq: number; acked: Promise<void> } {
+    const seq = ++this.#seq;
+    return { seq, acked: this.sendWithSeq(seq, body) };
+  }
+
+  /** Sends a batch with a given sequence number (e.g. a resend); resolves when it is acked. */
+  sendWithSeq(seq: number, body: BatchBody): Promise<void> {
+    const acked = new Promise<void>((resolve) => this.#acks.set(seq, resolve));
+    this.sendRaw(JSON.stringify({ ...body, seq }));
+    return acked;
+  }
+
+  sendRaw(frame: string | Buffer): void {
+    this.ws.send(frame);
+  }
+
+  /** The next message from the server that matches. */
+  next(match: (m: ServerToAgentMessage) => boolean): Promise<ServerToAgentMessage> {
+    return new Promise((resolve) => this.#waiters.push({ match, resolve }));
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    this.ws.close();
+    await this.closed;
+  }
+}

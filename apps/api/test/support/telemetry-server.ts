@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Config, loadConfig } from "../../src/config.ts";
+import { HostCredentialAuthenticator } from "../../src/ingest/agent-authenticator.ts";
+import { createHostWithCredential } from "../../src/ingest/create-host.ts";
+import { anonymousViewerAuthenticator } from "../../src/live/browser-authenticator.ts";
+import { buildServer, type CrowsnestServer } from "../../src/server.ts";
+import { openStore } from "../../src/store/open-store.ts";
+import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+
+/**
+ * A real crowsnest-server (the telemetry half: host credentials on /ws/agent, every browser let in
+ * on /ws/live, no session check on /api) in this process, on a loopback port, over a temporary data dir.
+ */
+export class TelemetryServer {
+  readonly dataDir: string;
+  readonly config: Config;
+  store: SqliteStore;
+  server: CrowsnestServer;
+  port: number;
+
+  private constructor(
+    dataDir: string,
+    config: Config,
+    store: SqliteStore,
+    server: CrowsnestServer,
+    port: number,
+  ) {
+    this.dataDir = dataDir;
+    this.config = config;
+    this.store = store;
+    this.server = server;
+    this.port = port;
+  }
+
+  /** `env` sets CROWSNEST_* variables, e.g. CROWSNEST_LIVE_BUFFER_BYTES. */
+  static async start(env: Record<string, string> = {}, dataDir?: string, port = 0): Promise<TelemetryServer> {
+    const dir = dataDir ?? mkdtempSync(join(tmpdir(), "crowsnest-api-"));
+    const config = loadConfig([], {
+      CROWSNEST_DATA_DIR: dir,
+      CROWSNEST_HOST: "127.0.0.1",
+      CROWSNEST_PORT: String(port),
+      CROWSNEST_HEARTBEAT_MS: "2000",
+      ...env,
+    });
+    const { store, server, port: bound } = await TelemetryServer.#open(config);
+    return new TelemetryServer(dir, config, store, server, bound);
+  }
+
+  static async #open(config: Config): Promise<{ store: SqliteStore; server: CrowsnestServer; port: number }> {
+    const store = openStore(config);
+    const server = await buildServer({
+      config,
+      store,
+      agentAuthenticator: new HostCredentialAuthenticator(store.hostCredentials),
+      browserAuthenticator: anonymousViewerAuthenticator,
+    });
+    const address = await server.listen();
+    return { store, server, port: address.port };
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get agentUrl(): string {
+    return `ws://127.0.0.1:${this.port}/ws/agent`;
+  }
+
+  get liveUrl(): string {
+    return `ws://127.0.0.1:${this.port}/ws/live`;
+  }
+
+  async addHost(name: string): Promise<{ hostId: string; token: string }> {
+    const { host, token } = await createHostWithCredential(this.store, name, Date.now());
+    return { hostId: host.id, token };
+  }
+
+  async get<T>(path: string): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${this.baseUrl}${path}`);
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  /** A graceful stop (queued writes stored) and a start on the same port and data directory. */
+  async restart(): Promise<void> {
+    await this.#stop();
+    const config = { ...this.config, port: this.port };
+    const { store, server } = await TelemetryServer.#open(config);
+    this.store = store;
+    this.server = server;
+  }
+
+  async #stop(): Promise<void> {
+    await this.server.close();
+    await this.store.close();
+  }
+
+  async dispose(): Promise<void> {
+    await this.#stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * `npm run bench:web`: the log view with 100,000 lines loaded, scrolled while 200 lines/s arrive
+ * live, in Debian's Chromium against the real server, agent and Docker Engine. Frame times are
+ * measured in the page with the Performance API (rAF timestamps, frame-rate limit off so a frame
+ * takes as long as its work). Prints the figures and writes them under bench/results/.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { removeLabelled, runTestContainer } from "../../../test/support/containers.ts";
+import { ADMIN_PASSWORD, ROOT, ServerProcess, startAgent, waitFor } from "../../../test/support/processes.ts";
+
+const LINES = 100_000;
+const LABEL = "crowsnest.bench=web";
+const SCRIPT = `seq 1 ${LINES} | sed 's/^/preloaded line /'; i=0; while :; do j=0; while [ $j -lt 20 ]; do i=$((i+1)); j=$((j+1)); echo "live line $i"; done; usleep 100000; done`;
+
+function stats(xs: number[]): { n: number; median: number; p95: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+  return { n: s.length, median: round(at(0.5)), p95: round(at(0.95)), max: round(s.at(-1) ?? 0) };
+}
+const round = (v: number) => Math.round(v * 100) / 100;
+
+const dataDir = mkdtempSync(join(tmpdir(), "crowsnest-bench-web-"));
+const server = await ServerProcess.start({ dataDir, env: { CROWSNEST_WEB_DIR: join(ROOT, "apps", "web") } });
+await removeLabelled(LABEL);
+const containerId = await runTestContainer(LABEL, SCRIPT, ["--name", `bench-web-${process.pid}`]);
+const host = await server.addHost("bench-web");
+const agent = startAgent({
+  serverUrl: server.agentUrl,
+  token: host.token,
+  stateDir: join(dataDir, "agent"),
+  args: ["--log-rate", "1000000"],
+});
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-frame-rate-limit",
+    "--disable-gpu-vsync",
+  ],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const path = `/fleet/${host.hostId}/${containerId}`;
+  await page.goto(`${server.baseUrl}/login?next=${encodeURIComponent(path)}`);
+  await page.getByTestId("login-username").fill("admin");
+  await page.getByTestId("login-password").fill(ADMIN_PASSWORD);
+  await page.getByTestId("login-submit").click();
+  await page.waitForURL((u) => u.pathname === path);
+  const count = async () =>
+    Number(((await page.getByTestId("log-count").textContent()) ?? "0").replace(/\D/g, ""));
+  await waitFor("the first log lines", async () => (await count()) > 0, 60_000);
+  // Load stored history page by page until 100,000 lines are in the view.
+  const started = Date.now();
+  await waitFor(
+    () => `${LINES} lines loaded (have ${LINES})`,
+    async () => {
+      if ((await count()) >= LINES) return true;
+      const older = page.getByTestId("log-older");
+      if (await older.isVisible()) await older.click();
+      return false;
+    },
+    300_000,
+    50,
+  );
+  const loadSeconds = (Date.now() - started) / 1000;
+  const loaded = await count();
+  const created = await page.getByTestId("chart-cpu").locator(".chart-box").getAttribute("data-created");
+
+  // Scroll the list for 5 s, one step per frame, while live lines keep arriving.
+  const frames = (await page.evaluate(`new Promise((resolve) => {
+    const list = document.querySelector('[data-testid="log-list"]');
+    const times = [];
+    let last = performance.now();
+    const end = last + 5000;
+    let dir = -1;
+    function frame(now) {
+      times.push(now - last);
+      last = now;
+      if (list.scrollTop <= 0) dir = 1;
+      if (list.scrollTop + list.clientHeight >= list.scrollHeight - 2) dir = -1;
+      list.scrollTop += dir * 900;
+      if (now < end) requestAnimationFrame(frame); else resolve(times.slice(1));
+    }
+    list.scrollTop = list.scrollHeight / 2;
+    requestAnimationFrame(frame);
+  })`)) as number[];
+  const after = await count();
+  const rendered = await page.getByTestId("log-line").count();
+  const createdAfter = await page.getByTestId("chart-cpu").locator(".chart-box").getAttribute("data-created");
+  const frame = stats(frames);
+  const result = {
+    when: new Date().toISOString(),
+    linesLoaded: loaded,
+    historyLoadSeconds: round(loadSeconds),
+    liveLinesDuringScroll: after - loaded,
+    rowsInDom: rendered,
+    frameMs: frame,
+    chartsCreated: { before: created, after: createdAfter },
+  };
+  console.log("log view benchmark (Chromium, frame-rate limit off)");
+  console.log(
+    `  lines in the view           ${loaded.toLocaleString()} (loaded in ${result.historyLoadSeconds} s)`,
+  );
+  console.log(`  live lines while scrolling  ${result.liveLinesDuringScroll}`);
+  console.log(`  rows in the DOM             ${rendered}`);
+  console.log(
+    `  frame time median / p95     ${frame.median} ms / ${frame.p95} ms (max ${frame.max}, ${frame.n} frames)`,
+  );
+  console.log(`  charts created              ${created} before, ${createdAfter} after (updated in place)`);
+  const dir = join(ROOT, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "web.json"), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`  written to bench/results/web.json`);
+} finally {
+  await browser.close();
+  await agent.kill();
+  await server.stop();
+  await removeLabelled(LABEL);
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,13 @@
+import type { Metadata } from "next";
+import { ContainerClient } from "./client.tsx";
+
+export const metadata: Metadata = { title: "Container" };
+
+export default async function ContainerPage({
+  params,
+}: {
+  params: Promise<{ hostId: string; containerId: string }>;
+}) {
+  const { hostId, containerId } = await params;
+  return <ContainerClient hostId={decodeURIComponent(hostId)} containerId={containerId} />;
+}

@@ -1,0 +1,13 @@
+import type { Metadata } from "next";
+import { LoginClient } from "./client.tsx";
+
+export const metadata: Metadata = { title: "Log in" };
+
+export default async function LoginPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ next?: string | string[] }>;
+}) {
+  const { next } = await searchParams;
+  return <LoginClient next={typeof next === "string" ? next : null} />;
+}

@@ -1,0 +1,90 @@
+"use client";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { type ReactNode, useState } from "react";
+import { ANY, errorText, request } from "../lib/api.ts";
+import { SessionProvider, useSession } from "./session.tsx";
+import { ThemeToggle } from "./theme-toggle.tsx";
+
+export function Shell({ children }: { children: ReactNode }) {
+  return (
+    <SessionProvider>
+      <Header />
+      <main className="page">{children}</main>
+    </SessionProvider>
+  );
+}
+
+function Header() {
+  const { me, liveStatus } = useSession();
+  const pathname = usePathname();
+  const isAdmin = me?.role === "ADMIN";
+  const links: { href: string; label: string; admin: boolean }[] = [
+    { href: "/fleet", label: "Fleet", admin: false },
+    { href: "/admin/hosts", label: "Hosts", admin: true },
+    { href: "/admin/users", label: "Users", admin: true },
+    { href: "/audit", label: "Audit", admin: true },
+  ];
+  return (
+    <header className="topbar">
+      <Link href="/fleet" className="brand" data-testid="brand">
+        Crowsnest
+      </Link>
+      <nav aria-label="Main" className="nav">
+        {links
+          .filter((l) => !l.admin || isAdmin)
+          .map((l) => (
+            <Link
+              key={l.href}
+              href={l.href}
+              className={pathname.startsWith(l.href) ? "active" : undefined}
+              data-testid={`nav-${l.label.toLowerCase()}`}
+            >
+              {l.label}
+            </Link>
+          ))}
+      </nav>
+      <span
+        className={`live-dot live-${liveStatus}`}
+        data-testid="live-status"
+        title={`Live updates: ${liveStatus}`}
+      >
+        {liveStatus === "open" ? "live" : liveStatus}
+      </span>
+      <ThemeToggle />
+      {me && <UserMenu username={me.username} role={me.role} />}
+    </header>
+  );
+}
+
+function UserMenu({ username, role }: { username: string; role: string }) {
+  const [error, setError] = useState<string | null>(null);
+  const logout = async () => {
+    try {
+      await request(ANY, "/api/auth/logout", { method: "POST", noAuthRedirect: true });
+    } catch (err) {
+      setError(errorText(err));
+      return;
+    }
+    window.location.assign("/login");
+  };
+  return (
+    <details className="user-menu" data-testid="user-menu">
+      <summary aria-label={`User menu for ${username}`}>
+        <span data-testid="user-name">{username}</span>{" "}
+        <span className="badge" data-testid="user-role">
+          {role}
+        </span>
+      </summary>
+      <div className="menu-pop">
+        <p>
+          Signed in as <strong>{username}</strong> ({role})
+        </p>
+        <button type="button" onClick={() => void logout()} data-testid="logout">
+          Log out
+        </button>
+        {error && <p className="error">{error}</p>}
+      </div>
+    </details>
+  );
+}

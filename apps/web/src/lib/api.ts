@@ -1,0 +1,122 @@
+import { ApiError } from "@crowsnest/protocol";
+
+/** Anything with zod's safeParse: every response is validated against the protocol's schema. */
+export interface Schema<T> {
+  safeParse(data: unknown): { success: true; data: T } | { success: false; error: { message: string } };
+}
+
+/** An HTTP error from the server, carrying its `{ error: { code, message, field } }` verbatim. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | undefined;
+  constructor(status: number, code: string, message: string, field?: string) {
+    super(message);
+    this.name = "HttpError";
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** Where to send the user when their session is missing or expired, remembering where they were. */
+export function loginUrl(current: string): string {
+  return `/login?next=${encodeURIComponent(current)}`;
+}
+
+/** Only same-origin paths are accepted as a post-login destination. */
+export function safeNext(next: string | null | undefined): string {
+  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/fleet";
+  if (next.startsWith("/login")) return "/fleet";
+  return next;
+}
+
+/** The page's location; typed structurally so this module also compiles (and is tested) outside a DOM. */
+export interface PageLocation {
+  protocol: string;
+  host: string;
+  pathname: string;
+  search: string;
+  assign(url: string): void;
+}
+
+export function pageLocation(): PageLocation | null {
+  return (globalThis as { location?: PageLocation }).location ?? null;
+}
+
+export function redirectToLogin(): void {
+  const loc = pageLocation();
+  if (!loc || loc.pathname.startsWith("/login")) return;
+  loc.assign(loginUrl(loc.pathname + loc.search));
+}
+
+/** For endpoints whose body we do not read (logout, delete). */
+export const ANY: Schema<unknown> = { safeParse: (data: unknown) => ({ success: true, data }) };
+
+interface RequestOptions {
+  method?: "GET" | "POST" | "PATCH" | "DELETE";
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Do not redirect to the login page on 401 (the login form itself, /api/me probes). */
+  noAuthRedirect?: boolean;
+}
+
+export async function request<T>(schema: Schema<T>, path: string, options: RequestOptions = {}): Promise<T> {
+  const init: RequestInit = {
+    method: options.method ?? "GET",
+    credentials: "same-origin",
+    headers: options.body === undefined ? {} : { "content-type": "application/json" },
+    signal: options.signal ?? null,
+  };
+  if (options.body !== undefined) init.body = JSON.stringify(options.body);
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch (err) {
+    if ((err as Error).name === "AbortError") throw err;
+    throw new HttpError(0, "network", `Cannot reach the server: ${(err as Error).message}`);
+  }
+  const text = await response.text();
+  let json: unknown = null;
+  if (text !== "") {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+  }
+  if (!response.ok) {
+    if (response.status === 401 && !options.noAuthRedirect) redirectToLogin();
+    const parsed = ApiError.safeParse(json);
+    if (parsed.success) {
+      const e = parsed.data.error;
+      throw new HttpError(response.status, e.code, e.message, e.field);
+    }
+    throw new HttpError(response.status, "http", `HTTP ${response.status} ${response.statusText}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new HttpError(
+      response.status,
+      "bad_response",
+      `Unexpected response from ${path}: ${parsed.error.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof HttpError)
+    return err.status > 0 ? `${err.status} ${err.code}: ${err.message}` : err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export function query(params: Record<string, string | number | null | undefined>): string {
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== null && v !== undefined && v !== "") sp.set(k, String(v));
+  }
+  const s = sp.toString();
+  return s === "" ? "" : `?${s}`;
+}

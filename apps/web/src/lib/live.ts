@@ -1,0 +1,176 @@
+import { CLOSE_CODES, decode, LIVE_MESSAGES, type LiveMessage, type Topic } from "@crowsnest/protocol";
+import { backoffDelay } from "./backoff.ts";
+
+export type LiveStatus = "connecting" | "open" | "reconnecting" | "closed";
+export type LiveListener = (message: LiveMessage) => void;
+
+export function topicKey(topic: Topic): string {
+  switch (topic.kind) {
+    case "fleet":
+      return "fleet";
+    case "host":
+      return `host:${topic.hostId}`;
+    case "container":
+      return `container:${topic.hostId}:${topic.containerId}`;
+  }
+}
+
+/** Whether a live message concerns a topic (the server only sends what we subscribed to; this routes it). */
+export function messageMatches(topic: Topic, message: LiveMessage): boolean {
+  if (message.type === "subscribed") return topicKey(message.topic) === topicKey(topic);
+  if (message.type === "error") return true;
+  if (topic.kind === "fleet") return true;
+  if (message.hostId !== topic.hostId) return false;
+  if (topic.kind === "host") return true;
+  switch (message.type) {
+    case "logs":
+      return message.containerId === topic.containerId;
+    case "gap":
+      return message.containerId === null || message.containerId === topic.containerId;
+    case "event":
+      return message.event.containerId === topic.containerId;
+    case "metrics":
+    case "host_status":
+    case "inventory":
+      return true;
+  }
+}
+
+const encoder = new TextEncoder();
+/** Generous: one live frame can carry up to 10,000 log lines of up to 16 KiB. */
+const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+interface Subscription {
+  topic: Topic;
+  listeners: Set<LiveListener>;
+}
+
+/**
+ * One WebSocket to /ws/live per page. Subscriptions are reference-counted by topic and sent
+ * again after every reconnect; reconnects back off exponentially with jitter.
+ */
+export class LiveClient {
+  private socket: WebSocket | null = null;
+  private readonly subs = new Map<string, Subscription>();
+  private readonly statusListeners = new Set<(status: LiveStatus) => void>();
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
+  status: LiveStatus = "connecting";
+  /** Called when the server refuses the session: the page sends the user to log in. */
+  onUnauthorized: (() => void) | null = null;
+
+  private readonly url: string;
+
+  constructor(url: string) {
+    this.url = url;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.socket?.close(1000, "page closed");
+    this.socket = null;
+    this.setStatus("closed");
+  }
+
+  onStatus(listener: (status: LiveStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    listener(this.status);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  subscribe(topic: Topic, listener: LiveListener): () => void {
+    const key = topicKey(topic);
+    let sub = this.subs.get(key);
+    if (!sub) {
+      sub = { topic, listeners: new Set() };
+      this.subs.set(key, sub);
+      this.send({ type: "subscribe", topic });
+    }
+    sub.listeners.add(listener);
+    return () => {
+      const current = this.subs.get(key);
+      if (!current) return;
+      current.listeners.delete(listener);
+      if (current.listeners.size === 0) {
+        this.subs.delete(key);
+        this.send({ type: "unsubscribe", topic });
+      }
+    };
+  }
+
+  private send(message: { type: "subscribe" | "unsubscribe"; topic: Topic }): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private setStatus(status: LiveStatus): void {
+    this.status = status;
+    for (const l of this.statusListeners) l(status);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.setStatus(this.attempt === 0 ? "connecting" : "reconnecting");
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(this.url);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      this.attempt = 0;
+      this.setStatus("open");
+      for (const sub of this.subs.values()) this.send({ type: "subscribe", topic: sub.topic });
+    };
+    socket.onmessage = (ev: MessageEvent) => {
+      if (typeof ev.data !== "string") return;
+      // Passed as bytes: the protocol's decode measures strings with Node's Buffer, which browsers lack.
+      const result = decode(LIVE_MESSAGES, encoder.encode(ev.data), { maxBytes: MAX_FRAME_BYTES });
+      if (!result.ok) {
+        console.warn("crowsnest: ignored a live message:", result.error.message);
+        return;
+      }
+      this.dispatch(result.message);
+    };
+    socket.onclose = (ev: CloseEvent) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      if (this.stopped) return;
+      // Closed because the session was revoked or expired, or refused at the upgrade (the browser
+      // only sees 1006 then): the page checks /api/me and sends the user to log in if it is gone.
+      if ((ev.code === CLOSE_CODES.revoked || !opened) && this.onUnauthorized) this.onUnauthorized();
+      this.scheduleReconnect();
+    };
+  }
+
+  private dispatch(message: LiveMessage): void {
+    for (const sub of this.subs.values()) {
+      if (!messageMatches(sub.topic, message)) continue;
+      for (const l of sub.listeners) l(message);
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    this.setStatus("reconnecting");
+    const delay = backoffDelay(this.attempt, { baseMs: 500, capMs: 30_000, minMs: 250 });
+    this.attempt++;
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+}
+
+export function liveUrl(loc: { protocol: string; host: string }): string {
+  const proto = loc.protocol === "https:" ? "wss:" : "ws:";
+  return `${proto}//${loc.host}/ws/live`;
+}

@@ -1,0 +1,77 @@
+import type { LogLine, StoredLogLine } from "@crowsnest/protocol";
+import { stripAnsi } from "./ansi.ts";
+
+export type LogRow =
+  | { kind: "line"; key: string; ts: string; stream: "stdout" | "stderr"; text: string; truncated: boolean }
+  | { kind: "gap"; key: string; count: number; reason: string; at: number };
+
+let seq = 0;
+function nextKey(): string {
+  seq++;
+  return `l${seq}`;
+}
+
+/** Docker timestamps carry 0-9 fractional digits; padded to 9 they sort as strings. */
+export function tsKey(ts: string): string {
+  const m = /^(.*?T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/.exec(ts);
+  if (!m) return ts;
+  return `${m[1]}.${(m[2] ?? "").padEnd(9, "0")}Z`;
+}
+
+export function rowFromLine(line: LogLine | StoredLogLine): LogRow {
+  return {
+    kind: "line",
+    key: "id" in line ? `s${line.id}` : nextKey(),
+    ts: line.ts,
+    stream: line.stream,
+    text: line.text,
+    truncated: line.truncated,
+  };
+}
+
+export function gapRow(count: number, reason: string): LogRow {
+  return { kind: "gap", key: nextKey(), count, reason, at: Date.now() };
+}
+
+function identity(r: LogRow): string {
+  return r.kind === "line" ? `${tsKey(r.ts)}|${r.stream}|${r.text}` : r.key;
+}
+
+/**
+ * Joins stored lines (oldest first) with live lines received while they loaded: a live line
+ * already in the history (same time, stream and text) is not repeated, nor is one older than it.
+ */
+export function joinLogs(history: LogRow[], live: LogRow[]): LogRow[] {
+  const lastLine = [...history].reverse().find((r) => r.kind === "line");
+  if (lastLine?.kind !== "line") return [...history, ...live];
+  const last = tsKey(lastLine.ts);
+  const seen = new Set(history.filter((r) => r.kind === "line" && tsKey(r.ts) === last).map(identity));
+  const out = [...history];
+  for (const r of live) {
+    if (r.kind === "gap") {
+      out.push(r);
+      continue;
+    }
+    const k = tsKey(r.ts);
+    if (k < last || (k === last && seen.has(identity(r)))) continue;
+    out.push(r);
+  }
+  return out;
+}
+
+export function matchesFilter(r: LogRow, stream: string, q: string): boolean {
+  if (r.kind === "gap") return true;
+  if (stream !== "all" && r.stream !== stream) return false;
+  if (q === "") return true;
+  return stripAnsi(r.text).toLowerCase().includes(q.toLowerCase());
+}
+
+export function rowsToText(rows: LogRow[], withTimestamps: boolean): string {
+  return rows
+    .map((r) =>
+      r.kind === "gap"
+        ? `--- ${r.count} line(s) not shown (${r.reason}) ---`
+        : `${withTimestamps ? `${r.ts} ` : ""}${r.stream === "stderr" ? "[stderr] " : ""}${stripAnsi(r.text)}`,
+    )
+    .join("\n");
+}

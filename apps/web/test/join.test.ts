@@ -1,0 +1,174 @@
+import type { ContainerView, LiveMessage, MetricPoint } from "@crowsnest/protocol";
+import { describe, expect, it } from "vitest";
+import { applyLiveToContainers } from "../src/lib/fleet.ts";
+import { joinLogs, type LogRow, matchesFilter, rowsToText, tsKey } from "../src/lib/logs.ts";
+import { joinHistory, MetricColumns, type MetricRow, rowFromPoint } from "../src/lib/metrics.ts";
+import { roleAllows, verdict } from "../src/lib/permissions.ts";
+
+const line = (ts: string, text: string, stream: "stdout" | "stderr" = "stdout"): LogRow => ({
+  kind: "line",
+  key: `${ts}${text}`,
+  ts,
+  stream,
+  text,
+  truncated: false,
+});
+
+describe("log history joined to the live stream", () => {
+  it("pads Docker's variable fractional seconds so timestamps sort", () => {
+    expect(tsKey("2026-01-01T00:00:01.5Z") > tsKey("2026-01-01T00:00:01.123456789Z")).toBe(true);
+    expect(tsKey("2026-01-01T00:00:01Z")).toBe("2026-01-01T00:00:01.000000000Z");
+  });
+
+  it("skips live lines already in the history and keeps the newer ones", () => {
+    const history = [line("2026-01-01T00:00:01Z", "a"), line("2026-01-01T00:00:02.5Z", "b")];
+    const live = [
+      line("2026-01-01T00:00:02.5Z", "b"),
+      line("2026-01-01T00:00:02.50Z", "b2"),
+      line("2026-01-01T00:00:01Z", "old"),
+      line("2026-01-01T00:00:03Z", "c"),
+    ];
+    expect(joinLogs(history, live).map((r) => (r.kind === "line" ? r.text : "gap"))).toEqual([
+      "a",
+      "b",
+      "b2",
+      "c",
+    ]);
+  });
+
+  it("filters by stream and by text without the ANSI codes", () => {
+    const r = line("2026-01-01T00:00:01Z", "\x1b[31mError\x1b[0m here", "stderr");
+    expect(matchesFilter(r, "all", "error here")).toBe(true);
+    expect(matchesFilter(r, "stdout", "")).toBe(false);
+    expect(rowsToText([r], true)).toBe("2026-01-01T00:00:01Z [stderr] Error here");
+  });
+});
+
+describe("metric history joined to the live stream", () => {
+  const point = (t: number, cpu: number, rx: number): MetricPoint => ({
+    t,
+    cpuPercent: cpu,
+    cpuPercentMax: cpu,
+    memUsedBytes: 100,
+    memUsedBytesMax: 100,
+    memLimitBytes: 1000,
+    netRxBytes: rx,
+    netTxBytes: 0,
+    blkReadBytes: 0,
+    blkWriteBytes: 0,
+    pids: 1,
+  });
+  const live = (t: number, cpu: number, rx: number): MetricRow => ({
+    ...rowFromPoint(point(t, cpu, rx)),
+    onlineCpus: 4,
+  });
+
+  it("appends only live samples newer than the history, in order, without a gap or duplicate", () => {
+    const store = new MetricColumns(2);
+    joinHistory(store, [point(1000, 10, 0), point(2000, 20, 1000)].map(rowFromPoint), [
+      live(4000, 40, 3000),
+      live(2000, 99, 1000),
+      live(3000, 30, 2000),
+    ]);
+    expect(store.cols.x).toEqual([1, 2, 3, 4]);
+    expect(store.cols.cpu).toEqual([10, 20, 30, 40]);
+    // Counters become rates: bytes per second between consecutive samples.
+    expect(store.cols.rx).toEqual([null, 1000, 1000, 1000]);
+    // Share of the host uses the host's CPUs until a live sample reports its own.
+    expect(store.cols.cpuHost).toEqual([5, 10, 7.5, 10]);
+    expect(store.cols.memPct).toEqual([10, 10, 10, 10]);
+  });
+
+  it("appends in place and trims to the window", () => {
+    const store = new MetricColumns(1);
+    const x = store.cols.x;
+    for (let t = 1; t <= 10; t++) store.push(live(t * 1000, t, 0));
+    expect(store.push(live(5000, 0, 0))).toBe(false);
+    store.trim(6000);
+    expect(store.cols.x).toBe(x);
+    expect(store.cols.x).toEqual([6, 7, 8, 9, 10]);
+  });
+
+  it("shows a counter reset as no rate rather than a negative one", () => {
+    const store = new MetricColumns(1);
+    store.push(live(1000, 1, 5000));
+    store.push(live(2000, 1, 10));
+    expect(store.cols.rx).toEqual([null, null]);
+  });
+});
+
+describe("the role × action mirror", () => {
+  it("follows DESIGN.md's table", () => {
+    expect(roleAllows("VIEWER", "start", false).allowed).toBe(false);
+    expect(roleAllows("OPERATOR", "start", true).allowed).toBe(true);
+    expect(roleAllows("OPERATOR", "unpause", true).allowed).toBe(true);
+    for (const a of ["stop", "restart", "kill", "pause"] as const) {
+      expect(roleAllows("OPERATOR", a, false).allowed).toBe(true);
+      const v = roleAllows("OPERATOR", a, true);
+      expect(v.allowed).toBe(false);
+      expect(v.reason).toMatch(/protected/);
+    }
+    expect(roleAllows("OPERATOR", "remove", false).allowed).toBe(false);
+    expect(roleAllows("ADMIN", "remove", true).allowed).toBe(true);
+  });
+
+  it("also disables what the container's state makes meaningless", () => {
+    expect(verdict("ADMIN", "start", false, "running").allowed).toBe(false);
+    expect(verdict("ADMIN", "stop", false, "exited").allowed).toBe(false);
+    expect(verdict("ADMIN", "unpause", false, "paused").allowed).toBe(true);
+    // A role refusal wins over the state's reason.
+    expect(verdict("VIEWER", "stop", false, "exited").reason).toMatch(/VIEWER/);
+  });
+});
+
+describe("live updates of a container list", () => {
+  const id = "a".repeat(64);
+  const view: ContainerView = {
+    id,
+    names: ["/web"],
+    image: "img",
+    state: "running",
+    status: "Up",
+    created: 1,
+    startedAt: null,
+    finishedAt: null,
+    exitCode: null,
+    restartCount: 0,
+    health: "none",
+    labels: {},
+    ports: [],
+    composeProject: null,
+    composeService: null,
+    tty: false,
+    hostId: "h1",
+    protected: false,
+    latest: null,
+  };
+
+  it("applies an event's container state and derives protected from its labels", () => {
+    const m: LiveMessage = {
+      type: "event",
+      hostId: "h1",
+      event: {
+        containerId: id,
+        action: "stop",
+        time: 2,
+        exitCode: 0,
+        container: { ...view, state: "exited", labels: { "com.docker.dashboard.protected": "true" } },
+      },
+    };
+    const [next] = applyLiveToContainers([view], m);
+    expect(next?.state).toBe("exited");
+    expect(next?.protected).toBe(true);
+  });
+
+  it("removes a destroyed container and ignores other hosts' ids", () => {
+    const destroy: LiveMessage = {
+      type: "event",
+      hostId: "h2",
+      event: { containerId: id, action: "destroy", time: 2, exitCode: null, container: null },
+    };
+    expect(applyLiveToContainers([view], destroy)).toHaveLength(1);
+    expect(applyLiveToContainers([view], { ...destroy, hostId: "h1" })).toHaveLength(0);
+  });
+});

@@ -1,0 +1,76 @@
+import type { LiveMessage } from "@crowsnest/protocol";
+import { describe, expect, it } from "vitest";
+import { loginUrl, safeNext } from "../src/lib/api.ts";
+import { liveUrl, messageMatches, topicKey } from "../src/lib/live.ts";
+
+const A = "a".repeat(64);
+const B = "b".repeat(64);
+
+describe("routing live messages to subscriptions", () => {
+  const logs = (hostId: string, containerId: string): LiveMessage => ({
+    type: "logs",
+    hostId,
+    containerId,
+    lines: [],
+  });
+
+  it("keys topics uniquely", () => {
+    expect(topicKey({ kind: "fleet" })).toBe("fleet");
+    expect(topicKey({ kind: "host", hostId: "h" })).toBe("host:h");
+    expect(topicKey({ kind: "container", hostId: "h", containerId: A })).toBe(`container:h:${A}`);
+  });
+
+  it("gives a container subscription only its own container's logs", () => {
+    const topic = { kind: "container", hostId: "h", containerId: A } as const;
+    expect(messageMatches(topic, logs("h", A))).toBe(true);
+    expect(messageMatches(topic, logs("h", B))).toBe(false);
+    expect(messageMatches(topic, logs("other", A))).toBe(false);
+  });
+
+  it("gives a host subscription everything of that host and nothing of others", () => {
+    const topic = { kind: "host", hostId: "h" } as const;
+    expect(messageMatches(topic, logs("h", B))).toBe(true);
+    expect(messageMatches(topic, { type: "host_status", hostId: "x", online: true, lastSeen: 1 })).toBe(
+      false,
+    );
+  });
+
+  it("routes host-wide gaps to every container subscription of that host", () => {
+    const topic = { kind: "container", hostId: "h", containerId: A } as const;
+    const gap = (containerId: string | null): LiveMessage => ({
+      type: "gap",
+      hostId: "h",
+      containerId,
+      droppedLines: 3,
+      reason: "slow_consumer",
+    });
+    expect(messageMatches(topic, gap(null))).toBe(true);
+    expect(messageMatches(topic, gap(B))).toBe(false);
+  });
+});
+
+it("opens the live socket on the page's own origin", () => {
+  expect(liveUrl({ protocol: "http:", host: "127.0.0.1:8080" })).toBe("ws://127.0.0.1:8080/ws/live");
+  expect(liveUrl({ protocol: "https:", host: "dash.example" })).toBe("wss://dash.example/ws/live");
+});
+
+describe("where login sends the user back to", () => {
+  it("keeps same-origin paths with their query", () => {
+    expect(safeNext("/fleet/h/c?range=1h")).toBe("/fleet/h/c?range=1h");
+    expect(loginUrl("/audit?user=x")).toBe("/login?next=%2Faudit%3Fuser%3Dx");
+  });
+
+  it("refuses other origins and loops", () => {
+    for (const bad of [
+      null,
+      "",
+      "https://evil.example/",
+      "//evil.example",
+      "/\\evil.example",
+      "javascript:alert(1)",
+      "/login?next=/x",
+    ]) {
+      expect(safeNext(bad)).toBe("/fleet");
+    }
+  });
+});

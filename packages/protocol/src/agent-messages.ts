@@ -1,0 +1,151 @@
+import { z } from "zod";
+import { Command, CommandOutcome } from "./commands.ts";
+import { ContainerEvent, ContainerInfo } from "./container.ts";
+import { HostInfo } from "./host.ts";
+import { EpochMs, HostId } from "./ids.ts";
+import { LIMITS } from "./limits.ts";
+import { LogDrop, LogLine, MetricSample } from "./telemetry.ts";
+
+/** Batch sequence numbers start at 1 and only grow for the lifetime of an agent's state directory. */
+export const Seq = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export type Seq = z.infer<typeof Seq>;
+
+// ---- agent -> server -------------------------------------------------------
+
+export const Hello = z.object({
+  type: z.literal("hello"),
+  protocolVersion: z.number().int().positive(),
+  agentVersion: z.string().max(64),
+  host: HostInfo,
+});
+export type Hello = z.infer<typeof Hello>;
+
+/** The full container list, sent after every (re)connect; it replaces what the server knew. */
+export const InventorySnapshot = z.object({
+  type: z.literal("inventory"),
+  time: EpochMs,
+  containers: z.array(ContainerInfo).max(LIMITS.containersPerHost),
+});
+export type InventorySnapshot = z.infer<typeof InventorySnapshot>;
+
+export const EventsBatch = z.object({
+  type: z.literal("events"),
+  seq: Seq,
+  events: z.array(ContainerEvent).max(LIMITS.eventsPerBatch),
+});
+export type EventsBatch = z.infer<typeof EventsBatch>;
+
+export const MetricsBatch = z.object({
+  type: z.literal("metrics"),
+  seq: Seq,
+  samples: z.array(MetricSample).max(LIMITS.metricSamplesPerBatch),
+});
+export type MetricsBatch = z.infer<typeof MetricsBatch>;
+
+export const LogsBatch = z.object({
+  type: z.literal("logs"),
+  seq: Seq,
+  lines: z.array(LogLine).max(LIMITS.logLinesPerBatch),
+  /** Lines the per-container rate limit refused since the previous batch. */
+  drops: z.array(LogDrop).max(LIMITS.containersPerHost),
+});
+export type LogsBatch = z.infer<typeof LogsBatch>;
+
+/** The outbox overflowed its byte budget and dropped its oldest batches; this says how much is gone. */
+export const GapNotice = z.object({
+  type: z.literal("gap"),
+  seq: Seq,
+  droppedBatches: z.number().int().positive(),
+  droppedSamples: z.number().int().nonnegative(),
+  droppedLines: z.number().int().nonnegative(),
+  droppedEvents: z.number().int().nonnegative(),
+  from: EpochMs,
+  to: EpochMs,
+});
+export type GapNotice = z.infer<typeof GapNotice>;
+
+export const CommandResult = z.object({
+  type: z.literal("command_result"),
+  commandId: z.uuid(),
+  outcome: CommandOutcome,
+});
+export type CommandResult = z.infer<typeof CommandResult>;
+
+export const AgentMessage = z.discriminatedUnion("type", [
+  Hello,
+  InventorySnapshot,
+  EventsBatch,
+  MetricsBatch,
+  LogsBatch,
+  GapNotice,
+  CommandResult,
+]);
+export type AgentMessage = z.infer<typeof AgentMessage>;
+
+/** Agent messages that travel through the outbox and are acknowledged by sequence number. */
+export type SequencedAgentMessage = EventsBatch | MetricsBatch | LogsBatch | GapNotice;
+
+export const AGENT_MESSAGES = {
+  hello: Hello,
+  inventory: InventorySnapshot,
+  events: EventsBatch,
+  metrics: MetricsBatch,
+  logs: LogsBatch,
+  gap: GapNotice,
+  command_result: CommandResult,
+} as const;
+
+// ---- server -> agent -------------------------------------------------------
+
+export const Welcome = z.object({
+  type: z.literal("welcome"),
+  protocolVersion: z.number().int().positive(),
+  hostId: HostId,
+  /** Present once, when the agent connected with an enrolment token: the long-lived credential to keep. */
+  credential: z.string().min(32).max(256).nullable(),
+  /**
+   * Added in protocol 1 (optional, so older agents and servers still agree): the highest sequence
+   * number the server has stored for this host, or null. The server ignores a (host, seq) it already
+   * stored, so an agent whose state was reset (its next seq is 1 again) must continue above this.
+   */
+  lastStoredSeq: Seq.nullable().optional(),
+});
+export type Welcome = z.infer<typeof Welcome>;
+
+/** The batch with this sequence number is stored; the agent may forget it. */
+export const Ack = z.object({ type: z.literal("ack"), seq: Seq });
+export type Ack = z.infer<typeof Ack>;
+
+export const CommandMessage = z.object({ type: z.literal("command"), command: Command });
+export type CommandMessage = z.infer<typeof CommandMessage>;
+
+export const ProtocolErrorCode = z.enum([
+  "bad_frame",
+  "unsupported_version",
+  "not_allowed",
+  "internal",
+  "rate_limited",
+]);
+export type ProtocolErrorCode = z.infer<typeof ProtocolErrorCode>;
+
+export const ProtocolError = z.object({
+  type: z.literal("error"),
+  code: ProtocolErrorCode,
+  message: z.string().max(4_096),
+});
+export type ProtocolError = z.infer<typeof ProtocolError>;
+
+export const ServerToAgentMessage = z.discriminatedUnion("type", [
+  Welcome,
+  Ack,
+  CommandMessage,
+  ProtocolError,
+]);
+export type ServerToAgentMessage = z.infer<typeof ServerToAgentMessage>;
+
+export const SERVER_TO_AGENT_MESSAGES = {
+  welcome: Welcome,
+  ack: Ack,
+  command: CommandMessage,
+  error: ProtocolError,
+} as const;

@@ -1,0 +1,152 @@
+/**
+ * Shapes of the REST API's responses and request bodies, shared by the server (which
+ * validates what it receives) and the dashboard (which reads what it gets).
+ */
+import { z } from "zod";
+import { ActionOptions, CommandOutcome, ContainerAction } from "./commands.ts";
+import { ContainerInfo, ContainerState } from "./container.ts";
+import { HostInfo } from "./host.ts";
+import { Role } from "./http.ts";
+import { EpochMs, HostId } from "./ids.ts";
+import { LogLine, MetricSample } from "./telemetry.ts";
+
+export const ContainerCounts = z.record(ContainerState, z.number().int().nonnegative());
+export type ContainerCounts = z.infer<typeof ContainerCounts>;
+
+export const Host = z.object({
+  id: HostId,
+  name: z.string(),
+  online: z.boolean(),
+  lastSeen: EpochMs.nullable(),
+  createdAt: EpochMs,
+  agentVersion: z.string().nullable(),
+  info: HostInfo.nullable(),
+  containerCounts: ContainerCounts,
+  /** Sum over the host's running containers of their latest samples. */
+  cpuPercent: z.number().nonnegative(),
+  memUsedBytes: z.number().nonnegative(),
+  /** The outbox of this host's agent overflowed: batches it dropped, reported by the agent. */
+  droppedBatches: z.number().int().nonnegative(),
+});
+export type Host = z.infer<typeof Host>;
+
+export const ContainerView = ContainerInfo.extend({
+  hostId: HostId,
+  protected: z.boolean(),
+  latest: MetricSample.nullable(),
+});
+export type ContainerView = z.infer<typeof ContainerView>;
+
+export const MetricPoint = z.object({
+  t: EpochMs,
+  cpuPercent: z.number(),
+  cpuPercentMax: z.number(),
+  memUsedBytes: z.number(),
+  memUsedBytesMax: z.number(),
+  memLimitBytes: z.number(),
+  netRxBytes: z.number(),
+  netTxBytes: z.number(),
+  blkReadBytes: z.number(),
+  blkWriteBytes: z.number(),
+  pids: z.number(),
+});
+export type MetricPoint = z.infer<typeof MetricPoint>;
+
+export const MetricsResponse = z.object({
+  /** raw: every sample the agent sent; 1m: one-minute rollups (avg, and max where named). */
+  resolution: z.enum(["raw", "1m"]),
+  from: EpochMs,
+  to: EpochMs,
+  points: z.array(MetricPoint),
+});
+export type MetricsResponse = z.infer<typeof MetricsResponse>;
+
+export const StoredLogLine = LogLine.extend({ id: z.string() });
+export type StoredLogLine = z.infer<typeof StoredLogLine>;
+
+export const LogsResponse = z.object({
+  /** Oldest first; the newest `limit` lines that match. */
+  lines: z.array(StoredLogLine),
+  /** Pass as `cursor` to get the matching lines just older than these; null when there are none. */
+  nextCursor: z.string().nullable(),
+});
+export type LogsResponse = z.infer<typeof LogsResponse>;
+
+export const User = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: Role,
+  disabled: z.boolean(),
+  createdAt: EpochMs,
+});
+export type User = z.infer<typeof User>;
+
+export const Me = z.object({ id: z.string(), username: z.string(), role: Role });
+export type Me = z.infer<typeof Me>;
+
+export const Username = z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, "1-64 of letters, digits, _ . -");
+export const Password = z.string().min(10, "at least 10 characters").max(1_024);
+
+export const LoginRequest = z
+  .object({ username: z.string().max(64), password: z.string().max(1_024) })
+  .strict();
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+export const CreateUserRequest = z.object({ username: Username, password: Password, role: Role }).strict();
+export type CreateUserRequest = z.infer<typeof CreateUserRequest>;
+
+export const UpdateUserRequest = z
+  .object({ role: Role.optional(), disabled: z.boolean().optional(), password: Password.optional() })
+  .strict();
+export type UpdateUserRequest = z.infer<typeof UpdateUserRequest>;
+
+export const EnrolHostRequest = z.object({ name: z.string().min(1).max(128) }).strict();
+export type EnrolHostRequest = z.infer<typeof EnrolHostRequest>;
+
+export const EnrolmentResponse = z.object({
+  host: Host,
+  /** Shown once: the server keeps only its hash. */
+  enrolmentToken: z.string(),
+  expiresAt: EpochMs,
+  agentCommand: z.string(),
+});
+export type EnrolmentResponse = z.infer<typeof EnrolmentResponse>;
+
+/** POST /api/hosts/:hostId/rotate: the agent gets its new credential on its next connection. */
+export const CredentialRotationResponse = z.object({
+  hostId: HostId,
+  /** The agent was connected and has been told to reconnect, so the rotation completes within seconds. */
+  agentWasOnline: z.boolean(),
+});
+export type CredentialRotationResponse = z.infer<typeof CredentialRotationResponse>;
+
+export const ActionRequest = z
+  .object({ action: ContainerAction, options: ActionOptions.default({}) })
+  .strict();
+export type ActionRequest = z.infer<typeof ActionRequest>;
+
+export const ActionResponse = z.object({ outcome: CommandOutcome });
+export type ActionResponse = z.infer<typeof ActionResponse>;
+
+export const AuditResult = z.enum(["allowed", "denied", "succeeded", "failed"]);
+export type AuditResult = z.infer<typeof AuditResult>;
+
+export const AuditEntry = z.object({
+  id: z.string(),
+  time: EpochMs,
+  userId: z.string().nullable(),
+  username: z.string(),
+  role: Role,
+  hostId: z.string(),
+  containerId: z.string(),
+  containerName: z.string().nullable(),
+  action: z.string(),
+  protected: z.boolean(),
+  result: AuditResult,
+  reason: z.string().nullable(),
+  clientAddress: z.string(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const AuditResponse = z.object({ entries: z.array(AuditEntry), nextCursor: z.string().nullable() });
+export type AuditResponse = z.infer<typeof AuditResponse>;

@@ -1,0 +1,94 @@
+import { z } from "zod";
+import { ContainerId, EpochMs, Rfc3339Nano } from "./ids.ts";
+import { LIMITS } from "./limits.ts";
+
+export const PROTECTED_LABEL = "com.docker.dashboard.protected";
+export const COMPOSE_PROJECT_LABEL = "com.docker.compose.project";
+export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
+
+const Text = z.string().max(LIMITS.shortText);
+
+export const ContainerState = z.enum([
+  "created",
+  "running",
+  "paused",
+  "restarting",
+  "removing",
+  "exited",
+  "dead",
+]);
+export type ContainerState = z.infer<typeof ContainerState>;
+
+export const HealthState = z.enum(["none", "starting", "healthy", "unhealthy"]);
+export type HealthState = z.infer<typeof HealthState>;
+
+/**
+ * Labels arrive from containers we do not control, so keys are arbitrary strings.
+ * They are rebuilt into a null-prototype object so that a key such as `__proto__`
+ * stays data and can never reach Object.prototype.
+ */
+export const Labels = z
+  .record(z.string().max(LIMITS.labelKeyChars), z.string().max(LIMITS.labelValueChars))
+  .refine((labels) => Object.keys(labels).length <= LIMITS.labelsPerContainer, {
+    message: `at most ${LIMITS.labelsPerContainer} labels`,
+  })
+  .transform((labels) => Object.assign(Object.create(null) as Record<string, string>, labels));
+export type Labels = z.infer<typeof Labels>;
+
+export const Port = z.object({
+  privatePort: z.number().int().min(0).max(65535),
+  publicPort: z.number().int().min(0).max(65535).nullable(),
+  protocol: z.enum(["tcp", "udp", "sctp"]),
+  ip: z.string().max(64).nullable(),
+});
+export type Port = z.infer<typeof Port>;
+
+export const ContainerInfo = z.object({
+  id: ContainerId,
+  names: z.array(Text).max(64),
+  image: Text,
+  state: ContainerState,
+  status: Text,
+  created: EpochMs,
+  startedAt: Rfc3339Nano.nullable(),
+  finishedAt: Rfc3339Nano.nullable(),
+  exitCode: z.number().int().nullable(),
+  restartCount: z.number().int().nonnegative(),
+  health: HealthState,
+  labels: Labels,
+  ports: z.array(Port).max(1_024),
+  composeProject: Text.nullable(),
+  composeService: Text.nullable(),
+  tty: z.boolean(),
+});
+export type ContainerInfo = z.infer<typeof ContainerInfo>;
+
+export const ContainerEventAction = z.enum([
+  "create",
+  "start",
+  "die",
+  "stop",
+  "kill",
+  "pause",
+  "unpause",
+  "destroy",
+  "rename",
+  "health_status",
+  "oom",
+  "restart",
+]);
+export type ContainerEventAction = z.infer<typeof ContainerEventAction>;
+
+export const ContainerEvent = z.object({
+  containerId: ContainerId,
+  action: ContainerEventAction,
+  time: EpochMs,
+  exitCode: z.number().int().nullable(),
+  /** The container as inspected right after the event; null once it is gone (destroy). */
+  container: ContainerInfo.nullable(),
+});
+export type ContainerEvent = z.infer<typeof ContainerEvent>;
+
+export function isProtected(labels: Labels): boolean {
+  return labels[PROTECTED_LABEL] === "true";
+}

@@ -1,0 +1,19 @@
+/** Bounds that every boundary enforces; they exist so that no peer can make us allocate without limit. */
+export const LIMITS = {
+  /** Largest frame an agent may send (also the server's ws maxPayload for /ws/agent). */
+  agentFrameBytes: 4 * 1024 * 1024,
+  /** Largest frame a browser may send on /ws/live. */
+  browserFrameBytes: 64 * 1024,
+  /** JSON nesting deeper than this is refused before parsing. */
+  jsonDepth: 32,
+  /** A log line longer than this (in UTF-8 bytes) is cut and marked truncated. */
+  logLineBytes: 16 * 1024,
+  logLinesPerBatch: 10_000,
+  metricSamplesPerBatch: 10_000,
+  eventsPerBatch: 5_000,
+  containersPerHost: 5_000,
+  labelsPerContainer: 512,
+  labelKeyChars: 1_024,
+  labelValueChars: 8_192,
+  shortText: 1_024,
+} as const;

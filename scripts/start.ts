@@ -1,0 +1,142 @@
+/**
+ * `npm start`: the whole product on this machine with the embedded defaults — the dashboard
+ * (built when missing or stale), crowsnest-server on SQLite, and a local crowsnest-agent for
+ * this machine's Docker Engine when its socket answers.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { request } from "node:http";
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..");
+const port = Number(process.env.CROWSNEST_PORT ?? 8080);
+const dataDir = resolve(process.env.CROWSNEST_DATA_DIR ?? join(root, "data"));
+const agentStateDir = join(dataDir, "local-agent");
+const webDir = join(root, "apps", "web");
+const node = process.execPath;
+
+const children: ChildProcess[] = [];
+
+function say(message: string): void {
+  process.stdout.write(`[crowsnest] ${message}\n`);
+}
+
+/** Newest modification time of any file under the given paths (node_modules and build output excluded). */
+function newestMtime(paths: string[]): number {
+  let newest = 0;
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    const stat = statSync(path);
+    if (stat.isFile()) {
+      newest = Math.max(newest, stat.mtimeMs);
+      continue;
+    }
+    for (const entry of readdirSync(path, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || /(^|\/)(node_modules|\.next)(\/|$)/.test(entry.parentPath)) continue;
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+function buildDashboardIfStale(): void {
+  const buildId = join(webDir, ".next", "BUILD_ID");
+  const sources = [
+    join(webDir, "src"),
+    join(webDir, "next.config.ts"),
+    join(root, "packages", "protocol", "src"),
+  ];
+  if (existsSync(buildId) && statSync(buildId).mtimeMs >= newestMtime(sources)) return;
+  say("building the dashboard (missing or older than its sources)");
+  execFileSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
+}
+
+function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(node, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  children.push(child);
+  child.on("exit", (code, signal) => {
+    say(`${name} exited (${signal ?? code})`);
+    stopAll(code ?? 1);
+  });
+  return child;
+}
+
+let stopping = false;
+function stopAll(exitCode: number): void {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  setTimeout(() => process.exit(exitCode), 10_000).unref();
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null))).then(
+    () => process.exit(exitCode),
+    () => process.exit(1),
+  );
+}
+
+function httpStatus(options: { socketPath?: string; port?: number; path: string }): Promise<number> {
+  return new Promise((resolveStatus) => {
+    const req = request({ ...options, host: "127.0.0.1", timeout: 2_000 }, (res) => {
+      res.resume();
+      resolveStatus(res.statusCode ?? 0);
+    });
+    req.on("error", () => resolveStatus(0));
+    req.on("timeout", () => req.destroy());
+    req.end();
+  });
+}
+
+async function waitForServer(): Promise<void> {
+  for (let attempt = 0; attempt < 120; attempt++) {
+    if ((await httpStatus({ port, path: "/api/health" })) === 200) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the server did not answer on port ${port} within 60 s`);
+}
+
+function dockerSocketPath(): string | null {
+  const dockerHost = process.env.DOCKER_HOST;
+  if (dockerHost === undefined || dockerHost === "") return "/var/run/docker.sock";
+  return dockerHost.startsWith("unix://") ? dockerHost.slice("unix://".length) : null;
+}
+
+/** The local agent keeps its credential in its state dir; only its first start needs an enrolment token. */
+function localAgentToken(): string | null {
+  if (existsSync(join(agentStateDir, "credential"))) return null;
+  const out = execFileSync(
+    node,
+    ["apps/api/src/cli/main.ts", "host", "enrol", hostname(), "--json", "--data-dir", dataDir],
+    { cwd: root, encoding: "utf8", env: { ...process.env, CROWSNEST_PORT: String(port) } },
+  );
+  return (JSON.parse(out) as { token: string }).token;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stopAll(0));
+
+mkdirSync(dataDir, { recursive: true });
+buildDashboardIfStale();
+run("crowsnest-server", ["apps/api/src/main.ts"], {
+  CROWSNEST_PORT: String(port),
+  CROWSNEST_DATA_DIR: dataDir,
+  CROWSNEST_WEB_DIR: webDir,
+});
+await waitForServer();
+say(`dashboard: http://localhost:${port}`);
+
+const socketPath = dockerSocketPath();
+const dockerAnswers = socketPath !== null && (await httpStatus({ socketPath, path: "/_ping" })) === 200;
+if (dockerAnswers || (socketPath === null && process.env.DOCKER_HOST)) {
+  mkdirSync(agentStateDir, { recursive: true });
+  const token = localAgentToken();
+  run("crowsnest-agent", [
+    "apps/agent/src/main.ts",
+    "--server-url",
+    `ws://127.0.0.1:${port}/ws/agent`,
+    "--state-dir",
+    agentStateDir,
+    ...(token === null ? [] : ["--token", token]),
+  ]);
+  say(`local agent started for this machine's Docker Engine (state: ${agentStateDir})`);
+} else {
+  say("no Docker Engine answers on this machine: the server runs without a local agent");
+}
