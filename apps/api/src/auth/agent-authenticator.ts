@@ -1,6 +1,6 @@
 import type { AgentAuthenticator, AgentIdentity } from "../ingest/agent-authenticator.ts";
-import { hashHostToken, newHostToken } from "../ingest/host-token.ts";
 import type { Store } from "../store/store.ts";
+import { hashToken, newSecretToken } from "./secret-token.ts";
 
 type Repositories = Pick<Store, "hostCredentials" | "enrolmentTokens" | "credentialRotations">;
 
@@ -29,16 +29,16 @@ export class EnrollingAgentAuthenticator implements AgentAuthenticator {
       if (!(await this.#store.credentialRotations.complete(known.hostId))) return known;
       return { hostId: known.hostId, issuedCredential: await this.#replaceCredential(known.hostId) };
     }
-    const hostId = await this.#store.enrolmentTokens.redeem(hashHostToken(bearerToken), this.#now());
+    const hostId = await this.#store.enrolmentTokens.redeem(hashToken(bearerToken), this.#now());
     if (hostId === null) return null;
     return { hostId, issuedCredential: await this.#replaceCredential(hostId) };
   }
 
   async #replaceCredential(hostId: string): Promise<string> {
     const now = this.#now();
-    const credential = newHostToken();
+    const credential = newSecretToken();
     await this.#store.hostCredentials.revokeAll(hostId, now);
-    await this.#store.hostCredentials.add(hostId, hashHostToken(credential), now);
+    await this.#store.hostCredentials.add(hostId, hashToken(credential), now);
     return credential;
   }
 }

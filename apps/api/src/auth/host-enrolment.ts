@@ -1,7 +1,7 @@
 import { CLOSE_CODES } from "@crowsnest/protocol";
 import { AppError } from "../errors/app-error.ts";
-import { hashHostToken, newHostToken } from "../ingest/host-token.ts";
 import type { HostRecord, Store } from "../store/store.ts";
+import { hashToken, newSecretToken } from "./secret-token.ts";
 
 export const DEFAULT_ENROLMENT_TTL_MS = 24 * 3_600_000;
 
@@ -43,10 +43,10 @@ export class HostEnrolment {
   async enrol(name: string, createdBy: string | null, agentUrl: string): Promise<IssuedEnrolment> {
     const now = this.#deps.now();
     const host = await this.#deps.store.hosts.create(name, now);
-    const token = newHostToken();
+    const token = newSecretToken();
     const expiresAt = now + this.#deps.ttlMs;
     await this.#deps.store.enrolmentTokens.create({
-      tokenHash: hashHostToken(token),
+      tokenHash: hashToken(token),
       hostId: host.id,
       createdAt: now,
       expiresAt,

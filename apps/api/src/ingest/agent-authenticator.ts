@@ -1,5 +1,5 @@
+import { hashToken } from "../auth/secret-token.ts";
 import type { HostCredentialRepository } from "../store/store.ts";
-import { hashHostToken } from "./host-token.ts";
 
 export interface AgentIdentity {
   hostId: string;
@@ -24,7 +24,7 @@ export class HostCredentialAuthenticator implements AgentAuthenticator {
   }
 
   async authenticate(bearerToken: string): Promise<AgentIdentity | null> {
-    const hostId = await this.#credentials.findHost(hashHostToken(bearerToken));
+    const hostId = await this.#credentials.findHost(hashToken(bearerToken));
     return hostId === null ? null : { hostId, issuedCredential: null };
   }
 }

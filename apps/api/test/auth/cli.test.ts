@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PasswordHasher } from "../../src/auth/password.ts";
-import { hashHostToken } from "../../src/ingest/host-token.ts";
+import { hashToken } from "../../src/auth/secret-token.ts";
 import { openStore } from "../../src/store/open-store.ts";
 
 // The CLI as a user runs it: a separate process on the data directory.
@@ -71,7 +71,7 @@ describe("crowsnest CLI", () => {
     });
     const store = openStore({ dataDir });
     try {
-      expect(await store.enrolmentTokens.redeem(hashHostToken(out.token), Date.now())).toBe(out.hostId);
+      expect(await store.enrolmentTokens.redeem(hashToken(out.token), Date.now())).toBe(out.hostId);
     } finally {
       await store.close();
     }
