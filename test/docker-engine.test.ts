@@ -1,32 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, dockerOutput, requireDockerEngine, TEST_IMAGE } from "./support/docker-cli.ts";
+import { removeLabelled, runTestContainer } from "./support/containers.ts";
+import { docker, dockerOutput, requireDockerEngine } from "./support/docker-cli.ts";
 
 const LABEL = "crowsnest.test=foundation";
 
 describe("the test machine's Docker Engine", () => {
   beforeAll(requireDockerEngine);
-  afterAll(async () => {
-    const ids = (await docker("ps", "-aq", "--filter", `label=${LABEL}`)).split("\n").filter(Boolean);
-    if (ids.length > 0) await docker("rm", "-f", ...ids);
-  });
+  afterAll(() => removeLabelled(LABEL));
 
   it("runs a container from the local test image and gives its logs back", async () => {
-    const id = (
-      await docker(
-        "run",
-        "-d",
-        "--pull",
-        "never",
-        "--network",
-        "none",
-        "--label",
-        LABEL,
-        TEST_IMAGE,
-        "sh",
-        "-c",
-        "echo out-line; echo err-line >&2",
-      )
-    ).trim();
+    const id = await runTestContainer(LABEL, "echo out-line; echo err-line >&2");
     expect(id).toMatch(/^[0-9a-f]{64}$/);
 
     await docker("wait", id);

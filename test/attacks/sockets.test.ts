@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { containerInfo } from "../../apps/api/test/support/samples.ts";
 import { ApiClient } from "../support/api-client.ts";
 import { ADMIN_PASSWORD, ServerProcess, waitFor } from "../support/processes.ts";
 import { expectOpen, nextMatching, type Opened, openSocket, send } from "../support/raw-sockets.ts";
@@ -10,30 +11,7 @@ import { welcomedSocket } from "../support/rig.ts";
 const hex = (c: string) => c.repeat(64);
 
 function inventoryWith(containerId: string, name: string) {
-  return {
-    type: "inventory",
-    time: Date.now(),
-    containers: [
-      {
-        id: containerId,
-        names: [`/${name}`],
-        image: "busybox",
-        state: "running",
-        status: "Up",
-        created: Date.now(),
-        startedAt: null,
-        finishedAt: null,
-        exitCode: null,
-        restartCount: 0,
-        health: "none",
-        labels: {},
-        ports: [],
-        composeProject: null,
-        composeService: null,
-        tty: false,
-      },
-    ],
-  };
+  return { type: "inventory", time: Date.now(), containers: [containerInfo(containerId, name)] };
 }
 
 describe("attacks on the WebSocket endpoints", () => {

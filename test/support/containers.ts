@@ -1,23 +1,39 @@
 import { docker, TEST_IMAGE } from "./docker-cli.ts";
 
-/** Starts a container from the local busybox image (never pulled, no network) and returns its full id. */
-export async function runTestContainer(label: string, script: string, extra: string[] = []): Promise<string> {
-  const out = await docker(
-    "run",
-    "-d",
+/** A container from the local busybox image: never pulled, never networked, always labelled for cleanup. */
+export interface ContainerSpec {
+  label: string;
+  args?: string[];
+  command: string[];
+}
+
+function specArgs(spec: ContainerSpec): string[] {
+  return [
     "--pull",
     "never",
     "--network",
     "none",
     "--label",
-    label,
-    ...extra,
+    spec.label,
+    ...(spec.args ?? []),
     TEST_IMAGE,
-    "sh",
-    "-c",
-    script,
-  );
-  return out.trim();
+    ...spec.command,
+  ];
+}
+
+/** Starts the container and returns its full id. */
+export async function runContainer(spec: ContainerSpec): Promise<string> {
+  return docker("run", "-d", ...specArgs(spec));
+}
+
+/** Creates the container without starting it and returns its full id. */
+export async function createContainer(spec: ContainerSpec): Promise<string> {
+  return docker("create", ...specArgs(spec));
+}
+
+/** Starts a container running a shell script and returns its full id. */
+export async function runTestContainer(label: string, script: string, extra: string[] = []): Promise<string> {
+  return runContainer({ label, args: extra, command: ["sh", "-c", script] });
 }
 
 /** Removes every container carrying the label, and only those. */

@@ -10,9 +10,9 @@ export async function dockerOutput(...args: string[]): Promise<{ stdout: string;
   return execFileAsync("docker", args, { maxBuffer: 64 * 1024 * 1024 });
 }
 
-/** Runs the Docker CLI and returns its stdout. */
+/** Runs the Docker CLI and returns its stdout without the trailing newline. */
 export async function docker(...args: string[]): Promise<string> {
-  return (await dockerOutput(...args)).stdout;
+  return (await dockerOutput(...args)).stdout.trimEnd();
 }
 
 /**

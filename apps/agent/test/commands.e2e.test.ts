@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Command } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentProcess, tempStateDir } from "./helpers/agent-process.ts";
-import { docker, removeTestContainers, runContainer, skipWithoutDocker } from "./helpers/docker.ts";
+import { docker, removeTestContainers, runContainer } from "./helpers/docker.ts";
 import { FakeServer } from "./helpers/fake-server.ts";
 import { RecordingProxy } from "./helpers/recording-proxy.ts";
 
@@ -15,7 +15,7 @@ function command(containerId: string, action: Command["action"], extra: Partial<
 
 const stateOf = async (id: string) => docker("inspect", "--format", "{{.State.Status}}", id);
 
-describe.skipIf(skipWithoutDocker)("commands run against a real Docker Engine", () => {
+describe("commands run against a real Docker Engine", () => {
   const server = new FakeServer({ token: TOKEN });
   const proxy = new RecordingProxy();
   let agent: AgentProcess;

@@ -2,7 +2,6 @@ import { readdir, readFile, readlink, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentProcess, tempStateDir } from "./helpers/agent-process.ts";
-import { skipWithoutDocker } from "./helpers/docker.ts";
 import { FakeServer } from "./helpers/fake-server.ts";
 
 const TOKEN = "enrolment-token-0123456789abcdef0123";
@@ -30,7 +29,7 @@ async function listeningSockets(pid: number): Promise<string[]> {
   return listening;
 }
 
-describe.skipIf(skipWithoutDocker)("connection and credential", () => {
+describe("connection and credential", () => {
   const server = new FakeServer({ token: TOKEN, issueCredential: CREDENTIAL });
   let agent: AgentProcess;
   let stateDir: string;

@@ -1,7 +1,7 @@
 import type { LogLine } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentProcess, tempStateDir } from "./helpers/agent-process.ts";
-import { removeTestContainers, runContainer, skipWithoutDocker } from "./helpers/docker.ts";
+import { removeTestContainers, runContainer } from "./helpers/docker.ts";
 import { FakeServer } from "./helpers/fake-server.ts";
 
 const TOKEN = "delivery-test-token-0123456789abcdef";
@@ -25,7 +25,7 @@ function expectContiguous(values: number[], from: number): void {
   expect(values).toEqual(Array.from({ length: values.length }, (_, i) => from + i));
 }
 
-describe.skipIf(skipWithoutDocker)("delivery across restarts and outages", () => {
+describe("delivery across restarts and outages", () => {
   const server = new FakeServer({ token: TOKEN });
   const agents: AgentProcess[] = [];
 

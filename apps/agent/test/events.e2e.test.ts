@@ -1,18 +1,12 @@
 import type { ContainerEvent } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentProcess, tempStateDir } from "./helpers/agent-process.ts";
-import {
-  createContainer,
-  docker,
-  removeTestContainers,
-  runContainer,
-  skipWithoutDocker,
-} from "./helpers/docker.ts";
+import { createContainer, docker, removeTestContainers, runContainer } from "./helpers/docker.ts";
 import { FakeServer } from "./helpers/fake-server.ts";
 
 const TOKEN = "events-test-token-0123456789abcdef";
 
-describe.skipIf(skipWithoutDocker)("container events from a real Docker Engine", () => {
+describe("container events from a real Docker Engine", () => {
   const server = new FakeServer({ token: TOKEN });
   let agent: AgentProcess;
   let stateDir: string;

@@ -2,13 +2,13 @@ import { LIMITS, type LogLine } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRUNCATION_MARKER } from "../src/logs/line-assembler.ts";
 import { AgentProcess, tempStateDir } from "./helpers/agent-process.ts";
-import { removeTestContainers, runContainer, skipWithoutDocker } from "./helpers/docker.ts";
+import { removeTestContainers, runContainer } from "./helpers/docker.ts";
 import { FakeServer } from "./helpers/fake-server.ts";
 
 const TOKEN = "logs-test-token-0123456789abcdef0";
 const LOG_RATE = 1000;
 
-describe.skipIf(skipWithoutDocker)("container logs from a real Docker Engine", () => {
+describe("container logs from a real Docker Engine", () => {
   const server = new FakeServer({ token: TOKEN });
   let agent: AgentProcess;
 

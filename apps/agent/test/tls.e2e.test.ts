@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentProcess, tempStateDir } from "./helpers/agent-process.ts";
-import { skipWithoutDocker } from "./helpers/docker.ts";
 import { FakeServer } from "./helpers/fake-server.ts";
 
 const TOKEN = "tls-test-token-0123456789abcdef01234";
@@ -35,7 +34,7 @@ async function selfSigned(dir: string): Promise<{ cert: string; key: string; cer
   return { cert: await readFile(certFile, "utf8"), key: await readFile(keyFile, "utf8"), certFile };
 }
 
-describe.skipIf(skipWithoutDocker)("wss:// with a CA file", () => {
+describe("wss:// with a CA file", () => {
   let server: FakeServer;
   let certFile: string;
   const agents: AgentProcess[] = [];

@@ -1,26 +1,11 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { promisify } from "node:util";
+import { runContainer } from "../../../../../test/support/containers.ts";
+import { docker } from "../../../../../test/support/docker-cli.ts";
 
-const run = promisify(execFile);
-export const TEST_IMAGE = "crowsnest-test-busybox:latest";
-export const TEST_LABEL = "crowsnest.test=auth";
+export { requireDockerEngine as requireDocker } from "../../../../../test/support/docker-cli.ts";
+export { docker };
 
-/** Fails (never skips) when the Engine is missing: these tests exist to run against a real one. */
-export async function requireDocker(): Promise<void> {
-  try {
-    await run("docker", ["version", "--format", "{{.Server.Version}}"]);
-  } catch (err) {
-    throw new Error(
-      `these tests need a real Docker Engine at /var/run/docker.sock: ${(err as Error).message}`,
-    );
-  }
-}
-
-export async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await run("docker", args);
-  return stdout.trim();
-}
+const TEST_LABEL = "crowsnest.test=auth";
 
 /** Containers made by this test process; other runs (and other engineers' tests) keep theirs. */
 const created = new Set<string>();
@@ -36,21 +21,11 @@ export async function runTestContainer(
 ): Promise<{ id: string; name: string }> {
   const name = `${baseName}-${randomBytes(3).toString("hex")}`;
   const labelArgs = Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
-  const id = await docker(
-    "run",
-    "-d",
-    "--network",
-    "none",
-    "--label",
-    TEST_LABEL,
-    ...labelArgs,
-    "--name",
-    name,
-    TEST_IMAGE,
-    "sh",
-    "-c",
-    "trap 'exit 0' TERM; while true; do sleep 0.2; done",
-  );
+  const id = await runContainer({
+    label: TEST_LABEL,
+    args: [...labelArgs, "--name", name],
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"],
+  });
   created.add(id);
   return { id, name };
 }
