@@ -28,7 +28,7 @@ export async function ensureFirstAdmin(
   announce(
     configuredPassword === null
       ? `created the first user "${FIRST_ADMIN_USERNAME}" with the generated password: ${password}\n` +
-          "  (shown only this once; change it with `node apps/api/src/cli/main.ts user reset-password admin`)"
+          "  (shown only this once; change it with `npm run cli -- user reset-password admin`)"
       : `created the first user "${FIRST_ADMIN_USERNAME}" with the password from CROWSNEST_ADMIN_PASSWORD`,
   );
 }

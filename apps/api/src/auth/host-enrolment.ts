@@ -82,8 +82,12 @@ export class HostEnrolment {
   }
 }
 
-function agentCommand(agentUrl: string, token: string): string {
-  return `node apps/agent/src/main.ts --server-url ${agentUrl} --token ${token} --state-dir ./data/agent`;
+/**
+ * The command to run in a checkout of this repository on the host. `npm run` puts the pinned
+ * Node.js 24 first on the PATH, which a bare `node` (often an older system one) would not.
+ */
+export function agentCommand(agentUrl: string, token: string): string {
+  return `npm run agent -- --server-url ${agentUrl} --token ${token} --state-dir ./data/agent`;
 }
 
 /** The agent endpoint's URL as the browser or CLI user reaches this server: http→ws, https→wss. */

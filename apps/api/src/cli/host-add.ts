@@ -1,3 +1,4 @@
+import { agentCommand } from "../auth/host-enrolment.ts";
 import type { Config } from "../config.ts";
 import { createHostWithCredential } from "../ingest/create-host.ts";
 import { openStore } from "../store/open-store.ts";
@@ -9,16 +10,17 @@ export async function hostAdd(args: readonly string[], config: Config, json: boo
   const store = openStore(config);
   try {
     const { host, token } = await createHostWithCredential(store, name, Date.now());
-    const serverUrl = `ws://127.0.0.1:${config.port}/ws/agent`;
-    const agentCommand = `node apps/agent/src/main.ts --server-url ${serverUrl} --token ${token} --state-dir ./agent-state`;
+    const command = agentCommand(`ws://127.0.0.1:${config.port}/ws/agent`, token);
     if (json) {
-      process.stdout.write(`${JSON.stringify({ hostId: host.id, name: host.name, token, agentCommand })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ hostId: host.id, name: host.name, token, agentCommand: command })}\n`,
+      );
       return;
     }
     process.stdout.write(
       `host id: ${host.id}\nname:    ${host.name}\ntoken:   ${token}\n` +
         "(the token is shown once; the server keeps only its hash)\n\n" +
-        `run the agent:\n  ${agentCommand}\n`,
+        `run the agent:\n  ${command}\n`,
     );
   } finally {
     await store.close();
