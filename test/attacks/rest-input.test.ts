@@ -11,7 +11,7 @@ import { welcomedSocket } from "../support/rig.ts";
 
 const CONTAINER = "c".repeat(64);
 // The protocol decoder gets 100,000 cases in its own fuzz test; over real HTTP each case costs ~3 ms here.
-const FUZZ_CASES = 20_000;
+const FUZZ_CASES = 100_000;
 const CONCURRENCY = 32;
 
 interface Probe {
