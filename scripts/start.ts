@@ -4,52 +4,22 @@
  * this machine's Docker Engine when its socket answers.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { request } from "node:http";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { buildDashboardIfStale, WEB_DIR } from "./dashboard-build.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const port = Number(process.env.CROWSNEST_PORT ?? 8080);
 const dataDir = resolve(process.env.CROWSNEST_DATA_DIR ?? join(root, "data"));
 const agentStateDir = join(dataDir, "local-agent");
-const webDir = join(root, "apps", "web");
 const node = process.execPath;
 
 const children: ChildProcess[] = [];
 
 function say(message: string): void {
   process.stdout.write(`[crowsnest] ${message}\n`);
-}
-
-/** Newest modification time of any file under the given paths (node_modules and build output excluded). */
-function newestMtime(paths: string[]): number {
-  let newest = 0;
-  for (const path of paths) {
-    if (!existsSync(path)) continue;
-    const stat = statSync(path);
-    if (stat.isFile()) {
-      newest = Math.max(newest, stat.mtimeMs);
-      continue;
-    }
-    for (const entry of readdirSync(path, { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile() || /(^|\/)(node_modules|\.next)(\/|$)/.test(entry.parentPath)) continue;
-      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-function buildDashboardIfStale(): void {
-  const buildId = join(webDir, ".next", "BUILD_ID");
-  const sources = [
-    join(webDir, "src"),
-    join(webDir, "next.config.ts"),
-    join(root, "packages", "protocol", "src"),
-  ];
-  if (existsSync(buildId) && statSync(buildId).mtimeMs >= newestMtime(sources)) return;
-  say("building the dashboard (missing or older than its sources)");
-  execFileSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
 }
 
 function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
@@ -114,11 +84,11 @@ function localAgentToken(): string | null {
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stopAll(0));
 
 mkdirSync(dataDir, { recursive: true });
-buildDashboardIfStale();
+buildDashboardIfStale(say);
 run("crowsnest-server", ["apps/api/src/main.ts"], {
   CROWSNEST_PORT: String(port),
   CROWSNEST_DATA_DIR: dataDir,
-  CROWSNEST_WEB_DIR: webDir,
+  CROWSNEST_WEB_DIR: WEB_DIR,
 });
 await waitForServer();
 say(`dashboard: http://localhost:${port}`);

@@ -3,8 +3,11 @@ import { type Browser, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
-/** Debian's Chromium, headless, with nothing that reaches beyond this machine. Fails if it is missing. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Debian's Chromium, headless, with nothing that reaches beyond this machine. Fails if it is missing.
+ * `extraArgs` adds flags (a benchmark turns the frame-rate limit off).
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `no Chromium at ${CHROMIUM}: run 'sudo bash scripts/test-env.sh' (installs Debian's chromium)`,
@@ -21,6 +24,7 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-sync",
       "--no-first-run",
       "--disable-quic",
+      ...extraArgs,
     ],
   });
 }

@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium, loginPage } from "../../../test/support/browser.ts";
 import { removeLabelled, runTestContainer } from "../../../test/support/containers.ts";
 import { ADMIN_PASSWORD, ROOT, ServerProcess, startAgent, waitFor } from "../../../test/support/processes.ts";
 
@@ -33,28 +33,16 @@ const agent = startAgent({
   stateDir: join(dataDir, "agent"),
   args: ["--log-rate", "1000000"],
 });
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-frame-rate-limit",
-    "--disable-gpu-vsync",
-  ],
-});
+// Frame-rate limit off, so a frame takes as long as its work.
+const browser = await launchChromium(["--disable-frame-rate-limit", "--disable-gpu-vsync"]);
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const path = `/fleet/${host.hostId}/${containerId}`;
-  await page.goto(`${server.baseUrl}/login?next=${encodeURIComponent(path)}`);
-  await page.getByTestId("login-username").fill("admin");
-  await page.getByTestId("login-password").fill(ADMIN_PASSWORD);
-  await page.getByTestId("login-submit").click();
-  await page.waitForURL((u) => u.pathname === path);
+  const page = await loginPage(
+    browser,
+    server.baseUrl,
+    "admin",
+    ADMIN_PASSWORD,
+    `/fleet/${host.hostId}/${containerId}`,
+  );
   const count = async () =>
     Number(((await page.getByTestId("log-count").textContent()) ?? "0").replace(/\D/g, ""));
   await waitFor("the first log lines", async () => (await count()) > 0, 60_000);

@@ -45,8 +45,8 @@ describe("parseAnsi", () => {
 });
 
 describe("highlight", () => {
-  it("marks case-insensitive matches, also across styled segments", () => {
-    const pieces = highlight(parseAnsi("ab\x1b[31mcD\x1b[0mef cd"), "bcd");
+  it("marks the given ranges of the joined text, also across styled segments", () => {
+    const pieces = highlight(parseAnsi("ab\x1b[31mcD\x1b[0mef cd"), [[1, 4]]);
     expect(pieces).toEqual([
       { text: "a", style: {}, match: false },
       { text: "b", style: {}, match: true },
@@ -55,13 +55,15 @@ describe("highlight", () => {
     ]);
   });
 
-  it("returns unmarked pieces for an empty term or no match", () => {
-    expect(highlight(parseAnsi("abc"), "")).toEqual([{ text: "abc", style: {}, match: false }]);
-    expect(highlight(parseAnsi("abc"), "zz")).toEqual([{ text: "abc", style: {}, match: false }]);
+  it("returns unmarked pieces when there is nothing to mark", () => {
+    expect(highlight(parseAnsi("abc"), [])).toEqual([{ text: "abc", style: {}, match: false }]);
   });
 
-  it("finds every occurrence", () => {
-    const marked = highlight(parseAnsi("error: error"), "ERROR").filter((p) => p.match);
+  it("marks every range", () => {
+    const marked = highlight(parseAnsi("error: error"), [
+      [0, 5],
+      [7, 12],
+    ]).filter((p) => p.match);
     expect(marked.map((p) => p.text)).toEqual(["error", "error"]);
   });
 });

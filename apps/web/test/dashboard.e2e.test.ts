@@ -2,13 +2,14 @@
  * End-to-end: the built dashboard served by a real crowsnest-server, fed by a real agent
  * watching the real Docker Engine, driven in Debian's Chromium with playwright-core.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDashboardIfStale, WEB_DIR } from "../../../scripts/dashboard-build.ts";
 import { ApiClient } from "../../../test/support/api-client.ts";
+import { CHROMIUM, launchChromium, loginPage as login } from "../../../test/support/browser.ts";
 import { removeLabelled, runTestContainer } from "../../../test/support/containers.ts";
 import { requireDockerEngine } from "../../../test/support/docker-cli.ts";
 import {
@@ -20,11 +21,9 @@ import {
   waitFor,
 } from "../../../test/support/processes.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 // In CI a missing browser is a failure, not a skip.
 const run = haveChromium || process.env.CI === "true";
-const WEB_DIR = join(ROOT, "apps", "web");
 const ARTIFACTS = join(ROOT, "test-artifacts", "web");
 const LABEL = "crowsnest.test=web-e2e";
 const PASSWORD = "password-for-e2e-users";
@@ -41,29 +40,6 @@ const TICKER = [
   "usleep 200000; done",
 ].join(" ");
 
-/** Builds the dashboard if its build is missing or older than its sources. */
-function ensureBuilt(): void {
-  const buildId = join(WEB_DIR, ".next", "BUILD_ID");
-  if (existsSync(buildId)) {
-    const built = statSync(buildId).mtimeMs;
-    const newest = Number(
-      execFileSync(
-        "find",
-        [join(WEB_DIR, "src"), join(ROOT, "packages", "protocol", "src"), "-type", "f", "-printf", "%T@\\n"],
-        {
-          encoding: "utf8",
-        },
-      )
-        .split("\n")
-        .filter(Boolean)
-        .map(Number)
-        .reduce((a, b) => Math.max(a, b), 0) * 1000,
-    );
-    if (built >= newest) return;
-  }
-  execFileSync("npm", ["run", "build", "-w", "@crowsnest/web"], { cwd: ROOT, stdio: "inherit" });
-}
-
 describe.skipIf(!run)("dashboard in a real browser", () => {
   let dataDir: string;
   let server: ServerProcess;
@@ -75,16 +51,9 @@ describe.skipIf(!run)("dashboard in a real browser", () => {
   let protectedId: string;
   const contexts: BrowserContext[] = [];
 
-  async function loginPage(username: string, password: string, path = "/fleet"): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.baseUrl}${path}`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.getByTestId("login-username").fill(username);
-    await page.getByTestId("login-password").fill(password);
-    await page.getByTestId("login-submit").click();
-    await page.waitForURL((url) => url.pathname === path);
+  async function loginPage(username: string, password: string, path: string): Promise<Page> {
+    const page = await login(browser, server.baseUrl, username, password, path);
+    contexts.push(page.context());
     return page;
   }
 
@@ -102,7 +71,7 @@ describe.skipIf(!run)("dashboard in a real browser", () => {
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`CI=true and no Chromium at ${CHROMIUM}: install Debian's chromium`);
     await requireDockerEngine();
-    ensureBuilt();
+    buildDashboardIfStale((message) => console.log(message));
     mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), "crowsnest-web-e2e-"));
     server = await ServerProcess.start({ dataDir, env: { CROWSNEST_WEB_DIR: WEB_DIR } });
@@ -138,19 +107,7 @@ describe.skipIf(!run)("dashboard in a real browser", () => {
       },
       60_000,
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    });
+    browser = await launchChromium();
   }, 400_000);
 
   afterAll(async () => {
@@ -166,6 +123,62 @@ describe.skipIf(!run)("dashboard in a real browser", () => {
     const page = await loginPage("oper", PASSWORD, containerPath(tickerId));
     expect(new URL(page.url()).pathname).toBe(containerPath(tickerId));
     await expect.poll(() => page.getByTestId("user-role").textContent()).toBe("OPERATOR");
+    await page.context().close();
+  });
+
+  it("sends a user whose session ended to log in, then back to the same view", async () => {
+    const path = containerPath(tickerId);
+    const page = await loginPage("viewer", PASSWORD, path);
+    await page.getByTestId("range-1h").click();
+    await page.waitForURL((u) => u.searchParams.get("range") === "1h");
+    // A change to the account ends its sessions and closes its live socket, as expiry would.
+    const users = await admin.get<{ id: string; username: string }[]>("/api/users");
+    const viewer = users.find((u) => u.username === "viewer");
+    const res = await fetch(`${server.baseUrl}/api/users/${viewer?.id}`, {
+      method: "PATCH",
+      headers: { cookie: admin.cookie, "content-type": "application/json", origin: server.baseUrl },
+      body: JSON.stringify({ role: "VIEWER" }),
+    });
+    expect(res.status).toBe(200);
+    await page.waitForURL(/\/login\?next=/, { timeout: 30_000 });
+    expect(new URL(page.url()).searchParams.get("next")).toBe(`${path}?range=1h`);
+    await page.getByTestId("login-username").fill("viewer");
+    await page.getByTestId("login-password").fill(PASSWORD);
+    await page.getByTestId("login-submit").click();
+    await page.waitForURL((u) => u.pathname === path && u.searchParams.get("range") === "1h");
+    expect(await page.getByTestId("range-1h").getAttribute("aria-pressed")).toBe("true");
+    await page.context().close();
+  });
+
+  it("keeps filters, sort, range and search in the URL, so a reload shows the same view", async () => {
+    const page = await loginPage("oper", PASSWORD, "/fleet");
+    const rows = page.getByTestId("fleet-row");
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBeGreaterThan(1);
+    await page.getByTestId("filter-label").fill(LABEL);
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.getByTestId("filter-name").fill("ticker");
+    await expect.poll(() => rows.count()).toBe(1);
+    await page.getByTestId("sort-cpu").click();
+    await page.waitForURL((u) => u.searchParams.get("sort") === "cpu");
+    const url = new URL(page.url());
+    expect(url.searchParams.get("label")).toBe(LABEL);
+    expect(url.searchParams.get("name")).toBe("ticker");
+    expect(url.searchParams.get("dir")).toBe("desc");
+    await page.reload();
+    await expect.poll(() => page.getByTestId("filter-label").inputValue()).toBe(LABEL);
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(1);
+    expect(await rows.first().getAttribute("data-container")).toBe(`web-e2e-ticker-${process.pid}`);
+    expect(await page.getByTestId("sort-cpu").textContent()).toContain("▼");
+
+    // The log search (stored history included) is highlighted and kept in the URL too.
+    await page.goto(`${server.baseUrl}${containerPath(tickerId)}?q=tick&range=6h`);
+    await expect.poll(() => page.getByTestId("log-search").inputValue()).toBe("tick");
+    expect(await page.getByTestId("range-6h").getAttribute("aria-pressed")).toBe("true");
+    const marks = page.getByTestId("log-line").locator("mark");
+    await expect.poll(() => marks.count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect((await marks.first().textContent())?.toLowerCase()).toBe("tick");
+    await page.getByTestId("log-stream").selectOption("stderr");
+    await page.waitForURL((u) => u.searchParams.get("stream") === "stderr");
     await page.context().close();
   });
 

@@ -1,6 +1,7 @@
-import type { ContainerView, LiveMessage, MetricPoint } from "@crowsnest/protocol";
+import type { ContainerView, Host, LiveMessage, MetricPoint } from "@crowsnest/protocol";
 import { describe, expect, it } from "vitest";
-import { applyLiveToContainers } from "../src/lib/fleet.ts";
+import { applyLiveToContainers, withLiveTotals } from "../src/lib/fleet.ts";
+import { compileSearch } from "../src/lib/log-search.ts";
 import { joinLogs, type LogRow, matchesFilter, rowsToText, tsKey } from "../src/lib/logs.ts";
 import { joinHistory, MetricColumns, type MetricRow, rowFromPoint } from "../src/lib/metrics.ts";
 import { roleAllows, verdict } from "../src/lib/permissions.ts";
@@ -38,8 +39,9 @@ describe("log history joined to the live stream", () => {
 
   it("filters by stream and by text without the ANSI codes", () => {
     const r = line("2026-01-01T00:00:01Z", "\x1b[31mError\x1b[0m here", "stderr");
-    expect(matchesFilter(r, "all", "error here")).toBe(true);
-    expect(matchesFilter(r, "stdout", "")).toBe(false);
+    expect(matchesFilter(r, "all", compileSearch("here error"))).toBe(true);
+    expect(matchesFilter(r, "all", compileSearch("err"))).toBe(false);
+    expect(matchesFilter(r, "stdout", null)).toBe(false);
     expect(rowsToText([r], true)).toBe("2026-01-01T00:00:01Z [stderr] Error here");
   });
 });
@@ -170,5 +172,19 @@ describe("live updates of a container list", () => {
     };
     expect(applyLiveToContainers([view], destroy)).toHaveLength(1);
     expect(applyLiveToContainers([view], { ...destroy, hostId: "h1" })).toHaveLength(0);
+  });
+
+  it("recounts a host's containers and usage from the live list", () => {
+    const host = { id: "h1", containerCounts: {}, cpuPercent: 0, memUsedBytes: 0 } as unknown as Host;
+    const sample = { cpuPercent: 12.5, memUsedBytes: 2048 } as NonNullable<ContainerView["latest"]>;
+    const totals = withLiveTotals(host, [
+      { ...view, latest: sample },
+      { ...view, id: "b".repeat(64), state: "exited", latest: sample },
+      { ...view, hostId: "h2", latest: sample },
+    ]);
+    expect(totals.containerCounts.running).toBe(1);
+    expect(totals.containerCounts.exited).toBe(1);
+    expect(totals.containerCounts.paused).toBe(0);
+    expect([totals.cpuPercent, totals.memUsedBytes]).toEqual([12.5, 2048]);
   });
 });

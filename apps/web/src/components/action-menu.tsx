@@ -1,84 +1,82 @@
 "use client";
-import {
-  ActionResponse,
-  type CommandOutcome,
-  type ContainerAction,
-  type ContainerView,
-  isProtected,
-} from "@crowsnest/protocol";
+import { ActionResponse, type ContainerAction, type ContainerView, isProtected } from "@crowsnest/protocol";
 import { useState } from "react";
-import { errorText, request } from "../lib/api.ts";
-import { ACTIONS, isDisruptive, verdict } from "../lib/permissions.ts";
+import { request } from "../lib/api.ts";
+import { containerName } from "../lib/format.ts";
+import { ACTIONS, isDisruptive, stateAllows, verdict } from "../lib/permissions.ts";
+import { useOutcome } from "../lib/use-outcome.ts";
+import { ConfirmBar } from "./confirm.tsx";
+import { OutcomeMessage } from "./outcome-message.tsx";
 import { useSession } from "./session.tsx";
 
-type Result =
-  | { kind: "outcome"; action: ContainerAction; outcome: CommandOutcome }
-  | { kind: "error"; action: ContainerAction; text: string };
+/** Quick actions (host page): kill and remove stay on the container's own page. */
+const QUICK: readonly ContainerAction[] = ["start", "stop", "restart", "pause", "unpause"];
 
 /**
  * The container's actions. Whether one is allowed comes from the signed-in user's role
  * (/api/me) and the container's protected label; the server enforces the same table.
+ * `compact` shows only the quick actions that apply to the container's state.
  */
 export function ActionMenu({
   container,
   compact = false,
-  agentOnline = true,
-  onDone,
+  agentOnline,
 }: {
   container: ContainerView;
   compact?: boolean;
-  agentOnline?: boolean;
-  onDone?: () => void;
+  agentOnline: boolean;
 }) {
   const { me } = useSession();
   const [confirming, setConfirming] = useState<ContainerAction | null>(null);
   const [busy, setBusy] = useState<ContainerAction | null>(null);
-  const [result, setResult] = useState<Result | null>(null);
   const [force, setForce] = useState(false);
+  const { outcome, run } = useOutcome();
   if (!me) return null;
   const prot = isProtected(container.labels);
   const path = `/api/hosts/${encodeURIComponent(container.hostId)}/containers/${container.id}/actions`;
 
-  const run = async (action: ContainerAction) => {
+  const act = async (action: ContainerAction) => {
     setConfirming(null);
     setBusy(action);
-    setResult(null);
-    try {
-      const options = action === "remove" && force ? { force: true } : {};
-      const res = await request(ActionResponse, path, { method: "POST", body: { action, options } });
-      setResult({ kind: "outcome", action, outcome: res.outcome });
-      onDone?.();
-    } catch (err) {
-      setResult({ kind: "error", action, text: errorText(err) });
-    } finally {
-      setBusy(null);
-    }
+    const options = action === "remove" && force ? { force: true } : {};
+    await run(
+      action,
+      async () => {
+        const { outcome: result } = await request(ActionResponse, path, {
+          method: "POST",
+          body: { action, options },
+        });
+        // The agent's refusal is the server's answer too: shown as an error, as it said it.
+        if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+        return result.message;
+      },
+      (message) => message,
+    );
+    setBusy(null);
   };
 
-  const actions = compact ? ACTIONS.filter((a) => a !== "kill" && a !== "remove") : ACTIONS;
+  const actions = compact ? QUICK.filter((a) => stateAllows(a, container.state).allowed) : ACTIONS;
   return (
     <div className={compact ? "actions compact" : "actions"} data-testid="action-menu">
       <fieldset className="action-buttons" aria-label="Container actions">
         {actions.map((action) => {
           const v = verdict(me.role, action, prot, container.state);
-          const offline = !agentOnline;
-          const disabled = !v.allowed || offline || busy !== null;
-          const reason = v.reason ?? (offline ? "Agent offline" : null);
+          const reason = v.reason ?? (agentOnline ? null : "Agent offline");
           return (
             <span key={action} className="action-wrap">
               <button
                 type="button"
                 className={isDisruptive(action) ? "danger-outline" : undefined}
-                disabled={disabled}
+                disabled={reason !== null || busy !== null}
                 title={reason ?? `${action} this container`}
                 aria-label={reason ? `${action} (unavailable: ${reason})` : action}
                 data-testid={`action-${action}`}
                 data-reason={reason ?? ""}
-                onClick={() => (isDisruptive(action) ? setConfirming(action) : void run(action))}
+                onClick={() => (isDisruptive(action) ? setConfirming(action) : void act(action))}
               >
                 {busy === action ? `${action}…` : action}
               </button>
-              {!compact && reason && !v.allowed && (
+              {!compact && reason && (
                 <span className="reason" data-testid={`reason-${action}`}>
                   {reason}
                 </span>
@@ -88,17 +86,17 @@ export function ActionMenu({
         })}
       </fieldset>
       {confirming && (
-        <div
-          className="confirm"
-          role="alertdialog"
-          aria-label={`Confirm ${confirming}`}
-          data-testid="confirm"
+        <ConfirmBar
+          question={
+            <>
+              {confirming} <strong>{containerName(container)}</strong>
+              {prot ? " (protected)" : ""}?
+            </>
+          }
+          yes={`Yes, ${confirming}`}
+          onYes={() => void act(confirming)}
+          onNo={() => setConfirming(null)}
         >
-          <span>
-            {confirming}{" "}
-            <strong>{container.names[0]?.replace(/^\//, "") ?? container.id.slice(0, 12)}</strong>
-            {prot ? " (protected)" : ""}?
-          </span>
           {confirming === "remove" && (
             <label className="check">
               <input
@@ -110,31 +108,9 @@ export function ActionMenu({
               force (kill it first if running)
             </label>
           )}
-          <button
-            type="button"
-            className="danger"
-            onClick={() => void run(confirming)}
-            data-testid="confirm-yes"
-          >
-            Yes, {confirming}
-          </button>
-          <button type="button" onClick={() => setConfirming(null)} data-testid="confirm-no">
-            Cancel
-          </button>
-        </div>
+        </ConfirmBar>
       )}
-      {result && (
-        <output
-          className={result.kind === "error" || !result.outcome.ok ? "result error" : "result ok"}
-          data-testid="action-result"
-        >
-          {result.kind === "error"
-            ? `${result.action}: ${result.text}`
-            : result.outcome.ok
-              ? `${result.action}: ${result.outcome.message}`
-              : `${result.action}: ${result.outcome.error.code}: ${result.outcome.error.message}`}
-        </output>
-      )}
+      <OutcomeMessage outcome={outcome} testId="action-result" />
     </div>
   );
 }

@@ -16,12 +16,6 @@ export function useSession(): Session {
   return useContext(SessionContext);
 }
 
-export function useMe(): Me {
-  const { me } = useSession();
-  if (!me) throw new Error("useMe outside a logged-in session");
-  return me;
-}
-
 /** Loads /api/me (sending the user to log in if there is no session) and opens the live socket. */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);

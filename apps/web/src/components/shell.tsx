@@ -2,7 +2,8 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { type ReactNode, useState } from "react";
-import { ANY, errorText, request } from "../lib/api.ts";
+import { errorText, request } from "../lib/api.ts";
+import { NoContent } from "../lib/schemas.ts";
 import { SessionProvider, useSession } from "./session.tsx";
 import { ThemeToggle } from "./theme-toggle.tsx";
 
@@ -61,7 +62,7 @@ function UserMenu({ username, role }: { username: string; role: string }) {
   const [error, setError] = useState<string | null>(null);
   const logout = async () => {
     try {
-      await request(ANY, "/api/auth/logout", { method: "POST", noAuthRedirect: true });
+      await request(NoContent, "/api/auth/logout", { method: "POST", noAuthRedirect: true });
     } catch (err) {
       setError(errorText(err));
       return;

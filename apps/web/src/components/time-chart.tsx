@@ -1,12 +1,14 @@
 "use client";
 import { useEffect, useRef } from "react";
 import type uPlot from "uplot";
+import { cssColor, onThemeChange } from "../lib/theme-colors.ts";
 
 export interface ChartSeries {
   label: string;
   /** CSS variable holding the colour, e.g. "--c1". */
   colorVar: string;
-  scale?: string;
+  /** "y2": the right-hand axis. */
+  scale?: "y" | "y2";
 }
 
 export interface ChartHandle {
@@ -14,9 +16,23 @@ export interface ChartHandle {
   update: (data: uPlot.AlignedData, range: [number, number]) => void;
 }
 
+export interface TimeChartProps {
+  title: string;
+  series: ChartSeries[];
+  formatY: (v: number) => string;
+  /** Formats the right-hand axis; without it there is none. */
+  formatY2?: (v: number) => string;
+  /** The y axis reaches at least this value, so a flat-zero series still gets sensible ticks. */
+  floor?: number;
+  floor2?: number;
+  testId: string;
+}
+
+const HEIGHT = 180;
+
 /**
  * A uPlot chart created once per mount; later data arrives through `handleRef.current.update`,
- * which calls uPlot's setData on the same instance.
+ * which calls uPlot's setData on the same instance. Colours follow the theme without re-creating it.
  */
 export function TimeChart({
   title,
@@ -25,19 +41,9 @@ export function TimeChart({
   formatY2,
   floor = 1,
   floor2 = 1,
-  handleRef,
   testId,
-}: {
-  title: string;
-  series: ChartSeries[];
-  formatY: (v: number) => string;
-  formatY2?: (v: number) => string;
-  /** The y axis reaches at least this value, so a flat-zero series still gets sensible ticks. */
-  floor?: number;
-  floor2?: number;
-  handleRef: React.RefObject<ChartHandle | null>;
-  testId: string;
-}) {
+  handleRef,
+}: TimeChartProps & { handleRef: React.RefObject<ChartHandle | null> }) {
   const box = useRef<HTMLDivElement | null>(null);
   const created = useRef(0);
 
@@ -45,6 +51,7 @@ export function TimeChart({
   useEffect(() => {
     let plot: uPlot | null = null;
     let ro: ResizeObserver | null = null;
+    let offTheme: (() => void) | null = null;
     let cancelled = false;
     let pending: { data: uPlot.AlignedData; range: [number, number] } | null = null;
     handleRef.current = {
@@ -62,36 +69,37 @@ export function TimeChart({
     void import("uplot").then(({ default: UPlot }) => {
       const el = box.current;
       if (cancelled || !el) return;
-      const css = getComputedStyle(el);
-      const color = (v: string) => css.getPropertyValue(v).trim() || "#888";
-      const axisStroke = color("--muted");
+      // Resolved lazily and again after a theme change; uPlot asks for them at every draw.
+      const palette = new Map<string, string>();
+      const color = (v: string) => () => {
+        let c = palette.get(v);
+        if (c === undefined) {
+          c = cssColor(el, v);
+          palette.set(v, c);
+        }
+        return c;
+      };
       const grid = { stroke: color("--grid"), width: 1 };
+      const axis = (format: (v: number) => string) => ({
+        stroke: color("--muted"),
+        grid,
+        ticks: grid,
+        values: (_u: uPlot, vals: number[]) => vals.map(format),
+      });
+      const range =
+        (min: number): uPlot.Range.Function =>
+        (_u, _lo, hi) => [0, Math.max(min, hi * 1.1)];
       const opts: uPlot.Options = {
         width: Math.max(200, el.clientWidth),
-        height: 180,
+        height: HEIGHT,
         legend: { show: true, live: true },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(floor, max * 1.1)] } },
+        scales: { x: { time: true }, y: { range: range(floor) }, y2: { range: range(floor2) } },
         axes: [
-          { stroke: axisStroke, grid, ticks: grid },
-          {
-            stroke: axisStroke,
-            grid,
-            ticks: grid,
-            size: 70,
-            values: (_u, vals) => vals.map((v) => formatY(v)),
-          },
+          { stroke: color("--muted"), grid, ticks: grid },
+          { ...axis(formatY), size: 70 },
           ...(formatY2
-            ? [
-                {
-                  scale: "y2",
-                  side: 1 as const,
-                  stroke: axisStroke,
-                  grid: { show: false },
-                  size: 60,
-                  values: (_u: uPlot, vals: number[]) => vals.map((v) => formatY2(v)),
-                },
-              ]
+            ? [{ ...axis(formatY2), scale: "y2", side: 1 as const, grid: { show: false }, size: 60 }]
             : []),
         ],
         series: [
@@ -107,19 +115,21 @@ export function TimeChart({
           })),
         ],
       };
-      if (formatY2)
-        opts.scales = { ...opts.scales, y2: { range: (_u, _min, max) => [0, Math.max(floor2, max * 1.1)] } };
-      const empty: uPlot.AlignedData = [[], ...series.map(() => [])];
-      plot = new UPlot(opts, empty, el);
+      plot = new UPlot(opts, [[], ...series.map(() => [])], el);
       created.current++;
       el.dataset.created = String(created.current);
-      ro = new ResizeObserver(() => plot?.setSize({ width: Math.max(200, el.clientWidth), height: 180 }));
+      ro = new ResizeObserver(() => plot?.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }));
       ro.observe(el);
+      offTheme = onThemeChange(() => {
+        palette.clear();
+        plot?.redraw(false, true);
+      });
       if (pending) handleRef.current?.update(pending.data, pending.range);
     });
     return () => {
       cancelled = true;
       ro?.disconnect();
+      offTheme?.();
       plot?.destroy();
       plot = null;
       handleRef.current = null;

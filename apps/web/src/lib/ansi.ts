@@ -140,17 +140,13 @@ export interface HighlightedPiece {
   match: boolean;
 }
 
-/** Splits styled segments further where the (case-insensitive) search term occurs. */
-export function highlight(segments: AnsiSegment[], term: string): HighlightedPiece[] {
-  if (term === "") return segments.map((s) => ({ ...s, match: false }));
-  const full = segments.map((s) => s.text).join("");
-  const lower = full.toLowerCase();
-  const needle = term.toLowerCase();
-  const ranges: [number, number][] = [];
-  for (let at = lower.indexOf(needle); at !== -1; at = lower.indexOf(needle, at + needle.length)) {
-    ranges.push([at, at + needle.length]);
-  }
+/** Splits styled segments further where the given ranges of their joined text lie (search matches). */
+export function highlight(
+  segments: AnsiSegment[],
+  ranges: readonly (readonly [number, number])[],
+): HighlightedPiece[] {
   if (ranges.length === 0) return segments.map((s) => ({ ...s, match: false }));
+  const full = segments.map((s) => s.text).join("");
   const out: HighlightedPiece[] = [];
   let offset = 0;
   for (const seg of segments) {

@@ -50,9 +50,6 @@ export function redirectToLogin(): void {
   loc.assign(loginUrl(loc.pathname + loc.search));
 }
 
-/** For endpoints whose body we do not read (logout, delete). */
-export const ANY: Schema<unknown> = { safeParse: (data: unknown) => ({ success: true, data }) };
-
 interface RequestOptions {
   method?: "GET" | "POST" | "PATCH" | "DELETE";
   body?: unknown;

@@ -1,10 +1,35 @@
-import type { ContainerInfo, ContainerView, Host, LiveMessage } from "@crowsnest/protocol";
-import { isProtected } from "@crowsnest/protocol";
+import {
+  type ContainerInfo,
+  ContainerState,
+  type ContainerView,
+  type Host,
+  isProtected,
+  type LiveMessage,
+} from "@crowsnest/protocol";
 
 /** Applies a live message to a host list (online state, last seen). */
 export function applyLiveToHosts(hosts: Host[], m: LiveMessage): Host[] {
   if (m.type !== "host_status") return hosts;
   return hosts.map((h) => (h.id === m.hostId ? { ...h, online: m.online, lastSeen: m.lastSeen } : h));
+}
+
+/**
+ * A host's container counts and usage recomputed from the live container list, the way the
+ * server sums them, so that they follow events and samples rather than the page's first load.
+ */
+export function withLiveTotals(host: Host, containers: readonly ContainerView[]): Host {
+  const counts = Object.fromEntries(ContainerState.options.map((s) => [s, 0])) as Host["containerCounts"];
+  let cpuPercent = 0;
+  let memUsedBytes = 0;
+  for (const c of containers) {
+    if (c.hostId !== host.id) continue;
+    counts[c.state] = (counts[c.state] ?? 0) + 1;
+    if (c.state === "running" && c.latest) {
+      cpuPercent += c.latest.cpuPercent;
+      memUsedBytes += c.latest.memUsedBytes;
+    }
+  }
+  return { ...host, containerCounts: counts, cpuPercent, memUsedBytes };
 }
 
 function view(hostId: string, info: ContainerInfo, prev: ContainerView | undefined): ContainerView {

@@ -1,5 +1,6 @@
 import type { LogLine, StoredLogLine } from "@crowsnest/protocol";
 import { stripAnsi } from "./ansi.ts";
+import { findMatches, type LogSearch } from "./log-search.ts";
 
 export type LogRow =
   | { kind: "line"; key: string; ts: string; stream: "stdout" | "stderr"; text: string; truncated: boolean }
@@ -59,14 +60,14 @@ export function joinLogs(history: LogRow[], live: LogRow[]): LogRow[] {
   return out;
 }
 
-export function matchesFilter(r: LogRow, stream: string, q: string): boolean {
+/** Whether a live row belongs in a view filtered by stream and search (gap notices always do). */
+export function matchesFilter(r: LogRow, stream: string, search: LogSearch | null): boolean {
   if (r.kind === "gap") return true;
   if (stream !== "all" && r.stream !== stream) return false;
-  if (q === "") return true;
-  return stripAnsi(r.text).toLowerCase().includes(q.toLowerCase());
+  return search === null || findMatches(stripAnsi(r.text), search) !== null;
 }
 
-export function rowsToText(rows: LogRow[], withTimestamps: boolean): string {
+export function rowsToText(rows: readonly LogRow[], withTimestamps: boolean): string {
   return rows
     .map((r) =>
       r.kind === "gap"

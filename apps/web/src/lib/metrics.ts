@@ -53,8 +53,8 @@ export function isRangeKey(v: string): v is RangeKey {
   return Object.hasOwn(RANGES, v);
 }
 
-/** Column names of the chart data; uPlot reads them as aligned arrays (x in seconds). */
-export type Column = "x" | "cpu" | "cpuHost" | "mem" | "memPct" | "rx" | "tx" | "rd" | "wr";
+/** Value columns of the chart data; uPlot reads them as arrays aligned with `x` (seconds). */
+export type Column = "cpu" | "cpuHost" | "mem" | "memPct" | "rx" | "tx" | "rd" | "wr";
 
 /**
  * Columnar metric data for one container, appended to in place as live samples arrive and
@@ -63,7 +63,7 @@ export type Column = "x" | "cpu" | "cpuHost" | "mem" | "memPct" | "rx" | "tx" | 
  * a duplicate where they meet.
  */
 export class MetricColumns {
-  readonly cols: Record<Column, (number | null)[]> = {
+  readonly cols: Record<Column, (number | null)[]> & { x: number[] } = {
     x: [],
     cpu: [],
     cpuHost: [],

@@ -1,9 +1,8 @@
 "use client";
-import type { LoginRequest } from "@crowsnest/protocol";
+import { type LoginRequest, Me } from "@crowsnest/protocol";
 import { type FormEvent, useEffect, useState } from "react";
 import { ThemeToggle } from "../../components/theme-toggle.tsx";
 import { errorText, request, safeNext } from "../../lib/api.ts";
-import { LoginResult } from "../../lib/schemas.ts";
 
 export function LoginClient({ next }: { next: string | null }) {
   const [username, setUsername] = useState("");
@@ -20,7 +19,7 @@ export function LoginClient({ next }: { next: string | null }) {
     setError(null);
     const body: LoginRequest = { username, password };
     try {
-      await request(LoginResult, "/api/auth/login", { method: "POST", body, noAuthRedirect: true });
+      await request(Me, "/api/auth/login", { method: "POST", body, noAuthRedirect: true });
       window.location.assign(safeNext(next));
     } catch (err) {
       setError(errorText(err));

@@ -1,14 +1,28 @@
 "use client";
-import { AuditResponse } from "@crowsnest/protocol";
+import { type AuditEntry, AuditResponse, AuditResult } from "@crowsnest/protocol";
 import { useState } from "react";
 import { AdminOnly } from "../../../components/admin-only.tsx";
-import { Empty, ErrorState, Loading } from "../../../components/states.tsx";
+import { type Column, DataTable } from "../../../components/data-table.tsx";
+import { ChoiceFilter, TextFilter } from "../../../components/filters.tsx";
+import { Loaded } from "../../../components/loaded.tsx";
+import { ProtectedBadge } from "../../../components/states.tsx";
 import { query, request } from "../../../lib/api.ts";
 import { formatTime } from "../../../lib/format.ts";
 import { useRead, useUrlState } from "../../../lib/hooks.ts";
+import { ACTIONS } from "../../../lib/permissions.ts";
 
 const DEFAULTS = { user: "", host: "", container: "", action: "", result: "", from: "", to: "", cursor: "" };
+const COLUMNS: Column[] = [
+  { label: "Time" },
+  { label: "User" },
+  { label: "Action" },
+  { label: "Container" },
+  { label: "Result" },
+  { label: "Reason", wide: true },
+  { label: "Client", wide: true },
+];
 
+/** A `datetime-local` value (local time, as typed) in epoch ms. */
 function toMs(local: string): number | null {
   if (!local) return null;
   const t = Date.parse(local);
@@ -27,73 +41,54 @@ function Audit() {
   const [url, setUrl] = useUrlState(DEFAULTS);
   // Cursors of the pages before this one, so "Newer" can go back.
   const [stack, setStack] = useState<string[]>([]);
-  const q = query({
-    user: url.user,
-    host: url.host,
-    container: url.container,
-    action: url.action,
-    result: url.result,
-    from: toMs(url.from),
-    to: toMs(url.to),
-    cursor: url.cursor,
-  });
+  const q = query({ ...url, from: toMs(url.from), to: toMs(url.to) });
   const audit = useRead(`audit${q}`, (signal) => request(AuditResponse, `/api/audit${q}`, { signal }));
   const filter = (patch: Partial<typeof DEFAULTS>) => {
     setStack([]);
     setUrl({ ...patch, cursor: "" });
   };
-  const data = audit.state.data;
+  const filtered = Object.entries(url).some(([k, v]) => k !== "cursor" && v !== "");
   return (
     <div className="stack">
       <h1>Audit log</h1>
       <div className="filters card">
-        <input
-          aria-label="User"
+        <TextFilter
+          label="User"
           placeholder="user"
           value={url.user}
-          onChange={(e) => filter({ user: e.target.value })}
-          data-testid="audit-user"
+          onChange={(user) => filter({ user })}
+          testId="audit-user"
         />
-        <input
-          aria-label="Host"
+        <TextFilter
+          label="Host"
           placeholder="host id"
           value={url.host}
-          onChange={(e) => filter({ host: e.target.value })}
-          data-testid="audit-host"
+          onChange={(host) => filter({ host })}
+          testId="audit-host"
         />
-        <input
-          aria-label="Container"
-          placeholder="container id"
+        <TextFilter
+          label="Container"
+          placeholder="container id or name"
           value={url.container}
-          onChange={(e) => filter({ container: e.target.value })}
-          data-testid="audit-container"
+          onChange={(container) => filter({ container })}
+          testId="audit-container"
         />
-        <select
-          aria-label="Action"
+        <ChoiceFilter
+          label="Action"
+          any="any action"
+          choices={ACTIONS}
           value={url.action}
-          onChange={(e) => filter({ action: e.target.value })}
-          data-testid="audit-action"
-        >
-          <option value="">any action</option>
-          {["start", "stop", "restart", "kill", "pause", "unpause", "remove"].map((a) => (
-            <option key={a} value={a}>
-              {a}
-            </option>
-          ))}
-        </select>
-        <select
-          aria-label="Result"
+          onChange={(action) => filter({ action })}
+          testId="audit-action"
+        />
+        <ChoiceFilter
+          label="Result"
+          any="any result"
+          choices={AuditResult.options}
           value={url.result}
-          onChange={(e) => filter({ result: e.target.value })}
-          data-testid="audit-result"
-        >
-          <option value="">any result</option>
-          {["allowed", "denied", "succeeded", "failed"].map((a) => (
-            <option key={a} value={a}>
-              {a}
-            </option>
-          ))}
-        </select>
+          onChange={(result) => filter({ result })}
+          testId="audit-result"
+        />
         <label className="small">
           from{" "}
           <input
@@ -114,58 +109,27 @@ function Audit() {
         </label>
       </div>
       <section className="card" aria-label="Audit entries">
-        {audit.state.status === "loading" ? (
-          <Loading what="audit log" />
-        ) : audit.state.status === "error" && !data ? (
-          <ErrorState error={audit.state.error} onRetry={audit.reload} />
-        ) : !data || data.entries.length === 0 ? (
-          <Empty>No audit entries match.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="table" data-testid="audit-table">
-              <thead>
-                <tr>
-                  <th>Time</th>
-                  <th>User</th>
-                  <th>Action</th>
-                  <th>Container</th>
-                  <th>Result</th>
-                  <th className="hide-sm">Reason</th>
-                  <th className="hide-sm">Client</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.entries.map((e) => (
-                  <tr key={e.id} data-testid="audit-row" data-action={e.action} data-result={e.result}>
-                    <td className="nowrap">{formatTime(e.time)}</td>
-                    <td>
-                      {e.username} <span className="muted small">{e.role}</span>
-                    </td>
-                    <td>{e.action}</td>
-                    <td>
-                      {e.containerName ?? e.containerId.slice(0, 12)}{" "}
-                      {e.protected && <span className="badge badge-protected">protected</span>}
-                      <div className="muted small mono">{e.hostId}</div>
-                    </td>
-                    <td>
-                      <span className={`state-badge res-${e.result}`}>{e.result}</span>
-                    </td>
-                    <td className="hide-sm">{e.reason ?? ""}</td>
-                    <td className="hide-sm mono small">{e.clientAddress}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <Loaded
+          read={audit}
+          what="audit log"
+          isEmpty={(page) => page.entries.length === 0}
+          empty={filtered ? "No audit entries match these filters." : "No action has been attempted yet."}
+        >
+          {(page) => (
+            <DataTable columns={COLUMNS} testId="audit-table">
+              {page.entries.map((e) => (
+                <AuditRow key={e.id} e={e} />
+              ))}
+            </DataTable>
+          )}
+        </Loaded>
         <div className="row spread">
           <button
             type="button"
             disabled={stack.length === 0 && url.cursor === ""}
             onClick={() => {
-              const prev = stack.at(-1) ?? "";
               setStack(stack.slice(0, -1));
-              setUrl({ cursor: prev });
+              setUrl({ cursor: stack.at(-1) ?? "" });
             }}
             data-testid="audit-newer"
           >
@@ -173,10 +137,10 @@ function Audit() {
           </button>
           <button
             type="button"
-            disabled={!data?.nextCursor}
+            disabled={!audit.state.data?.nextCursor}
             onClick={() => {
               setStack([...stack, url.cursor]);
-              setUrl({ cursor: data?.nextCursor ?? "" });
+              setUrl({ cursor: audit.state.data?.nextCursor ?? "" });
             }}
             data-testid="audit-older"
           >
@@ -185,5 +149,26 @@ function Audit() {
         </div>
       </section>
     </div>
+  );
+}
+
+function AuditRow({ e }: { e: AuditEntry }) {
+  return (
+    <tr data-testid="audit-row" data-action={e.action} data-result={e.result}>
+      <td className="nowrap">{formatTime(e.time)}</td>
+      <td>
+        {e.username} <span className="muted small">{e.role}</span>
+      </td>
+      <td>{e.action}</td>
+      <td>
+        {e.containerName ?? e.containerId.slice(0, 12)} {e.protected && <ProtectedBadge />}
+        <div className="muted small mono">{e.hostId}</div>
+      </td>
+      <td>
+        <span className={`state-badge res-${e.result}`}>{e.result}</span>
+      </td>
+      <td className="hide-sm">{e.reason ?? ""}</td>
+      <td className="hide-sm mono small">{e.clientAddress}</td>
+    </tr>
   );
 }

@@ -1,15 +1,27 @@
 "use client";
-import type { Role, User } from "@crowsnest/protocol";
+import { Role, User } from "@crowsnest/protocol";
 import { type FormEvent, useState } from "react";
 import { AdminOnly } from "../../../../components/admin-only.tsx";
+import { ConfirmButton } from "../../../../components/confirm.tsx";
+import { type Column, DataTable } from "../../../../components/data-table.tsx";
+import { Loaded, noItems } from "../../../../components/loaded.tsx";
+import { OutcomeMessage } from "../../../../components/outcome-message.tsx";
 import { useSession } from "../../../../components/session.tsx";
-import { Empty, ErrorState, Loading } from "../../../../components/states.tsx";
-import { ANY, errorText, request } from "../../../../lib/api.ts";
+import { request } from "../../../../lib/api.ts";
 import { formatTime } from "../../../../lib/format.ts";
 import { useRead } from "../../../../lib/hooks.ts";
-import { UserList, UserOne } from "../../../../lib/schemas.ts";
+import { NoContent, UserList } from "../../../../lib/schemas.ts";
+import { useOutcome } from "../../../../lib/use-outcome.ts";
 
-const ROLES: Role[] = ["ADMIN", "OPERATOR", "VIEWER"];
+const COLUMNS: Column[] = [
+  { label: "User" },
+  { label: "Role" },
+  { label: "Status" },
+  { label: "Created", wide: true },
+  { label: "Actions" },
+];
+
+type Run = ReturnType<typeof useOutcome>["run"];
 
 export function UsersClient() {
   return (
@@ -22,76 +34,38 @@ export function UsersClient() {
 function Users() {
   const { me } = useSession();
   const users = useRead("users", (signal) => request(UserList, "/api/users", { signal }));
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-
-  const act = async (what: string, fn: () => Promise<unknown>) => {
-    setMessage(null);
-    try {
-      await fn();
-      setMessage({ ok: true, text: what });
-      users.reload();
-    } catch (err) {
-      setMessage({ ok: false, text: `${what} failed: ${errorText(err)}` });
-    }
+  const { outcome, run } = useOutcome();
+  // Every change reloads the list: the server decides what it came to (e.g. the last ADMIN).
+  const change: Run = async (what, operation, describe) => {
+    const ok = await run(what, operation, describe);
+    users.reload();
+    return ok;
   };
-
   return (
     <div className="stack">
       <h1>Users</h1>
-      <CreateUser
-        onCreated={(u) => {
-          setMessage({ ok: true, text: `Created ${u.username}` });
-          users.reload();
-        }}
-      />
-      {message && (
-        <output className={message.ok ? "result ok" : "result error"} data-testid="users-message">
-          {message.text}
-        </output>
-      )}
+      <CreateUser run={change} />
+      <OutcomeMessage outcome={outcome} testId="users-message" />
       <section className="card" aria-label="All users">
-        {users.state.status === "loading" ? (
-          <Loading what="users" />
-        ) : users.state.status === "error" && !users.state.data ? (
-          <ErrorState error={users.state.error} onRetry={users.reload} />
-        ) : (users.state.data ?? []).length === 0 ? (
-          <Empty>No users.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="table" data-testid="users-table">
-              <thead>
-                <tr>
-                  <th>User</th>
-                  <th>Role</th>
-                  <th>Status</th>
-                  <th className="hide-sm">Created</th>
-                  <th>Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(users.state.data ?? []).map((u) => (
-                  <UserRow key={u.id} user={u} self={u.id === me?.id} act={act} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <Loaded read={users} what="users" isEmpty={noItems} empty="No users.">
+          {(list) => (
+            <DataTable columns={COLUMNS} stackOnPhone testId="users-table">
+              {list.map((u) => (
+                <UserRow key={u.id} user={u} self={u.id === me?.id} run={change} />
+              ))}
+            </DataTable>
+          )}
+        </Loaded>
       </section>
     </div>
   );
 }
 
-function UserRow({
-  user,
-  self,
-  act,
-}: {
-  user: User;
-  self: boolean;
-  act: (what: string, fn: () => Promise<unknown>) => Promise<void>;
-}) {
+function UserRow({ user, self, run }: { user: User; self: boolean; run: Run }) {
   const [password, setPassword] = useState("");
   const path = `/api/users/${encodeURIComponent(user.id)}`;
+  const patch = (what: string, body: { role?: Role; disabled?: boolean; password?: string }) =>
+    run(what, () => request(User, path, { method: "PATCH", body }));
   return (
     <tr data-testid="user-row" data-user={user.username}>
       <td>
@@ -101,14 +75,13 @@ function UserRow({
         <select
           aria-label={`Role of ${user.username}`}
           value={user.role}
-          onChange={(e) =>
-            void act(`Changed ${user.username}'s role to ${e.target.value}`, () =>
-              request(UserOne, path, { method: "PATCH", body: { role: e.target.value } }),
-            )
-          }
+          onChange={(e) => {
+            const role = Role.parse(e.target.value);
+            void patch(`Changed ${user.username}'s role to ${role}`, { role });
+          }}
           data-testid="user-role-select"
         >
-          {ROLES.map((r) => (
+          {Role.options.map((r) => (
             <option key={r} value={r}>
               {r}
             </option>
@@ -116,11 +89,9 @@ function UserRow({
         </select>
       </td>
       <td>
-        {user.disabled ? (
-          <span className="state-badge st-exited">disabled</span>
-        ) : (
-          <span className="state-badge st-running">active</span>
-        )}
+        <span className={`state-badge ${user.disabled ? "st-exited" : "st-running"}`}>
+          {user.disabled ? "disabled" : "active"}
+        </span>
       </td>
       <td className="hide-sm">{formatTime(user.createdAt)}</td>
       <td>
@@ -128,9 +99,9 @@ function UserRow({
           <button
             type="button"
             onClick={() =>
-              void act(`${user.disabled ? "Enabled" : "Disabled"} ${user.username}`, () =>
-                request(UserOne, path, { method: "PATCH", body: { disabled: !user.disabled } }),
-              )
+              void patch(`${user.disabled ? "Enabled" : "Disabled"} ${user.username}`, {
+                disabled: !user.disabled,
+              })
             }
             data-testid="user-toggle-disabled"
           >
@@ -140,9 +111,9 @@ function UserRow({
             className="row"
             onSubmit={(e) => {
               e.preventDefault();
-              void act(`Reset ${user.username}'s password`, () =>
-                request(UserOne, path, { method: "PATCH", body: { password } }),
-              ).then(() => setPassword(""));
+              void patch(`Reset ${user.username}'s password`, { password }).then(
+                (ok) => ok && setPassword(""),
+              );
             }}
           >
             <input
@@ -159,42 +130,38 @@ function UserRow({
               Reset password
             </button>
           </form>
-          <button
-            type="button"
-            className="danger-outline"
-            onClick={() => {
-              if (window.confirm(`Delete user ${user.username}?`)) {
-                void act(`Deleted ${user.username}`, () => request(ANY, path, { method: "DELETE" }));
-              }
-            }}
-            data-testid="user-delete"
-          >
-            Delete
-          </button>
+          <ConfirmButton
+            label="Delete"
+            question={
+              <>
+                Delete user <strong>{user.username}</strong>?
+              </>
+            }
+            onConfirm={() =>
+              void run(`Deleted ${user.username}`, () => request(NoContent, path, { method: "DELETE" }))
+            }
+            danger
+            testId="user-delete"
+          />
         </div>
       </td>
     </tr>
   );
 }
 
-function CreateUser({ onCreated }: { onCreated: (u: User) => void }) {
+function CreateUser({ run }: { run: Run }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<Role>("VIEWER");
-  const [error, setError] = useState<string | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
-    try {
-      const res = await request(UserOne, "/api/users", {
-        method: "POST",
-        body: { username, password, role },
-      });
+    const body = { username, password, role };
+    const created = await run(`Created ${username} (${role})`, () =>
+      request(User, "/api/users", { method: "POST", body }),
+    );
+    if (created) {
       setUsername("");
       setPassword("");
-      onCreated(res);
-    } catch (err) {
-      setError(errorText(err));
     }
   };
   return (
@@ -202,6 +169,7 @@ function CreateUser({ onCreated }: { onCreated: (u: User) => void }) {
       <input
         placeholder="username"
         aria-label="Username"
+        autoComplete="off"
         value={username}
         onChange={(e) => setUsername(e.target.value)}
         required
@@ -221,10 +189,10 @@ function CreateUser({ onCreated }: { onCreated: (u: User) => void }) {
       <select
         aria-label="Role"
         value={role}
-        onChange={(e) => setRole(e.target.value as Role)}
+        onChange={(e) => setRole(Role.parse(e.target.value))}
         data-testid="new-user-role"
       >
-        {ROLES.map((r) => (
+        {Role.options.map((r) => (
           <option key={r} value={r}>
             {r}
           </option>
@@ -233,11 +201,6 @@ function CreateUser({ onCreated }: { onCreated: (u: User) => void }) {
       <button type="submit" className="primary" data-testid="new-user-submit">
         Create user
       </button>
-      {error && (
-        <p className="error" role="alert" data-testid="new-user-error">
-          {error}
-        </p>
-      )}
     </form>
   );
 }

@@ -1,0 +1,78 @@
+import type { ContainerView } from "@crowsnest/protocol";
+import { formatBytes, formatPercent, formatTime, uptime } from "../lib/format.ts";
+
+function portText(p: ContainerView["ports"][number]): string {
+  return p.publicPort
+    ? `${p.ip ?? ""}:${p.publicPort}→${p.privatePort}/${p.protocol}`
+    : `${p.privatePort}/${p.protocol}`;
+}
+
+/** What Docker says about a container, its latest usage, and its labels. */
+export function ContainerDetails({ c, now }: { c: ContainerView; now: number }) {
+  const labels = Object.entries(c.labels).sort(([a], [b]) => a.localeCompare(b));
+  return (
+    <section className="card" aria-label="Details">
+      <dl className="kv" data-testid="container-details">
+        <dt>Status</dt>
+        <dd>{c.status}</dd>
+        <dt>Image</dt>
+        <dd className="mono">{c.image}</dd>
+        <dt>ID</dt>
+        <dd className="mono ellipsis" title={c.id}>
+          {c.id}
+        </dd>
+        <dt>Created</dt>
+        <dd>{formatTime(c.created)}</dd>
+        <dt>Uptime</dt>
+        <dd>{uptime(c.startedAt, c.state, now)}</dd>
+        <dt>Exit code</dt>
+        <dd data-testid="exit-code">{c.exitCode ?? "–"}</dd>
+        <dt>Restarts</dt>
+        <dd data-testid="restarts">{c.restartCount}</dd>
+        <dt>Health</dt>
+        <dd data-testid="health">{c.health}</dd>
+        <dt>Ports</dt>
+        <dd>{c.ports.length === 0 ? "none" : c.ports.map(portText).join(", ")}</dd>
+        {c.latest && (
+          <>
+            <dt>CPU</dt>
+            <dd>
+              {formatPercent(c.latest.cpuPercent)}{" "}
+              <span className="muted">(docker stats: 100 % = one core)</span> ·{" "}
+              {formatPercent(c.latest.cpuPercent / c.latest.onlineCpus)}{" "}
+              <span className="muted">of the host ({c.latest.onlineCpus} CPUs)</span>
+            </dd>
+            <dt>Memory</dt>
+            <dd>
+              {formatBytes(c.latest.memUsedBytes)} used
+              {c.latest.memLimitBytes > 0 && (
+                <>
+                  {" "}
+                  · {formatPercent((c.latest.memUsedBytes / c.latest.memLimitBytes) * 100)}{" "}
+                  <span className="muted">of the {formatBytes(c.latest.memLimitBytes)} limit</span>
+                </>
+              )}
+            </dd>
+            <dt>PIDs</dt>
+            <dd>{c.latest.pids}</dd>
+          </>
+        )}
+      </dl>
+      <details open={labels.length <= 8}>
+        <summary>Labels ({labels.length})</summary>
+        {labels.length === 0 ? (
+          <p className="muted">No labels.</p>
+        ) : (
+          <dl className="kv labels" data-testid="labels">
+            {labels.map(([k, v]) => (
+              <div key={k} className="kv-pair">
+                <dt className="mono">{k}</dt>
+                <dd className="mono">{v}</dd>
+              </div>
+            ))}
+          </dl>
+        )}
+      </details>
+    </section>
+  );
+}

@@ -1,0 +1,162 @@
+"use client";
+import { type LiveMessage, LogsResponse } from "@crowsnest/protocol";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { errorText, query, request } from "./api.ts";
+import { useLiveTopic } from "./hooks.ts";
+import { compileSearch } from "./log-search.ts";
+import { gapRow, joinLogs, type LogRow, matchesFilter, rowFromLine } from "./logs.ts";
+
+/** Lines kept in the browser; older ones are dropped (they stay searchable on the server). */
+const MAX_ROWS = 100_000;
+const PAGE_LINES = 1_000;
+
+export interface LogFilter {
+  /** Search words (the server's full-text search over stored lines, the same match for live ones). */
+  q: string;
+  /** "stdout", "stderr", or anything else for both. */
+  stream: string;
+}
+
+export interface LogTail {
+  /** Mutated in place as lines arrive; `version` changes whenever it does. */
+  rows: readonly LogRow[];
+  version: number;
+  status: "loading" | "ok" | "error";
+  error: string | null;
+  hasOlder: boolean;
+  loadOlder: () => Promise<void>;
+  paused: boolean;
+  /** Lines received while paused, shown on resume. */
+  held: number;
+  pause: () => void;
+  resume: () => void;
+}
+
+/**
+ * A container's log: stored history matching the filter, joined to the live stream without
+ * repeating a line, with older pages on demand and a pause that holds new lines back.
+ */
+export function useLogTail(hostId: string, containerId: string, filter: LogFilter): LogTail {
+  const rowsRef = useRef<LogRow[]>([]);
+  /** Live rows received while the history loads; null once it has. */
+  const pendingRef = useRef<LogRow[] | null>([]);
+  const heldRef = useRef<LogRow[]>([]);
+  const [version, setVersion] = useState(0);
+  const [status, setStatus] = useState<LogTail["status"]>("loading");
+  const [error, setError] = useState<string | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [paused, setPaused] = useState(false);
+  const [held, setHeld] = useState(0);
+  const pausedRef = useRef(paused);
+  pausedRef.current = paused;
+  const filterRef = useRef(filter);
+  filterRef.current = filter;
+  const base = `/api/hosts/${encodeURIComponent(hostId)}/containers/${containerId}/logs`;
+  const url = useCallback(
+    (cursor: string | null) =>
+      `${base}${query({
+        q: filter.q,
+        stream: filter.stream === "stdout" || filter.stream === "stderr" ? filter.stream : null,
+        limit: PAGE_LINES,
+        cursor,
+      })}`,
+    [base, filter.q, filter.stream],
+  );
+
+  const bump = useCallback(() => setVersion((v) => v + 1), []);
+  const append = useCallback(
+    (rows: readonly LogRow[]) => {
+      const all = rowsRef.current;
+      for (const r of rows) all.push(r);
+      if (all.length > MAX_ROWS) all.splice(0, all.length - MAX_ROWS);
+      bump();
+    },
+    [bump],
+  );
+
+  useEffect(() => {
+    const ac = new AbortController();
+    const settle = (history: LogRow[]) => {
+      rowsRef.current = joinLogs(history, pendingRef.current ?? []);
+      pendingRef.current = null;
+      bump();
+    };
+    pendingRef.current = [];
+    heldRef.current = [];
+    rowsRef.current = [];
+    setHeld(0);
+    setStatus("loading");
+    setError(null);
+    bump();
+    request(LogsResponse, url(null), { signal: ac.signal }).then(
+      (res) => {
+        if (ac.signal.aborted) return;
+        setCursor(res.nextCursor);
+        setStatus("ok");
+        settle(res.lines.map(rowFromLine));
+      },
+      (err: unknown) => {
+        if (ac.signal.aborted) return;
+        setError(errorText(err));
+        setStatus("error");
+        settle([]);
+      },
+    );
+    return () => ac.abort();
+  }, [url, bump]);
+
+  const onLive = useCallback(
+    (m: LiveMessage) => {
+      let rows: LogRow[];
+      if (m.type === "logs") {
+        const { stream, q } = filterRef.current;
+        const search = compileSearch(q);
+        rows = m.lines.map(rowFromLine).filter((r) => matchesFilter(r, stream, search));
+      } else if (m.type === "gap" && m.droppedLines > 0) {
+        rows = [gapRow(m.droppedLines, m.reason.replaceAll("_", " "))];
+      } else return;
+      if (rows.length === 0) return;
+      if (pendingRef.current) pendingRef.current.push(...rows);
+      else if (pausedRef.current) {
+        heldRef.current.push(...rows);
+        setHeld(heldRef.current.length);
+      } else append(rows);
+    },
+    [append],
+  );
+  useLiveTopic({ kind: "container", hostId, containerId }, onLive);
+
+  const loadOlder = useCallback(async () => {
+    if (!cursor) return;
+    try {
+      const res = await request(LogsResponse, url(cursor));
+      rowsRef.current = [...res.lines.map(rowFromLine), ...rowsRef.current].slice(-MAX_ROWS);
+      setCursor(res.nextCursor);
+      bump();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  }, [cursor, url, bump]);
+
+  const resume = useCallback(() => {
+    const rows = heldRef.current;
+    heldRef.current = [];
+    setHeld(0);
+    setPaused(false);
+    append(rows);
+  }, [append]);
+  const pause = useCallback(() => setPaused(true), []);
+
+  return {
+    rows: rowsRef.current,
+    version,
+    status,
+    error,
+    hasOlder: cursor !== null,
+    loadOlder,
+    paused,
+    held,
+    pause,
+    resume,
+  };
+}
