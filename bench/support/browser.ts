@@ -1,10 +1,14 @@
 import type { Topic } from "@crowsnest/protocol";
 import WebSocket from "ws";
 
-/** A browser socket on /ws/live that records, for every sample and line, how long it took to arrive. */
+/**
+ * A browser socket on /ws/live that records, for every sample and line it is sent, how long
+ * after its production (the sample's reading time, the line's Docker timestamp) it arrived.
+ */
 export class BenchBrowser {
   readonly #ws: WebSocket;
-  latencies: number[] = [];
+  sampleLatencies: number[] = [];
+  lineLatencies: number[] = [];
   messages = 0;
 
   private constructor(ws: WebSocket) {
@@ -16,11 +20,8 @@ export class BenchBrowser {
         samples?: { t: number }[];
         lines?: { ts: string }[];
       };
-      // One latency per message: its newest item was produced (by the simulated agent) at t.
-      const t =
-        message.samples?.at(-1)?.t ??
-        (message.lines?.length ? Date.parse(message.lines.at(-1)?.ts ?? "") : NaN);
-      if (Number.isFinite(t)) this.latencies.push(now - t);
+      for (const sample of message.samples ?? []) this.sampleLatencies.push(now - sample.t);
+      for (const line of message.lines ?? []) this.lineLatencies.push(now - Date.parse(line.ts));
     });
   }
 
@@ -35,12 +36,24 @@ export class BenchBrowser {
     });
   }
 
+  /** Opens `count` sockets, each subscribed to `topic`. */
+  static async openMany(count: number, url: string, origin: string, cookie: string, topic: Topic) {
+    const browsers: BenchBrowser[] = [];
+    for (let i = 0; i < count; i++) {
+      const browser = await BenchBrowser.open(url, origin, cookie);
+      browser.subscribe(topic);
+      browsers.push(browser);
+    }
+    return browsers;
+  }
+
   subscribe(topic: Topic): void {
     this.#ws.send(JSON.stringify({ type: "subscribe", topic }));
   }
 
   reset(): void {
-    this.latencies = [];
+    this.sampleLatencies = [];
+    this.lineLatencies = [];
     this.messages = 0;
   }
 

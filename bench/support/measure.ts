@@ -1,54 +1,52 @@
-import { readFileSync } from "node:fs";
-
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** CPU time (from /proc/<pid>/stat) and peak resident memory of a process over an interval. */
-export class ProcessMeter {
-  readonly #pid: number;
-  #cpuTicks = 0;
-  #startedAt = 0;
-  #maxRss = 0;
-  #timer: NodeJS.Timeout | undefined;
-
-  constructor(pid: number) {
-    this.#pid = pid;
-  }
-
-  start(): void {
-    this.#cpuTicks = this.#ticks();
-    this.#startedAt = performance.now();
-    this.#maxRss = this.#rssBytes();
-    this.#timer = setInterval(() => {
-      this.#maxRss = Math.max(this.#maxRss, this.#rssBytes());
-    }, 250);
-  }
-
-  stop(): { cpuPercent: number; maxRssMiB: number } {
-    clearInterval(this.#timer);
-    const seconds = (performance.now() - this.#startedAt) / 1000;
-    const cpuSeconds = (this.#ticks() - this.#cpuTicks) / TICKS_PER_SECOND;
-    return {
-      cpuPercent: (100 * cpuSeconds) / seconds,
-      maxRssMiB: Math.max(this.#maxRss, this.#rssBytes()) / 2 ** 20,
-    };
-  }
-
-  #ticks(): number {
-    // Fields after the command name (which may hold spaces) start after the last ")".
-    const stat = readFileSync(`/proc/${this.#pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
-  }
-
-  #rssBytes(): number {
-    const status = readFileSync(`/proc/${this.#pid}/status`, "utf8");
-    const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return kib * 1024;
-  }
-}
+import { rssBytes } from "./process-cpu.ts";
 
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
+
+/** A figure over repeated runs: its median and the range the runs spread over. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+export function spread(values: number[]): Spread {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, runs: 0 };
+  const sorted = [...finite].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { median, min: sorted[0] as number, max: sorted.at(-1) as number, runs: finite.length };
+}
+
+/** Peak resident memory of a group of processes, sampled every 250 ms between start() and stop(). */
+export class PeakRss {
+  readonly #pids: () => number[];
+  #peak = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(pids: () => number[]) {
+    this.#pids = pids;
+  }
+
+  start(): void {
+    this.#peak = rssBytes(this.#pids());
+    this.#timer = setInterval(() => {
+      this.#peak = Math.max(this.#peak, rssBytes(this.#pids()));
+    }, 250);
+  }
+
+  stopMiB(): number {
+    clearInterval(this.#timer);
+    return Math.max(this.#peak, rssBytes(this.#pids())) / 2 ** 20;
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

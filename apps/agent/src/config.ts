@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { LOG_LEVELS, type LogLevel } from "./logger.ts";
 
-export type StatsSource = "auto" | "cgroup" | "api";
+export type StatsSource = "auto" | "cgroup" | "api" | "api-oneshot";
 
 export interface AgentConfig {
   serverUrl: URL;
@@ -31,7 +31,8 @@ Usage: crowsnest-agent [options]   (each option can also be set by the environme
   --docker-host URL     DOCKER_HOST             unix:///var/run/docker.sock (default) or tcp://host:port
   --log-rate N          CROWSNEST_LOG_RATE      log lines per second per container before dropping (1000)
   --outbox-bytes N      CROWSNEST_OUTBOX_BYTES  unacknowledged data kept before the oldest is dropped (67108864)
-  --stats-source S      CROWSNEST_STATS_SOURCE  auto | cgroup | api (auto: cgroup files when readable)
+  --stats-source S      CROWSNEST_STATS_SOURCE  auto | cgroup | api | api-oneshot (auto: cgroup files when
+                                                readable, else the stats API stream; api-oneshot polls it)
   --ca-file FILE        CROWSNEST_CA_FILE       extra CA certificate (PEM) for wss://
   --log-level LEVEL     CROWSNEST_LOG_LEVEL     debug | info | warn | error (info)
   --help                                        show this text
@@ -90,7 +91,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Pa
       statsSource: parseChoice(
         "stats-source",
         get("stats-source"),
-        ["auto", "cgroup", "api"] as const,
+        ["auto", "cgroup", "api", "api-oneshot"] as const,
         "auto",
       ),
       caFile: get("ca-file") ?? null,

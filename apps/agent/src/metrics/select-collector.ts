@@ -5,6 +5,7 @@ import type { Logger } from "../logger.ts";
 import { ApiCollector } from "./api-collector.ts";
 import { CgroupCollector, detectCgroupVersion } from "./cgroup-collector.ts";
 import type { StatsCollector } from "./collector.ts";
+import { OneShotCollector } from "./one-shot-collector.ts";
 
 /** auto: the cgroup files when this process can read them (it runs on the host), else the Engine API. */
 export async function selectCollector(
@@ -14,6 +15,10 @@ export async function selectCollector(
   cgroupRoot = "/sys/fs/cgroup",
 ): Promise<StatsCollector> {
   const machineMemory = os.totalmem();
+  if (source === "api-oneshot") {
+    log.info("metrics from one-shot Engine stats requests");
+    return new OneShotCollector({ docker, machineMemory, log });
+  }
   if (source !== "api") {
     const version = await detectCgroupVersion(cgroupRoot);
     if (version !== null) {

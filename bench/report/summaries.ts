@@ -1,0 +1,144 @@
+/** The published figures, from raw runs: each a median over runs with its min–max spread. */
+
+import type { FanOutRun } from "../suites/fan-out.ts";
+import type { HostCostRow } from "../suites/host-cost.ts";
+import type { IngestRun } from "../suites/ingest.ts";
+import type { LiveTailRun } from "../suites/live-tail.ts";
+import { type Spread, spread } from "../support/measure.ts";
+import type { WatcherName } from "../support/watchers.ts";
+
+export interface WatcherCost {
+  containers: number;
+  others: Spread;
+  watcher: WatcherName;
+  watcherCpu: Spread;
+  extraDockerdCpu: Spread;
+  extraContainerdCpu: Spread;
+  totalCpu: Spread;
+  rssMiB: Spread;
+  samplesPerSecond: Spread;
+  /** Agent CPU-seconds, alone and with the extra daemon CPU, per 1,000 samples delivered. */
+  cpuSecondsPer1000: Spread;
+  totalCpuSecondsPer1000: Spread;
+  sampleAgeP50Ms: Spread;
+  sampleAgeP99Ms: Spread;
+  failures: string[];
+}
+
+const percentOf = (cpuSeconds: number, seconds: number) => (100 * cpuSeconds) / seconds;
+
+/** One watcher at one count, each run set against the no-watcher baseline of the same round. */
+export function watcherCosts(rows: HostCostRow[]): WatcherCost[] {
+  const costs: WatcherCost[] = [];
+  const keys = [...new Set(rows.map((r) => `${r.containers}\u0000${r.watcher}`))];
+  for (const key of keys) {
+    const [count, watcher] = key.split("\u0000") as [string, WatcherName];
+    if (watcher === "none") continue;
+    const runs = rows.filter((r) => `${r.containers}\u0000${r.watcher}` === key);
+    const measured = runs.filter((r) => r.failure === null);
+    const baseline = (r: HostCostRow) =>
+      rows.find((b) => b.watcher === "none" && b.containers === r.containers && b.run === r.run);
+    const extra = (r: HostCostRow, field: "dockerdCpuSeconds" | "containerdCpuSeconds") => {
+      const base = baseline(r);
+      return base === undefined
+        ? Number.NaN
+        : percentOf(r[field], r.seconds) - percentOf(base[field], base.seconds);
+    };
+    const total = (r: HostCostRow) =>
+      percentOf(r.watcherCpuSeconds, r.seconds) +
+      extra(r, "dockerdCpuSeconds") +
+      extra(r, "containerdCpuSeconds");
+    const per1000 = (cpuPercent: number, r: HostCostRow) =>
+      r.samples === 0 ? Number.NaN : ((cpuPercent / 100) * r.seconds * 1000) / r.samples;
+    costs.push({
+      containers: Number(count),
+      others: spread(runs.map((r) => r.others)),
+      watcher,
+      watcherCpu: spread(measured.map((r) => percentOf(r.watcherCpuSeconds, r.seconds))),
+      extraDockerdCpu: spread(measured.map((r) => extra(r, "dockerdCpuSeconds"))),
+      extraContainerdCpu: spread(measured.map((r) => extra(r, "containerdCpuSeconds"))),
+      totalCpu: spread(measured.map(total)),
+      rssMiB: spread(measured.map((r) => r.watcherRssMiB)),
+      samplesPerSecond: spread(measured.map((r) => r.samples / r.seconds)),
+      cpuSecondsPer1000: spread(measured.map((r) => per1000(percentOf(r.watcherCpuSeconds, r.seconds), r))),
+      totalCpuSecondsPer1000: spread(measured.map((r) => per1000(total(r), r))),
+      sampleAgeP50Ms: spread(measured.map((r) => r.sampleAgeP50Ms)),
+      sampleAgeP99Ms: spread(measured.map((r) => r.sampleAgeP99Ms)),
+      failures: runs.flatMap((r) => (r.failure === null ? [] : [`run ${r.run}: ${r.failure}`])),
+    });
+  }
+  return costs;
+}
+
+export interface IngestSummary {
+  kind: IngestRun["kind"];
+  sustainedPerSecond: Spread;
+  serverCpuPercent: Spread;
+  perCore: Spread;
+  mibPerMillion: Spread;
+}
+
+export function ingestSummaries(runs: IngestRun[]): IngestSummary[] {
+  return (["metrics", "logs"] as const).map((kind) => {
+    const mine = runs.filter((r) => r.kind === kind);
+    return {
+      kind,
+      sustainedPerSecond: spread(mine.map((r) => r.sustainedPerSecond)),
+      serverCpuPercent: spread(mine.map((r) => r.serverCpuPercentAtSustained)),
+      perCore: spread(mine.map((r) => r.sustainedPerSecond / (r.serverCpuPercentAtSustained / 100))),
+      mibPerMillion: spread(mine.map((r) => r.bytesPerMillionRows / 2 ** 20)),
+    };
+  });
+}
+
+export interface LiveTailSummary {
+  linesPerSecond: number;
+  measuredLinesPerSecond: Spread;
+  viewers: number;
+  lines: number;
+  lineP50Ms: Spread;
+  lineP99Ms: Spread;
+  samples: number;
+  sampleP50Ms: Spread;
+  sampleP99Ms: Spread;
+}
+
+export function liveTailSummaries(runs: LiveTailRun[]): LiveTailSummary[] {
+  const keys = [...new Set(runs.map((r) => `${r.linesPerSecond}/${r.viewers}`))];
+  return keys.map((key) => {
+    const mine = runs.filter((r) => `${r.linesPerSecond}/${r.viewers}` === key);
+    const first = mine[0] as LiveTailRun;
+    return {
+      linesPerSecond: first.linesPerSecond,
+      measuredLinesPerSecond: spread(mine.map((r) => r.measuredLinesPerSecond)),
+      viewers: first.viewers,
+      lines: mine.reduce((n, r) => n + r.lines, 0),
+      lineP50Ms: spread(mine.map((r) => r.lineP50Ms)),
+      lineP99Ms: spread(mine.map((r) => r.lineP99Ms)),
+      samples: mine.reduce((n, r) => n + r.samples, 0),
+      sampleP50Ms: spread(mine.map((r) => r.sampleP50Ms)),
+      sampleP99Ms: spread(mine.map((r) => r.sampleP99Ms)),
+    };
+  });
+}
+
+export interface FanOutSummary {
+  subscribers: number;
+  messagesPerSecond: Spread;
+  serverCpuPercent: Spread;
+  messagesPerCoreSecond: Spread;
+  rssPerSubscriberKiB: Spread;
+}
+
+export function fanOutSummaries(runs: FanOutRun[]): FanOutSummary[] {
+  return [...new Set(runs.map((r) => r.subscribers))].map((subscribers) => {
+    const mine = runs.filter((r) => r.subscribers === subscribers);
+    return {
+      subscribers,
+      messagesPerSecond: spread(mine.map((r) => r.messagesPerSecond)),
+      serverCpuPercent: spread(mine.map((r) => r.serverCpuPercent)),
+      messagesPerCoreSecond: spread(mine.map((r) => r.messagesPerCoreSecond)),
+      rssPerSubscriberKiB: spread(mine.map((r) => r.rssPerSubscriberKiB)),
+    };
+  });
+}

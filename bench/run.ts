@@ -1,0 +1,76 @@
+/**
+ * `npm run bench`: Crowsnest side by side with `docker stats` and Netdata on this machine, in one
+ * run that stops by itself, then BENCHMARKS.md and its plots regenerated from what was measured.
+ * `--quick` measures less (one short run each) and writes its report under bench/results/quick/;
+ * `--only host-cost,ingest,...` runs some suites and only prints and saves their raw results.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { requireDockerEngine } from "../test/support/docker-cli.ts";
+import { ROOT } from "../test/support/processes.ts";
+import { HOST_COST_PNG, hostCostChart, LATENCY_PNG, latencyChart } from "./report/charts.ts";
+import { benchmarksMarkdown } from "./report/markdown.ts";
+import { renderPngs } from "./report/render-png.ts";
+import type { BenchResults } from "./report/results.ts";
+import { watcherCosts } from "./report/summaries.ts";
+import { fanOutSuite } from "./suites/fan-out.ts";
+import { hostCostSuite } from "./suites/host-cost.ts";
+import { ingestSuite } from "./suites/ingest.ts";
+import { liveTailSuite } from "./suites/live-tail.ts";
+import { removeBenchContainers } from "./support/bench-containers.ts";
+import { cleanUpOnSignals } from "./support/cleanup.ts";
+import { describeMachine } from "./support/machine.ts";
+import { netdataVersion } from "./support/netdata.ts";
+import { parseOptions } from "./support/options.ts";
+
+const options = parseOptions(process.argv.slice(2));
+const started = Date.now();
+const log = (line: string) => console.log(`[${Math.round((Date.now() - started) / 1000)} s] ${line}`);
+
+await requireDockerEngine();
+cleanUpOnSignals();
+await removeBenchContainers(); // leftovers of a run that was killed outright
+const results: BenchResults = {
+  startedAt: new Date(started).toISOString(),
+  finishedAt: "",
+  durationSeconds: 0,
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+  options,
+  machine: await describeMachine(netdataVersion()),
+};
+try {
+  if (options.suites.includes("host-cost")) results.hostCost = await hostCostSuite(options, log);
+  await removeBenchContainers(); // the idle containers would only add noise to the server figures
+  if (options.suites.includes("ingest")) results.ingest = await ingestSuite(options, log);
+  if (options.suites.includes("live-tail")) results.liveTail = await liveTailSuite(options, log);
+  if (options.suites.includes("fan-out")) results.fanOut = await fanOutSuite(options, log);
+} finally {
+  await removeBenchContainers();
+}
+results.finishedAt = new Date().toISOString();
+results.durationSeconds = (Date.now() - started) / 1000;
+
+const resultsDir = join(ROOT, "bench", "results");
+mkdirSync(resultsDir, { recursive: true });
+const rawPath = join(resultsDir, `bench-${results.startedAt.replace(/[:.]/g, "-")}.json`);
+writeFileSync(rawPath, `${JSON.stringify(results)}\n`);
+log(`raw results: ${relative(ROOT, rawPath)}`);
+
+if (options.publish) {
+  // The quick run is for developing the harness: its report must not replace the published one.
+  const reportDir = options.quick ? join(resultsDir, "quick") : ROOT;
+  const pngDir = options.quick ? "." : "docs/bench";
+  mkdirSync(reportDir, { recursive: true });
+  await renderPngs([
+    {
+      path: join(reportDir, pngDir, HOST_COST_PNG),
+      svg: hostCostChart(watcherCosts(results.hostCost ?? [])),
+    },
+    { path: join(reportDir, pngDir, LATENCY_PNG), svg: latencyChart(results.liveTail ?? []) },
+  ]);
+  writeFileSync(join(reportDir, "BENCHMARKS.md"), benchmarksMarkdown(results, pngDir));
+  log(`report: ${relative(ROOT, join(reportDir, "BENCHMARKS.md"))}`);
+} else {
+  console.log(benchmarksMarkdown(results, "docs/bench"));
+}
+process.exit(0);

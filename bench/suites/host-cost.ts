@@ -1,0 +1,137 @@
+/**
+ * Figures 1 and 2, the host cost of watching N idle containers at a 1 s interval: for each
+ * watcher, its own CPU and peak RSS, and the CPU of dockerd and containerd (with every shim)
+ * meanwhile, against a baseline with no watcher measured in the same round. The Crowsnest agent
+ * is measured on each of its collection paths, switched by --stats-source, at one container count.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureIdleContainers, otherRunningContainers } from "../support/bench-containers.ts";
+import { PeakRss, percentile, sleep } from "../support/measure.ts";
+import type { BenchOptions } from "../support/options.ts";
+import { CpuMeter, pidsNamed } from "../support/process-cpu.ts";
+import { startWatcher, type WatcherName } from "../support/watchers.ts";
+
+export const CONTAINER_COUNTS = [10, 50, 100, 200];
+/** The count at which the three collection paths are compared. */
+export const PATHS_AT = 100;
+const COMPARED: WatcherName[] = ["none", "crowsnest", "docker stats", "netdata"];
+const PATHS: WatcherName[] = ["crowsnest (stats API stream)", "crowsnest (stats API one-shot)"];
+
+export interface HostCostRow {
+  containers: number;
+  /** Running containers on the Engine not made by the harness: every watcher sees them too. */
+  others: number;
+  watcher: WatcherName;
+  run: number;
+  seconds: number;
+  watcherCpuSeconds: number;
+  dockerdCpuSeconds: number;
+  containerdCpuSeconds: number;
+  watcherRssMiB: number;
+  samples: number;
+  sampleAgeP50Ms: number;
+  sampleAgeP99Ms: number;
+  failure: string | null;
+}
+
+export async function hostCostSuite(
+  options: BenchOptions,
+  log: (line: string) => void,
+): Promise<HostCostRow[]> {
+  const counts = options.quick ? [10, 50] : CONTAINER_COUNTS;
+  const measureMs = options.quick ? 4_000 : 8_000;
+  const warmupMs = options.quick ? 1_000 : 2_000;
+  const workDir = mkdtempSync(join(tmpdir(), "crowsnest-bench-host-"));
+  const rows: HostCostRow[] = [];
+  try {
+    for (const containers of counts) {
+      await ensureIdleContainers(containers);
+      const watchers = containers === PATHS_AT || options.quick ? [...COMPARED, ...PATHS] : COMPARED;
+      for (let run = 1; run <= options.runs; run++) {
+        for (const watcher of watchers) {
+          const row = await measure(watcher, containers, run, { measureMs, warmupMs, workDir });
+          log(
+            `host cost ${containers} containers, ${watcher}, run ${run}: ${row.failure ?? `${((100 * row.watcherCpuSeconds) / row.seconds).toFixed(1)} % CPU`}`,
+          );
+          rows.push(row);
+        }
+      }
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+async function measure(
+  name: WatcherName,
+  containers: number,
+  run: number,
+  timing: { measureMs: number; warmupMs: number; workDir: string },
+): Promise<HostCostRow> {
+  const others = await otherRunningContainers();
+  const row: HostCostRow = {
+    containers,
+    others,
+    watcher: name,
+    run,
+    seconds: Number.NaN,
+    watcherCpuSeconds: Number.NaN,
+    dockerdCpuSeconds: Number.NaN,
+    containerdCpuSeconds: Number.NaN,
+    watcherRssMiB: Number.NaN,
+    samples: 0,
+    sampleAgeP50Ms: Number.NaN,
+    sampleAgeP99Ms: Number.NaN,
+    failure: null,
+  };
+  let watcher: Awaited<ReturnType<typeof startWatcher>>;
+  try {
+    watcher = await startWatcher(name, containers, timing.workDir);
+  } catch (err) {
+    return { ...row, failure: `did not start: ${(err as Error).message.split("\n")[0]}` };
+  }
+  try {
+    await sleep(timing.warmupMs);
+    const own = new CpuMeter(watcher.pids, watcher.root === null ? [] : [watcher.root]);
+    const rss = new PeakRss(watcher.pids);
+    const dockerd = new CpuMeter(() => pidsNamed("dockerd"));
+    const containerd = new CpuMeter(() =>
+      pidsNamed("containerd", "containerd-shim", "containerd-shim-runc-v2"),
+    );
+    for (const meter of [own, dockerd, containerd]) meter.start();
+    rss.start();
+    watcher.takeSamples();
+    const started = performance.now();
+    const startedAt = Date.now();
+    await sleep(timing.measureMs);
+    const endedAt = Date.now();
+    const seconds = (performance.now() - started) / 1000;
+    const peakRssMiB = rss.stopMiB();
+    const measured = {
+      seconds,
+      watcherCpuSeconds: own.stop(),
+      dockerdCpuSeconds: dockerd.stop(),
+      containerdCpuSeconds: containerd.stop(),
+      watcherRssMiB: name === "none" ? Number.NaN : peakRssMiB,
+    };
+    // Samples are counted by when they were read, not when they arrived: a round read inside the
+    // window but delivered after it still counts (a stats stream's reading can be ~1 s old).
+    await sleep(1_500);
+    const ages = watcher
+      .takeSamples()
+      .filter((s) => s.t >= startedAt && s.t < endedAt)
+      .map((s) => s.ageMs);
+    return {
+      ...row,
+      ...measured,
+      samples: ages.length,
+      sampleAgeP50Ms: percentile(ages, 50),
+      sampleAgeP99Ms: percentile(ages, 99),
+    };
+  } finally {
+    await watcher.stop();
+  }
+}

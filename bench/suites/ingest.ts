@@ -1,0 +1,116 @@
+/**
+ * Figure 3, ingest per server core: simulated agents offer metric rows (or log lines) to a real
+ * crowsnest-server at a rising rate; the highest stage with zero loss (every offered row acked,
+ * no agent held back by unacked batches) and ack p99 under 250 ms is the sustained rate. Also the
+ * store's bytes per million rows, from the data directory before and after.
+ */
+import { percentile, sleep } from "../support/measure.ts";
+import type { BenchOptions } from "../support/options.ts";
+import { CpuMeter } from "../support/process-cpu.ts";
+import { directoryBytes, startSeededServer } from "../support/seeded-server.ts";
+import { type RowKind, SimLoad } from "../support/sim-load.ts";
+
+const HOSTS = 20;
+const CONTAINERS_PER_HOST = 250;
+const ACK_P99_LIMIT_MS = 250;
+const START_RATE = 1_000;
+const STEP = 1.5;
+const MAX_STAGES = 12;
+
+export interface IngestStage {
+  offeredPerSecond: number;
+  ackedPerSecond: number;
+  ackP50Ms: number;
+  ackP99Ms: number;
+  serverCpuPercent: number;
+  lost: number;
+  skippedTicks: number;
+  passed: boolean;
+}
+
+export interface IngestRun {
+  kind: RowKind;
+  run: number;
+  stages: IngestStage[];
+  /** The last passing stage's acked rate, and the server CPU it took. */
+  sustainedPerSecond: number;
+  serverCpuPercentAtSustained: number;
+  storedRows: number;
+  bytesPerMillionRows: number;
+}
+
+export async function ingestSuite(options: BenchOptions, log: (line: string) => void): Promise<IngestRun[]> {
+  const stageMs = options.quick ? 3_000 : 5_000;
+  const runs: IngestRun[] = [];
+  for (let run = 1; run <= options.runs; run++) {
+    for (const kind of ["metrics", "logs"] as const) {
+      const result = await ingestRun(kind, run, stageMs, options.quick ? 4 : MAX_STAGES);
+      log(
+        `ingest ${kind} run ${run}: sustained ${Math.round(result.sustainedPerSecond)}/s at ${Math.round(result.serverCpuPercentAtSustained)} % of a core, ${Math.round(result.bytesPerMillionRows / 2 ** 20)} MiB per million`,
+      );
+      runs.push(result);
+    }
+  }
+  return runs;
+}
+
+async function ingestRun(kind: RowKind, run: number, stageMs: number, maxStages: number): Promise<IngestRun> {
+  const seeded = await startSeededServer(HOSTS);
+  try {
+    const load = await SimLoad.connect(
+      seeded.server.agentUrl,
+      seeded.hosts.map((h) => h.token),
+      CONTAINERS_PER_HOST,
+    );
+    const emptyBytes = directoryBytes(seeded.dataDir);
+    const cpu = new CpuMeter(() => [seeded.server.process.pid]);
+    const stages: IngestStage[] = [];
+    let rate = START_RATE;
+    for (let i = 0; i < maxStages; i++, rate *= STEP) {
+      load.start(kind, rate);
+      await sleep(1_000); // warm-up: connections busy, caches filled
+      load.reset();
+      cpu.start();
+      const started = performance.now();
+      await sleep(stageMs);
+      load.stop();
+      const seconds = (performance.now() - started) / 1000;
+      const serverCpuSeconds = cpu.stop();
+      // What is still unacked a second after the stage ended counts as lost.
+      const drained = performance.now();
+      while (load.unacked > 0 && performance.now() - drained < 1_000) await sleep(20);
+      const tally = load.reset();
+      const stage: IngestStage = {
+        offeredPerSecond: tally.offered / seconds,
+        ackedPerSecond: tally.acked / seconds,
+        ackP50Ms: percentile(tally.ackMs, 50),
+        ackP99Ms: percentile(tally.ackMs, 99),
+        serverCpuPercent: (100 * serverCpuSeconds) / seconds,
+        lost: tally.offered - tally.acked,
+        skippedTicks: tally.skippedTicks,
+        passed: false,
+      };
+      stage.passed = stage.lost === 0 && stage.skippedTicks === 0 && stage.ackP99Ms < ACK_P99_LIMIT_MS;
+      stages.push(stage);
+      if (!stage.passed) break;
+    }
+    // Whatever was in flight when the last stage failed is stored or lost: wait for it to settle.
+    const settle = performance.now();
+    while (load.unacked > 0 && performance.now() - settle < 10_000) await sleep(50);
+    const storedRows = load.totalAcked;
+    await load.close();
+    await seeded.server.stop(); // checkpoints the WAL into the database file
+    const best = stages.filter((s) => s.passed).at(-1);
+    return {
+      kind,
+      run,
+      stages,
+      sustainedPerSecond: best?.ackedPerSecond ?? 0,
+      serverCpuPercentAtSustained: best?.serverCpuPercent ?? Number.NaN,
+      storedRows,
+      bytesPerMillionRows: ((directoryBytes(seeded.dataDir) - emptyBytes) / storedRows) * 1e6,
+    };
+  } finally {
+    await seeded.stop();
+  }
+}

@@ -1,0 +1,58 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../apps/api/src/config.ts";
+import { createHostWithCredential } from "../../apps/api/src/ingest/create-host.ts";
+import { openStore } from "../../apps/api/src/store/open-store.ts";
+import { ApiClient } from "../../test/support/api-client.ts";
+import { ADMIN_PASSWORD, ServerProcess } from "../../test/support/processes.ts";
+import { trackChild } from "./cleanup.ts";
+
+export interface SeededServer {
+  server: ServerProcess;
+  dataDir: string;
+  hosts: { hostId: string; token: string }[];
+  /** An admin session cookie, for /ws/live. */
+  cookie: string;
+  liveUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real crowsnest-server process on loopback whose store already holds `hostCount` hosts with
+ * credentials: writing them straight into the store is much faster than one CLI run per host.
+ */
+export async function startSeededServer(hostCount: number): Promise<SeededServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), "crowsnest-bench-"));
+  const store = openStore(loadConfig(["--data-dir", dataDir], {}));
+  const hosts: { hostId: string; token: string }[] = [];
+  for (let i = 0; i < hostCount; i++) {
+    const { host, token } = await createHostWithCredential(store, `bench-${i}`, Date.now());
+    hosts.push({ hostId: host.id, token });
+  }
+  await store.close();
+  const server = await ServerProcess.start({ dataDir });
+  const untrack = trackChild(server.process.pid);
+  const { cookie } = await ApiClient.login(server.baseUrl, "admin", ADMIN_PASSWORD);
+  return {
+    server,
+    dataDir,
+    hosts,
+    cookie,
+    liveUrl: `ws://127.0.0.1:${server.options.port}/ws/live`,
+    async stop() {
+      await server.stop();
+      untrack();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Bytes of every file under `dir` (the SQLite database, its WAL and anything beside them). */
+export function directoryBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}

@@ -1,0 +1,134 @@
+import { containerId, containerInfo, logLine, metricSample } from "../../apps/api/test/support/samples.ts";
+import { type BatchBody, SimAgent } from "../../apps/api/test/support/sim-agent.ts";
+
+export type RowKind = "metrics" | "logs";
+
+/** Batches per second each simulated agent sends: independent hosts, spread over the period. */
+const TICKS_PER_SECOND = 10;
+/** An agent with this many unacked batches skips a tick, as a real agent's outbox would hold them. */
+const MAX_UNACKED = 50;
+
+interface SimHost {
+  agent: SimAgent;
+  containers: string[];
+  unacked: number;
+}
+
+export interface LoadTally {
+  offered: number;
+  acked: number;
+  ackMs: number[];
+  skippedTicks: number;
+}
+
+/**
+ * Protocol-level agents sending metric rows or log lines to a real server at a set total rate,
+ * counting what the server acknowledged (it acks a batch once it is stored) and how long that took.
+ */
+export class SimLoad {
+  readonly #hosts: SimHost[];
+  #stops: (() => void)[] = [];
+  #tally: LoadTally = { offered: 0, acked: 0, ackMs: [], skippedTicks: 0 };
+  #sequence = 0;
+  /** Rows acked since connecting, whichever tally they were counted in: what the store holds. */
+  totalAcked = 0;
+
+  private constructor(hosts: SimHost[]) {
+    this.#hosts = hosts;
+  }
+
+  static async connect(agentUrl: string, tokens: string[], containersPerHost: number): Promise<SimLoad> {
+    const hosts: SimHost[] = [];
+    for (const token of tokens) {
+      const containers = Array.from({ length: containersPerHost }, () => containerId());
+      const agent = await SimAgent.connect(agentUrl, token, {
+        containers: containers.map((id, i) => containerInfo(id, `c${i}`)),
+      });
+      hosts.push({ agent, containers, unacked: 0 });
+    }
+    return new SimLoad(hosts);
+  }
+
+  /**
+   * Starts sending `perSecond` rows in total. A metrics batch holds at most one sample per
+   * container (distinct containers share a timestamp, so no row overwrites another).
+   */
+  start(kind: RowKind, perSecond: number): void {
+    const perTick = Math.max(1, Math.round(perSecond / this.#hosts.length / TICKS_PER_SECOND));
+    const periodMs = 1000 / TICKS_PER_SECOND;
+    this.#stops = this.#hosts.map((host, i) => {
+      let interval: NodeJS.Timeout | undefined;
+      const tick = () => this.#tick(host, kind, perTick);
+      const first = setTimeout(
+        () => {
+          tick();
+          interval = setInterval(tick, periodMs);
+        },
+        (i * periodMs) / this.#hosts.length,
+      );
+      return () => {
+        clearTimeout(first);
+        clearInterval(interval);
+      };
+    });
+  }
+
+  /** Stops sending; the tally counts only acks of batches sent since the last reset. */
+  stop(): void {
+    for (const stop of this.#stops) stop();
+    this.#stops = [];
+  }
+
+  reset(): LoadTally {
+    const tally = this.#tally;
+    this.#tally = { offered: 0, acked: 0, ackMs: [], skippedTicks: 0 };
+    return tally;
+  }
+
+  get unacked(): number {
+    return this.#hosts.reduce((n, h) => n + h.unacked, 0);
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    for (const host of this.#hosts) await host.agent.close();
+  }
+
+  #tick(host: SimHost, kind: RowKind, perTick: number): void {
+    const tally = this.#tally;
+    if (host.unacked >= MAX_UNACKED) {
+      tally.skippedTicks++;
+      return;
+    }
+    const t = Date.now();
+    const body: BatchBody =
+      kind === "metrics"
+        ? {
+            type: "metrics",
+            samples: host.containers.slice(0, perTick).map((id, i) => metricSample(id, t, (i % 7) * 3.5)),
+          }
+        : {
+            type: "logs",
+            drops: [],
+            lines: Array.from({ length: perTick }, (_, i) => {
+              const n = this.#sequence++;
+              const id = host.containers[n % host.containers.length] as string;
+              return logLine(
+                id,
+                t,
+                `GET /api/items/${n} 200 ${i % 97}ms user=u${i % 13} trace=${t.toString(16)}`,
+              );
+            }),
+          };
+    const rows = kind === "metrics" ? Math.min(perTick, host.containers.length) : perTick;
+    tally.offered += rows;
+    host.unacked++;
+    const sentAt = performance.now();
+    host.agent.send(body).acked.then(() => {
+      host.unacked--;
+      tally.acked += rows;
+      this.totalAcked += rows;
+      tally.ackMs.push(performance.now() - sentAt);
+    }, console.error);
+  }
+}
