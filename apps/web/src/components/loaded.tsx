@@ -1,6 +1,6 @@
 "use client";
 import type { ReactNode } from "react";
-import type { Load } from "../lib/hooks.ts";
+import type { Load } from "../lib/use-read.ts";
 import { Empty, ErrorState, Loading } from "./states.tsx";
 
 /**

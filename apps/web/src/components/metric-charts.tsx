@@ -3,7 +3,6 @@ import { type LiveMessage, MetricsResponse } from "@crowsnest/protocol";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { errorText, query, request } from "../lib/api.ts";
 import { formatBytes } from "../lib/format.ts";
-import { useLiveTopic } from "../lib/hooks.ts";
 import {
   type Column,
   joinHistory,
@@ -14,6 +13,7 @@ import {
   rowFromPoint,
   rowFromSample,
 } from "../lib/metrics.ts";
+import { useLiveTopic } from "../lib/use-live-topic.ts";
 import { Empty } from "./states.tsx";
 import { type ChartHandle, TimeChart, type TimeChartProps } from "./time-chart.tsx";
 

@@ -16,6 +16,16 @@ export function useSession(): Session {
   return useContext(SessionContext);
 }
 
+/** Whether /api/me says the session is gone; any other failure is not taken for that. */
+async function sessionEnded(): Promise<boolean> {
+  try {
+    await request(Me, "/api/me", { noAuthRedirect: true });
+    return false;
+  } catch (err) {
+    return err instanceof HttpError && err.status === 401;
+  }
+}
+
 /** Loads /api/me (sending the user to log in if there is no session) and opens the live socket. */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
@@ -34,13 +44,20 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (!me) return;
-    const client = new LiveClient(liveUrl(window.location));
-    client.onUnauthorized = () => {
-      // The socket was closed for auth reasons: if /api/me agrees, go log in again.
-      request(Me, "/api/me", { noAuthRedirect: true }).catch((err: unknown) => {
-        if (err instanceof HttpError && err.status === 401) redirectToLogin();
-      });
+    // The live socket outlives a session that expires while idle: check when the user comes back.
+    const recheck = () => {
+      if (document.visibilityState === "visible")
+        void sessionEnded().then((ended) => ended && redirectToLogin());
     };
+    document.addEventListener("visibilitychange", recheck);
+    return () => document.removeEventListener("visibilitychange", recheck);
+  }, [me]);
+
+  useEffect(() => {
+    if (!me) return;
+    const client = new LiveClient(liveUrl(window.location));
+    // Closed for auth reasons (or refused at the upgrade): if /api/me agrees, go log in again.
+    client.onUnauthorized = () => void sessionEnded().then((ended) => ended && redirectToLogin());
     const off = client.onStatus(setLiveStatus);
     client.start();
     setLive(client);

@@ -2,9 +2,9 @@
 import { type LiveMessage, LogsResponse } from "@crowsnest/protocol";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { errorText, query, request } from "./api.ts";
-import { useLiveTopic } from "./hooks.ts";
 import { compileSearch } from "./log-search.ts";
 import { gapRow, joinLogs, type LogRow, matchesFilter, rowFromLine } from "./logs.ts";
+import { useLiveTopic } from "./use-live-topic.ts";
 
 /** Lines kept in the browser; older ones are dropped (they stay searchable on the server). */
 const MAX_ROWS = 100_000;

@@ -8,8 +8,9 @@ import { Loaded } from "../../../components/loaded.tsx";
 import { ProtectedBadge } from "../../../components/states.tsx";
 import { query, request } from "../../../lib/api.ts";
 import { formatTime } from "../../../lib/format.ts";
-import { useRead, useUrlState } from "../../../lib/hooks.ts";
 import { ACTIONS } from "../../../lib/permissions.ts";
+import { useRead } from "../../../lib/use-read.ts";
+import { useUrlState } from "../../../lib/use-url-state.ts";
 
 const DEFAULTS = { user: "", host: "", container: "", action: "", result: "", from: "", to: "", cursor: "" };
 const COLUMNS: Column[] = [

@@ -11,8 +11,11 @@ import { request } from "../../../lib/api.ts";
 import { type ContainerQuery, filterContainers, sortContainers } from "../../../lib/container-filter.ts";
 import { applyLiveToContainers, applyLiveToHosts, withLiveTotals } from "../../../lib/fleet.ts";
 import { containerName, formatBytes, formatPercent } from "../../../lib/format.ts";
-import { useLiveTopic, useNow, useRead, useUrlState } from "../../../lib/hooks.ts";
 import { ContainerList, HostList } from "../../../lib/schemas.ts";
+import { useLiveTopic } from "../../../lib/use-live-topic.ts";
+import { useNow } from "../../../lib/use-now.ts";
+import { useRead } from "../../../lib/use-read.ts";
+import { useUrlState } from "../../../lib/use-url-state.ts";
 
 const DEFAULTS: ContainerQuery = {
   host: "",

@@ -10,9 +10,10 @@ import { OutcomeMessage } from "../../../../components/outcome-message.tsx";
 import { OnlineBadge } from "../../../../components/states.tsx";
 import { request } from "../../../../lib/api.ts";
 import { formatAgo, formatTime } from "../../../../lib/format.ts";
-import { useNow, useRead } from "../../../../lib/hooks.ts";
 import { HostList, NoContent } from "../../../../lib/schemas.ts";
+import { useNow } from "../../../../lib/use-now.ts";
 import { useOutcome } from "../../../../lib/use-outcome.ts";
+import { useRead } from "../../../../lib/use-read.ts";
 
 const COLUMNS: Column[] = [
   { label: "Host" },

@@ -9,9 +9,9 @@ import { OutcomeMessage } from "../../../../components/outcome-message.tsx";
 import { useSession } from "../../../../components/session.tsx";
 import { request } from "../../../../lib/api.ts";
 import { formatTime } from "../../../../lib/format.ts";
-import { useRead } from "../../../../lib/hooks.ts";
 import { NoContent, UserList } from "../../../../lib/schemas.ts";
 import { useOutcome } from "../../../../lib/use-outcome.ts";
+import { useRead } from "../../../../lib/use-read.ts";
 
 const COLUMNS: Column[] = [
   { label: "User" },

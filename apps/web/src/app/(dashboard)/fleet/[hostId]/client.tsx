@@ -14,9 +14,12 @@ import { groupByProject } from "../../../../lib/compose-groups.ts";
 import { type ContainerFilter, filterContainers } from "../../../../lib/container-filter.ts";
 import { applyLiveToContainers, applyLiveToHosts, withLiveTotals } from "../../../../lib/fleet.ts";
 import { containerName, formatAgo, formatBytes, formatPercent, uptime } from "../../../../lib/format.ts";
-import { useLiveTopic, useNow, useRead, useUrlState } from "../../../../lib/hooks.ts";
 import { ContainerList } from "../../../../lib/schemas.ts";
 import { type Spark, SparkHistory } from "../../../../lib/spark-history.ts";
+import { useLiveTopic } from "../../../../lib/use-live-topic.ts";
+import { useNow } from "../../../../lib/use-now.ts";
+import { useRead } from "../../../../lib/use-read.ts";
+import { useUrlState } from "../../../../lib/use-url-state.ts";
 
 const SPARK_POINTS = 60;
 const DEFAULTS: ContainerFilter = { state: "", name: "", image: "", label: "" };

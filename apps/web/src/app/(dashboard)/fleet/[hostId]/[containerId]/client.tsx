@@ -11,8 +11,11 @@ import { OfflineBanner, ProtectedBadge, StateBadge } from "../../../../../compon
 import { request } from "../../../../../lib/api.ts";
 import { applyLiveToHosts } from "../../../../../lib/fleet.ts";
 import { containerName } from "../../../../../lib/format.ts";
-import { useLiveTopic, useNow, useRead, useUrlState } from "../../../../../lib/hooks.ts";
 import { isRangeKey, type RangeKey } from "../../../../../lib/metrics.ts";
+import { useLiveTopic } from "../../../../../lib/use-live-topic.ts";
+import { useNow } from "../../../../../lib/use-now.ts";
+import { useRead } from "../../../../../lib/use-read.ts";
+import { useUrlState } from "../../../../../lib/use-url-state.ts";
 
 const DEFAULTS = { range: "15m", q: "", stream: "all", ts: "1" };
 
