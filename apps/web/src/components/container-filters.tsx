@@ -3,6 +3,12 @@ import { ContainerState } from "@crowsnest/protocol";
 import type { ContainerFilter } from "../lib/container-filter.ts";
 import { type Choice, ChoiceFilter, TextFilter } from "./filters.tsx";
 
+const TEXT_FILTERS: { key: "name" | "image" | "label"; placeholder: string }[] = [
+  { key: "name", placeholder: "name" },
+  { key: "image", placeholder: "image" },
+  { key: "label", placeholder: "label key or key=value" },
+];
+
 /** The filter bar over a container list (fleet and host pages); `hosts` adds a host choice. */
 export function ContainerFilters({
   value,
@@ -33,27 +39,16 @@ export function ContainerFilters({
         onChange={(state) => onChange({ state })}
         testId="filter-state"
       />
-      <TextFilter
-        label="Filter by name"
-        placeholder="name"
-        value={value.name}
-        onChange={(name) => onChange({ name })}
-        testId="filter-name"
-      />
-      <TextFilter
-        label="Filter by image"
-        placeholder="image"
-        value={value.image}
-        onChange={(image) => onChange({ image })}
-        testId="filter-image"
-      />
-      <TextFilter
-        label="Filter by label"
-        placeholder="label key or key=value"
-        value={value.label}
-        onChange={(label) => onChange({ label })}
-        testId="filter-label"
-      />
+      {TEXT_FILTERS.map(({ key, placeholder }) => (
+        <TextFilter
+          key={key}
+          label={`Filter by ${key}`}
+          placeholder={placeholder}
+          value={value[key]}
+          onChange={(text) => onChange({ [key]: text })}
+          testId={`filter-${key}`}
+        />
+      ))}
     </div>
   );
 }

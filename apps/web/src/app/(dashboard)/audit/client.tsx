@@ -13,6 +13,11 @@ import { useRead } from "../../../lib/use-read.ts";
 import { useUrlState } from "../../../lib/use-url-state.ts";
 
 const DEFAULTS = { user: "", host: "", container: "", action: "", result: "", from: "", to: "", cursor: "" };
+const TEXT_FILTERS: { key: "user" | "host" | "container"; placeholder: string }[] = [
+  { key: "user", placeholder: "user" },
+  { key: "host", placeholder: "host id" },
+  { key: "container", placeholder: "container id or name" },
+];
 const COLUMNS: Column[] = [
   { label: "Time" },
   { label: "User" },
@@ -53,27 +58,16 @@ function Audit() {
     <div className="stack">
       <h1>Audit log</h1>
       <div className="filters card">
-        <TextFilter
-          label="User"
-          placeholder="user"
-          value={url.user}
-          onChange={(user) => filter({ user })}
-          testId="audit-user"
-        />
-        <TextFilter
-          label="Host"
-          placeholder="host id"
-          value={url.host}
-          onChange={(host) => filter({ host })}
-          testId="audit-host"
-        />
-        <TextFilter
-          label="Container"
-          placeholder="container id or name"
-          value={url.container}
-          onChange={(container) => filter({ container })}
-          testId="audit-container"
-        />
+        {TEXT_FILTERS.map(({ key, placeholder }) => (
+          <TextFilter
+            key={key}
+            label={key}
+            placeholder={placeholder}
+            value={url[key]}
+            onChange={(text) => filter({ [key]: text })}
+            testId={`audit-${key}`}
+          />
+        ))}
         <ChoiceFilter
           label="Action"
           any="any action"
@@ -90,24 +84,17 @@ function Audit() {
           onChange={(result) => filter({ result })}
           testId="audit-result"
         />
-        <label className="small">
-          from{" "}
-          <input
-            type="datetime-local"
-            value={url.from}
-            onChange={(e) => filter({ from: e.target.value })}
-            data-testid="audit-from"
-          />
-        </label>
-        <label className="small">
-          to{" "}
-          <input
-            type="datetime-local"
-            value={url.to}
-            onChange={(e) => filter({ to: e.target.value })}
-            data-testid="audit-to"
-          />
-        </label>
+        {(["from", "to"] as const).map((bound) => (
+          <label key={bound} className="small">
+            {bound}{" "}
+            <input
+              type="datetime-local"
+              value={url[bound]}
+              onChange={(e) => filter({ [bound]: e.target.value })}
+              data-testid={`audit-${bound}`}
+            />
+          </label>
+        ))}
       </div>
       <section className="card" aria-label="Audit entries">
         <Loaded

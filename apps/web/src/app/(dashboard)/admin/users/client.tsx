@@ -72,21 +72,12 @@ function UserRow({ user, self, run }: { user: User; self: boolean; run: Run }) {
         {user.username} {self && <span className="badge">you</span>}
       </td>
       <td>
-        <select
-          aria-label={`Role of ${user.username}`}
+        <RoleSelect
+          label={`Role of ${user.username}`}
           value={user.role}
-          onChange={(e) => {
-            const role = Role.parse(e.target.value);
-            void patch(`Changed ${user.username}'s role to ${role}`, { role });
-          }}
-          data-testid="user-role-select"
-        >
-          {Role.options.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
+          onChange={(role) => void patch(`Changed ${user.username}'s role to ${role}`, { role })}
+          testId="user-role-select"
+        />
       </td>
       <td>
         <span className={`state-badge ${user.disabled ? "st-exited" : "st-running"}`}>
@@ -186,21 +177,37 @@ function CreateUser({ run }: { run: Run }) {
         required
         data-testid="new-user-password"
       />
-      <select
-        aria-label="Role"
-        value={role}
-        onChange={(e) => setRole(Role.parse(e.target.value))}
-        data-testid="new-user-role"
-      >
-        {Role.options.map((r) => (
-          <option key={r} value={r}>
-            {r}
-          </option>
-        ))}
-      </select>
+      <RoleSelect label="Role" value={role} onChange={setRole} testId="new-user-role" />
       <button type="submit" className="primary" data-testid="new-user-submit">
         Create user
       </button>
     </form>
+  );
+}
+
+function RoleSelect({
+  label,
+  value,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: Role;
+  onChange: (role: Role) => void;
+  testId: string;
+}) {
+  return (
+    <select
+      aria-label={label}
+      value={value}
+      onChange={(e) => onChange(Role.parse(e.target.value))}
+      data-testid={testId}
+    >
+      {Role.options.map((r) => (
+        <option key={r} value={r}>
+          {r}
+        </option>
+      ))}
+    </select>
   );
 }
