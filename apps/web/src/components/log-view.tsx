@@ -92,6 +92,7 @@ export function LogView({
         <button
           type="button"
           onClick={() => downloadText(`${containerId.slice(0, 12)}-logs.txt`, rowsToText(rows, true))}
+          title="Saves the lines loaded here (load older lines first for more), with full timestamps"
           data-testid="log-download"
         >
           Download

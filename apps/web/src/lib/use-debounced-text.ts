@@ -13,11 +13,19 @@ export function useDebouncedText(
   const [text, setText] = useState(committed);
   const commitRef = useRef(commit);
   commitRef.current = commit;
+  /** What this box last committed: its echo must not overwrite keys typed since. */
+  const sent = useRef(committed);
   // A change from outside (back button, a link) replaces what the box holds.
-  useEffect(() => setText(committed), [committed]);
+  useEffect(() => {
+    if (committed !== sent.current) setText(committed);
+    sent.current = committed;
+  }, [committed]);
   useEffect(() => {
     if (text === committed) return;
-    const timer = setTimeout(() => commitRef.current(text), delayMs);
+    const timer = setTimeout(() => {
+      sent.current = text;
+      commitRef.current(text);
+    }, delayMs);
     return () => clearTimeout(timer);
   }, [text, committed, delayMs]);
   return [text, setText];

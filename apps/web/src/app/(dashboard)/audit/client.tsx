@@ -9,13 +9,13 @@ import { ProtectedBadge } from "../../../components/states.tsx";
 import { query, request } from "../../../lib/api.ts";
 import { formatTime } from "../../../lib/format.ts";
 import { ACTIONS } from "../../../lib/permissions.ts";
+import { HostList } from "../../../lib/schemas.ts";
 import { useRead } from "../../../lib/use-read.ts";
 import { useUrlState } from "../../../lib/use-url-state.ts";
 
 const DEFAULTS = { user: "", host: "", container: "", action: "", result: "", from: "", to: "", cursor: "" };
-const TEXT_FILTERS: { key: "user" | "host" | "container"; placeholder: string }[] = [
+const TEXT_FILTERS: { key: "user" | "container"; placeholder: string }[] = [
   { key: "user", placeholder: "user" },
-  { key: "host", placeholder: "host id" },
   { key: "container", placeholder: "container id or name" },
 ];
 const COLUMNS: Column[] = [
@@ -49,6 +49,8 @@ function Audit() {
   const [stack, setStack] = useState<string[]>([]);
   const q = query({ ...url, from: toMs(url.from), to: toMs(url.to) });
   const audit = useRead(`audit${q}`, (signal) => request(AuditResponse, `/api/audit${q}`, { signal }));
+  const hosts = useRead("hosts", (signal) => request(HostList, "/api/hosts", { signal }));
+  const hostName = new Map((hosts.state.data ?? []).map((h) => [h.id, h.name]));
   const filter = (patch: Partial<typeof DEFAULTS>) => {
     setStack([]);
     setUrl({ ...patch, cursor: "" });
@@ -68,6 +70,14 @@ function Audit() {
             testId={`audit-${key}`}
           />
         ))}
+        <ChoiceFilter
+          label="Host"
+          any="any host"
+          choices={(hosts.state.data ?? []).map((h) => ({ value: h.id, label: h.name }))}
+          value={url.host}
+          onChange={(host) => filter({ host })}
+          testId="audit-host"
+        />
         <ChoiceFilter
           label="Action"
           any="any action"
@@ -106,7 +116,7 @@ function Audit() {
           {(page) => (
             <DataTable columns={COLUMNS} testId="audit-table">
               {page.entries.map((e) => (
-                <AuditRow key={e.id} e={e} />
+                <AuditRow key={e.id} e={e} hostName={hostName.get(e.hostId) ?? e.hostId} />
               ))}
             </DataTable>
           )}
@@ -140,7 +150,7 @@ function Audit() {
   );
 }
 
-function AuditRow({ e }: { e: AuditEntry }) {
+function AuditRow({ e, hostName }: { e: AuditEntry; hostName: string }) {
   return (
     <tr data-testid="audit-row" data-action={e.action} data-result={e.result}>
       <td className="nowrap">{formatTime(e.time)}</td>
@@ -150,7 +160,7 @@ function AuditRow({ e }: { e: AuditEntry }) {
       <td>{e.action}</td>
       <td>
         {e.containerName ?? e.containerId.slice(0, 12)} {e.protected && <ProtectedBadge />}
-        <div className="muted small mono">{e.hostId}</div>
+        <div className="muted small">{hostName}</div>
       </td>
       <td>
         <span className={`state-badge res-${e.result}`}>{e.result}</span>
