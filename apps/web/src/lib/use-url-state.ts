@@ -1,6 +1,6 @@
 "use client";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useRef } from "react";
+import { useCallback, useMemo, useRef } from "react";
 
 /** Typed URL state: reads search params with defaults, writes with router.replace (no history spam). */
 export function useUrlState<K extends string>(
@@ -9,10 +9,16 @@ export function useUrlState<K extends string>(
   const params = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
-  const values = {} as Record<K, string>;
-  for (const k of Object.keys(defaults) as K[]) values[k] = params.get(k) ?? defaults[k];
   const paramString = params.toString();
   const defaultsRef = useRef(defaults);
+  // One object per URL, so that what is computed from it is recomputed only when the URL changes.
+  const values = useMemo(() => {
+    const current = new URLSearchParams(paramString);
+    const out = {} as Record<K, string>;
+    for (const k of Object.keys(defaultsRef.current) as K[])
+      out[k] = current.get(k) ?? defaultsRef.current[k];
+    return out;
+  }, [paramString]);
   const set = useCallback(
     (patch: Partial<Record<K, string>>) => {
       const next = new URLSearchParams(paramString);
