@@ -21,7 +21,7 @@ import { removeBenchContainers } from "./support/bench-containers.ts";
 import { cleanUpOnSignals } from "./support/cleanup.ts";
 import { describeMachine } from "./support/machine.ts";
 import { netdataVersion } from "./support/netdata.ts";
-import { parseOptions } from "./support/options.ts";
+import { parseOptions, type SuiteName } from "./support/options.ts";
 
 const options = parseOptions(process.argv.slice(2));
 const started = Date.now();
@@ -37,16 +37,26 @@ const results: BenchResults = {
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
   options,
   machine: await describeMachine(netdataVersion()),
+  failures: [],
 };
-try {
-  if (options.suites.includes("host-cost")) results.hostCost = await hostCostSuite(options, log);
-  await removeBenchContainers(); // the idle containers would only add noise to the server figures
-  if (options.suites.includes("ingest")) results.ingest = await ingestSuite(options, log);
-  if (options.suites.includes("live-tail")) results.liveTail = await liveTailSuite(options, log);
-  if (options.suites.includes("fan-out")) results.fanOut = await fanOutSuite(options, log);
-} finally {
-  await removeBenchContainers();
+/** A suite that throws is reported, and the others still run. */
+async function attempt<T>(suite: SuiteName, run: () => Promise<T>): Promise<T | undefined> {
+  if (!options.suites.includes(suite)) return undefined;
+  try {
+    return await run();
+  } catch (err) {
+    const failure = `${suite}: ${(err as Error).message.split("\n")[0]}`;
+    log(`FAILED ${failure}`);
+    results.failures.push(failure);
+    return undefined;
+  } finally {
+    await removeBenchContainers(); // idle containers would only add noise to the next suite
+  }
 }
+results.hostCost = await attempt("host-cost", () => hostCostSuite(options, log));
+results.ingest = await attempt("ingest", () => ingestSuite(options, log));
+results.liveTail = await attempt("live-tail", () => liveTailSuite(options, log));
+results.fanOut = await attempt("fan-out", () => fanOutSuite(options, log));
 results.finishedAt = new Date().toISOString();
 results.durationSeconds = (Date.now() - started) / 1000;
 

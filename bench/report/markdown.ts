@@ -172,6 +172,9 @@ export function benchmarksMarkdown(results: BenchResults, pngDir: string): strin
     "removed by that label at the end, on error and on Ctrl-C. All traffic stays on loopback.",
     "",
   ];
+  if (results.failures.length > 0) {
+    lines.push("## Suites that failed in this run", "", ...results.failures.map((f) => `- ${f}`), "");
+  }
   if (results.hostCost) {
     lines.push(...hostCostSection(costs, pngDir), ...pathsSection(costs));
     lines.push(

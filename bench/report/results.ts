@@ -13,6 +13,8 @@ export interface BenchResults {
   command: string;
   options: BenchOptions;
   machine: Machine;
+  /** Suites that threw (a dockerd restarted by another suite on a shared machine, say). */
+  failures: string[];
   hostCost?: HostCostRow[];
   ingest?: IngestRun[];
   liveTail?: LiveTailRun[];

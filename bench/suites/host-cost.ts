@@ -71,7 +71,7 @@ async function measure(
   run: number,
   timing: { measureMs: number; warmupMs: number; workDir: string },
 ): Promise<HostCostRow> {
-  const others = await otherRunningContainers();
+  const others = await otherRunningContainers().catch(() => Number.NaN);
   const row: HostCostRow = {
     containers,
     others,
@@ -91,10 +91,11 @@ async function measure(
   try {
     watcher = await startWatcher(name, containers, timing.workDir);
   } catch (err) {
-    return { ...row, failure: `did not start: ${(err as Error).message.split("\n")[0]}` };
+    return { ...row, failure: `did not start: ${firstLine(err)}` };
   }
   try {
     await sleep(timing.warmupMs);
+    const dockerdBefore = pidsNamed("dockerd").join();
     const own = new CpuMeter(watcher.pids, watcher.root === null ? [] : [watcher.root]);
     const rss = new PeakRss(watcher.pids);
     const dockerd = new CpuMeter(() => pidsNamed("dockerd"));
@@ -120,6 +121,9 @@ async function measure(
     // Samples are counted by when they were read, not when they arrived: a round read inside the
     // window but delivered after it still counts (a stats stream's reading can be ~1 s old).
     await sleep(1_500);
+    if (pidsNamed("dockerd").join() !== dockerdBefore) {
+      return { ...row, failure: "dockerd restarted meanwhile (another suite on this machine)" };
+    }
     const ages = watcher
       .takeSamples()
       .filter((s) => s.t >= startedAt && s.t < endedAt)
@@ -131,7 +135,11 @@ async function measure(
       sampleAgeP50Ms: percentile(ages, 50),
       sampleAgeP99Ms: percentile(ages, 99),
     };
+  } catch (err) {
+    return { ...row, failure: firstLine(err) };
   } finally {
-    await watcher.stop();
+    await watcher.stop().catch(() => {});
   }
 }
+
+const firstLine = (err: unknown): string => String((err as Error).message ?? err).split("\n")[0] ?? "";
