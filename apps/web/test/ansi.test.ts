@@ -1,5 +1,6 @@
+import { stripAnsi } from "@crowsnest/protocol";
 import { describe, expect, it } from "vitest";
-import { applySgr, highlight, parseAnsi, stripAnsi, xterm256 } from "../src/lib/ansi.ts";
+import { applySgr, highlight, parseAnsi, xterm256 } from "../src/lib/ansi.ts";
 
 describe("parseAnsi", () => {
   it("returns plain text as one unstyled segment", () => {

@@ -1,4 +1,5 @@
 export * from "./agent-messages.ts";
+export * from "./ansi.ts";
 export * from "./api.ts";
 export * from "./close-codes.ts";
 export * from "./commands.ts";

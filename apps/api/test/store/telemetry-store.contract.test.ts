@@ -112,6 +112,30 @@ describe.each(BACKENDS)("Store contract, telemetry (%s)", (_name, open) => {
     expect(rest.next).toBeNull();
   });
 
+  it("searches log words as they read on screen, colour codes aside", async () => {
+    const id = newContainerId();
+    const lines = ["\x1b[32mINFO\x1b[0m ready", "plain INFO line", "\x1b[31mERROR\x1b[0m failed"].map(
+      (text) => logLine(id, 0, text),
+    );
+    await store.telemetry.write([
+      { kind: "batch", hostId, at: 1, message: { type: "logs", seq: 1, lines, drops: [] } },
+    ]);
+    const search = (words: string[]) =>
+      store.logs.query({
+        hostId,
+        containerId: id,
+        from: msToTs(0),
+        to: msToTsEnd(Date.parse("2100-01-01")),
+        words,
+        stream: null,
+        limit: 10,
+        before: null,
+      });
+    expect((await search(["info"])).lines.map((l) => l.text)).toEqual([lines[0]?.text, lines[1]?.text]);
+    expect((await search(["error", "failed"])).lines).toHaveLength(1);
+    expect((await search(["32minfo"])).lines).toHaveLength(0);
+  });
+
   it("stores a revocable, hashed host credential", async () => {
     await store.hostCredentials.add(hostId, "hash-1", 1);
     expect(await store.hostCredentials.findHost("hash-1")).toBe(hostId);

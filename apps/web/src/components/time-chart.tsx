@@ -92,7 +92,12 @@ export function TimeChart({
       const opts: uPlot.Options = {
         width: Math.max(200, el.clientWidth),
         height: HEIGHT,
-        legend: { show: true, live: true },
+        legend: {
+          show: true,
+          live: true,
+          // Legend markers are HTML: a CSS variable there follows theme changes by itself.
+          markers: { stroke: (_u, i) => `var(${series[i - 1]?.colorVar ?? "--muted"})` },
+        },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: range(floor) }, y2: { range: range(floor2) } },
         axes: [

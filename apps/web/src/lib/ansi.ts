@@ -3,6 +3,7 @@
  * text nodes inside spans; it is never interpreted as HTML. Escape sequences other than
  * SGR (cursor movement, OSC titles, ...) are removed.
  */
+import { ANSI_ESCAPE } from "@crowsnest/protocol";
 
 export interface AnsiStyle {
   /** 0-15: a palette colour the theme defines; a string: an exact CSS colour (256-colour or truecolour). */
@@ -20,28 +21,17 @@ export interface AnsiSegment {
   style: AnsiStyle;
 }
 
-// CSI ... final byte, OSC ... BEL/ST, and two-byte escapes.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape sequences is the point
-const ESCAPE = /\x1b(?:\[([0-9;:?]*)([@-~])|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
-
 export function parseAnsi(input: string): AnsiSegment[] {
   const segments: AnsiSegment[] = [];
   let style: AnsiStyle = {};
   let last = 0;
-  ESCAPE.lastIndex = 0;
-  for (let m = ESCAPE.exec(input); m !== null; m = ESCAPE.exec(input)) {
+  for (const m of input.matchAll(ANSI_ESCAPE)) {
     if (m.index > last) push(segments, input.slice(last, m.index), style);
     last = m.index + m[0].length;
     if (m[2] === "m") style = applySgr(style, m[1] ?? "");
   }
   if (last < input.length) push(segments, input.slice(last), style);
   return segments;
-}
-
-/** The text without any escape sequences: what search and download use. */
-export function stripAnsi(input: string): string {
-  ESCAPE.lastIndex = 0;
-  return input.replace(ESCAPE, "");
 }
 
 function push(segments: AnsiSegment[], text: string, style: AnsiStyle): void {

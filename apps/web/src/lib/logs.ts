@@ -1,5 +1,5 @@
 import type { LogLine, StoredLogLine } from "@crowsnest/protocol";
-import { stripAnsi } from "./ansi.ts";
+import { stripAnsi } from "@crowsnest/protocol";
 import { findMatches, type LogSearch } from "./log-search.ts";
 
 export type LogRow =

@@ -13,6 +13,7 @@ import { SqliteLogRepository } from "./logs.ts";
 import { SqliteMetricRepository } from "./metrics.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 import { SqliteRetentionRepository } from "./retention.ts";
+import { registerSearchText } from "./search-text.ts";
 import { SqliteSessionRepository } from "./sessions.ts";
 import { SqliteTelemetryWriter } from "./telemetry-writer.ts";
 import { SqliteUserRepository } from "./users.ts";
@@ -28,6 +29,7 @@ export function openSqliteStore(path: string): SqliteStore {
   const db = new DatabaseSync(path);
   try {
     configure(db);
+    registerSearchText(db);
     migrate(db, MIGRATIONS);
   } catch (err) {
     db.close();

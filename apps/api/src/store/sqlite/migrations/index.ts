@@ -1,6 +1,7 @@
 import { telemetryMigration } from "./001-telemetry.ts";
 import { authMigration } from "./002-auth.ts";
+import { logSearchTextMigration } from "./003-log-search-text.ts";
 import type { Migration } from "./migration.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
-export const MIGRATIONS: readonly Migration[] = [telemetryMigration, authMigration];
+export const MIGRATIONS: readonly Migration[] = [telemetryMigration, authMigration, logSearchTextMigration];
