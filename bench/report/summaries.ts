@@ -76,6 +76,7 @@ export interface IngestSummary {
   serverCpuPercent: Spread;
   perCore: Spread;
   mibPerMillion: Spread;
+  limitedBy: string[];
 }
 
 export function ingestSummaries(runs: IngestRun[]): IngestSummary[] {
@@ -87,6 +88,7 @@ export function ingestSummaries(runs: IngestRun[]): IngestSummary[] {
       serverCpuPercent: spread(mine.map((r) => r.serverCpuPercentAtSustained)),
       perCore: spread(mine.map((r) => r.sustainedPerSecond / (r.serverCpuPercentAtSustained / 100))),
       mibPerMillion: spread(mine.map((r) => r.bytesPerMillionRows / 2 ** 20)),
+      limitedBy: mine.map((r) => r.limitedBy),
     };
   });
 }

@@ -37,6 +37,8 @@ export interface IngestRun {
   serverCpuPercentAtSustained: number;
   storedRows: number;
   bytesPerMillionRows: number;
+  /** What ended the climb: the failing stage's broken criteria, or that the last stage passed. */
+  limitedBy: string;
 }
 
 export async function ingestSuite(options: BenchOptions, log: (line: string) => void): Promise<IngestRun[]> {
@@ -101,6 +103,7 @@ async function ingestRun(kind: RowKind, run: number, stageMs: number, maxStages:
     await load.close();
     await seeded.server.stop(); // checkpoints the WAL into the database file
     const best = stages.filter((s) => s.passed).at(-1);
+    const failed = stages.find((s) => !s.passed);
     return {
       kind,
       run,
@@ -108,9 +111,18 @@ async function ingestRun(kind: RowKind, run: number, stageMs: number, maxStages:
       sustainedPerSecond: best?.ackedPerSecond ?? 0,
       serverCpuPercentAtSustained: best?.serverCpuPercent ?? Number.NaN,
       storedRows,
+      limitedBy: failed === undefined ? "no stage failed" : brokenCriteria(failed),
       bytesPerMillionRows: ((directoryBytes(seeded.dataDir) - emptyBytes) / storedRows) * 1e6,
     };
   } finally {
     await seeded.stop();
   }
+}
+
+function brokenCriteria(stage: IngestStage): string {
+  const broken: string[] = [];
+  if (stage.ackP99Ms >= ACK_P99_LIMIT_MS) broken.push(`ack p99 ${Math.round(stage.ackP99Ms)} ms`);
+  if (stage.lost > 0) broken.push(`${stage.lost} rows unacked`);
+  if (stage.skippedTicks > 0) broken.push("agents held back");
+  return `${broken.join(", ")} at ${Math.round(stage.offeredPerSecond)}/s`;
 }

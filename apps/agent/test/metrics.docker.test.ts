@@ -7,6 +7,7 @@ import { createLogger } from "../src/logger.ts";
 import { ApiCollector } from "../src/metrics/api-collector.ts";
 import { CgroupCollector, detectCgroupVersion } from "../src/metrics/cgroup-collector.ts";
 import type { StatsCollector } from "../src/metrics/collector.ts";
+import { OneShotCollector } from "../src/metrics/one-shot-collector.ts";
 import { docker, removeTestContainers, runContainer } from "./helpers/docker.ts";
 
 /**
@@ -120,6 +121,10 @@ describe("metrics agree with docker stats", () => {
       },
     ],
     ["Engine stats API", async () => new ApiCollector(client, os.totalmem(), log)],
+    [
+      "Engine stats API, one-shot",
+      async () => new OneShotCollector({ docker: client, machineMemory: os.totalmem(), log }),
+    ],
   ];
 
   it.each(collectors)("%s: busy and idle containers within the stated tolerance", async (_, make) => {
