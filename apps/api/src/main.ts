@@ -23,7 +23,8 @@ await ensureFirstAdmin(
   store.users,
   auth.hasher,
   config.auth.adminPassword,
-  (m) => server.app.log.warn(m),
+  // Plain text, not a JSON log line: a person has to read and copy it on the first run.
+  (m) => process.stderr.write(`\n[crowsnest] ${m}\n\n`),
   Date.now(),
 );
 const address = await server.listen();

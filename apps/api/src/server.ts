@@ -20,6 +20,7 @@ import { WriteQueue } from "./ingest/write-queue.ts";
 import type { BrowserAuthenticator } from "./live/browser-authenticator.ts";
 import { LiveHub } from "./live/hub.ts";
 import { liveUpgradeHandler } from "./live/live-upgrade.ts";
+import { RequestLogController } from "./logging/request-log-controller.ts";
 import { Retention } from "./retention/retention.ts";
 import "./routes/route-config.ts";
 import { registerTelemetryRoutes } from "./routes/telemetry-routes.ts";
@@ -60,7 +61,11 @@ export interface CrowsnestServer {
 /** Builds Fastify with the REST routes and both WebSocket endpoints on its one port. */
 export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   const { config, store } = deps;
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    logController: new RequestLogController(),
+    bodyLimit: 1024 * 1024,
+  });
   const hub = new LiveHub();
   const latest = new LatestSamples();
   const counters = newIngestCounters();
