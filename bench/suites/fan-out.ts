@@ -27,7 +27,7 @@ export interface FanOutRun {
 }
 
 export async function fanOutSuite(options: BenchOptions, log: (line: string) => void): Promise<FanOutRun[]> {
-  const measureMs = options.quick ? 3_000 : 6_000;
+  const measureMs = options.quick ? 3_000 : 5_000;
   const runs: FanOutRun[] = [];
   for (let run = 1; run <= options.runs; run++) {
     for (const subscribers of SUBSCRIBERS) {

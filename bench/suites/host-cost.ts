@@ -11,12 +11,13 @@ import { ensureIdleContainers, otherRunningContainers } from "../support/bench-c
 import { PeakRss, percentile, sleep } from "../support/measure.ts";
 import type { BenchOptions } from "../support/options.ts";
 import { CpuMeter, pidsNamed } from "../support/process-cpu.ts";
-import { startWatcher, type WatcherName } from "../support/watchers.ts";
+import { startWatcher, type Watcher, type WatcherName } from "../support/watchers.ts";
 
 export const CONTAINER_COUNTS = [10, 50, 100, 200];
 /** The count at which the three collection paths are compared. */
 export const PATHS_AT = 100;
-const COMPARED: WatcherName[] = ["none", "crowsnest", "docker stats", "netdata"];
+/** Started afresh for every run, in turn, so that drifting background load hits each alike. */
+const INTERLEAVED: WatcherName[] = ["none", "crowsnest", "docker stats"];
 const PATHS: WatcherName[] = ["crowsnest (stats API stream)", "crowsnest (stats API one-shot)"];
 
 export interface HostCostRow {
@@ -41,40 +42,70 @@ export async function hostCostSuite(
   log: (line: string) => void,
 ): Promise<HostCostRow[]> {
   const counts = options.quick ? [10, 50] : CONTAINER_COUNTS;
-  const measureMs = options.quick ? 4_000 : 8_000;
-  const warmupMs = options.quick ? 1_000 : 2_000;
+  const measureMs = options.quick ? 4_000 : 6_000;
+  const warmupMs = 1_000;
   const workDir = mkdtempSync(join(tmpdir(), "crowsnest-bench-host-"));
   const rows: HostCostRow[] = [];
   try {
     for (const containers of counts) {
       await ensureIdleContainers(containers);
-      const watchers = containers === PATHS_AT || options.quick ? [...COMPARED, ...PATHS] : COMPARED;
-      for (let run = 1; run <= options.runs; run++) {
-        for (const watcher of watchers) {
-          const row = await measure(watcher, containers, run, { measureMs, warmupMs, workDir });
-          log(
-            `host cost ${containers} containers, ${watcher}, run ${run}: ${row.failure ?? `${((100 * row.watcherCpuSeconds) / row.seconds).toFixed(1)} % CPU`}`,
-          );
-          rows.push(row);
-        }
+      const timing = { measureMs, warmupMs, workDir };
+      const watchers = containers === PATHS_AT || options.quick ? [...INTERLEAVED, ...PATHS] : INTERLEAVED;
+      const runs = Array.from({ length: options.runs }, (_, i) => i + 1);
+      for (const run of runs) {
+        for (const watcher of watchers)
+          rows.push(...logged(await measure(watcher, containers, [run], timing)));
       }
+      // Netdata names each new container with a docker inspect and a network probe, one at a time:
+      // minutes at 200 containers here. So it is started once per count and measured over
+      // consecutive windows, one per run.
+      rows.push(...logged(await measure("netdata", containers, runs, timing)));
     }
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
   return rows;
+
+  function logged(measured: HostCostRow[]): HostCostRow[] {
+    for (const r of measured) {
+      const cpu = `${((100 * r.watcherCpuSeconds) / r.seconds).toFixed(1)} % CPU`;
+      log(`host cost ${r.containers} containers, ${r.watcher}, run ${r.run}: ${r.failure ?? cpu}`);
+    }
+    return measured;
+  }
 }
 
-async function measure(
-  name: WatcherName,
-  containers: number,
-  run: number,
-  timing: { measureMs: number; warmupMs: number; workDir: string },
-): Promise<HostCostRow> {
-  const others = await otherRunningContainers().catch(() => Number.NaN);
-  const row: HostCostRow = {
+interface Timing {
+  measureMs: number;
+  warmupMs: number;
+  workDir: string;
+}
+
+/** Starts the watcher once and measures one window per run. */
+async function measure(name: WatcherName, containers: number, runs: number[], timing: Timing) {
+  const failed = (failure: string) => runs.map((run) => ({ ...emptyRow(name, containers, run), failure }));
+  let watcher: Watcher;
+  try {
+    watcher = await startWatcher(name, containers, timing.workDir);
+  } catch (err) {
+    return failed(`did not start: ${firstLine(err)}`);
+  }
+  try {
+    await sleep(timing.warmupMs);
+    const rows: HostCostRow[] = [];
+    for (const run of runs) rows.push(await measureWindow(watcher, name, containers, run, timing));
+    return rows;
+  } catch (err) {
+    return failed(firstLine(err));
+  } finally {
+    await watcher.stop().catch(() => {});
+  }
+}
+
+function emptyRow(name: WatcherName, containers: number, run: number): HostCostRow {
+  return {
     containers,
-    others,
+    others: Number.NaN,
     watcher: name,
     run,
     seconds: Number.NaN,
@@ -87,59 +118,56 @@ async function measure(
     sampleAgeP99Ms: Number.NaN,
     failure: null,
   };
-  let watcher: Awaited<ReturnType<typeof startWatcher>>;
-  try {
-    watcher = await startWatcher(name, containers, timing.workDir);
-  } catch (err) {
-    return { ...row, failure: `did not start: ${firstLine(err)}` };
+}
+
+async function measureWindow(
+  watcher: Watcher,
+  name: WatcherName,
+  containers: number,
+  run: number,
+  timing: Timing,
+): Promise<HostCostRow> {
+  const row = { ...emptyRow(name, containers, run), others: await otherRunningContainers() };
+  const dockerdBefore = pidsNamed("dockerd").join();
+  const own = new CpuMeter(watcher.pids, watcher.root === null ? [] : [watcher.root]);
+  const rss = new PeakRss(watcher.pids);
+  const dockerd = new CpuMeter(() => pidsNamed("dockerd"));
+  const containerd = new CpuMeter(() =>
+    pidsNamed("containerd", "containerd-shim", "containerd-shim-runc-v2"),
+  );
+  for (const meter of [own, dockerd, containerd]) meter.start();
+  rss.start();
+  watcher.takeSamples();
+  const started = performance.now();
+  const startedAt = Date.now();
+  await sleep(timing.measureMs);
+  const endedAt = Date.now();
+  const seconds = (performance.now() - started) / 1000;
+  const peakRssMiB = rss.stopMiB();
+  const measured = {
+    seconds,
+    watcherCpuSeconds: own.stop(),
+    dockerdCpuSeconds: dockerd.stop(),
+    containerdCpuSeconds: containerd.stop(),
+    watcherRssMiB: name === "none" ? Number.NaN : peakRssMiB,
+  };
+  // Samples are counted by when they were read, not when they arrived: a round read inside the
+  // window but delivered after it still counts (a stats stream's reading can be ~1 s old).
+  if (name.startsWith("crowsnest")) await sleep(1_500);
+  if (pidsNamed("dockerd").join() !== dockerdBefore) {
+    return { ...row, failure: "dockerd restarted meanwhile (another suite on this machine)" };
   }
-  try {
-    await sleep(timing.warmupMs);
-    const dockerdBefore = pidsNamed("dockerd").join();
-    const own = new CpuMeter(watcher.pids, watcher.root === null ? [] : [watcher.root]);
-    const rss = new PeakRss(watcher.pids);
-    const dockerd = new CpuMeter(() => pidsNamed("dockerd"));
-    const containerd = new CpuMeter(() =>
-      pidsNamed("containerd", "containerd-shim", "containerd-shim-runc-v2"),
-    );
-    for (const meter of [own, dockerd, containerd]) meter.start();
-    rss.start();
-    watcher.takeSamples();
-    const started = performance.now();
-    const startedAt = Date.now();
-    await sleep(timing.measureMs);
-    const endedAt = Date.now();
-    const seconds = (performance.now() - started) / 1000;
-    const peakRssMiB = rss.stopMiB();
-    const measured = {
-      seconds,
-      watcherCpuSeconds: own.stop(),
-      dockerdCpuSeconds: dockerd.stop(),
-      containerdCpuSeconds: containerd.stop(),
-      watcherRssMiB: name === "none" ? Number.NaN : peakRssMiB,
-    };
-    // Samples are counted by when they were read, not when they arrived: a round read inside the
-    // window but delivered after it still counts (a stats stream's reading can be ~1 s old).
-    await sleep(1_500);
-    if (pidsNamed("dockerd").join() !== dockerdBefore) {
-      return { ...row, failure: "dockerd restarted meanwhile (another suite on this machine)" };
-    }
-    const ages = watcher
-      .takeSamples()
-      .filter((s) => s.t >= startedAt && s.t < endedAt)
-      .map((s) => s.ageMs);
-    return {
-      ...row,
-      ...measured,
-      samples: ages.length,
-      sampleAgeP50Ms: percentile(ages, 50),
-      sampleAgeP99Ms: percentile(ages, 99),
-    };
-  } catch (err) {
-    return { ...row, failure: firstLine(err) };
-  } finally {
-    await watcher.stop().catch(() => {});
-  }
+  const ages = watcher
+    .takeSamples()
+    .filter((s) => s.t >= startedAt && s.t < endedAt)
+    .map((s) => s.ageMs);
+  return {
+    ...row,
+    ...measured,
+    samples: ages.length,
+    sampleAgeP50Ms: percentile(ages, 50),
+    sampleAgeP99Ms: percentile(ages, 99),
+  };
 }
 
 const firstLine = (err: unknown): string => String((err as Error).message ?? err).split("\n")[0] ?? "";

@@ -41,7 +41,7 @@ export async function liveTailSuite(
   options: BenchOptions,
   log: (line: string) => void,
 ): Promise<LiveTailRun[]> {
-  const measureMs = options.quick ? 4_000 : 8_000;
+  const measureMs = options.quick ? 4_000 : 6_000;
   const seeded = await startSeededServer(1);
   const host = seeded.hosts[0] as { hostId: string; token: string };
   const stateDir = mkdtempSync(join(tmpdir(), "crowsnest-bench-tail-"));

@@ -87,7 +87,7 @@ async function netdataWatcher(containers: number, workDir: string): Promise<Watc
         const charts = Object.keys(((await res.json()) as { charts: object }).charts);
         return charts.filter((c) => c.startsWith("cgroup_") && c.endsWith(".cpu")).length >= containers;
       },
-      120_000,
+      300_000,
       1_000,
     );
   } catch (err) {
