@@ -73,6 +73,30 @@ describe("container events from a real Docker Engine", () => {
     expect((await waitForEvent(other, "die")).exitCode).toBe(137);
   });
 
+  it("reports rename, restart and health_status with the container as it is afterwards", async () => {
+    const id = await runContainer({
+      command: ["sleep", "1000"],
+      args: ["--health-cmd", "true", "--health-interval", "1s"],
+    });
+    const newName = `crowsnest-renamed-${id.slice(0, 12)}`;
+    await docker("rename", id, newName);
+    expect((await waitForEvent(id, "rename")).container?.names).toEqual([newName]);
+    const healthy = await waitForEvent(id, "health_status");
+    expect(healthy.container?.health).toBe("healthy");
+    await docker("restart", "-t", "0", id);
+    expect((await waitForEvent(id, "restart")).container?.state).toBe("running");
+  });
+
+  it("reports oom when a container exceeds its memory limit", async () => {
+    // 100 MB through `sort` in a 16 MiB container without swap: the kernel's OOM killer ends it.
+    const id = await runContainer({
+      command: ["sh", "-c", "head -c 100000000 /dev/zero | tr '\\0' a | sort > /dev/null"],
+      args: ["--memory", "16m", "--memory-swap", "16m"],
+    });
+    expect((await waitForEvent(id, "oom")).containerId).toBe(id);
+    await waitForEvent(id, "die");
+  });
+
   it("reports destroy with no container, and the inventory after a reconnect no longer lists it", async () => {
     const id = await runContainer({ command: ["sleep", "1000"] });
     await waitForEvent(id, "start");
