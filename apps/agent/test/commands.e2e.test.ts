@@ -58,7 +58,7 @@ describe("commands run against a real Docker Engine", () => {
     expect(await stateOf(id)).toBe("exited");
   });
 
-  it("runs start, pause, unpause, kill and remove, and maps Docker's answers to error codes", async () => {
+  it("runs start, pause, unpause, kill and remove, and answers no such container, already in that state, or Docker's text", async () => {
     const id = await runContainer({ command: ["sleep", "1000"] });
     expect(await server.sendCommand(command(id, "start"))).toMatchObject({
       ok: false,
@@ -66,7 +66,15 @@ describe("commands run against a real Docker Engine", () => {
     });
     expect(await server.sendCommand(command(id, "pause"))).toMatchObject({ ok: true });
     expect(await stateOf(id)).toBe("paused");
+    expect(await server.sendCommand(command(id, "pause"))).toEqual({
+      ok: false,
+      error: { code: "already_in_state", message: "container is already paused" },
+    });
     expect(await server.sendCommand(command(id, "unpause"))).toMatchObject({ ok: true });
+    expect(await server.sendCommand(command(id, "unpause"))).toEqual({
+      ok: false,
+      error: { code: "already_in_state", message: "container is already running" },
+    });
     expect(await server.sendCommand(command(id, "kill", { options: { signal: "SIGKILL" } }))).toMatchObject({
       ok: true,
     });

@@ -37,10 +37,9 @@ export class CommandExecutor {
     }
     if (DISRUPTIVE_ACTIONS.has(command.action) && !command.adminAuthorized) {
       // Read the label from Docker now: it may have changed since the server last heard of it.
-      const inspected = await this.#docker.request("GET", `/containers/${command.containerId}/json`);
-      if (inspected.status !== 200) return dockerFailure(inspected.status, toDockerError(inspected).message);
-      const labels = DockerInspect.parse(JSON.parse(inspected.body)).Config.Labels ?? {};
-      if (isProtected(labels)) {
+      const inspected = await this.#inspect(command.containerId);
+      if (!inspected.ok) return inspected;
+      if (isProtected(inspected.container.Config.Labels ?? {})) {
         return failure(
           "protected",
           `container is labelled ${PROTECTED_LABEL}=true; ${command.action} needs an administrator`,
@@ -51,9 +50,34 @@ export class CommandExecutor {
     const timeoutMs = ((command.options.timeoutSeconds ?? 10) + 30) * 1000;
     const response = await this.#docker.request(call.method, call.path, call.query, timeoutMs);
     if (response.status >= 200 && response.status <= 299) return { ok: true, message: call.done };
-    return dockerFailure(response.status, toDockerError(response).message);
+    const failed = dockerFailure(response.status, toDockerError(response).message);
+    return failed.error.code === "docker_error" ? await this.#explainRefusal(command, failed) : failed;
+  }
+
+  /**
+   * Docker answers 304 for start/stop of a container already there, but an error (409 or 500,
+   * depending on the Engine version, with varying text) for pausing a paused or unpausing a
+   * running one. So the container's state decides whether the refusal means "already in that state".
+   */
+  async #explainRefusal(command: Command, failed: CommandOutcome): Promise<CommandOutcome> {
+    const target = ALREADY_STATE[command.action];
+    if (target === undefined) return failed;
+    const inspected = await this.#inspect(command.containerId);
+    if (!inspected.ok || inspected.container.State.Status !== target) return failed;
+    return failure("already_in_state", `container is already ${target}`);
+  }
+
+  async #inspect(id: string): Promise<{ ok: true; container: DockerInspect } | FailedOutcome> {
+    const inspected = await this.#docker.request("GET", `/containers/${id}/json`);
+    if (inspected.status !== 200) return dockerFailure(inspected.status, toDockerError(inspected).message);
+    return { ok: true, container: DockerInspect.parse(JSON.parse(inspected.body)) };
   }
 }
+
+type FailedOutcome = Extract<CommandOutcome, { ok: false }>;
+
+/** The state in which a refused pause or unpause has nothing left to do. */
+const ALREADY_STATE: Partial<Record<Command["action"], string>> = { pause: "paused", unpause: "running" };
 
 function dockerCall(command: Command): DockerCall {
   const base = `/containers/${command.containerId}`;
@@ -76,12 +100,12 @@ function dockerCall(command: Command): DockerCall {
   }
 }
 
-function dockerFailure(status: number, message: string): CommandOutcome {
+function dockerFailure(status: number, message: string): FailedOutcome {
   if (status === 404) return failure("not_found", message);
   if (status === 304) return failure("already_in_state", "container is already in that state");
   return failure("docker_error", message);
 }
 
-export function failure(code: CommandErrorCode, message: string): CommandOutcome {
+export function failure(code: CommandErrorCode, message: string): FailedOutcome {
   return { ok: false, error: { code, message: message.slice(0, 4096) } };
 }
