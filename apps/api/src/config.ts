@@ -63,7 +63,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     port: integer("--port / CROWSNEST_PORT", pick(values.port, "CROWSNEST_PORT"), 8080, 0, 65_535),
     host: pick(values.host, "CROWSNEST_HOST") ?? "0.0.0.0",
     dataDir: resolve(pick(values["data-dir"], "CROWSNEST_DATA_DIR") ?? "./data"),
-    publicUrl: pick(values["public-url"], "CROWSNEST_PUBLIC_URL") ?? null,
+    publicUrl: httpUrl(
+      "--public-url / CROWSNEST_PUBLIC_URL",
+      pick(values["public-url"], "CROWSNEST_PUBLIC_URL"),
+    ),
     webDir: optionalPath(pick(values["web-dir"], "CROWSNEST_WEB_DIR")),
     webDev: values["web-dev"] === true || env.CROWSNEST_WEB_DEV === "1",
     heartbeatMs: int("CROWSNEST_HEARTBEAT_MS", 15_000, 100),
@@ -87,6 +90,16 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+/** Checked at start, so that a typo is reported here and not as a failed Origin check on every request. */
+function httpUrl(name: string, raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  const url = URL.parse(raw);
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new Error(`${name} must be an http:// or https:// URL, got "${raw}"`);
+  }
+  return raw;
 }
 
 function optionalPath(value: string | undefined): string | null {

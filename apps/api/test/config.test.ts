@@ -1,0 +1,72 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+describe("crowsnest-server configuration", () => {
+  it("has the documented defaults", () => {
+    const config = loadConfig([], {});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "0.0.0.0",
+      dataDir: resolve("./data"),
+      publicUrl: null,
+      heartbeatMs: 15_000,
+      commandTimeoutMs: 30_000,
+      retention: {
+        rawMetricsMs: DAY,
+        rollupMetricsMs: 30 * DAY,
+        logsMs: 7 * DAY,
+        logBytesPerHost: 1024 ** 3,
+        intervalMs: 60_000,
+        batchRows: 2_000,
+      },
+      live: { bufferedBytesThreshold: 1024 * 1024, stuckMs: 30_000 },
+      auth: {
+        adminPassword: null,
+        sessions: { idleMs: 12 * HOUR, absoluteMs: 7 * DAY },
+        enrolmentTtlMs: 24 * HOUR,
+      },
+    });
+  });
+
+  it("reads the environment, and flags win over it", () => {
+    const env = {
+      CROWSNEST_PORT: "9000",
+      CROWSNEST_HOST: "127.0.0.1",
+      CROWSNEST_DATA_DIR: "/tmp/crowsnest-env",
+      CROWSNEST_PUBLIC_URL: "https://dash.example",
+      CROWSNEST_RETENTION_RAW_MS: String(2 * HOUR),
+      CROWSNEST_RETENTION_ROLLUP_MS: String(3 * DAY),
+      CROWSNEST_RETENTION_LOGS_MS: String(DAY),
+      CROWSNEST_RETENTION_LOG_BYTES_PER_HOST: "4096",
+      CROWSNEST_SESSION_IDLE_MS: String(HOUR),
+      CROWSNEST_ENROLMENT_TTL_MS: String(2 * HOUR),
+    };
+    const fromEnv = loadConfig([], env);
+    expect(fromEnv).toMatchObject({
+      port: 9000,
+      host: "127.0.0.1",
+      dataDir: "/tmp/crowsnest-env",
+      publicUrl: "https://dash.example",
+      retention: { rawMetricsMs: 2 * HOUR, rollupMetricsMs: 3 * DAY, logsMs: DAY, logBytesPerHost: 4096 },
+      auth: { sessions: { idleMs: HOUR }, enrolmentTtlMs: 2 * HOUR },
+    });
+    const flagged = loadConfig(["--port", "9100", "--data-dir", "/tmp/crowsnest-flag"], env);
+    expect(flagged).toMatchObject({ port: 9100, dataDir: "/tmp/crowsnest-flag", host: "127.0.0.1" });
+  });
+
+  it("refuses a bad value with a message naming the setting", () => {
+    expect(() => loadConfig(["--port", "http"], {})).toThrow(/--port \/ CROWSNEST_PORT must be an integer/);
+    expect(() => loadConfig([], { CROWSNEST_RETENTION_RAW_MS: "-5" })).toThrow(
+      /CROWSNEST_RETENTION_RAW_MS must be an integer/,
+    );
+    expect(() => loadConfig([], { CROWSNEST_ADMIN_PASSWORD: "short" })).toThrow(/CROWSNEST_ADMIN_PASSWORD/);
+    expect(() => loadConfig([], { CROWSNEST_PUBLIC_URL: "dash.example" })).toThrow(
+      /--public-url \/ CROWSNEST_PUBLIC_URL must be an http:\/\/ or https:\/\/ URL/,
+    );
+    expect(() => loadConfig(["--colour"], {})).toThrow(/colour/);
+  });
+});
