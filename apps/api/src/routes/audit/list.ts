@@ -2,6 +2,7 @@ import { type AuditResponse, AuditResult, ContainerAction, EpochMs, HostId } fro
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { requireAdmin } from "../../auth/request-guard.ts";
+import { AppError } from "../../errors/app-error.ts";
 import { parseInput } from "../../errors/validate.ts";
 import type { Store } from "../../store/store.ts";
 
@@ -30,6 +31,10 @@ export function registerListAudit(app: FastifyInstance, store: Store): void {
   app.get("/api/audit", async (request): Promise<AuditResponse> => {
     requireAdmin(request);
     const q = parseInput("query", Query, request.query);
+    // As for metrics and logs: an inverted range is a mistake to report, not an empty page.
+    if (q.from !== undefined && q.to !== undefined && q.from > q.to) {
+      throw new AppError("bad_request", "query.from: must not be after `to`", { field: "query.from" });
+    }
     return store.audit.query(
       {
         user: q.user,
