@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { type ReactNode, useState } from "react";
+import { type ReactNode, useEffect, useRef, useState } from "react";
 import { errorText, request } from "../lib/api.ts";
 import { NoContent } from "../lib/schemas.ts";
 import { SessionProvider, useSession } from "./session.tsx";
@@ -60,6 +60,21 @@ function Header() {
 
 function UserMenu({ username, role }: { username: string; role: string }) {
   const [error, setError] = useState<string | null>(null);
+  const menu = useRef<HTMLDetailsElement | null>(null);
+  // A menu closes when one clicks elsewhere or presses Escape; <details> alone does neither.
+  useEffect(() => {
+    const close = (e: Event) => {
+      const el = menu.current;
+      if (!el?.open) return;
+      if (e instanceof KeyboardEvent ? e.key === "Escape" : !el.contains(e.target as Node)) el.open = false;
+    };
+    document.addEventListener("pointerdown", close);
+    document.addEventListener("keydown", close);
+    return () => {
+      document.removeEventListener("pointerdown", close);
+      document.removeEventListener("keydown", close);
+    };
+  }, []);
   const logout = async () => {
     try {
       await request(NoContent, "/api/auth/logout", { method: "POST", noAuthRedirect: true });
@@ -70,7 +85,7 @@ function UserMenu({ username, role }: { username: string; role: string }) {
     window.location.assign("/login");
   };
   return (
-    <details className="user-menu" data-testid="user-menu">
+    <details ref={menu} className="user-menu" data-testid="user-menu">
       <summary aria-label={`User menu for ${username}`}>
         <span data-testid="user-name">{username}</span>{" "}
         <span className="badge" data-testid="user-role">
