@@ -1,6 +1,6 @@
 import type { ContainerView, Host, LiveMessage, MetricPoint } from "@crowsnest/protocol";
 import { describe, expect, it } from "vitest";
-import { applyLiveToContainers, withLiveTotals } from "../src/lib/fleet.ts";
+import { applyLiveToContainers, applyLiveToHosts, withLiveTotals } from "../src/lib/fleet.ts";
 import { compileSearch } from "../src/lib/log-search.ts";
 import { joinLogs, type LogRow, matchesFilter, rowsToText, tsKey } from "../src/lib/logs.ts";
 import { joinHistory, MetricColumns, type MetricRow, rowFromPoint } from "../src/lib/metrics.ts";
@@ -186,5 +186,14 @@ describe("live updates of a container list", () => {
     expect(totals.containerCounts.exited).toBe(1);
     expect(totals.containerCounts.paused).toBe(0);
     expect([totals.cpuPercent, totals.memUsedBytes]).toEqual([12.5, 2048]);
+  });
+
+  it("brings a host's last-seen time forward with whatever its agent sends", () => {
+    const host = { id: "h1", online: true, lastSeen: 1_000 } as unknown as Host;
+    const metrics: LiveMessage = { type: "metrics", hostId: "h1", samples: [] };
+    expect(applyLiveToHosts([host], metrics, 5_000)[0]?.lastSeen).toBe(5_000);
+    expect(applyLiveToHosts([host], { ...metrics, hostId: "h2" }, 5_000)[0]?.lastSeen).toBe(1_000);
+    const offline: LiveMessage = { type: "host_status", hostId: "h1", online: false, lastSeen: 2_000 };
+    expect(applyLiveToHosts([host], offline, 5_000)[0]).toMatchObject({ online: false, lastSeen: 2_000 });
   });
 });

@@ -7,10 +7,17 @@ import {
   type LiveMessage,
 } from "@crowsnest/protocol";
 
-/** Applies a live message to a host list (online state, last seen). */
-export function applyLiveToHosts(hosts: Host[], m: LiveMessage): Host[] {
-  if (m.type !== "host_status") return hosts;
-  return hosts.map((h) => (h.id === m.hostId ? { ...h, online: m.online, lastSeen: m.lastSeen } : h));
+/**
+ * Applies a live message to a host list: its online state, and its last-seen time, which the
+ * server announces only when the agent connects or leaves but which anything relayed from the
+ * agent (samples, events, logs, inventory) brings up to the moment it arrived.
+ */
+export function applyLiveToHosts(hosts: Host[], m: LiveMessage, now: number = Date.now()): Host[] {
+  if (m.type === "host_status") {
+    return hosts.map((h) => (h.id === m.hostId ? { ...h, online: m.online, lastSeen: m.lastSeen } : h));
+  }
+  if (m.type !== "metrics" && m.type !== "event" && m.type !== "logs" && m.type !== "inventory") return hosts;
+  return hosts.map((h) => (h.id === m.hostId ? { ...h, lastSeen: Math.max(h.lastSeen ?? 0, now) } : h));
 }
 
 /**
