@@ -38,14 +38,17 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#recordBatch = db.prepare(
       "INSERT INTO ingested_batches (host_id, seq, stored_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
     );
+    // Both statements take the named parameters of sampleParams(); the sample row also keeps $cpus.
     this.#insertSample = db.prepare(`
       INSERT INTO metric_samples (host_id, container_id, t, cpu_percent, online_cpus, mem_used, mem_limit,
                                   net_rx, net_tx, blk_read, blk_write, pids)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+      VALUES ($host, $container, $t, $cpu, $cpus, $mem, $memLimit, $netRx, $netTx, $blkRead, $blkWrite, $pids)
+      ON CONFLICT DO NOTHING`);
     this.#upsertRollup = db.prepare(`
       INSERT INTO metric_rollups_1m (host_id, container_id, minute, n, cpu_sum, cpu_max, mem_sum, mem_max, mem_limit,
                                      net_rx, net_tx, blk_read, blk_write, pids_sum)
-      VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES ($host, $container, $t - ($t % ${MINUTE}), 1, $cpu, $cpu, $mem, $mem, $memLimit,
+              $netRx, $netTx, $blkRead, $blkWrite, $pids)
       ON CONFLICT (host_id, container_id, minute) DO UPDATE SET
         n = n + 1,
         cpu_sum = cpu_sum + excluded.cpu_sum, cpu_max = max(cpu_max, excluded.cpu_max),
@@ -118,38 +121,11 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#upsertContainer.run(hostId, info.id, info.state, JSON.stringify(info), at);
   }
 
-  #putSample(hostId: string, s: MetricSample): void {
-    const inserted = this.#insertSample.run(
-      hostId,
-      s.containerId,
-      s.t,
-      s.cpuPercent,
-      s.onlineCpus,
-      s.memUsedBytes,
-      s.memLimitBytes,
-      s.netRxBytes,
-      s.netTxBytes,
-      s.blkReadBytes,
-      s.blkWriteBytes,
-      s.pids,
-    );
+  #putSample(hostId: string, sample: MetricSample): void {
+    const params = sampleParams(hostId, sample);
     // A sample already stored (same container and time) must not be counted twice in its rollup.
-    if (inserted.changes === 0) return;
-    this.#upsertRollup.run(
-      hostId,
-      s.containerId,
-      s.t - (s.t % MINUTE),
-      s.cpuPercent,
-      s.cpuPercent,
-      s.memUsedBytes,
-      s.memUsedBytes,
-      s.memLimitBytes,
-      s.netRxBytes,
-      s.netTxBytes,
-      s.blkReadBytes,
-      s.blkWriteBytes,
-      s.pids,
-    );
+    if (this.#insertSample.run({ ...params, cpus: sample.onlineCpus }).changes === 0) return;
+    this.#upsertRollup.run(params);
   }
 
   #putLine(hostId: string, line: LogLine): void {
@@ -162,4 +138,21 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       line.truncated ? 1 : 0,
     );
   }
+}
+
+/** What a sample row and its rollup row are made of (node:sqlite refuses unused names, so not $cpus). */
+function sampleParams(hostId: string, s: MetricSample): Record<string, string | number> {
+  return {
+    host: hostId,
+    container: s.containerId,
+    t: s.t,
+    cpu: s.cpuPercent,
+    mem: s.memUsedBytes,
+    memLimit: s.memLimitBytes,
+    netRx: s.netRxBytes,
+    netTx: s.netTxBytes,
+    blkRead: s.blkReadBytes,
+    blkWrite: s.blkWriteBytes,
+    pids: s.pids,
+  };
 }
