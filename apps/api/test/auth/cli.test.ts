@@ -76,4 +76,36 @@ describe("crowsnest CLI", () => {
       await store.close();
     }
   });
+
+  it("adds a host with a long-lived credential the agent endpoint accepts, stored only hashed", async () => {
+    const res = await cli(
+      ["host", "add", "unattended", "--server-url", "http://cn.example:8080", "--json"],
+      "",
+    );
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out).toMatchObject({
+      name: "unattended",
+      expiresAt: null,
+      agentCommand: `npm run agent -- --server-url ws://cn.example:8080/ws/agent --token ${out.token} --state-dir ./data/agent`,
+    });
+    const store = openStore({ dataDir });
+    try {
+      expect(await store.hostCredentials.findHost(hashToken(out.token))).toBe(out.hostId);
+      expect(await store.hostCredentials.findHost(out.token)).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("refuses a host without a name, or with a bad --server-url, with the usage and exit code 1", async () => {
+    for (const verb of ["add", "enrol"]) {
+      const nameless = await cli(["host", verb], "");
+      expect(nameless.code).toBe(1);
+      expect(nameless.stderr).toContain(`usage: host ${verb} <name>`);
+      const badUrl = await cli(["host", verb, "x", "--server-url", "not a url"], "");
+      expect(badUrl.code).toBe(1);
+      expect(badUrl.stderr).toContain("--server-url: not a URL");
+    }
+  });
 });
