@@ -13,7 +13,7 @@ import type { OutboxStore, StoredBatch } from "./outbox-store.ts";
 
 export const FLUSH_INTERVAL_MS = 250;
 /** A batch is cut at this many (estimated) bytes, well under the server's frame limit. */
-const FLUSH_BYTES = 512 * 1024;
+export const FLUSH_BYTES = 512 * 1024;
 /** Metric samples are small and uniform; estimating them saves a JSON.stringify per sample. */
 const SAMPLE_BYTES = 320;
 
