@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../src/config.ts";
+import { createLogger } from "../src/logger.ts";
 
 const URL_FLAG = ["--server-url", "ws://127.0.0.1:8080/ws/agent"];
 
@@ -35,6 +36,42 @@ describe("configuration", () => {
     expect(config([], env)).toMatchObject({ intervalSeconds: 5, dockerHost: "tcp://127.0.0.1:2375" });
     expect(config(["--interval", "1"], env).intervalSeconds).toBe(1);
     expect(config([], env).serverUrl.href).toBe("wss://example.test/ws/agent");
+    const rest = {
+      ...env,
+      CROWSNEST_TOKEN: "t0ken",
+      CROWSNEST_STATE_DIR: "/var/lib/crowsnest",
+      CROWSNEST_LOG_RATE: "250",
+      CROWSNEST_OUTBOX_BYTES: "1048576",
+      CROWSNEST_STATS_SOURCE: "api",
+      CROWSNEST_CA_FILE: "/etc/crowsnest/ca.pem",
+      CROWSNEST_LOG_LEVEL: "debug",
+    };
+    expect(config([], rest)).toMatchObject({
+      token: "t0ken",
+      stateDir: "/var/lib/crowsnest",
+      logRatePerSecond: 250,
+      outboxBytes: 1_048_576,
+      statsSource: "api",
+      caFile: "/etc/crowsnest/ca.pem",
+      logLevel: "debug",
+    });
+    expect(config(["--log-rate", "10", "--log-level", "warn"], rest)).toMatchObject({
+      logRatePerSecond: 10,
+      logLevel: "warn",
+    });
+  });
+
+  it("logs one JSON object per line, with the level, and nothing below the chosen level", () => {
+    const lines: string[] = [];
+    const log = createLogger("info", (line) => lines.push(line)).child({ component: "test" });
+    log.debug("hidden");
+    log.info("shown", { n: 1 });
+    log.error("failed", { err: new Error("outer", { cause: new Error("inner") }) });
+    expect(lines.every((line) => line.endsWith("\n"))).toBe(true);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      { time: expect.any(String), level: "info", msg: "shown", component: "test", n: 1 },
+      { time: expect.any(String), level: "error", msg: "failed", component: "test", err: "outer: inner" },
+    ]);
   });
 
   it.each([
