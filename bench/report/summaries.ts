@@ -72,9 +72,12 @@ export function watcherCosts(rows: HostCostRow[]): WatcherCost[] {
 
 export interface IngestSummary {
   kind: IngestRun["kind"];
+  runs: number;
   sustainedPerSecond: Spread;
   serverCpuPercent: Spread;
   perCore: Spread;
+  lossFreePerSecond: Spread;
+  ackP99MsAtLossFree: Spread;
   mibPerMillion: Spread;
   limitedBy: string[];
 }
@@ -84,9 +87,12 @@ export function ingestSummaries(runs: IngestRun[]): IngestSummary[] {
     const mine = runs.filter((r) => r.kind === kind);
     return {
       kind,
+      runs: mine.length,
       sustainedPerSecond: spread(mine.map((r) => r.sustainedPerSecond)),
       serverCpuPercent: spread(mine.map((r) => r.serverCpuPercentAtSustained)),
       perCore: spread(mine.map((r) => r.sustainedPerSecond / (r.serverCpuPercentAtSustained / 100))),
+      lossFreePerSecond: spread(mine.map((r) => r.lossFreePerSecond)),
+      ackP99MsAtLossFree: spread(mine.map((r) => r.ackP99MsAtLossFree)),
       mibPerMillion: spread(mine.map((r) => r.bytesPerMillionRows / 2 ** 20)),
       limitedBy: mine.map((r) => r.limitedBy),
     };
@@ -126,7 +132,9 @@ export function liveTailSummaries(runs: LiveTailRun[]): LiveTailSummary[] {
 
 export interface FanOutSummary {
   subscribers: number;
+  expectedPerSecond: number;
   messagesPerSecond: Spread;
+  clientCpuPercent: Spread;
   serverCpuPercent: Spread;
   messagesPerCoreSecond: Spread;
   rssPerSubscriberKiB: Spread;
@@ -137,7 +145,9 @@ export function fanOutSummaries(runs: FanOutRun[]): FanOutSummary[] {
     const mine = runs.filter((r) => r.subscribers === subscribers);
     return {
       subscribers,
+      expectedPerSecond: (mine[0] as FanOutRun).expectedPerSecond,
       messagesPerSecond: spread(mine.map((r) => r.messagesPerSecond)),
+      clientCpuPercent: spread(mine.map((r) => r.clientCpuPercent)),
       serverCpuPercent: spread(mine.map((r) => r.serverCpuPercent)),
       messagesPerCoreSecond: spread(mine.map((r) => r.messagesPerCoreSecond)),
       rssPerSubscriberKiB: spread(mine.map((r) => r.rssPerSubscriberKiB)),

@@ -19,7 +19,11 @@ const LINES_PER_TICK = 10;
 export interface FanOutRun {
   subscribers: number;
   run: number;
+  /** What full delivery would be: every socket gets every metrics and logs message. */
+  expectedPerSecond: number;
   messagesPerSecond: number;
+  /** The harness's own CPU: its sockets parse every message, on the same two cores. */
+  clientCpuPercent: number;
   serverCpuPercent: number;
   /** Messages delivered per second for each core-second the server used. */
   messagesPerCoreSecond: number;
@@ -72,6 +76,8 @@ async function fanOutRun(subscribers: number, run: number, measureMs: number): P
     await sleep(1_000);
     for (const b of browsers) b.reset();
     const cpu = new CpuMeter(() => [seeded.server.process.pid]);
+    const client = new CpuMeter(() => [process.pid]);
+    client.start();
     const rss = new PeakRss(() => [seeded.server.process.pid]);
     cpu.start();
     rss.start();
@@ -79,13 +85,16 @@ async function fanOutRun(subscribers: number, run: number, measureMs: number): P
     await sleep(measureMs);
     const seconds = (performance.now() - started) / 1000;
     const cpuSeconds = cpu.stop();
+    const clientCpuSeconds = client.stop();
     const peakMiB = rss.stopMiB();
     const messages = browsers.reduce((n, b) => n + b.messages, 0);
     for (const b of browsers) b.close();
     return {
       subscribers,
       run,
+      expectedPerSecond: (subscribers * 2 * 1000) / TICK_MS,
       messagesPerSecond: messages / seconds,
+      clientCpuPercent: (100 * clientCpuSeconds) / seconds,
       serverCpuPercent: (100 * cpuSeconds) / seconds,
       messagesPerCoreSecond: messages / cpuSeconds,
       rssPerSubscriberKiB: (peakMiB * 2 ** 20 - baseRss) / subscribers / 1024,

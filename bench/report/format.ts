@@ -1,0 +1,26 @@
+import type { Spread } from "../support/measure.ts";
+
+/** Cells and tables of BENCHMARKS.md. */
+export const num = (n: number, digits: number) =>
+  Number.isFinite(n)
+    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : "–";
+
+/** "median (min–max)" */
+export function cell(s: Spread, digits = 1): string {
+  if (s.runs === 0) return "–";
+  return s.runs === 1
+    ? num(s.median, digits)
+    : `${num(s.median, digits)} (${num(s.min, digits)}–${num(s.max, digits)})`;
+}
+
+export const ratio = (tool: number, crowsnest: number) =>
+  Number.isFinite(tool) && Number.isFinite(crowsnest) && crowsnest > 0 ? `${num(tool / crowsnest, 1)}×` : "–";
+
+export function table(head: string[], rows: string[][]): string {
+  return [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}

@@ -1,0 +1,145 @@
+import { HOST_COST_PNG } from "./charts.ts";
+import { cell, num, ratio, table } from "./format.ts";
+import type { WatcherCost } from "./summaries.ts";
+
+/** Figures 1 and 2 of BENCHMARKS.md: host cost per tool, and the agent's collection paths. */
+export function hostCostSection(costs: WatcherCost[], pngDir: string): string[] {
+  const compared = costs.filter((c) => ["crowsnest", "docker stats", "netdata"].includes(c.watcher));
+  const crowsnestAt = (n: number) => costs.find((c) => c.watcher === "crowsnest" && c.containers === n);
+  const rows = compared.map((c) => {
+    const base = crowsnestAt(c.containers);
+    return [
+      String(c.containers),
+      num(c.others.median, 0),
+      c.watcher,
+      cell(c.watcherCpu),
+      ratio(c.watcherCpu.median, base?.watcherCpu.median ?? Number.NaN),
+      cell(c.extraDockerdCpu),
+      cell(c.extraContainerdCpu),
+      cell(c.totalCpu),
+      ratio(c.totalCpu.median, base?.totalCpu.median ?? Number.NaN),
+      cell(c.rssMiB),
+      ratio(c.rssMiB.median, base?.rssMiB.median ?? Number.NaN),
+    ];
+  });
+  const failures = compared.flatMap((c) => c.failures.map((f) => `- ${c.watcher} at ${c.containers}: ${f}`));
+  return [
+    "## 1. Host cost of watching N idle containers (1 s interval)",
+    "",
+    ...headline(costs),
+    "CPU in % of one core, averaged over each measured window (6 s after 1 s of warm-up; 4 s with",
+    "`--quick`); *extra* dockerd/containerd is that",
+    "daemon's CPU with the watcher running minus its CPU with no watcher, measured in the same round",
+    "(it can come out negative: dockerd and containerd also serve every other suite using this",
+    "Engine, and that load moves between windows). *total* = watcher + extra dockerd + extra",
+    "containerd. Ratios are each tool's median over Crowsnest's (– when Crowsnest's is not positive).",
+    "Every watcher sees every running container: the harness's N plus the *others* column. The",
+    "watcher's own CPU is measured exactly; the extra daemon CPU is the noisy part.",
+    "",
+    table(
+      [
+        "N",
+        "others",
+        "watcher",
+        "watcher CPU %",
+        "watcher CPU vs Crowsnest",
+        "extra dockerd %",
+        "extra containerd %",
+        "total CPU %",
+        "total vs Crowsnest",
+        "peak RSS MiB",
+        "RSS vs Crowsnest",
+      ],
+      rows,
+    ),
+    ...(failures.length > 0 ? ["", "Runs that failed:", "", ...failures] : []),
+    "",
+    `![CPU against container count](${pngDir}/${HOST_COST_PNG})`,
+    "",
+  ];
+}
+
+export function pathsSection(costs: WatcherCost[]): string[] {
+  const paths = costs.filter(
+    (c) =>
+      c.watcher.startsWith("crowsnest") &&
+      costs.some((o) => o.containers === c.containers && o.watcher === "crowsnest (stats API stream)"),
+  );
+  const label = (w: string) =>
+    w === "crowsnest"
+      ? "cgroup files (`--stats-source auto`)"
+      : w === "crowsnest (stats API stream)"
+        ? "stats API stream (`api`)"
+        : "stats API one-shot (`api-oneshot`)";
+  return [
+    "## 2. Collection paths (same agent, switched by `--stats-source`, 1 s)",
+    "",
+    "CPU-seconds per 1,000 container samples delivered to the server: the agent's own, and with the",
+    "extra dockerd + containerd CPU it caused. Sample age = arrival at the server minus the sample's",
+    "reading time (cgroup: when the agent read the files; stats API: the daemon's `read` time); it",
+    "includes the agent's outbox, which sends what it has at most 250 ms after the first item waits.",
+    "A path that cannot read every running container (N + others) within the 1 s interval delivers",
+    "fewer samples per second than there are containers: the Sampler skips a round while the last",
+    "one is still running (one-shot), or the daemon's own 1 s stats loop falls behind (stream).",
+    "",
+    table(
+      [
+        "N",
+        "path",
+        "samples/s",
+        "agent CPU-s / 1k samples",
+        "agent + daemons CPU-s / 1k samples",
+        "sample age p50 ms",
+        "sample age p99 ms",
+        "agent RSS MiB",
+      ],
+      paths.map((c) => [
+        String(c.containers),
+        label(c.watcher),
+        cell(c.samplesPerSecond, 0),
+        cell(c.cpuSecondsPer1000, 3),
+        cell(c.totalCpuSecondsPer1000, 3),
+        cell(c.sampleAgeP50Ms, 0),
+        cell(c.sampleAgeP99Ms, 0),
+        cell(c.rssMiB),
+      ]),
+    ),
+    "",
+  ];
+}
+
+/** How the other tools were run, so that the comparison can be judged. */
+export function comparedToolsNote(): string[] {
+  return [
+    "Netdata runs as Debian packages it, with a config the harness writes: the cgroups collector at",
+    "`update every = 1`, v1 controllers (`use unified cgroups = no`), RAM database, web API on loopback",
+    "only (used to wait until it charts every container), health, ML, registry and every other",
+    "collector off. A default Netdata also runs proc, apps.plugin and more, and costs more than shown.",
+    "Netdata names each new container with a `docker inspect` and probes its network, one container",
+    "at a time (about two minutes for 200 here), so it is started once per N and its runs are",
+    "consecutive windows of that one process; the other watchers are restarted for every run.",
+    "`docker stats` is the plain CLI left open on all containers, output discarded. The Crowsnest agent",
+    "also follows the logs of every running container; it sends to an in-process stand-in server.",
+    "",
+  ];
+}
+
+/** One sentence per tool at the largest N: what a reader looks for first. */
+function headline(costs: WatcherCost[]): string[] {
+  const top = Math.max(...costs.map((c) => c.containers));
+  const at = (watcher: string) => costs.find((c) => c.containers === top && c.watcher === watcher);
+  const crowsnest = at("crowsnest");
+  if (crowsnest === undefined) return [];
+  const sentences = (["docker stats", "netdata"] as const).flatMap((tool) => {
+    const other = at(tool);
+    if (other === undefined) return [];
+    return [
+      `- ${tool}: total host CPU ${num(other.totalCpu.median, 1)} % vs ${num(crowsnest.totalCpu.median, 1)} % ` +
+        `(${ratio(other.totalCpu.median, crowsnest.totalCpu.median)}), own CPU ${num(other.watcherCpu.median, 1)} % vs ` +
+        `${num(crowsnest.watcherCpu.median, 1)} % (${ratio(other.watcherCpu.median, crowsnest.watcherCpu.median)}), ` +
+        `RSS ${num(other.rssMiB.median, 0)} MiB vs ${num(crowsnest.rssMiB.median, 0)} MiB ` +
+        `(${ratio(other.rssMiB.median, crowsnest.rssMiB.median)}).`,
+    ];
+  });
+  return [`At ${top} containers, against the Crowsnest agent (medians):`, "", ...sentences, ""];
+}
