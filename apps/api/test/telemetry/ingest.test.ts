@@ -115,6 +115,19 @@ describe("/ws/agent ingest (protocol-level agents, real server)", () => {
     expect(closed.reason).toContain(`this server speaks ${PROTOCOL_VERSION}`);
   });
 
+  it("takes a frame of exactly 4 MiB and closes the socket (1009) on one byte more", async () => {
+    const agent = await SimAgent.connect(server.agentUrl, (await server.addHost("big")).token);
+    const bystander = await SimAgent.connect(server.agentUrl, (await server.addHost("small")).token);
+    // Within the limit the frame is read (and, not being JSON, answered with bad_frame).
+    const answered = agent.next((m) => m.type === "error");
+    agent.sendRaw(Buffer.alloc(LIMITS.agentFrameBytes, 0x20));
+    expect(await answered).toMatchObject({ code: "bad_frame" });
+    agent.sendRaw(Buffer.alloc(LIMITS.agentFrameBytes + 1, 0x20));
+    expect((await agent.closed).code).toBe(1009);
+    await bystander.send({ type: "metrics", samples: [] }).acked;
+    await bystander.close();
+  });
+
   it("closes a connection that sends data before hello", async () => {
     const agent = await SimAgent.open(server.agentUrl, (await server.addHost("rude")).token);
     agent.sendRaw(JSON.stringify({ type: "inventory", time: Date.now(), containers: [] }));
