@@ -75,6 +75,8 @@ describe("/api/users", () => {
         ["PATCH", `/api/users/${rootId}`, { password: "taken-over-password" }],
         ["DELETE", `/api/users/${rootId}`, undefined],
         ["POST", "/api/hosts", { name: "rogue" }],
+        ["POST", "/api/hosts/some-host/revoke", undefined],
+        ["POST", "/api/hosts/some-host/rotate", undefined],
         ["GET", "/api/audit", undefined],
       ] as const) {
         const res = await srv.http(method, path, { cookie, body });
