@@ -2,17 +2,16 @@
  * `npm run bench`: Crowsnest side by side with `docker stats` and Netdata on this machine, in one
  * run that stops by itself, then BENCHMARKS.md and its plots regenerated from what was measured.
  * `--quick` measures less (one short run each) and writes its report under bench/results/quick/;
- * `--only host-cost,ingest,...` runs some suites and only prints and saves their raw results.
+ * `--only host-cost,ingest,...` runs some suites and only prints and saves their raw results;
+ * `--report bench/results/bench-<time>.json` measures nothing and regenerates that run's report.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { requireDockerEngine } from "../test/support/docker-cli.ts";
 import { ROOT } from "../test/support/processes.ts";
-import { HOST_COST_PNG, hostCostChart, LATENCY_PNG, latencyChart } from "./report/charts.ts";
 import { benchmarksMarkdown } from "./report/markdown.ts";
-import { renderPngs } from "./report/render-png.ts";
+import { publishReport, RESULTS_DIR } from "./report/publish.ts";
 import type { BenchResults } from "./report/results.ts";
-import { watcherCosts } from "./report/summaries.ts";
 import { fanOutSuite } from "./suites/fan-out.ts";
 import { hostCostSuite } from "./suites/host-cost.ts";
 import { ingestSuite } from "./suites/ingest.ts";
@@ -24,6 +23,11 @@ import { netdataVersion } from "./support/netdata.ts";
 import { parseOptions, type SuiteName } from "./support/options.ts";
 
 const options = parseOptions(process.argv.slice(2));
+if (options.reportFrom !== null) {
+  const saved = JSON.parse(readFileSync(options.reportFrom, "utf8")) as BenchResults;
+  console.log(`report: ${relative(ROOT, await publishReport(saved))}`);
+  process.exit(0);
+}
 const started = Date.now();
 const log = (line: string) => console.log(`[${Math.round((Date.now() - started) / 1000)} s] ${line}`);
 
@@ -60,27 +64,11 @@ results.fanOut = await attempt("fan-out", () => fanOutSuite(options, log));
 results.finishedAt = new Date().toISOString();
 results.durationSeconds = (Date.now() - started) / 1000;
 
-const resultsDir = join(ROOT, "bench", "results");
-mkdirSync(resultsDir, { recursive: true });
-const rawPath = join(resultsDir, `bench-${results.startedAt.replace(/[:.]/g, "-")}.json`);
+mkdirSync(RESULTS_DIR, { recursive: true });
+const rawPath = join(RESULTS_DIR, `bench-${results.startedAt.replace(/[:.]/g, "-")}.json`);
 writeFileSync(rawPath, `${JSON.stringify(results)}\n`);
 log(`raw results: ${relative(ROOT, rawPath)}`);
 
-if (options.publish) {
-  // The quick run is for developing the harness: its report must not replace the published one.
-  const reportDir = options.quick ? join(resultsDir, "quick") : ROOT;
-  const pngDir = options.quick ? "." : "docs/bench";
-  mkdirSync(reportDir, { recursive: true });
-  await renderPngs([
-    {
-      path: join(reportDir, pngDir, HOST_COST_PNG),
-      svg: hostCostChart(watcherCosts(results.hostCost ?? [])),
-    },
-    { path: join(reportDir, pngDir, LATENCY_PNG), svg: latencyChart(results.liveTail ?? []) },
-  ]);
-  writeFileSync(join(reportDir, "BENCHMARKS.md"), benchmarksMarkdown(results, pngDir));
-  log(`report: ${relative(ROOT, join(reportDir, "BENCHMARKS.md"))}`);
-} else {
-  console.log(benchmarksMarkdown(results, "docs/bench"));
-}
+if (options.publish) log(`report: ${relative(ROOT, await publishReport(results))}`);
+else console.log(benchmarksMarkdown(results, "docs/bench"));
 process.exit(0);

@@ -17,10 +17,9 @@ export function cell(s: Spread, digits = 1): string {
 export const ratio = (tool: number, crowsnest: number) =>
   Number.isFinite(tool) && Number.isFinite(crowsnest) && crowsnest > 0 ? `${num(tool / crowsnest, 1)}×` : "–";
 
+/** A Markdown table with padded columns, as the repository's formatter (Biome) writes them. */
 export function table(head: string[], rows: string[][]): string {
-  return [
-    `| ${head.join(" | ")} |`,
-    `| ${head.map(() => "---").join(" | ")} |`,
-    ...rows.map((r) => `| ${r.join(" | ")} |`),
-  ].join("\n");
+  const widths = head.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }

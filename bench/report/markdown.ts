@@ -31,7 +31,7 @@ export function benchmarksMarkdown(results: BenchResults, pngDir: string): strin
     ),
     "",
     "The machine is shared: other test suites ran on the same Engine and cores during the run, which",
-    "adds noise (see the spreads and the *others* column).",
+    "adds noise (see the spreads and the _others_ column).",
     "",
     "## How to reproduce",
     "",

@@ -10,12 +10,19 @@ export interface BenchOptions {
   suites: SuiteName[];
   /** Only the full run of every suite regenerates BENCHMARKS.md and the plots. */
   publish: boolean;
+  /** --report FILE: no measuring, only the report of a saved run regenerated. */
+  reportFrom: string | null;
 }
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv,
-    options: { quick: { type: "boolean" }, only: { type: "string" }, runs: { type: "string" } },
+    options: {
+      quick: { type: "boolean" },
+      only: { type: "string" },
+      runs: { type: "string" },
+      report: { type: "string" },
+    },
   });
   const quick = values.quick === true || process.env.BENCH_QUICK === "1";
   const only = values.only?.split(",");
@@ -30,5 +37,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     runs,
     suites: (only as SuiteName[] | undefined) ?? [...SUITES],
     publish: only === undefined,
+    reportFrom: values.report ?? null,
   };
 }
