@@ -21,6 +21,9 @@ import { docker, removeTestContainers, runContainer } from "./helpers/docker.ts"
  * - Memory: `docker stats` prints 3 significant figures ("576KiB", "1.2MiB") and memory moves a
  *   little between reads: the last readings within 10 % or 256 KiB of each other.
  * - The limit: equal up to the CLI's rounding (0.5 %); pids: equal.
+ * - Network and block IO counters: equal up to the CLI's rounding (0.5 %, or 1 kB). Here they read
+ *   0 (containers run with --network none; vfs on this machine's disk has no blkio accounting);
+ *   the unit tests' recorded files and Engine JSON cover non-zero counters.
  */
 const CPU_POINTS = 12;
 const CLI_READINGS = 4;
@@ -30,12 +33,25 @@ interface CliStats {
   mem: number;
   limit: number;
   pids: number;
+  /** rx, tx, read, write */
+  io: [number, number, number, number];
 }
 
-const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
+/** Memory is printed in binary units, network and block IO in decimal ones. */
+const UNITS: Record<string, number> = {
+  B: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
+  kB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+};
 
 function bytes(text: string): number {
-  const match = /^([\d.]+)\s*([KMGT]iB|B)$/.exec(text.trim());
+  const match = /^([\d.]+)\s*([KMGT]iB|[kMGT]B|B)$/.exec(text.trim());
   if (!match) throw new Error(`unexpected size from docker stats: ${text}`);
   return Number(match[1]) * (UNITS[match[2] ?? "B"] ?? 1);
 }
@@ -44,13 +60,23 @@ async function dockerStats(ids: string[]): Promise<Map<string, CliStats>> {
   const out = await docker("stats", "--no-stream", "--no-trunc", "--format", "{{json .}}", ...ids);
   const result = new Map<string, CliStats>();
   for (const line of out.split("\n")) {
-    const row = JSON.parse(line) as { Container: string; CPUPerc: string; MemUsage: string; PIDs: string };
+    const row = JSON.parse(line) as {
+      Container: string;
+      CPUPerc: string;
+      MemUsage: string;
+      PIDs: string;
+      NetIO: string;
+      BlockIO: string;
+    };
     const [used = "", limit = ""] = row.MemUsage.split(" / ");
+    const [rx = "", tx = ""] = row.NetIO.split(" / ");
+    const [read = "", write = ""] = row.BlockIO.split(" / ");
     result.set(row.Container, {
       cpu: Number.parseFloat(row.CPUPerc),
       mem: bytes(used),
       limit: bytes(limit),
       pids: Number(row.PIDs),
+      io: [bytes(rx), bytes(tx), bytes(read), bytes(write)],
     });
   }
   return result;
@@ -160,6 +186,16 @@ describe("metrics agree with docker stats", () => {
         );
         expect(Math.abs(lastMine.memLimitBytes - lastCli.limit) / lastCli.limit).toBeLessThan(0.005);
         expect(lastMine.pids).toBe(lastCli.pids);
+        const myIo = [
+          lastMine.netRxBytes,
+          lastMine.netTxBytes,
+          lastMine.blkReadBytes,
+          lastMine.blkWriteBytes,
+        ];
+        myIo.forEach((mineBytes, i) => {
+          const cliBytes = lastCli.io[i] ?? 0;
+          expect(Math.abs(mineBytes - cliBytes)).toBeLessThanOrEqual(Math.max(1_000, cliBytes * 0.005));
+        });
         expect(lastMine.onlineCpus).toBe(os.cpus().length);
       }
     } finally {
