@@ -91,4 +91,11 @@ describe("a user's open live sockets", () => {
       expect(await closed, JSON.stringify(change)).toBe(4003);
     }
   });
+
+  it("close when the user is deleted", async () => {
+    const user = await srv.addUser("leaving", "VIEWER");
+    const { closed } = await openLive(await srv.login("leaving"));
+    expect((await srv.http("DELETE", `/api/users/${user.id}`, { cookie: admin })).status).toBe(204);
+    expect(await closed).toBe(4003);
+  });
 });

@@ -92,6 +92,21 @@ describe("/ws/live relay (protocol-level agents, real server, real sockets)", ()
     await socket.close();
   });
 
+  it("takes at most 256 subscriptions per socket, and one freed makes room again", async () => {
+    const socket = await LiveSocket.open(server.liveUrl);
+    const topic = (n: number) => ({ kind: "host" as const, hostId: `h${n}` });
+    for (let n = 0; n < 256; n++) await socket.subscribe(topic(n));
+    socket.ws.send(JSON.stringify({ type: "subscribe", topic: topic(256) }));
+    await until(() => socket.of("error").length === 1, "error");
+    expect(socket.of("error")[0]).toMatchObject({
+      code: "rate_limited",
+      message: expect.stringContaining("256"),
+    });
+    socket.ws.send(JSON.stringify({ type: "unsubscribe", topic: topic(0) }));
+    await socket.subscribe(topic(256));
+    await socket.close();
+  });
+
   it("bounds what a browser that never reads costs: metrics coalesce, log lines become one gap with the count", async () => {
     const { token, hostId } = await server.addHost("flood");
     const ids = Array.from({ length: 20 }, () => newContainerId());
