@@ -3,7 +3,7 @@
  * validates what it receives) and the dashboard (which reads what it gets).
  */
 import { z } from "zod";
-import { ActionOptions, CommandOutcome, ContainerAction } from "./commands.ts";
+import { ActionOptions, CommandOutcome, ContainerAction, OPTIONS_OF_ACTION } from "./commands.ts";
 import { ContainerInfo, ContainerState } from "./container.ts";
 import { HostInfo } from "./host.ts";
 import { Role } from "./http.ts";
@@ -122,7 +122,18 @@ export type CredentialRotationResponse = z.infer<typeof CredentialRotationRespon
 
 export const ActionRequest = z
   .object({ action: ContainerAction, options: ActionOptions.default({}) })
-  .strict();
+  .strict()
+  .superRefine((request, ctx) => {
+    const allowed: readonly string[] = OPTIONS_OF_ACTION[request.action];
+    for (const key of Object.keys(request.options)) {
+      if (allowed.includes(key)) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: ["options", key],
+        message: `does not apply to ${request.action}`,
+      });
+    }
+  });
 export type ActionRequest = z.infer<typeof ActionRequest>;
 
 export const ActionResponse = z.object({ outcome: CommandOutcome });

@@ -28,6 +28,17 @@ export const ActionOptions = z
   .strict();
 export type ActionOptions = z.infer<typeof ActionOptions>;
 
+/** The options each action takes; any other one is refused rather than silently ignored. */
+export const OPTIONS_OF_ACTION: Readonly<Record<ContainerAction, readonly (keyof ActionOptions)[]>> = {
+  start: [],
+  stop: ["timeoutSeconds"],
+  restart: ["timeoutSeconds"],
+  kill: ["signal"],
+  pause: [],
+  unpause: [],
+  remove: ["force"],
+};
+
 export const CommandErrorCode = z.enum([
   "not_found",
   "already_in_state",

@@ -144,7 +144,7 @@ describe("a container id", () => {
     });
   });
 
-  it("that is malformed gets 400 naming the field, reaches no agent and writes no audit row", async () => {
+  it("that is malformed, or a request with options foreign to its action, gets 400 naming the field, reaches no agent and writes no audit row", async () => {
     const before = await auditCount();
     for (const bad of [
       "abc",
@@ -166,6 +166,20 @@ describe("a container id", () => {
     });
     expect(badBody.status).toBe(400);
     expect(badBody.body.error.field).toBe("body.action");
+    // An option that does not belong to the action is refused, not silently ignored.
+    for (const [action, options, field] of [
+      ["start", { signal: "SIGKILL" }, "body.options.signal"],
+      ["kill", { timeoutSeconds: 1 }, "body.options.timeoutSeconds"],
+      ["stop", { force: true }, "body.options.force"],
+      ["kill", { signal: "now" }, "body.options.signal"],
+    ] as const) {
+      const res = await srv.http("POST", `/api/hosts/${hostA}/containers/${target}/actions`, {
+        cookie: cookies.ADMIN,
+        body: { action, options },
+      });
+      expect(res.status, `${action} ${JSON.stringify(options)}`).toBe(400);
+      expect(res.body.error.field).toBe(field);
+    }
     expect(await auditCount()).toBe(before);
     expect(await containerState(target)).toBe("running");
   });
