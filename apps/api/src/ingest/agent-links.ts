@@ -65,12 +65,14 @@ export class AgentLinks {
     const link = this.#links.get(hostId);
     if (!link) return Promise.reject(new AppError("agent_offline", "the host's agent is not connected"));
     const command: Command = { ...request, id: randomUUID() };
+    // A stop or restart may take Docker its whole grace period before it answers: wait that long on top.
+    const timeoutMs = this.#timeoutMs + (request.options.timeoutSeconds ?? 0) * 1000;
     return new Promise<CommandOutcome>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#finish(command.id)?.reject(
-          new AppError("agent_timeout", `the agent did not answer within ${this.#timeoutMs} ms`),
+          new AppError("agent_timeout", `the agent did not answer within ${timeoutMs} ms`),
         );
-      }, this.#timeoutMs);
+      }, timeoutMs);
       this.#pending.set(command.id, { hostId, resolve, reject, timer });
       link.sendCommand(command);
     });

@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 import { PROTECTED_LABEL } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { runContainer } from "../../../../test/support/containers.ts";
 import { AuthTestServer } from "../auth/support/auth-server.ts";
 import {
   containerState,
+  docker,
   removeTestContainers,
   requireDocker,
   runTestContainer,
@@ -202,6 +204,27 @@ describe("when the agent cannot answer", () => {
     ).body.entries;
     expect(allowedRow).toMatchObject({ result: "allowed", action: "restart" });
     expect(failed).toMatchObject({ result: "failed", reason: expect.stringContaining("did not answer") });
+  });
+
+  it("a stop waits for the grace period it asked Docker for, beyond the usual answer time", async () => {
+    // `sleep` as PID 1 ignores SIGTERM: Docker answers the stop only when it kills, 3 s later,
+    // which is after the 1.5 s this server waits for an answer to other commands.
+    const stubborn = await runContainer({ label: "crowsnest.test=auth", command: ["sleep", "1000"] });
+    try {
+      await waitFor(
+        "the container in the store",
+        async () => (await srv.store.containers.get(hostA, stubborn)) !== null,
+      );
+      const res = await srv.http("POST", `/api/hosts/${hostA}/containers/${stubborn}/actions`, {
+        cookie: cookies.ADMIN,
+        body: { action: "stop", options: { timeoutSeconds: 3 } },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.outcome).toEqual({ ok: true, message: "stopped" });
+      expect(await containerState(stubborn)).toBe("exited");
+    } finally {
+      await docker("rm", "-f", stubborn);
+    }
   });
 
   it("an offline agent gets 409 agent_offline", async () => {
