@@ -3,8 +3,8 @@ import { HostCredentialAuthenticator } from "../ingest/agent-authenticator.ts";
 import { registerAuthRoutes } from "../routes/auth-routes.ts";
 import type { ServerDeps } from "../server.ts";
 import type { Store } from "../store/store.ts";
-import { EnrollingAgentAuthenticator } from "./agent-authenticator.ts";
 import { type AuthCore, createAuthCore, createAuthServices } from "./auth-services.ts";
+import { EnrollingAgentAuthenticator } from "./enrolling-agent-authenticator.ts";
 import { SessionBrowserAuthenticator } from "./live-authenticator.ts";
 import { sessionGuard } from "./request-guard.ts";
 
