@@ -72,6 +72,28 @@ describe("login", () => {
     ).toBe(200);
   });
 
+  it("refuses an address that sprayed 50 failures over many usernames with 429, whatever the account", async () => {
+    await srv.addUser("bystander", "VIEWER");
+    const { maxFailuresPerAddress, lockMs } = srv.config.auth.loginThrottle;
+    for (let i = 1; i <= maxFailuresPerAddress; i++) {
+      const res = await srv.http("POST", "/api/auth/login", {
+        body: { username: `sprayed-${i}`, password: "guess-guess" },
+      });
+      expect(res.status, `attempt ${i}`).toBe(401);
+    }
+    const next = await srv.http("POST", "/api/auth/login", {
+      body: { username: "bystander", password: "bystander-password" },
+    });
+    expect(next.status).toBe(429);
+    expect(next.body.error).toMatchObject({ code: "too_many_requests" });
+    expect(next.body.error.message).not.toMatch(/bystander|address|127\.0\.0\.1/);
+    srv.clock.advance(lockMs);
+    const later = await srv.http("POST", "/api/auth/login", {
+      body: { username: "bystander", password: "bystander-password" },
+    });
+    expect(later.status).toBe(200);
+  });
+
   it("refuses a disabled user with the same generic 401", async () => {
     const u = await srv.addUser("disabled-one", "VIEWER");
     await srv.store.users.update(u.id, { disabled: true });
