@@ -21,8 +21,12 @@ afterAll(async () => {
 });
 
 async function enrol(name: string): Promise<{ hostId: string; token: string; agentCommand: string }> {
+  const before = srv.clock.now();
   const res = await srv.http("POST", "/api/hosts", { cookie: admin, body: { name } });
   expect(res.status).toBe(201);
+  // Single use, and 24 h by default (the test server keeps the default).
+  expect(res.body.expiresAt - before).toBeGreaterThanOrEqual(24 * 3_600_000);
+  expect(res.body.expiresAt - srv.clock.now()).toBeLessThanOrEqual(24 * 3_600_000);
   return { hostId: res.body.host.id, token: res.body.enrolmentToken, agentCommand: res.body.agentCommand };
 }
 
@@ -63,6 +67,21 @@ describe("enrolment", () => {
     await waitFor("the host to go offline", () => !srv.server.ctx.agents.isOnline(hostId));
     const restarted = startAgent(null, agent.stateDir);
     await restarted.until("the agent to reconnect with its credential", online(hostId));
+  });
+
+  it("points the agent command at CROWSNEST_PUBLIC_URL when it is set", async () => {
+    const pub = await AuthTestServer.start({ publicUrl: "https://dash.example:8443" });
+    try {
+      await pub.addUser("pubadmin", "ADMIN");
+      const res = await pub.http("POST", "/api/hosts", {
+        cookie: await pub.login("pubadmin"),
+        body: { name: "remote" },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.agentCommand).toContain("--server-url wss://dash.example:8443/ws/agent ");
+    } finally {
+      await pub.close();
+    }
   });
 
   it("refuses an expired token", async () => {
