@@ -90,6 +90,33 @@ describe("commands run against a real Docker Engine", () => {
     });
   });
 
+  it("removes a running container only with force, and passes kill's signal and stop's timeout to Docker", async () => {
+    const id = await runContainer({ command: ["sleep", "1000"] });
+    expect(await server.sendCommand(command(id, "remove"))).toMatchObject({
+      ok: false,
+      error: { code: "docker_error", message: expect.stringMatching(/running container/i) },
+    });
+    expect(await stateOf(id)).toBe("running");
+    expect(await server.sendCommand(command(id, "remove", { options: { force: true } }))).toEqual({
+      ok: true,
+      message: "removed",
+    });
+
+    const other = await runContainer({ command: ["sleep", "1000"] });
+    // sleep as PID 1 has no handler for SIGUSR1 and ignores it; SIGKILL cannot be ignored.
+    expect(
+      await server.sendCommand(command(other, "kill", { options: { signal: "SIGUSR1" } })),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect(await stateOf(other)).toBe("running");
+    expect(await server.sendCommand(command(other, "stop", { options: { timeoutSeconds: 0 } }))).toEqual({
+      ok: true,
+      message: "stopped",
+    });
+    expect(await docker("inspect", "--format", "{{.State.ExitCode}}", other)).toBe("137");
+  });
+
   it("refuses an id like ../containers/json before Docker sees it", async () => {
     const sentAt = Date.now();
     const commandId = randomUUID();
