@@ -227,6 +227,32 @@ describe("when the agent cannot answer", () => {
     }
   });
 
+  it("the agent still refuses when the server's view of the label is stale", async () => {
+    // The server last heard the target as unprotected (its stored labels edited to say so); Docker
+    // still has the label. The OPERATOR's stop passes the server's check; the agent reads Docker's
+    // label at that moment and refuses, since the command is not admin-authorized.
+    const stored = await srv.store.containers.get(hostA, target);
+    const stale = { ...stored?.info, labels: {} };
+    srv.store.db
+      .prepare("UPDATE containers SET info = ? WHERE host_id = ? AND id = ?")
+      .run(JSON.stringify(stale), hostA, target);
+    const res = await srv.http("POST", `/api/hosts/${hostA}/containers/${target}/actions`, {
+      cookie: cookies.OPERATOR,
+      body: { action: "stop", options: { timeoutSeconds: 0 } },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.outcome).toMatchObject({ ok: false, error: { code: "protected" } });
+    expect(await containerState(target)).toBe("running");
+    const [failed] = (
+      await srv.http("GET", `/api/audit?container=${target}&limit=1`, { cookie: cookies.ADMIN })
+    ).body.entries;
+    expect(failed).toMatchObject({
+      result: "failed",
+      username: "operator",
+      reason: expect.stringMatching(/^protected:/),
+    });
+  });
+
   it("an offline agent gets 409 agent_offline", async () => {
     await agent.stop();
     await waitFor("host A to go offline", () => !srv.server.ctx.agents.isOnline(hostA));
