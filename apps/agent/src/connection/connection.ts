@@ -13,8 +13,8 @@ import type { CredentialStore } from "../state/credential-store.ts";
 
 /** The server only sends small control messages (welcome, ack, command, error). */
 export const SERVER_FRAME_BYTES = 1024 * 1024;
-const PING_INTERVAL_MS = 10_000;
-const PONG_TIMEOUT_MS = 30_000;
+/** Ping every 10 s; a server silent for 30 s is taken for gone (a half-open TCP connection). */
+export const DEFAULT_HEARTBEAT: Heartbeat = { pingMs: 10_000, pongTimeoutMs: 30_000 };
 const WELCOME_TIMEOUT_MS = 15_000;
 const CLOSE_GRACE_MS = 2_000;
 
@@ -35,12 +35,19 @@ export interface ConnectionHandlers {
   closed(): void;
 }
 
+export interface Heartbeat {
+  pingMs: number;
+  pongTimeoutMs: number;
+}
+
 export interface ConnectionOptions {
   url: URL;
   ca: string[] | undefined;
   credentials: CredentialStore;
   handlers: ConnectionHandlers;
   log: Logger;
+  /** DEFAULT_HEARTBEAT unless given (tests use a short one). */
+  heartbeat?: Heartbeat;
 }
 
 /** The agent's only link to the server: it connects out, re-connects with backoff, and never listens. */
@@ -87,7 +94,7 @@ export class Connection {
 
   /** One socket's life; resolves when it closes, with whether the server welcomed us. */
   async #session(): Promise<boolean> {
-    const { url, ca, credentials, handlers, log } = this.#options;
+    const { url, ca, credentials, handlers, log, heartbeat: beat = DEFAULT_HEARTBEAT } = this.#options;
     const credential = await credentials.current();
     const headers: Record<string, string> = {};
     if (credential !== null) headers.authorization = `Bearer ${credential}`;
@@ -133,13 +140,13 @@ export class Connection {
       log.info("connected", { url: url.toString() });
       session.send(handlers.hello());
       heartbeat = setInterval(() => {
-        if (Date.now() - lastPong > PONG_TIMEOUT_MS) {
-          log.warn("no pong from server; dropping the connection", { timeoutMs: PONG_TIMEOUT_MS });
+        if (Date.now() - lastPong > beat.pongTimeoutMs) {
+          log.warn("no pong from server; dropping the connection", { timeoutMs: beat.pongTimeoutMs });
           socket.terminate();
           return;
         }
         socket.ping();
-      }, PING_INTERVAL_MS);
+      }, beat.pingMs);
     });
     socket.on("pong", () => {
       lastPong = Date.now();
