@@ -26,8 +26,14 @@ export async function logIn(
 ): Promise<{ token: string; user: UserRecord }> {
   const verdict = deps.throttle.check(username, clientAddress);
   if (!verdict.allowed) {
-    const minutes = Math.ceil(verdict.retryAfterMs / 60_000);
-    throw new AppError("too_many_requests", `too many failed logins; try again in ${minutes} min`);
+    const seconds = Math.ceil(verdict.retryAfterMs / 1000);
+    throw new AppError(
+      "too_many_requests",
+      `too many failed logins; try again in ${Math.ceil(seconds / 60)} min`,
+      {
+        retryAfterSeconds: seconds,
+      },
+    );
   }
   const user = await deps.users.findByUsername(username);
   const ok = user

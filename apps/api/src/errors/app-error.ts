@@ -8,11 +8,18 @@ export class AppError extends Error {
   readonly code: ApiErrorCode;
   /** The request input at fault, for bad_request: `query.from`, `params.hostId`, `body.name`. */
   readonly field: string | undefined;
+  /** For too_many_requests: sent as `Retry-After`, so that clients need not parse the message. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ApiErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    options: { field?: string; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "AppError";
     this.code = code;
     this.field = options.field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

@@ -9,6 +9,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     const body = toApiError(err);
     const status = STATUS_OF_CODE[body.error.code];
     if (status >= 500) request.log.error({ err }, "request failed");
+    if (err instanceof AppError && err.retryAfterSeconds !== undefined) {
+      reply.header("retry-after", String(err.retryAfterSeconds));
+    }
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {

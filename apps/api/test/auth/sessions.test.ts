@@ -61,6 +61,9 @@ describe("login", () => {
     expect(eleventh.status).toBe(429);
     expect(eleventh.body.error.code).toBe("too_many_requests");
     expect(eleventh.body.error.message).not.toMatch(/password|victim/);
+    const retryAfter = Number(eleventh.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(srv.config.auth.loginThrottle.lockMs / 1000);
     // The lock lifts after the lock period.
     srv.clock.advance(srv.config.auth.loginThrottle.lockMs);
     expect(
