@@ -44,10 +44,12 @@ export function watcherCosts(rows: HostCostRow[]): WatcherCost[] {
         ? Number.NaN
         : percentOf(r[field], r.seconds) - percentOf(base[field], base.seconds);
     };
+    // A watcher cannot make the daemons work less: a negative extra is other suites' load moving
+    // between windows, so the total counts it as none (the extra columns still show it raw).
     const total = (r: HostCostRow) =>
       percentOf(r.watcherCpuSeconds, r.seconds) +
-      extra(r, "dockerdCpuSeconds") +
-      extra(r, "containerdCpuSeconds");
+      Math.max(0, extra(r, "dockerdCpuSeconds")) +
+      Math.max(0, extra(r, "containerdCpuSeconds"));
     const per1000 = (cpuPercent: number, r: HostCostRow) =>
       r.samples === 0 ? Number.NaN : ((cpuPercent / 100) * r.seconds * 1000) / r.samples;
     costs.push({
