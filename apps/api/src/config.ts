@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type AuthConfig, loadAuthConfig } from "./auth/auth-config.ts";
@@ -31,6 +32,11 @@ export interface Config {
   dataDir: string;
   /** The URL browsers use; the auth half checks `Origin` against it. Null: the request's own host. */
   publicUrl: string | null;
+  /**
+   * Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed. Empty: the
+   * socket's peer is the client, so a spoofed header cannot dodge the login throttle or the audit.
+   */
+  trustedProxies: string[];
   /** A `next build` output to serve at `/`; null when there is none. */
   webDir: string | null;
   /** Serve the dashboard with Next's development server (compiles on demand, hot reload). */
@@ -51,6 +57,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
       host: { type: "string" },
       "data-dir": { type: "string" },
       "public-url": { type: "string" },
+      "trusted-proxies": { type: "string" },
       "web-dir": { type: "string" },
       "web-dev": { type: "boolean" },
     },
@@ -66,6 +73,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     publicUrl: httpUrl(
       "--public-url / CROWSNEST_PUBLIC_URL",
       pick(values["public-url"], "CROWSNEST_PUBLIC_URL"),
+    ),
+    trustedProxies: addressList(
+      "--trusted-proxies / CROWSNEST_TRUSTED_PROXIES",
+      pick(values["trusted-proxies"], "CROWSNEST_TRUSTED_PROXIES"),
     ),
     webDir: optionalPath(pick(values["web-dir"], "CROWSNEST_WEB_DIR")),
     webDev: values["web-dev"] === true || env.CROWSNEST_WEB_DEV === "1",
@@ -100,6 +111,22 @@ function httpUrl(name: string, raw: string | undefined): string | null {
     throw new Error(`${name} must be an http:// or https:// URL, got "${raw}"`);
   }
   return raw;
+}
+
+/** A comma-separated list of IP addresses and CIDR ranges; anything else is refused at start. */
+function addressList(name: string, raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  return raw.split(",").map((entry) => {
+    const trimmed = entry.trim();
+    const [address = "", bits, ...rest] = trimmed.split("/");
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !bitsOk || rest.length > 0) {
+      throw new Error(`${name} must list IP addresses or CIDR ranges separated by commas, got "${trimmed}"`);
+    }
+    return trimmed;
+  });
 }
 
 function optionalPath(value: string | undefined): string | null {

@@ -64,6 +64,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   const app = Fastify({
     logger: deps.logger ?? false,
     logController: new RequestLogController(),
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     bodyLimit: 1024 * 1024,
   });
   const hub = new LiveHub();

@@ -13,6 +13,7 @@ describe("crowsnest-server configuration", () => {
       host: "0.0.0.0",
       dataDir: resolve("./data"),
       publicUrl: null,
+      trustedProxies: [],
       heartbeatMs: 15_000,
       commandTimeoutMs: 30_000,
       retention: {
@@ -68,5 +69,16 @@ describe("crowsnest-server configuration", () => {
       /--public-url \/ CROWSNEST_PUBLIC_URL must be an http:\/\/ or https:\/\/ URL/,
     );
     expect(() => loadConfig(["--colour"], {})).toThrow(/colour/);
+  });
+
+  it("takes trusted proxies as addresses and CIDR ranges, and refuses anything else by name", () => {
+    expect(loadConfig([], { CROWSNEST_TRUSTED_PROXIES: "127.0.0.1, 10.0.0.0/8,::1" }).trustedProxies).toEqual(
+      ["127.0.0.1", "10.0.0.0/8", "::1"],
+    );
+    for (const bad of ["true", "10.0.0.0/33", "proxy.example", "127.0.0.1,", "10.0.0.0/8/1"]) {
+      expect(() => loadConfig(["--trusted-proxies", bad], {})).toThrow(
+        /--trusted-proxies \/ CROWSNEST_TRUSTED_PROXIES must list IP addresses or CIDR ranges/,
+      );
+    }
   });
 });

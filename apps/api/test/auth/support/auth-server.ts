@@ -22,6 +22,7 @@ export class TestClock {
 export interface AuthServerOptions {
   publicUrl?: string;
   commandTimeoutMs?: number;
+  trustedProxies?: string[];
 }
 
 export interface HttpResult {
@@ -64,6 +65,7 @@ export class AuthTestServer {
     const config: Config = {
       ...loaded,
       publicUrl: options.publicUrl ?? null,
+      trustedProxies: options.trustedProxies ?? [],
       heartbeatMs: 2_000,
       commandTimeoutMs: options.commandTimeoutMs ?? 30_000,
       // Explicit server config, not the environment: cheap hashes so tests can create users quickly.
