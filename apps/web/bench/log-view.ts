@@ -42,8 +42,8 @@ const agent = startAgent({
   stateDir: join(dataDir, "agent"),
   args: ["--log-rate", "1000000"],
 });
-// The agent starts first: a container it finds already running is followed from that moment on,
-// so the 100,000 lines must be written while it watches.
+// The agent starts first: of a container it finds already running it takes only the last 1,000
+// lines, so the 100,000 lines must be written while it watches.
 const admin = await ApiClient.login(server.baseUrl, "admin", ADMIN_PASSWORD);
 await waitFor("the agent to connect", async () => (await admin.host(host.hostId)).online);
 const containerId = await runTestContainer(LABEL, SCRIPT, ["--name", `bench-web-${process.pid}`]);
