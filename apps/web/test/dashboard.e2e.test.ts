@@ -127,7 +127,7 @@ describe.skipIf(!run)("dashboard in a real browser", () => {
     const menu = page.getByTestId("user-menu");
     const isOpen = async () => (await menu.getAttribute("open")) !== null;
     await page.getByTestId("user-name").click();
-    expect(await page.getByTestId("logout").isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId("logout").isVisible()).toBe(true);
     await page.keyboard.press("Escape");
     await expect.poll(isOpen).toBe(false);
     await page.getByTestId("user-name").click();
@@ -173,7 +173,13 @@ describe.skipIf(!run)("dashboard in a real browser", () => {
     await page.getByTestId("filter-name").fill("ticker");
     await expect.poll(() => rows.count()).toBe(1);
     await page.getByTestId("sort-cpu").click();
-    await page.waitForURL((u) => u.searchParams.get("sort") === "cpu");
+    // Every change reaches the URL, whichever order the debounced boxes and the click commit in.
+    await page.waitForURL(
+      (u) =>
+        u.searchParams.get("sort") === "cpu" &&
+        u.searchParams.get("label") === LABEL &&
+        u.searchParams.get("name") === "ticker",
+    );
     const url = new URL(page.url());
     expect(url.searchParams.get("label")).toBe(LABEL);
     expect(url.searchParams.get("name")).toBe("ticker");

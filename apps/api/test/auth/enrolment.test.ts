@@ -119,16 +119,16 @@ describe("rotation", () => {
     const { hostId, token } = await enrol("to-rotate");
     const agent = startAgent(token);
     await agent.until("the agent to come online", online(hostId));
-    const before = await waitFor("a saved credential", () => agent.savedCredential() ?? undefined);
+    const before = await agent.until("a saved credential", () => agent.savedCredential() ?? undefined);
 
     const res = await srv.http("POST", `/api/hosts/${hostId}/rotate`, { cookie: admin });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ hostId, agentWasOnline: true });
-    const after = await waitFor("the agent to save a new credential", () => {
+    const after = await agent.until("the agent to save a new credential", () => {
       const saved = agent.savedCredential();
       return saved !== null && saved !== before ? saved : undefined;
     });
-    await waitFor("the agent to be back online", online(hostId));
+    await agent.until("the agent to be back online", online(hostId));
     expect(await upgradeStatus(`${srv.wsUrl}/ws/agent`, bearer(before))).toBe(401);
     expect(after).not.toBe(before);
   });

@@ -72,11 +72,14 @@ export class RealAgent {
   }
 }
 
-/** Polls until `check` returns a value other than undefined/false, or fails with `what`. */
+/**
+ * Polls until `check` returns a value other than undefined/false, or fails with `what`: within
+ * 30 s, so that a failure names what it waited for before the test's own 60 s limit hides it.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 60_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
