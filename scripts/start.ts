@@ -104,7 +104,7 @@ if (dockerAnswers || (socketPath === null && process.env.DOCKER_HOST)) {
     `ws://127.0.0.1:${port}/ws/agent`,
     "--state-dir",
     agentStateDir,
-    ...(token === null ? [] : ["--token", token]),
+    ...(token === null ? [] : [`--token=${token}`]),
   ]);
   say(`local agent started for this machine's Docker Engine (state: ${agentStateDir})`);
 } else {

@@ -61,6 +61,11 @@ describe("configuration", () => {
     });
   });
 
+  it("takes a token that starts with a dash in the --token=value form the server prints", () => {
+    // base64url tokens start with "-" one time in 64; `--token -x…` would read as another option.
+    expect(config([...URL_FLAG, "--token=-Ab_9"]).token).toBe("-Ab_9");
+  });
+
   it("logs one JSON object per line, with the level, and nothing below the chosen level", () => {
     const lines: string[] = [];
     const log = createLogger("info", (line) => lines.push(line)).child({ component: "test" });

@@ -39,8 +39,7 @@ export class AgentProcess {
     return AgentProcess.spawn([
       "--server-url",
       options.serverUrl,
-      "--token",
-      options.token,
+      `--token=${options.token}`,
       "--state-dir",
       options.stateDir,
       "--interval",

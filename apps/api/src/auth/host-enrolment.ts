@@ -87,7 +87,8 @@ export class HostEnrolment {
  * Node.js 24 first on the PATH, which a bare `node` (often an older system one) would not.
  */
 export function agentCommand(agentUrl: string, token: string): string {
-  return `npm run agent -- --server-url ${agentUrl} --token ${token} --state-dir ./data/agent`;
+  // `--token=`: a base64url token may start with "-", which `--token <value>` would take for an option.
+  return `npm run agent -- --server-url ${agentUrl} --token=${token} --state-dir ./data/agent`;
 }
 
 /** The agent endpoint's URL as the browser or CLI user reaches this server: http→ws, https→wss. */

@@ -87,7 +87,7 @@ describe("crowsnest CLI", () => {
     expect(out).toMatchObject({
       name: "unattended",
       expiresAt: null,
-      agentCommand: `npm run agent -- --server-url ws://cn.example:8080/ws/agent --token ${out.token} --state-dir ./data/agent`,
+      agentCommand: `npm run agent -- --server-url ws://cn.example:8080/ws/agent --token=${out.token} --state-dir ./data/agent`,
     });
     const store = openStore({ dataDir });
     try {

@@ -43,7 +43,7 @@ describe("enrolment", () => {
   it("gives a token and the exact agent command; the token works once", async () => {
     const { hostId, token, agentCommand } = await enrol("enrolled-once");
     expect(agentCommand).toBe(
-      `npm run agent -- --server-url ${srv.wsUrl}/ws/agent --token ${token} --state-dir ./data/agent`,
+      `npm run agent -- --server-url ${srv.wsUrl}/ws/agent --token=${token} --state-dir ./data/agent`,
     );
     const stored = srv.store.db.prepare("SELECT token_hash FROM enrolment_tokens").all() as {
       token_hash: string;

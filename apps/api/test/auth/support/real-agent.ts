@@ -26,7 +26,7 @@ export class RealAgent {
   static start(wsBaseUrl: string, token: string | null, stateDir?: string): RealAgent {
     const dir = stateDir ?? mkdtempSync(join(tmpdir(), "crowsnest-auth-agent-"));
     const args = [AGENT_MAIN, "--server-url", `${wsBaseUrl}/ws/agent`, "--state-dir", dir, "--interval", "1"];
-    if (token !== null) args.push("--token", token);
+    if (token !== null) args.push(`--token=${token}`);
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     return new RealAgent(child, dir);
   }
