@@ -1,12 +1,19 @@
-import { type AuditResponse, AuditResult, ContainerAction, EpochMs, HostId } from "@crowsnest/protocol";
+import { type AuditResponse, AuditResult, ContainerAction, HostId } from "@crowsnest/protocol";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { requireAdmin } from "../../auth/request-guard.ts";
 import { AppError } from "../../errors/app-error.ts";
 import { parseInput } from "../../errors/validate.ts";
 import type { Store } from "../../store/store.ts";
+import { cursorParam, EpochMsParam, limitParam } from "../params.ts";
 
-const Query = z
+/** An audit page's `nextCursor`: the id (1 to 2^53 - 1, in decimal) of the last entry returned. */
+function decodeAuditCursor(cursor: string): string | null {
+  return /^[1-9][0-9]{0,15}$/.test(cursor) && Number.isSafeInteger(Number(cursor)) ? cursor : null;
+}
+
+/** The query of GET /api/audit; exported for the property test over every query schema. */
+export const AuditQuery = z
   .object({
     /** A user id or a username. */
     user: z.string().min(1).max(64).optional(),
@@ -15,14 +22,11 @@ const Query = z
     container: z.string().min(1).max(256).optional(),
     action: ContainerAction.optional(),
     result: AuditResult.optional(),
-    from: z.coerce.number().pipe(EpochMs).optional(),
-    to: z.coerce.number().pipe(EpochMs).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    from: EpochMsParam.optional(),
+    to: EpochMsParam.optional(),
+    limit: limitParam(500).default(100),
     /** The `nextCursor` of the previous page. */
-    cursor: z
-      .string()
-      .regex(/^[1-9][0-9]{0,15}$/, "must be a nextCursor from a previous page")
-      .optional(),
+    cursor: cursorParam(decodeAuditCursor).optional(),
   })
   .strict();
 
@@ -30,7 +34,7 @@ const Query = z
 export function registerListAudit(app: FastifyInstance, store: Store): void {
   app.get("/api/audit", async (request): Promise<AuditResponse> => {
     requireAdmin(request);
-    const q = parseInput("query", Query, request.query);
+    const q = parseInput("query", AuditQuery, request.query);
     // As for metrics and logs: an inverted range is a mistake to report, not an empty page.
     if (q.from !== undefined && q.to !== undefined && q.from > q.to) {
       throw new AppError("bad_request", "query.from: must not be after `to`", { field: "query.from" });

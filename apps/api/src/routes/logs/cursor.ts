@@ -11,6 +11,10 @@ export function encodeCursor(position: LogPosition): string {
   return Buffer.from(JSON.stringify([position.ts, position.id])).toString("base64url");
 }
 
+/**
+ * The position a cursor from encodeCursor holds, or null for anything else (not base64url of a JSON
+ * `[ts, id]` with a nine-digit RFC 3339 `ts` and a positive safe-integer `id`).
+ */
 export function decodeCursor(cursor: string): LogPosition | null {
   let value: unknown;
   try {

@@ -13,16 +13,18 @@ const MAX_RANGE_MS = 31 * 24 * HOUR;
 /** Up to this range raw samples are returned (7,200 points at a 1 s interval); beyond it, 1-minute rollups. */
 const RAW_MAX_RANGE_MS = 2 * HOUR;
 
-const Query = z.object({ from: EpochMsParam.optional(), to: EpochMsParam.optional() }).strict();
+/** The query of GET …/metrics; exported for the property test over every query schema. */
+export const MetricsQuery = z.object({ from: EpochMsParam.optional(), to: EpochMsParam.optional() }).strict();
 
 /** GET /api/hosts/:hostId/containers/:containerId/metrics?from=&to= */
 export function registerGetMetrics(app: FastifyInstance, ctx: AppContext): void {
   app.get("/api/hosts/:hostId/containers/:containerId/metrics", async (request): Promise<MetricsResponse> => {
     const { hostId, containerId } = parseInput("params", ContainerParams, request.params);
-    const query = parseInput("query", Query, request.query);
+    const query = parseInput("query", MetricsQuery, request.query);
     const now = Date.now();
     const to = query.to ?? now;
-    const from = query.from ?? to - DEFAULT_RANGE_MS;
+    // Never before the epoch: the response's `from` is an EpochMs.
+    const from = query.from ?? Math.max(0, to - DEFAULT_RANGE_MS);
     if (from > to)
       throw new AppError("bad_request", "query.from: must not be after `to`", { field: "query.from" });
     if (to - from > MAX_RANGE_MS) {
