@@ -13,7 +13,8 @@ export class ApiClient {
   static async login(baseUrl: string, username: string, password: string): Promise<ApiClient> {
     const res = await fetch(`${baseUrl}/api/auth/login`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      // As the dashboard's own page sends it: state-changing requests must come from our origin.
+      headers: { "content-type": "application/json", origin: new URL(baseUrl).origin },
       body: JSON.stringify({ username, password }),
     });
     if (res.status !== 200) throw new Error(`login as ${username}: ${res.status} ${await res.text()}`);

@@ -1,11 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { CLOSE_CODES } from "@crowsnest/protocol";
-import Fastify, {
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  type FastifyServerOptions,
-} from "fastify";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { installErrorHandler } from "./errors/handler.ts";
@@ -22,7 +17,7 @@ import { LiveHub } from "./live/hub.ts";
 import { liveUpgradeHandler } from "./live/live-upgrade.ts";
 import { RequestLogController } from "./logging/request-log-controller.ts";
 import { Retention } from "./retention/retention.ts";
-import "./routes/route-config.ts";
+import { type DeclaredRoute, enforceRouteAccess, type RequestAuthenticator } from "./routes/access.ts";
 import { registerTelemetryRoutes } from "./routes/telemetry-routes.ts";
 import type { Store } from "./store/store.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./ws/upgrade.ts";
@@ -35,10 +30,10 @@ export interface ServerDeps {
   /** Checks session and Origin of /ws/live upgrades. */
   browserAuthenticator: BrowserAuthenticator;
   /**
-   * The session check: runs before every /api/* route not marked `config: { public: true }`;
-   * it throws an AppError (unauthorized, forbidden) to refuse the request.
+   * Who sent a REST request (the session cookie). Every route declares who may call it
+   * (`config.access`, routes/access.ts) and this decides the callers of the non-public ones.
    */
-  apiGuard?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  requestAuthenticator: RequestAuthenticator;
   /** Registers further routes (the auth half's) with the same context. */
   extraRoutes?: (app: FastifyInstance, ctx: AppContext) => void;
   /**
@@ -53,6 +48,8 @@ export interface CrowsnestServer {
   app: FastifyInstance;
   ctx: AppContext;
   retention: Retention;
+  /** Every registered route with its declared access. */
+  routes: readonly DeclaredRoute[];
   listen(): Promise<AddressInfo>;
   /** Closes every socket, stops accepting requests and stores every write still queued. */
   close(): Promise<void>;
@@ -78,13 +75,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   const ctx: AppContext = { config, store, agents, hub, latest, counters, storage, startedAt: Date.now() };
 
   installErrorHandler(app);
-  const guard = deps.apiGuard;
-  if (guard) {
-    app.addHook("onRequest", async (request, reply) => {
-      if (!request.url.startsWith("/api/") || request.routeOptions.config.public === true) return;
-      await guard(request, reply);
-    });
-  }
+  const routes = enforceRouteAccess(app, deps.requestAuthenticator, config.publicUrl);
   registerTelemetryRoutes(app, ctx);
   deps.extraRoutes?.(app, ctx);
   const dashboardUpgrade = deps.dashboard ? await deps.dashboard(app) : null;
@@ -124,6 +115,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
     app,
     ctx,
     retention,
+    routes,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       retention.start();

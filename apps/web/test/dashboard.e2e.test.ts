@@ -82,7 +82,7 @@ describe.skipIf(!run)("dashboard in a real browser", () => {
     ] as const) {
       const res = await fetch(`${server.baseUrl}/api/users`, {
         method: "POST",
-        headers: { cookie: admin.cookie, "content-type": "application/json" },
+        headers: { cookie: admin.cookie, "content-type": "application/json", origin: server.baseUrl },
         body: JSON.stringify({ username, password: PASSWORD, role }),
       });
       expect(res.status, await res.clone().text()).toBe(201);

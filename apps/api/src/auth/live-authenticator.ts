@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { BrowserAuthenticator, UpgradeRefusal } from "../live/browser-authenticator.ts";
-import { isOwnOrigin } from "./origin-check.ts";
+import { isOwnUpgradeOrigin } from "./origin-check.ts";
 import type { Principal } from "./principal.ts";
 import { readSessionToken } from "./session-cookie.ts";
 import type { SessionManager } from "./sessions.ts";
@@ -20,7 +20,7 @@ export class SessionBrowserAuthenticator implements BrowserAuthenticator {
   }
 
   async authenticate(request: IncomingMessage): Promise<Principal | UpgradeRefusal> {
-    if (!isOwnOrigin(request.headers, this.#publicUrl)) {
+    if (!isOwnUpgradeOrigin(request.headers, this.#publicUrl)) {
       return { status: 403, reason: "the Origin of this request is not this server's" };
     }
     const token = readSessionToken(request.headers.cookie);

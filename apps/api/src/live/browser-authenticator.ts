@@ -20,11 +20,19 @@ export function isRefusal(result: Principal | UpgradeRefusal): result is Upgrade
 }
 
 /**
- * Lets every browser in as an anonymous VIEWER. Only for running the telemetry half on its own
- * (tests, benchmark); main.ts wires the session-checking authenticator of the auth half.
+ * The caller the telemetry half alone (tests, benchmark) lets in everywhere; main.ts always wires
+ * the session-checking authenticators of the auth half instead.
  */
+export const ANONYMOUS_VIEWER: Principal = {
+  userId: "anonymous",
+  username: "anonymous",
+  role: "VIEWER",
+  sessionId: "anonymous",
+};
+
+/** Lets every browser in as ANONYMOUS_VIEWER (the telemetry half alone: tests, benchmark). */
 export const anonymousViewerAuthenticator: BrowserAuthenticator = {
   async authenticate() {
-    return { userId: "anonymous", username: "anonymous", role: "VIEWER", sessionId: "anonymous" };
+    return ANONYMOUS_VIEWER;
   },
 };

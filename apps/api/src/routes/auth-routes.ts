@@ -17,7 +17,6 @@ import { registerUpdateUser } from "./users/update.ts";
 /** The people-and-control routes: sessions, users, host enrolment, container actions, audit. */
 export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, auth: AuthServices): void {
   const { store } = ctx;
-  app.decorateRequest("principal", null);
   registerLogin(app, auth, store);
   registerLogout(app, auth, ctx.hub);
   registerGetMe(app);

@@ -69,6 +69,8 @@ export async function registerDashboard(
     scope.route({
       method: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       url: "/*",
+      // Pages and assets are public; every page reads its data from /api, which decides access.
+      config: { access: "public" },
       handler: async (request, reply) => {
         if (isServerPath(request.url)) return reply.callNotFound();
         reply.hijack();

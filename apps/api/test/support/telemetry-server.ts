@@ -4,14 +4,14 @@ import { join } from "node:path";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { HostCredentialAuthenticator } from "../../src/ingest/agent-authenticator.ts";
 import { createHostWithCredential } from "../../src/ingest/create-host.ts";
-import { anonymousViewerAuthenticator } from "../../src/live/browser-authenticator.ts";
+import { ANONYMOUS_VIEWER, anonymousViewerAuthenticator } from "../../src/live/browser-authenticator.ts";
 import { buildServer, type CrowsnestServer } from "../../src/server.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 
 /**
- * A real crowsnest-server (the telemetry half: host credentials on /ws/agent, every browser let in
- * on /ws/live, no session check on /api) in this process, on a loopback port, over a temporary data dir.
+ * A real crowsnest-server (the telemetry half: host credentials on /ws/agent, every browser and
+ * every REST request let in as an anonymous VIEWER) in this process, on a loopback port, over a temporary data dir.
  */
 export class TelemetryServer {
   readonly dataDir: string;
@@ -55,6 +55,7 @@ export class TelemetryServer {
       store,
       agentAuthenticator: new HostCredentialAuthenticator(store.hostCredentials),
       browserAuthenticator: anonymousViewerAuthenticator,
+      requestAuthenticator: async () => ANONYMOUS_VIEWER,
     });
     const address = await server.listen();
     return { store, server, port: address.port };

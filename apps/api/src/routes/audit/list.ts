@@ -1,10 +1,10 @@
 import { type AuditResponse, AuditResult, ContainerAction, HostId } from "@crowsnest/protocol";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { requireAdmin } from "../../auth/request-guard.ts";
 import { AppError } from "../../errors/app-error.ts";
 import { parseInput } from "../../errors/validate.ts";
 import type { Store } from "../../store/store.ts";
+import { ADMIN_ONLY } from "../access.ts";
 import { cursorParam, EpochMsParam, limitParam } from "../params.ts";
 
 /** An audit page's `nextCursor`: the id (1 to 2^53 - 1, in decimal) of the last entry returned. */
@@ -32,8 +32,7 @@ export const AuditQuery = z
 
 /** GET /api/audit (ADMIN): newest first, filtered, paged by cursor. */
 export function registerListAudit(app: FastifyInstance, store: Store): void {
-  app.get("/api/audit", async (request): Promise<AuditResponse> => {
-    requireAdmin(request);
+  app.get("/api/audit", { config: { access: ADMIN_ONLY } }, async (request): Promise<AuditResponse> => {
     const q = parseInput("query", AuditQuery, request.query);
     // As for metrics and logs: an inverted range is a mistake to report, not an empty page.
     if (q.from !== undefined && q.to !== undefined && q.from > q.to) {

@@ -8,7 +8,7 @@ import type { Store } from "../../store/store.ts";
 
 /** POST /api/auth/login: checks the password, opens a new session and sets its cookie. */
 export function registerLogin(app: FastifyInstance, auth: AuthServices, store: Store): void {
-  app.post("/api/auth/login", { config: { public: true } }, async (request, reply) => {
+  app.post("/api/auth/login", { config: { access: "public" } }, async (request, reply) => {
     const body = parseInput("body", LoginRequest, request.body);
     const deps = {
       users: store.users,

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { AuthServices } from "../../auth/auth-services.ts";
-import { requirePrincipal } from "../../auth/request-guard.ts";
 import { clearedSessionCookie } from "../../auth/session-cookie.ts";
 import { signOutEverywhere, type UserSocketCloser } from "../../auth/sign-out.ts";
+import { requirePrincipal } from "../access.ts";
 
 /**
  * POST /api/auth/logout: as DESIGN.md decides, logging out ends every session of the user and
@@ -13,7 +13,7 @@ export function registerLogout(
   auth: AuthServices,
   liveSockets: UserSocketCloser,
 ): void {
-  app.post("/api/auth/logout", async (request, reply) => {
+  app.post("/api/auth/logout", { config: { access: "signed-in" } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     await signOutEverywhere(auth.sessions, liveSockets, principal.userId, "you logged out");
     reply.header("set-cookie", clearedSessionCookie(auth.secureCookie));

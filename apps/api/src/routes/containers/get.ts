@@ -8,10 +8,14 @@ import { toContainerView } from "./to-view.ts";
 
 /** GET /api/hosts/:hostId/containers/:containerId — by full container id only. */
 export function registerGetContainer(app: FastifyInstance, ctx: AppContext): void {
-  app.get("/api/hosts/:hostId/containers/:containerId", async (request): Promise<ContainerView> => {
-    const { hostId, containerId } = parseInput("params", ContainerParams, request.params);
-    const container = await ctx.store.containers.get(hostId, containerId);
-    if (!container) throw new AppError("not_found", `no container ${containerId} on host ${hostId}`);
-    return toContainerView(ctx, container);
-  });
+  app.get(
+    "/api/hosts/:hostId/containers/:containerId",
+    { config: { access: "signed-in" } },
+    async (request): Promise<ContainerView> => {
+      const { hostId, containerId } = parseInput("params", ContainerParams, request.params);
+      const container = await ctx.store.containers.get(hostId, containerId);
+      if (!container) throw new AppError("not_found", `no container ${containerId} on host ${hostId}`);
+      return toContainerView(ctx, container);
+    },
+  );
 }

@@ -8,10 +8,14 @@ import { toContainerView } from "./to-view.ts";
 
 /** GET /api/hosts/:hostId/containers */
 export function registerListContainers(app: FastifyInstance, ctx: AppContext): void {
-  app.get("/api/hosts/:hostId/containers", async (request): Promise<ContainerView[]> => {
-    const { hostId } = parseInput("params", HostParams, request.params);
-    await findHost(ctx, hostId);
-    const containers = await ctx.store.containers.list(hostId);
-    return containers.map((container) => toContainerView(ctx, container));
-  });
+  app.get(
+    "/api/hosts/:hostId/containers",
+    { config: { access: "signed-in" } },
+    async (request): Promise<ContainerView[]> => {
+      const { hostId } = parseInput("params", HostParams, request.params);
+      await findHost(ctx, hostId);
+      const containers = await ctx.store.containers.list(hostId);
+      return containers.map((container) => toContainerView(ctx, container));
+    },
+  );
 }

@@ -1,16 +1,16 @@
 import { EnrolHostRequest } from "@crowsnest/protocol";
 import type { FastifyInstance } from "fastify";
 import type { AuthServices } from "../../auth/auth-services.ts";
-import { requireAdmin } from "../../auth/request-guard.ts";
 import type { AppContext } from "../../context.ts";
 import { parseInput } from "../../errors/validate.ts";
+import { ADMIN_ONLY, requirePrincipal } from "../access.ts";
 import { agentUrlOf } from "./agent-url.ts";
 import { enrolmentResponse } from "./enrolment-response.ts";
 
 /** POST /api/hosts (ADMIN): creates a host and its single-use enrolment token, shown once. */
 export function registerEnrolHost(app: FastifyInstance, ctx: AppContext, auth: AuthServices): void {
-  app.post("/api/hosts", async (request, reply) => {
-    const principal = requireAdmin(request);
+  app.post("/api/hosts", { config: { access: ADMIN_ONLY } }, async (request, reply) => {
+    const principal = requirePrincipal(request);
     const { name } = parseInput("body", EnrolHostRequest, request.body);
     const agentUrl = agentUrlOf(request, auth.publicUrl);
     const issued = await auth.enrolment.enrol(name, principal.userId, agentUrl);

@@ -1,8 +1,8 @@
 import type { CredentialRotationResponse } from "@crowsnest/protocol";
 import type { FastifyInstance } from "fastify";
 import type { AuthServices } from "../../auth/auth-services.ts";
-import { requireAdmin } from "../../auth/request-guard.ts";
 import { parseInput } from "../../errors/validate.ts";
+import { ADMIN_ONLY } from "../access.ts";
 import { HostParams } from "../params.ts";
 
 /**
@@ -10,8 +10,7 @@ import { HostParams } from "../params.ts";
  * current credential it receives a new one, and the old one is refused from then on.
  */
 export function registerRotateHost(app: FastifyInstance, auth: AuthServices): void {
-  app.post("/api/hosts/:hostId/rotate", async (request, reply) => {
-    requireAdmin(request);
+  app.post("/api/hosts/:hostId/rotate", { config: { access: ADMIN_ONLY } }, async (request, reply) => {
     const { hostId } = parseInput("params", HostParams, request.params);
     const body: CredentialRotationResponse = { hostId, agentWasOnline: await auth.enrolment.rotate(hostId) };
     return reply.status(202).send(body);

@@ -6,7 +6,7 @@ import type { AppContext } from "../../context.ts";
  * store refuses writes (a full disk): agents are then not acknowledged and keep their data.
  */
 export function registerGetHealth(app: FastifyInstance, ctx: AppContext): void {
-  app.get("/api/health", { config: { public: true } }, async (_request, reply) => {
+  app.get("/api/health", { config: { access: "public" } }, async (_request, reply) => {
     if (!ctx.storage.ok) reply.status(503);
     return {
       status: ctx.storage.ok ? "ok" : "degraded",

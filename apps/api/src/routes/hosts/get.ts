@@ -8,7 +8,7 @@ import { toHost } from "./to-host.ts";
 
 /** GET /api/hosts/:hostId */
 export function registerGetHost(app: FastifyInstance, ctx: AppContext): void {
-  app.get("/api/hosts/:hostId", async (request): Promise<Host> => {
+  app.get("/api/hosts/:hostId", { config: { access: "signed-in" } }, async (request): Promise<Host> => {
     const { hostId } = parseInput("params", HostParams, request.params);
     const record = await findHost(ctx, hostId);
     return toHost(ctx, record, await ctx.store.containers.list(hostId));

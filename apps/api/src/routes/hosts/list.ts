@@ -6,7 +6,7 @@ import { toHost } from "./to-host.ts";
 
 /** GET /api/hosts — every host with its status and container counts. */
 export function registerListHosts(app: FastifyInstance, ctx: AppContext): void {
-  app.get("/api/hosts", async (): Promise<Host[]> => {
+  app.get("/api/hosts", { config: { access: "signed-in" } }, async (): Promise<Host[]> => {
     const [records, containers] = await Promise.all([ctx.store.hosts.list(), ctx.store.containers.list()]);
     const byHost = new Map<string, StoredContainer[]>();
     for (const container of containers) {

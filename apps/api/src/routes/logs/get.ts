@@ -30,28 +30,32 @@ export const LogsQuery = z
 
 /** GET /api/hosts/:hostId/containers/:containerId/logs?from=&to=&q=&stream=&limit=&cursor= */
 export function registerGetLogs(app: FastifyInstance, ctx: AppContext): void {
-  app.get("/api/hosts/:hostId/containers/:containerId/logs", async (request): Promise<LogsResponse> => {
-    const { hostId, containerId } = parseInput("params", ContainerParams, request.params);
-    const query = parseInput("query", LogsQuery, request.query);
-    const to = query.to ?? Date.now();
-    const from = query.from ?? 0;
-    if (from > to)
-      throw new AppError("bad_request", "query.from: must not be after `to`", { field: "query.from" });
-    const words = query.q === undefined ? [] : query.q.split(/\s+/).filter((word) => word.length > 0);
-    if (words.length > MAX_WORDS) {
-      throw new AppError("bad_request", `query.q: at most ${MAX_WORDS} words`, { field: "query.q" });
-    }
-    await findHost(ctx, hostId);
-    const page = await ctx.store.logs.query({
-      hostId,
-      containerId,
-      from: msToTs(from),
-      to: msToTsEnd(to),
-      words: words.length > 0 ? words : null,
-      stream: query.stream ?? null,
-      limit: query.limit ?? 200,
-      before: query.cursor ?? null,
-    });
-    return { lines: page.lines, nextCursor: page.next ? encodeCursor(page.next) : null };
-  });
+  app.get(
+    "/api/hosts/:hostId/containers/:containerId/logs",
+    { config: { access: "signed-in" } },
+    async (request): Promise<LogsResponse> => {
+      const { hostId, containerId } = parseInput("params", ContainerParams, request.params);
+      const query = parseInput("query", LogsQuery, request.query);
+      const to = query.to ?? Date.now();
+      const from = query.from ?? 0;
+      if (from > to)
+        throw new AppError("bad_request", "query.from: must not be after `to`", { field: "query.from" });
+      const words = query.q === undefined ? [] : query.q.split(/\s+/).filter((word) => word.length > 0);
+      if (words.length > MAX_WORDS) {
+        throw new AppError("bad_request", `query.q: at most ${MAX_WORDS} words`, { field: "query.q" });
+      }
+      await findHost(ctx, hostId);
+      const page = await ctx.store.logs.query({
+        hostId,
+        containerId,
+        from: msToTs(from),
+        to: msToTsEnd(to),
+        words: words.length > 0 ? words : null,
+        stream: query.stream ?? null,
+        limit: query.limit ?? 200,
+        before: query.cursor ?? null,
+      });
+      return { lines: page.lines, nextCursor: page.next ? encodeCursor(page.next) : null };
+    },
+  );
 }

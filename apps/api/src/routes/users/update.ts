@@ -1,8 +1,8 @@
 import { UpdateUserRequest, type User } from "@crowsnest/protocol";
 import type { FastifyInstance } from "fastify";
 import type { AuthServices } from "../../auth/auth-services.ts";
-import { requireAdmin } from "../../auth/request-guard.ts";
 import { parseInput } from "../../errors/validate.ts";
+import { ADMIN_ONLY } from "../access.ts";
 import { UserIdParams } from "./user-id.ts";
 
 /**
@@ -10,8 +10,7 @@ import { UserIdParams } from "./user-id.ts";
  * 409 when it would leave no enabled ADMIN.
  */
 export function registerUpdateUser(app: FastifyInstance, auth: AuthServices): void {
-  app.patch("/api/users/:id", async (request): Promise<User> => {
-    requireAdmin(request);
+  app.patch("/api/users/:id", { config: { access: ADMIN_ONLY } }, async (request): Promise<User> => {
     const { id } = parseInput("params", UserIdParams, request.params);
     const body = parseInput("body", UpdateUserRequest, request.body);
     return auth.userAdmin.update(id, body);

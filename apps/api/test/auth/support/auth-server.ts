@@ -109,7 +109,9 @@ export class AuthTestServer {
     path: string,
     options: { cookie?: string; body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<HttpResult> {
-    const headers: Record<string, string> = { ...options.headers };
+    // A page of ours sends its Origin; a test of foreign origins passes its own.
+    const origin = this.config.publicUrl === null ? this.baseUrl : new URL(this.config.publicUrl).origin;
+    const headers: Record<string, string> = { origin, ...options.headers };
     if (options.cookie) headers.cookie = options.cookie;
     if (options.body !== undefined) headers["content-type"] = "application/json";
     const res = await fetch(`${this.baseUrl}${path}`, {

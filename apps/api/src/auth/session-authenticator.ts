@@ -1,0 +1,12 @@
+import type { RequestAuthenticator } from "../routes/access.ts";
+import { readSessionToken } from "./session-cookie.ts";
+import type { SessionManager } from "./sessions.ts";
+
+/** The REST side's authenticator: the principal of the live session the cookie names, else null. */
+export function sessionAuthenticator(sessions: SessionManager): RequestAuthenticator {
+  return async (request) => {
+    const token = readSessionToken(request.headers.cookie);
+    const session = token === null ? null : await sessions.resolve(token);
+    return session?.principal ?? null;
+  };
+}
