@@ -101,7 +101,8 @@ describe("every registered route declares who may call it, and strangers get 401
       for (const path of encodings(concretePath(route.url))) {
         // A state-changing request must also come from our own origin; send it, so that the
         // session check is what refuses it.
-        const headers = route.method === "GET" || route.method === "HEAD" ? {} : { origin: server.baseUrl };
+        const headers: Record<string, string> =
+          route.method === "GET" || route.method === "HEAD" ? {} : { origin: server.baseUrl };
         const res = await rawRequest(port, route.method, path, headers);
         probes += 1;
         if (res.status !== 401)

@@ -203,4 +203,15 @@ describe("attacks on the WebSocket endpoints", () => {
     expect((await fetch(`${server.baseUrl}/api/me`, { headers: { cookie: again.cookie } })).status).toBe(401);
     expect(await openSocket(liveUrl(), { cookie: again.cookie, origin })).toEqual({ ok: false, status: 401 });
   });
+
+  it("closes an open /ws/live socket when the CLI resets its user's password from another process", async () => {
+    await admin.post("/api/users", { username: "resetme", password: "resetme-password", role: "VIEWER" });
+    const user = await ApiClient.login(server.baseUrl, "resetme", "resetme-password");
+    const live = await expectOpen(liveUrl(), { cookie: user.cookie, origin });
+    const output = await server.cli("user", "reset-password", "resetme");
+    expect(output).toMatch(/shown only this once/);
+    // Within the periodic check (5 s by default), with no request from anyone.
+    expect((await live.closed).code).toBe(4003);
+    expect((await fetch(`${server.baseUrl}/api/me`, { headers: { cookie: user.cookie } })).status).toBe(401);
+  });
 });

@@ -29,6 +29,21 @@ export class ApiClient {
     return (await res.json()) as T;
   }
 
+  /** A state-changing request from the dashboard's own origin; throws unless 2xx. */
+  async post<T>(path: string, body: unknown): Promise<T> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method: "POST",
+      headers: {
+        cookie: this.cookie,
+        origin: new URL(this.baseUrl).origin,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify(body),
+    });
+    if (res.status >= 300) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
   async host(hostId: string): Promise<Host> {
     return this.get<Host>(`/api/hosts/${hostId}`);
   }

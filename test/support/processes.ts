@@ -162,13 +162,18 @@ export class ServerProcess {
     await this.process.kill("SIGTERM");
   }
 
-  /** Runs the server's CLI against the same data directory. */
+  /** Runs the server's CLI against the same data directory, with nothing on standard input. */
   async cli(...args: string[]): Promise<string> {
-    const { stdout } = await execFileAsync(
+    const run = execFileAsync(
       NODE,
       ["apps/api/src/cli/main.ts", ...args, "--data-dir", this.options.dataDir],
-      { cwd: ROOT, env: { ...process.env, CROWSNEST_PORT: String(this.options.port) } },
+      {
+        cwd: ROOT,
+        env: { ...process.env, CROWSNEST_PORT: String(this.options.port) },
+      },
     );
+    run.child.stdin?.end();
+    const { stdout } = await run;
     return stdout;
   }
 

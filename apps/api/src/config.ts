@@ -24,6 +24,8 @@ export interface LiveConfig {
   bufferedBytesThreshold: number;
   /** A socket that stays above the threshold this long is closed. */
   stuckMs: number;
+  /** How often open sockets' sessions are checked again: one that ended or expired closes (4003). */
+  sessionCheckMs: number;
 }
 
 export interface Config {
@@ -94,6 +96,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     live: {
       bufferedBytesThreshold: int("CROWSNEST_LIVE_BUFFER_BYTES", 1024 * 1024, 1024),
       stuckMs: int("CROWSNEST_LIVE_STUCK_MS", 30_000, 100),
+      sessionCheckMs: int("CROWSNEST_LIVE_SESSION_CHECK_MS", 5_000, 100),
     },
     auth: loadAuthConfig(env, int),
   };

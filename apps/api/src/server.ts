@@ -99,6 +99,8 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
         store,
         limits: config.live,
         heartbeatMs: config.heartbeatMs,
+        sessions: deps.browserAuthenticator,
+        sessionCheckMs: config.live.sessionCheckMs,
         log: app.log,
       }),
     ],

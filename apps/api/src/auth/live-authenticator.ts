@@ -28,4 +28,8 @@ export class SessionBrowserAuthenticator implements BrowserAuthenticator {
     if (!session) return { status: 401, reason: "sign in first" };
     return session.principal;
   }
+
+  stillValid(principal: Principal): Promise<boolean> {
+    return this.#sessions.isLive(principal.sessionId);
+  }
 }

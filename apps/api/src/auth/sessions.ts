@@ -1,4 +1,4 @@
-import type { SessionRepository } from "../store/session-repository.ts";
+import type { SessionRecord, SessionRepository } from "../store/session-repository.ts";
 import type { UserRecord } from "../store/user-repository.ts";
 import type { Principal } from "./principal.ts";
 import { hashToken, newSecretToken } from "./secret-token.ts";
@@ -53,16 +53,25 @@ export class SessionManager {
     const found = await this.#sessions.find(idHash);
     if (!found) return null;
     const { session, user } = found;
-    const now = this.#now();
-    if (now >= session.expiresAt || now - session.lastSeenAt >= this.#config.idleMs || user.disabled) {
+    if (!this.#usable(session, user)) {
       await this.#sessions.delete(idHash);
       return null;
     }
+    const now = this.#now();
     if (now - session.lastSeenAt >= TOUCH_EVERY_MS) await this.#sessions.touch(idHash, now);
     return {
       principal: { userId: user.id, username: user.username, role: user.role, sessionId: idHash },
       user,
     };
+  }
+
+  /**
+   * Whether the session with this id hash (a Principal's `sessionId`) can still be used, without
+   * counting as activity: an open live socket alone does not keep a session from idling out.
+   */
+  async isLive(idHash: string): Promise<boolean> {
+    const found = await this.#sessions.find(idHash);
+    return found !== null && this.#usable(found.session, found.user);
   }
 
   async end(token: string): Promise<void> {
@@ -71,6 +80,11 @@ export class SessionManager {
 
   async endAllFor(userId: string): Promise<void> {
     await this.#sessions.deleteForUser(userId);
+  }
+
+  #usable(session: SessionRecord, user: UserRecord): boolean {
+    const now = this.#now();
+    return now < session.expiresAt && now - session.lastSeenAt < this.#config.idleMs && !user.disabled;
   }
 
   /** Deletes sessions that can no longer be used; run periodically so the table stays small. */

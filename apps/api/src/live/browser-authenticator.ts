@@ -13,6 +13,8 @@ export interface UpgradeRefusal {
  */
 export interface BrowserAuthenticator {
   authenticate(request: IncomingMessage): Promise<Principal | UpgradeRefusal>;
+  /** Whether the session a socket was opened with still holds (asked on every subscribe, and periodically). */
+  stillValid(principal: Principal): Promise<boolean>;
 }
 
 export function isRefusal(result: Principal | UpgradeRefusal): result is UpgradeRefusal {
@@ -34,5 +36,8 @@ export const ANONYMOUS_VIEWER: Principal = {
 export const anonymousViewerAuthenticator: BrowserAuthenticator = {
   async authenticate() {
     return ANONYMOUS_VIEWER;
+  },
+  async stillValid() {
+    return true;
   },
 };

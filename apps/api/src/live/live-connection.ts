@@ -1,5 +1,6 @@
 import {
   BROWSER_MESSAGES,
+  CLOSE_CODES,
   decode,
   encode,
   LIMITS,
@@ -14,6 +15,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { Store } from "../store/store.ts";
 import { keepAlive } from "../ws/heartbeat.ts";
 import { frameBytes } from "../ws/raw-data.ts";
+import type { BrowserAuthenticator } from "./browser-authenticator.ts";
 import type { LiveHub } from "./hub.ts";
 import { type BackpressureLimits, LiveClient } from "./live-client.ts";
 
@@ -24,43 +26,82 @@ export interface LiveConnectionDeps {
   store: Store;
   limits: BackpressureLimits;
   heartbeatMs: number;
+  /** Asked on every subscribe and every `sessionCheckMs` whether the socket's session still holds. */
+  sessions: Pick<BrowserAuthenticator, "stillValid">;
+  sessionCheckMs: number;
   log: FastifyBaseLogger;
 }
 
-/** Serves one browser socket: subscribe/unsubscribe frames in, the hub's messages out, pings both ways. */
+const SESSION_ENDED = "your session ended: sign in again";
+
+/**
+ * Serves one browser socket: subscribe/unsubscribe frames in, the hub's messages out, pings both
+ * ways. The socket lives no longer than its session: however the session ended (logout, expiry,
+ * a password reset from the CLI in another process), the next subscribe or the next periodic
+ * check closes the socket with 4003. Frames are handled one after another, in order.
+ */
 export function serveLiveSocket(ws: WebSocket, principal: Principal, deps: LiveConnectionDeps): void {
   const client = new LiveClient(ws, principal, deps.limits);
   deps.hub.add(client);
   const stopHeartbeat = keepAlive(ws, deps.heartbeatMs);
+  const sessionEnded = async (): Promise<boolean> => {
+    if (await deps.sessions.stillValid(principal)) return false;
+    client.close(CLOSE_CODES.revoked, SESSION_ENDED);
+    deps.hub.remove(client);
+    return true;
+  };
+  const sessionCheck = setInterval(() => {
+    sessionEnded().catch((err: unknown) =>
+      deps.log.error({ err }, "could not check a live socket's session"),
+    );
+  }, deps.sessionCheckMs);
+  sessionCheck.unref();
   ws.on("close", () => {
+    clearInterval(sessionCheck);
     stopHeartbeat();
     deps.hub.remove(client);
   });
   ws.on("error", (err) => deps.log.warn({ err, userId: principal.userId }, "live socket error"));
+  let inbox = Promise.resolve();
   ws.on("message", (data: RawData) => {
-    const decoded = decode(BROWSER_MESSAGES, frameBytes(data), {
-      maxBytes: LIMITS.browserFrameBytes,
-    });
-    if (!decoded.ok) {
-      sendError(client, "bad_frame", decoded.error.message);
-      return;
-    }
-    const message = decoded.message;
-    if (message.type === "unsubscribe") {
-      deps.hub.unsubscribe(client, message.topic);
-      return;
-    }
-    if (client.topics.size >= MAX_TOPICS_PER_SOCKET) {
-      sendError(client, "rate_limited", `at most ${MAX_TOPICS_PER_SOCKET} subscriptions per socket`);
-      return;
-    }
-    deps.hub.subscribe(client, message.topic);
-    const subscribed: Subscribed = { type: "subscribed", topic: message.topic };
-    client.send(encode(subscribed));
-    sendInitialState(client, message.topic, deps).catch((err: unknown) => {
-      deps.log.error({ err }, "could not send the initial state of a live subscription");
-      sendError(client, "internal", "could not load the current state");
-    });
+    inbox = inbox
+      .then(() => handleFrame(client, data, sessionEnded, deps))
+      .catch((err: unknown) => {
+        deps.log.error({ err }, "could not handle a live frame");
+        sendError(client, "internal", "could not handle this message");
+      });
+  });
+}
+
+async function handleFrame(
+  client: LiveClient,
+  data: RawData,
+  sessionEnded: () => Promise<boolean>,
+  deps: LiveConnectionDeps,
+): Promise<void> {
+  const decoded = decode(BROWSER_MESSAGES, frameBytes(data), {
+    maxBytes: LIMITS.browserFrameBytes,
+  });
+  if (!decoded.ok) {
+    sendError(client, "bad_frame", decoded.error.message);
+    return;
+  }
+  const message = decoded.message;
+  if (message.type === "unsubscribe") {
+    deps.hub.unsubscribe(client, message.topic);
+    return;
+  }
+  if (client.topics.size >= MAX_TOPICS_PER_SOCKET) {
+    sendError(client, "rate_limited", `at most ${MAX_TOPICS_PER_SOCKET} subscriptions per socket`);
+    return;
+  }
+  if (await sessionEnded()) return;
+  deps.hub.subscribe(client, message.topic);
+  const subscribed: Subscribed = { type: "subscribed", topic: message.topic };
+  client.send(encode(subscribed));
+  sendInitialState(client, message.topic, deps).catch((err: unknown) => {
+    deps.log.error({ err }, "could not send the initial state of a live subscription");
+    sendError(client, "internal", "could not load the current state");
   });
 }
 

@@ -77,6 +77,17 @@ describe("crowsnest CLI", () => {
     }
   });
 
+  it("prints the agent command for a person with the token in the environment, not in argv", async () => {
+    const res = await cli(["host", "enrol", "by hand", "--server-url", "http://cn.example:8080"], "");
+    expect(res.code, res.stderr).toBe(0);
+    const token = /enrolment token \(single use, expires [^)]+\):\n {2}(\S+)\n/.exec(res.stdout)?.[1];
+    expect(token, res.stdout).toBeDefined();
+    expect(res.stdout).toContain(
+      `\n  CROWSNEST_TOKEN=${token} npm run agent -- --server-url ws://cn.example:8080/ws/agent --state-dir ./data/agent\n`,
+    );
+    expect(res.stdout).not.toContain("--token=");
+  });
+
   it("adds a host with a long-lived credential the agent endpoint accepts, stored only hashed", async () => {
     const res = await cli(
       ["host", "add", "unattended", "--server-url", "http://cn.example:8080", "--json"],
@@ -87,7 +98,7 @@ describe("crowsnest CLI", () => {
     expect(out).toMatchObject({
       name: "unattended",
       expiresAt: null,
-      agentCommand: `npm run agent -- --server-url ws://cn.example:8080/ws/agent --token=${out.token} --state-dir ./data/agent`,
+      agentCommand: `CROWSNEST_TOKEN=${out.token} npm run agent -- --server-url ws://cn.example:8080/ws/agent --state-dir ./data/agent`,
     });
     const store = openStore({ dataDir });
     try {

@@ -92,6 +92,47 @@ describe("a user's open live sockets", () => {
     }
   });
 
+  it("close once the session idles out or reaches its absolute end, with REST answering 401 too", async () => {
+    const { idleMs, absoluteMs } = srv.config.auth.sessions;
+    await srv.addUser("expiring", "VIEWER");
+    // Idle: the open socket alone does not count as activity.
+    const idle = await srv.login("expiring");
+    const first = await openLive(idle);
+    srv.clock.advance(idleMs + 1);
+    expect(await first.closed).toBe(4003);
+    expect((await srv.http("GET", "/api/me", { cookie: idle })).status).toBe(401);
+    srv.clock.advance(-(idleMs + 1));
+    // Absolute: however active, by keeping the session in use right up to the end.
+    const active = await srv.login("expiring");
+    const second = await openLive(active);
+    for (let used = 0; used < absoluteMs; used += idleMs / 2) {
+      srv.clock.advance(idleMs / 2);
+      expect((await srv.http("GET", "/api/me", { cookie: active })).status).toBeLessThan(500);
+    }
+    expect(await second.closed).toBe(4003);
+    srv.clock.advance(-srv.clock.offsetMs);
+  });
+
+  it("check the session on every subscribe: one deleted behind the server's back closes the socket at once", async () => {
+    const slow = await AuthTestServer.start({ sessionCheckMs: 3_600_000 });
+    try {
+      const user = await slow.addUser("behind", "VIEWER");
+      const cookie = await slow.login("behind");
+      const ws = new WebSocket(`${slow.wsUrl}/ws/live`, { headers: { cookie, origin: slow.baseUrl } });
+      const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
+      await new Promise((resolve) => ws.once("open", resolve));
+      const messages: string[] = [];
+      ws.on("message", (data) => messages.push(String(data)));
+      // What `user reset-password` in another process does: the rows go, this process is not told.
+      await slow.store.sessions.deleteForUser(user.id);
+      ws.send(JSON.stringify({ type: "subscribe", topic: { kind: "fleet" } }));
+      expect(await closed).toBe(4003);
+      expect(messages.filter((m) => m.includes('"subscribed"'))).toEqual([]);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("close when the user is deleted", async () => {
     const user = await srv.addUser("leaving", "VIEWER");
     const { closed } = await openLive(await srv.login("leaving"));

@@ -23,6 +23,8 @@ export interface AuthServerOptions {
   publicUrl?: string;
   commandTimeoutMs?: number;
   trustedProxies?: string[];
+  /** How often open /ws/live sockets' sessions are checked again (default 200 ms here). */
+  sessionCheckMs?: number;
 }
 
 export interface HttpResult {
@@ -68,6 +70,7 @@ export class AuthTestServer {
       trustedProxies: options.trustedProxies ?? [],
       heartbeatMs: 2_000,
       commandTimeoutMs: options.commandTimeoutMs ?? 30_000,
+      live: { ...loaded.live, sessionCheckMs: options.sessionCheckMs ?? 200 },
       // Explicit server config, not the environment: cheap hashes so tests can create users quickly.
       auth: { ...loaded.auth, scryptCost: { log2N: 10, r: 8, p: 1 } },
     };

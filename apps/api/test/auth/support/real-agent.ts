@@ -1,20 +1,29 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const REPO = resolve(import.meta.dirname, "../../../../..");
 const AGENT_MAIN = join(REPO, "apps/agent/src/main.ts");
 
+/**
+ * How a test hands the agent its token: in CROWSNEST_TOKEN (the form the server prints), in a file
+ * named by --token-file, or nowhere (null token: the state dir's saved credential).
+ */
+export type TokenVia = "env" | "file";
+
 /** The real crowsnest-agent, as a child process on Node 24, pointed at a test server. */
 export class RealAgent {
   readonly stateDir: string;
   readonly #child: ChildProcess;
+  /** Started in its own process group (a shell and what it runs), which stop() signals as a whole. */
+  readonly #group: boolean;
   #output = "";
 
-  private constructor(child: ChildProcess, stateDir: string) {
+  private constructor(child: ChildProcess, stateDir: string, group = false) {
     this.#child = child;
     this.stateDir = stateDir;
+    this.#group = group;
     child.stdout?.on("data", (chunk: Buffer) => {
       this.#output += chunk.toString();
     });
@@ -23,12 +32,56 @@ export class RealAgent {
     });
   }
 
-  static start(wsBaseUrl: string, token: string | null, stateDir?: string): RealAgent {
+  /** The agent with the token in its environment (the default) or in a 0600 file in its state dir. */
+  static start(wsBaseUrl: string, token: string | null, stateDir?: string, via: TokenVia = "env"): RealAgent {
     const dir = stateDir ?? mkdtempSync(join(tmpdir(), "crowsnest-auth-agent-"));
     const args = [AGENT_MAIN, "--server-url", `${wsBaseUrl}/ws/agent`, "--state-dir", dir, "--interval", "1"];
-    if (token !== null) args.push(`--token=${token}`);
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.CROWSNEST_TOKEN;
+    delete env.CROWSNEST_TOKEN_FILE;
+    if (token !== null && via === "env") env.CROWSNEST_TOKEN = token;
+    if (token !== null && via === "file") {
+      const file = join(dir, "enrolment-token");
+      writeFileSync(file, `${token}\n`, { mode: 0o600 });
+      args.push("--token-file", file);
+    }
+    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     return new RealAgent(child, dir);
+  }
+
+  /**
+   * A shell command line as an admin would paste it (e.g. the printed agent command), run by `sh -c`
+   * in the repository root in its own process group; `stateDir` is where that command keeps state.
+   */
+  static runCommand(command: string, stateDir: string): RealAgent {
+    const child = spawn("sh", ["-c", command], { cwd: REPO, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    return new RealAgent(child, stateDir, true);
+  }
+
+  /** The argv (NUL-separated in /proc, joined by spaces here) of this process and every descendant. */
+  commandLines(): string[] {
+    const parents = new Map<number, number>();
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        // The field after the parenthesised name, which may itself hold spaces: state, then ppid.
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+      } catch {
+        // the process ended while the list was read
+      }
+    }
+    const tree = [this.#child.pid ?? -1];
+    for (let i = 0; i < tree.length; i++) {
+      for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+    }
+    return tree.flatMap((pid) => {
+      try {
+        return [readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim()];
+      } catch {
+        return [];
+      }
+    });
   }
 
   get output(): string {
@@ -60,8 +113,10 @@ export class RealAgent {
   async stop(): Promise<void> {
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
     const exited = new Promise<void>((done) => this.#child.once("exit", () => done()));
-    this.#child.kill("SIGTERM");
-    const timer = setTimeout(() => this.#child.kill("SIGKILL"), 5_000);
+    const signal = (name: NodeJS.Signals) =>
+      this.#group && this.#child.pid !== undefined ? process.kill(-this.#child.pid, name) : this.#child.kill(name);
+    signal("SIGTERM");
+    const timer = setTimeout(() => signal("SIGKILL"), 5_000);
     await exited;
     clearTimeout(timer);
   }
