@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { Command } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HOSTILE_PROTECTED_LABELS } from "../../../test/support/protected-labels.ts";
 import { AgentProcess, tempStateDir } from "./helpers/agent-process.ts";
 import { docker, removeTestContainers, runContainer } from "./helpers/docker.ts";
 import { FakeServer } from "./helpers/fake-server.ts";
@@ -57,6 +58,25 @@ describe("commands run against a real Docker Engine", () => {
     expect(allowed).toEqual({ ok: true, message: "stopped" });
     expect(await stateOf(id)).toBe("exited");
   });
+
+  it.each(HOSTILE_PROTECTED_LABELS)(
+    "re-checks the label spelled --label %s itself: stop and pause refused without admin authorization",
+    async (label) => {
+      const id = await runContainer({ args: ["--label", label], command: ["sleep", "1000"] });
+      const [key, value = ""] = label.split("=");
+      for (const action of ["stop", "pause"] as const) {
+        const refused = await server.sendCommand(command(id, action, { options: { timeoutSeconds: 0 } }));
+        expect(refused).toMatchObject({
+          ok: false,
+          error: {
+            code: "protected",
+            message: `container is labelled ${key}=${JSON.stringify(value)}; ${action} needs an administrator`,
+          },
+        });
+        expect(await stateOf(id)).toBe("running");
+      }
+    },
+  );
 
   it("runs start, pause, unpause, kill and remove, and answers no such container, already in that state, or Docker's text", async () => {
     const id = await runContainer({ command: ["sleep", "1000"] });

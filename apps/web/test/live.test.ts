@@ -1,6 +1,5 @@
 import type { LiveMessage } from "@crowsnest/protocol";
 import { describe, expect, it } from "vitest";
-import { loginUrl, safeNext } from "../src/lib/api.ts";
 import { liveUrl, messageMatches, topicKey } from "../src/lib/live.ts";
 
 const A = "a".repeat(64);
@@ -52,25 +51,4 @@ describe("routing live messages to subscriptions", () => {
 it("opens the live socket on the page's own origin", () => {
   expect(liveUrl({ protocol: "http:", host: "127.0.0.1:8080" })).toBe("ws://127.0.0.1:8080/ws/live");
   expect(liveUrl({ protocol: "https:", host: "dash.example" })).toBe("wss://dash.example/ws/live");
-});
-
-describe("where login sends the user back to", () => {
-  it("keeps same-origin paths with their query", () => {
-    expect(safeNext("/fleet/h/c?range=1h")).toBe("/fleet/h/c?range=1h");
-    expect(loginUrl("/audit?user=x")).toBe("/login?next=%2Faudit%3Fuser%3Dx");
-  });
-
-  it("refuses other origins and loops", () => {
-    for (const bad of [
-      null,
-      "",
-      "https://evil.example/",
-      "//evil.example",
-      "/\\evil.example",
-      "javascript:alert(1)",
-      "/login?next=/x",
-    ]) {
-      expect(safeNext(bad)).toBe("/fleet");
-    }
-  });
 });

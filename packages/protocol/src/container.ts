@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ContainerId, EpochMs, Rfc3339Nano } from "./ids.ts";
 import { LIMITS } from "./limits.ts";
 
+/** The label that reserves disruptive actions to an ADMIN; how it is read: `isProtected` (protection.ts). */
 export const PROTECTED_LABEL = "com.docker.dashboard.protected";
 export const COMPOSE_PROJECT_LABEL = "com.docker.compose.project";
 export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
@@ -88,7 +89,3 @@ export const ContainerEvent = z.object({
   container: ContainerInfo.nullable(),
 });
 export type ContainerEvent = z.infer<typeof ContainerEvent>;
-
-export function isProtected(labels: Labels): boolean {
-  return labels[PROTECTED_LABEL] === "true";
-}

@@ -10,5 +10,6 @@ export * from "./http.ts";
 export * from "./ids.ts";
 export * from "./limits.ts";
 export * from "./live-messages.ts";
+export * from "./protection.ts";
 export * from "./telemetry.ts";
 export * from "./version.ts";

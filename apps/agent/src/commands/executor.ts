@@ -4,8 +4,8 @@ import {
   type CommandOutcome,
   ContainerAction,
   DISRUPTIVE_ACTIONS,
-  isProtected,
-  PROTECTED_LABEL,
+  protectingLabels,
+  writtenLabelText,
 } from "@crowsnest/protocol";
 import { type DockerClient, type Query, toDockerError } from "../docker/client.ts";
 import { DockerInspect } from "../docker/inspect.ts";
@@ -39,10 +39,11 @@ export class CommandExecutor {
       // Read the label from Docker now: it may have changed since the server last heard of it.
       const inspected = await this.#inspect(command.containerId);
       if (!inspected.ok) return inspected;
-      if (isProtected(inspected.container.Config.Labels ?? {})) {
+      const [protecting] = protectingLabels(inspected.container.Config.Labels ?? {});
+      if (protecting) {
         return failure(
           "protected",
-          `container is labelled ${PROTECTED_LABEL}=true; ${command.action} needs an administrator`,
+          `container is labelled ${writtenLabelText(protecting)}; ${command.action} needs an administrator`,
         );
       }
     }

@@ -1,4 +1,4 @@
-import type { ContainerView } from "@crowsnest/protocol";
+import { type ContainerView, protectingLabels, writtenLabelText } from "@crowsnest/protocol";
 import { formatBytes, formatPercent, formatTime, uptime } from "../lib/format.ts";
 
 function portText(p: ContainerView["ports"][number]): string {
@@ -10,6 +10,8 @@ function portText(p: ContainerView["ports"][number]): string {
 /** What Docker says about a container, its latest usage, and its labels. */
 export function ContainerDetails({ c, now }: { c: ContainerView; now: number }) {
   const labels = Object.entries(c.labels).sort(([a], [b]) => a.localeCompare(b));
+  const protecting = protectingLabels(c.labels);
+  const protects = new Set(protecting.map((l) => l.key));
   return (
     <section className="card" aria-label="Details">
       <dl className="kv" data-testid="container-details">
@@ -33,6 +35,15 @@ export function ContainerDetails({ c, now }: { c: ContainerView; now: number }) 
         <dd data-testid="health">{c.health}</dd>
         <dt>Ports</dt>
         <dd>{c.ports.length === 0 ? "none" : c.ports.map(portText).join(", ")}</dd>
+        {protecting.length > 0 && (
+          <>
+            <dt>Protected</dt>
+            <dd data-testid="protected-by">
+              by <code className="mono">{protecting.map(writtenLabelText).join(", ")}</code>: only an ADMIN
+              can stop, restart, kill or pause it
+            </dd>
+          </>
+        )}
         {c.latest && (
           <>
             <dt>CPU</dt>
@@ -66,7 +77,17 @@ export function ContainerDetails({ c, now }: { c: ContainerView; now: number }) 
           <dl className="kv labels" data-testid="labels">
             {labels.map(([k, v]) => (
               <div key={k} className="kv-pair">
-                <dt className="mono">{k}</dt>
+                <dt className="mono">
+                  {k}
+                  {protects.has(k) && (
+                    <>
+                      {" "}
+                      <span className="badge badge-protected" data-testid="label-protects">
+                        protects
+                      </span>
+                    </>
+                  )}
+                </dt>
                 <dd className="mono">{v}</dd>
               </div>
             ))}

@@ -51,7 +51,7 @@ export function ProtectedBadge() {
   return (
     <span
       className="badge badge-protected"
-      title="Labelled com.docker.dashboard.protected=true"
+      title="Labelled com.docker.dashboard.protected: only an ADMIN can stop, restart, kill or pause it"
       data-testid="protected-badge"
     >
       protected

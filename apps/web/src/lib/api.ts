@@ -24,11 +24,20 @@ export function loginUrl(current: string): string {
   return `/login?next=${encodeURIComponent(current)}`;
 }
 
-/** Only same-origin paths are accepted as a post-login destination. */
-export function safeNext(next: string | null | undefined): string {
-  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/fleet";
-  if (next.startsWith("/login")) return "/fleet";
-  return next;
+/**
+ * Where to send the user after signing in. `next` is resolved with `URL` against `origin` (the
+ * page's own, `location.origin`), exactly as the browser would resolve it, and kept only when the
+ * result is on that origin and not the login page itself; anything else (`//evil`, `/\\evil`, tabs
+ * or newlines the parser drops, `javascript:`) gives `/fleet`. The answer is the resolved absolute
+ * URL, never the raw text, so the browser cannot read it differently from what was checked.
+ */
+export function safeNext(next: string | null | undefined, origin: string): string {
+  const own = new URL(origin);
+  const fallback = new URL("/fleet", origin).href;
+  const target = next ? URL.parse(next, origin) : null;
+  if (target?.origin !== own.origin) return fallback;
+  if (target.pathname === "/login" || target.pathname.startsWith("/login/")) return fallback;
+  return target.href;
 }
 
 /** The page's location; typed structurally so this module also compiles (and is tested) outside a DOM. */

@@ -20,7 +20,7 @@ export function LoginClient({ next }: { next: string | null }) {
     const body: LoginRequest = { username, password };
     try {
       await request(Me, "/api/auth/login", { method: "POST", body, noAuthRedirect: true });
-      window.location.assign(safeNext(next));
+      window.location.assign(safeNext(next, window.location.origin));
     } catch (err) {
       setError(errorText(err));
       setBusy(false);
