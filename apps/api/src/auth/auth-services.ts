@@ -4,6 +4,7 @@ import type { Store } from "../store/store.ts";
 import { HostEnrolment } from "./host-enrolment.ts";
 import { LoginThrottle } from "./login-throttle.ts";
 import { PasswordHasher } from "./password.ts";
+import { PasswordCheckGate } from "./password-check-gate.ts";
 import { SessionManager } from "./sessions.ts";
 import type { UserSocketCloser } from "./sign-out.ts";
 import { UserAdmin } from "./user-admin.ts";
@@ -18,6 +19,8 @@ export interface AuthCore {
   hasher: PasswordHasher;
   sessions: SessionManager;
   throttle: LoginThrottle;
+  /** Bounds the password checks of logins, which anyone can start. */
+  gate: PasswordCheckGate;
 }
 
 /** The core plus account and host management, which need the running server's hub and agent links. */
@@ -28,7 +31,7 @@ export interface AuthServices extends AuthCore {
 
 export function createAuthCore(
   { auth, publicUrl }: Pick<Config, "auth" | "publicUrl">,
-  store: Pick<Store, "sessions">,
+  store: Pick<Store, "sessions" | "loginFailures">,
   now: () => number = Date.now,
 ): AuthCore {
   return {
@@ -37,7 +40,8 @@ export function createAuthCore(
     secureCookie: publicUrl !== null && new URL(publicUrl).protocol === "https:",
     hasher: new PasswordHasher(auth.scryptCost),
     sessions: new SessionManager(store.sessions, auth.sessions, now),
-    throttle: new LoginThrottle(auth.loginThrottle, now),
+    throttle: new LoginThrottle(store.loginFailures, auth.loginThrottle, now),
+    gate: new PasswordCheckGate(),
   };
 }
 

@@ -1,96 +1,182 @@
+import type { LoginFailureKey, LoginFailureRepository } from "../store/login-failure-repository.ts";
+
 /**
- * Throttles failed logins, per account and per client address, in this process's memory.
- *
- * An account is locked after `maxFailuresPerAccount` failures in a row (a success resets the
- * count), so the next attempt, right or wrong, is refused until `lockMs` has passed since the
- * last failure. An address gets a larger budget, `maxFailuresPerAddress` within `windowMs`, so
- * that one client spraying many usernames is stopped too. Counters expire on their own, so memory
- * is bounded by the number of distinct names and addresses seen within one window.
+ * Limits on failed logins (OWASP Authentication Cheat Sheet, "Account lockout": lock per
+ * account and source, and do not let an attacker lock out a victim indefinitely):
+ * - one account from one address: `maxFailuresPerPair` failures lock that pair for `lockMs`;
+ * - one address over every account: `maxFailuresPerAddress` within `lockMs`;
+ * - one account from every address: past `accountBackoffAfter` failures, each further attempt
+ *   waits `accountBackoffBaseMs` doubled per failure beyond it, at most `accountBackoffMaxMs` —
+ *   slows a spread-out guesser without letting anyone lock the account (the only ADMIN included).
+ * Counters restart once `lockMs` passes without a failure.
  */
 export interface LoginThrottleConfig {
-  maxFailuresPerAccount: number;
+  maxFailuresPerPair: number;
   maxFailuresPerAddress: number;
-  /** How long a locked account or address stays locked after its last failure. */
   lockMs: number;
+  accountBackoffAfter: number;
+  accountBackoffBaseMs: number;
+  accountBackoffMaxMs: number;
 }
 
 export const DEFAULT_LOGIN_THROTTLE: LoginThrottleConfig = {
-  maxFailuresPerAccount: 10,
+  maxFailuresPerPair: 10,
   maxFailuresPerAddress: 50,
   lockMs: 15 * 60_000,
+  accountBackoffAfter: 20,
+  accountBackoffBaseMs: 1_000,
+  accountBackoffMaxMs: 60_000,
 };
 
-interface Counter {
-  failures: number;
-  lastFailureAt: number;
+/** A reserved attempt: exactly one of `succeeded`, `failed` or `abandoned` must follow. */
+export interface LoginAttempt {
+  /** The password was right: the account's counters (and its pairs') are cleared. */
+  succeeded(): Promise<void>;
+  /** The password was wrong: one failure is counted on each counter. */
+  failed(): Promise<void>;
+  /** Nothing was decided (the check could not run): the reservation is released uncounted. */
+  abandoned(): void;
 }
 
-export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterMs: number };
+export type ThrottleVerdict =
+  | { allowed: true; attempt: LoginAttempt }
+  | { allowed: false; retryAfterMs: number; reason: "locked" | "backoff" };
 
+/**
+ * Reserves each attempt before the password is checked, so that attempts sent at once cannot all
+ * be checked before the first failure is counted: an attempt counts every other one still being
+ * checked as a failure-to-be. Counters live in the store (they survive a restart, and
+ * `crowsnest user unlock` clears them from another process); reservations live in this process.
+ */
 export class LoginThrottle {
   readonly #config: LoginThrottleConfig;
+  readonly #failures: LoginFailureRepository;
   readonly #now: () => number;
-  readonly #accounts = new Map<string, Counter>();
-  readonly #addresses = new Map<string, Counter>();
-  #lastSweepAt = 0;
+  /** Attempts reserved and not yet settled, per counter. */
+  readonly #pending = new Map<string, number>();
 
-  constructor(config: LoginThrottleConfig = DEFAULT_LOGIN_THROTTLE, now: () => number = Date.now) {
+  constructor(
+    failures: LoginFailureRepository,
+    config: LoginThrottleConfig = DEFAULT_LOGIN_THROTTLE,
+    now: () => number = Date.now,
+  ) {
+    this.#failures = failures;
     this.#config = config;
     this.#now = now;
   }
 
-  /** Asked before the password is even checked, so a locked account costs no scrypt work. */
-  check(username: string, address: string): ThrottleVerdict {
-    const now = this.#now();
-    const waits = [
-      this.#wait(this.#accounts, accountKey(username), this.#config.maxFailuresPerAccount, now),
-      this.#wait(this.#addresses, address, this.#config.maxFailuresPerAddress, now),
+  /** Asked before the password is checked; a refused attempt costs no scrypt work. */
+  async begin(username: string, address: string): Promise<ThrottleVerdict> {
+    const account = accountKey(username);
+    const keys: LoginFailureKey[] = [
+      { scope: "pair", account, address },
+      { scope: "address", account: "", address },
+      { scope: "account", account, address: "" },
     ];
-    const retryAfterMs = Math.max(...waits);
-    return retryAfterMs > 0 ? { allowed: false, retryAfterMs } : { allowed: true };
-  }
-
-  recordFailure(username: string, address: string): void {
-    const now = this.#now();
-    this.#bump(this.#accounts, accountKey(username), now);
-    this.#bump(this.#addresses, address, now);
-    this.#sweep(now);
-  }
-
-  /** A correct password clears the account's run of failures; the address keeps its count. */
-  recordSuccess(username: string): void {
-    this.#accounts.delete(accountKey(username));
-  }
-
-  #wait(map: Map<string, Counter>, key: string, max: number, now: number): number {
-    const counter = map.get(key);
-    if (!counter || counter.failures < max) return 0;
-    return Math.max(0, counter.lastFailureAt + this.#config.lockMs - now);
-  }
-
-  #bump(map: Map<string, Counter>, key: string, now: number): void {
-    const counter = map.get(key);
-    if (!counter || now - counter.lastFailureAt >= this.#config.lockMs) {
-      map.set(key, { failures: 1, lastFailureAt: now });
-    } else {
-      counter.failures += 1;
-      counter.lastFailureAt = now;
+    // Reserve synchronously, before the first await: a burst sees itself.
+    const ahead = keys.map((key) => this.#reserve(key));
+    const release = () => {
+      for (const key of keys) this.#release(key);
+    };
+    let verdict: { retryAfterMs: number; reason: "locked" | "backoff" } | null;
+    try {
+      const now = this.#now();
+      const counts = await this.#failures.find(keys, now - this.#config.lockMs);
+      const count = (scope: string) => counts.find((c) => c.scope === scope);
+      verdict =
+        this.#refusal(count("pair"), ahead[0] ?? 0, this.#config.maxFailuresPerPair, now) ??
+        this.#refusal(count("address"), ahead[1] ?? 0, this.#config.maxFailuresPerAddress, now) ??
+        this.#backoff(count("account"), ahead[2] ?? 0, now);
+    } catch (err) {
+      release();
+      throw err;
     }
-  }
-
-  /** Drops expired counters, at most once per lock period, so a spray of failures stays linear. */
-  #sweep(now: number): void {
-    if (now - this.#lastSweepAt < this.#config.lockMs) return;
-    this.#lastSweepAt = now;
-    for (const map of [this.#accounts, this.#addresses]) {
-      for (const [key, counter] of map) {
-        if (now - counter.lastFailureAt >= this.#config.lockMs) map.delete(key);
+    if (verdict) {
+      release();
+      return { allowed: false, ...verdict };
+    }
+    let settled = false;
+    const settle = async (write: () => Promise<unknown>) => {
+      if (settled) return;
+      settled = true;
+      try {
+        await write();
+      } finally {
+        release();
       }
-    }
+    };
+    return {
+      allowed: true,
+      attempt: {
+        succeeded: () => settle(() => this.#failures.clearAccount(account)),
+        failed: () => {
+          const now = this.#now();
+          return settle(() => this.#failures.recordFailure(keys, now, now - this.#config.lockMs));
+        },
+        abandoned: () => void settle(async () => {}),
+      },
+    };
+  }
+
+  /** Forgets an account's counters (`crowsnest user unlock`); returns how many there were. */
+  unlock(username: string): Promise<number> {
+    return this.#failures.clearAccount(accountKey(username));
+  }
+
+  /** Deletes counters that count zero anyway; run with the session sweep. */
+  sweep(): Promise<number> {
+    return this.#failures.deleteBefore(this.#now() - this.#config.lockMs);
+  }
+
+  /** Locked once stored failures plus attempts ahead reach `max`; waits for the lock, or a second for those ahead. */
+  #refusal(
+    count: { failures: number; lastFailureAt: number } | undefined,
+    ahead: number,
+    max: number,
+    now: number,
+  ): { retryAfterMs: number; reason: "locked" } | null {
+    const failures = count?.failures ?? 0;
+    if (failures + ahead < max) return null;
+    const retryAfterMs = failures >= max && count ? count.lastFailureAt + this.#config.lockMs - now : 1_000;
+    return { retryAfterMs: Math.max(1_000, retryAfterMs), reason: "locked" };
+  }
+
+  #backoff(
+    count: { failures: number; lastFailureAt: number } | undefined,
+    ahead: number,
+    now: number,
+  ): { retryAfterMs: number; reason: "backoff" } | null {
+    const { accountBackoffAfter, accountBackoffBaseMs, accountBackoffMaxMs } = this.#config;
+    const failures = (count?.failures ?? 0) + ahead;
+    if (failures < accountBackoffAfter) return null;
+    const wait = Math.min(accountBackoffMaxMs, accountBackoffBaseMs * 2 ** (failures - accountBackoffAfter));
+    // Attempts still being checked count as failures that have just happened.
+    const last = ahead > 0 ? now : (count?.lastFailureAt ?? now);
+    const retryAfterMs = last + wait - now;
+    return retryAfterMs > 0 ? { retryAfterMs: Math.max(1_000, retryAfterMs), reason: "backoff" } : null;
+  }
+
+  /** Returns how many attempts on this counter were already pending, and counts this one. */
+  #reserve(key: LoginFailureKey): number {
+    const id = counterId(key);
+    const ahead = this.#pending.get(id) ?? 0;
+    this.#pending.set(id, ahead + 1);
+    return ahead;
+  }
+
+  #release(key: LoginFailureKey): void {
+    const id = counterId(key);
+    const left = (this.#pending.get(id) ?? 1) - 1;
+    if (left > 0) this.#pending.set(id, left);
+    else this.#pending.delete(id);
   }
 }
 
 /** Usernames are matched case-insensitively here so that `Admin` and `admin` share one budget. */
 function accountKey(username: string): string {
   return username.toLowerCase();
+}
+
+function counterId(key: LoginFailureKey): string {
+  return `${key.scope}\n${key.account}\n${key.address}`;
 }

@@ -2,6 +2,7 @@ import { AppError } from "../errors/app-error.ts";
 import type { UserRecord, UserRepository } from "../store/user-repository.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
 import type { PasswordHasher } from "./password.ts";
+import type { PasswordCheckGate } from "./password-check-gate.ts";
 import type { SessionManager } from "./sessions.ts";
 
 /** One message for every failed login, so an attacker cannot tell a wrong password from a missing user. */
@@ -12,11 +13,14 @@ export interface LoginDeps {
   hasher: PasswordHasher;
   sessions: SessionManager;
   throttle: LoginThrottle;
+  gate: PasswordCheckGate;
 }
 
 /**
- * Checks a username and password and opens a session. Throttling is checked first, so a
- * locked account or address costs no scrypt work and learns nothing about the password.
+ * Checks a username and password and opens a session. The attempt is reserved with the throttle
+ * before any password work, so a refused one costs no scrypt and learns nothing, and attempts
+ * sent at once count against each other. Errors: AppError `too_many_requests` (throttled, with
+ * Retry-After), `unavailable` (too many checks queued), `unauthorized` (wrong name or password).
  */
 export async function logIn(
   deps: LoginDeps,
@@ -24,25 +28,31 @@ export async function logIn(
   password: string,
   clientAddress: string,
 ): Promise<{ token: string; user: UserRecord }> {
-  const verdict = deps.throttle.check(username, clientAddress);
+  const verdict = await deps.throttle.begin(username, clientAddress);
   if (!verdict.allowed) {
     const seconds = Math.ceil(verdict.retryAfterMs / 1000);
-    throw new AppError(
-      "too_many_requests",
-      `too many failed logins; try again in ${Math.ceil(seconds / 60)} min`,
-      {
-        retryAfterSeconds: seconds,
-      },
-    );
+    const wait = seconds < 120 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
+    throw new AppError("too_many_requests", `too many failed logins; try again in ${wait}`, {
+      retryAfterSeconds: seconds,
+    });
   }
-  const user = await deps.users.findByUsername(username);
-  const ok = user
-    ? await deps.hasher.verify(password, user.passwordHash)
-    : await deps.hasher.verifyDecoy(password);
+  const { attempt } = verdict;
+  let user: UserRecord | null;
+  let ok: boolean;
+  try {
+    user = await deps.users.findByUsername(username);
+    const stored = user?.passwordHash;
+    ok = await deps.gate.run(() =>
+      stored === undefined ? deps.hasher.verifyDecoy(password) : deps.hasher.verify(password, stored),
+    );
+  } catch (err) {
+    attempt.abandoned();
+    throw err;
+  }
   if (!user || !ok || user.disabled) {
-    deps.throttle.recordFailure(username, clientAddress);
+    await attempt.failed();
     throw new AppError("unauthorized", FAILED);
   }
-  deps.throttle.recordSuccess(username);
+  await attempt.succeeded();
   return { token: await deps.sessions.start(user.id, clientAddress), user };
 }

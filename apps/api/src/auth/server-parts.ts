@@ -35,7 +35,9 @@ export function authServerParts(config: Config, store: Store, now: () => number 
       const services = createAuthServices(core, config, store, ctx.hub, ctx.agents, now);
       registerAuthRoutes(app, ctx, services);
       const sweep = setInterval(() => {
-        core.sessions.sweep().catch((err: unknown) => app.log.error({ err }, "session sweep failed"));
+        Promise.all([core.sessions.sweep(), core.throttle.sweep()]).catch((err: unknown) =>
+          app.log.error({ err }, "session sweep failed"),
+        );
       }, SESSION_SWEEP_MS);
       sweep.unref();
       app.addHook("onClose", async () => clearInterval(sweep));

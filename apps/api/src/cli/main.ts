@@ -5,6 +5,7 @@ import { hostAdd } from "./host-add.ts";
 import { hostEnrol } from "./host-enrol.ts";
 import { userAdd } from "./user-add.ts";
 import { userResetPassword } from "./user-reset-password.ts";
+import { userUnlock } from "./user-unlock.ts";
 
 type Command = (args: readonly string[], config: Config, json: boolean) => Promise<void>;
 
@@ -14,6 +15,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map([
   ["host enrol", hostEnrol],
   ["user add", userAdd],
   ["user reset-password", userResetPassword],
+  ["user unlock", userUnlock],
 ]);
 
 const argv = process.argv.slice(2);

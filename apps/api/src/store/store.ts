@@ -15,6 +15,7 @@ import type {
 import type { AuditRepository } from "./audit-repository.ts";
 import type { CredentialRotationRepository } from "./credential-rotation-repository.ts";
 import type { EnrolmentTokenRepository } from "./enrolment-token-repository.ts";
+import type { LoginFailureRepository } from "./login-failure-repository.ts";
 import type { SessionRepository } from "./session-repository.ts";
 import type { UserRepository } from "./user-repository.ts";
 
@@ -132,6 +133,7 @@ export interface RetentionRepository {
 export interface Store {
   users: UserRepository;
   sessions: SessionRepository;
+  loginFailures: LoginFailureRepository;
   enrolmentTokens: EnrolmentTokenRepository;
   credentialRotations: CredentialRotationRepository;
   audit: AuditRepository;

@@ -1,40 +1,113 @@
-import { describe, expect, it } from "vitest";
-import { LoginThrottle } from "../../src/auth/login-throttle.ts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  DEFAULT_LOGIN_THROTTLE,
+  LoginThrottle,
+  type ThrottleVerdict,
+} from "../../src/auth/login-throttle.ts";
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 
-function clock(start = 1_000_000) {
+function clock(start = 1_000_000_000) {
   let t = start;
   return { now: () => t, advance: (ms: number) => (t += ms) };
 }
 
-const CONFIG = { maxFailuresPerAccount: 10, maxFailuresPerAddress: 50, lockMs: 15 * 60_000 };
+const CONFIG = DEFAULT_LOGIN_THROTTLE;
 
-describe("login throttle", () => {
-  it("locks an account after ten failures in a row, from any address, until the lock period passes", () => {
+/** Begins an attempt and settles it as a wrong password; returns whether it was let through. */
+async function failOnce(throttle: LoginThrottle, user: string, address: string): Promise<ThrottleVerdict> {
+  const verdict = await throttle.begin(user, address);
+  if (verdict.allowed) await verdict.attempt.failed();
+  return verdict;
+}
+
+describe("login throttle (counters in a real SQLite store)", () => {
+  let store: SqliteStore;
+  beforeEach(() => {
+    store = openSqliteStore(":memory:");
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it("lets through no more attempts than the limit when they are all sent at once", async () => {
+    const throttle = new LoginThrottle(store.loginFailures, CONFIG, clock().now);
+    const verdicts = await Promise.all(
+      Array.from({ length: 200 }, () => throttle.begin("alice", "192.0.2.1")),
+    );
+    const allowed = verdicts.filter((v) => v.allowed);
+    expect(allowed).toHaveLength(CONFIG.maxFailuresPerPair);
+    for (const v of allowed) if (v.allowed) await v.attempt.failed();
+    expect((await throttle.begin("alice", "192.0.2.1")).allowed).toBe(false);
+  });
+
+  it("locks one account from one address after ten failures, not the account from elsewhere", async () => {
     const c = clock();
-    const throttle = new LoginThrottle(CONFIG, c.now);
-    for (let i = 0; i < 10; i++) {
-      expect(throttle.check("alice", `10.0.0.${i}`).allowed).toBe(true);
-      throttle.recordFailure("alice", `10.0.0.${i}`);
+    const throttle = new LoginThrottle(store.loginFailures, CONFIG, c.now);
+    for (let i = 0; i < CONFIG.maxFailuresPerPair; i++) {
+      expect((await failOnce(throttle, "admin", "198.51.100.7")).allowed).toBe(true);
     }
-    expect(throttle.check("alice", "10.0.0.99")).toEqual({ allowed: false, retryAfterMs: CONFIG.lockMs });
-    expect(throttle.check("ALICE", "10.0.0.99").allowed).toBe(false);
-    expect(throttle.check("bob", "10.0.0.99").allowed).toBe(true);
+    const locked = await throttle.begin("ADMIN", "198.51.100.7");
+    expect(locked).toEqual({ allowed: false, retryAfterMs: CONFIG.lockMs, reason: "locked" });
+    // The real admin, from their own address, still gets in.
+    const elsewhere = await throttle.begin("admin", "203.0.113.5");
+    expect(elsewhere.allowed).toBe(true);
+    if (elsewhere.allowed) await elsewhere.attempt.succeeded();
     c.advance(CONFIG.lockMs);
-    expect(throttle.check("alice", "10.0.0.99").allowed).toBe(true);
+    expect((await throttle.begin("admin", "198.51.100.7")).allowed).toBe(true);
   });
 
-  it("counts failures in a row: a success clears the account's count", () => {
-    const throttle = new LoginThrottle(CONFIG, clock().now);
-    for (let i = 0; i < 9; i++) throttle.recordFailure("alice", "a");
-    throttle.recordSuccess("alice");
-    for (let i = 0; i < 9; i++) throttle.recordFailure("alice", "b");
-    expect(throttle.check("alice", "c").allowed).toBe(true);
+  it("slows failures spread over many addresses with a capped backoff instead of a lock", async () => {
+    const c = clock();
+    const throttle = new LoginThrottle(store.loginFailures, CONFIG, c.now);
+    for (let i = 0; i < CONFIG.accountBackoffAfter; i++) {
+      expect((await failOnce(throttle, "admin", `10.0.0.${i}`)).allowed).toBe(true);
+    }
+    const slowed = await throttle.begin("admin", "10.0.1.1");
+    expect(slowed).toEqual({ allowed: false, retryAfterMs: CONFIG.accountBackoffBaseMs, reason: "backoff" });
+    // An attacker keeping it up only ever makes a legitimate user wait the capped backoff.
+    for (let i = 0; i < 30; i++) {
+      c.advance(CONFIG.accountBackoffMaxMs);
+      expect((await failOnce(throttle, "admin", `10.0.2.${i}`)).allowed).toBe(true);
+    }
+    c.advance(CONFIG.accountBackoffMaxMs);
+    const legit = await throttle.begin("admin", "203.0.113.5");
+    expect(legit.allowed).toBe(true);
+    if (legit.allowed) await legit.attempt.succeeded();
+    expect((await throttle.begin("admin", "10.0.3.1")).allowed).toBe(true);
   });
 
-  it("locks an address that sprays failures over many usernames", () => {
-    const throttle = new LoginThrottle(CONFIG, clock().now);
-    for (let i = 0; i < 50; i++) throttle.recordFailure(`user${i}`, "192.0.2.1");
-    expect(throttle.check("someone-new", "192.0.2.1").allowed).toBe(false);
-    expect(throttle.check("someone-new", "192.0.2.2").allowed).toBe(true);
+  it("locks an address that sprays failures over many usernames", async () => {
+    const throttle = new LoginThrottle(store.loginFailures, CONFIG, clock().now);
+    for (let i = 0; i < CONFIG.maxFailuresPerAddress; i++) await failOnce(throttle, `user${i}`, "192.0.2.1");
+    expect((await throttle.begin("someone-new", "192.0.2.1")).allowed).toBe(false);
+    expect((await throttle.begin("someone-new", "192.0.2.2")).allowed).toBe(true);
+  });
+
+  it("clears the account's run of failures on a success", async () => {
+    const throttle = new LoginThrottle(store.loginFailures, CONFIG, clock().now);
+    for (let i = 0; i < 9; i++) await failOnce(throttle, "alice", "a");
+    const ok = await throttle.begin("alice", "a");
+    if (ok.allowed) await ok.attempt.succeeded();
+    for (let i = 0; i < 9; i++) expect((await failOnce(throttle, "alice", "a")).allowed).toBe(true);
+  });
+
+  it("keeps counters across a restart, and `unlock` clears them from another instance", async () => {
+    const c = clock();
+    const before = new LoginThrottle(store.loginFailures, CONFIG, c.now);
+    for (let i = 0; i < CONFIG.maxFailuresPerPair; i++) await failOnce(before, "bob", "192.0.2.9");
+    const restarted = new LoginThrottle(store.loginFailures, CONFIG, c.now);
+    expect((await restarted.begin("bob", "192.0.2.9")).allowed).toBe(false);
+    // The CLI runs in its own process with its own throttle over the same store.
+    expect(await new LoginThrottle(store.loginFailures, CONFIG, c.now).unlock("Bob")).toBe(2);
+    expect((await restarted.begin("bob", "192.0.2.9")).allowed).toBe(true);
+  });
+
+  it("releases an abandoned reservation without counting it", async () => {
+    const throttle = new LoginThrottle(store.loginFailures, CONFIG, clock().now);
+    for (let i = 0; i < 50; i++) {
+      const v = await throttle.begin("carol", "x");
+      expect(v.allowed).toBe(true);
+      if (v.allowed) v.attempt.abandoned();
+    }
   });
 });

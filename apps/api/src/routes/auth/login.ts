@@ -15,6 +15,7 @@ export function registerLogin(app: FastifyInstance, auth: AuthServices, store: S
       hasher: auth.hasher,
       sessions: auth.sessions,
       throttle: auth.throttle,
+      gate: auth.gate,
     };
     const { token, user } = await logIn(deps, body.username, body.password, request.ip);
     const maxAgeSeconds = Math.floor(auth.sessionMaxAgeMs / 1000);

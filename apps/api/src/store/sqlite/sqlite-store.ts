@@ -9,6 +9,7 @@ import { configure, migrate } from "./database.ts";
 import { SqliteEnrolmentTokenRepository } from "./enrolment-tokens.ts";
 import { SqliteHostCredentialRepository } from "./host-credentials.ts";
 import { SqliteHostRepository } from "./hosts.ts";
+import { SqliteLoginFailureRepository } from "./login-failures.ts";
 import { SqliteLogRepository } from "./logs.ts";
 import { SqliteMetricRepository } from "./metrics.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
@@ -39,6 +40,7 @@ export function openSqliteStore(path: string): SqliteStore {
     db,
     users: new SqliteUserRepository(db),
     sessions: new SqliteSessionRepository(db),
+    loginFailures: new SqliteLoginFailureRepository(db),
     enrolmentTokens: new SqliteEnrolmentTokenRepository(db),
     credentialRotations: new SqliteCredentialRotationRepository(db),
     audit: new SqliteAuditRepository(db),

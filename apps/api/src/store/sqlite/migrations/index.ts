@@ -1,7 +1,13 @@
 import { telemetryMigration } from "./001-telemetry.ts";
 import { authMigration } from "./002-auth.ts";
 import { logSearchTextMigration } from "./003-log-search-text.ts";
+import { loginFailuresMigration } from "./004-login-failures.ts";
 import type { Migration } from "./migration.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
-export const MIGRATIONS: readonly Migration[] = [telemetryMigration, authMigration, logSearchTextMigration];
+export const MIGRATIONS: readonly Migration[] = [
+  telemetryMigration,
+  authMigration,
+  logSearchTextMigration,
+  loginFailuresMigration,
+];

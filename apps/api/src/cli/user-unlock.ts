@@ -1,0 +1,31 @@
+import { Username } from "@crowsnest/protocol";
+import { LoginThrottle } from "../auth/login-throttle.ts";
+import type { Config } from "../config.ts";
+import { openStore } from "../store/open-store.ts";
+
+/**
+ * `user unlock <username>`: forgets the account's failed logins, from every address, so its
+ * owner can sign in at once. A running server sees it on the next attempt: the counters live
+ * in the store.
+ */
+export async function userUnlock(args: readonly string[], config: Config, json: boolean): Promise<void> {
+  const username = Username.safeParse(args[0]);
+  if (args.length !== 1 || !username.success) throw new Error("usage: user unlock <username>");
+  const store = openStore(config);
+  try {
+    const cleared = await new LoginThrottle(store.loginFailures, config.auth.loginThrottle).unlock(
+      username.data,
+    );
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ username: username.data, clearedCounters: cleared })}\n`);
+      return;
+    }
+    process.stdout.write(
+      cleared > 0
+        ? `"${username.data}" unlocked: its failed sign-ins are forgotten\n`
+        : `"${username.data}" had no failed sign-ins to forget\n`,
+    );
+  } finally {
+    await store.close();
+  }
+}
