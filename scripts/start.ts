@@ -98,14 +98,18 @@ const dockerAnswers = socketPath !== null && (await httpStatus({ socketPath, pat
 if (dockerAnswers || (socketPath === null && process.env.DOCKER_HOST)) {
   mkdirSync(agentStateDir, { recursive: true });
   const token = localAgentToken();
-  run("crowsnest-agent", [
-    "apps/agent/src/main.ts",
-    "--server-url",
-    `ws://127.0.0.1:${port}/ws/agent`,
-    "--state-dir",
-    agentStateDir,
-    ...(token === null ? [] : [`--token=${token}`]),
-  ]);
+  // The token in the agent's environment: argv is visible to every local user in `ps`.
+  run(
+    "crowsnest-agent",
+    [
+      "apps/agent/src/main.ts",
+      "--server-url",
+      `ws://127.0.0.1:${port}/ws/agent`,
+      "--state-dir",
+      agentStateDir,
+    ],
+    token === null ? {} : { CROWSNEST_TOKEN: token },
+  );
   say(`local agent started for this machine's Docker Engine (state: ${agentStateDir})`);
 } else {
   say("no Docker Engine answers on this machine: the server runs without a local agent");

@@ -67,6 +67,10 @@ describe("npm start", () => {
       async () => await admin.get<ContainerView>(`/api/hosts/${host.id}/containers/${containerId}`),
     );
     expect(container.state).toBe("running");
+    // The local agent got its token in the environment: nothing names one in argv (`ps`).
+    const running = processesMentioning(dataDir);
+    expect(running.some((cmdline) => cmdline.includes("apps/agent/src/main.ts"))).toBe(true);
+    expect(running.filter((cmdline) => cmdline.includes("--token"))).toEqual([]);
 
     const login = await fetch(`${baseUrl}/login`);
     expect(login.status).toBe(200);

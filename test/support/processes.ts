@@ -199,7 +199,6 @@ export function startAgent(options: AgentOptions): ManagedProcess {
       "apps/agent/src/main.ts",
       "--server-url",
       options.serverUrl,
-      `--token=${options.token}`,
       "--state-dir",
       options.stateDir,
       "--interval",
@@ -208,7 +207,8 @@ export function startAgent(options: AgentOptions): ManagedProcess {
       "warn",
       ...(options.args ?? []),
     ],
-    {},
+    // The token in the environment, as the server's printed command passes it: never in argv.
+    { CROWSNEST_TOKEN: options.token },
   );
 }
 

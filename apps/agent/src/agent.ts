@@ -50,7 +50,7 @@ export class Agent {
     const credentials = new CredentialStore(config.stateDir, config.token);
     if ((await credentials.current()) === null) {
       throw new ConfigError(
-        "no credential: pass --token (or CROWSNEST_TOKEN), or keep the credential file in --state-dir",
+        "no credential: set CROWSNEST_TOKEN (or --token-file FILE), or keep the credential file in --state-dir",
       );
     }
     const docker = new DockerClient(parseDockerHost(config.dockerHost));

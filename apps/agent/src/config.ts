@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { LOG_LEVELS, type LogLevel } from "./logger.ts";
 
@@ -5,6 +6,7 @@ export type StatsSource = "auto" | "cgroup" | "api" | "api-oneshot";
 
 export interface AgentConfig {
   serverUrl: URL;
+  /** The enrolment token or host credential given at start, or null to use the state dir's credential. */
   token: string | null;
   stateDir: string;
   intervalSeconds: number;
@@ -25,7 +27,9 @@ export const HELP = `crowsnest-agent: watches the local Docker Engine and report
 Usage: crowsnest-agent [options]   (each option can also be set by the environment variable shown)
 
   --server-url URL      CROWSNEST_SERVER_URL    ws:// or wss:// URL of the server, e.g. ws://127.0.0.1:8080/ws/agent
-  --token TOKEN         CROWSNEST_TOKEN         enrolment token or pre-shared host token
+                        CROWSNEST_TOKEN         enrolment token or pre-shared host token
+  --token-file FILE     CROWSNEST_TOKEN_FILE    read the token from FILE instead (surrounding whitespace trimmed)
+  --token TOKEN                                 the token as a flag: discouraged, every local user sees it in \`ps\`
   --state-dir DIR       CROWSNEST_STATE_DIR     where credential, sequence, outbox and log positions live (./data/agent)
   --interval SECONDS    CROWSNEST_INTERVAL      metrics interval, 1-5 (2)
   --docker-host URL     DOCKER_HOST             unix:///var/run/docker.sock (default) or tcp://host:port
@@ -41,6 +45,7 @@ Usage: crowsnest-agent [options]   (each option can also be set by the environme
 const OPTIONS = {
   "server-url": { type: "string", env: "CROWSNEST_SERVER_URL" },
   token: { type: "string", env: "CROWSNEST_TOKEN" },
+  "token-file": { type: "string", env: "CROWSNEST_TOKEN_FILE" },
   "state-dir": { type: "string", env: "CROWSNEST_STATE_DIR" },
   interval: { type: "string", env: "CROWSNEST_INTERVAL" },
   "docker-host": { type: "string", env: "DOCKER_HOST" },
@@ -72,17 +77,15 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Pa
   }
   if (values.help === true) return { help: true };
 
-  const get = (name: OptionName): string | undefined => {
-    const flag = values[name];
-    const value = typeof flag === "string" ? flag : env[OPTIONS[name].env];
-    return value === undefined || value === "" ? undefined : value;
-  };
+  const fromFlag = (name: OptionName): string | undefined => nonEmpty(values[name]);
+  const fromEnv = (name: OptionName): string | undefined => nonEmpty(env[OPTIONS[name].env]);
+  const get = (name: OptionName): string | undefined => fromFlag(name) ?? fromEnv(name);
 
   return {
     help: false,
     config: {
       serverUrl: parseServerUrl(get("server-url")),
-      token: get("token") ?? null,
+      token: readToken(fromFlag, fromEnv),
       stateDir: get("state-dir") ?? "./data/agent",
       intervalSeconds: parseInteger("interval", get("interval"), 2, 1, 5),
       dockerHost: get("docker-host") ?? "unix:///var/run/docker.sock",
@@ -98,6 +101,56 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Pa
       logLevel: parseChoice("log-level", get("log-level"), LOG_LEVELS, "info"),
     },
   };
+}
+
+function nonEmpty(value: string | boolean | undefined): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
+ * The token from one place, or null when none is given: flags win over the environment, and a
+ * token and a token file on the same level are refused as ambiguous. The flag form is discouraged
+ * (argv is world-readable in /proc); the environment and a file are not.
+ */
+function readToken(
+  fromFlag: (name: OptionName) => string | undefined,
+  fromEnv: (name: OptionName) => string | undefined,
+): string | null {
+  const levels = [
+    {
+      token: fromFlag("token"),
+      file: fromFlag("token-file"),
+      tokenName: "--token",
+      fileName: "--token-file",
+    },
+    {
+      token: fromEnv("token"),
+      file: fromEnv("token-file"),
+      tokenName: OPTIONS.token.env,
+      fileName: OPTIONS["token-file"].env,
+    },
+  ];
+  for (const { token, file, tokenName, fileName } of levels) {
+    if (token !== undefined && file !== undefined) {
+      throw new ConfigError(`${tokenName} and ${fileName} are both set: give the token one way`);
+    }
+    if (token !== undefined) return token;
+    if (file !== undefined) return readTokenFile(fileName, file);
+  }
+  return null;
+}
+
+/** The token in a file, trimmed; refuses a file that cannot be read or holds only whitespace. */
+function readTokenFile(option: string, path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(`${option}: cannot read the token file ${path}: ${(err as Error).message}`);
+  }
+  const token = text.trim();
+  if (token === "") throw new ConfigError(`${option}: the token file ${path} is empty`);
+  return token;
 }
 
 function parseServerUrl(value: string | undefined): URL {

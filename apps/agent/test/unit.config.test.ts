@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 
@@ -61,9 +63,57 @@ describe("configuration", () => {
     });
   });
 
-  it("takes a token that starts with a dash in the --token=value form the server prints", () => {
+  it("still takes a token that starts with a dash in the discouraged --token=value form", () => {
     // base64url tokens start with "-" one time in 64; `--token -x…` would read as another option.
     expect(config([...URL_FLAG, "--token=-Ab_9"]).token).toBe("-Ab_9");
+  });
+
+  describe("the token, kept out of argv", () => {
+    const dir = mkdtempSync(join(tmpdir(), "crowsnest-token-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, text: string): string => {
+      const path = join(dir, name);
+      writeFileSync(path, text, { mode: 0o600 });
+      return path;
+    };
+
+    it("reads CROWSNEST_TOKEN, the form the server prints", () => {
+      expect(config(URL_FLAG, { CROWSNEST_TOKEN: "-Ab_9" }).token).toBe("-Ab_9");
+    });
+
+    it("reads a token file from --token-file or CROWSNEST_TOKEN_FILE, trimmed", () => {
+      const path = file("token", "  -Ab_9\n\n");
+      expect(config([...URL_FLAG, "--token-file", path]).token).toBe("-Ab_9");
+      expect(config(URL_FLAG, { CROWSNEST_TOKEN_FILE: path }).token).toBe("-Ab_9");
+    });
+
+    it("lets a flag win over the environment, whichever form each takes", () => {
+      const path = file("flag-token", "from-file");
+      expect(config([...URL_FLAG, "--token-file", path], { CROWSNEST_TOKEN: "from-env" }).token).toBe(
+        "from-file",
+      );
+      expect(config([...URL_FLAG, "--token=from-flag"], { CROWSNEST_TOKEN_FILE: path }).token).toBe(
+        "from-flag",
+      );
+    });
+
+    it.each([
+      [["--token=a", "--token-file", "/x"], {}, /--token and --token-file are both set/],
+      [[], { CROWSNEST_TOKEN: "a", CROWSNEST_TOKEN_FILE: "/x" }, /CROWSNEST_TOKEN and CROWSNEST_TOKEN_FILE/],
+      [["--token-file", "/nonexistent/crowsnest-token"], {}, /--token-file: cannot read .*ENOENT/],
+      [[], { CROWSNEST_TOKEN_FILE: "/nonexistent/t" }, /^CROWSNEST_TOKEN_FILE: cannot read/],
+      [["--token-file", "/"], {}, /--token-file: cannot read the token file \/: .*EISDIR/],
+    ])("refuses %j %j", (argv, env, message) => {
+      expect(() => config([...URL_FLAG, ...argv], env)).toThrow(ConfigError);
+      expect(() => config([...URL_FLAG, ...argv], env)).toThrow(message);
+    });
+
+    it("refuses an empty or blank token file, naming it", () => {
+      const path = file("blank", " \n\t\n");
+      expect(() => config([...URL_FLAG, "--token-file", path])).toThrow(
+        new ConfigError(`--token-file: the token file ${path} is empty`),
+      );
+    });
   });
 
   it("logs one JSON object per line, with the level, and nothing below the chosen level", () => {

@@ -126,9 +126,10 @@ export class Connection {
     socket.on("unexpected-response", (_req, res) => {
       const status = res.statusCode ?? 0;
       if (status === 401 || status === 403) {
-        log.error("server refused the agent's credential; check --token or the state dir's credential", {
-          status,
-        });
+        log.error(
+          "server refused the agent's credential; check the token given or the state dir's credential",
+          { status },
+        );
       } else {
         log.error("server refused the WebSocket upgrade", { status });
       }

@@ -36,18 +36,21 @@ export class AgentProcess {
     stateDir: string;
     extra?: string[];
   }): AgentProcess {
-    return AgentProcess.spawn([
-      "--server-url",
-      options.serverUrl,
-      `--token=${options.token}`,
-      "--state-dir",
-      options.stateDir,
-      "--interval",
-      "1",
-      "--log-level",
-      "debug",
-      ...(options.extra ?? []),
-    ]);
+    // The token in the environment, as the server's printed command passes it: never in argv.
+    return AgentProcess.spawn(
+      [
+        "--server-url",
+        options.serverUrl,
+        "--state-dir",
+        options.stateDir,
+        "--interval",
+        "1",
+        "--log-level",
+        "debug",
+        ...(options.extra ?? []),
+      ],
+      { CROWSNEST_TOKEN: options.token },
+    );
   }
 
   async exit(): Promise<number | null> {

@@ -83,12 +83,15 @@ export class HostEnrolment {
 }
 
 /**
- * The command to run in a checkout of this repository on the host. `npm run` puts the pinned
- * Node.js 24 first on the PATH, which a bare `node` (often an older system one) would not.
+ * The command to run in a checkout of this repository on the host, e.g.
+ * `CROWSNEST_TOKEN=<token> npm run agent -- --server-url ws://…/ws/agent --state-dir ./data/agent`.
+ * The token goes in the agent's environment, never its argv: any local user can read another's
+ * command line (`ps`, /proc/<pid>/cmdline), not its environment. A base64url token needs no shell
+ * quoting. `npm run` puts the pinned Node.js 24 first on the PATH, which a bare `node` (often an
+ * older system one) would not.
  */
 export function agentCommand(agentUrl: string, token: string): string {
-  // `--token=`: a base64url token may start with "-", which `--token <value>` would take for an option.
-  return `npm run agent -- --server-url ${agentUrl} --token=${token} --state-dir ./data/agent`;
+  return `CROWSNEST_TOKEN=${token} npm run agent -- --server-url ${agentUrl} --state-dir ./data/agent`;
 }
 
 /** The agent endpoint's URL as the browser or CLI user reaches this server: http→ws, https→wss. */

@@ -42,6 +42,7 @@ export interface HostToken {
   token: string;
   /** When the token stops working; null for a long-lived credential. */
   expiresAt: number | null;
+  /** The agent command with the token in its environment, never its argv (see agentCommand). */
   agentCommand: string;
 }
 
@@ -58,6 +59,8 @@ export function printHostToken(issued: HostToken, json: boolean): void {
   process.stdout.write(
     `host id: ${issued.hostId}\nname:    ${issued.name}\n${what}:\n  ${issued.token}\n` +
       "(shown once; the server keeps only its hash)\n\n" +
-      `run the agent:\n  ${issued.agentCommand}\n`,
+      `run the agent (the token goes in its environment, where \`ps\` does not show it;\n` +
+      "or write it to a file only you can read and pass --token-file FILE instead):\n" +
+      `  ${issued.agentCommand}\n`,
   );
 }

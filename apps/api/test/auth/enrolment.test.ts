@@ -1,7 +1,10 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthTestServer } from "./support/auth-server.ts";
 import { requireDocker } from "./support/docker.ts";
-import { RealAgent, waitFor } from "./support/real-agent.ts";
+import { RealAgent, type TokenVia, waitFor } from "./support/real-agent.ts";
 import { upgradeStatus } from "./support/upgrade-status.ts";
 
 // Enrolment, revocation and rotation with the real agent against a real server.
@@ -30,8 +33,11 @@ async function enrol(name: string): Promise<{ hostId: string; token: string; age
   return { hostId: res.body.host.id, token: res.body.enrolmentToken, agentCommand: res.body.agentCommand };
 }
 
-function startAgent(token: string | null, stateDir?: string): RealAgent {
-  const agent = RealAgent.start(srv.wsUrl, token, stateDir);
+function startAgent(token: string | null, stateDir?: string, via?: TokenVia): RealAgent {
+  return track(RealAgent.start(srv.wsUrl, token, stateDir, via));
+}
+
+function track(agent: RealAgent): RealAgent {
   agents.push(agent);
   return agent;
 }
@@ -43,7 +49,7 @@ describe("enrolment", () => {
   it("gives a token and the exact agent command; the token works once", async () => {
     const { hostId, token, agentCommand } = await enrol("enrolled-once");
     expect(agentCommand).toBe(
-      `npm run agent -- --server-url ${srv.wsUrl}/ws/agent --token=${token} --state-dir ./data/agent`,
+      `CROWSNEST_TOKEN=${token} npm run agent -- --server-url ${srv.wsUrl}/ws/agent --state-dir ./data/agent`,
     );
     const stored = srv.store.db.prepare("SELECT token_hash FROM enrolment_tokens").all() as {
       token_hash: string;
@@ -67,6 +73,28 @@ describe("enrolment", () => {
     await waitFor("the host to go offline", () => !srv.server.ctx.agents.isOnline(hostId));
     const restarted = startAgent(null, agent.stateDir);
     await restarted.until("the agent to reconnect with its credential", online(hostId));
+  });
+
+  it("runs the printed command as pasted: welcomed, and the token in no process's argv", async () => {
+    const { hostId, token, agentCommand } = await enrol("pasted");
+    const stateDir = mkdtempSync(join(tmpdir(), "crowsnest-pasted-agent-"));
+    const command = agentCommand.replace("--state-dir ./data/agent", `--state-dir ${stateDir} --interval 1`);
+    expect(command).not.toBe(agentCommand);
+    const agent = track(RealAgent.runCommand(command, stateDir));
+    await agent.until("the agent run by the printed command to come online", online(hostId));
+    const argv = agent.commandLines(); // sh, npm, the shell npm runs, and the agent's node
+    expect(argv.some((line) => line.includes("apps/agent/src/main.ts"))).toBe(true);
+    expect(argv.filter((line) => line.includes(token))).toEqual([]);
+    expect(agent.savedCredential()).not.toBeNull();
+  });
+
+  it("takes the token from a --token-file; neither it nor the file's text is in argv", async () => {
+    const { hostId, token } = await enrol("from-file");
+    const agent = startAgent(token, undefined, "file");
+    await agent.until("the agent with a token file to come online", online(hostId));
+    const [cmdline = ""] = agent.commandLines();
+    expect(cmdline).toContain("--token-file");
+    expect(cmdline).not.toContain(token);
   });
 
   it("points the agent command at CROWSNEST_PUBLIC_URL when it is set", async () => {

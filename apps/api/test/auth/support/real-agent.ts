@@ -50,11 +50,14 @@ export class RealAgent {
   }
 
   /**
-   * A shell command line as an admin would paste it (e.g. the printed agent command), run by `sh -c`
-   * in the repository root in its own process group; `stateDir` is where that command keeps state.
+   * A shell command line as an admin would paste it (e.g. the printed agent command): typed into
+   * `sh` on its stdin, so that only what the command itself starts carries it in argv (`sh -c` would
+   * put it there); in the repository root, in its own process group. `stateDir` is where that
+   * command keeps state.
    */
   static runCommand(command: string, stateDir: string): RealAgent {
-    const child = spawn("sh", ["-c", command], { cwd: REPO, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("sh", [], { cwd: REPO, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin?.end(`${command}\n`);
     return new RealAgent(child, stateDir, true);
   }
 
@@ -114,7 +117,9 @@ export class RealAgent {
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
     const exited = new Promise<void>((done) => this.#child.once("exit", () => done()));
     const signal = (name: NodeJS.Signals) =>
-      this.#group && this.#child.pid !== undefined ? process.kill(-this.#child.pid, name) : this.#child.kill(name);
+      this.#group && this.#child.pid !== undefined
+        ? process.kill(-this.#child.pid, name)
+        : this.#child.kill(name);
     signal("SIGTERM");
     const timer = setTimeout(() => signal("SIGKILL"), 5_000);
     await exited;

@@ -163,6 +163,11 @@ function EnrolmentCard({ enrolment, onDismiss }: { enrolment: EnrolmentResponse;
           onFocus={(e) => e.target.select()}
         />
       </label>
+      <p className="muted" data-testid="enrolment-command-hint">
+        The command hands the agent its token in the environment (<code>CROWSNEST_TOKEN</code>), where other
+        users cannot see it in <code>ps</code>. To keep it out of the shell history too, save the token to a
+        file only you can read and start the agent with <code>--token-file FILE</code> instead.
+      </p>
       <div className="row">
         <button
           type="button"
