@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Command, CommandOutcome } from "./commands.ts";
-import { ContainerEvent, ContainerInfo } from "./container.ts";
+import { ReceivedContainerEvent, readContainerList, readEventList } from "./container-metadata.ts";
 import { HostInfo } from "./host.ts";
 import { EpochMs, HostId } from "./ids.ts";
 import { LIMITS } from "./limits.ts";
@@ -20,19 +20,28 @@ export const Hello = z.object({
 });
 export type Hello = z.infer<typeof Hello>;
 
-/** The full container list, sent after every (re)connect; it replaces what the server knew. */
-export const InventorySnapshot = z.object({
-  type: z.literal("inventory"),
-  time: EpochMs,
-  containers: z.array(ContainerInfo).max(LIMITS.containersPerHost),
-});
+/**
+ * The full container list, sent after every (re)connect; it replaces what the server knew. Each
+ * container is read on its own (`readContainerList`): one past a size limit is cut and noted, one
+ * that cannot be read at all is left out and listed in `refused`, never failing the whole list.
+ */
+export const InventorySnapshot = z
+  .object({
+    type: z.literal("inventory"),
+    time: EpochMs,
+    containers: z.array(z.unknown()).max(LIMITS.containersPerHost),
+  })
+  .transform(readContainerList);
 export type InventorySnapshot = z.infer<typeof InventorySnapshot>;
 
-export const EventsBatch = z.object({
-  type: z.literal("events"),
-  seq: Seq,
-  events: z.array(ContainerEvent).max(LIMITS.eventsPerBatch),
-});
+/** Container events; each event's container is read on its own, as in InventorySnapshot (`readEventList`). */
+export const EventsBatch = z
+  .object({
+    type: z.literal("events"),
+    seq: Seq,
+    events: z.array(ReceivedContainerEvent).max(LIMITS.eventsPerBatch),
+  })
+  .transform(readEventList);
 export type EventsBatch = z.infer<typeof EventsBatch>;
 
 export const MetricsBatch = z.object({

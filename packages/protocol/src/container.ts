@@ -36,17 +36,22 @@ export const Labels = z
   .transform((labels) => Object.assign(Object.create(null) as Record<string, string>, labels));
 export type Labels = z.infer<typeof Labels>;
 
+/**
+ * One exposed port, or a range of consecutive ones (as `docker ps` shows them): with `privatePortEnd`
+ * the entry stands for privatePort…privatePortEnd, and, when bound, publicPort onwards in step.
+ */
 export const Port = z.object({
   privatePort: z.number().int().min(0).max(65535),
+  privatePortEnd: z.number().int().min(0).max(65535).optional(),
   publicPort: z.number().int().min(0).max(65535).nullable(),
   protocol: z.enum(["tcp", "udp", "sctp"]),
-  ip: z.string().max(64).nullable(),
+  ip: z.string().max(LIMITS.portIpChars).nullable(),
 });
 export type Port = z.infer<typeof Port>;
 
 export const ContainerInfo = z.object({
   id: ContainerId,
-  names: z.array(Text).max(64),
+  names: z.array(Text).max(LIMITS.namesPerContainer),
   image: Text,
   state: ContainerState,
   status: Text,
@@ -57,10 +62,12 @@ export const ContainerInfo = z.object({
   restartCount: z.number().int().nonnegative(),
   health: HealthState,
   labels: Labels,
-  ports: z.array(Port).max(1_024),
+  ports: z.array(Port).max(LIMITS.portsPerContainer),
   composeProject: Text.nullable(),
   composeService: Text.nullable(),
   tty: z.boolean(),
+  /** What was cut to fit the protocol's limits, for the container page; absent when nothing was. */
+  metadataNote: Text.optional(),
 });
 export type ContainerInfo = z.infer<typeof ContainerInfo>;
 

@@ -4,6 +4,7 @@ export * from "./api.ts";
 export * from "./close-codes.ts";
 export * from "./commands.ts";
 export * from "./container.ts";
+export * from "./container-metadata.ts";
 export * from "./decode.ts";
 export * from "./host.ts";
 export * from "./http.ts";

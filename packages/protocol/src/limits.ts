@@ -12,8 +12,16 @@ export const LIMITS = {
   metricSamplesPerBatch: 10_000,
   eventsPerBatch: 5_000,
   containersPerHost: 5_000,
+  /** A container's metadata past these is cut by `capContainerInfo` (container-metadata.ts), never refused. */
   labelsPerContainer: 512,
   labelKeyChars: 1_024,
   labelValueChars: 8_192,
+  /** Keys and values of all of one container's labels together, in UTF-16 units (keeps a container far below a frame). */
+  labelCharsPerContainer: 64 * 1_024,
+  namesPerContainer: 64,
+  /** Port entries after consecutive ports are summarised into ranges. */
+  portsPerContainer: 1_024,
+  /** An IP address as Docker reports a port binding's host address. */
+  portIpChars: 64,
   shortText: 1_024,
 } as const;

@@ -4,6 +4,7 @@ import {
   type ContainerInfo,
   type ContainerState,
   ContainerState as ContainerStateSchema,
+  capContainerInfo,
   type HealthState,
   type Port,
 } from "@crowsnest/protocol";
@@ -42,12 +43,17 @@ export type DockerInspect = z.infer<typeof DockerInspect>;
 const ZERO_TIME = /^0001-01-01T/;
 const NANO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
+/**
+ * The container as the server receives it, already within the protocol's limits
+ * (`capContainerInfo`: long texts cut with a marker, surplus labels and ports left out, the
+ * protected label kept, consecutive ports summarised as ranges, what was cut in `metadataNote`).
+ */
 export function toContainerInfo(raw: DockerInspect): ContainerInfo {
   const state = parseState(raw.State.Status);
   const labels = Object.assign(Object.create(null) as Record<string, string>, raw.Config.Labels ?? {});
   const exited = state === "exited" || state === "dead";
   const health = parseHealth(raw.State.Health?.Status);
-  return {
+  return capContainerInfo({
     id: raw.Id,
     names: [raw.Name.replace(/^\//, "")],
     image: raw.Config.Image,
@@ -64,7 +70,7 @@ export function toContainerInfo(raw: DockerInspect): ContainerInfo {
     composeProject: labels[COMPOSE_PROJECT_LABEL] ?? null,
     composeService: labels[COMPOSE_SERVICE_LABEL] ?? null,
     tty: raw.Config.Tty,
-  };
+  });
 }
 
 function parseState(status: string): ContainerState {

@@ -115,6 +115,11 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
       ws.close(CLOSE_CODES.protocolViolation, "expected hello first");
       return;
     }
+    if ("refused" in message && message.refused !== undefined) {
+      // The rest of the message is stored; only these containers (or their events) are left out.
+      deps.counters.refusedContainers += message.refused.length;
+      log.warn({ type: message.type, refused: message.refused }, "agent sent containers that cannot be read");
+    }
     switch (message.type) {
       case "inventory":
         deps.ingest.inventory(hostId, message, Date.now()).catch(storageFailed);

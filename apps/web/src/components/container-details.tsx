@@ -1,10 +1,13 @@
 import { type ContainerView, protectingLabels, writtenLabelText } from "@crowsnest/protocol";
 import { formatBytes, formatPercent, formatTime, uptime } from "../lib/format.ts";
 
+/** `ip:8080→80/tcp`, or for a range of consecutive ports `ip:10000-10004→10000-10004/udp`. */
 function portText(p: ContainerView["ports"][number]): string {
+  const span = (first: number) =>
+    p.privatePortEnd === undefined ? `${first}` : `${first}-${first + p.privatePortEnd - p.privatePort}`;
   return p.publicPort
-    ? `${p.ip ?? ""}:${p.publicPort}→${p.privatePort}/${p.protocol}`
-    : `${p.privatePort}/${p.protocol}`;
+    ? `${p.ip ?? ""}:${span(p.publicPort)}→${span(p.privatePort)}/${p.protocol}`
+    : `${span(p.privatePort)}/${p.protocol}`;
 }
 
 /** What Docker says about a container, its latest usage, and its labels. */
@@ -35,6 +38,14 @@ export function ContainerDetails({ c, now }: { c: ContainerView; now: number }) 
         <dd data-testid="health">{c.health}</dd>
         <dt>Ports</dt>
         <dd>{c.ports.length === 0 ? "none" : c.ports.map(portText).join(", ")}</dd>
+        {c.metadataNote !== undefined && (
+          <>
+            <dt>Metadata</dt>
+            <dd className="warn" data-testid="metadata-note">
+              {c.metadataNote}
+            </dd>
+          </>
+        )}
         {protecting.length > 0 && (
           <>
             <dt>Protected</dt>
