@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DeclaredRoute, enforceRouteAccess } from "../../apps/api/src/routes/access.ts";
 import { AuthTestServer } from "../../apps/api/test/auth/support/auth-server.ts";
 import { buildDashboardIfStale, WEB_DIR } from "../../scripts/dashboard-build.ts";
-import { ServerProcess } from "../support/processes.ts";
+import { ApiClient } from "../support/api-client.ts";
+import { ADMIN_PASSWORD, ServerProcess } from "../support/processes.ts";
 
 const HOST_ID = "00000000-0000-4000-8000-000000000000";
 const CONTAINER_ID = "c".repeat(64);
@@ -91,6 +92,8 @@ describe("every registered route declares who may call it, and strangers get 401
     expect(api.length).toBeGreaterThanOrEqual(20);
     const open = api.filter((r) => r.access === "public").map((r) => `${r.method} ${r.url}`);
     expect(open.sort()).toEqual(["GET /api/health", "HEAD /api/health", "POST /api/auth/login"]);
+    const dashboard = routes.filter((r) => !r.url.startsWith("/api"));
+    expect(dashboard.every((r) => r.url === "/*" && r.access === "public")).toBe(true);
   });
 
   it("answers 401 without a session to every encoding of every non-public route, HEAD included", async () => {
@@ -122,6 +125,66 @@ describe("every registered route declares who may call it, and strangers get 401
     }
     const logs = `/%61pi/hosts/${HOST_ID}/containers/${CONTAINER_ID}/logs?q=secret`;
     expect((await rawRequest(port, "GET", logs)).status).toBe(401);
+    // The encoded path does reach the real route: signed in, it answers with the data.
+    const admin = await ApiClient.login(server.baseUrl, "admin", ADMIN_PASSWORD);
+    const signedIn = await rawRequest(port, "GET", "/%61pi/containers", { cookie: admin.cookie });
+    expect(signedIn.status).toBe(200);
+    expect(JSON.parse(signedIn.body)).toEqual([]);
+  });
+
+  it("refuses state-changing requests that do not come from our own pages, login included", async () => {
+    const port = server.options.port;
+    const body = JSON.stringify({ username: "admin", password: ADMIN_PASSWORD });
+    const login = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port,
+            method: "POST",
+            path: "/api/auth/login",
+            headers: { "content-type": "application/json", ...headers },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    const own = server.baseUrl;
+    expect(await login({})).toBe(403);
+    expect(await login({ origin: "https://evil.example" })).toBe(403);
+    expect(await login({ origin: own.replace("http:", "https:") })).toBe(403);
+    expect(await login({ origin: "null" })).toBe(403);
+    expect(await login({ "sec-fetch-site": "cross-site" })).toBe(403);
+    expect(await login({ "sec-fetch-site": "same-site" })).toBe(403);
+    expect(await login({ "sec-fetch-site": "same-origin" })).toBe(200);
+    expect(await login({ origin: own })).toBe(200);
+    expect(await login({ origin: `${own}/` })).toBe(200);
+  });
+
+  it("answers OPTIONS * with 400, and marks API answers nosniff and no-store", async () => {
+    const port = server.options.port;
+    expect((await rawRequest(port, "OPTIONS", "*")).status).toBe(400);
+    expect((await rawRequest(port, "GET", "http://evil.example/api/health")).status).toBe(400);
+    for (const path of ["/api/health", "/api/containers", "/api/nothing-here"]) {
+      const res = await fetch(`${server.baseUrl}${path}`);
+      expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
+      expect(res.headers.get("cache-control"), path).toBe("no-store");
+    }
+  });
+
+  it("tells anonymous callers of /api/health the status only, an ADMIN the details", async () => {
+    const anonymous = await fetch(`${server.baseUrl}/api/health`);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ status: "ok" });
+    expect((await fetch(`${server.baseUrl}/api/health/details`)).status).toBe(401);
+    const admin = await ApiClient.login(server.baseUrl, "admin", ADMIN_PASSWORD);
+    const details = await admin.get<Record<string, unknown>>("/api/health/details");
+    expect(details).toMatchObject({ status: "ok", agentsOnline: 0 });
+    expect(details).toHaveProperty("ingest");
   });
 });
 

@@ -57,7 +57,7 @@ describe("the data directory's disk full", () => {
     const health = await waitFor(
       () => `/api/health to report the store failing\n${server.process.output}`,
       async () => {
-        const res = await fetch(`${server.baseUrl}/api/health`);
+        const res = await fetch(`${server.baseUrl}/api/health/details`, { headers: { cookie: api.cookie } });
         const body = (await res.json()) as { status: string; storage: { ok: boolean; error?: string } };
         return res.status === 503 ? body : null;
       },

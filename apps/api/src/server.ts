@@ -18,6 +18,7 @@ import { liveUpgradeHandler } from "./live/live-upgrade.ts";
 import { RequestLogController } from "./logging/request-log-controller.ts";
 import { Retention } from "./retention/retention.ts";
 import { type DeclaredRoute, enforceRouteAccess, type RequestAuthenticator } from "./routes/access.ts";
+import { installHttpHardening } from "./routes/hardening.ts";
 import { registerTelemetryRoutes } from "./routes/telemetry-routes.ts";
 import type { Store } from "./store/store.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./ws/upgrade.ts";
@@ -75,6 +76,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   const ctx: AppContext = { config, store, agents, hub, latest, counters, storage, startedAt: Date.now() };
 
   installErrorHandler(app);
+  installHttpHardening(app);
   const routes = enforceRouteAccess(app, deps.requestAuthenticator, config.publicUrl);
   registerTelemetryRoutes(app, ctx);
   deps.extraRoutes?.(app, ctx);
