@@ -142,19 +142,74 @@ export type ActionResponse = z.infer<typeof ActionResponse>;
 export const AuditResult = z.enum(["allowed", "denied", "succeeded", "failed"]);
 export type AuditResult = z.infer<typeof AuditResult>;
 
+/** What an audit entry is about: a container action, account management, a host's identity, a sign-in. */
+export const AuditCategory = z.enum(["container", "user", "host", "session"]);
+export type AuditCategory = z.infer<typeof AuditCategory>;
+
+/** Account management: by an ADMIN in the dashboard or from the CLI (`unlock` is the CLI's alone). */
+export const UserAuditAction = z.enum(["user.create", "user.update", "user.delete", "user.unlock"]);
+export type UserAuditAction = z.infer<typeof UserAuditAction>;
+
+/** Hosts' identities: `enrol` issues a single-use token, `add` (CLI) a long-lived credential at once. */
+export const HostAuditAction = z.enum(["host.enrol", "host.add", "host.revoke", "host.rotate"]);
+export type HostAuditAction = z.infer<typeof HostAuditAction>;
+
+/** Sign-ins: `locked_out` is a login the throttle refused (429) without checking the password. */
+export const SessionAuditAction = z.enum([
+  "session.login",
+  "session.login_failed",
+  "session.locked_out",
+  "session.logout",
+]);
+export type SessionAuditAction = z.infer<typeof SessionAuditAction>;
+
+/** The actions of each category; a container action is the bare verb (`stop`), the others are `category.verb`. */
+export const AUDIT_ACTIONS = {
+  container: ContainerAction.options,
+  user: UserAuditAction.options,
+  host: HostAuditAction.options,
+  session: SessionAuditAction.options,
+} as const satisfies Record<AuditCategory, readonly string[]>;
+
+export const AuditAction = z.enum([
+  ...AUDIT_ACTIONS.container,
+  ...AUDIT_ACTIONS.user,
+  ...AUDIT_ACTIONS.host,
+  ...AUDIT_ACTIONS.session,
+]);
+export type AuditAction = z.infer<typeof AuditAction>;
+
+/** The category an action belongs to: the part before the dot, or `container` for a bare verb. */
+export function auditCategoryOf(action: AuditAction): AuditCategory {
+  const dot = action.indexOf(".");
+  return dot === -1 ? "container" : AuditCategory.parse(action.slice(0, dot));
+}
+
+/**
+ * One row of the append-only audit log. `username`, `userId` and `role` are the actor: for the CLI
+ * the username `cli` with no id or role; for a failed sign-in of an unknown name, the name as typed
+ * with no id or role. `hostId` is set for container and host entries, `containerId` for container
+ * entries only; `targetId`/`target` name the user or host acted on (id and name), null otherwise.
+ */
 export const AuditEntry = z.object({
   id: z.string(),
   time: EpochMs,
+  category: AuditCategory,
   userId: z.string().nullable(),
   username: z.string(),
-  role: Role,
-  hostId: z.string(),
-  containerId: z.string(),
+  role: Role.nullable(),
+  hostId: z.string().nullable(),
+  containerId: z.string().nullable(),
   containerName: z.string().nullable(),
+  targetId: z.string().nullable(),
+  target: z.string().nullable(),
+  /** An AuditAction; kept a string so a dashboard reads the entries of a newer server too. */
   action: z.string(),
   protected: z.boolean(),
   result: AuditResult,
   reason: z.string().nullable(),
+  /** What was done, where the action alone does not say: e.g. `role VIEWER → ADMIN, password changed`. */
+  detail: z.string().nullable(),
   clientAddress: z.string(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;

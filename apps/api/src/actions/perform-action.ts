@@ -53,10 +53,13 @@ export async function performAction(deps: ActionDeps, attempt: ActionAttempt): P
       hostId,
       containerId,
       containerName,
+      targetId: null,
+      target: null,
       action,
       protected: protectedContainer,
       result,
       reason,
+      detail: null,
       clientAddress: attempt.clientAddress,
     });
 

@@ -1,6 +1,7 @@
 import type { Config } from "../config.ts";
 import type { AgentLinks } from "../ingest/agent-links.ts";
 import type { Store } from "../store/store.ts";
+import { AuditTrail } from "./audit-trail.ts";
 import { HostEnrolment } from "./host-enrolment.ts";
 import { LoginThrottle } from "./login-throttle.ts";
 import { PasswordHasher } from "./password.ts";
@@ -21,6 +22,8 @@ export interface AuthCore {
   throttle: LoginThrottle;
   /** Bounds the password checks of logins, which anyone can start. */
   gate: PasswordCheckGate;
+  /** Sign-ins, account changes and host credentials go to the audit log through it. */
+  audit: AuditTrail;
 }
 
 /** The core plus account and host management, which need the running server's hub and agent links. */
@@ -31,7 +34,7 @@ export interface AuthServices extends AuthCore {
 
 export function createAuthCore(
   { auth, publicUrl }: Pick<Config, "auth" | "publicUrl">,
-  store: Pick<Store, "sessions" | "loginFailures">,
+  store: Pick<Store, "sessions" | "loginFailures" | "audit">,
   now: () => number = Date.now,
 ): AuthCore {
   return {
@@ -42,6 +45,7 @@ export function createAuthCore(
     sessions: new SessionManager(store.sessions, auth.sessions, now),
     throttle: new LoginThrottle(store.loginFailures, auth.loginThrottle, now),
     gate: new PasswordCheckGate(),
+    audit: new AuditTrail(store.audit, now),
   };
 }
 
@@ -60,8 +64,15 @@ export function createAuthServices(
       hasher: core.hasher,
       sessions: core.sessions,
       sockets: liveSockets,
+      audit: core.audit,
       now,
     }),
-    enrolment: new HostEnrolment({ store, agents, ttlMs: config.auth.enrolmentTtlMs, now }),
+    enrolment: new HostEnrolment({
+      store,
+      agents,
+      audit: core.audit,
+      ttlMs: config.auth.enrolmentTtlMs,
+      now,
+    }),
   };
 }

@@ -1,6 +1,7 @@
 import { CLOSE_CODES } from "@crowsnest/protocol";
 import { AppError } from "../errors/app-error.ts";
 import type { HostRecord, Store } from "../store/store.ts";
+import type { AuditActor, AuditTrail } from "./audit-trail.ts";
 import { hashToken, newSecretToken } from "./secret-token.ts";
 
 export const DEFAULT_ENROLMENT_TTL_MS = 24 * 3_600_000;
@@ -21,6 +22,7 @@ export interface IssuedEnrolment {
 export interface HostEnrolmentDeps {
   store: Pick<Store, "hosts" | "hostCredentials" | "enrolmentTokens" | "credentialRotations">;
   agents: AgentDisconnector;
+  audit: AuditTrail;
   ttlMs: number;
   now: () => number;
 }
@@ -30,7 +32,8 @@ export interface HostEnrolmentDeps {
  * single-use token. Revoking deletes the host's credential and closes its agent's connection at
  * once: use it when a credential may have leaked. Rotating asks for a new credential: the agent is
  * disconnected, reconnects with its current credential, receives a new one in `welcome` and saves
- * it; from then on the old one is refused. No step is needed on the host.
+ * it; from then on the old one is refused. No step is needed on the host. Each of the three is
+ * audited, with its actor, whether it succeeded or failed.
  */
 export class HostEnrolment {
   readonly #deps: HostEnrolmentDeps;
@@ -40,45 +43,79 @@ export class HostEnrolment {
   }
 
   /** `agentUrl`: the ws(s)://…/ws/agent address the agent should dial, put in the printed command. */
-  async enrol(name: string, createdBy: string | null, agentUrl: string): Promise<IssuedEnrolment> {
-    const now = this.#deps.now();
-    const host = await this.#deps.store.hosts.create(name, now);
-    const token = newSecretToken();
-    const expiresAt = now + this.#deps.ttlMs;
-    await this.#deps.store.enrolmentTokens.create({
-      tokenHash: hashToken(token),
-      hostId: host.id,
-      createdAt: now,
-      expiresAt,
-      createdBy,
-    });
-    return { host, token, expiresAt, agentCommand: agentCommand(agentUrl, token) };
+  async enrol(name: string, actor: AuditActor, agentUrl: string): Promise<IssuedEnrolment> {
+    const event = { action: "host.enrol", target: { id: null, name } } as const;
+    const work = async (): Promise<IssuedEnrolment> => {
+      const now = this.#deps.now();
+      const host = await this.#deps.store.hosts.create(name, now);
+      const token = newSecretToken();
+      const expiresAt = now + this.#deps.ttlMs;
+      await this.#deps.store.enrolmentTokens.create({
+        tokenHash: hashToken(token),
+        hostId: host.id,
+        createdAt: now,
+        expiresAt,
+        createdBy: actor.userId,
+      });
+      return { host, token, expiresAt, agentCommand: agentCommand(agentUrl, token) };
+    };
+    return this.#deps.audit.run(actor, event, work, (issued) => ({
+      target: { id: issued.host.id, name: issued.host.name },
+      detail: `enrolment token expires ${new Date(issued.expiresAt).toISOString()}`,
+    }));
   }
 
-  async revoke(hostId: string): Promise<void> {
-    await this.#requireHost(hostId);
-    const now = this.#deps.now();
-    await this.#deps.store.credentialRotations.cancel(hostId);
-    await this.#deps.store.hostCredentials.revokeAll(hostId, now);
-    await this.#deps.store.enrolmentTokens.revokeForHost(hostId, now);
-    this.#deps.agents.disconnect(hostId, CLOSE_CODES.revoked, "the host's credential was revoked");
+  async revoke(hostId: string, actor: AuditActor): Promise<void> {
+    await this.#audited("host.revoke", hostId, actor, async () => {
+      const now = this.#deps.now();
+      await this.#deps.store.credentialRotations.cancel(hostId);
+      await this.#deps.store.hostCredentials.revokeAll(hostId, now);
+      await this.#deps.store.enrolmentTokens.revokeForHost(hostId, now);
+      this.#deps.agents.disconnect(hostId, CLOSE_CODES.revoked, "the host's credential was revoked");
+    });
   }
 
   /** True when the agent was connected, and so is already reconnecting to pick up its new credential. */
-  async rotate(hostId: string): Promise<boolean> {
-    await this.#requireHost(hostId);
-    await this.#deps.store.credentialRotations.request(hostId, this.#deps.now());
-    return this.#deps.agents.disconnect(
+  async rotate(hostId: string, actor: AuditActor): Promise<boolean> {
+    return this.#audited(
+      "host.rotate",
       hostId,
-      CLOSE_CODES.credentialRotation,
-      "the host's credential is being rotated",
+      actor,
+      async () => {
+        await this.#deps.store.credentialRotations.request(hostId, this.#deps.now());
+        return this.#deps.agents.disconnect(
+          hostId,
+          CLOSE_CODES.credentialRotation,
+          "the host's credential is being rotated",
+        );
+      },
+      (online) => ({
+        detail: online
+          ? "the agent was online: reconnecting"
+          : "the agent was offline: rotates on its next connection",
+      }),
     );
   }
 
-  async #requireHost(hostId: string): Promise<HostRecord> {
-    const host = await this.#deps.store.hosts.get(hostId);
-    if (!host) throw new AppError("not_found", `no host with id "${hostId}"`);
-    return host;
+  /** Runs `work` on an existing host (not_found otherwise) and audits it, naming the host. */
+  async #audited<T>(
+    action: "host.revoke" | "host.rotate",
+    hostId: string,
+    actor: AuditActor,
+    work: () => Promise<T>,
+    done?: (value: T) => { detail: string },
+  ): Promise<T> {
+    const host: HostRecord | null = await this.#deps.store.hosts.get(hostId);
+    const event = { action, target: { id: hostId, name: host?.name ?? null } };
+    return this.#deps.audit.run(
+      actor,
+      event,
+      async () => {
+        if (!host) throw new AppError("not_found", `no host with id "${hostId}"`);
+        return work();
+      },
+      done,
+    );
   }
 }
 

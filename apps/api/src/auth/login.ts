@@ -1,5 +1,6 @@
 import { AppError } from "../errors/app-error.ts";
 import type { UserRecord, UserRepository } from "../store/user-repository.ts";
+import { type AuditActor, type AuditTrail, actorOf } from "./audit-trail.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
 import type { PasswordHasher } from "./password.ts";
 import type { PasswordCheckGate } from "./password-check-gate.ts";
@@ -7,6 +8,8 @@ import type { SessionManager } from "./sessions.ts";
 
 /** One message for every failed login, so an attacker cannot tell a wrong password from a missing user. */
 const FAILED = "wrong username or password";
+/** A name typed at sign-in is kept in the audit log up to this many characters. */
+const MAX_TYPED_USERNAME = 64;
 
 export interface LoginDeps {
   users: UserRepository;
@@ -14,6 +17,7 @@ export interface LoginDeps {
   sessions: SessionManager;
   throttle: LoginThrottle;
   gate: PasswordCheckGate;
+  audit: AuditTrail;
 }
 
 /**
@@ -21,6 +25,8 @@ export interface LoginDeps {
  * before any password work, so a refused one costs no scrypt and learns nothing, and attempts
  * sent at once count against each other. Errors: AppError `too_many_requests` (throttled, with
  * Retry-After), `unavailable` (too many checks queued), `unauthorized` (wrong name or password).
+ * A sign-in, a failed one (with why, which only the audit log tells) and a throttle refusal are
+ * audited; a failed one under a name no account has records the name as typed, with no id or role.
  */
 export async function logIn(
   deps: LoginDeps,
@@ -29,12 +35,22 @@ export async function logIn(
   clientAddress: string,
 ): Promise<{ token: string; user: UserRecord }> {
   const verdict = await deps.throttle.begin(username, clientAddress);
+  const typed: AuditActor = {
+    userId: null,
+    username: username.slice(0, MAX_TYPED_USERNAME),
+    role: null,
+    clientAddress,
+  };
   if (!verdict.allowed) {
     const seconds = Math.ceil(verdict.retryAfterMs / 1000);
     const wait = seconds < 120 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
-    throw new AppError("too_many_requests", `too many failed logins; try again in ${wait}`, {
-      retryAfterSeconds: seconds,
-    });
+    const message = `too many failed logins; try again in ${wait}`;
+    const detail =
+      verdict.reason === "locked"
+        ? "locked: too many failed sign-ins from this address"
+        : "backoff: too many failed sign-ins to this account";
+    await deps.audit.record(typed, { action: "session.locked_out", detail }, "denied", message);
+    throw new AppError("too_many_requests", message, { retryAfterSeconds: seconds });
   }
   const { attempt } = verdict;
   let user: UserRecord | null;
@@ -49,10 +65,15 @@ export async function logIn(
     attempt.abandoned();
     throw err;
   }
+  const actor = user ? actorOf({ userId: user.id, ...user }, clientAddress) : typed;
   if (!user || !ok || user.disabled) {
     await attempt.failed();
+    const why = !user ? "no such user" : !ok ? "wrong password" : "the account is disabled";
+    await deps.audit.record(actor, { action: "session.login_failed" }, "failed", why);
     throw new AppError("unauthorized", FAILED);
   }
   await attempt.succeeded();
-  return { token: await deps.sessions.start(user.id, clientAddress), user };
+  const token = await deps.sessions.start(user.id, clientAddress);
+  await deps.audit.record(actor, { action: "session.login" }, "succeeded");
+  return { token, user };
 }

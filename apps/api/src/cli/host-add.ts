@@ -1,3 +1,4 @@
+import { AuditTrail, CLI_ACTOR } from "../auth/audit-trail.ts";
 import { agentCommand } from "../auth/host-enrolment.ts";
 import type { Config } from "../config.ts";
 import { createHostWithCredential } from "../ingest/create-host.ts";
@@ -14,7 +15,12 @@ export async function hostAdd(args: readonly string[], config: Config, json: boo
   const { name, agentUrl } = readHostArgs(args, config, USAGE);
   const store = openStore(config);
   try {
-    const { host, token } = await createHostWithCredential(store, name, Date.now());
+    const { host, token } = await new AuditTrail(store.audit).run(
+      CLI_ACTOR,
+      { action: "host.add", target: { id: null, name } },
+      () => createHostWithCredential(store, name, Date.now()),
+      (added) => ({ target: { id: added.host.id, name: added.host.name }, detail: "long-lived credential" }),
+    );
     printHostToken(
       {
         hostId: host.id,

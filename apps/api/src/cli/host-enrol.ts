@@ -1,3 +1,4 @@
+import { AuditTrail, CLI_ACTOR } from "../auth/audit-trail.ts";
 import { HostEnrolment } from "../auth/host-enrolment.ts";
 import type { Config } from "../config.ts";
 import { openStore } from "../store/open-store.ts";
@@ -17,10 +18,11 @@ export async function hostEnrol(args: readonly string[], config: Config, json: b
     const enrolment = new HostEnrolment({
       store,
       agents: { disconnect: () => false },
+      audit: new AuditTrail(store.audit),
       ttlMs: config.auth.enrolmentTtlMs,
       now: Date.now,
     });
-    const { host, token, expiresAt, agentCommand } = await enrolment.enrol(name, null, agentUrl);
+    const { host, token, expiresAt, agentCommand } = await enrolment.enrol(name, CLI_ACTOR, agentUrl);
     printHostToken({ hostId: host.id, name: host.name, token, expiresAt, agentCommand }, json);
   } finally {
     await store.close();

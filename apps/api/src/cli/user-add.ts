@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { Role, Username } from "@crowsnest/protocol";
+import { CLI_ACTOR } from "../auth/audit-trail.ts";
 import type { Config } from "../config.ts";
 import { openStore } from "../store/open-store.ts";
 import { readOrGeneratePassword } from "./password-input.ts";
@@ -21,11 +22,10 @@ export async function userAdd(args: readonly string[], config: Config, json: boo
   const { password, generated } = await readOrGeneratePassword();
   const store = openStore(config);
   try {
-    const user = await userAdminForCli(config, store).create({
-      username: username.data,
-      password,
-      role: role.data,
-    });
+    const user = await userAdminForCli(config, store).create(
+      { username: username.data, password, role: role.data },
+      CLI_ACTOR,
+    );
     const shown = generated ? password : null;
     if (json) {
       process.stdout.write(`${JSON.stringify({ ...user, generatedPassword: shown })}\n`);

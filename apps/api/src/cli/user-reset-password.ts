@@ -1,4 +1,5 @@
 import { Username } from "@crowsnest/protocol";
+import { CLI_ACTOR } from "../auth/audit-trail.ts";
 import type { Config } from "../config.ts";
 import { openStore } from "../store/open-store.ts";
 import { readOrGeneratePassword } from "./password-input.ts";
@@ -17,7 +18,7 @@ export async function userResetPassword(
   const { password, generated } = await readOrGeneratePassword();
   const store = openStore(config);
   try {
-    await userAdminForCli(config, store).resetPassword(username.data, password);
+    await userAdminForCli(config, store).resetPassword(username.data, password, CLI_ACTOR);
     const shown = generated ? password : null;
     if (json) {
       process.stdout.write(`${JSON.stringify({ username: username.data, generatedPassword: shown })}\n`);

@@ -1,14 +1,16 @@
-import type { AuditEntry, AuditResult, ContainerAction } from "@crowsnest/protocol";
+import type { AuditAction, AuditCategory, AuditEntry, AuditResult } from "@crowsnest/protocol";
 
-export type NewAuditEntry = Omit<AuditEntry, "id">;
+/** A row to append: the category follows from the action (see `auditCategoryOf`), so it cannot disagree. */
+export type NewAuditEntry = Omit<AuditEntry, "id" | "category" | "action"> & { action: AuditAction };
 
 export interface AuditFilter {
-  /** A user id or a username. */
+  /** A user id or a username: the actor. */
   user?: string;
   hostId?: string;
   /** A full container id or a container name. */
   container?: string;
-  action?: ContainerAction;
+  category?: AuditCategory;
+  action?: AuditAction;
   result?: AuditResult;
   /** Inclusive bounds on `time`, epoch ms. */
   from?: number;

@@ -6,6 +6,8 @@ import { containerId, containerInfo } from "../support/samples.ts";
 // GET /api/audit over real HTTP: every filter the issue names, cursor pages, bad filters naming the
 // field, and no route that changes a row. The rows come from real action attempts on a host whose
 // agent is offline (allowed, then failed) and from refusals (denied), so no Docker is needed here.
+// The sign-ins and the enrolment of the setup are audited too (see admin-audit.test.ts): the
+// queries here keep to the container actions with `category=container`.
 
 let srv: AuthTestServer;
 let admin: string;
@@ -23,7 +25,7 @@ function act(cookie: string, id: string, action: string) {
 }
 
 async function audit(query: string) {
-  const res = await srv.http("GET", `/api/audit?${query}`, { cookie: admin });
+  const res = await srv.http("GET", `/api/audit?category=container&${query}`, { cookie: admin });
   expect(res.status, query).toBe(200);
   return res.body as {
     entries: { id: string; result: string; username: string; action: string; time: number }[];

@@ -98,10 +98,13 @@ describe("audit log", () => {
     hostId: "host",
     containerId: "c".repeat(64),
     containerName: "web",
-    action: n % 3 ? "stop" : "start",
+    targetId: null,
+    target: null,
+    action: n % 3 ? ("stop" as const) : ("start" as const),
     protected: n % 2 === 1,
     result: n % 2 ? ("denied" as const) : ("succeeded" as const),
     reason: n % 2 ? "protected" : null,
+    detail: null,
     clientAddress: "127.0.0.1",
   });
 

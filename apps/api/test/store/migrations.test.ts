@@ -76,6 +76,82 @@ describe("schema migrations", () => {
     }
   });
 
+  it("upgrade a version-4 audit log to every category: container rows kept, still append-only", async () => {
+    const db = rawDb("audit-v4.db");
+    expect(migrate(db, MIGRATIONS.slice(0, 4))).toBe(4);
+    const id = containerId();
+    const insert = db.prepare(
+      `INSERT INTO audit_log (time, user_id, username, role, host_id, container_id, container_name,
+                              action, protected, result, reason, client_address)
+       VALUES (?, 'u1', 'oscar', 'OPERATOR', 'h1', ?, 'db', ?, 1, ?, ?, '10.0.0.7')`,
+    );
+    insert.run(1_000, id, "stop", "denied", "protected: only an ADMIN may stop it");
+    insert.run(2_000, id, "start", "allowed", null);
+    db.close();
+
+    const store = openSqliteStore(join(dir, "audit-v4.db"));
+    try {
+      expect(version(store.db)).toBe(LATEST);
+      const page = { before: null, limit: 10 };
+      const kept = (await store.audit.query({ category: "container" }, page)).entries;
+      expect(kept).toEqual([
+        expect.objectContaining({ id: "2", time: 2_000, action: "start", result: "allowed", reason: null }),
+        expect.objectContaining({ id: "1", time: 1_000, action: "stop", result: "denied" }),
+      ]);
+      expect(kept[1]).toEqual({
+        id: "1",
+        time: 1_000,
+        category: "container",
+        userId: "u1",
+        username: "oscar",
+        role: "OPERATOR",
+        hostId: "h1",
+        containerId: id,
+        containerName: "db",
+        targetId: null,
+        target: null,
+        action: "stop",
+        protected: true,
+        result: "denied",
+        reason: "protected: only an ADMIN may stop it",
+        detail: null,
+        clientAddress: "10.0.0.7",
+      });
+      // A new kind of row, with no container and no role, is numbered after the copied ones.
+      const signIn = await store.audit.append({
+        time: 3_000,
+        userId: null,
+        username: "someone",
+        role: null,
+        hostId: null,
+        containerId: null,
+        containerName: null,
+        targetId: null,
+        target: null,
+        action: "session.login_failed",
+        protected: false,
+        result: "failed",
+        reason: "no such user",
+        detail: null,
+        clientAddress: "10.0.0.8",
+      });
+      expect(signIn).toMatchObject({ id: "3", category: "session" });
+      expect((await store.audit.query({ category: "session" }, page)).entries).toEqual([signIn]);
+      // Still append-only, and a container row still needs its host, container and role.
+      expect(() => store.db.exec("UPDATE audit_log SET result = 'succeeded'")).toThrow(/append-only/);
+      expect(() => store.db.exec("DELETE FROM audit_log WHERE id = 1")).toThrow(/append-only/);
+      expect(() =>
+        store.db.exec(
+          `INSERT INTO audit_log (time, category, username, action, protected, result, client_address)
+           VALUES (1, 'container', 'x', 'stop', 0, 'denied', 'a')`,
+        ),
+      ).toThrow(/CHECK constraint/);
+      expect((await store.audit.query({}, page)).entries.map((e) => e.id)).toEqual(["3", "2", "1"]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("refuse a file newer than this server, saying so, and leave it untouched", () => {
     const db = rawDb("newer.db");
     db.exec(`PRAGMA user_version = ${LATEST + 1}`);

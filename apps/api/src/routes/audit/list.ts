@@ -1,4 +1,4 @@
-import { type AuditResponse, AuditResult, ContainerAction, HostId } from "@crowsnest/protocol";
+import { AuditAction, AuditCategory, type AuditResponse, AuditResult, HostId } from "@crowsnest/protocol";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { AppError } from "../../errors/app-error.ts";
@@ -20,7 +20,9 @@ export const AuditQuery = z
     host: HostId.optional(),
     /** A full container id or a container name. */
     container: z.string().min(1).max(256).optional(),
-    action: ContainerAction.optional(),
+    category: AuditCategory.optional(),
+    /** A container action (`stop`) or another category's (`user.create`, `session.login_failed`, …). */
+    action: AuditAction.optional(),
     result: AuditResult.optional(),
     from: EpochMsParam.optional(),
     to: EpochMsParam.optional(),
@@ -30,7 +32,7 @@ export const AuditQuery = z
   })
   .strict();
 
-/** GET /api/audit (ADMIN): newest first, filtered, paged by cursor. */
+/** GET /api/audit (ADMIN): every category of event, newest first, filtered, paged by cursor. */
 export function registerListAudit(app: FastifyInstance, store: Store): void {
   app.get("/api/audit", { config: { access: ADMIN_ONLY } }, async (request): Promise<AuditResponse> => {
     const q = parseInput("query", AuditQuery, request.query);
@@ -43,6 +45,7 @@ export function registerListAudit(app: FastifyInstance, store: Store): void {
         user: q.user,
         hostId: q.host,
         container: q.container,
+        category: q.category,
         action: q.action,
         result: q.result,
         from: q.from,

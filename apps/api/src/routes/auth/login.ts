@@ -16,6 +16,7 @@ export function registerLogin(app: FastifyInstance, auth: AuthServices, store: S
       sessions: auth.sessions,
       throttle: auth.throttle,
       gate: auth.gate,
+      audit: auth.audit,
     };
     const { token, user } = await logIn(deps, body.username, body.password, request.ip);
     const maxAgeSeconds = Math.floor(auth.sessionMaxAgeMs / 1000);

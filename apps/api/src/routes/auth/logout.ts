@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { actorOf } from "../../auth/audit-trail.ts";
 import type { AuthServices } from "../../auth/auth-services.ts";
 import { clearedSessionCookie } from "../../auth/session-cookie.ts";
 import { signOutEverywhere, type UserSocketCloser } from "../../auth/sign-out.ts";
@@ -16,6 +17,7 @@ export function registerLogout(
   app.post("/api/auth/logout", { config: { access: "signed-in" } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     await signOutEverywhere(auth.sessions, liveSockets, principal.userId, "you logged out");
+    await auth.audit.record(actorOf(principal, request.ip), { action: "session.logout" }, "succeeded");
     reply.header("set-cookie", clearedSessionCookie(auth.secureCookie));
     return reply.status(204).send();
   });

@@ -1,5 +1,6 @@
 import { EnrolHostRequest } from "@crowsnest/protocol";
 import type { FastifyInstance } from "fastify";
+import { actorOf } from "../../auth/audit-trail.ts";
 import type { AuthServices } from "../../auth/auth-services.ts";
 import type { AppContext } from "../../context.ts";
 import { parseInput } from "../../errors/validate.ts";
@@ -13,7 +14,7 @@ export function registerEnrolHost(app: FastifyInstance, ctx: AppContext, auth: A
     const principal = requirePrincipal(request);
     const { name } = parseInput("body", EnrolHostRequest, request.body);
     const agentUrl = agentUrlOf(request, auth.publicUrl);
-    const issued = await auth.enrolment.enrol(name, principal.userId, agentUrl);
+    const issued = await auth.enrolment.enrol(name, actorOf(principal, request.ip), agentUrl);
     return reply.status(201).send(await enrolmentResponse(ctx, issued));
   });
 }

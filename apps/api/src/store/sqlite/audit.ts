@@ -1,9 +1,27 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
-import { type AuditEntry, AuditResult, Role } from "@crowsnest/protocol";
+import { AuditCategory, type AuditEntry, AuditResult, auditCategoryOf, Role } from "@crowsnest/protocol";
 import type { AuditFilter, AuditPage, AuditRepository, NewAuditEntry } from "../audit-repository.ts";
 
-const COLUMNS =
-  "id, time, user_id, username, role, host_id, container_id, container_name, action, protected, result, reason, client_address";
+/** Every column but `id`, in the order `append` binds them. */
+const WRITTEN = [
+  "time",
+  "category",
+  "user_id",
+  "username",
+  "role",
+  "host_id",
+  "container_id",
+  "container_name",
+  "target_id",
+  "target",
+  "action",
+  "protected",
+  "result",
+  "reason",
+  "detail",
+  "client_address",
+];
+const COLUMNS = ["id", ...WRITTEN].join(", ");
 
 /** Append and read only: the table's triggers refuse UPDATE and DELETE even if someone tried. */
 export class SqliteAuditRepository implements AuditRepository {
@@ -13,28 +31,32 @@ export class SqliteAuditRepository implements AuditRepository {
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.#insert = db.prepare(
-      `INSERT INTO audit_log (time, user_id, username, role, host_id, container_id, container_name,
-                              action, protected, result, reason, client_address)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      `INSERT INTO audit_log (${WRITTEN.join(", ")})
+       VALUES (${WRITTEN.map(() => "?").join(", ")}) RETURNING id`,
     );
   }
 
   async append(e: NewAuditEntry): Promise<AuditEntry> {
+    const category = auditCategoryOf(e.action);
     const row = this.#insert.get(
       e.time,
+      category,
       e.userId,
       e.username,
       e.role,
       e.hostId,
       e.containerId,
       e.containerName,
+      e.targetId,
+      e.target,
       e.action,
       e.protected ? 1 : 0,
       e.result,
       e.reason,
+      e.detail,
       e.clientAddress,
     ) as { id: number };
-    return { id: String(row.id), ...e };
+    return { id: String(row.id), category, ...e };
   }
 
   async query(filter: AuditFilter, page: { before: string | null; limit: number }): Promise<AuditPage> {
@@ -49,6 +71,7 @@ export class SqliteAuditRepository implements AuditRepository {
     add("(user_id = ? OR username = ?)", filter.user);
     add("host_id = ?", filter.hostId);
     add("(container_id = ? OR container_name = ?)", filter.container);
+    add("category = ?", filter.category);
     add("action = ?", filter.action);
     add("result = ?", filter.result);
     add("time >= ?", filter.from);
@@ -71,16 +94,24 @@ function toEntry(r: Record<string, string | number | null>): AuditEntry {
   return {
     id: String(r.id),
     time: Number(r.time),
-    userId: r.user_id === null ? null : String(r.user_id),
+    category: AuditCategory.parse(r.category),
+    userId: text(r.user_id),
     username: String(r.username),
-    role: Role.parse(r.role),
-    hostId: String(r.host_id),
-    containerId: String(r.container_id),
-    containerName: r.container_name === null ? null : String(r.container_name),
+    role: r.role === null ? null : Role.parse(r.role),
+    hostId: text(r.host_id),
+    containerId: text(r.container_id),
+    containerName: text(r.container_name),
+    targetId: text(r.target_id),
+    target: text(r.target),
     action: String(r.action),
     protected: r.protected === 1,
     result: AuditResult.parse(r.result),
-    reason: r.reason === null ? null : String(r.reason),
+    reason: text(r.reason),
+    detail: text(r.detail),
     clientAddress: String(r.client_address),
   };
+}
+
+function text(value: string | number | null | undefined): string | null {
+  return value === null || value === undefined ? null : String(value);
 }

@@ -2,6 +2,7 @@ import { telemetryMigration } from "./001-telemetry.ts";
 import { authMigration } from "./002-auth.ts";
 import { logSearchTextMigration } from "./003-log-search-text.ts";
 import { loginFailuresMigration } from "./004-login-failures.ts";
+import { auditCategoriesMigration } from "./005-audit-categories.ts";
 import type { Migration } from "./migration.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
@@ -10,4 +11,5 @@ export const MIGRATIONS: readonly Migration[] = [
   authMigration,
   logSearchTextMigration,
   loginFailuresMigration,
+  auditCategoriesMigration,
 ];

@@ -1,5 +1,5 @@
 "use client";
-import { type AuditEntry, AuditResponse, AuditResult } from "@crowsnest/protocol";
+import { AuditCategory, type AuditEntry, AuditResponse, AuditResult } from "@crowsnest/protocol";
 import { useState } from "react";
 import { AdminOnly } from "../../../components/admin-only.tsx";
 import { type Column, DataTable } from "../../../components/data-table.tsx";
@@ -7,13 +7,27 @@ import { ChoiceFilter, TextFilter } from "../../../components/filters.tsx";
 import { Loaded } from "../../../components/loaded.tsx";
 import { ProtectedBadge } from "../../../components/states.tsx";
 import { query, request } from "../../../lib/api.ts";
+import { AUDIT_CATEGORY_LABELS, auditActionChoices, auditActionLabel } from "../../../lib/audit-labels.ts";
 import { formatTime } from "../../../lib/format.ts";
-import { ACTIONS } from "../../../lib/permissions.ts";
 import { HostList } from "../../../lib/schemas.ts";
 import { useRead } from "../../../lib/use-read.ts";
 import { useUrlState } from "../../../lib/use-url-state.ts";
 
-const DEFAULTS = { user: "", host: "", container: "", action: "", result: "", from: "", to: "", cursor: "" };
+const DEFAULTS = {
+  user: "",
+  host: "",
+  container: "",
+  category: "",
+  action: "",
+  result: "",
+  from: "",
+  to: "",
+  cursor: "",
+};
+const CATEGORY_CHOICES = AuditCategory.options.map((value) => ({
+  value,
+  label: AUDIT_CATEGORY_LABELS[value],
+}));
 const TEXT_FILTERS: { key: "user" | "container"; placeholder: string }[] = [
   { key: "user", placeholder: "user" },
   { key: "container", placeholder: "container id or name" },
@@ -22,7 +36,7 @@ const COLUMNS: Column[] = [
   { label: "Time" },
   { label: "User" },
   { label: "Action" },
-  { label: "Container" },
+  { label: "Target" },
   { label: "Result" },
   { label: "Reason", wide: true },
   { label: "Client", wide: true },
@@ -56,6 +70,8 @@ function Audit() {
     setUrl({ ...patch, cursor: "" });
   };
   const filtered = Object.entries(url).some(([k, v]) => k !== "cursor" && v !== "");
+  const category = AuditCategory.safeParse(url.category).data ?? null;
+  const actionChoices = auditActionChoices(category);
   return (
     <div className="stack">
       <h1>Audit log</h1>
@@ -79,9 +95,21 @@ function Audit() {
           testId="audit-host"
         />
         <ChoiceFilter
+          label="Category"
+          any="any category"
+          choices={CATEGORY_CHOICES}
+          value={url.category}
+          onChange={(next) => {
+            const keep = auditActionChoices(AuditCategory.safeParse(next).data ?? null);
+            // An action of another category would match nothing: it goes with the change.
+            filter({ category: next, action: keep.some((c) => c.value === url.action) ? url.action : "" });
+          }}
+          testId="audit-category"
+        />
+        <ChoiceFilter
           label="Action"
           any="any action"
-          choices={ACTIONS}
+          choices={actionChoices}
           value={url.action}
           onChange={(action) => filter({ action })}
           testId="audit-action"
@@ -111,12 +139,16 @@ function Audit() {
           read={audit}
           what="audit log"
           isEmpty={(page) => page.entries.length === 0}
-          empty={filtered ? "No audit entries match these filters." : "No action has been attempted yet."}
+          empty={filtered ? "No audit entries match these filters." : "Nothing has been recorded yet."}
         >
           {(page) => (
             <DataTable columns={COLUMNS} testId="audit-table">
               {page.entries.map((e) => (
-                <AuditRow key={e.id} e={e} hostName={hostName.get(e.hostId) ?? e.hostId} />
+                <AuditRow
+                  key={e.id}
+                  e={e}
+                  hostName={e.hostId === null ? null : (hostName.get(e.hostId) ?? e.hostId)}
+                />
               ))}
             </DataTable>
           )}
@@ -150,23 +182,44 @@ function Audit() {
   );
 }
 
-function AuditRow({ e, hostName }: { e: AuditEntry; hostName: string }) {
+function AuditRow({ e, hostName }: { e: AuditEntry; hostName: string | null }) {
   return (
-    <tr data-testid="audit-row" data-action={e.action} data-result={e.result}>
+    <tr data-testid="audit-row" data-category={e.category} data-action={e.action} data-result={e.result}>
       <td className="nowrap">{formatTime(e.time)}</td>
       <td>
-        {e.username} <span className="muted small">{e.role}</span>
+        {e.username} <span className="muted small">{e.role ?? (e.userId === null ? "no account" : "")}</span>
       </td>
-      <td>{e.action}</td>
+      <td>{auditActionLabel(e.action)}</td>
       <td>
-        {e.containerName ?? e.containerId.slice(0, 12)} {e.protected && <ProtectedBadge />}
-        <div className="muted small">{hostName}</div>
+        <Target e={e} hostName={hostName} />
       </td>
       <td>
         <span className={`state-badge res-${e.result}`}>{e.result}</span>
       </td>
-      <td className="hide-sm">{e.reason ?? ""}</td>
+      <td className="hide-sm">
+        {e.reason ?? ""}
+        {e.detail && <div className="muted small">{e.detail}</div>}
+      </td>
       <td className="hide-sm mono small">{e.clientAddress}</td>
     </tr>
+  );
+}
+
+/** What the entry acted on: a container on its host, a user, a host; a sign-in acts on none. */
+function Target({ e, hostName }: { e: AuditEntry; hostName: string | null }) {
+  if (e.containerId !== null) {
+    return (
+      <>
+        {e.containerName ?? e.containerId.slice(0, 12)} {e.protected && <ProtectedBadge />}
+        <div className="muted small">{hostName}</div>
+      </>
+    );
+  }
+  if (e.category !== "user" && e.category !== "host") return <span className="muted">—</span>;
+  return (
+    <>
+      {e.target ?? e.targetId}
+      <div className="muted small">{e.category}</div>
+    </>
   );
 }
