@@ -67,7 +67,10 @@ export class Agent {
       docker,
       sink: {
         line: (line, position) => outbox.addLine(line, position),
-        dropped: (id, atMs, position) => outbox.addDrop(id, atMs, position),
+        dropped: (drop, position) => outbox.addDrop(drop, position),
+        // Live status only: not kept for a server that is not connected (see LogLagReport).
+        lag: (containerId, behindMs) =>
+          session?.send({ type: "log_lag", time: Date.now(), lags: [{ containerId, behindMs }] }),
         forget: (id) => outbox.forgetResume(id),
       },
       resume: outbox.resumePositions,

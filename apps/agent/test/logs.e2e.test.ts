@@ -1,8 +1,7 @@
-import { LIMITS, type LogLine } from "@crowsnest/protocol";
+import { LIMITS, type LogLine, logCutMarker } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TRUNCATION_MARKER } from "../src/logs/line-assembler.ts";
 import { AgentProcess, tempStateDir } from "./helpers/agent-process.ts";
-import { removeTestContainers, runContainer } from "./helpers/docker.ts";
+import { docker, removeTestContainers, runContainer } from "./helpers/docker.ts";
 import { FakeServer } from "./helpers/fake-server.ts";
 
 const TOKEN = "logs-test-token-0123456789abcdef0";
@@ -69,16 +68,40 @@ describe("container logs from a real Docker Engine", () => {
   it.each([
     ["non-TTY", []],
     ["TTY", ["-t"]],
-  ])("cuts a 64 KiB line at 16 KiB with a marker and keeps the next line intact (%s)", async (_, args) => {
-    const script = "head -c 65536 /dev/zero | tr '\\0' a; echo; echo after";
-    const id = await runContainer({ args, command: ["sh", "-c", script] });
-    await waitForLine(id, "after");
-    const [long, after, ...rest] = linesOf(id);
-    expect(rest).toEqual([]);
-    expect(long?.truncated).toBe(true);
-    expect(long?.text).toBe("a".repeat(LIMITS.logLineBytes) + TRUNCATION_MARKER);
-    expect(after).toMatchObject({ text: "after", truncated: false });
-  });
+  ])(
+    "joins Docker's 16 KiB partial messages into one 40,008-character line with its first piece's timestamp (%s)",
+    async (_, args) => {
+      const script = 'printf "START%040000dEND\\n" 0; echo after';
+      const id = await runContainer({ args, command: ["sh", "-c", script] });
+      await waitForLine(id, "after");
+      const [long, after, ...rest] = linesOf(id);
+      expect(rest).toEqual([]);
+      expect(long).toMatchObject({ text: `START${"0".repeat(40_000)}END`, truncated: false });
+      // Docker's own record: the line's three pieces, each with a timestamp; the line keeps the first.
+      const raw = await docker("logs", "--timestamps", id);
+      const firstTs = raw.slice(0, raw.indexOf(" "));
+      expect(Date.parse(long?.ts ?? "")).toBe(Date.parse(firstTs));
+      expect(long?.ts.replace(/0+Z$/, "Z")).toBe(firstTs.replace(/0+Z$/, "Z"));
+      expect(after).toMatchObject({ text: "after", truncated: false });
+    },
+  );
+
+  it.each([
+    ["non-TTY", []],
+    ["TTY", ["-t"]],
+  ])(
+    "cuts a 300 KiB line at 256 KiB with a marker and its original length, and keeps the next line intact (%s)",
+    async (_, args) => {
+      const script = "head -c 307200 /dev/zero | tr '\\0' a; echo; echo after";
+      const id = await runContainer({ args, command: ["sh", "-c", script] });
+      await waitForLine(id, "after");
+      const [long, after, ...rest] = linesOf(id);
+      expect(rest).toEqual([]);
+      expect(long?.truncated).toBe(true);
+      expect(long?.text).toBe("a".repeat(LIMITS.logLineBytes) + logCutMarker(307_200));
+      expect(after).toMatchObject({ text: "after", truncated: false });
+    },
+  );
 
   it("replaces invalid UTF-8 instead of dropping it, and survives binary garbage", async () => {
     const script =
@@ -91,26 +114,89 @@ describe("container logs from a real Docker Engine", () => {
     expect(lines.length).toBeGreaterThan(2);
     expect(lines.some((l) => l.text.includes("\uFFFD"))).toBe(true);
     expect(
-      lines.every((l) => Buffer.byteLength(l.text.replace(TRUNCATION_MARKER, "")) <= 3 * LIMITS.logLineBytes),
+      lines.every(
+        (l) => Buffer.byteLength(l.text.replace(/ …\[cut from \d+ bytes\]$/, "")) <= 3 * LIMITS.logLineBytes,
+      ),
     ).toBe(true);
     expect(server.badFrames).toEqual([]);
   });
 
-  it("rate-limits a flood (20,000 lines from `seq`, far above 10,000 lines/s) and reports exactly how many it dropped", async () => {
-    const total = 20_000;
-    const id = await runContainer({ command: ["seq", "1", String(total)] });
-    const delivered = () => linesOf(id);
-    const dropped = () =>
+  it(`reads a flood (5,000 lines at once, 5× its rate of ${LOG_RATE}/s) more slowly and drops none, reporting its lag`, async () => {
+    const total = 5_000;
+    const id = await runContainer({
+      command: ["sh", "-c", `seq 1 ${total} | sed 's/^/héllo wörld 😀😀 ✓ /'`],
+    });
+    await server.waitFor(() => linesOf(id).length >= total, 60_000);
+    expect(linesOf(id).map((l) => l.text)).toEqual(
+      Array.from({ length: total }, (_, i) => `héllo wörld 😀😀 ✓ ${i + 1}`),
+    );
+    expect(server.storedOf("logs").flatMap((b) => b.drops.filter((d) => d.containerId === id))).toEqual([]);
+    const lags = () =>
+      server.received.flatMap((m) =>
+        m.type === "log_lag" ? m.lags.filter((l) => l.containerId === id).map((l) => l.behindMs) : [],
+      );
+    // Behind while it caught up, then a report that it has (the container stopped: its stream ended).
+    await server.waitFor(() => lags().at(-1) === 0);
+    expect(lags().some((ms) => ms > 0)).toBe(true);
+  });
+});
+
+describe("log lines Docker rotated away before a slow agent read them", () => {
+  const server = new FakeServer({ token: TOKEN });
+  const SLOW_RATE = 100;
+  let agent: AgentProcess;
+
+  beforeAll(async () => {
+    await server.start();
+    agent = AgentProcess.start({
+      serverUrl: server.url,
+      token: TOKEN,
+      stateDir: await tempStateDir(),
+      extra: ["--log-rate", String(SLOW_RATE)],
+    });
+    await server.waitFor(() => server.received.find((m) => m.type === "inventory"));
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await server.stop();
+    await removeTestContainers();
+  });
+
+  it("are reported as a rotated gap between the lines around it; every line Docker still holds is delivered in order", async () => {
+    const total = 3_000;
+    // A 4 KiB file, two of them: Docker keeps about the last hundred of these lines.
+    const id = await runContainer({
+      args: ["--log-opt", "max-size=4k", "--log-opt", "max-file=2"],
+      command: ["sh", "-c", `sleep 1; seq 1 ${total} | sed 's/^/R /'; sleep 3600`],
+    });
+    const lines = () =>
       server
         .storedOf("logs")
-        .flatMap((batch) => batch.drops.filter((d) => d.containerId === id))
-        .reduce((sum, d) => sum + d.count, 0);
-    // Every line is accounted for: handed over or counted as dropped.
-    await server.waitFor(() => delivered().length + dropped() === total, 60_000);
-    expect(dropped()).toBeGreaterThan(0);
-    // The bucket allows one second's burst plus the refill over the seconds the flood spans.
-    expect(delivered().length).toBeLessThan(total);
-    const numbers = delivered().map((l) => Number(l.text));
-    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+        .flatMap((b) => b.lines.filter((l) => l.containerId === id))
+        .map((l) => ({ n: Number(l.text.slice(2)), ts: l.ts }));
+    await server.waitFor(() => lines().at(-1)?.n === total, 30_000);
+    const held = (await docker("logs", id)).split("\n").filter(Boolean);
+    expect(held.length).toBeLessThan(total / 2);
+
+    const numbers = lines().map((l) => l.n);
+    // In order, each once; Docker's remaining lines all there, at the end.
+    expect(numbers).toEqual([...new Set(numbers)].sort((a, b) => a - b));
+    expect(numbers.slice(-held.length).map((n) => `R ${n}`)).toEqual(held);
+    // The missing lines are one run, and the gap reported spans it.
+    const drops = server.storedOf("logs").flatMap((b) => b.drops.filter((d) => d.containerId === id));
+    expect(drops).toHaveLength(1);
+    const [drop] = drops;
+    expect(drop).toMatchObject({ count: null, reason: "rotated" });
+    const after = numbers.findIndex((n, i) => i > 0 && n !== (numbers[i - 1] as number) + 1);
+    expect(after).toBeGreaterThan(0);
+    expect(numbers.slice(after)).toEqual(
+      Array.from({ length: numbers.length - after }, (_, i) => (numbers[after] as number) + i),
+    );
+    const before = lines()[after - 1];
+    const first = lines()[after];
+    expect(drop?.from).toBeGreaterThanOrEqual(Math.floor(Date.parse(before?.ts ?? "")));
+    expect(drop?.to).toBe(Date.parse(first?.ts ?? ""));
+    expect(drop?.from).toBeLessThanOrEqual(drop?.to ?? 0);
   });
 });

@@ -1,9 +1,10 @@
+import { logCutMarker } from "@crowsnest/protocol";
 import { describe, expect, it } from "vitest";
 import { Demuxer, type FrameStream } from "../src/logs/demux.ts";
 import {
   type AssembledLine,
+  DOCKER_PIECE_BYTES,
   LineAssembler,
-  TRUNCATION_MARKER,
   utf8Boundary,
 } from "../src/logs/line-assembler.ts";
 import { RateLimiter } from "../src/logs/rate-limiter.ts";
@@ -18,13 +19,22 @@ function frame(stream: number, payload: string | Buffer): Buffer {
   return Buffer.concat([header, body]);
 }
 
-function assemble(chunks: Buffer[], options: { stripCr?: boolean; max?: number } = {}): AssembledLine[] {
+/** chunks: what the stream delivers; a chunk given as [buffer, true] ends one of Docker's messages (a frame). */
+function assemble(
+  chunks: (Buffer | [Buffer, boolean])[],
+  options: { tty?: boolean; max?: number } = {},
+): AssembledLine[] {
   const lines: AssembledLine[] = [];
-  const assembler = new LineAssembler((l) => lines.push(l), options.stripCr ?? false, options.max);
-  for (const chunk of chunks) assembler.push(chunk);
+  const assembler = new LineAssembler((l) => lines.push(l), options.tty ?? false, options.max);
+  for (const chunk of chunks) {
+    if (Buffer.isBuffer(chunk)) assembler.push(chunk);
+    else assembler.push(...chunk);
+  }
   assembler.end();
   return lines;
 }
+
+const TS2 = "2026-11-24T12:00:00.223456789Z";
 
 describe("Demuxer", () => {
   it("splits frames into per-stream payloads even when headers and bodies straddle chunks", () => {
@@ -59,21 +69,58 @@ describe("LineAssembler", () => {
   });
 
   it("strips the TTY's carriage return", () => {
-    expect(assemble([Buffer.from(`${TS} hello\r\n`)], { stripCr: true })[0]?.text).toBe("hello");
+    expect(assemble([Buffer.from(`${TS} hello\r\n`)], { tty: true })[0]?.text).toBe("hello");
   });
 
-  it("cuts an over-long line at the byte limit without splitting a character, and marks it", () => {
+  it("cuts an over-long line at the byte limit without splitting a character, and marks it with its length", () => {
     const line = "é".repeat(10); // 20 bytes
     const [cut] = assemble([Buffer.from(`${TS} ${line}\n`)], { max: 7 });
-    expect(cut).toEqual({ ts: TS, text: `ééé${TRUNCATION_MARKER}`, truncated: true });
+    expect(cut).toEqual({ ts: TS, text: `ééé${logCutMarker(20)}`, truncated: true });
   });
 
-  it("skips the timestamps Docker puts in front of the partial pieces of a long line", () => {
-    const pieces = `${TS} ${"a".repeat(8)}${TS} ${"b".repeat(8)}\n${TS} next\n`;
-    const lines = assemble([Buffer.from(pieces)], { max: 8 });
+  it("joins the partial messages of a frame-multiplexed stream: a frame not ending in a newline goes on in the next", () => {
+    const lines = assemble([
+      [Buffer.from(`${TS} ${"a".repeat(8)}`), true],
+      [Buffer.from(`${TS2} ${"b".repeat(3)}`), false],
+      [Buffer.from(`${"b".repeat(5)}`), true],
+      [Buffer.from(`${TS2} end\n`), true],
+      [Buffer.from(`${TS2} next\n`), true],
+    ]);
     expect(lines).toEqual([
-      { ts: TS, text: `aaaaaaaa${TRUNCATION_MARKER}`, truncated: true },
-      { ts: TS, text: "next", truncated: false },
+      { ts: TS, text: `${"a".repeat(8)}${"b".repeat(8)}end`, truncated: false },
+      { ts: TS2, text: "next", truncated: false },
+    ]);
+  });
+
+  it("joins a TTY's unframed partial messages: each piece but the last holds exactly 16 KiB", () => {
+    const first = "x".repeat(DOCKER_PIECE_BYTES);
+    const wire = Buffer.from(`${TS} ${first}${TS2} ${first}${TS2} tail\r\n${TS2} next\r\n`);
+    const chunks = [wire.subarray(0, 100), wire.subarray(100, 20_000), wire.subarray(20_000)];
+    expect(assemble(chunks, { tty: true })).toEqual([
+      { ts: TS, text: `${first}${first}tail`, truncated: false },
+      { ts: TS2, text: "next", truncated: false },
+    ]);
+  });
+
+  it("cuts a joined line past the limit once, with the whole line's length, and reads the next intact", () => {
+    const lines = assemble(
+      [
+        [Buffer.from(`${TS} ${"a".repeat(8)}`), true],
+        [Buffer.from(`${TS2} ${"b".repeat(8)}`), true],
+        [Buffer.from(`${TS2} cc\n`), true],
+        [Buffer.from(`${TS2} next\n`), true],
+      ],
+      { max: 10 },
+    );
+    expect(lines).toEqual([
+      { ts: TS, text: `aaaaaaaabb${logCutMarker(18)}`, truncated: true },
+      { ts: TS2, text: "next", truncated: false },
+    ]);
+  });
+
+  it("emits a partial line whose continuation never came when the stream ends", () => {
+    expect(assemble([[Buffer.from(`${TS} half`), true]])).toEqual([
+      { ts: TS, text: "half", truncated: false },
     ]);
   });
 
@@ -104,13 +151,16 @@ describe("utf8Boundary", () => {
 });
 
 describe("RateLimiter", () => {
-  it("allows a second's burst, then the refill rate, on the log's own clock", () => {
+  it("allows a second's burst, then the refill rate, on the agent's clock", () => {
     const limiter = new RateLimiter(10);
     const take = (n: number, at: number) =>
       Array.from({ length: n }, () => limiter.tryTake(at)).filter(Boolean).length;
     expect(take(15, 1_000)).toBe(10);
+    expect(limiter.msUntilFull(1_000)).toBe(1_000);
     expect(take(15, 1_500)).toBe(5);
-    expect(take(5, 1_400)).toBe(0); // an earlier timestamp (the other stream) refills nothing
+    expect(take(5, 1_400)).toBe(0); // a clock that steps back refills nothing
+    expect(limiter.msUntilFull(1_700)).toBe(800);
     expect(take(50, 60_000)).toBe(10); // a long pause refills up to one second's burst only
+    expect(limiter.msUntilFull(60_000)).toBe(1_000);
   });
 });

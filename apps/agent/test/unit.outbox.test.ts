@@ -92,15 +92,21 @@ describe("Outbox", () => {
     expect((await readdir(join(dir, "outbox"))).length).toBe(sent.length);
   });
 
-  it("folds rate-limit drops into the logs batch with their counts", async () => {
+  it("folds a container's drops into one per logs batch, spanning them, its count unknown if one's is", async () => {
     const dir = await mkdtemp(join(tmpdir(), "crowsnest-outbox-"));
     const outbox = await open(dir);
     const sent = capture(outbox);
-    outbox.addDrop(ID, 1000, { since: 1, skip: 1 });
-    outbox.addDrop(ID, 1500, { since: 1, skip: 2 });
+    outbox.addDrop({ containerId: ID, count: null, from: 1200, to: 1300, reason: "rotated" }, { since: 1, skip: 1 });
+    outbox.addDrop({ containerId: ID, count: 3, from: 1000, to: 1500, reason: "rotated" }, { since: 1, skip: 2 });
     await outbox.flush();
     expect(sent).toEqual([
-      { type: "logs", seq: 1, lines: [], drops: [{ containerId: ID, count: 2, from: 1000, to: 1500 }] },
+      {
+        type: "logs",
+        seq: 1,
+        incarnation: outbox.incarnation,
+        lines: [],
+        drops: [{ containerId: ID, count: null, from: 1000, to: 1500, reason: "rotated" }],
+      },
     ]);
   });
 

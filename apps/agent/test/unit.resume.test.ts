@@ -38,7 +38,42 @@ describe("ResumeTracker", () => {
   it("keeps the position small: since trails the newest timestamp by one second", () => {
     const tracker = new ResumeTracker(null);
     for (const ts of log) tracker.accept(ts);
-    expect(tracker.point).toEqual({ since: epoch(4), skip: 3 });
+    expect(tracker.point).toEqual({ since: epoch(4), skip: 3, first: at(4), last: at(5) });
+  });
+
+  describe("when Docker rotated lines out of its file between two streams", () => {
+    /** What Docker still holds after rotation: the log from `from` on. */
+    const kinds = (tracker: ResumeTracker, held: string[]) => held.map((ts) => [ts, tracker.classify(ts)]);
+
+    it("skips what is left of the handled prefix and reads on, reporting no loss when only handled lines went", () => {
+      const before = new ResumeTracker(null);
+      for (const ts of log.slice(0, 9)) before.accept(ts); // up to at(4); at(5) unread
+      const after = new ResumeTracker(before.point);
+      // The file now starts at the second at(4) line: part of the handled prefix is gone.
+      expect(kinds(after, replay(log.slice(8), after.since))).toEqual([
+        [at(4), "replayed"],
+        [at(5), "new"],
+      ]);
+    });
+
+    it("reports lines after the last one handled as new after a loss, from where reading stopped", () => {
+      const before = new ResumeTracker(null);
+      for (const ts of log.slice(0, 5)) expect(before.accept(ts)).toBe(true);
+      before.stoppedBefore(at(3)); // the 6th line was refused for backpressure
+      // Docker rotated everything up to the 7th line away.
+      const held = log.slice(7);
+      expect(before.classify(held[0] as string)).toBe("new_after_loss");
+      expect(before.gapStart).toBe(at(3));
+      before.record(held[0] as string);
+      expect(held.slice(1).map((ts) => before.classify(ts))).toEqual(["new", "new"]);
+    });
+
+    it("reports no loss when the refused line is the first Docker still holds", () => {
+      const before = new ResumeTracker(null);
+      for (const ts of log.slice(0, 5)) before.accept(ts);
+      before.stoppedBefore(at(3));
+      expect(log.slice(5).map((ts) => before.classify(ts))[0]).toBe("new");
+    });
   });
 
   it("tolerates stdout/stderr timestamps slightly out of order", () => {

@@ -4,7 +4,7 @@ import { ReceivedContainerEvent, readContainerList, readEventList } from "./cont
 import { HostInfo } from "./host.ts";
 import { EpochMs, HostId } from "./ids.ts";
 import { LIMITS } from "./limits.ts";
-import { LogDrop, LogLine, MetricSample } from "./telemetry.ts";
+import { LogDrop, LogLag, LogLine, MetricSample } from "./telemetry.ts";
 
 /** Batch sequence numbers start at 1 and only grow for the lifetime of an agent's state directory. */
 export const Seq = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -55,7 +55,7 @@ export const LogsBatch = z.object({
   type: z.literal("logs"),
   seq: Seq,
   lines: z.array(LogLine).max(LIMITS.logLinesPerBatch),
-  /** Lines the per-container rate limit refused since the previous batch. */
+  /** Lines known lost since the previous batch (rotated out of Docker's log before they were read). */
   drops: z.array(LogDrop).max(LIMITS.containersPerHost),
 });
 export type LogsBatch = z.infer<typeof LogsBatch>;
@@ -79,6 +79,19 @@ export const CommandResult = z.object({
   outcome: CommandOutcome,
 });
 export type CommandResult = z.infer<typeof CommandResult>;
+/**
+ * Added in protocol 1: how far behind the agent reads the logs of containers that write faster
+ * than its per-container rate. Live status, not stored: sent as measured (about once a second per
+ * lagging container, and once with 0 when it caught up), outside the outbox, and lost when offline.
+ */
+export const LogLagReport = z.object({
+  type: z.literal("log_lag"),
+  /** The agent's clock when measured, ms since the epoch. */
+  time: EpochMs,
+  lags: z.array(LogLag).min(1).max(LIMITS.containersPerHost),
+});
+export type LogLagReport = z.infer<typeof LogLagReport>;
+
 
 export const AgentMessage = z.discriminatedUnion("type", [
   Hello,
@@ -109,6 +122,7 @@ export const AGENT_MESSAGES = {
 export const Welcome = z.object({
   type: z.literal("welcome"),
   protocolVersion: z.number().int().positive(),
+  LogLagReport,
   hostId: HostId,
   /** Present once, when the agent connected with an enrolment token: the long-lived credential to keep. */
   credential: z.string().min(32).max(256).nullable(),
@@ -123,6 +137,7 @@ export type Welcome = z.infer<typeof Welcome>;
 
 /** The batch with this sequence number is stored; the agent may forget it. */
 export const Ack = z.object({ type: z.literal("ack"), seq: Seq });
+  log_lag: LogLagReport,
 export type Ack = z.infer<typeof Ack>;
 
 export const CommandMessage = z.object({ type: z.literal("command"), command: Command });

@@ -6,8 +6,12 @@ export const LIMITS = {
   browserFrameBytes: 64 * 1024,
   /** JSON nesting deeper than this is refused before parsing. */
   jsonDepth: 32,
-  /** A log line longer than this (in UTF-8 bytes) is cut and marked truncated. */
-  logLineBytes: 16 * 1024,
+  /**
+   * A log line longer than this (in UTF-8 bytes, after Docker's 16 KiB partial messages are joined)
+   * is cut and marked truncated (`logCutMarker`). 256 KiB is Loki's default line limit; a whole
+   * line JSON-escaped (≤ 6 bytes per byte) still fits far below agentFrameBytes.
+   */
+  logLineBytes: 256 * 1024,
   logLinesPerBatch: 10_000,
   metricSamplesPerBatch: 10_000,
   eventsPerBatch: 5_000,

@@ -3,7 +3,7 @@ import { ProtocolError } from "./agent-messages.ts";
 import { ContainerEvent, ContainerInfo } from "./container.ts";
 import { ContainerId, EpochMs, HostId } from "./ids.ts";
 import { LIMITS } from "./limits.ts";
-import { LogLine, MetricSample } from "./telemetry.ts";
+import { LogLag, LogLine, MetricSample } from "./telemetry.ts";
 
 /**
  * What a browser can watch: the whole fleet (host status and per-container summary metrics),
@@ -67,7 +67,8 @@ export const LiveLogs = z.object({
 });
 export type LiveLogs = z.infer<typeof LiveLogs>;
 
-export const GapReason = z.enum(["slow_consumer", "rate_limit", "agent_outbox"]);
+/** `rotated`: Docker rotated the lines out of its log file before the agent read them (see LogDrop). */
+export const GapReason = z.enum(["slow_consumer", "rate_limit", "agent_outbox", "rotated"]);
 export type GapReason = z.infer<typeof GapReason>;
 
 /** Log lines this browser will not see, and why. */
@@ -75,10 +76,20 @@ export const LiveGap = z.object({
   type: z.literal("gap"),
   hostId: HostId,
   containerId: ContainerId.nullable(),
-  droppedLines: z.number().int().nonnegative(),
+  /** null: unknown (lines `rotated` away: Docker does not say how many). */
+  droppedLines: z.number().int().nonnegative().nullable(),
   reason: GapReason,
 });
 export type LiveGap = z.infer<typeof LiveGap>;
+
+/** A container's logs are read behind its writing (see LogLag): `behindMs` as of the agent's `time`. */
+export const LiveLogLag = z.object({
+  type: z.literal("log_lag"),
+  hostId: HostId,
+  time: EpochMs,
+  lag: LogLag,
+});
+export type LiveLogLag = z.infer<typeof LiveLogLag>;
 
 export const LiveMessage = z.discriminatedUnion("type", [
   Subscribed,
@@ -88,6 +99,7 @@ export const LiveMessage = z.discriminatedUnion("type", [
   LiveMetrics,
   LiveLogs,
   LiveGap,
+  LiveLogLag,
   ProtocolError,
 ]);
 export type LiveMessage = z.infer<typeof LiveMessage>;
@@ -100,5 +112,6 @@ export const LIVE_MESSAGES = {
   metrics: LiveMetrics,
   logs: LiveLogs,
   gap: LiveGap,
+  log_lag: LiveLogLag,
   error: ProtocolError,
 } as const;

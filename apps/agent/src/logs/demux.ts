@@ -6,16 +6,17 @@ const HEADER_BYTES = 8;
 
 /**
  * Splits Docker's multiplexed stream ([stream, 0, 0, 0, size32be] + payload, repeated) into
- * payload pieces per stream. Pieces are handed on as they arrive, so a frame is never buffered whole.
+ * payload pieces per stream. Pieces are handed on as they arrive, so a frame is never buffered
+ * whole; `frameEnd` is true on the piece that completes its frame (one of Docker's log messages).
  */
 export class Demuxer {
-  readonly #onData: (stream: FrameStream, payload: Buffer) => void;
+  readonly #onData: (stream: FrameStream, payload: Buffer, frameEnd: boolean) => void;
   #header = Buffer.alloc(HEADER_BYTES);
   #headerFill = 0;
   #stream: FrameStream = "stdout";
   #remaining = 0;
 
-  constructor(onData: (stream: FrameStream, payload: Buffer) => void) {
+  constructor(onData: (stream: FrameStream, payload: Buffer, frameEnd: boolean) => void) {
     this.#onData = onData;
   }
 
@@ -37,8 +38,8 @@ export class Demuxer {
         continue;
       }
       const take = Math.min(this.#remaining, chunk.length - offset);
-      this.#onData(this.#stream, chunk.subarray(offset, offset + take));
       this.#remaining -= take;
+      this.#onData(this.#stream, chunk.subarray(offset, offset + take), this.#remaining === 0);
       offset += take;
     }
   }

@@ -1,13 +1,17 @@
-import { LIMITS } from "@crowsnest/protocol";
+import { LIMITS, logCutMarker } from "@crowsnest/protocol";
 
-export const TRUNCATION_MARKER = " …[truncated]";
-
-/** A complete log line: Docker's timestamp of its first entry and its text, ready for the wire. */
+/** A complete log line: Docker's timestamp of its first piece and its text, ready for the wire. */
 export interface AssembledLine {
   ts: string;
   text: string;
   truncated: boolean;
 }
+
+/**
+ * The size of the partial messages Docker splits a long line into (its log copier's 16 KiB
+ * buffer, daemon/logger/copier.go): every piece but a line's last holds exactly this many bytes.
+ */
+export const DOCKER_PIECE_BYTES = 16 * 1024;
 
 const TS_MAX_CHARS = 40;
 const decoder = new TextDecoder("utf-8", { fatal: false });
@@ -15,63 +19,88 @@ const decoder = new TextDecoder("utf-8", { fatal: false });
 /**
  * Turns one stream of `timestamps=1` log output ("<RFC3339Nano> <text>\n" ...) into lines.
  *
- * Bytes beyond LIMITS.logLineBytes are skipped until the newline. That also skips the
- * timestamps Docker puts in front of each 16 KiB piece of a long line (its json-file driver
- * stores a long line as several partial entries), which matters for TTY streams where the
- * pieces arrive without frame boundaries.
+ * Docker stores a line longer than 16 KiB as several partial messages and returns each with its
+ * own timestamp prefix; on Engine 20.10 (API 1.41) the /logs stream carries no partial flag, so a
+ * piece that does not end in "\n" is partial and the next piece continues the same line: its
+ * timestamp is dropped and the line keeps its first piece's. Where a piece ends: at the end of its
+ * frame for a multiplexed stream (the caller says so with `push(chunk, true)`), and after
+ * DOCKER_PIECE_BYTES of text for a TTY's raw stream, which has no frames.
+ *
+ * A joined line is kept whole up to `maxBytes` (LIMITS.logLineBytes, 256 KiB); the rest of a longer
+ * one is counted, not kept, and its text ends with `logCutMarker(original length)`.
  */
 export class LineAssembler {
   readonly #onLine: (line: AssembledLine) => void;
-  readonly #stripCr: boolean;
+  readonly #tty: boolean;
   readonly #maxBytes: number;
   #inTimestamp = true;
+  /** The timestamp being read: the line's own for its first piece, discarded for the others. */
+  #pieceTs = "";
   #ts = "";
+  /** The current line began in an earlier piece. */
+  #continued = false;
+  #pieceBytes = 0;
   #parts: Buffer[] = [];
   #size = 0;
-  #truncated = false;
+  #originalBytes = 0;
+  #lastByte = 0;
 
-  /** stripCr: TTY output ends lines with \r\n. */
-  constructor(
-    onLine: (line: AssembledLine) => void,
-    stripCr: boolean,
-    maxBytes: number = LIMITS.logLineBytes,
-  ) {
+  /** tty: the container's raw TTY stream (lines end with \r\n, pieces are not framed). */
+  constructor(onLine: (line: AssembledLine) => void, tty: boolean, maxBytes: number = LIMITS.logLineBytes) {
     this.#onLine = onLine;
-    this.#stripCr = stripCr;
+    this.#tty = tty;
     this.#maxBytes = maxBytes;
   }
 
-  push(chunk: Buffer): void {
+  /** pieceEnd: the chunk ends one of Docker's messages (the end of a frame of a multiplexed stream). */
+  push(chunk: Buffer, pieceEnd = false): void {
     let offset = 0;
     while (offset < chunk.length) {
       if (this.#inTimestamp) {
         const space = chunk.indexOf(0x20, offset);
         const end = space < 0 ? chunk.length : space;
-        this.#ts += chunk.toString("latin1", offset, end);
-        if (this.#ts.length > TS_MAX_CHARS) throw new Error("log stream has no timestamp prefix");
-        if (space < 0) return;
+        this.#pieceTs += chunk.toString("latin1", offset, end);
+        if (this.#pieceTs.length > TS_MAX_CHARS) throw new Error("log stream has no timestamp prefix");
+        if (space < 0) break;
+        if (!this.#continued) this.#ts = this.#pieceTs;
+        this.#pieceTs = "";
+        this.#pieceBytes = 0;
         offset = space + 1;
         this.#inTimestamp = false;
         continue;
       }
       const newline = chunk.indexOf(0x0a, offset);
-      const end = newline < 0 ? chunk.length : newline;
+      let end = newline < 0 ? chunk.length : newline;
+      if (this.#tty) end = Math.min(end, offset + DOCKER_PIECE_BYTES - this.#pieceBytes);
       this.#append(chunk.subarray(offset, end));
-      if (newline < 0) return;
-      this.#emit();
-      offset = newline + 1;
+      this.#pieceBytes += end - offset;
+      offset = end;
+      if (end === newline) {
+        this.#emit();
+        offset++;
+      } else if (this.#tty && this.#pieceBytes === DOCKER_PIECE_BYTES) {
+        this.#pieceEnded();
+      }
     }
+    if (pieceEnd && !this.#inTimestamp) this.#pieceEnded();
   }
 
   /** Emits a last line that had no newline when the stream ended (a container's final partial write). */
   end(): void {
-    if (!this.#inTimestamp) this.#emit();
+    if (!this.#inTimestamp || this.#continued) this.#emit();
+  }
+
+  /** A piece ended without a newline: the line goes on in the next piece, after its timestamp. */
+  #pieceEnded(): void {
+    this.#inTimestamp = true;
+    this.#continued = true;
   }
 
   #append(bytes: Buffer): void {
     if (bytes.length === 0) return;
+    this.#originalBytes += bytes.length;
+    this.#lastByte = bytes[bytes.length - 1] ?? 0;
     const room = this.#maxBytes - this.#size;
-    if (bytes.length > room) this.#truncated = true;
     if (room <= 0) return;
     const kept = bytes.length > room ? bytes.subarray(0, room) : bytes;
     this.#parts.push(kept);
@@ -80,15 +109,22 @@ export class LineAssembler {
 
   #emit(): void {
     let bytes = this.#parts.length === 1 ? (this.#parts[0] as Buffer) : Buffer.concat(this.#parts);
-    if (this.#truncated) bytes = bytes.subarray(0, utf8Boundary(bytes, bytes.length));
-    else if (this.#stripCr && bytes.at(-1) === 0x0d) bytes = bytes.subarray(0, -1);
-    const text = decoder.decode(bytes) + (this.#truncated ? TRUNCATION_MARKER : "");
-    this.#onLine({ ts: this.#ts, text, truncated: this.#truncated });
+    // A TTY ends its lines with \r\n; the \r is not part of the line.
+    const cr = this.#tty && this.#originalBytes > 0 && this.#lastByte === 0x0d;
+    const original = this.#originalBytes - (cr ? 1 : 0);
+    const truncated = original > this.#maxBytes;
+    if (truncated) bytes = bytes.subarray(0, utf8Boundary(bytes, this.#maxBytes));
+    else if (cr) bytes = bytes.subarray(0, original);
+    const text = decoder.decode(bytes) + (truncated ? logCutMarker(original) : "");
+    this.#onLine({ ts: this.#ts, text, truncated });
     this.#inTimestamp = true;
+    this.#continued = false;
+    this.#pieceTs = "";
     this.#ts = "";
     this.#parts = [];
     this.#size = 0;
-    this.#truncated = false;
+    this.#originalBytes = 0;
+    this.#lastByte = 0;
   }
 }
 

@@ -12,7 +12,7 @@ const REFOLLOW_DELAY_MS = 1000;
 
 export interface LogManagerOptions {
   docker: DockerClient;
-  /** Receives lines and drops; also where the durable resume positions live. */
+  /** Receives lines, drops and lag reports; also where the durable resume positions live. */
   sink: LogSink & { forget(containerId: string): void };
   resume: ReadonlyMap<string, ResumePoint>;
   ratePerSecond: number;
@@ -43,10 +43,11 @@ export class LogManager {
         this.#positions.set(line.containerId, position);
         options.sink.line(line, position);
       },
-      dropped: (containerId, atMs, position) => {
-        this.#positions.set(containerId, position);
-        options.sink.dropped(containerId, atMs, position);
+      dropped: (drop, position) => {
+        this.#positions.set(drop.containerId, position);
+        options.sink.dropped(drop, position);
       },
+      lag: (containerId, behindMs) => options.sink.lag(containerId, behindMs),
     };
   }
 

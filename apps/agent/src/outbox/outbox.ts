@@ -147,16 +147,24 @@ export class Outbox {
     );
   }
 
-  addDrop(containerId: string, atMs: number, position: ResumePoint): void {
-    const drop = this.#pending.drops.get(containerId);
-    if (drop) {
-      drop.count++;
-      drop.from = Math.min(drop.from, atMs);
-      drop.to = Math.max(drop.to, atMs);
-    } else {
-      this.#pending.drops.set(containerId, { containerId, count: 1, from: atMs, to: atMs });
-    }
-    this.#pending.resume.set(containerId, position);
+  /**
+   * Lines a container lost before they were read (see LogDrop); a batch holds one drop per
+   * container: several merge into one spanning them all, its count unknown if any one's is.
+   */
+  addDrop(drop: LogDrop, position: ResumePoint): void {
+    const before = this.#pending.drops.get(drop.containerId);
+    this.#pending.drops.set(
+      drop.containerId,
+      before === undefined
+        ? drop
+        : {
+            ...drop,
+            count: before.count === null || drop.count === null ? null : before.count + drop.count,
+            from: Math.min(before.from, drop.from),
+            to: Math.max(before.to, drop.to),
+          },
+    );
+    this.#pending.resume.set(drop.containerId, position);
     this.#added(0, false);
   }
 
@@ -357,7 +365,7 @@ function contentsOf(batch: StoredBatch): Dropped {
   return {
     batches: 1,
     samples: m.type === "metrics" ? m.samples.length : 0,
-    lines: m.type === "logs" ? m.lines.length + m.drops.reduce((n, drop) => n + drop.count, 0) : 0,
+    lines: m.type === "logs" ? m.lines.length + m.drops.reduce((n, drop) => n + (drop.count ?? 0), 0) : 0,
     events: m.type === "events" ? m.events.length : 0,
     from: batch.createdAt,
     to: batch.createdAt,

@@ -124,6 +124,9 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
       case "inventory":
         deps.ingest.inventory(hostId, message, Date.now()).catch(storageFailed);
         return;
+      case "log_lag":
+        deps.hub.logLag(hostId, message);
+        return;
       case "command_result":
         if (!deps.links.settle(hostId, message))
           log.warn({ commandId: message.commandId }, "result of no pending command");

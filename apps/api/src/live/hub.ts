@@ -8,9 +8,11 @@ import {
   type LiveGap,
   type LiveHostStatus,
   type LiveInventory,
+  type LiveLogLag,
   type LiveLogs,
   type LiveMetrics,
   type LogDrop,
+  type LogLagReport,
   type LogLine,
   type MetricSample,
   type Topic,
@@ -179,7 +181,7 @@ export class LiveHub {
         hostId,
         containerId: drop.containerId,
         droppedLines: drop.count,
-        reason: "rate_limit",
+        reason: drop.reason ?? "rate_limit",
       };
       this.#send(sockets, other(gap));
     }
@@ -199,6 +201,18 @@ export class LiveHub {
 
   /** The agent's outbox dropped batches: everyone watching the host learns how many lines are gone. */
   agentGap(hostId: string, notice: GapNotice): void {
+  /** How far behind an agent reads containers' logs: to the sockets watching each container. */
+  logLag(hostId: string, report: LogLagReport): void {
+    const host = this.#hosts.get(hostId);
+    if (!host) return;
+    for (const lag of report.lags) {
+      const sockets = host.containers.get(lag.containerId);
+      if (!sockets) continue;
+      const message: LiveLogLag = { type: "log_lag", hostId, time: report.time, lag };
+      this.#send(sockets, other(message));
+    }
+  }
+
     const host = this.#hosts.get(hostId);
     if (!host) return;
     const gap: LiveGap = {

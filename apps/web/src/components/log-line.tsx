@@ -1,7 +1,7 @@
 import type { CSSProperties } from "react";
 import { type AnsiSegment, type AnsiStyle, highlight, parseAnsi } from "../lib/ansi.ts";
 import { findMatches, type LogSearch } from "../lib/log-search.ts";
-import type { LogRow } from "../lib/logs.ts";
+import { gapText, type LogRow } from "../lib/logs.ts";
 
 /** Parsed once per row: rows are immutable and re-rendered on every scroll frame. */
 const segmentCache = new WeakMap<LogRow, AnsiSegment[]>();
@@ -46,7 +46,7 @@ export function LogLine({ row, search, showTs }: { row: LogRow; search: LogSearc
   if (row.kind === "gap") {
     return (
       <div className="log-row log-gap" data-testid="log-gap">
-        — {row.count} line{row.count === 1 ? "" : "s"} not shown ({row.reason}) —
+        — {gapText(row.count, row.reason)} —
       </div>
     );
   }

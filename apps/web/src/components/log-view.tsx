@@ -100,6 +100,16 @@ export function LogView({
         <span className="muted" data-testid="log-count" data-version={tail.version}>
           {rows.length.toLocaleString()} lines
         </span>
+        {tail.lag && (
+          <span
+            className="badge log-lag"
+            title="This container writes faster than the agent's per-container rate (CROWSNEST_LOG_RATE): its lines are read from Docker's log file more slowly and caught up, none dropped"
+            data-testid="log-lag"
+            data-behind-ms={tail.lag.behindMs}
+          >
+            {Math.ceil(tail.lag.behindMs / 1000).toLocaleString()} s behind
+          </span>
+        )}
       </div>
       {tail.error && (
         <div className="state state-error" role="alert" data-testid="log-error">

@@ -27,6 +27,8 @@ export function messageMatches(topic: Topic, message: LiveMessage): boolean {
       return message.containerId === topic.containerId;
     case "gap":
       return message.containerId === null || message.containerId === topic.containerId;
+    case "log_lag":
+      return message.lag.containerId === topic.containerId;
     case "event":
       return message.event.containerId === topic.containerId;
     case "metrics":
@@ -37,7 +39,10 @@ export function messageMatches(topic: Topic, message: LiveMessage): boolean {
 }
 
 const encoder = new TextEncoder();
-/** Generous: one live frame can carry up to 10,000 log lines of up to 16 KiB. */
+/**
+ * Generous: a live logs frame carries one agent batch's lines of one container, and an agent frame
+ * is at most LIMITS.agentFrameBytes (4 MiB), however long its lines (up to LIMITS.logLineBytes each).
+ */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 interface Subscription {

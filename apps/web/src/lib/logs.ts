@@ -4,7 +4,8 @@ import { findMatches, type LogSearch } from "./log-search.ts";
 
 export type LogRow =
   | { kind: "line"; key: string; ts: string; stream: "stdout" | "stderr"; text: string; truncated: boolean }
-  | { kind: "gap"; key: string; count: number; reason: string; at: number };
+  /** count null: unknown (lines rotated out of Docker's log before they were read). */
+  | { kind: "gap"; key: string; count: number | null; reason: string; at: number };
 
 let seq = 0;
 function nextKey(): string {
@@ -30,7 +31,7 @@ export function rowFromLine(line: LogLine | StoredLogLine): LogRow {
   };
 }
 
-export function gapRow(count: number, reason: string): LogRow {
+export function gapRow(count: number | null, reason: string): LogRow {
   return { kind: "gap", key: nextKey(), count, reason, at: Date.now() };
 }
 
@@ -71,8 +72,14 @@ export function rowsToText(rows: readonly LogRow[], withTimestamps: boolean): st
   return rows
     .map((r) =>
       r.kind === "gap"
-        ? `--- ${r.count} line(s) not shown (${r.reason}) ---`
+        ? `--- ${gapText(r.count, r.reason)} ---`
         : `${withTimestamps ? `${r.ts} ` : ""}${r.stream === "stderr" ? "[stderr] " : ""}${stripAnsi(r.text)}`,
     )
     .join("\n");
+}
+
+/** "3 lines not shown (slow consumer)", or, count unknown, "lines not shown (rotated)". */
+export function gapText(count: number | null, reason: string): string {
+  const lines = count === null ? "lines" : `${count} line${count === 1 ? "" : "s"}`;
+  return `${lines} not shown (${reason})`;
 }

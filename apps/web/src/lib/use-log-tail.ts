@@ -30,7 +30,18 @@ export interface LogTail {
   held: number;
   pause: () => void;
   resume: () => void;
+  /** The agent reads this container's log behind its writing (its last report), or null. */
+  lag: LogLag | null;
 }
+
+/** How far behind the agent last said it reads (ms, Docker time of its last line vs its clock), and when it said so. */
+export interface LogLag {
+  behindMs: number;
+  receivedAt: number;
+}
+
+/** A lag report older than this is not shown (the agent reports about once a second while behind). */
+const LAG_STALE_MS = 5_000;
 
 /**
  * A container's log: stored history matching the filter, joined to the live stream without
@@ -47,6 +58,7 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
   const [cursor, setCursor] = useState<string | null>(null);
   const [paused, setPaused] = useState(false);
   const [held, setHeld] = useState(0);
+  const [lag, setLag] = useState<LogLag | null>(null);
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
   const filterRef = useRef(filter);
@@ -112,8 +124,11 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
         const { stream, q } = filterRef.current;
         const search = compileSearch(q);
         rows = m.lines.map(rowFromLine).filter((r) => matchesFilter(r, stream, search));
-      } else if (m.type === "gap" && m.droppedLines > 0) {
+      } else if (m.type === "gap" && m.droppedLines !== 0) {
         rows = [gapRow(m.droppedLines, m.reason.replaceAll("_", " "))];
+      } else if (m.type === "log_lag") {
+        setLag(m.lag.behindMs > 0 ? { behindMs: m.lag.behindMs, receivedAt: Date.now() } : null);
+        return;
       } else return;
       if (rows.length === 0) return;
       if (pendingRef.current) pendingRef.current.push(...rows);
@@ -125,6 +140,12 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
     [append],
   );
   useLiveTopic({ kind: "container", hostId, containerId }, onLive);
+  // A lagging follower reports about once a second; silence means its agent is gone, not caught up.
+  useEffect(() => {
+    if (lag === null) return;
+    const t = setTimeout(() => setLag(null), LAG_STALE_MS);
+    return () => clearTimeout(t);
+  }, [lag]);
 
   const loadOlder = useCallback(async () => {
     if (!cursor) return;
@@ -158,5 +179,6 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
     held,
     pause,
     resume,
+    lag,
   };
 }
