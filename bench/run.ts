@@ -16,6 +16,7 @@ import { fanOutSuite } from "./suites/fan-out.ts";
 import { hostCostSuite } from "./suites/host-cost.ts";
 import { ingestSuite } from "./suites/ingest.ts";
 import { liveTailSuite } from "./suites/live-tail.ts";
+import { logFloodSuite } from "./suites/log-flood.ts";
 import { removeBenchContainers } from "./support/bench-containers.ts";
 import { cleanUpOnSignals } from "./support/cleanup.ts";
 import { describeMachine } from "./support/machine.ts";
@@ -61,6 +62,7 @@ results.hostCost = await attempt("host-cost", () => hostCostSuite(options, log))
 results.ingest = await attempt("ingest", () => ingestSuite(options, log));
 results.liveTail = await attempt("live-tail", () => liveTailSuite(options, log));
 results.fanOut = await attempt("fan-out", () => fanOutSuite(options, log));
+results.logFlood = await attempt("log-flood", () => logFloodSuite(options, log));
 results.finishedAt = new Date().toISOString();
 results.durationSeconds = (Date.now() - started) / 1000;
 

@@ -1,5 +1,6 @@
 import { table } from "./format.ts";
 import { comparedToolsNote, hostCostSection, pathsSection } from "./host-cost-tables.ts";
+import { logFloodSection } from "./log-flood-table.ts";
 import type { BenchResults } from "./results.ts";
 import { serverSections } from "./server-tables.ts";
 import { watcherCosts } from "./summaries.ts";
@@ -55,5 +56,6 @@ export function benchmarksMarkdown(results: BenchResults, pngDir: string): strin
     lines.push(...hostCostSection(costs, pngDir), ...pathsSection(costs), ...comparedToolsNote());
   }
   lines.push(...serverSections(results, pngDir));
+  if (results.logFlood) lines.push(...logFloodSection(results.logFlood));
   return lines.join("\n");
 }

@@ -2,6 +2,7 @@ import type { FanOutRun } from "../suites/fan-out.ts";
 import type { HostCostRow } from "../suites/host-cost.ts";
 import type { IngestRun } from "../suites/ingest.ts";
 import type { LiveTailRun } from "../suites/live-tail.ts";
+import type { LogFloodRun } from "../suites/log-flood.ts";
 import type { Machine } from "../support/machine.ts";
 import type { BenchOptions } from "../support/options.ts";
 
@@ -19,4 +20,5 @@ export interface BenchResults {
   ingest?: IngestRun[];
   liveTail?: LiveTailRun[];
   fanOut?: FanOutRun[];
+  logFlood?: LogFloodRun[];
 }
