@@ -117,9 +117,11 @@ export class Agent {
           protocolVersion: PROTOCOL_VERSION,
           agentVersion: packageJson.version,
           host,
+          incarnation: outbox.incarnation,
         }),
-        ready: (live) => {
+        ready: (live, welcome) => {
           session = live;
+          outbox.continueAbove(welcome.lastStoredSeq ?? null);
           live.send(inventorySnapshot());
           outbox.attach((text) => live.sendText(text));
         },

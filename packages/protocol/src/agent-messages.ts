@@ -10,6 +10,17 @@ import { LogDrop, LogLag, LogLine, MetricSample } from "./telemetry.ts";
 export const Seq = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export type Seq = z.infer<typeof Seq>;
 
+/**
+ * Added in protocol 1 (optional, so older agents still agree): one run of an agent process on its
+ * state directory, a random id (16 random bytes, base64url) made at every start. Each sequenced
+ * batch carries the incarnation that cut it (a batch resent from disk keeps its own), so a batch's
+ * identity (host, incarnation, seq) cannot collide across a reset, a restored backup or a clone of
+ * the state directory; `hello` carries the current one, which tells two live agents on one
+ * credential apart.
+ */
+export const Incarnation = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "must be 16-64 of A-Z a-z 0-9 _ -");
+export type Incarnation = z.infer<typeof Incarnation>;
+
 // ---- agent -> server -------------------------------------------------------
 
 export const Hello = z.object({
@@ -17,6 +28,8 @@ export const Hello = z.object({
   protocolVersion: z.number().int().positive(),
   agentVersion: z.string().max(64),
   host: HostInfo,
+  /** Added in protocol 1: this run's incarnation; absent from older agents. */
+  incarnation: Incarnation.optional(),
 });
 export type Hello = z.infer<typeof Hello>;
 
@@ -39,6 +52,8 @@ export const EventsBatch = z
   .object({
     type: z.literal("events"),
     seq: Seq,
+    /** Added in protocol 1: the incarnation that cut this batch; absent from older agents. */
+    incarnation: Incarnation.optional(),
     events: z.array(ReceivedContainerEvent).max(LIMITS.eventsPerBatch),
   })
   .transform(readEventList);
@@ -47,6 +62,8 @@ export type EventsBatch = z.infer<typeof EventsBatch>;
 export const MetricsBatch = z.object({
   type: z.literal("metrics"),
   seq: Seq,
+  /** Added in protocol 1: the incarnation that cut this batch; absent from older agents. */
+  incarnation: Incarnation.optional(),
   samples: z.array(MetricSample).max(LIMITS.metricSamplesPerBatch),
 });
 export type MetricsBatch = z.infer<typeof MetricsBatch>;
@@ -54,16 +71,33 @@ export type MetricsBatch = z.infer<typeof MetricsBatch>;
 export const LogsBatch = z.object({
   type: z.literal("logs"),
   seq: Seq,
+  /** Added in protocol 1: the incarnation that cut this batch; absent from older agents. */
+  incarnation: Incarnation.optional(),
   lines: z.array(LogLine).max(LIMITS.logLinesPerBatch),
   /** Lines known lost since the previous batch (rotated out of Docker's log before they were read). */
   drops: z.array(LogDrop).max(LIMITS.containersPerHost),
 });
 export type LogsBatch = z.infer<typeof LogsBatch>;
 
+/**
+ * Added in protocol 1: how far behind the agent reads the logs of containers that write faster
+ * than its per-container rate. Live status, not stored: sent as measured (about once a second per
+ * lagging container, and once with 0 when it caught up), outside the outbox, and lost when offline.
+ */
+export const LogLagReport = z.object({
+  type: z.literal("log_lag"),
+  /** The agent's clock when measured, ms since the epoch. */
+  time: EpochMs,
+  lags: z.array(LogLag).min(1).max(LIMITS.containersPerHost),
+});
+export type LogLagReport = z.infer<typeof LogLagReport>;
+
 /** The outbox overflowed its byte budget and dropped its oldest batches; this says how much is gone. */
 export const GapNotice = z.object({
   type: z.literal("gap"),
   seq: Seq,
+  /** Added in protocol 1: the incarnation that cut this batch; absent from older agents. */
+  incarnation: Incarnation.optional(),
   droppedBatches: z.number().int().positive(),
   droppedSamples: z.number().int().nonnegative(),
   droppedLines: z.number().int().nonnegative(),
@@ -79,19 +113,6 @@ export const CommandResult = z.object({
   outcome: CommandOutcome,
 });
 export type CommandResult = z.infer<typeof CommandResult>;
-/**
- * Added in protocol 1: how far behind the agent reads the logs of containers that write faster
- * than its per-container rate. Live status, not stored: sent as measured (about once a second per
- * lagging container, and once with 0 when it caught up), outside the outbox, and lost when offline.
- */
-export const LogLagReport = z.object({
-  type: z.literal("log_lag"),
-  /** The agent's clock when measured, ms since the epoch. */
-  time: EpochMs,
-  lags: z.array(LogLag).min(1).max(LIMITS.containersPerHost),
-});
-export type LogLagReport = z.infer<typeof LogLagReport>;
-
 
 export const AgentMessage = z.discriminatedUnion("type", [
   Hello,
@@ -101,6 +122,7 @@ export const AgentMessage = z.discriminatedUnion("type", [
   LogsBatch,
   GapNotice,
   CommandResult,
+  LogLagReport,
 ]);
 export type AgentMessage = z.infer<typeof AgentMessage>;
 
@@ -115,6 +137,7 @@ export const AGENT_MESSAGES = {
   logs: LogsBatch,
   gap: GapNotice,
   command_result: CommandResult,
+  log_lag: LogLagReport,
 } as const;
 
 // ---- server -> agent -------------------------------------------------------
@@ -122,14 +145,14 @@ export const AGENT_MESSAGES = {
 export const Welcome = z.object({
   type: z.literal("welcome"),
   protocolVersion: z.number().int().positive(),
-  LogLagReport,
   hostId: HostId,
   /** Present once, when the agent connected with an enrolment token: the long-lived credential to keep. */
   credential: z.string().min(32).max(256).nullable(),
   /**
    * Added in protocol 1 (optional, so older agents and servers still agree): the highest sequence
-   * number the server has stored for this host, or null. The server ignores a (host, seq) it already
-   * stored, so an agent whose state was reset (its next seq is 1 again) must continue above this.
+   * number the server has stored for this host, or null. An agent continues numbering above it, so
+   * that even a server that deduplicates on (host, seq) alone (one older than `incarnation`) does
+   * not take a reset agent's new batches for resends.
    */
   lastStoredSeq: Seq.nullable().optional(),
 });
@@ -137,7 +160,6 @@ export type Welcome = z.infer<typeof Welcome>;
 
 /** The batch with this sequence number is stored; the agent may forget it. */
 export const Ack = z.object({ type: z.literal("ack"), seq: Seq });
-  log_lag: LogLagReport,
 export type Ack = z.infer<typeof Ack>;
 
 export const CommandMessage = z.object({ type: z.literal("command"), command: Command });

@@ -13,6 +13,23 @@ import { LogLine, MetricSample } from "./telemetry.ts";
 export const ContainerCounts = z.record(ContainerState, z.number().int().nonnegative());
 export type ContainerCounts = z.infer<typeof ContainerCounts>;
 
+/**
+ * A second agent was refused on this host's credential while another, with another incarnation,
+ * was live: a cloned VM or a copied state directory. The host's data comes from the agent that
+ * stayed; the admin removes the copy or enrols it as a host of its own.
+ */
+export const AgentConflict = z.object({
+  /** When the last second agent was refused. */
+  lastRefusedAt: EpochMs,
+  /** Connections refused so far. */
+  refusedConnections: z.number().int().positive(),
+  /** The refused agent's host info, from its `hello` (a clone often shares the hostname). */
+  refusedHost: HostInfo,
+  /** The refusals go on (the last was under two minutes ago, and a refused agent retries at least every 30 s). */
+  active: z.boolean(),
+});
+export type AgentConflict = z.infer<typeof AgentConflict>;
+
 export const Host = z.object({
   id: HostId,
   name: z.string(),
@@ -27,6 +44,8 @@ export const Host = z.object({
   memUsedBytes: z.number().nonnegative(),
   /** The outbox of this host's agent overflowed: batches it dropped, reported by the agent. */
   droppedBatches: z.number().int().nonnegative(),
+  /** Two agents on this host's credential, or null. */
+  agentConflict: AgentConflict.nullable(),
 });
 export type Host = z.infer<typeof Host>;
 

@@ -11,6 +11,12 @@ export const CLOSE_CODES = {
   revoked: 4003,
   /** An admin rotated the host's credential: reconnect now with the current one to receive its successor. */
   credentialRotation: 4004,
+  /**
+   * Another agent with another incarnation is live on this host's credential (a cloned VM or a
+   * copied state directory): the newcomer is refused, the host shows the conflict, and retrying
+   * gets in only once the other agent is gone.
+   */
+  duplicateAgent: 4005,
   /** The peer did not follow the protocol (for example, no hello first). */
   protocolViolation: 4002,
   /** A browser socket stayed above its send buffer limit for too long. */

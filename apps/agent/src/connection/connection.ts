@@ -1,10 +1,12 @@
 import {
   type AgentMessage,
+  CLOSE_CODES,
   decode,
   encode,
   PROTOCOL_VERSION,
   SERVER_TO_AGENT_MESSAGES,
   type ServerToAgentMessage,
+  type Welcome,
 } from "@crowsnest/protocol";
 import WebSocket from "ws";
 import { Backoff, sleep } from "../backoff.ts";
@@ -27,8 +29,8 @@ export interface Session {
 
 export interface ConnectionHandlers {
   hello(): AgentMessage;
-  /** The server welcomed us: the session may carry traffic. */
-  ready(session: Session): void;
+  /** The server welcomed us (its `welcome` is given): the session may carry traffic. */
+  ready(session: Session, welcome: Welcome): void;
   message(message: Exclude<ServerToAgentMessage, { type: "welcome" }>, session: Session): void;
   /** A frame that did not decode; the raw frame is kept so a command can still be answered. */
   badFrame(frame: string, reason: string, session: Session): void;
@@ -178,7 +180,7 @@ export class Connection {
           message.credential === null ? Promise.resolve() : credentials.save(message.credential);
         credentialSaved.then(
           () => {
-            if (socket.readyState === WebSocket.OPEN) handlers.ready(session);
+            if (socket.readyState === WebSocket.OPEN) handlers.ready(session, message);
           },
           (err: unknown) => {
             log.error("could not save the host credential", { err: err as Error });
@@ -197,7 +199,14 @@ export class Connection {
       clearTimeout(welcomeTimer);
       if (heartbeat !== null) clearInterval(heartbeat);
       if (this.#socket === socket) this.#socket = null;
-      log.info("disconnected", { code, reason: reason.toString() });
+      if (code === CLOSE_CODES.duplicateAgent) {
+        log.error(
+          "refused: another agent is connected with this host's credential (a cloned machine or a copied state directory?); retrying until it is gone. Give a copy its own host (enrol it) instead",
+          { code },
+        );
+      } else {
+        log.info("disconnected", { code, reason: reason.toString() });
+      }
       if (welcomed) handlers.closed();
       done.resolve(welcomed);
     });

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import {
   type ContainerEvent,
   encode,
@@ -63,6 +64,12 @@ interface Batch {
  * Docker's log only after the last line that made it into a batch (no loss). The alternative,
  * committing a log position only on ack, would re-read lines whose batch the server had stored
  * but not yet acked, and send them again under a new seq: duplicates.
+ *
+ * Identity across resets, restored backups and clones of the state directory: every run of the
+ * agent is a new incarnation (a random id made by `open`), and each batch carries the incarnation
+ * that cut it, also when it is resent from disk by a later run. The server deduplicates on (host,
+ * incarnation, seq) and the content, so a run whose sequence numbers went back (state lost or
+ * older) or run beside a copy of itself never has a new batch taken for a stored one.
  */
 export class Outbox {
   readonly #store: OutboxStore;
@@ -70,6 +77,8 @@ export class Outbox {
   readonly #log: Logger;
   readonly #batches = new Map<number, Batch>();
   readonly #resume: Map<string, ResumePoint>;
+  /** 16 random bytes, base64url: this run's incarnation (see the class comment). */
+  readonly incarnation = randomBytes(16).toString("base64url");
   #nextSeq: number;
   #totalBytes = 0;
   #pending: Pending = emptyPending();
@@ -183,6 +192,20 @@ export class Outbox {
     this.#forget(batch);
   }
 
+  /**
+   * Numbers the next batches above `lastStoredSeq` (the server's `welcome`), when they are not
+   * already: the seq stays unique per host even on a server that deduplicates on (host, seq) alone.
+   */
+  continueAbove(lastStoredSeq: number | null): void {
+    if (lastStoredSeq === null || lastStoredSeq < this.#nextSeq) return;
+    this.#log.info("numbering continues above the server's last stored seq", {
+      nextSeq: this.#nextSeq,
+      lastStoredSeq,
+    });
+    this.#nextSeq = lastStoredSeq + 1;
+    this.#enqueue("could not persist the outbox state", () => this.#writeState());
+  }
+
   /** Goes live on a fresh connection: resends every unacked batch in seq order, then sends new ones as cut. */
   attach(send: (text: string) => void): void {
     this.#send = send;
@@ -244,16 +267,25 @@ export class Outbox {
       // Each batch carries the positions of what it holds, so a batch on disk is never re-read.
       const position = pending.eventsPosition;
       make(
-        { type: "events", seq: this.#nextSeq++, events: pending.events },
+        { type: "events", seq: this.#nextSeq++, incarnation: this.incarnation, events: pending.events },
         position === null ? {} : { [EVENTS_POSITION]: position },
       );
     }
     if (pending.samples.length > 0) {
-      make({ type: "metrics", seq: this.#nextSeq++, samples: pending.samples }, {});
+      make(
+        { type: "metrics", seq: this.#nextSeq++, incarnation: this.incarnation, samples: pending.samples },
+        {},
+      );
     }
     if (pending.lines.length > 0 || pending.drops.size > 0) {
       make(
-        { type: "logs", seq: this.#nextSeq++, lines: pending.lines, drops: [...pending.drops.values()] },
+        {
+          type: "logs",
+          seq: this.#nextSeq++,
+          incarnation: this.incarnation,
+          lines: pending.lines,
+          drops: [...pending.drops.values()],
+        },
         Object.fromEntries(pending.resume),
       );
     }
@@ -313,6 +345,7 @@ export class Outbox {
     const gap: SequencedAgentMessage = {
       type: "gap",
       seq: this.#nextSeq++,
+      incarnation: this.incarnation,
       droppedBatches: dropped.batches,
       droppedSamples: dropped.samples,
       droppedLines: dropped.lines,

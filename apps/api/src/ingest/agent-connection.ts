@@ -7,6 +7,7 @@ import {
   type CommandMessage,
   decode,
   encode,
+  type Hello,
   LIMITS,
   PROTOCOL_VERSION,
   type ProtocolError,
@@ -25,6 +26,8 @@ import type { Ingest } from "./ingest.ts";
 
 /** Above this many batches waiting for storage, stop reading the socket until the store catches up. */
 const MAX_IN_FLIGHT = 64;
+/** How long a live agent has to answer a ping when a second agent shows up on its credential. */
+const PROBE_MS = 5_000;
 
 export interface AgentConnectionDeps {
   ingest: Ingest;
@@ -36,13 +39,15 @@ export interface AgentConnectionDeps {
 }
 
 /**
- * Serves one authenticated agent socket: `hello` first (protocol version checked), then
- * inventory and sequenced batches, each acked once stored, and command results.
+ * Serves one authenticated agent socket: `hello` first (protocol version checked; a second live
+ * agent on the host's credential is refused with CLOSE_CODES.duplicateAgent, see AgentLinks.admit),
+ * then inventory and sequenced batches, each acked once stored, and command results.
  */
 export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: AgentConnectionDeps): void {
   const { hostId } = identity;
   const log = deps.log.child({ hostId });
   let greeted = false;
+  let admitted = false;
   let inFlight = 0;
   const connection: AgentConnection = {
     sendCommand: (command: Command) => {
@@ -54,6 +59,8 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
       // An agent that does not finish the closing handshake must not hold a shutdown up.
       setTimeout(() => ws.terminate(), 2_000).unref();
     },
+    isOpen: () => ws.readyState === ws.OPEN,
+    probe: (timeoutMs) => probe(ws, timeoutMs),
   };
   const send = (message: Ack | Welcome | ProtocolError) => ws.send(encode(message));
   const reject = (code: ProtocolError["code"], message: string) => {
@@ -71,7 +78,7 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
   ws.on("error", (err) => log.warn({ err }, "agent socket error"));
   ws.on("close", () => {
     stopHeartbeat();
-    if (!greeted || !deps.links.detach(hostId, connection)) return;
+    if (!admitted || !deps.links.detach(hostId, connection)) return;
     const now = Date.now();
     deps.hub.hostStatus(hostId, false, now);
     deps.ingest.seen(hostId, now).catch((err: unknown) => log.error({ err }, "could not record last-seen"));
@@ -96,23 +103,16 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
         return;
       }
       greeted = true;
-      const now = Date.now();
-      deps.links.attach(hostId, connection, CLOSE_CODES.replaced);
-      deps.hub.hostStatus(hostId, true, now);
-      deps.ingest.hello(hostId, message, now).then((lastStoredSeq) => {
-        send({
-          type: "welcome",
-          protocolVersion: PROTOCOL_VERSION,
-          hostId,
-          credential: identity.issuedCredential,
-          lastStoredSeq,
-        });
-      }, storageFailed);
+      admitAndWelcome(message).catch(storageFailed);
       return;
     }
     if (!greeted) {
       reject("bad_frame", `expected hello first, got "${message.type}"`);
       ws.close(CLOSE_CODES.protocolViolation, "expected hello first");
+      return;
+    }
+    if (!admitted) {
+      reject("bad_frame", `"${message.type}" before welcome; send it after the welcome`);
       return;
     }
     if ("refused" in message && message.refused !== undefined) {
@@ -136,13 +136,49 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
     }
   });
 
+  async function admitAndWelcome(hello: Hello): Promise<void> {
+    const incarnation = hello.incarnation ?? null;
+    const admission = await deps.links.admit(hostId, connection, incarnation, {
+      replacedCode: CLOSE_CODES.replaced,
+      probeMs: PROBE_MS,
+    });
+    if (admission === "closed") return;
+    if (admission === "conflict") {
+      deps.counters.refusedAgents++;
+      const reason = "another agent is connected with this host's credential (a copied state directory?)";
+      log.warn({ incarnation, hostname: hello.host.hostname }, "second live agent on one credential refused");
+      send({ type: "error", code: "not_allowed", message: reason });
+      ws.close(CLOSE_CODES.duplicateAgent, "another agent is connected for this host");
+      await deps.ingest.conflict(hostId, hello.host, Date.now());
+      return;
+    }
+    admitted = true;
+    const now = Date.now();
+    deps.hub.hostStatus(hostId, true, now);
+    const lastStoredSeq = await deps.ingest.hello(hostId, hello, now);
+    send({
+      type: "welcome",
+      protocolVersion: PROTOCOL_VERSION,
+      hostId,
+      credential: identity.issuedCredential,
+      lastStoredSeq,
+    });
+  }
+
   function storeBatch(message: SequencedAgentMessage): void {
     inFlight++;
     if (inFlight === MAX_IN_FLIGHT) ws.pause();
     deps.ingest.batch(hostId, message, Date.now()).then(
       (result) => {
-        if (result === "stored") deps.counters.storedBatches++;
-        else deps.counters.duplicateBatches++;
+        if (result === "duplicate") deps.counters.duplicateBatches++;
+        else deps.counters.storedBatches++;
+        if (result === "collided") {
+          deps.counters.collidedBatches++;
+          log.warn(
+            { seq: message.seq, incarnation: message.incarnation },
+            "batch reused a stored seq; stored",
+          );
+        }
         if (ws.readyState === ws.OPEN) send({ type: "ack", seq: message.seq });
         release();
       },
@@ -157,4 +193,25 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
     inFlight--;
     if (inFlight === MAX_IN_FLIGHT / 2 && ws.isPaused) ws.resume();
   }
+}
+
+/** Pings the socket; true when a pong or any frame arrives within `timeoutMs`. */
+function probe(ws: WebSocket, timeoutMs: number): Promise<boolean> {
+  if (ws.readyState !== ws.OPEN) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const answered = (alive: boolean) => {
+      clearTimeout(timer);
+      ws.off("pong", onAnswer);
+      ws.off("message", onAnswer);
+      ws.off("close", onClose);
+      resolve(alive);
+    };
+    const onAnswer = () => answered(true);
+    const onClose = () => answered(false);
+    const timer = setTimeout(() => answered(false), timeoutMs);
+    ws.on("pong", onAnswer);
+    ws.on("message", onAnswer);
+    ws.on("close", onClose);
+    ws.ping();
+  });
 }

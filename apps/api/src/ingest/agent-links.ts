@@ -6,6 +6,19 @@ import { AppError } from "../errors/app-error.ts";
 export interface AgentConnection {
   sendCommand(command: Command): void;
   close(code: number, reason: string): void;
+  /** Whether the socket is still open. */
+  isOpen(): boolean;
+  /** Pings the agent; true when it answers (a pong or any frame) within `timeoutMs`, false otherwise. */
+  probe(timeoutMs: number): Promise<boolean>;
+}
+
+/** How a greeted connection fared in `admit`. */
+export type Admission = "attached" | "conflict" | "closed";
+
+interface Link {
+  connection: AgentConnection;
+  /** The agent's incarnation from its hello; null for an agent that sends none. */
+  incarnation: string | null;
 }
 
 interface PendingCommand {
@@ -23,24 +36,52 @@ export type CommandRequest = Omit<Command, "id">;
  */
 export class AgentLinks {
   readonly #timeoutMs: number;
-  readonly #links = new Map<string, AgentConnection>();
+  readonly #links = new Map<string, Link>();
   readonly #pending = new Map<string, PendingCommand>();
 
   constructor(commandTimeoutMs: number) {
     this.#timeoutMs = commandTimeoutMs;
   }
 
-  /** Makes this connection the host's one link; an older one is closed as replaced. */
-  attach(hostId: string, connection: AgentConnection, replacedCode: number): void {
-    const previous = this.#links.get(hostId);
-    this.#links.set(hostId, connection);
-    if (previous && previous !== connection)
-      previous.close(replacedCode, "replaced by a newer connection of this host");
+  /**
+   * Makes a greeted connection the host's one link, unless another agent is live on the host.
+   * The same incarnation, or an agent that sends none, is a reconnect: the older link is closed as
+   * replaced (`replacedCode`). Another incarnation while a link exists is either a restarted agent
+   * whose old socket is dead or a second agent on the credential (a clone): the old link is probed
+   * for `probeMs`; if it answers it stays and the newcomer gets `conflict` (the caller refuses it),
+   * if not it is closed as replaced. Resolves `closed` when the newcomer closed meanwhile.
+   */
+  async admit(
+    hostId: string,
+    connection: AgentConnection,
+    incarnation: string | null,
+    options: { replacedCode: number; probeMs: number },
+  ): Promise<Admission> {
+    for (;;) {
+      const previous = this.#links.get(hostId);
+      if (!connection.isOpen()) return "closed";
+      const reconnect =
+        previous === undefined ||
+        incarnation === null ||
+        previous.incarnation === null ||
+        previous.incarnation === incarnation;
+      if (!reconnect && (await previous.connection.probe(options.probeMs))) {
+        // Another connection may have taken over during the probe: decide again against it.
+        if (this.#links.get(hostId) === previous) return "conflict";
+        continue;
+      }
+      if (this.#links.get(hostId) !== previous) continue;
+      if (!connection.isOpen()) return "closed";
+      this.#links.set(hostId, { connection, incarnation });
+      if (previous && previous.connection !== connection)
+        previous.connection.close(options.replacedCode, "replaced by a newer connection of this host");
+      return "attached";
+    }
   }
 
   /** Forgets the connection if it is still the host's link; returns whether the host went offline. */
   detach(hostId: string, connection: AgentConnection): boolean {
-    if (this.#links.get(hostId) !== connection) return false;
+    if (this.#links.get(hostId)?.connection !== connection) return false;
     this.#links.delete(hostId);
     for (const [id, pending] of this.#pending) {
       if (pending.hostId !== hostId) continue;
@@ -62,7 +103,7 @@ export class AgentLinks {
    * `agent_offline` when no agent is connected (or it leaves), `agent_timeout` when no answer comes in time.
    */
   send(hostId: string, request: CommandRequest): Promise<CommandOutcome> {
-    const link = this.#links.get(hostId);
+    const link = this.#links.get(hostId)?.connection;
     if (!link) return Promise.reject(new AppError("agent_offline", "the host's agent is not connected"));
     const command: Command = { ...request, id: randomUUID() };
     // A stop or restart may take Docker its whole grace period before it answers: wait that long on top.
@@ -89,12 +130,12 @@ export class AgentLinks {
   /** Closes the host's live connection, e.g. when its credential is revoked. */
   disconnect(hostId: string, code: number, reason: string): boolean {
     const link = this.#links.get(hostId);
-    link?.close(code, reason);
+    link?.connection.close(code, reason);
     return link !== undefined;
   }
 
   closeAll(code: number, reason: string): void {
-    for (const link of this.#links.values()) link.close(code, reason);
+    for (const link of this.#links.values()) link.connection.close(code, reason);
   }
 
   #finish(commandId: string): PendingCommand | undefined {

@@ -1,4 +1,4 @@
-import type { Hello, InventorySnapshot, SequencedAgentMessage } from "@crowsnest/protocol";
+import type { Hello, HostInfo, InventorySnapshot, SequencedAgentMessage } from "@crowsnest/protocol";
 import type { LiveHub } from "../live/hub.ts";
 import type { HostRepository, WriteResult } from "../store/store.ts";
 import type { LatestSamples } from "./latest-samples.ts";
@@ -33,6 +33,11 @@ export class Ingest {
     return this.#hosts.lastStoredSeq(hostId);
   }
 
+  /** Records a second agent refused on the host's credential (what its hello said, `at` in epoch ms). */
+  async conflict(hostId: string, refusedHost: HostInfo, at: number): Promise<void> {
+    await this.#hosts.recordConflict(hostId, refusedHost, at);
+  }
+
   async seen(hostId: string, at: number): Promise<void> {
     await this.#queue.enqueue({ kind: "seen", hostId, at });
   }
@@ -43,10 +48,10 @@ export class Ingest {
     this.#hub.inventory(hostId, snapshot.containers);
   }
 
-  /** Stores a sequenced batch; a duplicate (host, seq) is neither stored nor relayed again. */
+  /** Stores a sequenced batch; a duplicate (see WriteResult) is neither stored nor relayed again. */
   async batch(hostId: string, message: SequencedAgentMessage, at: number): Promise<WriteResult> {
     const result = await this.#queue.enqueue({ kind: "batch", hostId, at, message });
-    if (result === "stored") this.#relay(hostId, message);
+    if (result !== "duplicate") this.#relay(hostId, message);
     return result;
   }
 

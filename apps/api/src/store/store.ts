@@ -28,14 +28,31 @@ export interface HostRecord {
   info: HostInfo | null;
   /** Batches the agent's outbox dropped, summed from its gap notices. */
   droppedBatches: number;
+  /** The last second agent refused on the host's credential (see HostRepository.recordConflict), or null. */
+  conflict: HostConflict | null;
+}
+
+/** Second agents refused on one host's credential while another agent was live. */
+export interface HostConflict {
+  /** Epoch ms of the last refusal. */
+  lastRefusedAt: number;
+  /** Refusals so far (at least 1). */
+  refusedConnections: number;
+  /** What the last refused agent said in its hello. */
+  refusedHost: HostInfo;
 }
 
 export interface HostRepository {
   create(name: string, now: number): Promise<HostRecord>;
   get(hostId: string): Promise<HostRecord | null>;
   list(): Promise<HostRecord[]>;
-  /** The highest batch sequence number stored for the host (within the ledger's retention), or null. */
+  /**
+   * The highest batch sequence number stored for the host, over every incarnation (within the
+   * ledger's retention), or null.
+   */
   lastStoredSeq(hostId: string): Promise<number | null>;
+  /** Counts one refused second agent on the host's credential, with what its hello said; `at` in epoch ms. */
+  recordConflict(hostId: string, refusedHost: HostInfo, at: number): Promise<void>;
 }
 
 export interface HostCredentialRepository {
@@ -111,8 +128,15 @@ export type TelemetryWrite =
   | { kind: "inventory"; hostId: string; at: number; snapshot: InventorySnapshot }
   | { kind: "batch"; hostId: string; at: number; message: SequencedAgentMessage };
 
-/** `duplicate`: a batch whose (host, seq) was already stored; nothing was written for it. */
-export type WriteResult = "stored" | "duplicate";
+/**
+ * What became of a batch. Its identity is (host, incarnation, seq) plus its content (batchDigest):
+ * `duplicate`: this very batch was stored before, nothing was written; `stored`: written;
+ * `collided`: written too, though another batch with the same (host, incarnation, seq) and other
+ * content was stored before (an agent whose numbering forked, e.g. an older agent reset). A batch
+ * that was not stored is never `duplicate`. Rows from before migration 6 carry no digest and still
+ * match on (host, seq) for agents that send no incarnation.
+ */
+export type WriteResult = "stored" | "duplicate" | "collided";
 
 export interface TelemetryWriter {
   write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]>;

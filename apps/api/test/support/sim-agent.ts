@@ -30,14 +30,17 @@ export class SimAgent {
   readonly received: ServerToAgentMessage[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   #seq = 0;
+  /** Stamped on hello and every batch, as a real agent does; undefined mimics an agent from before incarnations. */
+  readonly #incarnation: string | undefined;
   readonly #acks = new Map<number, () => void>();
   readonly #waiters: {
     match: (m: ServerToAgentMessage) => boolean;
     resolve: (m: ServerToAgentMessage) => void;
   }[] = [];
 
-  private constructor(ws: WebSocket) {
+  private constructor(ws: WebSocket, incarnation: string | undefined) {
     this.ws = ws;
+    this.#incarnation = incarnation;
     this.closed = new Promise((resolve) => {
       ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() }));
     });
@@ -58,15 +61,20 @@ export class SimAgent {
   /**
    * Opens the socket only (no hello); rejects with the HTTP status if the upgrade is refused.
    * `autoPong: false` makes an agent that has hung: it stops answering the server's pings.
+   * `incarnation` is stamped on hello and every batch, as a real agent does (none: an older agent).
    */
-  static open(url: string, token: string, options: { autoPong?: boolean } = {}): Promise<SimAgent> {
+  static open(
+    url: string,
+    token: string,
+    options: { autoPong?: boolean; incarnation?: string } = {},
+  ): Promise<SimAgent> {
     const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${token}` },
       maxPayload: LIMITS.agentFrameBytes,
       autoPong: options.autoPong ?? true,
     });
     return new Promise((resolve, reject) => {
-      ws.once("open", () => resolve(new SimAgent(ws)));
+      ws.once("open", () => resolve(new SimAgent(ws, options.incarnation)));
       ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
       ws.once("error", reject);
     });
@@ -76,9 +84,15 @@ export class SimAgent {
   static async connect(
     url: string,
     token: string,
-    options: { host?: HostInfo; containers?: ContainerInfo[]; firstSeq?: number; autoPong?: boolean } = {},
+    options: {
+      host?: HostInfo;
+      containers?: ContainerInfo[];
+      firstSeq?: number;
+      autoPong?: boolean;
+      incarnation?: string;
+    } = {},
   ): Promise<SimAgent> {
-    const agent = await SimAgent.open(url, token, { autoPong: options.autoPong ?? true });
+    const agent = await SimAgent.open(url, token, options);
     agent.#seq = (options.firstSeq ?? 1) - 1;
     await agent.hello(options.host);
     agent.sendRaw(
@@ -89,10 +103,21 @@ export class SimAgent {
 
   async hello(host?: HostInfo, protocolVersion = PROTOCOL_VERSION): Promise<Welcome> {
     const welcome = this.next((m) => m.type === "welcome");
-    this.sendRaw(
-      JSON.stringify({ type: "hello", protocolVersion, agentVersion: "sim/1", host: host ?? HOST_INFO }),
-    );
+    this.sendHello(host, protocolVersion);
     return (await welcome) as Welcome;
+  }
+
+  /** Sends hello (with the incarnation, if any) without waiting for an answer: it may be a refusal. */
+  sendHello(host?: HostInfo, protocolVersion = PROTOCOL_VERSION): void {
+    this.sendRaw(
+      JSON.stringify({
+        type: "hello",
+        protocolVersion,
+        agentVersion: "sim/1",
+        host: host ?? HOST_INFO,
+        incarnation: this.#incarnation,
+      }),
+    );
   }
 
   /** Sends a batch with the next sequence number; resolves when it is acked. */
@@ -104,7 +129,7 @@ export class SimAgent {
   /** Sends a batch with a given sequence number (e.g. a resend); resolves when it is acked. */
   sendWithSeq(seq: number, body: BatchBody): Promise<void> {
     const acked = new Promise<void>((resolve) => this.#acks.set(seq, resolve));
-    this.sendRaw(JSON.stringify({ ...body, seq }));
+    this.sendRaw(JSON.stringify({ ...body, seq, incarnation: this.#incarnation }));
     return acked;
   }
 

@@ -1,6 +1,7 @@
 import type { Host } from "@crowsnest/protocol";
 import Link from "next/link";
 import { formatAgo } from "../lib/format.ts";
+import { AgentConflictNote } from "./agent-conflict.tsx";
 import { HostUsage } from "./host-usage.tsx";
 import { OnlineBadge } from "./states.tsx";
 
@@ -36,6 +37,7 @@ export function HostCard({ host, now }: { host: Host; now: number }) {
       {host.droppedBatches > 0 && (
         <div className="small warn">agent dropped {host.droppedBatches} batches</div>
       )}
+      <AgentConflictNote conflict={host.agentConflict} now={now} />
     </Link>
   );
 }

@@ -1,7 +1,13 @@
-import type { Host } from "@crowsnest/protocol";
+import type { AgentConflict, Host } from "@crowsnest/protocol";
 import type { AppContext } from "../../context.ts";
 import { zeroCounts } from "../../store/container-counts.ts";
-import type { HostRecord, StoredContainer } from "../../store/store.ts";
+import type { HostConflict, HostRecord, StoredContainer } from "../../store/store.ts";
+
+/**
+ * A conflict counts as going on while refusals keep coming: a refused agent retries with a backoff
+ * capped at 30 s (plus jitter), so two minutes without one means the copy has stopped.
+ */
+const CONFLICT_ACTIVE_MS = 120_000;
 
 /** The REST shape of a host: the stored record plus what only this process knows (online, latest samples). */
 export function toHost(ctx: AppContext, record: HostRecord, containers: readonly StoredContainer[]): Host {
@@ -27,5 +33,10 @@ export function toHost(ctx: AppContext, record: HostRecord, containers: readonly
     cpuPercent,
     memUsedBytes,
     droppedBatches: record.droppedBatches,
+    agentConflict: record.conflict === null ? null : toAgentConflict(record.conflict, Date.now()),
   };
+}
+
+function toAgentConflict(conflict: HostConflict, now: number): AgentConflict {
+  return { ...conflict, active: now - conflict.lastRefusedAt < CONFLICT_ACTIVE_MS };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { DatabaseSync } from "node:sqlite";
 import { HostInfo } from "@crowsnest/protocol";
-import type { HostRecord, HostRepository } from "../store.ts";
+import type { HostConflict, HostRecord, HostRepository } from "../store.ts";
 
 interface HostRow {
   id: string;
@@ -11,27 +11,44 @@ interface HostRow {
   agent_version: string | null;
   info: string | null;
   dropped_batches: number;
+  conflict_refused_at: number | null;
+  conflict_refusals: number;
+  conflict_host_info: string | null;
 }
 
-const COLUMNS = "id, name, created_at, last_seen, agent_version, info, dropped_batches";
+const COLUMNS =
+  "id, name, created_at, last_seen, agent_version, info, dropped_batches, conflict_refused_at, conflict_refusals, conflict_host_info";
 
 export class SqliteHostRepository implements HostRepository {
   readonly #insert;
   readonly #get;
   readonly #list;
   readonly #lastSeq;
+  readonly #conflict;
 
   constructor(db: DatabaseSync) {
     this.#insert = db.prepare("INSERT INTO hosts (id, name, created_at) VALUES (?, ?, ?)");
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM hosts WHERE id = ?`);
     this.#list = db.prepare(`SELECT ${COLUMNS} FROM hosts ORDER BY name, id`);
     this.#lastSeq = db.prepare("SELECT max(seq) AS seq FROM ingested_batches WHERE host_id = ?");
+    this.#conflict = db.prepare(
+      "UPDATE hosts SET conflict_refused_at = ?, conflict_refusals = conflict_refusals + 1, conflict_host_info = ? WHERE id = ?",
+    );
   }
 
   async create(name: string, now: number): Promise<HostRecord> {
     const id = randomBytes(9).toString("base64url");
     this.#insert.run(id, name, now);
-    return { id, name, createdAt: now, lastSeen: null, agentVersion: null, info: null, droppedBatches: 0 };
+    return {
+      id,
+      name,
+      createdAt: now,
+      lastSeen: null,
+      agentVersion: null,
+      info: null,
+      droppedBatches: 0,
+      conflict: null,
+    };
   }
 
   async get(hostId: string): Promise<HostRecord | null> {
@@ -46,6 +63,10 @@ export class SqliteHostRepository implements HostRepository {
   async lastStoredSeq(hostId: string): Promise<number | null> {
     return (this.#lastSeq.get(hostId) as { seq: number | null }).seq;
   }
+
+  async recordConflict(hostId: string, refusedHost: HostInfo, at: number): Promise<void> {
+    this.#conflict.run(at, JSON.stringify(refusedHost), hostId);
+  }
 }
 
 function toRecord(row: HostRow): HostRecord {
@@ -58,5 +79,15 @@ function toRecord(row: HostRow): HostRecord {
     // Stored from a validated hello; parsed again so that a hand-edited row cannot smuggle in a bad shape.
     info: row.info === null ? null : HostInfo.parse(JSON.parse(row.info)),
     droppedBatches: row.dropped_batches,
+    conflict: toConflict(row),
+  };
+}
+
+function toConflict(row: HostRow): HostConflict | null {
+  if (row.conflict_refused_at === null || row.conflict_host_info === null) return null;
+  return {
+    lastRefusedAt: row.conflict_refused_at,
+    refusedConnections: row.conflict_refusals,
+    refusedHost: HostInfo.parse(JSON.parse(row.conflict_host_info)),
   };
 }

@@ -6,6 +6,7 @@ import type {
   MetricSample,
   SequencedAgentMessage,
 } from "@crowsnest/protocol";
+import { batchDigest } from "../batch-digest.ts";
 import { normalizeTs } from "../log-time.ts";
 import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
 import { transaction } from "./database.ts";
@@ -20,7 +21,8 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #clearContainers;
   readonly #upsertContainer;
   readonly #deleteContainer;
-  readonly #recordBatch;
+  readonly #findBatch;
+  readonly #insertBatch;
   readonly #insertSample;
   readonly #upsertRollup;
   readonly #insertLine;
@@ -35,8 +37,11 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       INSERT INTO containers (host_id, id, state, info, updated_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (host_id, id) DO UPDATE SET state = excluded.state, info = excluded.info, updated_at = excluded.updated_at`);
     this.#deleteContainer = db.prepare("DELETE FROM containers WHERE host_id = ? AND id = ?");
-    this.#recordBatch = db.prepare(
-      "INSERT INTO ingested_batches (host_id, seq, stored_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    this.#findBatch = db.prepare(
+      "SELECT digest FROM ingested_batches WHERE host_id = ? AND incarnation = ? AND seq = ?",
+    );
+    this.#insertBatch = db.prepare(
+      "INSERT INTO ingested_batches (host_id, incarnation, seq, digest, stored_at) VALUES (?, ?, ?, ?, ?)",
     );
     // Both statements take the named parameters of sampleParams(); the sample row also keeps $cpus.
     this.#insertSample = db.prepare(`
@@ -83,13 +88,26 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
         this.#seen.run(write.at, write.hostId);
         return "stored";
       case "batch": {
-        const fresh = this.#recordBatch.run(write.hostId, write.message.seq, write.at).changes > 0;
-        if (!fresh) return "duplicate";
+        const result = this.#recordBatch(write.hostId, write.message, write.at);
+        if (result === "duplicate") return result;
         this.#applyBatch(write.hostId, write.message);
         this.#seen.run(write.at, write.hostId);
-        return "stored";
+        return result;
       }
     }
+  }
+
+  /**
+   * Enters the batch in the ledger unless this very batch (same incarnation, seq and content) is
+   * there already. A ledger row without digest (stored before migration 6) matches on seq alone.
+   */
+  #recordBatch(hostId: string, message: SequencedAgentMessage, at: number): WriteResult {
+    const incarnation = message.incarnation ?? "";
+    const digest = batchDigest(message);
+    const rows = this.#findBatch.all(hostId, incarnation, message.seq) as unknown as { digest: string }[];
+    if (rows.some((row) => row.digest === digest || row.digest === "")) return "duplicate";
+    this.#insertBatch.run(hostId, incarnation, message.seq, digest, at);
+    return rows.length === 0 ? "stored" : "collided";
   }
 
   #applyBatch(hostId: string, message: SequencedAgentMessage): void {

@@ -3,6 +3,7 @@ import { authMigration } from "./002-auth.ts";
 import { logSearchTextMigration } from "./003-log-search-text.ts";
 import { loginFailuresMigration } from "./004-login-failures.ts";
 import { auditCategoriesMigration } from "./005-audit-categories.ts";
+import { batchIncarnationsMigration } from "./006-batch-incarnations.ts";
 import type { Migration } from "./migration.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
@@ -12,4 +13,5 @@ export const MIGRATIONS: readonly Migration[] = [
   logSearchTextMigration,
   loginFailuresMigration,
   auditCategoriesMigration,
+  batchIncarnationsMigration,
 ];

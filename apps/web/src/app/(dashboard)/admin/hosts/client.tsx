@@ -3,6 +3,7 @@ import { CredentialRotationResponse, EnrolmentResponse, type Host } from "@crows
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import { AdminOnly } from "../../../../components/admin-only.tsx";
+import { AgentConflictNote } from "../../../../components/agent-conflict.tsx";
 import { ConfirmButton } from "../../../../components/confirm.tsx";
 import { type Column, DataTable } from "../../../../components/data-table.tsx";
 import { Loaded, noItems } from "../../../../components/loaded.tsx";
@@ -80,6 +81,7 @@ function Hosts() {
                   </td>
                   <td>
                     <OnlineBadge online={h.online} />
+                    <AgentConflictNote conflict={h.agentConflict} now={now} />
                   </td>
                   <td className="hide-sm">{formatAgo(h.lastSeen, now)}</td>
                   <td className="hide-sm">{h.agentVersion ?? "–"}</td>
