@@ -30,7 +30,7 @@ export const DEFAULT_LOGIN_THROTTLE: LoginThrottleConfig = {
 
 /** A reserved attempt: exactly one of `succeeded`, `failed` or `abandoned` must follow. */
 export interface LoginAttempt {
-  /** The password was right: the account's counters (and its pairs') are cleared. */
+  /** The password was right: the account's counter and this (account, address) pair's are cleared. */
   succeeded(): Promise<void>;
   /** The password was wrong: one failure is counted on each counter. */
   failed(): Promise<void>;
@@ -40,7 +40,16 @@ export interface LoginAttempt {
 
 export type ThrottleVerdict =
   | { allowed: true; attempt: LoginAttempt }
-  | { allowed: false; retryAfterMs: number; reason: "locked" | "backoff" };
+  | {
+      allowed: false;
+      retryAfterMs: number;
+      reason: "locked" | "backoff";
+      /**
+       * True for the first refusal by this counter while it stays refused (in this process), so
+       * that a flood of attempts against a lock leaves one audit row, not one per attempt.
+       */
+      firstRefusal: boolean;
+    };
 
 /**
  * Reserves each attempt before the password is checked, so that attempts sent at once cannot all
@@ -54,6 +63,8 @@ export class LoginThrottle {
   readonly #now: () => number;
   /** Attempts reserved and not yet settled, per counter. */
   readonly #pending = new Map<string, number>();
+  /** Counters whose refusal was already reported, with when that refusal ends (epoch ms). */
+  readonly #refusing = new Map<string, number>();
 
   constructor(
     failures: LoginFailureRepository,
@@ -78,22 +89,28 @@ export class LoginThrottle {
     const release = () => {
       for (const key of keys) this.#release(key);
     };
-    let verdict: { retryAfterMs: number; reason: "locked" | "backoff" } | null;
+    let verdict: { retryAfterMs: number; reason: "locked" | "backoff"; counter: LoginFailureKey } | null;
+    const now = this.#now();
     try {
-      const now = this.#now();
       const counts = await this.#failures.find(keys, now - this.#config.lockMs);
-      const count = (scope: string) => counts.find((c) => c.scope === scope);
+      const count = (key: LoginFailureKey) => counts.find((c) => c.scope === key.scope);
+      const [pair, byAddress, byAccount] = keys as [LoginFailureKey, LoginFailureKey, LoginFailureKey];
       verdict =
-        this.#refusal(count("pair"), ahead[0] ?? 0, this.#config.maxFailuresPerPair, now) ??
-        this.#refusal(count("address"), ahead[1] ?? 0, this.#config.maxFailuresPerAddress, now) ??
-        this.#backoff(count("account"), ahead[2] ?? 0, now);
+        this.#refusal(pair, count(pair), ahead[0] ?? 0, this.#config.maxFailuresPerPair, now) ??
+        this.#refusal(byAddress, count(byAddress), ahead[1] ?? 0, this.#config.maxFailuresPerAddress, now) ??
+        this.#backoff(byAccount, count(byAccount), ahead[2] ?? 0, now);
     } catch (err) {
       release();
       throw err;
     }
     if (verdict) {
       release();
-      return { allowed: false, ...verdict };
+      const { counter, ...refusal } = verdict;
+      return {
+        allowed: false,
+        ...refusal,
+        firstRefusal: this.#firstRefusal(counter, now + refusal.retryAfterMs, now),
+      };
     }
     let settled = false;
     const settle = async (write: () => Promise<unknown>) => {
@@ -108,7 +125,8 @@ export class LoginThrottle {
     return {
       allowed: true,
       attempt: {
-        succeeded: () => settle(() => this.#failures.clearAccount(account)),
+        // The account's run and this pair's end; another address's lock on the account stays.
+        succeeded: () => settle(() => this.#failures.clear(keys.filter((key) => key.scope !== "address"))),
         failed: () => {
           const now = this.#now();
           return settle(() => this.#failures.recordFailure(keys, now, now - this.#config.lockMs));
@@ -130,22 +148,24 @@ export class LoginThrottle {
 
   /** Locked once stored failures plus attempts ahead reach `max`; waits for the lock, or a second for those ahead. */
   #refusal(
+    counter: LoginFailureKey,
     count: { failures: number; lastFailureAt: number } | undefined,
     ahead: number,
     max: number,
     now: number,
-  ): { retryAfterMs: number; reason: "locked" } | null {
+  ): { retryAfterMs: number; reason: "locked"; counter: LoginFailureKey } | null {
     const failures = count?.failures ?? 0;
     if (failures + ahead < max) return null;
     const retryAfterMs = failures >= max && count ? count.lastFailureAt + this.#config.lockMs - now : 1_000;
-    return { retryAfterMs: Math.max(1_000, retryAfterMs), reason: "locked" };
+    return { retryAfterMs: Math.max(1_000, retryAfterMs), reason: "locked", counter };
   }
 
   #backoff(
+    counter: LoginFailureKey,
     count: { failures: number; lastFailureAt: number } | undefined,
     ahead: number,
     now: number,
-  ): { retryAfterMs: number; reason: "backoff" } | null {
+  ): { retryAfterMs: number; reason: "backoff"; counter: LoginFailureKey } | null {
     const { accountBackoffAfter, accountBackoffBaseMs, accountBackoffMaxMs } = this.#config;
     const failures = (count?.failures ?? 0) + ahead;
     if (failures < accountBackoffAfter) return null;
@@ -153,7 +173,21 @@ export class LoginThrottle {
     // Attempts still being checked count as failures that have just happened.
     const last = ahead > 0 ? now : (count?.lastFailureAt ?? now);
     const retryAfterMs = last + wait - now;
-    return retryAfterMs > 0 ? { retryAfterMs: Math.max(1_000, retryAfterMs), reason: "backoff" } : null;
+    return retryAfterMs > 0
+      ? { retryAfterMs: Math.max(1_000, retryAfterMs), reason: "backoff", counter }
+      : null;
+  }
+
+  /** Whether this counter's refusal is new; remembers it until `until`, forgetting ended ones as it goes. */
+  #firstRefusal(counter: LoginFailureKey, until: number, now: number): boolean {
+    const id = counterId(counter);
+    const reportedUntil = this.#refusing.get(id);
+    if (reportedUntil !== undefined && reportedUntil > now) return false;
+    this.#refusing.set(id, until);
+    if (this.#refusing.size > 1_000) {
+      for (const [key, end] of this.#refusing) if (end <= now) this.#refusing.delete(key);
+    }
+    return true;
   }
 
   /** Returns how many attempts on this counter were already pending, and counts this one. */

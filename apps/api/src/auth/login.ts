@@ -49,7 +49,10 @@ export async function logIn(
       verdict.reason === "locked"
         ? "locked: too many failed sign-ins from this address"
         : "backoff: too many failed sign-ins to this account";
-    await deps.audit.record(typed, { action: "session.locked_out", detail }, "denied", message);
+    // One row per lock, however many attempts hit it: a flood must not grow the log without bound.
+    if (verdict.firstRefusal) {
+      await deps.audit.record(typed, { action: "session.locked_out", detail }, "denied", message);
+    }
     throw new AppError("too_many_requests", message, { retryAfterSeconds: seconds });
   }
   const { attempt } = verdict;

@@ -27,6 +27,8 @@ export interface LoginFailureRepository {
   find(keys: readonly LoginFailureKey[], since: number): Promise<LoginFailureCount[]>;
   /** Adds one failure at `at` to each key, in one transaction; a counter last bumped before `since` restarts. */
   recordFailure(keys: readonly LoginFailureKey[], at: number, since: number): Promise<void>;
+  /** Forgets these counters (a right password clears its account's and its pair's, not other addresses'). */
+  clear(keys: readonly LoginFailureKey[]): Promise<void>;
   /** Forgets an account's counters, those of each (account, address) pair included; returns how many. */
   clearAccount(account: string): Promise<number>;
   /** Deletes counters whose latest failure is before `t`; they count zero anyway. */

@@ -47,11 +47,23 @@ describe("login throttle (counters in a real SQLite store)", () => {
       expect((await failOnce(throttle, "admin", "198.51.100.7")).allowed).toBe(true);
     }
     const locked = await throttle.begin("ADMIN", "198.51.100.7");
-    expect(locked).toEqual({ allowed: false, retryAfterMs: CONFIG.lockMs, reason: "locked" });
+    expect(locked).toEqual({
+      allowed: false,
+      retryAfterMs: CONFIG.lockMs,
+      reason: "locked",
+      firstRefusal: true,
+    });
+    // A flood against the lock is reported once.
+    const again = await Promise.all(
+      Array.from({ length: 100 }, () => throttle.begin("admin", "198.51.100.7")),
+    );
+    expect(again.filter((v) => !v.allowed && v.firstRefusal)).toEqual([]);
     // The real admin, from their own address, still gets in.
     const elsewhere = await throttle.begin("admin", "203.0.113.5");
     expect(elsewhere.allowed).toBe(true);
     if (elsewhere.allowed) await elsewhere.attempt.succeeded();
+    // Their success leaves the attacker's pair locked.
+    expect((await throttle.begin("admin", "198.51.100.7")).allowed).toBe(false);
     c.advance(CONFIG.lockMs);
     expect((await throttle.begin("admin", "198.51.100.7")).allowed).toBe(true);
   });
@@ -63,7 +75,12 @@ describe("login throttle (counters in a real SQLite store)", () => {
       expect((await failOnce(throttle, "admin", `10.0.0.${i}`)).allowed).toBe(true);
     }
     const slowed = await throttle.begin("admin", "10.0.1.1");
-    expect(slowed).toEqual({ allowed: false, retryAfterMs: CONFIG.accountBackoffBaseMs, reason: "backoff" });
+    expect(slowed).toEqual({
+      allowed: false,
+      retryAfterMs: CONFIG.accountBackoffBaseMs,
+      reason: "backoff",
+      firstRefusal: true,
+    });
     // An attacker keeping it up only ever makes a legitimate user wait the capped backoff.
     for (let i = 0; i < 30; i++) {
       c.advance(CONFIG.accountBackoffMaxMs);

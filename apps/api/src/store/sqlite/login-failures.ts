@@ -9,6 +9,7 @@ export class SqliteLoginFailureRepository implements LoginFailureRepository {
   readonly #db: DatabaseSync;
   readonly #find: StatementSync;
   readonly #bump: StatementSync;
+  readonly #clear: StatementSync;
   readonly #clearAccount: StatementSync;
   readonly #deleteBefore: StatementSync;
 
@@ -24,6 +25,7 @@ export class SqliteLoginFailureRepository implements LoginFailureRepository {
          failures = CASE WHEN last_failure_at > ? THEN failures + 1 ELSE 1 END,
          last_failure_at = excluded.last_failure_at`,
     );
+    this.#clear = db.prepare("DELETE FROM login_failures WHERE scope = ? AND account = ? AND address = ?");
     this.#clearAccount = db.prepare(
       "DELETE FROM login_failures WHERE account = ? AND scope IN ('account', 'pair')",
     );
@@ -50,6 +52,10 @@ export class SqliteLoginFailureRepository implements LoginFailureRepository {
       this.#db.exec("ROLLBACK");
       throw err;
     }
+  }
+
+  async clear(keys: readonly LoginFailureKey[]): Promise<void> {
+    for (const key of keys) this.#clear.run(key.scope, key.account, key.address);
   }
 
   async clearAccount(account: string): Promise<number> {
