@@ -199,8 +199,6 @@ export class LiveHub {
     }
   }
 
-  /** The agent's outbox dropped batches: everyone watching the host learns how many lines are gone. */
-  agentGap(hostId: string, notice: GapNotice): void {
   /** How far behind an agent reads containers' logs: to the sockets watching each container. */
   logLag(hostId: string, report: LogLagReport): void {
     const host = this.#hosts.get(hostId);
@@ -213,6 +211,8 @@ export class LiveHub {
     }
   }
 
+  /** The agent's outbox dropped batches: everyone watching the host learns how many lines are gone. */
+  agentGap(hostId: string, notice: GapNotice): void {
     const host = this.#hosts.get(hostId);
     if (!host) return;
     const gap: LiveGap = {
