@@ -8,11 +8,31 @@ import { existsSync, mkdirSync } from "node:fs";
 import { request } from "node:http";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { helpText, loadOrExit, parseSettings } from "@crowsnest/protocol/settings";
+import { SERVER_SETTINGS } from "../apps/api/src/config.ts";
+import { listenNotice } from "../apps/api/src/listen-notice.ts";
 import { buildDashboardIfStale, WEB_DIR } from "./dashboard-build.ts";
 
+/** What `npm start` itself reads: the server's own rows, passed on to it. */
+const START_SETTINGS = {
+  port: SERVER_SETTINGS.port,
+  host: SERVER_SETTINGS.host,
+  dataDir: SERVER_SETTINGS.dataDir,
+};
+const START_HELP = helpText(
+  "npm start: the dashboard, crowsnest-server and a local agent on this machine.\n\nUsage: npm start -- [options]   (each setting also from its environment variable; every other server setting is passed on from the environment)",
+  START_SETTINGS,
+);
+
 const root = resolve(import.meta.dirname, "..");
-const port = Number(process.env.CROWSNEST_PORT ?? 8080);
-const dataDir = resolve(process.env.CROWSNEST_DATA_DIR ?? join(root, "data"));
+const settings = loadOrExit(
+  "npm start",
+  START_HELP,
+  () => parseSettings(START_SETTINGS, process.argv.slice(2), process.env).values,
+);
+const { port, host } = settings;
+const dataDir = resolve(settings.dataDir);
+const notice = listenNotice(host, port);
 const agentStateDir = join(dataDir, "local-agent");
 const node = process.execPath;
 
@@ -46,7 +66,7 @@ function stopAll(exitCode: number): void {
 
 function httpStatus(options: { socketPath?: string; port?: number; path: string }): Promise<number> {
   return new Promise((resolveStatus) => {
-    const req = request({ ...options, host: "127.0.0.1", timeout: 2_000 }, (res) => {
+    const req = request({ ...options, host: notice.localAddress, timeout: 2_000 }, (res) => {
       res.resume();
       resolveStatus(res.statusCode ?? 0);
     });
@@ -87,11 +107,13 @@ mkdirSync(dataDir, { recursive: true });
 buildDashboardIfStale(say);
 run("crowsnest-server", ["apps/api/src/main.ts"], {
   CROWSNEST_PORT: String(port),
+  CROWSNEST_HOST: host,
   CROWSNEST_DATA_DIR: dataDir,
   CROWSNEST_WEB_DIR: WEB_DIR,
 });
 await waitForServer();
-say(`dashboard: http://localhost:${port}`);
+// The server printed where it listens and, beyond loopback, how to put TLS in front: see above.
+say(`dashboard: ${notice.url} (${notice.lines[0]})`);
 
 const socketPath = dockerSocketPath();
 const dockerAnswers = socketPath !== null && (await httpStatus({ socketPath, path: "/_ping" })) === 200;
@@ -101,13 +123,7 @@ if (dockerAnswers || (socketPath === null && process.env.DOCKER_HOST)) {
   // The token in the agent's environment: argv is visible to every local user in `ps`.
   run(
     "crowsnest-agent",
-    [
-      "apps/agent/src/main.ts",
-      "--server-url",
-      `ws://127.0.0.1:${port}/ws/agent`,
-      "--state-dir",
-      agentStateDir,
-    ],
+    ["apps/agent/src/main.ts", "--server-url", notice.localAgentUrl, "--state-dir", agentStateDir],
     token === null ? {} : { CROWSNEST_TOKEN: token },
   );
   say(`local agent started for this machine's Docker Engine (state: ${agentStateDir})`);

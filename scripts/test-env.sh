@@ -12,6 +12,8 @@ need_packages=()
 command -v dockerd >/dev/null 2>&1 || need_packages+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || need_packages+=(busybox-static)
 [ -x /usr/bin/chromium ] || need_packages+=(chromium)
+# libfaketime steps an agent's wall clock in the clock fault tests (LD_PRELOAD, no root needed to use).
+dpkg -s libfaketime >/dev/null 2>&1 || need_packages+=(libfaketime)
 if [ "${#need_packages[@]}" -gt 0 ]; then
   log "installing ${need_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -189,6 +189,8 @@ export interface AgentOptions {
   stateDir: string;
   intervalSeconds?: number;
   args?: string[];
+  /** More environment for the agent process (e.g. LD_PRELOAD of libfaketime). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A real crowsnest-agent process. */
@@ -208,7 +210,7 @@ export function startAgent(options: AgentOptions): ManagedProcess {
       ...(options.args ?? []),
     ],
     // The token in the environment, as the server's printed command passes it: never in argv.
-    { CROWSNEST_TOKEN: options.token },
+    { ...options.env, CROWSNEST_TOKEN: options.token },
   );
 }
 

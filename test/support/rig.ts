@@ -61,7 +61,7 @@ export class Rig {
   /** Creates a host and starts a real agent for it, with its own state directory. */
   async addAgent(
     name: string,
-    options: { serverUrl?: string; args?: string[] } = {},
+    options: { serverUrl?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
   ): Promise<{ hostId: string; token: string; agent: ManagedProcess; stateDir: string }> {
     const { hostId, token } = await this.server.addHost(name);
     const stateDir = join(this.dir, `agent-${name}`);
@@ -70,6 +70,7 @@ export class Rig {
       token,
       stateDir,
       args: options.args,
+      env: options.env,
     });
     this.#agents.push(agent);
     return { hostId, token, agent, stateDir };

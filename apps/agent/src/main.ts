@@ -1,36 +1,22 @@
 #!/usr/bin/env node
+import { exitWithConfigError, loadOrExit } from "@crowsnest/protocol/settings";
 import { Agent } from "./agent.ts";
-import { ConfigError, HELP, parseConfig } from "./config.ts";
+import { ConfigError, HELP, loadAgentConfig } from "./config.ts";
 import { createLogger, describeError } from "./logger.ts";
 
-/** Bad configuration exits with 2 and says what is wrong, before any structured logging starts. */
-function exitWithConfigError(err: ConfigError): never {
-  process.stderr.write(`crowsnest-agent: ${err.message}\nRun crowsnest-agent --help for the options.\n`);
-  process.exit(2);
-}
-
-let parsed: ReturnType<typeof parseConfig>;
-try {
-  parsed = parseConfig(process.argv.slice(2), process.env);
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  exitWithConfigError(err);
-}
-if (parsed.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
-
-const log = createLogger(parsed.config.logLevel);
+const PROGRAM = "crowsnest-agent";
+// Bad configuration exits with 2 and one line saying what is wrong, before any structured logging starts.
+const config = loadOrExit(PROGRAM, HELP, () => loadAgentConfig(process.argv.slice(2), process.env));
+const log = createLogger(config.logLevel);
 let agent: Agent;
 try {
-  agent = await Agent.start(parsed.config, log);
+  agent = await Agent.start(config, log);
 } catch (err) {
-  if (err instanceof ConfigError) exitWithConfigError(err);
+  if (err instanceof ConfigError) exitWithConfigError(PROGRAM, err);
   log.error("agent could not start", { err: describeError(err as Error) });
   process.exit(1);
 }
-log.info("agent started", { server: parsed.config.serverUrl.toString(), stateDir: parsed.config.stateDir });
+log.info("agent started", { server: config.serverUrl.toString(), stateDir: config.stateDir });
 
 let stopping = false;
 const shutdown = (signal: NodeJS.Signals): void => {

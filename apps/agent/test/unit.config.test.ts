@@ -2,16 +2,15 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { HelpRequested } from "@crowsnest/protocol/settings";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../src/config.ts";
+import { ConfigError, loadAgentConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 
 const URL_FLAG = ["--server-url", "ws://127.0.0.1:8080/ws/agent"];
 
 function config(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const parsed = parseConfig(argv, env);
-  if (parsed.help) throw new Error("unexpected --help");
-  return parsed.config;
+  return loadAgentConfig(argv, env);
 }
 
 describe("configuration", () => {
@@ -130,15 +129,23 @@ describe("configuration", () => {
   });
 
   it.each([
-    [["--interval", "9", ...URL_FLAG], /between 1 and 5/],
+    [["--interval", "9", ...URL_FLAG], /^--interval="9" is not allowed: a whole number of s from 1 to 5$/],
     [["--interval", "1.5", ...URL_FLAG], /whole number/],
     [["--server-url", "http://x/ws/agent"], /ws:\/\/ or wss:\/\//],
     [[], /--server-url/],
     [["--stats-source", "magic", ...URL_FLAG], /auto, cgroup, api/],
     [["--bogus", ...URL_FLAG], /bogus/],
   ])("refuses %j", (argv, message) => {
-    expect(() => parseConfig(argv, {})).toThrow(ConfigError);
-    expect(() => parseConfig(argv, {})).toThrow(message);
+    expect(() => config(argv)).toThrow(ConfigError);
+    expect(() => config(argv)).toThrow(message);
+  });
+
+  it("names the variable a refused value came from, and never repeats a token", () => {
+    expect(() => config(URL_FLAG, { CROWSNEST_OUTBOX_BYTES: "1000" })).toThrow(
+      'CROWSNEST_OUTBOX_BYTES="1000" is not allowed: a whole number of bytes from 1048576 (1 MiB) to 1099511627776 (1 TiB)',
+    );
+    expect(() => config(URL_FLAG, { CROWSNEST_SERVER_URL: "x", CROWSNEST_TOKEN: "t" })).not.toThrow();
+    expect(() => config(["--help"])).toThrow(HelpRequested);
   });
 
   it("the binary prints --help, and exits 2 with a clear message on bad configuration", () => {
@@ -151,6 +158,8 @@ describe("configuration", () => {
       env: {},
     });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain("--interval: must be between 1 and 5");
+    expect(bad.stderr).toBe(
+      'crowsnest-agent: --interval="0" is not allowed: a whole number of s from 1 to 5 (--help lists the settings)\n',
+    );
   });
 });

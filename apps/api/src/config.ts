@@ -1,7 +1,16 @@
-import { isIP } from "node:net";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { type AuthConfig, loadAuthConfig } from "./auth/auth-config.ts";
+import {
+  addressList,
+  helpText,
+  integer,
+  oneOf,
+  onOff,
+  parseSettings,
+  setting,
+  text,
+  url,
+} from "@crowsnest/protocol/settings";
+import { AUTH_SETTINGS, type AuthConfig, authConfig } from "./auth/auth-config.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -28,6 +37,9 @@ export interface LiveConfig {
   sessionCheckMs: number;
 }
 
+/** Fastify's (pino's) log levels. */
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
 export interface Config {
   port: number;
   host: string;
@@ -43,6 +55,7 @@ export interface Config {
   webDir: string | null;
   /** Serve the dashboard with Next's development server (compiles on demand, hot reload). */
   webDev: boolean;
+  logLevel: LogLevel;
   heartbeatMs: number;
   commandTimeoutMs: number;
   retention: RetentionConfig;
@@ -50,103 +63,180 @@ export interface Config {
   auth: AuthConfig;
 }
 
-/** Parses flags (which win) and CROWSNEST_* environment variables once, at start-up. */
+const ms = (min: number) => integer(min, undefined, "ms");
+
+/** crowsnest-server's settings: parsing, refusals, `--help` and the README's table derive from it. */
+export const SERVER_SETTINGS = {
+  port: setting({
+    flag: "port",
+    env: "CROWSNEST_PORT",
+    help: "the port of the dashboard, the API and both WebSocket endpoints",
+    kind: integer(0, 65_535),
+    default: 8080,
+  }),
+  host: setting({
+    flag: "host",
+    env: "CROWSNEST_HOST",
+    help: "the address to listen on: 0.0.0.0 is every interface, 127.0.0.1 this machine only",
+    kind: text("ADDRESS"),
+    default: "0.0.0.0",
+  }),
+  dataDir: setting({
+    flag: "data-dir",
+    env: "CROWSNEST_DATA_DIR",
+    help: "where the SQLite store lives",
+    kind: text("DIR"),
+    default: "./data",
+  }),
+  publicUrl: setting({
+    flag: "public-url",
+    env: "CROWSNEST_PUBLIC_URL",
+    help: "the origin browsers use (behind a TLS proxy, its https:// URL); /ws/live refuses any other",
+    kind: url(["http", "https"]),
+    default: null,
+    defaultText: "the request's own host",
+  }),
+  trustedProxies: setting({
+    flag: "trusted-proxies",
+    env: "CROWSNEST_TRUSTED_PROXIES",
+    help: "reverse proxies whose X-Forwarded-For the login throttle and the audit log believe",
+    kind: addressList(),
+    default: [],
+    defaultText: "none",
+  }),
+  webDir: setting({
+    flag: "web-dir",
+    env: "CROWSNEST_WEB_DIR",
+    help: "a `next build` of the dashboard to serve at / (npm start sets it)",
+    kind: text("DIR"),
+    default: null,
+  }),
+  webDev: setting({
+    flag: "web-dev",
+    env: "CROWSNEST_WEB_DEV",
+    help: "serve the dashboard with Next's development server",
+    kind: onOff(),
+    default: false,
+  }),
+  logLevel: setting({
+    flag: "log-level",
+    env: "CROWSNEST_LOG_LEVEL",
+    help: "the least severe log line written",
+    kind: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "LEVEL"),
+    default: "info",
+  }),
+  heartbeatMs: setting({
+    env: "CROWSNEST_HEARTBEAT_MS",
+    help: "ping interval on agent sockets; one silent for a whole interval is dropped",
+    kind: ms(100),
+    default: 15_000,
+  }),
+  commandTimeoutMs: setting({
+    env: "CROWSNEST_COMMAND_TIMEOUT_MS",
+    help: "how long an action waits for the agent's answer",
+    kind: ms(100),
+    default: 30_000,
+  }),
+  rawMetricsMs: setting({
+    env: "CROWSNEST_RETENTION_RAW_MS",
+    help: "how long raw metric samples are kept",
+    kind: ms(MINUTE),
+    default: DAY,
+  }),
+  rollupMetricsMs: setting({
+    env: "CROWSNEST_RETENTION_ROLLUP_MS",
+    help: "how long 1-minute metric rollups are kept",
+    kind: ms(MINUTE),
+    default: 30 * DAY,
+  }),
+  logsMs: setting({
+    env: "CROWSNEST_RETENTION_LOGS_MS",
+    help: "how long log lines are kept",
+    kind: ms(MINUTE),
+    default: 7 * DAY,
+  }),
+  logBytesPerHost: setting({
+    env: "CROWSNEST_RETENTION_LOG_BYTES_PER_HOST",
+    help: "log bytes kept per host; the oldest go first",
+    kind: integer(1024, undefined, "bytes"),
+    default: 1024 ** 3,
+  }),
+  batchLedgerMs: setting({
+    env: "CROWSNEST_RETENTION_BATCH_LEDGER_MS",
+    help: "how long stored batch numbers are remembered, so a late resend is still recognised",
+    kind: ms(MINUTE),
+    default: 7 * DAY,
+  }),
+  retentionIntervalMs: setting({
+    env: "CROWSNEST_RETENTION_INTERVAL_MS",
+    help: "how often retention runs",
+    kind: ms(100),
+    default: MINUTE,
+  }),
+  retentionBatchRows: setting({
+    env: "CROWSNEST_RETENTION_BATCH_ROWS",
+    help: "rows deleted per statement by retention",
+    kind: integer(1),
+    default: 2_000,
+  }),
+  liveBufferBytes: setting({
+    env: "CROWSNEST_LIVE_BUFFER_BYTES",
+    help: "bytes queued on a browser socket above which metrics coalesce and log lines are dropped",
+    kind: integer(1024, undefined, "bytes"),
+    default: 1024 * 1024,
+  }),
+  liveStuckMs: setting({
+    env: "CROWSNEST_LIVE_STUCK_MS",
+    help: "a browser socket congested this long is closed",
+    kind: ms(100),
+    default: 30_000,
+  }),
+  liveSessionCheckMs: setting({
+    env: "CROWSNEST_LIVE_SESSION_CHECK_MS",
+    help: "how often open browser sockets' sessions are checked again",
+    kind: ms(100),
+    default: 5_000,
+  }),
+  ...AUTH_SETTINGS,
+};
+
+/** `crowsnest-server --help`. */
+export const SERVER_HELP = helpText(
+  "crowsnest-server: the Crowsnest dashboard, API and agent endpoint on one port.\n\nUsage: crowsnest-server [options]   (each setting also from its environment variable; a flag wins)",
+  SERVER_SETTINGS,
+);
+
+/**
+ * Parses flags (which win) and CROWSNEST_* environment variables once, at start-up. Throws a
+ * one-line ConfigError for a bad value and HelpRequested for `--help` (see loadOrExit).
+ */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      "data-dir": { type: "string" },
-      "public-url": { type: "string" },
-      "trusted-proxies": { type: "string" },
-      "web-dir": { type: "string" },
-      "web-dev": { type: "boolean" },
-    },
-    strict: true,
-  });
-  const pick = (flag: string | undefined, name: string): string | undefined => flag ?? nonEmpty(env[name]);
-  const int = (name: string, fallback: number, min: number): number =>
-    integer(name, pick(undefined, name), fallback, min);
+  const { values: v } = parseSettings(SERVER_SETTINGS, argv, env);
   return {
-    port: integer("--port / CROWSNEST_PORT", pick(values.port, "CROWSNEST_PORT"), 8080, 0, 65_535),
-    host: pick(values.host, "CROWSNEST_HOST") ?? "0.0.0.0",
-    dataDir: resolve(pick(values["data-dir"], "CROWSNEST_DATA_DIR") ?? "./data"),
-    publicUrl: httpUrl(
-      "--public-url / CROWSNEST_PUBLIC_URL",
-      pick(values["public-url"], "CROWSNEST_PUBLIC_URL"),
-    ),
-    trustedProxies: addressList(
-      "--trusted-proxies / CROWSNEST_TRUSTED_PROXIES",
-      pick(values["trusted-proxies"], "CROWSNEST_TRUSTED_PROXIES"),
-    ),
-    webDir: optionalPath(pick(values["web-dir"], "CROWSNEST_WEB_DIR")),
-    webDev: values["web-dev"] === true || env.CROWSNEST_WEB_DEV === "1",
-    heartbeatMs: int("CROWSNEST_HEARTBEAT_MS", 15_000, 100),
-    commandTimeoutMs: int("CROWSNEST_COMMAND_TIMEOUT_MS", 30_000, 100),
+    port: v.port,
+    host: v.host,
+    dataDir: resolve(v.dataDir),
+    publicUrl: v.publicUrl,
+    trustedProxies: v.trustedProxies,
+    webDir: v.webDir === null ? null : resolve(v.webDir),
+    webDev: v.webDev,
+    logLevel: v.logLevel,
+    heartbeatMs: v.heartbeatMs,
+    commandTimeoutMs: v.commandTimeoutMs,
     retention: {
-      rawMetricsMs: int("CROWSNEST_RETENTION_RAW_MS", DAY, MINUTE),
-      rollupMetricsMs: int("CROWSNEST_RETENTION_ROLLUP_MS", 30 * DAY, MINUTE),
-      logsMs: int("CROWSNEST_RETENTION_LOGS_MS", 7 * DAY, MINUTE),
-      logBytesPerHost: int("CROWSNEST_RETENTION_LOG_BYTES_PER_HOST", 1024 * 1024 * 1024, 1024),
-      batchLedgerMs: int("CROWSNEST_RETENTION_BATCH_LEDGER_MS", 7 * DAY, MINUTE),
-      intervalMs: int("CROWSNEST_RETENTION_INTERVAL_MS", MINUTE, 100),
-      batchRows: int("CROWSNEST_RETENTION_BATCH_ROWS", 2_000, 1),
+      rawMetricsMs: v.rawMetricsMs,
+      rollupMetricsMs: v.rollupMetricsMs,
+      logsMs: v.logsMs,
+      logBytesPerHost: v.logBytesPerHost,
+      batchLedgerMs: v.batchLedgerMs,
+      intervalMs: v.retentionIntervalMs,
+      batchRows: v.retentionBatchRows,
     },
     live: {
-      bufferedBytesThreshold: int("CROWSNEST_LIVE_BUFFER_BYTES", 1024 * 1024, 1024),
-      stuckMs: int("CROWSNEST_LIVE_STUCK_MS", 30_000, 100),
-      sessionCheckMs: int("CROWSNEST_LIVE_SESSION_CHECK_MS", 5_000, 100),
+      bufferedBytesThreshold: v.liveBufferBytes,
+      stuckMs: v.liveStuckMs,
+      sessionCheckMs: v.liveSessionCheckMs,
     },
-    auth: loadAuthConfig(env, int),
+    auth: authConfig(v),
   };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === "" ? undefined : value.trim();
-}
-
-/** Checked at start, so that a typo is reported here and not as a failed Origin check on every request. */
-function httpUrl(name: string, raw: string | undefined): string | null {
-  if (raw === undefined) return null;
-  const url = URL.parse(raw);
-  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    throw new Error(`${name} must be an http:// or https:// URL, got "${raw}"`);
-  }
-  return raw;
-}
-
-/** A comma-separated list of IP addresses and CIDR ranges; anything else is refused at start. */
-function addressList(name: string, raw: string | undefined): string[] {
-  if (raw === undefined) return [];
-  return raw.split(",").map((entry) => {
-    const trimmed = entry.trim();
-    const [address = "", bits, ...rest] = trimmed.split("/");
-    const family = isIP(address);
-    const maxBits = family === 6 ? 128 : 32;
-    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
-    if (family === 0 || !bitsOk || rest.length > 0) {
-      throw new Error(`${name} must list IP addresses or CIDR ranges separated by commas, got "${trimmed}"`);
-    }
-    return trimmed;
-  });
-}
-
-function optionalPath(value: string | undefined): string | null {
-  return value === undefined ? null : resolve(value);
-}
-
-function integer(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  min: number,
-  max = 2 ** 52,
-): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
 }

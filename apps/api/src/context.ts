@@ -18,5 +18,6 @@ export interface AppContext {
   counters: IngestCounters;
   /** Whether telemetry writes are succeeding (a full disk makes them fail). */
   storage: StorageHealth;
+  /** When the server started, on the monotonic clock (performance.now()), so uptime survives a clock step. */
   startedAt: number;
 }

@@ -1,12 +1,20 @@
 #!/usr/bin/env node
+import { loadOrExit } from "@crowsnest/protocol/settings";
 import { ensureFirstAdmin } from "./auth/first-run-admin.ts";
 import { authServerParts } from "./auth/server-parts.ts";
-import { loadConfig } from "./config.ts";
+import { loadConfig, SERVER_HELP } from "./config.ts";
+import { listenNotice } from "./listen-notice.ts";
 import { buildServer } from "./server.ts";
 import { openStore } from "./store/open-store.ts";
 import { registerDashboard } from "./web/dashboard.ts";
 
-const config = loadConfig(process.argv.slice(2), process.env);
+function say(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+const config = loadOrExit("crowsnest-server", SERVER_HELP, () =>
+  loadConfig(process.argv.slice(2), process.env),
+);
 const store = openStore(config);
 const { core: auth, ...authParts } = authServerParts(config, store);
 const webDir = config.webDir;
@@ -17,20 +25,21 @@ const server = await buildServer({
   ...(webDir === null
     ? {}
     : { dashboard: (app) => registerDashboard(app, { dir: webDir, dev: config.webDev }) }),
-  logger: { level: process.env.CROWSNEST_LOG_LEVEL ?? "info" },
+  logger: { level: config.logLevel },
 });
 await ensureFirstAdmin(
   store.users,
   auth.hasher,
   config.auth.adminPassword,
   // Plain text, not a JSON log line: a person has to read and copy it on the first run.
-  (m) => process.stderr.write(`\n[crowsnest] ${m}\n\n`),
+  (m) => say(`\n[crowsnest] ${m}\n`),
   Date.now(),
 );
 const address = await server.listen();
-server.app.log.info(
-  `crowsnest-server listening on http://${address.address}:${address.port} (data: ${config.dataDir})`,
-);
+// Plain text as well: where to point a browser, and whether anyone else can reach it unencrypted.
+const notice = listenNotice(address.address, address.port);
+say(notice.lines.map((line) => `[crowsnest] ${line}`).join("\n"));
+say(`[crowsnest] data: ${config.dataDir}`);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -73,7 +73,16 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   const queue = new WriteQueue(store.telemetry, storage);
   const ingest = new Ingest(queue, store.hosts, hub, latest);
   const retention = new Retention(store.retention, config.retention, app.log);
-  const ctx: AppContext = { config, store, agents, hub, latest, counters, storage, startedAt: Date.now() };
+  const ctx: AppContext = {
+    config,
+    store,
+    agents,
+    hub,
+    latest,
+    counters,
+    storage,
+    startedAt: performance.now(),
+  };
 
   installErrorHandler(app);
   installHttpHardening(app);

@@ -60,14 +60,23 @@ describe("crowsnest-server configuration", () => {
   });
 
   it("refuses a bad value with a message naming the setting", () => {
-    expect(() => loadConfig(["--port", "http"], {})).toThrow(/--port \/ CROWSNEST_PORT must be an integer/);
+    expect(() => loadConfig(["--port", "http"], {})).toThrow(
+      '--port="http" is not allowed: a whole number from 0 to 65535',
+    );
     expect(() => loadConfig([], { CROWSNEST_RETENTION_RAW_MS: "-5" })).toThrow(
-      /CROWSNEST_RETENTION_RAW_MS must be an integer/,
+      'CROWSNEST_RETENTION_RAW_MS="-5" is not allowed: a whole number of ms, at least 60000 (1 min)',
     );
-    expect(() => loadConfig([], { CROWSNEST_ADMIN_PASSWORD: "short" })).toThrow(/CROWSNEST_ADMIN_PASSWORD/);
+    expect(() => loadConfig([], { CROWSNEST_ENROLMENT_TTL_MS: "20000" })).toThrow(
+      'CROWSNEST_ENROLMENT_TTL_MS="20000" is not allowed: a whole number of ms, at least 60000 (1 min)',
+    );
+    // A password is never repeated in the message.
+    expect(() => loadConfig([], { CROWSNEST_ADMIN_PASSWORD: "short" })).toThrow(
+      "CROWSNEST_ADMIN_PASSWORD=(hidden) is not allowed: 10 to 1024 characters",
+    );
     expect(() => loadConfig([], { CROWSNEST_PUBLIC_URL: "dash.example" })).toThrow(
-      /--public-url \/ CROWSNEST_PUBLIC_URL must be an http:\/\/ or https:\/\/ URL/,
+      'CROWSNEST_PUBLIC_URL="dash.example" is not allowed: a URL starting with http:// or https://',
     );
+    expect(() => loadConfig([], { CROWSNEST_LOG_LEVEL: "loud" })).toThrow(/CROWSNEST_LOG_LEVEL="loud"/);
     expect(() => loadConfig(["--colour"], {})).toThrow(/colour/);
   });
 
@@ -77,7 +86,7 @@ describe("crowsnest-server configuration", () => {
     );
     for (const bad of ["true", "10.0.0.0/33", "proxy.example", "127.0.0.1,", "10.0.0.0/8/1"]) {
       expect(() => loadConfig(["--trusted-proxies", bad], {})).toThrow(
-        /--trusted-proxies \/ CROWSNEST_TRUSTED_PROXIES must list IP addresses or CIDR ranges/,
+        /^--trusted-proxies=".*" is not allowed: IP addresses or CIDR ranges, separated by commas$/,
       );
     }
   });

@@ -109,7 +109,8 @@ export class Connection {
     this.#socket = socket;
     const done = Promise.withResolvers<boolean>();
     let welcomed = false;
-    let lastPong = Date.now();
+    // Monotonic: a wall-clock step (NTP, a suspended machine resuming) must not look like a silent server.
+    let lastPong = performance.now();
     let heartbeat: NodeJS.Timeout | null = null;
 
     const session: Session = {
@@ -143,7 +144,7 @@ export class Connection {
       log.info("connected", { url: url.toString() });
       session.send(handlers.hello());
       heartbeat = setInterval(() => {
-        if (Date.now() - lastPong > beat.pongTimeoutMs) {
+        if (performance.now() - lastPong > beat.pongTimeoutMs) {
           log.warn("no pong from server; dropping the connection", { timeoutMs: beat.pongTimeoutMs });
           socket.terminate();
           return;
@@ -152,7 +153,7 @@ export class Connection {
       }, beat.pingMs);
     });
     socket.on("pong", () => {
-      lastPong = Date.now();
+      lastPong = performance.now();
     });
     socket.on("message", (data, isBinary) => {
       const frame = isBinary ? Buffer.from(data as Buffer) : data.toString();

@@ -1,4 +1,5 @@
 import { Password } from "@crowsnest/protocol";
+import { checked, integer, type SettingValues, setting } from "@crowsnest/protocol/settings";
 import { DEFAULT_ENROLMENT_TTL_MS } from "./host-enrolment.ts";
 import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleConfig } from "./login-throttle.ts";
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from "./password.ts";
@@ -17,22 +18,45 @@ export interface AuthConfig {
   enrolmentTtlMs: number;
 }
 
-type IntReader = (name: string, fallback: number, min: number) => number;
+const MINUTE = 60_000;
 
-export function loadAuthConfig(env: NodeJS.ProcessEnv, int: IntReader): AuthConfig {
-  const adminPassword = env.CROWSNEST_ADMIN_PASSWORD;
-  const parsed = adminPassword ? Password.safeParse(adminPassword) : null;
-  if (parsed && !parsed.success) {
-    throw new Error(`CROWSNEST_ADMIN_PASSWORD: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-  }
+/** The auth half's rows of the server's settings table (see config.ts). */
+export const AUTH_SETTINGS = {
+  adminPassword: setting({
+    env: "CROWSNEST_ADMIN_PASSWORD",
+    help: "the first admin's password, used on the first run only",
+    kind: checked(Password, "10 to 1024 characters", "PASSWORD"),
+    secret: true,
+    default: null,
+    defaultText: "generated and printed once",
+  }),
+  sessionIdleMs: setting({
+    env: "CROWSNEST_SESSION_IDLE_MS",
+    help: "a session unused this long ends",
+    kind: integer(MINUTE, undefined, "ms"),
+    default: DEFAULT_SESSION_CONFIG.idleMs,
+  }),
+  sessionMaxMs: setting({
+    env: "CROWSNEST_SESSION_MAX_MS",
+    help: "a session ends this long after sign-in, used or not",
+    kind: integer(MINUTE, undefined, "ms"),
+    default: DEFAULT_SESSION_CONFIG.absoluteMs,
+  }),
+  enrolmentTtlMs: setting({
+    env: "CROWSNEST_ENROLMENT_TTL_MS",
+    help: "how long a host's enrolment token stays valid",
+    kind: integer(MINUTE, undefined, "ms"),
+    default: DEFAULT_ENROLMENT_TTL_MS,
+  }),
+};
+
+/** The AuthConfig from the parsed auth settings. */
+export function authConfig(values: SettingValues<typeof AUTH_SETTINGS>): AuthConfig {
   return {
-    adminPassword: parsed?.data ?? null,
+    adminPassword: values.adminPassword,
     scryptCost: DEFAULT_SCRYPT_COST,
-    sessions: {
-      idleMs: int("CROWSNEST_SESSION_IDLE_MS", DEFAULT_SESSION_CONFIG.idleMs, 60_000),
-      absoluteMs: int("CROWSNEST_SESSION_MAX_MS", DEFAULT_SESSION_CONFIG.absoluteMs, 60_000),
-    },
+    sessions: { idleMs: values.sessionIdleMs, absoluteMs: values.sessionMaxMs },
     loginThrottle: DEFAULT_LOGIN_THROTTLE,
-    enrolmentTtlMs: int("CROWSNEST_ENROLMENT_TTL_MS", DEFAULT_ENROLMENT_TTL_MS, 60_000),
+    enrolmentTtlMs: values.enrolmentTtlMs,
   };
 }

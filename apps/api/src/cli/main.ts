@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { type Config, loadConfig } from "../config.ts";
+import { loadOrExit } from "@crowsnest/protocol/settings";
+import { type Config, loadConfig, SERVER_HELP } from "../config.ts";
 import { hostAdd } from "./host-add.ts";
 import { hostEnrol } from "./host-enrol.ts";
 import { userAdd } from "./user-add.ts";
@@ -28,7 +29,9 @@ const { values, tokens } = parseArgs({
   options: { "data-dir": { type: "string" }, json: { type: "boolean", default: false } },
 });
 const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : undefined;
-const config = loadConfig(dataDir ? ["--data-dir", dataDir] : [], process.env);
+const config = loadOrExit("crowsnest", SERVER_HELP, () =>
+  loadConfig(dataDir ? ["--data-dir", dataDir] : [], process.env),
+);
 const globalArgs = new Set<number>();
 for (const token of tokens) {
   if (token.kind !== "option" || (token.name !== "data-dir" && token.name !== "json")) continue;

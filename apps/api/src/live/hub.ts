@@ -228,17 +228,15 @@ export class LiveHub {
   // ---- internals ------------------------------------------------------------
 
   #send(to: Iterable<LiveClient>, message: Outbound): void {
-    const now = Date.now();
     for (const client of to) {
-      client.deliver(message, now);
+      client.deliver(message);
       if (client.congested) this.#congested.add(client);
     }
   }
 
   #pump(): void {
-    const now = Date.now();
     for (const client of this.#congested) {
-      if (!client.pump(now)) this.#congested.delete(client);
+      if (!client.pump()) this.#congested.delete(client);
     }
   }
 

@@ -26,6 +26,7 @@ export class LiveClient {
   readonly topics = new Map<string, Topic>();
   readonly #ws: WebSocket;
   readonly #limits: BackpressureLimits;
+  /** When the socket became congested, on the monotonic clock (performance.now()): a wall-clock step must not close it. */
   #congestedSince: number | null = null;
   readonly #latest = new Map<string, { hostId: string; sample: MetricSample }>();
   readonly #dropped = new Map<string, { hostId: string; containerId: string; lines: number }>();
@@ -52,13 +53,13 @@ export class LiveClient {
   }
 
   /** Sends now if the socket keeps up, otherwise keeps the message's bounded substitute. */
-  deliver(message: Outbound, now: number): void {
+  deliver(message: Outbound): void {
     if (this.#ws.readyState !== this.#ws.OPEN) return;
     if (this.#congestedSince === null && this.#ws.bufferedAmount < this.#limits.bufferedBytesThreshold) {
       this.#ws.send(message.data);
       return;
     }
-    this.#congestedSince ??= now;
+    this.#congestedSince ??= performance.now();
     switch (message.kind) {
       case "metrics":
         for (const sample of message.samples) {
@@ -91,11 +92,11 @@ export class LiveClient {
    * what it is owed (gaps, then the latest samples, then queued messages); closes it if stuck too long.
    * Returns whether it is still congested.
    */
-  pump(now: number): boolean {
+  pump(): boolean {
     if (this.#congestedSince === null) return false;
     if (this.#ws.readyState !== this.#ws.OPEN) return false;
     if (this.#ws.bufferedAmount >= this.#limits.bufferedBytesThreshold) {
-      if (now - this.#congestedSince > this.#limits.stuckMs) {
+      if (performance.now() - this.#congestedSince > this.#limits.stuckMs) {
         this.close(CLOSE_CODES.tooSlow, "too slow: the send buffer stayed full");
         return false;
       }
@@ -107,7 +108,7 @@ export class LiveClient {
   }
 
   send(data: string): void {
-    this.deliver({ kind: "other", data }, Date.now());
+    this.deliver({ kind: "other", data });
   }
 
   close(code: number, reason: string): void {

@@ -21,7 +21,7 @@ export function registerGetHealth(app: FastifyInstance, ctx: AppContext): void {
   app.get("/api/health/details", { config: { access: ADMIN_ONLY } }, async (_request, reply) => ({
     status: status(ctx, reply),
     storage: ctx.storage.report(),
-    uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+    uptimeSeconds: Math.round((performance.now() - ctx.startedAt) / 1000),
     agentsOnline: ctx.agents.onlineHostIds().length,
     live: ctx.hub.memory(),
     ingest: { ...ctx.counters },
