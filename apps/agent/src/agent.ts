@@ -1,24 +1,18 @@
 import { mkdir, readFile } from "node:fs/promises";
 import tls from "node:tls";
-import {
-  type AgentMessage,
-  type Command,
-  type CommandOutcome,
-  type HostInfo,
-  LIMITS,
-  PROTOCOL_VERSION,
-} from "@crowsnest/protocol";
+import { type AgentMessage, type HostInfo, LIMITS, PROTOCOL_VERSION } from "@crowsnest/protocol";
 import packageJson from "../package.json" with { type: "json" };
 import { Backoff, sleep } from "./backoff.ts";
 import { rejectBadCommand } from "./commands/bad-command.ts";
-import { CommandExecutor, failure } from "./commands/executor.ts";
+import { CommandExecutor } from "./commands/executor.ts";
+import { runCommand } from "./commands/run-command.ts";
 import { type AgentConfig, ConfigError } from "./config.ts";
 import { Connection, type Session } from "./connection/connection.ts";
 import { DockerClient } from "./docker/client.ts";
 import { parseDockerHost } from "./docker/docker-host.ts";
 import { fetchHostInfo } from "./docker/host-info.ts";
 import { Inventory } from "./inventory/inventory.ts";
-import { describeError, type Logger } from "./logger.ts";
+import type { Logger } from "./logger.ts";
 import { LogManager } from "./logs/log-manager.ts";
 import { Sampler } from "./metrics/sampler.ts";
 import { selectCollector } from "./metrics/select-collector.ts";
@@ -129,8 +123,8 @@ export class Agent {
           if (message.type === "ack") outbox.ack(message.seq);
           else if (message.type === "error") log.warn("server reported an error", { ...message });
           else
-            void runCommand(executor, message.command, commandLog).then((outcome) =>
-              live.send({ type: "command_result", commandId: message.command.id, outcome }),
+            void runCommand((command) => executor.execute(command), message.command, commandLog).then(
+              (outcome) => live.send({ type: "command_result", commandId: message.command.id, outcome }),
             );
         },
         badFrame: (frame, reason, live) => {
@@ -171,22 +165,6 @@ async function trustedCas(caFile: string): Promise<string[]> {
   if (!pem.includes("-----BEGIN CERTIFICATE-----"))
     throw new ConfigError(`--ca-file: ${caFile} holds no PEM certificate`);
   return [...tls.rootCertificates, pem];
-}
-
-async function runCommand(executor: CommandExecutor, command: Command, log: Logger): Promise<CommandOutcome> {
-  log.info("command received", {
-    commandId: command.id,
-    action: command.action,
-    containerId: command.containerId,
-  });
-  try {
-    const outcome = await executor.execute(command);
-    log.info("command done", { commandId: command.id, ok: outcome.ok });
-    return outcome;
-  } catch (err) {
-    log.error("command failed", { commandId: command.id, err: err as Error });
-    return failure("docker_error", describeError(err as Error));
-  }
 }
 
 /** The agent is useless without Docker, so it waits (with backoff) rather than exiting. */

@@ -130,10 +130,18 @@ describe("commands run against a real Docker Engine", () => {
       ok: true,
     });
     expect(await stateOf(other)).toBe("running");
+    // sleep ignores SIGTERM too, so a stop ends in SIGKILL (137) either way: only the wait tells a
+    // timeout of 0 from Docker's default of 10 s. Both the request Docker got and the time are checked.
+    const stopAt = Date.now();
     expect(await server.sendCommand(command(other, "stop", { options: { timeoutSeconds: 0 } }))).toEqual({
       ok: true,
       message: "stopped",
     });
+    const stopTook = Date.now() - stopAt;
+    expect(
+      proxy.requests.filter((r) => r.at >= stopAt && r.path.startsWith(`/containers/${other}/stop`)),
+    ).toEqual([expect.objectContaining({ method: "POST", path: `/containers/${other}/stop?t=0` })]);
+    expect(stopTook).toBeLessThan(5_000);
     expect(await docker("inspect", "--format", "{{.State.ExitCode}}", other)).toBe("137");
   });
 

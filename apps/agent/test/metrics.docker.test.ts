@@ -1,4 +1,6 @@
+import { access, realpath, stat } from "node:fs/promises";
 import os from "node:os";
+import { basename, dirname, join } from "node:path";
 import type { MetricSample } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerClient } from "../src/docker/client.ts";
@@ -21,11 +23,21 @@ import { docker, removeTestContainers, runContainer } from "./helpers/docker.ts"
  * - Memory: `docker stats` prints 3 significant figures ("576KiB", "1.2MiB") and memory moves a
  *   little between reads: the last readings within 10 % or 256 KiB of each other.
  * - The limit: equal up to the CLI's rounding (0.5 %); pids: equal.
- * - Network and block IO counters: equal up to the CLI's rounding (0.5 %, or 1 kB). Here they read
- *   0 (containers run with --network none; vfs on this machine's disk has no blkio accounting);
- *   the unit tests' recorded files and Engine JSON cover non-zero counters.
+ * - Network and block IO counters: equal up to the CLI's rounding (0.5 %, or 1 kB). Network reads 0
+ *   (test containers run with --network none; loopback is not counted). Block IO is real: the
+ *   writer container writes and reads 3 MiB with O_DIRECT. cgroup v1 on this kernel accounts a
+ *   container's block IO only on a disk that has a throttle rule for it, so the writer gets one
+ *   on the disk under Docker's data root, far above any rate it reaches (1 GB/s).
  */
 const CPU_POINTS = 12;
+/** What the writer container writes, then reads back, bypassing the page cache. */
+const WRITER_BYTES = 3 * 1024 * 1024;
+const WRITER = [
+  `dd if=/dev/zero of=/tmp/blk bs=64k count=${WRITER_BYTES / 65536} oflag=direct`,
+  "dd if=/tmp/blk of=/dev/null bs=64k iflag=direct",
+  "echo written",
+  "sleep 1000",
+].join(" && ");
 const CLI_READINGS = 4;
 
 interface CliStats {
@@ -82,6 +94,19 @@ async function dockerStats(ids: string[]): Promise<Map<string, CliStats>> {
   return result;
 }
 
+/** The whole disk holding Docker's data root, as a device path (`/dev/vda`), for a blkio rule. */
+async function dockerDisk(): Promise<string> {
+  const { dev } = await stat(await docker("info", "--format", "{{.DockerRootDir}}"));
+  const major = (dev >> 8) & 0xfff;
+  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+  const device = await realpath(`/sys/dev/block/${major}:${minor}`);
+  const partition = await access(join(device, "partition")).then(
+    () => true,
+    () => false,
+  );
+  return `/dev/${basename(partition ? dirname(device) : device)}`;
+}
+
 async function tracked(id: string): Promise<TrackedContainer> {
   const pid = Number(await docker("inspect", "--format", "{{.State.Pid}}", id));
   return { info: { id, state: "running" } as TrackedContainer["info"], pid };
@@ -118,6 +143,7 @@ describe("metrics agree with docker stats", () => {
   const client = new DockerClient({ kind: "unix", socketPath: "/var/run/docker.sock" });
   let busy: TrackedContainer;
   let idle: TrackedContainer;
+  let writer: TrackedContainer;
 
   beforeAll(async () => {
     await removeTestContainers();
@@ -125,6 +151,16 @@ describe("metrics agree with docker stats", () => {
       await runContainer({ args: ["--cpus", "0.5"], command: ["sh", "-c", "while :; do :; done"] }),
     );
     idle = await tracked(await runContainer({ command: ["sleep", "1000"] }));
+    const disk = await dockerDisk();
+    const writerId = await runContainer({
+      args: ["--device-write-bps", `${disk}:1gb`, "--device-read-bps", `${disk}:1gb`],
+      command: ["sh", "-c", WRITER],
+    });
+    for (let i = 0; !(await docker("logs", writerId)).includes("written"); i++) {
+      if (i === 100) throw new Error(`the writer did not finish:\n${await docker("logs", writerId)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    writer = await tracked(writerId);
   });
 
   afterAll(async () => {
@@ -156,17 +192,19 @@ describe("metrics agree with docker stats", () => {
   it.each(collectors)("%s: busy and idle containers within the stated tolerance", async (_, make) => {
     const collector = await make();
     try {
-      const ids = [busy.info.id, idle.info.id];
+      const all = [busy, idle, writer];
+      const ids = all.map((c) => c.info.id);
       // Prime the collector (a CPU rate needs a previous reading; the API needs its streams open).
-      await collector.collect([busy, idle]);
+      await collector.collect(all);
       await new Promise((r) => setTimeout(r, 1500));
       const cli = cliReadings(ids);
-      const ours = await sampleWhile(collector, [busy, idle], cli);
+      const ours = await sampleWhile(collector, all, cli);
       const theirs = await cli;
 
       for (const [container, busyOne] of [
         [busy, true],
         [idle, false],
+        [writer, false],
       ] as const) {
         const id = container.info.id;
         const mine = ours.filter((s) => s.containerId === id);
@@ -197,6 +235,12 @@ describe("metrics agree with docker stats", () => {
           expect(Math.abs(mineBytes - cliBytes)).toBeLessThanOrEqual(Math.max(1_000, cliBytes * 0.005));
         });
         expect(lastMine.onlineCpus).toBe(os.cpus().length);
+        if (container === writer) {
+          // Both sides saw the real figures, not two zeros.
+          expect(lastMine.blkWriteBytes).toBeGreaterThanOrEqual(WRITER_BYTES);
+          expect(lastMine.blkReadBytes).toBeGreaterThanOrEqual(WRITER_BYTES);
+          expect(Math.min(lastCli.io[2], lastCli.io[3])).toBeGreaterThanOrEqual(WRITER_BYTES * 0.99);
+        }
       }
     } finally {
       collector.close();

@@ -3,11 +3,50 @@ import type { Command } from "@crowsnest/protocol";
 import { describe, expect, it } from "vitest";
 import { rejectBadCommand } from "../src/commands/bad-command.ts";
 import { CommandExecutor } from "../src/commands/executor.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { DockerClient } from "../src/docker/client.ts";
 import { parseDockerEvent } from "../src/inventory/docker-event.ts";
+import { createLogger } from "../src/logger.ts";
 
 // Any request to this socket fails: a test passes only if the executor never asked Docker.
 const nowhere = new DockerClient({ kind: "unix", socketPath: "/nonexistent/crowsnest-test.sock" });
+
+describe("runCommand", () => {
+  const stop = {
+    id: randomUUID(),
+    containerId: "c".repeat(64),
+    action: "stop",
+    options: {},
+    adminAuthorized: false,
+  } as Command;
+  const quiet = createLogger("error", () => {});
+
+  it("answers whatever goes wrong with a failure, so the server is never left waiting", async () => {
+    const cause = new Error("socket hang up");
+    const thrown: [unknown, string][] = [
+      [new Error("request failed", { cause }), "request failed: socket hang up"],
+      [undefined, "command failed: undefined"],
+      ["a string", "command failed: a string"],
+    ];
+    for (const [err, message] of thrown) {
+      const outcome = await runCommand(() => Promise.reject(err), stop, quiet);
+      expect(outcome).toEqual({ ok: false, error: { code: "docker_error", message } });
+    }
+  });
+
+  it("answers even when logging the failure throws", async () => {
+    const broken = createLogger("info", () => {
+      throw new Error("stderr is gone");
+    });
+    const outcome = await runCommand(() => Promise.resolve({ ok: true, message: "stopped" }), stop, broken);
+    expect(outcome).toEqual({ ok: false, error: { code: "docker_error", message: "stderr is gone" } });
+  });
+
+  it("passes the executor's outcome through", async () => {
+    const outcome = await runCommand(() => Promise.resolve({ ok: true, message: "stopped" }), stop, quiet);
+    expect(outcome).toEqual({ ok: true, message: "stopped" });
+  });
+});
 
 describe("CommandExecutor", () => {
   it("checks the container id itself before it can reach a URL path", async () => {

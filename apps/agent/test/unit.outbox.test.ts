@@ -74,30 +74,68 @@ describe("Outbox", () => {
   it("over its byte budget drops the oldest batches and sends one gap notice with the counts", async () => {
     const dir = await mkdtemp(join(tmpdir(), "crowsnest-outbox-"));
     const outbox = await open(dir, 1024 * 1024);
+    // Nine batches of 100 KiB fit the 1 MiB budget; a tenth of 600 KiB pushes several out at once.
+    for (let i = 1; i <= 9; i++) {
+      outbox.addLine(line(i, "x".repeat(100 * 1024)), { since: 1, skip: i });
+      await outbox.flush();
+    }
+    const newest = "y".repeat(600 * 1024);
+    outbox.addLine(line(10, newest), { since: 1, skip: 10 });
+    await outbox.flush();
+    const sent = capture(outbox);
+    const gaps = sent.filter((m) => m.type === "gap");
+    const logs = sent.filter((m) => m.type === "logs");
+    const keptSeqs = new Set(logs.map((m) => m.seq));
+    const droppedSeqs = [...Array(10).keys()].map((i) => i + 1).filter((seq) => !keptSeqs.has(seq));
+    // Several batches went in that one overflow, and one notice counts each of them, once.
+    expect(droppedSeqs.length).toBeGreaterThan(1);
+    expect(gaps).toEqual([
+      expect.objectContaining({
+        droppedBatches: droppedSeqs.length,
+        droppedLines: droppedSeqs.length,
+        droppedSamples: 0,
+        droppedEvents: 0,
+      }),
+    ]);
+    // The oldest went, the newest stayed, and nothing was sent twice or out of order.
+    expect(droppedSeqs).toEqual([...Array(droppedSeqs.length).keys()].map((i) => i + 1));
+    expect(logs.flatMap((m) => (m.type === "logs" ? m.lines : [])).at(-1)?.text).toBe(newest);
+    const seqs = sent.map((m) => m.seq);
+    expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
+    // What is on disk is what is kept in memory: dropped batches are deleted there too.
+    expect((await readdir(join(dir, "outbox"))).length).toBe(sent.length);
+  });
+
+  it("sends one gap notice per overflow, and together they count every dropped line once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "crowsnest-outbox-"));
+    const outbox = await open(dir, 1024 * 1024);
     const big = "x".repeat(100 * 1024);
     for (let i = 1; i <= 14; i++) {
       outbox.addLine(line(i, big), { since: 1, skip: i });
       await outbox.flush();
     }
     const sent = capture(outbox);
-    const gaps = sent.filter((m) => m.type === "gap");
-    expect(gaps.length).toBeGreaterThan(0);
-    const droppedLines = gaps.reduce((n, g) => n + (g.type === "gap" ? g.droppedLines : 0), 0);
+    const gaps = sent.flatMap((m) => (m.type === "gap" ? [m] : []));
     const keptLines = sent.flatMap((m) => (m.type === "logs" ? m.lines : []));
+    const droppedLines = gaps.reduce((n, g) => n + g.droppedLines, 0);
+    expect(gaps.length).toBeGreaterThan(0);
     expect(droppedLines + keptLines.length).toBe(14);
+    expect(gaps.reduce((n, g) => n + g.droppedBatches, 0)).toBe(droppedLines);
     expect(keptLines.at(-1)?.text).toBe(big); // the newest survive
-    const seqs = sent.map((m) => m.seq);
-    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    // What is on disk is what is kept in memory: dropped batches are deleted there too.
-    expect((await readdir(join(dir, "outbox"))).length).toBe(sent.length);
   });
 
   it("folds a container's drops into one per logs batch, spanning them, its count unknown if one's is", async () => {
     const dir = await mkdtemp(join(tmpdir(), "crowsnest-outbox-"));
     const outbox = await open(dir);
     const sent = capture(outbox);
-    outbox.addDrop({ containerId: ID, count: null, from: 1200, to: 1300, reason: "rotated" }, { since: 1, skip: 1 });
-    outbox.addDrop({ containerId: ID, count: 3, from: 1000, to: 1500, reason: "rotated" }, { since: 1, skip: 2 });
+    outbox.addDrop(
+      { containerId: ID, count: null, from: 1200, to: 1300, reason: "rotated" },
+      { since: 1, skip: 1 },
+    );
+    outbox.addDrop(
+      { containerId: ID, count: 3, from: 1000, to: 1500, reason: "rotated" },
+      { since: 1, skip: 2 },
+    );
     await outbox.flush();
     expect(sent).toEqual([
       {

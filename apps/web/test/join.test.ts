@@ -145,6 +145,7 @@ describe("live updates of a container list", () => {
     hostId: "h1",
     protected: false,
     latest: null,
+    latestStale: false,
   };
 
   it("applies an event's container state and derives protected from its labels", () => {

@@ -42,6 +42,10 @@ export const Host = z.object({
   /** Sum over the host's running containers of their latest samples. */
   cpuPercent: z.number().nonnegative(),
   memUsedBytes: z.number().nonnegative(),
+  /** Time of the newest sample in cpuPercent and memUsedBytes; null when there is none. */
+  figuresAt: EpochMs.nullable(),
+  /** The agent is offline: cpuPercent and memUsedBytes are the last it sent (at figuresAt), not current. */
+  figuresStale: z.boolean(),
   /** The outbox of this host's agent overflowed: batches it dropped, reported by the agent. */
   droppedBatches: z.number().int().nonnegative(),
   /** Two agents on this host's credential, or null. */
@@ -53,6 +57,8 @@ export const ContainerView = ContainerInfo.extend({
   hostId: HostId,
   protected: z.boolean(),
   latest: MetricSample.nullable(),
+  /** The host's agent is offline: `latest` is the last sample it sent (taken at `latest.t`), not a current one. */
+  latestStale: z.boolean(),
 });
 export type ContainerView = z.infer<typeof ContainerView>;
 

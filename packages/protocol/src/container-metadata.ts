@@ -44,6 +44,7 @@ export const UncappedContainerInfo = ContainerInfo.extend({
   composeProject: z.string().nullable(),
   composeService: z.string().nullable(),
   metadataNote: z.string().optional(),
+  logs: z.object({ driver: z.string(), unreadable: z.string().nullable() }).optional(),
 });
 export type UncappedContainerInfo = z.infer<typeof UncappedContainerInfo>;
 
@@ -58,6 +59,7 @@ export type UncappedContainerInfo = z.infer<typeof UncappedContainerInfo>;
  *   one left out;
  * - ports: consecutive ports of one protocol, address and binding summarised as one range entry
  *   (`privatePortEnd`), as `docker ps` shows them; at most `portsPerContainer` entries.
+ * - logs: the driver's name and the reason it is unreadable, each cut to `shortText` chars.
  * What was cut is added to `metadataNote` (itself at most `shortText` chars). Pure; applying it
  * to its own result changes nothing.
  */
@@ -94,6 +96,12 @@ export function capContainerInfo(info: UncappedContainerInfo): ContainerInfo {
     composeService: optionalText("compose service", info.composeService),
     tty: info.tty,
   };
+  if (info.logs !== undefined) {
+    capped.logs = {
+      driver: text("log driver", info.logs.driver),
+      unreadable: optionalText("why the logs are unreadable", info.logs.unreadable),
+    };
+  }
   const notes = cuts.length === 0 ? [] : [`cut to fit the protocol's limits: ${cuts.join(", ")}`];
   if (info.metadataNote !== undefined) notes.unshift(info.metadataNote);
   if (notes.length > 0) capped.metadataNote = cutText(notes.join("; "), LIMITS.shortText);

@@ -49,6 +49,20 @@ export const Port = z.object({
 });
 export type Port = z.infer<typeof Port>;
 
+/**
+ * How Docker keeps a container's output. With a driver Docker cannot read back (`none`; `gelf`,
+ * `syslog`, `fluentd` and the like when dual logging's local cache is disabled) the Engine's logs
+ * endpoint refuses, so the container's logs are not in Crowsnest: `unreadable` says why, in the
+ * Engine's words, instead of the log view looking like a container that printed nothing.
+ */
+export const LogAccess = z.object({
+  /** The logging driver, as in `docker inspect` (HostConfig.LogConfig.Type): `json-file`, `none`, `gelf`… */
+  driver: Text,
+  /** Why the Engine will not hand the logs back (its answer to a logs request); null when it does. */
+  unreadable: Text.nullable(),
+});
+export type LogAccess = z.infer<typeof LogAccess>;
+
 export const ContainerInfo = z.object({
   id: ContainerId,
   names: z.array(Text).max(LIMITS.namesPerContainer),
@@ -68,6 +82,8 @@ export const ContainerInfo = z.object({
   tty: z.boolean(),
   /** What was cut to fit the protocol's limits, for the container page; absent when nothing was. */
   metadataNote: Text.optional(),
+  /** Its logging driver and whether the Engine reads its logs back; absent from agents before this field. */
+  logs: LogAccess.optional(),
 });
 export type ContainerInfo = z.infer<typeof ContainerInfo>;
 

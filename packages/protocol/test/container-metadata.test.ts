@@ -65,6 +65,18 @@ describe("capContainerInfo", () => {
     expect(out.metadataNote).toBeUndefined();
   });
 
+  it("cuts the log driver and the Engine's reason it cannot read them, and says so", () => {
+    const out = capped({ logs: { driver: "d".repeat(5_000), unreadable: "r".repeat(6_000) } });
+    expect(out.logs?.driver).toBe(cutText("d".repeat(5_000), LIMITS.shortText));
+    expect(out.logs?.unreadable).toBe(cutText("r".repeat(6_000), LIMITS.shortText));
+    expect(out.metadataNote).toContain("log driver (5000 chars)");
+    expect(out.metadataNote).toContain("why the logs are unreadable (6000 chars)");
+    expect(capped({ logs: { driver: "none", unreadable: null } }).logs).toEqual({
+      driver: "none",
+      unreadable: null,
+    });
+  });
+
   it("cuts a 9,000-char label value with the marker and says so", () => {
     const out = capped({ labels: { note: "x".repeat(9_000), keep: "v" } });
     expect(out.labels.note).toHaveLength(LIMITS.labelValueChars);

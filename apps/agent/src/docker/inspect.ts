@@ -29,6 +29,7 @@ export const DockerInspect = z.object({
     Tty: z.boolean().default(false),
     Labels: z.record(z.string(), z.string()).nullish(),
   }),
+  HostConfig: z.object({ LogConfig: z.object({ Type: z.string().default("") }).nullish() }).nullish(),
   NetworkSettings: z
     .object({
       Ports: z
@@ -47,8 +48,9 @@ const NANO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
  * The container as the server receives it, already within the protocol's limits
  * (`capContainerInfo`: long texts cut with a marker, surplus labels and ports left out, the
  * protected label kept, consecutive ports summarised as ranges, what was cut in `metadataNote`).
+ * `logsUnreadable`: the Engine's answer when it refused to read this container's logs, else null.
  */
-export function toContainerInfo(raw: DockerInspect): ContainerInfo {
+export function toContainerInfo(raw: DockerInspect, logsUnreadable: string | null = null): ContainerInfo {
   const state = parseState(raw.State.Status);
   const labels = Object.assign(Object.create(null) as Record<string, string>, raw.Config.Labels ?? {});
   const exited = state === "exited" || state === "dead";
@@ -70,7 +72,13 @@ export function toContainerInfo(raw: DockerInspect): ContainerInfo {
     composeProject: labels[COMPOSE_PROJECT_LABEL] ?? null,
     composeService: labels[COMPOSE_SERVICE_LABEL] ?? null,
     tty: raw.Config.Tty,
+    logs: { driver: logDriver(raw), unreadable: logsUnreadable },
   });
+}
+
+/** The container's logging driver as `docker inspect` names it (`unknown` if an Engine names none). */
+export function logDriver(raw: DockerInspect): string {
+  return raw.HostConfig?.LogConfig?.Type || "unknown";
 }
 
 function parseState(status: string): ContainerState {

@@ -1,12 +1,15 @@
 import type { ContainerEvent, ContainerInfo } from "@crowsnest/protocol";
 import { z } from "zod";
 import { Backoff, sleep } from "../backoff.ts";
-import { type DockerClient, DockerError } from "../docker/client.ts";
-import { DockerInspect, toContainerInfo } from "../docker/inspect.ts";
+import { type DockerClient, DockerError, toDockerError } from "../docker/client.ts";
+import { DockerInspect, logDriver, toContainerInfo } from "../docker/inspect.ts";
 import { jsonLines } from "../docker/json-stream.ts";
 import type { Logger } from "../logger.ts";
 import { type ResumePoint, ResumeTracker } from "../logs/resume.ts";
 import { DockerEventMessage, eventTimestamp, parseDockerEvent } from "./docker-event.ts";
+
+/** Logging drivers the Engine always reads back itself; any other one is asked about (see #logsUnreadable). */
+const READABLE_DRIVERS = new Set(["json-file", "local"]);
 
 /** `GET /containers/json`: only the ids are read; each container is then inspected. */
 const ContainerList = z.array(z.object({ Id: z.string() }));
@@ -38,6 +41,8 @@ export class Inventory {
   readonly #listener: InventoryListener;
   readonly #log: Logger;
   readonly #containers = new Map<string, TrackedContainer>();
+  /** The Engine's answer about each container's logs (null: readable), asked once per container and driver. */
+  readonly #logAnswers = new Map<string, { driver: string; unreadable: string | null }>();
   #position: ResumePoint | null;
   #listed = false;
   readonly #ready = Promise.withResolvers<void>();
@@ -96,6 +101,8 @@ export class Inventory {
 
   async #relist(): Promise<void> {
     const preexisting = !this.#listed;
+    // The Engine may have restarted with other logging settings: ask it again.
+    this.#logAnswers.clear();
     const list = ContainerList.parse(await this.#docker.json("/containers/json", { all: 1 }));
     const seen = new Set<string>();
     for (const { Id } of list) {
@@ -124,8 +131,10 @@ export class Inventory {
     if (parsed === null) return;
     const { containerId } = parsed;
     const tracked = parsed.action === "destroy" ? null : await this.#inspect(containerId);
-    if (tracked === null) this.#containers.delete(containerId);
-    else this.#containers.set(containerId, tracked);
+    if (tracked === null) {
+      this.#containers.delete(containerId);
+      this.#logAnswers.delete(containerId);
+    } else this.#containers.set(containerId, tracked);
     this.#listener.changed(containerId, tracked, false);
     this.#listener.event({ ...parsed, container: tracked?.info ?? null }, position);
   }
@@ -134,10 +143,37 @@ export class Inventory {
   async #inspect(id: string): Promise<TrackedContainer | null> {
     try {
       const raw = DockerInspect.parse(await this.#docker.json(`/containers/${encodeURIComponent(id)}/json`));
-      return { info: toContainerInfo(raw), pid: raw.State.Pid };
+      return {
+        info: toContainerInfo(raw, await this.#logsUnreadable(id, logDriver(raw))),
+        pid: raw.State.Pid,
+      };
     } catch (err) {
       if (err instanceof DockerError && err.status === 404) return null;
       throw err;
     }
+  }
+
+  /**
+   * Whether the Engine hands this container's logs back, as the Engine itself answers: a logs
+   * request for no lines, which it refuses with 501 and its reason for `none`, and for drivers
+   * such as gelf, syslog or fluentd when dual logging's local cache is off (Engine 20.10+ reads
+   * them through that cache otherwise). The answer is kept per container and driver, so each
+   * container is asked once, not at every event. Null: readable.
+   */
+  async #logsUnreadable(id: string, driver: string): Promise<string | null> {
+    if (READABLE_DRIVERS.has(driver)) return null;
+    const known = this.#logAnswers.get(id);
+    if (known?.driver === driver) return known.unreadable;
+    const res = await this.#docker.request("GET", `/containers/${encodeURIComponent(id)}/logs`, {
+      stdout: 1,
+      stderr: 1,
+      tail: 0,
+    });
+    if (res.status === 404) throw toDockerError(res);
+    // Any other failure says nothing about the driver: the log follower reports it, and we ask again.
+    if (res.status !== 501 && (res.status < 200 || res.status > 299)) return null;
+    const unreadable = res.status === 501 ? toDockerError(res).message : null;
+    this.#logAnswers.set(id, { driver, unreadable });
+    return unreadable;
   }
 }

@@ -62,7 +62,8 @@ export class LogManager {
       this.#options.sink.forget(id);
       return;
     }
-    if (this.#followers.has(id)) return;
+    // The Engine said it cannot read this container's logs (the inventory carries why): do not ask again.
+    if (this.#followers.has(id) || container.info.logs?.unreadable) return;
     const { state, startedAt, tty } = container.info;
     const live = state === "running" || state === "paused";
     const unread = startedAt !== null && this.#finished.get(id) !== startedAt;

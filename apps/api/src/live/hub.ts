@@ -132,9 +132,11 @@ export class LiveHub {
 
   // ---- what ingest publishes ----------------------------------------------
 
+  /** The host's agent came or went: to the fleet, the host, and each of its containers' pages (whose figures go stale). */
   hostStatus(hostId: string, online: boolean, lastSeen: number | null): void {
     const message: LiveHostStatus = { type: "host_status", hostId, online, lastSeen };
-    this.#send(this.#union(this.#fleet, this.#hosts.get(hostId)?.host), other(message));
+    const host = this.#hosts.get(hostId);
+    this.#send(this.#union(this.#fleet, host?.host, ...(host?.containers.values() ?? [])), other(message));
   }
 
   inventory(hostId: string, containers: readonly ContainerInfo[]): void {

@@ -1,5 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { scrypt } from "node:crypto";
+import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_SCRYPT_COST, PasswordHasher } from "../../src/auth/password.ts";
+
+// scrypt itself, watched: each call is recorded and then computed for real.
+vi.mock("node:crypto", async (importOriginal) => {
+  const original = await importOriginal<typeof import("node:crypto")>();
+  return { ...original, scrypt: vi.fn(original.scrypt) };
+});
 
 describe("password hashing", () => {
   it("uses N = 2^17 by default and records the cost in a versioned hash", async () => {
@@ -27,6 +34,18 @@ describe("password hashing", () => {
   });
 
   it("spends the work of a verification on an unknown user and never matches", async () => {
-    expect(await new PasswordHasher({ log2N: 10, r: 8, p: 1 }).verifyDecoy("anything")).toBe(false);
+    const derive = vi.mocked(scrypt);
+    derive.mockClear();
+    const hasher = new PasswordHasher({ log2N: 10, r: 8, p: 1 });
+    expect(await hasher.verifyDecoy("anything")).toBe(false);
+    // The typed password went through scrypt at the configured cost, as a real verification's does.
+    const ofPassword = derive.mock.calls.filter(([password]) => password === "anything");
+    expect(ofPassword.map(([, , , options]) => options)).toEqual([
+      expect.objectContaining({ N: 2 ** 10, r: 8, p: 1 }),
+    ]);
+    // Later decoys reuse the decoy hash: one derivation each, no cheaper, no dearer.
+    derive.mockClear();
+    expect(await hasher.verifyDecoy("anything else")).toBe(false);
+    expect(derive.mock.calls.map(([password]) => password)).toEqual(["anything else"]);
   });
 });

@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLOSE_CODES } from "@crowsnest/protocol";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import WebSocket from "ws";
 import { LiveSocket, until } from "../support/live-socket.ts";
 import { containerInfo, logLine, metricSample, containerId as newContainerId } from "../support/samples.ts";
 import { SimAgent } from "../support/sim-agent.ts";
@@ -174,21 +176,41 @@ describe("/ws/live stuck sockets", () => {
       });
       const stuck = await LiveSocket.open(server.liveUrl);
       await stuck.subscribe({ kind: "container", hostId, containerId: id });
-      (stuck.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const healthy = await LiveSocket.open(server.liveUrl);
+      await healthy.subscribe({ kind: "container", hostId, containerId: id });
+      const rawSocket = (stuck.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+      rawSocket.pause();
       const text = "z".repeat(2_000);
+      // The server's sockets are `ws` sockets in this process: watch what it closes, and with what code.
+      const closes = vi.spyOn(WebSocket.prototype, "close");
       const flood = async () => {
-        while (server.server.ctx.hub.memory().clients > 0) {
+        while (closes.mock.calls.length === 0) {
           const lines = Array.from({ length: 100 }, (_, i) => logLine(id, Date.now(), `${i} ${text}`));
           await agent.send({ type: "logs", lines, drops: [] }).acked;
         }
       };
-      await Promise.race([
-        flood(),
-        new Promise((_, reject) =>
-          setTimeout(() => reject(new Error("the stuck socket was not closed")), 20_000),
-        ),
-      ]);
-      expect(server.server.ctx.hub.memory().clients).toBe(0);
+      try {
+        await Promise.race([
+          flood(),
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error("the stuck socket was not closed")), 20_000),
+          ),
+        ]);
+        expect(closes.mock.calls).toEqual([[CLOSE_CODES.tooSlow, expect.stringMatching(/^too slow/)]]);
+      } finally {
+        closes.mockRestore();
+      }
+      // Reading again within the 2 s the server gives a closing peer, the stuck socket gets what
+      // was buffered and then the close frame: "too slow", not a dropped connection.
+      rawSocket.resume();
+      expect(await stuck.closed).toMatchObject({
+        code: CLOSE_CODES.tooSlow,
+        reason: expect.stringMatching(/^too slow/),
+      });
+      await until(() => server.server.ctx.hub.memory().clients === 1, "the stuck socket to be forgotten");
+      expect(healthy.ws.readyState).toBe(healthy.ws.OPEN);
+      expect(server.server.ctx.hub.memory().clients).toBe(1);
+      await healthy.close();
       await agent.close();
       stuck.ws.terminate();
     } finally {

@@ -1,5 +1,6 @@
 import { type ContainerView, protectingLabels, writtenLabelText } from "@crowsnest/protocol";
 import { formatBytes, formatPercent, formatTime, uptime } from "../lib/format.ts";
+import { StaleNote } from "./states.tsx";
 
 /** `ip:8080→80/tcp`, or for a range of consecutive ports `ip:10000-10004→10000-10004/udp`. */
 function portText(p: ContainerView["ports"][number]): string {
@@ -10,7 +11,7 @@ function portText(p: ContainerView["ports"][number]): string {
     : `${span(p.privatePort)}/${p.protocol}`;
 }
 
-/** What Docker says about a container, its latest usage, and its labels. */
+/** What Docker says about a container, its latest usage (marked stale while the agent is offline), and its labels. */
 export function ContainerDetails({ c, now }: { c: ContainerView; now: number }) {
   const labels = Object.entries(c.labels).sort(([a], [b]) => a.localeCompare(b));
   const protecting = protectingLabels(c.labels);
@@ -36,6 +37,14 @@ export function ContainerDetails({ c, now }: { c: ContainerView; now: number }) 
         <dd data-testid="restarts">{c.restartCount}</dd>
         <dt>Health</dt>
         <dd data-testid="health">{c.health}</dd>
+        {c.logs !== undefined && (
+          <>
+            <dt>Log driver</dt>
+            <dd className="mono" data-testid="log-driver">
+              {c.logs.driver}
+            </dd>
+          </>
+        )}
         <dt>Ports</dt>
         <dd>{c.ports.length === 0 ? "none" : c.ports.map(portText).join(", ")}</dd>
         {c.metadataNote !== undefined && (
@@ -57,15 +66,23 @@ export function ContainerDetails({ c, now }: { c: ContainerView; now: number }) 
         )}
         {c.latest && (
           <>
+            {c.latestStale && (
+              <>
+                <dt>Figures</dt>
+                <dd>
+                  <StaleNote at={c.latest.t} />
+                </dd>
+              </>
+            )}
             <dt>CPU</dt>
-            <dd>
+            <dd className={c.latestStale ? "stale" : undefined} data-testid="container-cpu">
               {formatPercent(c.latest.cpuPercent)}{" "}
               <span className="muted">(docker stats: 100 % = one core)</span> ·{" "}
               {formatPercent(c.latest.cpuPercent / c.latest.onlineCpus)}{" "}
               <span className="muted">of the host ({c.latest.onlineCpus} CPUs)</span>
             </dd>
             <dt>Memory</dt>
-            <dd>
+            <dd className={c.latestStale ? "stale" : undefined} data-testid="container-memory">
               {formatBytes(c.latest.memUsedBytes)} used
               {c.latest.memLimitBytes > 0 && (
                 <>

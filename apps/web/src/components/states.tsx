@@ -1,5 +1,6 @@
+import type { ContainerView } from "@crowsnest/protocol";
 import type { ReactNode } from "react";
-import { formatAgo } from "../lib/format.ts";
+import { formatAgo, formatTime } from "../lib/format.ts";
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -56,6 +57,50 @@ export function ProtectedBadge() {
     >
       protected
     </span>
+  );
+}
+
+/**
+ * In place of the log view, for a container whose logging driver Docker cannot read back: says so
+ * and why, in the Engine's words, so that it is not taken for a container that printed nothing.
+ */
+export function LogsUnreadable({ driver, reason }: { driver: string; reason: string }) {
+  return (
+    <section className="card" aria-label="Logs" data-testid="logs-unreadable">
+      <h2>Logs</h2>
+      <p className="banner banner-warn" role="status">
+        Crowsnest cannot show this container&apos;s logs: its logging driver is <code>{driver}</code>, and the
+        Docker Engine will not read them back (&ldquo;{reason}&rdquo;). Read them where that driver sends
+        them. Metrics and actions work as usual.
+      </p>
+    </section>
+  );
+}
+
+/**
+ * Marks figures that are no longer current because the host's agent is offline: they are the
+ * last it sent, at `at`. Figures shown without this mark are live.
+ */
+export function StaleNote({ at }: { at: number | null }) {
+  return (
+    <span className="stale-note small" data-testid="stale-figures" data-at={at ?? ""}>
+      stale: {at === null ? "no figures since the agent went offline" : `as of ${formatTime(at)}`}
+    </span>
+  );
+}
+
+/** A container's figure in a table cell: dimmed and marked with its time when its sample is stale. */
+export function StaleFigures({ c, children }: { c: ContainerView; children: ReactNode }) {
+  const stale = c.latestStale && c.latest !== null;
+  return (
+    <div className={stale ? "stale" : undefined}>
+      {children}
+      {stale && (
+        <div>
+          <StaleNote at={c.latest?.t ?? null} />
+        </div>
+      )}
+    </div>
   );
 }
 

@@ -8,13 +8,16 @@ import {
 } from "@crowsnest/protocol";
 
 /**
- * Applies a live message to a host list: its online state, and its last-seen time, which the
- * server announces only when the agent connects or leaves but which anything relayed from the
- * agent (samples, events, logs, inventory) brings up to the moment it arrived.
+ * Applies a live message to a host list: its online state (an offline host's figures are stale),
+ * and its last-seen time, which the server announces only when the agent connects or leaves but
+ * which anything relayed from the agent (samples, events, logs, inventory) brings up to the
+ * moment it arrived.
  */
 export function applyLiveToHosts(hosts: Host[], m: LiveMessage, now: number = Date.now()): Host[] {
   if (m.type === "host_status") {
-    return hosts.map((h) => (h.id === m.hostId ? { ...h, online: m.online, lastSeen: m.lastSeen } : h));
+    return hosts.map((h) =>
+      h.id === m.hostId ? { ...h, online: m.online, lastSeen: m.lastSeen, figuresStale: !m.online } : h,
+    );
   }
   if (m.type !== "metrics" && m.type !== "event" && m.type !== "logs" && m.type !== "inventory") return hosts;
   return hosts.map((h) => (h.id === m.hostId ? { ...h, lastSeen: Math.max(h.lastSeen ?? 0, now) } : h));
@@ -28,24 +31,37 @@ export function withLiveTotals(host: Host, containers: readonly ContainerView[])
   const counts = Object.fromEntries(ContainerState.options.map((s) => [s, 0])) as Host["containerCounts"];
   let cpuPercent = 0;
   let memUsedBytes = 0;
+  let figuresAt: number | null = null;
   for (const c of containers) {
     if (c.hostId !== host.id) continue;
     counts[c.state] = (counts[c.state] ?? 0) + 1;
     if (c.state === "running" && c.latest) {
       cpuPercent += c.latest.cpuPercent;
       memUsedBytes += c.latest.memUsedBytes;
+      figuresAt = Math.max(figuresAt ?? 0, c.latest.t);
     }
   }
-  return { ...host, containerCounts: counts, cpuPercent, memUsedBytes };
+  return { ...host, containerCounts: counts, cpuPercent, memUsedBytes, figuresAt };
 }
 
 function view(hostId: string, info: ContainerInfo, prev: ContainerView | undefined): ContainerView {
-  return { ...info, hostId, protected: isProtected(info.labels), latest: prev?.latest ?? null };
+  return {
+    ...info,
+    hostId,
+    protected: isProtected(info.labels),
+    latest: prev?.latest ?? null,
+    latestStale: prev?.latestStale ?? false,
+  };
 }
 
-/** Applies a live message to a container list: inventory snapshots, events and latest samples. */
+/**
+ * Applies a live message to a container list: inventory snapshots, events, latest samples, and
+ * the host's status (while its agent is offline, its containers' latest samples are stale).
+ */
 export function applyLiveToContainers(list: ContainerView[], m: LiveMessage): ContainerView[] {
   switch (m.type) {
+    case "host_status":
+      return list.map((c) => (c.hostId === m.hostId ? { ...c, latestStale: !m.online } : c));
     case "inventory": {
       const prev = new Map(list.filter((c) => c.hostId === m.hostId).map((c) => [c.id, c]));
       const others = list.filter((c) => c.hostId !== m.hostId);

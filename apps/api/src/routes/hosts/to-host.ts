@@ -14,17 +14,21 @@ export function toHost(ctx: AppContext, record: HostRecord, containers: readonly
   const containerCounts = zeroCounts();
   let cpuPercent = 0;
   let memUsedBytes = 0;
+  let figuresAt: number | null = null;
   for (const { info } of containers) {
     containerCounts[info.state]++;
     if (info.state !== "running") continue;
     const sample = ctx.latest.get(record.id, info.id);
-    cpuPercent += sample?.cpuPercent ?? 0;
-    memUsedBytes += sample?.memUsedBytes ?? 0;
+    if (sample === null) continue;
+    cpuPercent += sample.cpuPercent;
+    memUsedBytes += sample.memUsedBytes;
+    figuresAt = Math.max(figuresAt ?? 0, sample.t);
   }
+  const online = ctx.agents.isOnline(record.id);
   return {
     id: record.id,
     name: record.name,
-    online: ctx.agents.isOnline(record.id),
+    online,
     lastSeen: record.lastSeen,
     createdAt: record.createdAt,
     agentVersion: record.agentVersion,
@@ -32,8 +36,11 @@ export function toHost(ctx: AppContext, record: HostRecord, containers: readonly
     containerCounts,
     cpuPercent,
     memUsedBytes,
+    figuresAt,
+    figuresStale: !online,
     droppedBatches: record.droppedBatches,
     agentConflict: record.conflict === null ? null : toAgentConflict(record.conflict, Date.now()),
+    clockOffsetMs: ctx.agents.clockOffsetMs(record.id),
   };
 }
 

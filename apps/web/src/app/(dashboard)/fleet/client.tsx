@@ -6,7 +6,7 @@ import { ContainerFilters } from "../../../components/container-filters.tsx";
 import { type Column, DataTable } from "../../../components/data-table.tsx";
 import { HostCard } from "../../../components/host-card.tsx";
 import { Loaded, noItems } from "../../../components/loaded.tsx";
-import { ProtectedBadge, StateBadge } from "../../../components/states.tsx";
+import { ProtectedBadge, StaleFigures, StateBadge } from "../../../components/states.tsx";
 import { request } from "../../../lib/api.ts";
 import { type ContainerQuery, filterContainers, sortContainers } from "../../../lib/container-filter.ts";
 import { applyLiveToContainers, applyLiveToHosts, withLiveTotals } from "../../../lib/fleet.ts";
@@ -157,8 +157,12 @@ function FleetRow({ c, host }: { c: ContainerView; host: Host | undefined }) {
       <td className="hide-sm mono ellipsis" title={c.image}>
         {c.image}
       </td>
-      <td className="num">{running ? formatPercent(c.latest?.cpuPercent) : "–"}</td>
-      <td className="num">{running ? formatBytes(c.latest?.memUsedBytes) : "–"}</td>
+      <td className="num">
+        <StaleFigures c={c}>{running ? formatPercent(c.latest?.cpuPercent) : "–"}</StaleFigures>
+      </td>
+      <td className="num">
+        <StaleFigures c={c}>{running ? formatBytes(c.latest?.memUsedBytes) : "–"}</StaleFigures>
+      </td>
     </tr>
   );
 }

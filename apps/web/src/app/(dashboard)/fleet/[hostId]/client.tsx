@@ -8,7 +8,13 @@ import { type Column, DataTable } from "../../../../components/data-table.tsx";
 import { HostUsage } from "../../../../components/host-usage.tsx";
 import { Loaded } from "../../../../components/loaded.tsx";
 import { Sparkline } from "../../../../components/sparkline.tsx";
-import { OfflineBanner, OnlineBadge, ProtectedBadge, StateBadge } from "../../../../components/states.tsx";
+import {
+  OfflineBanner,
+  OnlineBadge,
+  ProtectedBadge,
+  StaleFigures,
+  StateBadge,
+} from "../../../../components/states.tsx";
 import { request } from "../../../../lib/api.ts";
 import { groupByProject } from "../../../../lib/compose-groups.ts";
 import { type ContainerFilter, filterContainers } from "../../../../lib/container-filter.ts";
@@ -169,11 +175,11 @@ function HostContainerRow({
       <td className="hide-sm">{uptime(c.startedAt, c.state, now)}</td>
       <td className="num">
         <Sparkline values={spark.cpu} label={`CPU of ${name}`} />
-        <div>{running ? formatPercent(c.latest?.cpuPercent) : "–"}</div>
+        <StaleFigures c={c}>{running ? formatPercent(c.latest?.cpuPercent) : "–"}</StaleFigures>
       </td>
       <td className="num">
         <Sparkline values={spark.mem} label={`Memory of ${name}`} />
-        <div>{running ? formatBytes(c.latest?.memUsedBytes) : "–"}</div>
+        <StaleFigures c={c}>{running ? formatBytes(c.latest?.memUsedBytes) : "–"}</StaleFigures>
       </td>
       <td>
         <ActionMenu container={c} compact agentOnline={agentOnline} />

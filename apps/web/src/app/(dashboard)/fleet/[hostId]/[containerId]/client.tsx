@@ -7,9 +7,14 @@ import { ContainerDetails } from "../../../../../components/container-details.ts
 import { Loaded } from "../../../../../components/loaded.tsx";
 import { LogView, type LogViewState } from "../../../../../components/log-view.tsx";
 import { MetricCharts } from "../../../../../components/metric-charts.tsx";
-import { OfflineBanner, ProtectedBadge, StateBadge } from "../../../../../components/states.tsx";
+import {
+  LogsUnreadable,
+  OfflineBanner,
+  ProtectedBadge,
+  StateBadge,
+} from "../../../../../components/states.tsx";
 import { request } from "../../../../../lib/api.ts";
-import { applyLiveToHosts } from "../../../../../lib/fleet.ts";
+import { applyLiveToContainers, applyLiveToHosts } from "../../../../../lib/fleet.ts";
 import { containerName } from "../../../../../lib/format.ts";
 import { isRangeKey, type RangeKey } from "../../../../../lib/metrics.ts";
 import { useLiveTopic } from "../../../../../lib/use-live-topic.ts";
@@ -44,7 +49,10 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
         const s = m.samples.filter((x) => x.containerId === containerId).at(-1);
         if (s) setContainer((c) => ({ ...c, latest: s }));
       }
-      if (m.type === "host_status") setHost((h) => applyLiveToHosts([h], m)[0] ?? h);
+      if (m.type === "host_status") {
+        setHost((h) => applyLiveToHosts([h], m)[0] ?? h);
+        setContainer((c) => applyLiveToContainers([c], m)[0] ?? c);
+      }
     },
     [containerId, setContainer, setHost],
   );
@@ -87,12 +95,16 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
                 hostCpus={h?.info?.cpus ?? null}
               />
             )}
-            <LogView
-              hostId={hostId}
-              containerId={containerId}
-              state={{ q: url.q, stream: url.stream, ts: url.ts }}
-              setState={setLogState}
-            />
+            {c.logs?.unreadable ? (
+              <LogsUnreadable driver={c.logs.driver} reason={c.logs.unreadable} />
+            ) : (
+              <LogView
+                hostId={hostId}
+                containerId={containerId}
+                state={{ q: url.q, stream: url.stream, ts: url.ts }}
+                setState={setLogState}
+              />
+            )}
           </>
         )}
       </Loaded>
