@@ -47,7 +47,7 @@ describe("the network between agents and server cut for 60 s", () => {
 
     // A browser watching the small agent's host: the server relays every gap notice it stores.
     const outboxGaps: LiveGap[] = [];
-    const watcher = new WebSocket(rig.server.baseUrl.replace(/^http/, "ws") + "/ws/live", {
+    const watcher = new WebSocket(`${rig.server.baseUrl.replace(/^http/, "ws")}/ws/live`, {
       headers: { cookie: api.cookie, origin: rig.server.baseUrl },
     });
     watcher.on("message", (data) => {
