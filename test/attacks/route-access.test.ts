@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify from "fastify";
@@ -28,6 +29,33 @@ function rawRequest(
     });
     req.on("error", reject);
     req.end();
+  });
+}
+
+/**
+ * A WebSocket upgrade with no cookie and no Origin, as a stranger sends it: the status of the
+ * answer and whether the server then closed the connection by itself (within 5 s).
+ */
+function rawUpgrade(port: number, path: string): Promise<{ status: number; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let answer = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(answer)?.[1] ?? 0), closed: false });
+    }, 5_000);
+    socket.on("data", (chunk) => {
+      answer += chunk.toString("latin1");
+    });
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(answer)?.[1] ?? 0), closed: true });
+    });
+    socket.on("error", reject);
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    );
   });
 }
 
@@ -92,7 +120,7 @@ describe("every registered route declares who may call it, and strangers get 401
     expect(api.length).toBeGreaterThanOrEqual(20);
     const open = api.filter((r) => r.access === "public").map((r) => `${r.method} ${r.url}`);
     expect(open.sort()).toEqual(["GET /api/health", "HEAD /api/health", "POST /api/auth/login"]);
-    const dashboard = routes.filter((r) => !r.url.startsWith("/api"));
+    const dashboard = routes.filter((r) => !r.url.startsWith("/api") && !r.url.startsWith("/ws/"));
     expect(dashboard.every((r) => r.url === "/*" && r.access === "public")).toBe(true);
   });
 
@@ -130,6 +158,44 @@ describe("every registered route declares who may call it, and strangers get 401
     const signedIn = await rawRequest(port, "GET", "/%61pi/containers", { cookie: admin.cookie });
     expect(signedIn.status).toBe(200);
     expect(JSON.parse(signedIn.body)).toEqual([]);
+  });
+
+  it("answers unknown /api and /ws paths with 401 to strangers (not 404), 404 when signed in", async () => {
+    const port = server.options.port;
+    const unknown = [
+      "/api",
+      "/api/",
+      "/api/nonexistent",
+      "/api/health/",
+      "/api/containers/",
+      "/%61pi/nope",
+      "/ws/x",
+    ];
+    for (const path of unknown) {
+      expect((await rawRequest(port, "GET", path)).status, path).toBe(401);
+    }
+    for (const method of ["PATCH", "PUT", "DELETE"]) {
+      expect((await rawRequest(port, method, "/api/users", { origin: server.baseUrl })).status, method).toBe(
+        401,
+      );
+    }
+    const admin = await ApiClient.login(server.baseUrl, "admin", ADMIN_PASSWORD);
+    for (const path of unknown) {
+      expect((await rawRequest(port, "GET", path, { cookie: admin.cookie })).status, path).toBe(404);
+    }
+  });
+
+  it("refuses WebSocket upgrades nobody serves at once, and closes the socket (no descriptor held)", async () => {
+    const port = server.options.port;
+    for (const [path, status] of [
+      ["/_next/webpack-hmr", 404],
+      ["/_next/static/chunks/x.js", 404],
+      ["/nothing", 404],
+      ["//evil.example/ws/live", 400],
+      ["http://evil.example/ws/live", 400],
+    ] as const) {
+      expect(await rawUpgrade(port, path), path).toEqual({ status, closed: true });
+    }
   });
 
   it("refuses state-changing requests that do not come from our own pages, login included", async () => {

@@ -17,7 +17,12 @@ import { LiveHub } from "./live/hub.ts";
 import { liveUpgradeHandler } from "./live/live-upgrade.ts";
 import { RequestLogController } from "./logging/request-log-controller.ts";
 import { Retention } from "./retention/retention.ts";
-import { type DeclaredRoute, enforceRouteAccess, type RequestAuthenticator } from "./routes/access.ts";
+import {
+  type DeclaredRoute,
+  enforceRouteAccess,
+  type RequestAuthenticator,
+  registerUnknownServerPaths,
+} from "./routes/access.ts";
 import { installHttpHardening } from "./routes/hardening.ts";
 import { registerTelemetryRoutes } from "./routes/telemetry-routes.ts";
 import type { Store } from "./store/store.ts";
@@ -89,6 +94,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   const routes = enforceRouteAccess(app, deps.requestAuthenticator, config.publicUrl);
   registerTelemetryRoutes(app, ctx);
   deps.extraRoutes?.(app, ctx);
+  registerUnknownServerPaths(app);
   const dashboardUpgrade = deps.dashboard ? await deps.dashboard(app) : null;
 
   const upgrades = new Map<string, UpgradeHandler>([
@@ -118,7 +124,13 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   ]);
   app.server.on("upgrade", (request, socket, head) => {
     socket.on("error", (err) => app.log.debug({ err }, "upgrade socket error"));
-    const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    const target = request.url ?? "";
+    // Only a path (origin-form), as for every other request: not `//host/…`, `*` or an absolute URL.
+    if (!target.startsWith("/") || target.startsWith("//")) {
+      refuseUpgrade(socket, 400, "the request target must be a path starting with /");
+      return;
+    }
+    const path = new URL(target, "http://localhost").pathname;
     const handler = upgrades.get(path) ?? (path.startsWith("/_next/") ? dashboardUpgrade : null);
     if (handler) handler(request, socket, head);
     else refuseUpgrade(socket, 404, `no WebSocket endpoint at ${path}`);

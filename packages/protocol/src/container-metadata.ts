@@ -121,7 +121,16 @@ function capLabels(labels: Readonly<Record<string, string>>, cuts: string[]): La
   let longKeys = 0;
   let past = 0;
   const cutValues: string[] = [];
-  for (const written of [...keys.filter(isProtectionKey), ...keys.filter((k) => !isProtectionKey(k))]) {
+  // Protection keys first, and among them those whose own value protects: however many spellings
+  // saying "false" fill the budget, a label that protects is never the one left out (fail closed).
+  const protecting = (k: string): boolean => isProtected({ [k]: labels[k] ?? "" });
+  const protectionKeys = keys.filter(isProtectionKey);
+  const ordered = [
+    ...protectionKeys.filter(protecting),
+    ...protectionKeys.filter((k) => !protecting(k)),
+    ...keys.filter((k) => !isProtectionKey(k)),
+  ];
+  for (const written of ordered) {
     const raw = labels[written] ?? "";
     // A protection key padded past the limit with spaces still protects, under its trimmed spelling.
     const key = written.length > LIMITS.labelKeyChars && isProtectionKey(written) ? written.trim() : written;

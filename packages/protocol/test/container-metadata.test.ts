@@ -109,6 +109,21 @@ describe("capContainerInfo", () => {
     expect(isProtected(out.labels)).toBe(true);
   });
 
+  it("keeps a protecting spelling when spellings saying false fill the budget first (fail closed)", () => {
+    // 512 case variants of the key with "false" before the one "true": the count runs out first.
+    const labels: Record<string, string> = {};
+    const key = "com.docker.dashboard.protected";
+    for (let i = 0; i < 520; i++) {
+      const variant = [...key].map((c, j) => ((i >> (j % 9)) & 1 ? c.toUpperCase() : c)).join("");
+      if (variant !== key) labels[`COM.${variant.slice(4)}${" ".repeat(i % 3)}`] = "false";
+    }
+    labels[key] = "true";
+    expect(Object.keys(labels).length).toBeGreaterThan(LIMITS.labelsPerContainer);
+    const out = capped({ labels });
+    expect(out.labels[key]).toBe("true");
+    expect(isProtected(out.labels)).toBe(true);
+  });
+
   it("leaves out a label whose key is too long, but keeps a padded protection key under its trimmed spelling", () => {
     const padded = `${" ".repeat(2_000)}com.docker.dashboard.protected`;
     const out = capped({ labels: { ["k".repeat(2_000)]: "v", [padded]: "" } });

@@ -8,7 +8,10 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const body = toApiError(err);
     const status = STATUS_OF_CODE[body.error.code];
-    if (status >= 500) request.log.error({ err }, "request failed");
+    // Our own AppErrors (503 busy, 504 agent timeout) are expected answers: a line, no stack, so an
+    // anonymous burst cannot flood the error log; anything else is a bug worth its stack trace.
+    if (status >= 500 && err instanceof AppError) request.log.warn(body.error, "request refused");
+    else if (status >= 500) request.log.error({ err }, "request failed");
     if (err instanceof AppError && err.retryAfterSeconds !== undefined) {
       reply.header("retry-after", String(err.retryAfterSeconds));
     }

@@ -45,7 +45,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * Installs deny-by-default authorisation on `app`, before any route is added:
  * - registering a route without `config.access` throws, so such a server cannot start;
  * - each request is decided on the route that matched; a request no route matched (404) needs a
- *   session, so unknown paths reveal nothing to strangers;
+ *   session, and so do unknown paths under /api and /ws (registerUnknownServerPaths), so they
+ *   reveal nothing to strangers even where the dashboard's public catch-all would take them;
  * - a state-changing request (any method but GET, HEAD, OPTIONS), public ones such as login
  *   included, must come from our own origin (`Origin`, else `Sec-Fetch-Site: same-origin`): the
  *   session cookie rides along on cross-site requests that SameSite=Lax lets through.
@@ -87,4 +88,17 @@ export function enforceRouteAccess(
 export function requirePrincipal(request: FastifyRequest): Principal {
   if (!request.principal) throw new AppError("unauthorized", "sign in first");
   return request.principal;
+}
+
+/**
+ * Paths under /api and /ws that no route serves: a 404 for the signed-in, a 401 for strangers,
+ * so that which API routes exist is not for strangers to map. Registered as routes (not left to
+ * the dashboard's public `/*`) so that the decision stays on the route that matched.
+ */
+export function registerUnknownServerPaths(app: FastifyInstance): void {
+  for (const url of ["/api", "/api/*", "/ws/*"]) {
+    app.all(url, { config: { access: "signed-in" } }, async (request) => {
+      throw new AppError("not_found", `no route ${request.method} ${request.url}`);
+    });
+  }
 }

@@ -29,22 +29,17 @@ type NextFactory = (options: {
 
 const CLOSE_LIMIT_MS = 3_000;
 
-/** Paths the dashboard never answers: they belong to the API and WebSocket endpoints. */
-function isServerPath(url: string): boolean {
-  return url === "/api" || url.startsWith("/api/") || url.startsWith("/api?") || url.startsWith("/ws/");
-}
-
 /**
- * Serves the Next.js dashboard from this Fastify instance: a catch-all route (registered after
- * every API route, so those win) hijacks the reply and hands the raw request and response to
- * Next. Returns the handler for Next's own WebSocket upgrades (dev hot reload under /_next/),
- * which the server's upgrade dispatcher calls only for that prefix, so it never sees /ws/agent
- * or /ws/live.
+ * Serves the Next.js dashboard from this Fastify instance: a catch-all route (the router prefers
+ * every more specific route, the API's and its `/api/*` fallback included) hijacks the reply and
+ * hands the raw request and response to Next. In development, returns the handler for Next's own
+ * WebSocket upgrades (hot reload under /_next/), which the server's upgrade dispatcher calls only
+ * for that prefix, so it never sees /ws/agent or /ws/live; in production, null.
  */
 export async function registerDashboard(
   app: FastifyInstance,
   opts: DashboardOptions,
-): Promise<UpgradeHandler> {
+): Promise<UpgradeHandler | null> {
   process.env.NEXT_TELEMETRY_DISABLED = "1";
   // Next is the dashboard's dependency: resolve it from there, as `next build` did.
   const requireFromWeb = createRequire(join(opts.dir, "package.json"));
@@ -72,7 +67,6 @@ export async function registerDashboard(
       // Pages and assets are public; every page reads its data from /api, which decides access.
       config: { access: "public" },
       handler: async (request, reply) => {
-        if (isServerPath(request.url)) return reply.callNotFound();
         reply.hijack();
         const res = reply.raw;
         try {
@@ -101,6 +95,9 @@ export async function registerDashboard(
     clearTimeout(timer);
   });
 
+  // A production build has no WebSocket of its own: its listener would neither answer nor close
+  // the socket, and every such upgrade would hold a file descriptor until the process ran out.
+  if (!opts.dev) return null;
   return (request, socket, head) => {
     if (!upgrades.emit("upgrade", request, socket, head)) socket.destroy();
   };
