@@ -7,7 +7,8 @@ import type { LoginFailureKey, LoginFailureRepository } from "../store/login-fai
  * - one address over every account: `maxFailuresPerAddress` within `lockMs`;
  * - one account from every address: past `accountBackoffAfter` failures, each further attempt
  *   waits `accountBackoffBaseMs` doubled per failure beyond it, at most `accountBackoffMaxMs` —
- *   slows a spread-out guesser without letting anyone lock the account (the only ADMIN included).
+ *   slows a spread-out guesser. It does not apply from an address the account signed in from
+ *   within `knownAddressMs`, so a stranger cannot keep the owner (the only ADMIN included) out.
  * Counters restart once `lockMs` passes without a failure.
  */
 export interface LoginThrottleConfig {
@@ -17,6 +18,7 @@ export interface LoginThrottleConfig {
   accountBackoffAfter: number;
   accountBackoffBaseMs: number;
   accountBackoffMaxMs: number;
+  knownAddressMs: number;
 }
 
 export const DEFAULT_LOGIN_THROTTLE: LoginThrottleConfig = {
@@ -26,6 +28,7 @@ export const DEFAULT_LOGIN_THROTTLE: LoginThrottleConfig = {
   accountBackoffAfter: 20,
   accountBackoffBaseMs: 1_000,
   accountBackoffMaxMs: 60_000,
+  knownAddressMs: 30 * 24 * 3_600_000,
 };
 
 /** A reserved attempt: exactly one of `succeeded`, `failed` or `abandoned` must follow. */
@@ -92,13 +95,16 @@ export class LoginThrottle {
     let verdict: { retryAfterMs: number; reason: "locked" | "backoff"; counter: LoginFailureKey } | null;
     const now = this.#now();
     try {
-      const counts = await this.#failures.find(keys, now - this.#config.lockMs);
+      const [counts, known] = await Promise.all([
+        this.#failures.find(keys, now - this.#config.lockMs),
+        this.#failures.isKnownAddress(account, address, now - this.#config.knownAddressMs),
+      ]);
       const count = (key: LoginFailureKey) => counts.find((c) => c.scope === key.scope);
       const [pair, byAddress, byAccount] = keys as [LoginFailureKey, LoginFailureKey, LoginFailureKey];
       verdict =
         this.#refusal(pair, count(pair), ahead[0] ?? 0, this.#config.maxFailuresPerPair, now) ??
         this.#refusal(byAddress, count(byAddress), ahead[1] ?? 0, this.#config.maxFailuresPerAddress, now) ??
-        this.#backoff(byAccount, count(byAccount), ahead[2] ?? 0, now);
+        (known ? null : this.#backoff(byAccount, count(byAccount), ahead[2] ?? 0, now));
     } catch (err) {
       release();
       throw err;
@@ -126,7 +132,11 @@ export class LoginThrottle {
       allowed: true,
       attempt: {
         // The account's run and this pair's end; another address's lock on the account stays.
-        succeeded: () => settle(() => this.#failures.clear(keys.filter((key) => key.scope !== "address"))),
+        succeeded: () =>
+          settle(async () => {
+            await this.#failures.clear(keys.filter((key) => key.scope !== "address"));
+            await this.#failures.rememberAddress(account, address, this.#now());
+          }),
         failed: () => {
           const now = this.#now();
           return settle(() => this.#failures.recordFailure(keys, now, now - this.#config.lockMs));
@@ -141,9 +151,13 @@ export class LoginThrottle {
     return this.#failures.clearAccount(accountKey(username));
   }
 
-  /** Deletes counters that count zero anyway; run with the session sweep. */
-  sweep(): Promise<number> {
-    return this.#failures.deleteBefore(this.#now() - this.#config.lockMs);
+  /** Deletes counters that count zero anyway and addresses no longer known; run with the session sweep. */
+  async sweep(): Promise<number> {
+    const now = this.#now();
+    return (
+      (await this.#failures.deleteBefore(now - this.#config.lockMs)) +
+      (await this.#failures.forgetAddressesBefore(now - this.#config.knownAddressMs))
+    );
   }
 
   /** Locked once stored failures plus attempts ahead reach `max`; waits for the lock, or a second for those ahead. */

@@ -31,6 +31,12 @@ export interface LoginFailureRepository {
   clear(keys: readonly LoginFailureKey[]): Promise<void>;
   /** Forgets an account's counters, those of each (account, address) pair included; returns how many. */
   clearAccount(account: string): Promise<number>;
+  /** Remembers that the account signed in from this address at `at`. */
+  rememberAddress(account: string, address: string, at: number): Promise<void>;
+  /** Whether the account signed in from this address after `since`. */
+  isKnownAddress(account: string, address: string, since: number): Promise<boolean>;
   /** Deletes counters whose latest failure is before `t`; they count zero anyway. */
   deleteBefore(t: number): Promise<number>;
+  /** Forgets known addresses whose latest sign-in is before `t`. */
+  forgetAddressesBefore(t: number): Promise<number>;
 }

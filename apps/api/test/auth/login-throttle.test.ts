@@ -93,6 +93,27 @@ describe("login throttle (counters in a real SQLite store)", () => {
     expect((await throttle.begin("admin", "10.0.3.1")).allowed).toBe(true);
   });
 
+  it("never backs off the owner from an address they signed in from, however a stranger keeps it up", async () => {
+    const c = clock();
+    const throttle = new LoginThrottle(store.loginFailures, CONFIG, c.now);
+    const home = await throttle.begin("admin", "203.0.113.5");
+    if (home.allowed) await home.attempt.succeeded();
+    // A stranger with a fresh address every few guesses keeps the account past its backoff.
+    for (let i = 0; i < 60; i++) {
+      const v = await failOnce(throttle, "Admin", `10.9.${Math.floor(i / 7)}.${i % 7}`);
+      if (!v.allowed) c.advance(v.retryAfterMs);
+    }
+    expect((await throttle.begin("admin", "10.200.0.1")).allowed).toBe(false);
+    const owner = await throttle.begin("admin", "203.0.113.5");
+    expect(owner.allowed).toBe(true);
+    if (owner.allowed) await owner.attempt.succeeded();
+    // Known for 30 days from the last sign-in, then no longer.
+    c.advance(CONFIG.knownAddressMs + 1);
+    await throttle.sweep();
+    for (let i = 0; i < CONFIG.accountBackoffAfter; i++) await failOnce(throttle, "admin", `10.8.0.${i}`);
+    expect((await throttle.begin("admin", "203.0.113.5")).allowed).toBe(false);
+  });
+
   it("locks an address that sprays failures over many usernames", async () => {
     const throttle = new LoginThrottle(store.loginFailures, CONFIG, clock().now);
     for (let i = 0; i < CONFIG.maxFailuresPerAddress; i++) await failOnce(throttle, `user${i}`, "192.0.2.1");

@@ -12,6 +12,9 @@ export class SqliteLoginFailureRepository implements LoginFailureRepository {
   readonly #clear: StatementSync;
   readonly #clearAccount: StatementSync;
   readonly #deleteBefore: StatementSync;
+  readonly #remember: StatementSync;
+  readonly #known: StatementSync;
+  readonly #forgetAddresses: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -30,6 +33,14 @@ export class SqliteLoginFailureRepository implements LoginFailureRepository {
       "DELETE FROM login_failures WHERE account = ? AND scope IN ('account', 'pair')",
     );
     this.#deleteBefore = db.prepare("DELETE FROM login_failures WHERE last_failure_at < ?");
+    this.#remember = db.prepare(
+      `INSERT INTO login_known_addresses (account, address, last_success_at) VALUES (?, ?, ?)
+       ON CONFLICT (account, address) DO UPDATE SET last_success_at = excluded.last_success_at`,
+    );
+    this.#known = db.prepare(
+      "SELECT 1 FROM login_known_addresses WHERE account = ? AND address = ? AND last_success_at > ?",
+    );
+    this.#forgetAddresses = db.prepare("DELETE FROM login_known_addresses WHERE last_success_at < ?");
   }
 
   async find(keys: readonly LoginFailureKey[], since: number): Promise<LoginFailureCount[]> {
@@ -62,7 +73,19 @@ export class SqliteLoginFailureRepository implements LoginFailureRepository {
     return Number(this.#clearAccount.run(account).changes);
   }
 
+  async rememberAddress(account: string, address: string, at: number): Promise<void> {
+    this.#remember.run(account, address, at);
+  }
+
+  async isKnownAddress(account: string, address: string, since: number): Promise<boolean> {
+    return this.#known.get(account, address, since) !== undefined;
+  }
+
   async deleteBefore(t: number): Promise<number> {
     return Number(this.#deleteBefore.run(t).changes);
+  }
+
+  async forgetAddressesBefore(t: number): Promise<number> {
+    return Number(this.#forgetAddresses.run(t).changes);
   }
 }
