@@ -58,6 +58,9 @@ describe("where login sends the user back to", () => {
     "http://127.0.0.1:8081/fleet",
     "https://127.0.0.1:8080/fleet",
     "ftp://127.0.0.1:8080/",
+    // A blob: or filesystem: URL carries our origin inside another scheme.
+    "blob:http://127.0.0.1:8080/abc",
+    "BLOB:http://127.0.0.1:8080/abc",
     "http://[::1]:8080/",
     "http://localhost:8080/",
     // Loops back to the login page.

@@ -35,7 +35,8 @@ export function safeNext(next: string | null | undefined, origin: string): strin
   const own = new URL(origin);
   const fallback = new URL("/fleet", origin).href;
   const target = next ? URL.parse(next, origin) : null;
-  if (target?.origin !== own.origin) return fallback;
+  // The scheme too: `blob:http://own/…` has our origin but is no page of ours.
+  if (target?.origin !== own.origin || target.protocol !== own.protocol) return fallback;
   if (target.pathname === "/login" || target.pathname.startsWith("/login/")) return fallback;
   return target.href;
 }
