@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { CLOSE_CODES } from "@crowsnest/protocol";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
@@ -69,6 +70,8 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
     logController: new RequestLogController(),
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     bodyLimit: 1024 * 1024,
+    // Random, never taken from the request: a user's report matches the log, and nobody can forge it.
+    genReqId: () => randomUUID(),
   });
   const hub = new LiveHub();
   const latest = new LatestSamples();

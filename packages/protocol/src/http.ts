@@ -17,7 +17,13 @@ export const ApiErrorCode = z.enum([
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
 
 export const ApiError = z.object({
-  error: z.object({ code: ApiErrorCode, message: z.string(), field: z.string().optional() }),
+  error: z.object({
+    code: ApiErrorCode,
+    message: z.string(),
+    field: z.string().optional(),
+    /** The request's id, also in every server log line about it (`reqId`) and in `X-Request-Id`. */
+    requestId: z.string().optional(),
+  }),
 });
 export type ApiError = z.infer<typeof ApiError>;
 

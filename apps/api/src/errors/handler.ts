@@ -3,10 +3,14 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError } from "./app-error.ts";
 import { STATUS_OF_CODE } from "./status.ts";
 
-/** The one place that turns any thrown error into `{ error: { code, message, field? } }`. */
+/**
+ * The one place that turns any thrown error into `{ error: { code, message, field?, requestId } }`;
+ * `requestId` is the `reqId` of the server's log lines about that request.
+ */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const body = toApiError(err);
+    body.error.requestId = request.id;
     const status = STATUS_OF_CODE[body.error.code];
     // Our own AppErrors (503 busy, 504 agent timeout) are expected answers: a line, no stack, so an
     // anonymous burst cannot flood the error log; anything else is a bug worth its stack trace.
@@ -19,7 +23,11 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((request, reply) => {
     const body: ApiError = {
-      error: { code: "not_found", message: `no route ${request.method} ${request.url}` },
+      error: {
+        code: "not_found",
+        message: `no route ${request.method} ${request.url}`,
+        requestId: request.id,
+      },
     };
     return reply.status(404).send(body);
   });

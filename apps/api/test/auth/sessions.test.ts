@@ -44,7 +44,10 @@ describe("login", () => {
     });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
-    expect(wrong.body).toEqual(unknown.body);
+    // Alike but for the request id each error carries (also its X-Request-Id), which differs.
+    expect({ ...wrong.body.error, requestId: null }).toEqual({ ...unknown.body.error, requestId: null });
+    expect(wrong.body.error.requestId).toBe(wrong.headers.get("x-request-id"));
+    expect(wrong.body.error.requestId).not.toBe(unknown.body.error.requestId);
   });
 
   it("refuses the 11th failed login in a row for one account with 429 and a generic message", async () => {

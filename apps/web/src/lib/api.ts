@@ -5,17 +5,20 @@ export interface Schema<T> {
   safeParse(data: unknown): { success: true; data: T } | { success: false; error: { message: string } };
 }
 
-/** An HTTP error from the server, carrying its `{ error: { code, message, field } }` verbatim. */
+/** An HTTP error from the server, carrying its `{ error: { code, message, field, requestId } }` verbatim. */
 export class HttpError extends Error {
   readonly status: number;
   readonly code: string;
   readonly field: string | undefined;
-  constructor(status: number, code: string, message: string, field?: string) {
+  /** The server's id for the request, to quote in a report: its log lines carry it. */
+  readonly requestId: string | undefined;
+  constructor(status: number, code: string, message: string, field?: string, requestId?: string) {
     super(message);
     this.name = "HttpError";
     this.status = status;
     this.code = code;
     this.field = field;
+    this.requestId = requestId;
   }
 }
 
@@ -97,7 +100,7 @@ export async function request<T>(schema: Schema<T>, path: string, options: Reque
     const parsed = ApiError.safeParse(json);
     if (parsed.success) {
       const e = parsed.data.error;
-      throw new HttpError(response.status, e.code, e.message, e.field);
+      throw new HttpError(response.status, e.code, e.message, e.field, e.requestId);
     }
     throw new HttpError(response.status, "http", `HTTP ${response.status} ${response.statusText}`);
   }
@@ -113,8 +116,11 @@ export async function request<T>(schema: Schema<T>, path: string, options: Reque
 }
 
 export function errorText(err: unknown): string {
-  if (err instanceof HttpError)
-    return err.status > 0 ? `${err.status} ${err.code}: ${err.message}` : err.message;
+  if (err instanceof HttpError) {
+    const text = err.status > 0 ? `${err.status} ${err.code}: ${err.message}` : err.message;
+    // A server fault is worth reporting: give the id its log lines carry.
+    return err.status >= 500 && err.requestId ? `${text} (request ${err.requestId})` : text;
+  }
   if (err instanceof Error) return err.message;
   return String(err);
 }
