@@ -112,6 +112,7 @@ export class Agent {
           agentVersion: packageJson.version,
           host,
           incarnation: outbox.incarnation,
+          time: Date.now(),
         }),
         ready: (live, welcome) => {
           session = live;

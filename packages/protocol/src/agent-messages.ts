@@ -30,6 +30,12 @@ export const Hello = z.object({
   host: HostInfo,
   /** Added in protocol 1: this run's incarnation; absent from older agents. */
   incarnation: Incarnation.optional(),
+  /**
+   * Added in protocol 1: the agent's wall clock when it sent hello, ms since the epoch; absent from
+   * older agents. The server's first, rough reading of the agent's clock offset (off by the one-way
+   * delay), used until a heartbeat clock probe (see `clockProbe`) measures it.
+   */
+  time: EpochMs.optional(),
 });
 export type Hello = z.infer<typeof Hello>;
 
@@ -139,6 +145,44 @@ export const AGENT_MESSAGES = {
   command_result: CommandResult,
   log_lag: LogLagReport,
 } as const;
+
+// ---- heartbeat clock probes (both ways) -------------------------------------
+
+/**
+ * Added in protocol 1: the server measures each agent's clock offset on its heartbeat pings, as NTP
+ * does (RFC 5905, section 8), with the server in the client's role. The server's ping carries
+ * `clockProbe(t1)`, t1 being its clock when it sent the ping; the agent answers at once with a pong
+ * carrying `answerClockProbe(ping, t2)`, t2 being its clock when it answered (its receive and send
+ * times are one reading: t2 = t3); the server reads that pong with `readClockAnswer` at t4. An agent
+ * from before answers with ws's automatic pong, which echoes the ping unchanged: no agent time in
+ * it, so no measurement, and the server keeps placing that agent's data at the agent's own times.
+ * Times are integral ms since the epoch, in ASCII; the frames stay far below the 125-byte limit
+ * of a control frame.
+ */
+const CLOCK_PROBE = /^clock1 (\d{1,16})$/;
+const CLOCK_ANSWER = /^clock1 (\d{1,16}) (\d{1,16})$/;
+
+/** The payload of a server's heartbeat ping that asks for the agent's clock; `serverMs` is t1. */
+export function clockProbe(serverMs: number): string {
+  return `clock1 ${Math.round(serverMs)}`;
+}
+
+/**
+ * The payload of the agent's pong to a ping: the probe followed by the agent's clock `agentMs` (t2 =
+ * t3) when the ping is a clock probe, else the ping's payload unchanged (as a pong must echo it).
+ */
+export function answerClockProbe(ping: Buffer, agentMs: number): Buffer {
+  const probe = CLOCK_PROBE.exec(ping.toString("latin1"));
+  if (probe === null) return ping;
+  return Buffer.from(`clock1 ${probe[1]} ${Math.round(agentMs)}`, "latin1");
+}
+
+/** What an agent's pong answered to a clock probe: the server's t1 it echoes and the agent's t2 = t3; null for any other pong. */
+export function readClockAnswer(pong: Buffer): { serverSentMs: number; agentMs: number } | null {
+  const answer = CLOCK_ANSWER.exec(pong.toString("latin1"));
+  if (answer === null) return null;
+  return { serverSentMs: Number(answer[1]), agentMs: Number(answer[2]) };
+}
 
 // ---- server -> agent -------------------------------------------------------
 

@@ -7,7 +7,7 @@ import { ActionOptions, CommandOutcome, ContainerAction, OPTIONS_OF_ACTION } fro
 import { ContainerInfo, ContainerState } from "./container.ts";
 import { HostInfo } from "./host.ts";
 import { Role } from "./http.ts";
-import { EpochMs, HostId } from "./ids.ts";
+import { EpochMs, HostId, Rfc3339Nano } from "./ids.ts";
 import { LogLine, MetricSample } from "./telemetry.ts";
 
 export const ContainerCounts = z.record(ContainerState, z.number().int().nonnegative());
@@ -50,8 +50,17 @@ export const Host = z.object({
   droppedBatches: z.number().int().nonnegative(),
   /** Two agents on this host's credential, or null. */
   agentConflict: AgentConflict.nullable(),
+  /**
+   * The connected agent's clock minus the server's, in ms, measured on its heartbeats (NTP's way);
+   * null while offline or unknown (an agent older than the clock probes). Its samples are already
+   * placed on the server's time line; past CLOCK_WARNING_MS the host page says the clock is off.
+   */
+  clockOffsetMs: z.number().int().nullable(),
 });
 export type Host = z.infer<typeof Host>;
+
+/** How far off an agent's clock may be before the host page says so (a few seconds: NTP keeps far closer). */
+export const CLOCK_WARNING_MS = 5_000;
 
 export const ContainerView = ContainerInfo.extend({
   hostId: HostId,
@@ -86,7 +95,15 @@ export const MetricsResponse = z.object({
 });
 export type MetricsResponse = z.infer<typeof MetricsResponse>;
 
-export const StoredLogLine = LogLine.extend({ id: z.string() });
+export const StoredLogLine = LogLine.extend({
+  id: z.string(),
+  /**
+   * `ts` (Docker's time, from the Engine host's clock) on the server's time line: corrected by the
+   * agent's clock offset measured when the line arrived (the agent shares the Engine's host and so
+   * its clock), for ordering lines across hosts. Lines stored before the correction existed: `ts`.
+   */
+  serverTs: Rfc3339Nano,
+});
 export type StoredLogLine = z.infer<typeof StoredLogLine>;
 
 export const LogsResponse = z.object({

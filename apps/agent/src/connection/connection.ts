@@ -1,5 +1,6 @@
 import {
   type AgentMessage,
+  answerClockProbe,
   CLOSE_CODES,
   decode,
   encode,
@@ -105,6 +106,8 @@ export class Connection {
       ca,
       maxPayload: SERVER_FRAME_BYTES,
       handshakeTimeout: 15_000,
+      // Pongs are answered below, with this agent's clock when the ping is the server's clock probe.
+      autoPong: false,
     });
     this.#socket = socket;
     const done = Promise.withResolvers<boolean>();
@@ -154,6 +157,9 @@ export class Connection {
     });
     socket.on("pong", () => {
       lastPong = performance.now();
+    });
+    socket.on("ping", (data) => {
+      if (socket.readyState === WebSocket.OPEN) socket.pong(answerClockProbe(data, Date.now()));
     });
     socket.on("message", (data, isBinary) => {
       const frame = isBinary ? Buffer.from(data as Buffer) : data.toString();

@@ -5,12 +5,14 @@ import {
   CLOSE_CODES,
   type Command,
   type CommandMessage,
+  clockProbe,
   decode,
   encode,
   type Hello,
   LIMITS,
   PROTOCOL_VERSION,
   type ProtocolError,
+  readClockAnswer,
   type SequencedAgentMessage,
   type Welcome,
 } from "@crowsnest/protocol";
@@ -21,6 +23,7 @@ import { keepAlive } from "../ws/heartbeat.ts";
 import { frameBytes } from "../ws/raw-data.ts";
 import type { AgentIdentity } from "./agent-authenticator.ts";
 import type { AgentConnection, AgentLinks } from "./agent-links.ts";
+import { ClockOffsetEstimator, exchangeReading, helloReading } from "./clock-offset.ts";
 import type { IngestCounters } from "./counters.ts";
 import type { Ingest } from "./ingest.ts";
 
@@ -41,7 +44,9 @@ export interface AgentConnectionDeps {
 /**
  * Serves one authenticated agent socket: `hello` first (protocol version checked; a second live
  * agent on the host's credential is refused with CLOSE_CODES.duplicateAgent, see AgentLinks.admit),
- * then inventory and sequenced batches, each acked once stored, and command results.
+ * then inventory and sequenced batches, each acked once stored, and command results. Every
+ * heartbeat ping is a clock probe: the agent's clock offset, measured from them (and first from the
+ * hello's time), places its batches on the server's time line (see Ingest.batch).
  */
 export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: AgentConnectionDeps): void {
   const { hostId } = identity;
@@ -49,6 +54,9 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
   let greeted = false;
   let admitted = false;
   let inFlight = 0;
+  const clock = new ClockOffsetEstimator();
+  /** When the last clock probe was sent (server ms): only an answer to it is a reading. */
+  let probeSentAt: number | null = null;
   const connection: AgentConnection = {
     sendCommand: (command: Command) => {
       const message: CommandMessage = { type: "command", command };
@@ -61,6 +69,7 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
     },
     isOpen: () => ws.readyState === ws.OPEN,
     probe: (timeoutMs) => probe(ws, timeoutMs),
+    clockOffsetMs: () => clock.offsetMs,
   };
   const send = (message: Ack | Welcome | ProtocolError) => ws.send(encode(message));
   const reject = (code: ProtocolError["code"], message: string) => {
@@ -74,7 +83,16 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
     ws.close(1011, "storage failed; resend after reconnecting");
   };
 
-  const stopHeartbeat = keepAlive(ws, deps.heartbeatMs);
+  const stopHeartbeat = keepAlive(ws, deps.heartbeatMs, () => {
+    probeSentAt = Date.now();
+    return clockProbe(probeSentAt);
+  });
+  ws.on("pong", (data: Buffer) => {
+    const receivedAt = Date.now();
+    const answer = readClockAnswer(data);
+    if (answer === null || answer.serverSentMs !== probeSentAt) return;
+    clock.add(exchangeReading(answer.serverSentMs, answer.agentMs, answer.agentMs, receivedAt));
+  });
   ws.on("error", (err) => log.warn({ err }, "agent socket error"));
   ws.on("close", () => {
     stopHeartbeat();
@@ -103,6 +121,7 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
         return;
       }
       greeted = true;
+      if (message.time !== undefined) clock.add(helloReading(message.time, Date.now()));
       admitAndWelcome(message).catch(storageFailed);
       return;
     }
@@ -168,7 +187,7 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
   function storeBatch(message: SequencedAgentMessage): void {
     inFlight++;
     if (inFlight === MAX_IN_FLIGHT) ws.pause();
-    deps.ingest.batch(hostId, message, Date.now()).then(
+    deps.ingest.batch(hostId, message, Date.now(), clock.offsetMs ?? 0).then(
       (result) => {
         if (result === "duplicate") deps.counters.duplicateBatches++;
         else deps.counters.storedBatches++;

@@ -10,6 +10,8 @@ export interface AgentConnection {
   isOpen(): boolean;
   /** Pings the agent; true when it answers (a pong or any frame) within `timeoutMs`, false otherwise. */
   probe(timeoutMs: number): Promise<boolean>;
+  /** The agent's clock minus the server's in ms, as measured on this socket; null while unknown. */
+  clockOffsetMs(): number | null;
 }
 
 /** How a greeted connection fared in `admit`. */
@@ -92,6 +94,11 @@ export class AgentLinks {
 
   isOnline(hostId: string): boolean {
     return this.#links.has(hostId);
+  }
+
+  /** The connected agent's clock minus the server's in ms (ClockOffsetEstimator); null when offline or unknown. */
+  clockOffsetMs(hostId: string): number | null {
+    return this.#links.get(hostId)?.connection.clockOffsetMs() ?? null;
   }
 
   onlineHostIds(): string[] {

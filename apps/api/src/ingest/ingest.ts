@@ -1,5 +1,6 @@
 import type { Hello, HostInfo, InventorySnapshot, SequencedAgentMessage } from "@crowsnest/protocol";
 import type { LiveHub } from "../live/hub.ts";
+import { placeSamples } from "../store/server-time.ts";
 import type { HostRepository, WriteResult } from "../store/store.ts";
 import type { LatestSamples } from "./latest-samples.ts";
 import type { WriteQueue } from "./write-queue.ts";
@@ -48,23 +49,34 @@ export class Ingest {
     this.#hub.inventory(hostId, snapshot.containers);
   }
 
-  /** Stores a sequenced batch; a duplicate (see WriteResult) is neither stored nor relayed again. */
-  async batch(hostId: string, message: SequencedAgentMessage, at: number): Promise<WriteResult> {
-    const result = await this.#queue.enqueue({ kind: "batch", hostId, at, message });
-    if (result !== "duplicate") this.#relay(hostId, message);
+  /**
+   * Stores a sequenced batch; a duplicate (see WriteResult) is neither stored nor relayed again.
+   * `clockOffsetMs` (the agent's clock minus the server's, ms) puts its samples on the server's time
+   * line, in the store, in `latest` and live alike (see TelemetryWrite).
+   */
+  async batch(
+    hostId: string,
+    message: SequencedAgentMessage,
+    at: number,
+    clockOffsetMs: number,
+  ): Promise<WriteResult> {
+    const result = await this.#queue.enqueue({ kind: "batch", hostId, at, message, clockOffsetMs });
+    if (result !== "duplicate") this.#relay(hostId, message, clockOffsetMs);
     return result;
   }
 
-  #relay(hostId: string, message: SequencedAgentMessage): void {
+  #relay(hostId: string, message: SequencedAgentMessage, clockOffsetMs: number): void {
     switch (message.type) {
       case "events":
         this.#latest.applyEvents(hostId, message.events);
         this.#hub.events(hostId, message.events);
         return;
-      case "metrics":
-        this.#latest.update(hostId, message.samples);
-        this.#hub.metrics(hostId, message.samples);
+      case "metrics": {
+        const samples = placeSamples(message.samples, clockOffsetMs);
+        this.#latest.update(hostId, samples);
+        this.#hub.metrics(hostId, samples);
         return;
+      }
       case "logs":
         this.#hub.logs(hostId, message.lines, message.drops);
         return;

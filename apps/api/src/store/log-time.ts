@@ -14,6 +14,17 @@ export function msToTs(ms: number): string {
   return normalizeTs(new Date(ms).toISOString());
 }
 
+/**
+ * A normalized timestamp (see normalizeTs) moved by `deltaMs` (an integer; negative moves it back),
+ * its digits below the millisecond kept: how a Docker time is put on the server's time line.
+ */
+export function shiftTs(ts: string, deltaMs: number): string {
+  const normalized = normalizeTs(ts);
+  if (deltaMs === 0) return normalized;
+  const shifted = new Date(Date.parse(`${normalized.slice(0, 23)}Z`) + deltaMs).toISOString();
+  return `${shifted.slice(0, 23)}${normalized.slice(23)}`;
+}
+
 /** The last nanosecond of a millisecond, so that an inclusive `to` in ms covers its whole millisecond. */
 export function msToTsEnd(ms: number): string {
   return `${msToTs(ms).slice(0, -7)}999999Z`;

@@ -126,7 +126,18 @@ export type TelemetryWrite =
   | { kind: "hello"; hostId: string; at: number; agentVersion: string; info: HostInfo }
   | { kind: "seen"; hostId: string; at: number }
   | { kind: "inventory"; hostId: string; at: number; snapshot: InventorySnapshot }
-  | { kind: "batch"; hostId: string; at: number; message: SequencedAgentMessage };
+  | {
+      kind: "batch";
+      hostId: string;
+      at: number;
+      message: SequencedAgentMessage;
+      /**
+       * The agent's clock minus the server's, in ms, when the batch arrived (ClockOffsetEstimator):
+       * samples are stored at `t − clockOffsetMs`, log lines get `serverTs` = Docker's time shifted
+       * likewise (Docker's own stays). Absent: 0, the agent's times taken as they are.
+       */
+      clockOffsetMs?: number;
+    };
 
 /**
  * What became of a batch. Its identity is (host, incarnation, seq) plus its content (batchDigest):

@@ -2,9 +2,10 @@ import type { WebSocket } from "ws";
 
 /**
  * Pings the peer every interval and terminates the socket when a whole interval passed with
- * neither a pong nor any frame from it. Returns the function that stops it.
+ * neither a pong nor any frame from it. `pingData`, when given, makes each ping's payload (at most
+ * 125 bytes; e.g. a clock probe). Returns the function that stops it.
  */
-export function keepAlive(ws: WebSocket, intervalMs: number): () => void {
+export function keepAlive(ws: WebSocket, intervalMs: number, pingData?: () => string): () => void {
   let alive = true;
   const markAlive = () => {
     alive = true;
@@ -17,7 +18,7 @@ export function keepAlive(ws: WebSocket, intervalMs: number): () => void {
       return;
     }
     alive = false;
-    ws.ping();
+    ws.ping(pingData?.());
   }, intervalMs);
   return () => clearInterval(timer);
 }

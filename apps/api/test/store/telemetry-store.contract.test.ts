@@ -112,6 +112,43 @@ describe.each(BACKENDS)("Store contract, telemetry (%s)", (_name, open) => {
     expect(rest.next).toBeNull();
   });
 
+  it("places a batch on the server's time line: samples at t − offset, lines keep Docker's ts beside serverTs", async () => {
+    const id = newContainerId();
+    const hour = 3_600_000;
+    const line = { ...logLine(id, 0, "late"), ts: "2026-01-01T01:00:00.123456789Z" };
+    await store.telemetry.write([
+      {
+        kind: "batch",
+        hostId,
+        at: 1,
+        message: { type: "metrics", seq: 1, samples: [metricSample(id, hour + 60_000)] },
+        clockOffsetMs: hour,
+      },
+      {
+        kind: "batch",
+        hostId,
+        at: 1,
+        message: { type: "logs", seq: 2, lines: [line], drops: [] },
+        clockOffsetMs: hour,
+      },
+    ]);
+    const points = await store.metrics.raw({ hostId, containerId: id, from: 0, to: 10 * hour });
+    expect(points.map((p) => p.t)).toEqual([60_000]);
+    const { lines } = await store.logs.query({
+      hostId,
+      containerId: id,
+      from: msToTs(0),
+      to: msToTsEnd(Date.parse("2027-01-01")),
+      words: null,
+      stream: null,
+      limit: 10,
+      before: null,
+    });
+    expect(lines.map((l) => [l.ts, l.serverTs])).toEqual([
+      ["2026-01-01T01:00:00.123456789Z", "2026-01-01T00:00:00.123456789Z"],
+    ]);
+  });
+
   it("searches log words as they read on screen, colour codes aside", async () => {
     const id = newContainerId();
     const lines = ["\x1b[32mINFO\x1b[0m ready", "plain INFO line", "\x1b[31mERROR\x1b[0m failed"].map(

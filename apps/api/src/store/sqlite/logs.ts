@@ -6,6 +6,7 @@ interface LogRow {
   id: number;
   container_id: string;
   ts: string;
+  server_ts: string;
   stream: LogStream;
   text: string;
   truncated: number;
@@ -37,7 +38,7 @@ export class SqliteLogRepository implements LogRepository {
     params.push(query.limit + 1);
     const rows = this.#db
       .prepare(
-        `SELECT l.id, l.container_id, l.ts, l.stream, l.text, l.truncated FROM log_lines l
+        `SELECT l.id, l.container_id, l.ts, coalesce(l.server_ts, l.ts) AS server_ts, l.stream, l.text, l.truncated FROM log_lines l
          WHERE ${where.join(" AND ")} ORDER BY l.ts DESC, l.id DESC LIMIT ?`,
       )
       .all(...params) as unknown as LogRow[];
@@ -60,6 +61,7 @@ function toLine(row: LogRow): StoredLogLine {
     id: String(row.id),
     containerId: row.container_id,
     ts: row.ts,
+    serverTs: row.server_ts,
     stream: row.stream,
     text: row.text,
     truncated: row.truncated === 1,

@@ -7,7 +7,8 @@ import type {
   SequencedAgentMessage,
 } from "@crowsnest/protocol";
 import { batchDigest } from "../batch-digest.ts";
-import { normalizeTs } from "../log-time.ts";
+import { normalizeTs, shiftTs } from "../log-time.ts";
+import { placeSamples } from "../server-time.ts";
 import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
 import { transaction } from "./database.ts";
 
@@ -63,7 +64,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
         blk_read = max(blk_read, excluded.blk_read), blk_write = max(blk_write, excluded.blk_write),
         pids_sum = pids_sum + excluded.pids_sum`);
     this.#insertLine = db.prepare(
-      "INSERT INTO log_lines (host_id, container_id, ts, stream, text, truncated) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO log_lines (host_id, container_id, ts, server_ts, stream, text, truncated) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     this.#addDropped = db.prepare("UPDATE hosts SET dropped_batches = dropped_batches + ? WHERE id = ?");
   }
@@ -90,7 +91,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       case "batch": {
         const result = this.#recordBatch(write.hostId, write.message, write.at);
         if (result === "duplicate") return result;
-        this.#applyBatch(write.hostId, write.message);
+        this.#applyBatch(write.hostId, write.message, write.clockOffsetMs ?? 0);
         this.#seen.run(write.at, write.hostId);
         return result;
       }
@@ -110,16 +111,17 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     return rows.length === 0 ? "stored" : "collided";
   }
 
-  #applyBatch(hostId: string, message: SequencedAgentMessage): void {
+  /** Stores a batch's content, its times put on the server's time line (`clockOffsetMs`, see TelemetryWrite). */
+  #applyBatch(hostId: string, message: SequencedAgentMessage, clockOffsetMs: number): void {
     switch (message.type) {
       case "events":
         for (const event of message.events) this.#applyEvent(hostId, event);
         return;
       case "metrics":
-        for (const sample of message.samples) this.#putSample(hostId, sample);
+        for (const sample of placeSamples(message.samples, clockOffsetMs)) this.#putSample(hostId, sample);
         return;
       case "logs":
-        for (const line of message.lines) this.#putLine(hostId, line);
+        for (const line of message.lines) this.#putLine(hostId, line, clockOffsetMs);
         return;
       case "gap":
         this.#addDropped.run(message.droppedBatches, hostId);
@@ -146,11 +148,12 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#upsertRollup.run(params);
   }
 
-  #putLine(hostId: string, line: LogLine): void {
+  #putLine(hostId: string, line: LogLine, clockOffsetMs: number): void {
     this.#insertLine.run(
       hostId,
       line.containerId,
       normalizeTs(line.ts),
+      shiftTs(line.ts, -clockOffsetMs),
       line.stream,
       line.text,
       line.truncated ? 1 : 0,

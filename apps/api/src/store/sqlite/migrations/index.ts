@@ -4,6 +4,7 @@ import { logSearchTextMigration } from "./003-log-search-text.ts";
 import { loginFailuresMigration } from "./004-login-failures.ts";
 import { auditCategoriesMigration } from "./005-audit-categories.ts";
 import { batchIncarnationsMigration } from "./006-batch-incarnations.ts";
+import { logServerTimeMigration } from "./007-log-server-time.ts";
 import type { Migration } from "./migration.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   loginFailuresMigration,
   auditCategoriesMigration,
   batchIncarnationsMigration,
+  logServerTimeMigration,
 ];

@@ -3,6 +3,7 @@ import { type ContainerView, Host, type LiveMessage } from "@crowsnest/protocol"
 import Link from "next/link";
 import { useCallback, useMemo, useRef } from "react";
 import { ActionMenu } from "../../../../components/action-menu.tsx";
+import { ClockOffsetWarning } from "../../../../components/clock-offset.tsx";
 import { ContainerFilters } from "../../../../components/container-filters.tsx";
 import { type Column, DataTable } from "../../../../components/data-table.tsx";
 import { HostUsage } from "../../../../components/host-usage.tsx";
@@ -77,6 +78,7 @@ export function HostClient({ hostId }: { hostId: string }) {
             <OnlineBadge online={h.online} />
           </div>
           {!h.online && <OfflineBanner lastSeen={h.lastSeen} now={now} />}
+          {h.online && <ClockOffsetWarning offsetMs={h.clockOffsetMs} />}
           <HostFacts host={containers.state.data ? withLiveTotals(h, containers.state.data) : h} now={now} />
           <ContainerFilters value={url} onChange={setUrl} />
           <Loaded
