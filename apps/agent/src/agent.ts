@@ -16,7 +16,7 @@ import type { Logger } from "./logger.ts";
 import { LogManager } from "./logs/log-manager.ts";
 import { Sampler } from "./metrics/sampler.ts";
 import { selectCollector } from "./metrics/select-collector.ts";
-import { EVENTS_POSITION, Outbox } from "./outbox/outbox.ts";
+import { Outbox } from "./outbox/outbox.ts";
 import { OutboxStore } from "./outbox/outbox-store.ts";
 import { CredentialStore } from "./state/credential-store.ts";
 
@@ -80,7 +80,7 @@ export class Agent {
         resynced: () => session?.send(inventorySnapshot()),
       },
       log.child({ part: "inventory" }),
-      outbox.resumePositions.get(EVENTS_POSITION) ?? null,
+      outbox.eventsPosition,
     );
     const inventorySnapshot = (): AgentMessage => ({
       type: "inventory",
@@ -92,7 +92,7 @@ export class Agent {
 
     const sampler = new Sampler(
       collector,
-      () => inventory.running(),
+      () => inventory.measured(),
       (samples) => outbox.addSamples(samples),
       log.child({ part: "metrics" }),
     );

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { LogLine, SequencedAgentMessage } from "@crowsnest/protocol";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../src/logger.ts";
-import { EVENTS_POSITION, FLUSH_BYTES, FLUSH_INTERVAL_MS, Outbox } from "../src/outbox/outbox.ts";
+import { FLUSH_BYTES, FLUSH_INTERVAL_MS, Outbox } from "../src/outbox/outbox.ts";
 import { OutboxStore } from "../src/outbox/outbox-store.ts";
 
 const ID = "b".repeat(64);
@@ -61,13 +61,13 @@ describe("Outbox", () => {
     expect(resent.map((m) => m.seq)).toEqual([2, 3]);
     after.addEvent(
       { containerId: ID, action: "start", time: 1, exitCode: null, container: null },
-      { since: 7, skip: 2 },
+      { since: 7, seen: ["7000000000 container start a"] },
     );
     await after.flush();
     expect(resent.at(-1)?.seq).toBe(4);
     // The events stream position travels with the events batch, beside the log positions.
     const again = await open(dir);
-    expect(again.resumePositions.get(EVENTS_POSITION)).toEqual({ since: 7, skip: 2 });
+    expect(again.eventsPosition).toEqual({ since: 7, seen: ["7000000000 container start a"] });
     expect(again.resumePositions.get(ID)).toEqual({ since: 100, skip: 3 });
   });
 

@@ -39,8 +39,3 @@ export function parseDockerEvent(message: DockerEventMessage): ParsedDockerEvent
 function eventTimeMs(message: DockerEventMessage): number {
   return message.timeNano !== undefined ? Math.floor(message.timeNano / 1e6) : (message.time ?? 0) * 1000;
 }
-
-/** The event's time as an RFC 3339 string, the form the resume position works with. */
-export function eventTimestamp(message: DockerEventMessage): string {
-  return new Date(eventTimeMs(message)).toISOString();
-}

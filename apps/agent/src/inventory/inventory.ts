@@ -5,8 +5,8 @@ import { type DockerClient, DockerError, toDockerError } from "../docker/client.
 import { DockerInspect, logDriver, toContainerInfo } from "../docker/inspect.ts";
 import { jsonLines } from "../docker/json-stream.ts";
 import type { Logger } from "../logger.ts";
-import { type ResumePoint, ResumeTracker } from "../logs/resume.ts";
-import { DockerEventMessage, eventTimestamp, parseDockerEvent } from "./docker-event.ts";
+import { DockerEventMessage, parseDockerEvent } from "./docker-event.ts";
+import { type EventsPosition, EventsTracker } from "./events-position.ts";
 
 /** Logging drivers the Engine always reads back itself; any other one is asked about (see #logsUnreadable). */
 const READABLE_DRIVERS = new Set(["json-file", "local"]);
@@ -22,7 +22,7 @@ export interface TrackedContainer {
 
 export interface InventoryListener {
   /** A container event, with the container as inspected right after it, and the stream position after it. */
-  event(event: ContainerEvent, position: ResumePoint): void;
+  event(event: ContainerEvent, position: EventsPosition): void;
   /** The container changed or (null) is gone. `preexisting`: found by the list made at agent start. */
   changed(id: string, container: TrackedContainer | null, preexisting: boolean): void;
   /** The whole list was read again (after the events stream broke, e.g. Docker restarted). */
@@ -34,7 +34,10 @@ export interface InventoryListener {
  *
  * The stream is opened from the position after the last event handed over (kept with the
  * outbox across agent restarts), so events that happened while the agent was stopped, or while
- * the stream was broken, are replayed from Docker's event buffer, and none is handed over twice.
+ * the stream was broken, are replayed from Docker's event buffer, and none is handed over twice:
+ * a replayed event is recognised by what it is (see EventsPosition), never by a count, so a
+ * restarted daemon, which replays nothing, loses none of its first events. Every (re)opened
+ * stream is followed by a fresh list, which covers what a new daemon did before we subscribed.
  */
 export class Inventory {
   readonly #docker: DockerClient;
@@ -43,11 +46,11 @@ export class Inventory {
   readonly #containers = new Map<string, TrackedContainer>();
   /** The Engine's answer about each container's logs (null: readable), asked once per container and driver. */
   readonly #logAnswers = new Map<string, { driver: string; unreadable: string | null }>();
-  #position: ResumePoint | null;
+  #position: EventsPosition | null;
   #listed = false;
   readonly #ready = Promise.withResolvers<void>();
 
-  constructor(docker: DockerClient, listener: InventoryListener, log: Logger, start: ResumePoint | null) {
+  constructor(docker: DockerClient, listener: InventoryListener, log: Logger, start: EventsPosition | null) {
     this.#docker = docker;
     this.#listener = listener;
     this.#log = log;
@@ -63,8 +66,14 @@ export class Inventory {
     return [...this.#containers.values()].map((c) => c.info);
   }
 
-  running(): TrackedContainer[] {
-    return [...this.#containers.values()].filter((c) => c.info.state === "running");
+  /**
+   * The containers `docker stats` measures: running and paused ones. A paused container is
+   * measured too, so its figures say what Docker says (0 % CPU) rather than its last ones.
+   */
+  measured(): TrackedContainer[] {
+    return [...this.#containers.values()].filter(
+      (c) => c.info.state === "running" || c.info.state === "paused",
+    );
   }
 
   get(id: string): TrackedContainer | undefined {
@@ -77,7 +86,7 @@ export class Inventory {
     while (!signal.aborted) {
       try {
         // Subscribe before listing, so that nothing happening in between is missed.
-        const tracker = new ResumeTracker(this.#position);
+        const tracker = new EventsTracker(this.#position);
         const stream = await this.#docker.stream(
           "/events",
           {
@@ -122,9 +131,9 @@ export class Inventory {
     this.#ready.resolve();
   }
 
-  async #handle(message: DockerEventMessage, tracker: ResumeTracker): Promise<void> {
+  async #handle(message: DockerEventMessage, tracker: EventsTracker): Promise<void> {
     // Every event of the stream counts for the position, also those the dashboard does not show.
-    if (!tracker.accept(eventTimestamp(message))) return;
+    if (!tracker.accept(message)) return;
     const position = tracker.point;
     this.#position = position;
     const parsed = parseDockerEvent(message);

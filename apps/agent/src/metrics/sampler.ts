@@ -3,7 +3,7 @@ import type { TrackedContainer } from "../inventory/inventory.ts";
 import type { Logger } from "../logger.ts";
 import type { StatsCollector } from "./collector.ts";
 
-/** Every interval, measures the running containers and hands the samples on. */
+/** Every interval, measures the running and paused containers and hands the samples on. */
 export class Sampler {
   readonly #collector: StatsCollector;
   readonly #running: () => TrackedContainer[];

@@ -10,6 +10,7 @@ import {
   type SequencedAgentMessage,
 } from "@crowsnest/protocol";
 import { z } from "zod";
+import { EventsPosition } from "../inventory/events-position.ts";
 import { ResumePoint } from "../logs/resume.ts";
 import { writeFileAtomic } from "../state/atomic-file.ts";
 
@@ -19,6 +20,8 @@ const BatchMeta = z.object({
   seq: z.number().int().positive(),
   createdAt: z.number(),
   resume: z.record(z.string(), ResumePoint),
+  /** The events stream position after the events this batch holds (events batches only). */
+  events: EventsPosition.optional(),
 });
 export type BatchMeta = z.infer<typeof BatchMeta>;
 
@@ -31,13 +34,14 @@ export interface StoredBatch extends BatchMeta {
 const OutboxState = z.object({
   nextSeq: z.number().int().positive(),
   resume: z.record(z.string(), ResumePoint),
+  events: EventsPosition.optional(),
 });
 export type OutboxState = z.infer<typeof OutboxState>;
 
 /**
  * The outbox on disk: one file per batch (`outbox/<seq>.batch`: a metadata line, then the
- * message exactly as sent) and `outbox-state.json` with the next sequence number and the log
- * resume positions. Each file is replaced atomically.
+ * message exactly as sent) and `outbox-state.json` with the next sequence number, the log
+ * resume positions and the events stream position. Each file is replaced atomically.
  */
 export class OutboxStore {
   readonly #dir: string;
@@ -74,7 +78,8 @@ export class OutboxStore {
   }
 
   async writeBatch(batch: StoredBatch): Promise<void> {
-    const meta: BatchMeta = { seq: batch.seq, createdAt: batch.createdAt, resume: batch.resume };
+    const { seq, createdAt, resume, events } = batch;
+    const meta: BatchMeta = { seq, createdAt, resume, events };
     await writeFileAtomic(this.#batchPath(batch.seq), `${JSON.stringify(meta)}\n${batch.text}`);
   }
 

@@ -8,6 +8,7 @@ import {
   type MetricSample,
   type SequencedAgentMessage,
 } from "@crowsnest/protocol";
+import type { EventsPosition } from "../inventory/events-position.ts";
 import type { Logger } from "../logger.ts";
 import type { ResumePoint } from "../logs/resume.ts";
 import type { OutboxStore, StoredBatch } from "./outbox-store.ts";
@@ -19,14 +20,14 @@ export const FLUSH_BYTES = 512 * 1024;
 const SAMPLE_BYTES = 320;
 
 /**
- * The key under which the position in Docker's events stream is kept, beside the log positions
- * (keyed by container id, which is always 64 hex digits, so the two cannot collide).
+ * The key under which agents before EventsPosition kept the events stream position (a count of
+ * events to skip) among the log positions; on load only its `since` is taken over.
  */
-export const EVENTS_POSITION = "events";
+const LEGACY_EVENTS_KEY = "events";
 
 interface Pending {
   events: ContainerEvent[];
-  eventsPosition: ResumePoint | null;
+  eventsPosition: EventsPosition | null;
   samples: MetricSample[];
   lines: LogLine[];
   drops: Map<string, LogDrop>;
@@ -77,6 +78,7 @@ export class Outbox {
   readonly #log: Logger;
   readonly #batches = new Map<number, Batch>();
   readonly #resume: Map<string, ResumePoint>;
+  #events: EventsPosition | null;
   /** 16 random bytes, base64url: this run's incarnation (see the class comment). */
   readonly incarnation = randomBytes(16).toString("base64url");
   #nextSeq: number;
@@ -92,14 +94,19 @@ export class Outbox {
       log.error("unreadable outbox batch set aside", { file, err }),
     );
     const resume = new Map(Object.entries(state.resume));
+    const legacy = resume.get(LEGACY_EVENTS_KEY);
+    resume.delete(LEGACY_EVENTS_KEY);
+    let events = state.events ?? (legacy === undefined ? null : { since: legacy.since, seen: [] });
     let nextSeq = state.nextSeq;
     for (const batch of batches) {
       nextSeq = Math.max(nextSeq, batch.seq + 1);
       // Batches newer than the state file carry positions the agent had no time to persist there.
-      if (batch.seq >= state.nextSeq)
+      if (batch.seq >= state.nextSeq) {
         for (const [id, point] of Object.entries(batch.resume)) resume.set(id, point);
+        events = batch.events ?? events;
+      }
     }
-    const outbox = new Outbox(store, budgetBytes, log, nextSeq, resume);
+    const outbox = new Outbox(store, budgetBytes, log, nextSeq, resume, events);
     for (const batch of batches) outbox.#keep(batch);
     log.info("outbox loaded", { unacked: batches.length, nextSeq });
     return outbox;
@@ -111,27 +118,31 @@ export class Outbox {
     log: Logger,
     nextSeq: number,
     resume: Map<string, ResumePoint>,
+    events: EventsPosition | null,
   ) {
     this.#store = store;
     this.#budgetBytes = budgetBytes;
     this.#log = log;
     this.#nextSeq = nextSeq;
     this.#resume = resume;
+    this.#events = events;
   }
 
-  /**
-   * Stream positions whose items are safely in the outbox (or already acked): the log of each
-   * container by its id, and Docker's events stream under EVENTS_POSITION.
-   */
+  /** Log positions whose lines are safely in the outbox (or already acked), by container id. */
   get resumePositions(): ReadonlyMap<string, ResumePoint> {
     return this.#resume;
+  }
+
+  /** The position in Docker's events stream after the last event safely in the outbox. */
+  get eventsPosition(): EventsPosition | null {
+    return this.#events;
   }
 
   get unackedCount(): number {
     return this.#batches.size;
   }
 
-  addEvent(event: ContainerEvent, position: ResumePoint): void {
+  addEvent(event: ContainerEvent, position: EventsPosition): void {
     this.#pending.events.push(event);
     this.#pending.eventsPosition = position;
     this.#added(
@@ -261,14 +272,17 @@ export class Outbox {
     this.#pending = emptyPending();
     const now = Date.now();
     const out: StoredBatch[] = [];
-    const make = (message: SequencedAgentMessage, resume: Record<string, ResumePoint>) =>
-      out.push({ seq: message.seq, createdAt: now, resume, message, text: encode(message) });
+    const make = (
+      message: SequencedAgentMessage,
+      resume: Record<string, ResumePoint>,
+      events?: EventsPosition,
+    ) => out.push({ seq: message.seq, createdAt: now, resume, events, message, text: encode(message) });
     if (pending.events.length > 0) {
       // Each batch carries the positions of what it holds, so a batch on disk is never re-read.
-      const position = pending.eventsPosition;
       make(
         { type: "events", seq: this.#nextSeq++, incarnation: this.incarnation, events: pending.events },
-        position === null ? {} : { [EVENTS_POSITION]: position },
+        {},
+        pending.eventsPosition ?? undefined,
       );
     }
     if (pending.samples.length > 0) {
@@ -297,6 +311,7 @@ export class Outbox {
       for (const batch of batches) await this.#store.writeBatch(batch);
       for (const batch of batches) {
         for (const [id, point] of Object.entries(batch.resume)) this.#resume.set(id, point);
+        this.#events = batch.events ?? this.#events;
       }
       await this.#writeState();
     } finally {
@@ -308,7 +323,11 @@ export class Outbox {
   }
 
   async #writeState(): Promise<void> {
-    await this.#store.writeState({ nextSeq: this.#nextSeq, resume: Object.fromEntries(this.#resume) });
+    await this.#store.writeState({
+      nextSeq: this.#nextSeq,
+      resume: Object.fromEntries(this.#resume),
+      events: this.#events ?? undefined,
+    });
   }
 
   #keep(stored: StoredBatch, sendNow = false): void {

@@ -46,16 +46,17 @@ export function stateAllows(action: ContainerAction, state: ContainerState): Act
       return running || state === "paused"
         ? { allowed: false, reason: `Already ${state}` }
         : { allowed: true, reason: null };
+    // Docker stops, kills and restarts a paused container as it does a running one.
     case "stop":
     case "kill":
+      return running || state === "paused"
+        ? { allowed: true, reason: null }
+        : { allowed: false, reason: `Not running (${state})` };
     case "pause":
       return running ? { allowed: true, reason: null } : { allowed: false, reason: `Not running (${state})` };
-    case "restart":
-      return state === "paused"
-        ? { allowed: false, reason: "Paused: unpause it first" }
-        : { allowed: true, reason: null };
     case "unpause":
       return state === "paused" ? { allowed: true, reason: null } : { allowed: false, reason: "Not paused" };
+    case "restart":
     case "remove":
       return { allowed: true, reason: null };
   }
