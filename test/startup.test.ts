@@ -59,17 +59,32 @@ describe("a setting out of its range", () => {
   });
 
   it("every setting's range and default are in the README, as the programs derive them", () => {
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    expect(readme).toContain(markdownTable(SERVER_SETTINGS));
-    expect(readme).toContain(markdownTable(AGENT_SETTINGS));
+    // Compared cell by cell: the formatter pads the README's columns, the generator does not.
+    const cells = (markdown: string) =>
+      markdown
+        .split("\n")
+        .map((line) =>
+          line.startsWith("|")
+            ? line
+                .split("|")
+                .map((cell) => cell.trim().replace(/^-+$/, "-"))
+                .join("|")
+            : line,
+        )
+        .join("\n");
+    const readme = cells(readFileSync(join(ROOT, "README.md"), "utf8"));
+    expect(readme).toContain(cells(markdownTable(SERVER_SETTINGS)));
+    expect(readme).toContain(cells(markdownTable(AGENT_SETTINGS)));
   });
 });
 
 describe("an older system Node.js", () => {
   const node = olderSystemNode();
 
-  it.skipIf(node === null)("is told which Node.js to run instead, before the .ts entry fails to load", () => {
-    if (node === null) return;
+  it("is told which Node.js to run instead, before the .ts entry fails to load", () => {
+    // These machines ship Node.js 20 as the system's (/usr/bin/node): its absence is a broken setup, not a skip.
+    if (node === null)
+      throw new Error("no Node.js older than 24 on PATH (expected Debian's at /usr/bin/node)");
     // What the check is for: a .ts entry file fails before any of its code runs.
     const direct = run(["apps/agent/src/main.ts", "--help"], {}, node);
     expect(direct.stderr).toContain("ERR_UNKNOWN_FILE_EXTENSION");
