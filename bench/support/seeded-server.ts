@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createHostWithCredential } from "../../apps/api/src/auth/host-credential.ts";
 import { loadConfig } from "../../apps/api/src/config.ts";
-import { createHostWithCredential } from "../../apps/api/src/ingest/create-host.ts";
 import { openStore } from "../../apps/api/src/store/open-store.ts";
 import { ApiClient } from "../../test/support/api-client.ts";
 import { ADMIN_PASSWORD, ServerProcess } from "../../test/support/processes.ts";
@@ -24,7 +24,7 @@ export interface SeededServer {
  */
 export async function startSeededServer(hostCount: number): Promise<SeededServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "crowsnest-bench-"));
-  const store = openStore(loadConfig(["--data-dir", dataDir], {}));
+  const store = await openStore(loadConfig(["--data-dir", dataDir], {}));
   const hosts: { hostId: string; token: string }[] = [];
   for (let i = 0; i < hostCount; i++) {
     const { host, token } = await createHostWithCredential(store, `bench-${i}`, Date.now());

@@ -1,8 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import tls from "node:tls";
-import { type AgentMessage, type HostInfo, LIMITS, PROTOCOL_VERSION } from "@crowsnest/protocol";
+import { type AgentMessage, Backoff, type HostInfo, LIMITS, PROTOCOL_VERSION } from "@crowsnest/protocol";
 import packageJson from "../package.json" with { type: "json" };
-import { Backoff, sleep } from "./backoff.ts";
 import { rejectBadCommand } from "./commands/bad-command.ts";
 import { CommandExecutor } from "./commands/executor.ts";
 import { runCommand } from "./commands/run-command.ts";
@@ -18,6 +17,7 @@ import { Sampler } from "./metrics/sampler.ts";
 import { selectCollector } from "./metrics/select-collector.ts";
 import { Outbox } from "./outbox/outbox.ts";
 import { OutboxStore } from "./outbox/outbox-store.ts";
+import { sleep } from "./sleep.ts";
 import { CredentialStore } from "./state/credential-store.ts";
 
 interface AgentParts {

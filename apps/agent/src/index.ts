@@ -3,7 +3,6 @@
  * fault suite's reconnect storm, the server benchmark): they reuse the real connection,
  * backoff and credential handling instead of re-implementing them.
  */
-export { Backoff } from "./backoff.ts";
 export { Connection, type ConnectionHandlers, type Session } from "./connection/connection.ts";
 export { createLogger, type Logger } from "./logger.ts";
 export { CredentialStore } from "./state/credential-store.ts";

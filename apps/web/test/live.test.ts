@@ -1,6 +1,6 @@
 import type { LiveMessage } from "@crowsnest/protocol";
 import { describe, expect, it } from "vitest";
-import { liveUrl, messageMatches, topicKey } from "../src/lib/live.ts";
+import { liveUrl, messageMatches } from "../src/lib/live.ts";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
@@ -11,12 +11,6 @@ describe("routing live messages to subscriptions", () => {
     hostId,
     containerId,
     lines: [],
-  });
-
-  it("keys topics uniquely", () => {
-    expect(topicKey({ kind: "fleet" })).toBe("fleet");
-    expect(topicKey({ kind: "host", hostId: "h" })).toBe("host:h");
-    expect(topicKey({ kind: "container", hostId: "h", containerId: A })).toBe(`container:h:${A}`);
   });
 
   it("gives a container subscription only its own container's logs", () => {

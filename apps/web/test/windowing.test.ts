@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay } from "../src/lib/backoff.ts";
 import { computeWindow, isAtBottom, scrollToReveal } from "../src/lib/windowing.ts";
 
 describe("computeWindow", () => {
@@ -51,23 +50,5 @@ describe("isAtBottom / scrollToReveal", () => {
     expect(scrollToReveal(0, 18, 100, 360)).toBe(0);
     expect(scrollToReveal(30, 18, 0, 360)).toBe(31 * 18 - 360);
     expect(scrollToReveal(10, 18, 0, 360)).toBeNull();
-  });
-});
-
-describe("backoffDelay", () => {
-  const opts = { baseMs: 500, capMs: 30_000, minMs: 250 };
-
-  it("grows exponentially up to the cap", () => {
-    const top = (attempt: number) => backoffDelay(attempt, opts, () => 1);
-    expect([0, 1, 2, 3].map(top)).toEqual([500, 1000, 2000, 4000]);
-    expect(top(10)).toBe(30_000);
-    expect(top(1_000)).toBe(30_000);
-  });
-
-  it("is jittered between the minimum and the current ceiling", () => {
-    expect(backoffDelay(5, opts, () => 0)).toBe(250);
-    expect(backoffDelay(5, opts, () => 0.5)).toBe(250 + Math.round(0.5 * (16_000 - 250)));
-    const samples = new Set(Array.from({ length: 50 }, () => backoffDelay(6, opts)));
-    expect(samples.size).toBeGreaterThan(1);
   });
 });

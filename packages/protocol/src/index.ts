@@ -1,6 +1,7 @@
 export * from "./agent-messages.ts";
 export * from "./ansi.ts";
 export * from "./api.ts";
+export * from "./backoff.ts";
 export * from "./close-codes.ts";
 export * from "./commands.ts";
 export * from "./container.ts";
@@ -11,6 +12,8 @@ export * from "./http.ts";
 export * from "./ids.ts";
 export * from "./limits.ts";
 export * from "./live-messages.ts";
+export * from "./policy.ts";
 export * from "./protection.ts";
 export * from "./telemetry.ts";
+export * from "./topic-key.ts";
 export * from "./version.ts";

@@ -1,6 +1,7 @@
 import {
   type AgentMessage,
   answerClockProbe,
+  Backoff,
   CLOSE_CODES,
   decode,
   encode,
@@ -10,8 +11,8 @@ import {
   type Welcome,
 } from "@crowsnest/protocol";
 import WebSocket from "ws";
-import { Backoff, sleep } from "../backoff.ts";
 import type { Logger } from "../logger.ts";
+import { sleep } from "../sleep.ts";
 import type { CredentialStore } from "../state/credential-store.ts";
 
 /** The server only sends small control messages (welcome, ack, command, error). */

@@ -1,10 +1,10 @@
-import type { ContainerEvent, ContainerInfo } from "@crowsnest/protocol";
+import { Backoff, type ContainerEvent, type ContainerInfo } from "@crowsnest/protocol";
 import { z } from "zod";
-import { Backoff, sleep } from "../backoff.ts";
 import { type DockerClient, DockerError, toDockerError } from "../docker/client.ts";
 import { DockerInspect, logDriver, toContainerInfo } from "../docker/inspect.ts";
 import { jsonLines } from "../docker/json-stream.ts";
 import type { Logger } from "../logger.ts";
+import { sleep } from "../sleep.ts";
 import { DockerEventMessage, parseDockerEvent } from "./docker-event.ts";
 import { type EventsPosition, EventsTracker } from "./events-position.ts";
 

@@ -1,7 +1,7 @@
 import { type LogDrop, type LogLine, type LogStream, Rfc3339Nano } from "@crowsnest/protocol";
-import { sleep } from "../backoff.ts";
 import type { DockerClient, Query } from "../docker/client.ts";
 import type { Logger } from "../logger.ts";
+import { sleep } from "../sleep.ts";
 import { Demuxer } from "./demux.ts";
 import { type AssembledLine, LineAssembler } from "./line-assembler.ts";
 import type { RateLimiter } from "./rate-limiter.ts";

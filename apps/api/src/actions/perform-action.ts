@@ -4,12 +4,12 @@ import {
   type CommandOutcome,
   type ContainerAction,
   DISRUPTIVE_ACTIONS,
+  decideContainerAction,
   isProtected,
 } from "@crowsnest/protocol";
 import type { Principal } from "../auth/principal.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { CommandRequest } from "../ingest/agent-links.ts";
-import { decideContainerAction } from "../policy/role-action.ts";
 import type { Store } from "../store/store.ts";
 
 /** The agent registry's part (AgentLinks): deliver a command to a host's agent and wait for its outcome. */

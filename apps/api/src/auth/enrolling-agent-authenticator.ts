@@ -1,6 +1,7 @@
 import type { AgentAuthenticator, AgentIdentity } from "../ingest/agent-authenticator.ts";
 import type { Store } from "../store/store.ts";
-import { hashToken, newSecretToken } from "./secret-token.ts";
+import { issueHostCredential } from "./host-credential.ts";
+import { hashToken } from "./secret-token.ts";
 
 type Repositories = Pick<Store, "hostCredentials" | "enrolmentTokens" | "credentialRotations">;
 
@@ -34,11 +35,7 @@ export class EnrollingAgentAuthenticator implements AgentAuthenticator {
     return { hostId, issuedCredential: await this.#replaceCredential(hostId) };
   }
 
-  async #replaceCredential(hostId: string): Promise<string> {
-    const now = this.#now();
-    const credential = newSecretToken();
-    await this.#store.hostCredentials.revokeAll(hostId, now);
-    await this.#store.hostCredentials.add(hostId, hashToken(credential), now);
-    return credential;
+  #replaceCredential(hostId: string): Promise<string> {
+    return issueHostCredential(this.#store.hostCredentials, hostId, this.#now());
   }
 }

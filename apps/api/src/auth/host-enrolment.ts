@@ -2,7 +2,7 @@ import { CLOSE_CODES } from "@crowsnest/protocol";
 import { AppError } from "../errors/app-error.ts";
 import type { HostRecord, Store } from "../store/store.ts";
 import type { AuditActor, AuditTrail } from "./audit-trail.ts";
-import { hashToken, newSecretToken } from "./secret-token.ts";
+import { mintSecret } from "./secret-token.ts";
 
 export const DEFAULT_ENROLMENT_TTL_MS = 24 * 3_600_000;
 
@@ -48,10 +48,10 @@ export class HostEnrolment {
     const work = async (): Promise<IssuedEnrolment> => {
       const now = this.#deps.now();
       const host = await this.#deps.store.hosts.create(name, now);
-      const token = newSecretToken();
+      const { token, hash } = mintSecret();
       const expiresAt = now + this.#deps.ttlMs;
       await this.#deps.store.enrolmentTokens.create({
-        tokenHash: hashToken(token),
+        tokenHash: hash,
         hostId: host.id,
         createdAt: now,
         expiresAt,

@@ -1,7 +1,7 @@
 import type { SessionRecord, SessionRepository } from "../store/session-repository.ts";
 import type { UserRecord } from "../store/user-repository.ts";
 import type { Principal } from "./principal.ts";
-import { hashToken, newSecretToken } from "./secret-token.ts";
+import { hashToken, mintSecret } from "./secret-token.ts";
 
 export interface SessionConfig {
   /** A session unused this long ends. */
@@ -34,10 +34,10 @@ export class SessionManager {
 
   /** A new session with a new random id; called at every login, so a planted id is never adopted. */
   async start(userId: string, clientAddress: string): Promise<string> {
-    const token = newSecretToken();
+    const { token, hash } = mintSecret();
     const now = this.#now();
     await this.#sessions.create({
-      idHash: hashToken(token),
+      idHash: hash,
       userId,
       createdAt: now,
       lastSeenAt: now,

@@ -1,7 +1,7 @@
 import { AuditTrail, CLI_ACTOR } from "../auth/audit-trail.ts";
+import { createHostWithCredential } from "../auth/host-credential.ts";
 import { agentCommand } from "../auth/host-enrolment.ts";
 import type { Config } from "../config.ts";
-import { createHostWithCredential } from "../ingest/create-host.ts";
 import { openStore } from "../store/open-store.ts";
 import { printHostToken, readHostArgs } from "./host-token-output.ts";
 

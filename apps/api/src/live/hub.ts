@@ -16,10 +16,10 @@ import {
   type LogLine,
   type MetricSample,
   type Topic,
+  topicKey,
 } from "@crowsnest/protocol";
 import type { LiveClient, LiveMemory } from "./live-client.ts";
 import type { Outbound } from "./outbound.ts";
-import { topicKey } from "./topic-key.ts";
 
 interface HostSubscribers {
   host: Set<LiveClient>;

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createHostWithCredential } from "../../src/auth/host-credential.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { HostCredentialAuthenticator } from "../../src/ingest/agent-authenticator.ts";
-import { createHostWithCredential } from "../../src/ingest/create-host.ts";
 import { ANONYMOUS_VIEWER, anonymousViewerAuthenticator } from "../../src/live/browser-authenticator.ts";
 import { buildServer, type CrowsnestServer } from "../../src/server.ts";
 import { openStore } from "../../src/store/open-store.ts";

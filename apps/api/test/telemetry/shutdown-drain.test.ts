@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createHostWithCredential } from "../../src/ingest/create-host.ts";
+import { createHostWithCredential } from "../../src/auth/host-credential.ts";
 import { StorageHealth } from "../../src/ingest/storage-health.ts";
 import { WriteQueue } from "../../src/ingest/write-queue.ts";
 import { openStore } from "../../src/store/open-store.ts";

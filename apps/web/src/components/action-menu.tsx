@@ -1,9 +1,15 @@
 "use client";
-import { ActionResponse, type ContainerAction, type ContainerView, isProtected } from "@crowsnest/protocol";
+import {
+  ActionResponse,
+  ContainerAction,
+  type ContainerView,
+  DISRUPTIVE_ACTIONS,
+  isProtected,
+} from "@crowsnest/protocol";
 import { useState } from "react";
 import { request } from "../lib/api.ts";
 import { containerName } from "../lib/format.ts";
-import { ACTIONS, isDisruptive, stateAllows, verdict } from "../lib/permissions.ts";
+import { stateAllows, verdict } from "../lib/permissions.ts";
 import { useOutcome } from "../lib/use-outcome.ts";
 import { ConfirmBar } from "./confirm.tsx";
 import { OutcomeMessage } from "./outcome-message.tsx";
@@ -55,7 +61,9 @@ export function ActionMenu({
     setBusy(null);
   };
 
-  const actions = compact ? QUICK.filter((a) => stateAllows(a, container.state).allowed) : ACTIONS;
+  const actions = compact
+    ? QUICK.filter((a) => stateAllows(a, container.state).allowed)
+    : ContainerAction.options;
   return (
     <div className={compact ? "actions compact" : "actions"} data-testid="action-menu">
       <fieldset className="action-buttons" aria-label="Container actions">
@@ -66,13 +74,13 @@ export function ActionMenu({
             <span key={action} className="action-wrap">
               <button
                 type="button"
-                className={isDisruptive(action) ? "danger-outline" : undefined}
+                className={DISRUPTIVE_ACTIONS.has(action) ? "danger-outline" : undefined}
                 disabled={reason !== null || busy !== null}
                 title={reason ?? `${action} this container`}
                 aria-label={reason ? `${action} (unavailable: ${reason})` : action}
                 data-testid={`action-${action}`}
                 data-reason={reason ?? ""}
-                onClick={() => (isDisruptive(action) ? setConfirming(action) : void act(action))}
+                onClick={() => (DISRUPTIVE_ACTIONS.has(action) ? setConfirming(action) : void act(action))}
               >
                 {busy === action ? `${action}…` : action}
               </button>

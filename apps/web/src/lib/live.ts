@@ -1,19 +1,15 @@
-import { CLOSE_CODES, decode, LIVE_MESSAGES, type LiveMessage, type Topic } from "@crowsnest/protocol";
-import { backoffDelay } from "./backoff.ts";
+import {
+  backoffDelay,
+  CLOSE_CODES,
+  decode,
+  LIVE_MESSAGES,
+  type LiveMessage,
+  type Topic,
+  topicKey,
+} from "@crowsnest/protocol";
 
 export type LiveStatus = "connecting" | "open" | "reconnecting" | "closed";
 export type LiveListener = (message: LiveMessage) => void;
-
-export function topicKey(topic: Topic): string {
-  switch (topic.kind) {
-    case "fleet":
-      return "fleet";
-    case "host":
-      return `host:${topic.hostId}`;
-    case "container":
-      return `container:${topic.hostId}:${topic.containerId}`;
-  }
-}
 
 /** Whether a live message concerns a topic (the server only sends what we subscribed to; this routes it). */
 export function messageMatches(topic: Topic, message: LiveMessage): boolean {

@@ -1,41 +1,15 @@
 import {
   type ContainerAction,
   type ContainerState,
-  DISRUPTIVE_ACTIONS,
+  decideContainerAction,
   type Role,
 } from "@crowsnest/protocol";
 
-/**
- * The UI's mirror of the role × action table in DESIGN.md. The server decides; this only
- * disables what the server would refuse, and says why.
- */
+/** Whether an action button is enabled, and if not, the reason shown beside it. */
 export interface ActionVerdict {
   allowed: boolean;
   /** Why it is not allowed (role/policy), or why it makes no sense in the current state. */
   reason: string | null;
-}
-
-export const ACTIONS: readonly ContainerAction[] = [
-  "start",
-  "stop",
-  "restart",
-  "kill",
-  "pause",
-  "unpause",
-  "remove",
-];
-
-export function roleAllows(role: Role, action: ContainerAction, isProtected: boolean): ActionVerdict {
-  if (role === "ADMIN") return { allowed: true, reason: null };
-  if (role === "VIEWER") return { allowed: false, reason: "Your role (VIEWER) can only view containers" };
-  if (action === "remove") return { allowed: false, reason: "Only an ADMIN can remove containers" };
-  if (isProtected && DISRUPTIVE_ACTIONS.has(action)) {
-    return {
-      allowed: false,
-      reason: `This container is protected: only an ADMIN can ${action} it`,
-    };
-  }
-  return { allowed: true, reason: null };
 }
 
 /** Whether the action applies to a container in this state (Docker would refuse or no-op otherwise). */
@@ -62,17 +36,22 @@ export function stateAllows(action: ContainerAction, state: ContainerState): Act
   }
 }
 
+/**
+ * Whether the signed-in user can usefully press the action's button: the role × action policy
+ * of DESIGN.md (the one the server enforces, from the protocol package; the UI only disables
+ * what the server would refuse), then the container's state. A refusal by the policy wins.
+ */
 export function verdict(
   role: Role,
   action: ContainerAction,
   isProtected: boolean,
   state: ContainerState,
 ): ActionVerdict {
-  const byRole = roleAllows(role, action, isProtected);
-  if (!byRole.allowed) return byRole;
+  const decision = decideContainerAction(role, action, { protected: isProtected });
+  if (!decision.allowed) return { allowed: false, reason: sentence(decision.reason) };
   return stateAllows(action, state);
 }
 
-export function isDisruptive(action: ContainerAction): boolean {
-  return DISRUPTIVE_ACTIONS.has(action);
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,8 +1,7 @@
 "use client";
-import type { LiveMessage, Topic } from "@crowsnest/protocol";
+import { type LiveMessage, type Topic, topicKey } from "@crowsnest/protocol";
 import { useEffect, useRef } from "react";
 import { useSession } from "../components/session.tsx";
-import { topicKey } from "./live.ts";
 
 /** Subscribes to a live topic for as long as the component is mounted (and the topic unchanged). */
 export function useLiveTopic(topic: Topic | null, listener: (message: LiveMessage) => void): void {

@@ -1,6 +1,9 @@
-import type { Topic } from "@crowsnest/protocol";
+import type { Topic } from "./live-messages.ts";
 
-/** A string naming a topic, for the per-socket subscription set. */
+/**
+ * A string naming a live topic, equal for equal topics: the server's per-socket subscription set
+ * and the dashboard's reference-counted subscriptions are keyed by it.
+ */
 export function topicKey(topic: Topic): string {
   switch (topic.kind) {
     case "fleet":

@@ -1,16 +1,19 @@
-import { type ContainerAction, DISRUPTIVE_ACTIONS, type Role } from "@crowsnest/protocol";
+import { type ContainerAction, DISRUPTIVE_ACTIONS } from "./commands.ts";
+import type { Role } from "./http.ts";
 
 /** The verdict of the role × action table in DESIGN.md; the reason is shown to the user and audited. */
 export type PolicyDecision = { allowed: true } | { allowed: false; reason: string };
 
+/** What the policy needs to know of the container an action targets. */
 export interface ActionTarget {
-  /** The container carries `com.docker.dashboard.protected=true` in its current labels. */
+  /** The container carries the protected label (`isProtected` of its current labels). */
   protected: boolean;
 }
 
 /**
- * Whether a role may perform an action on a container. A pure function of its inputs so that
- * it can be tested exhaustively and so that REST, WebSocket and any future channel share it.
+ * Whether a role may perform an action on a container. The server enforces it on every channel;
+ * the dashboard uses the same function only to disable what the server would refuse. A pure
+ * function of its inputs so that it can be tested exhaustively.
  */
 export function decideContainerAction(
   role: Role,

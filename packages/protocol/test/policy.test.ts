@@ -1,6 +1,5 @@
-import { ContainerAction, Role } from "@crowsnest/protocol";
 import { describe, expect, it } from "vitest";
-import { decideContainerAction } from "../../src/policy/role-action.ts";
+import { ContainerAction, decideContainerAction, Role } from "../src/index.ts";
 
 // DESIGN.md's role × action table, written out cell by cell rather than derived, so that a
 // change to the policy code that disagrees with the design shows up here.
