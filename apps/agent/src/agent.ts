@@ -7,9 +7,10 @@ import { CommandExecutor } from "./commands/executor.ts";
 import { runCommand } from "./commands/run-command.ts";
 import { type AgentConfig, ConfigError } from "./config.ts";
 import { Connection, type Session } from "./connection/connection.ts";
-import { DockerClient } from "./docker/client.ts";
 import { parseDockerHost } from "./docker/docker-host.ts";
+import type { DockerEngine } from "./docker/engine.ts";
 import { fetchHostInfo } from "./docker/host-info.ts";
+import { SocketEngine } from "./docker/socket-engine.ts";
 import { Inventory } from "./inventory/inventory.ts";
 import type { Logger } from "./logger.ts";
 import { LogManager } from "./logs/log-manager.ts";
@@ -22,7 +23,7 @@ import { CredentialStore } from "./state/credential-store.ts";
 
 interface AgentParts {
   stop: AbortController;
-  docker: DockerClient;
+  engine: DockerEngine;
   outbox: Outbox;
   logs: LogManager;
   sampler: Sampler;
@@ -47,18 +48,18 @@ export class Agent {
         "no credential: set CROWSNEST_TOKEN (or --token-file FILE), or keep the credential file in --state-dir",
       );
     }
-    const docker = new DockerClient(parseDockerHost(config.dockerHost));
+    const engine = new SocketEngine(parseDockerHost(config.dockerHost));
     const outbox = await Outbox.open(
       new OutboxStore(config.stateDir),
       config.outboxBytes,
       log.child({ part: "outbox" }),
     );
-    const host = await waitForDocker(docker, log, stop.signal);
-    const collector = await selectCollector(config.statsSource, docker, log.child({ part: "metrics" }));
+    const host = await waitForDocker(engine, log, stop.signal);
+    const collector = await selectCollector(config.statsSource, engine, log.child({ part: "metrics" }));
 
     let session: Session | null = null;
     const logs = new LogManager({
-      docker,
+      engine,
       sink: {
         line: (line, position) => outbox.addLine(line, position),
         dropped: (drop, position) => outbox.addDrop(drop, position),
@@ -73,7 +74,7 @@ export class Agent {
       log: log.child({ part: "logs" }),
     });
     const inventory: Inventory = new Inventory(
-      docker,
+      engine,
       {
         event: (event, position) => outbox.addEvent(event, position),
         changed: (id, container, preexisting) => logs.update(id, container, preexisting),
@@ -98,7 +99,7 @@ export class Agent {
     );
     sampler.start(config.intervalSeconds);
 
-    const executor = new CommandExecutor(docker);
+    const executor = new CommandExecutor(engine);
     const commandLog = log.child({ part: "commands" });
     const connection = new Connection({
       url: config.serverUrl,
@@ -139,19 +140,19 @@ export class Agent {
       },
     });
     connection.start();
-    return new Agent({ stop, docker, outbox, logs, sampler, connection, inventoryDone });
+    return new Agent({ stop, engine, outbox, logs, sampler, connection, inventoryDone });
   }
 
   /** Stops watching, writes what is pending to disk, then says goodbye to the server. */
   async stop(): Promise<void> {
-    const { stop, docker, outbox, logs, sampler, connection, inventoryDone } = this.#parts;
+    const { stop, engine, outbox, logs, sampler, connection, inventoryDone } = this.#parts;
     stop.abort();
     sampler.stop();
     logs.stop();
     await inventoryDone;
     await outbox.close();
     await connection.stop();
-    docker.close();
+    engine.close();
   }
 }
 
@@ -169,11 +170,11 @@ async function trustedCas(caFile: string): Promise<string[]> {
 }
 
 /** The agent is useless without Docker, so it waits (with backoff) rather than exiting. */
-async function waitForDocker(docker: DockerClient, log: Logger, signal: AbortSignal): Promise<HostInfo> {
+async function waitForDocker(engine: DockerEngine, log: Logger, signal: AbortSignal): Promise<HostInfo> {
   const backoff = new Backoff(500, 10_000);
   for (;;) {
     try {
-      return await fetchHostInfo(docker);
+      return await fetchHostInfo(engine);
     } catch (err) {
       if (signal.aborted) throw err;
       const delay = backoff.next();

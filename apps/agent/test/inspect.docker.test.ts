@@ -1,14 +1,14 @@
 import { LIMITS } from "@crowsnest/protocol";
 import { afterAll, describe, expect, it } from "vitest";
-import { DockerClient } from "../src/docker/client.ts";
-import { DockerInspect, toContainerInfo } from "../src/docker/inspect.ts";
+import { toContainerInfo } from "../src/docker/inspect.ts";
+import { SocketEngine } from "../src/docker/socket-engine.ts";
 import { removeTestContainers, runContainer } from "./helpers/docker.ts";
 
 describe("the agent caps what the real Engine reports before sending it", () => {
-  const client = new DockerClient({ kind: "unix", socketPath: "/var/run/docker.sock" });
+  const engine = new SocketEngine({ kind: "unix", socketPath: "/var/run/docker.sock" });
 
   afterAll(async () => {
-    client.close();
+    engine.close();
     await removeTestContainers();
   });
 
@@ -25,7 +25,7 @@ describe("the agent caps what the real Engine reports before sending it", () => 
       ],
       command: ["sleep", "3600"],
     });
-    const info = toContainerInfo(DockerInspect.parse(await client.json(`/containers/${id}/json`)));
+    const info = toContainerInfo(await engine.inspectContainer(id));
     expect(Object.keys(info.labels)).toHaveLength(LIMITS.labelsPerContainer);
     expect(info.labels["com.docker.dashboard.Protected"]).toBe("1");
     expect(info.labels["a.note"]).toHaveLength(LIMITS.labelValueChars);

@@ -3,7 +3,7 @@ import os from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { MetricSample } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DockerClient } from "../src/docker/client.ts";
+import { SocketEngine } from "../src/docker/socket-engine.ts";
 import type { TrackedContainer } from "../src/inventory/inventory.ts";
 import { createLogger } from "../src/logger.ts";
 import { ApiCollector } from "../src/metrics/api-collector.ts";
@@ -140,7 +140,7 @@ const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.le
 
 describe("metrics agree with docker stats", () => {
   const log = createLogger("error");
-  const client = new DockerClient({ kind: "unix", socketPath: "/var/run/docker.sock" });
+  const engine = new SocketEngine({ kind: "unix", socketPath: "/var/run/docker.sock" });
   let busy: TrackedContainer;
   let idle: TrackedContainer;
   let writer: TrackedContainer;
@@ -164,7 +164,7 @@ describe("metrics agree with docker stats", () => {
   });
 
   afterAll(async () => {
-    client.close();
+    engine.close();
     await removeTestContainers();
   });
 
@@ -182,10 +182,10 @@ describe("metrics agree with docker stats", () => {
         });
       },
     ],
-    ["Engine stats API", async () => new ApiCollector(client, os.totalmem(), log)],
+    ["Engine stats API", async () => new ApiCollector(engine, os.totalmem(), log)],
     [
       "Engine stats API, one-shot",
-      async () => new OneShotCollector({ docker: client, machineMemory: os.totalmem(), log }),
+      async () => new OneShotCollector({ engine, machineMemory: os.totalmem(), log }),
     ],
   ];
 

@@ -4,12 +4,12 @@ import { describe, expect, it } from "vitest";
 import { rejectBadCommand } from "../src/commands/bad-command.ts";
 import { CommandExecutor } from "../src/commands/executor.ts";
 import { runCommand } from "../src/commands/run-command.ts";
-import { DockerClient } from "../src/docker/client.ts";
+import { SocketEngine } from "../src/docker/socket-engine.ts";
 import { parseDockerEvent } from "../src/inventory/docker-event.ts";
 import { createLogger } from "../src/logger.ts";
 
 // Any request to this socket fails: a test passes only if the executor never asked Docker.
-const nowhere = new DockerClient({ kind: "unix", socketPath: "/nonexistent/crowsnest-test.sock" });
+const nowhere = new SocketEngine({ kind: "unix", socketPath: "/nonexistent/crowsnest-test.sock" });
 
 describe("runCommand", () => {
   const stop = {

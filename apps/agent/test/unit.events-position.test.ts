@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DockerEventMessage } from "../src/inventory/docker-event.ts";
+import type { DockerEventMessage } from "../src/docker/answers.ts";
 import { EventsTracker } from "../src/inventory/events-position.ts";
 
 const A = "a".repeat(64);

@@ -2,12 +2,13 @@ import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { EngineStats } from "../src/docker/answers.ts";
 import type { TrackedContainer } from "../src/inventory/inventory.ts";
 import { createLogger } from "../src/logger.ts";
 import { cpuPercent, memoryUsed } from "../src/metrics/calculations.ts";
 import { CgroupCollector, detectCgroupVersion } from "../src/metrics/cgroup-collector.ts";
 import { parseBlkioV1, parseProcCgroup, parseProcStatSystemNs } from "../src/metrics/cgroup-files.ts";
-import { EngineStats, engineStatsToSample } from "../src/metrics/engine-stats.ts";
+import { engineStatsToSample } from "../src/metrics/engine-stats.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 const V2_ID = "2f1b9c3de4a5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f";

@@ -7,26 +7,27 @@ import {
   protectingLabels,
   writtenLabelText,
 } from "@crowsnest/protocol";
-import { type DockerClient, type Query, toDockerError } from "../docker/client.ts";
-import { DockerInspect } from "../docker/inspect.ts";
+import type { DockerInspect } from "../docker/answers.ts";
+import { type EngineContainerActions, type EngineContainerReads, EngineError } from "../docker/engine.ts";
 
 const CONTAINER_ID = /^[0-9a-f]{64}$/;
 
-interface DockerCall {
-  method: "POST" | "DELETE";
-  path: string;
-  query: Query;
-  done: string;
-}
+/** The parts of the Engine the executor uses: the actions, and inspect for the protected label. */
+export type ExecutorEngine = EngineContainerActions & Pick<EngineContainerReads, "inspectContainer">;
 
-/** Runs the seven allowed container actions against the Engine API, and nothing else. */
+/** Runs the seven allowed container actions through the Engine, and nothing else. */
 export class CommandExecutor {
-  readonly #docker: DockerClient;
+  readonly #engine: ExecutorEngine;
 
-  constructor(docker: DockerClient) {
-    this.#docker = docker;
+  constructor(engine: ExecutorEngine) {
+    this.#engine = engine;
   }
 
+  /**
+   * Resolves with the outcome the server gets: `not_found`, `already_in_state` or Docker's text as
+   * `docker_error` when the Engine refused; rejects (with an `unavailable` EngineError) only when
+   * the Engine could not be reached, which runCommand answers for.
+   */
   async execute(command: Command): Promise<CommandOutcome> {
     // Checked again here although the message schema did: this is the last line before a URL path.
     if (!CONTAINER_ID.test(command.containerId)) {
@@ -35,76 +36,64 @@ export class CommandExecutor {
     if (!ContainerAction.safeParse(command.action).success) {
       return failure("invalid", `action ${JSON.stringify(command.action)} is not allowed`);
     }
-    if (DISRUPTIVE_ACTIONS.has(command.action) && !command.adminAuthorized) {
-      // Read the label from Docker now: it may have changed since the server last heard of it.
-      const inspected = await this.#inspect(command.containerId);
-      if (!inspected.ok) return inspected;
-      const [protecting] = protectingLabels(inspected.container.Config.Labels ?? {});
-      if (protecting) {
-        return failure(
-          "protected",
-          `container is labelled ${writtenLabelText(protecting)}; ${command.action} needs an administrator`,
-        );
+    try {
+      if (DISRUPTIVE_ACTIONS.has(command.action) && !command.adminAuthorized) {
+        // Read the label from Docker now: it may have changed since the server last heard of it.
+        const refusal = protectedRefusal(command, await this.#engine.inspectContainer(command.containerId));
+        if (refusal !== null) return refusal;
       }
+      return { ok: true, message: await this.#run(command) };
+    } catch (err) {
+      if (!(err instanceof EngineError) || err.code === "unavailable") throw err;
+      return failure(COMMAND_CODES[err.code] ?? "docker_error", err.message);
     }
-    const call = dockerCall(command);
-    const timeoutMs = ((command.options.timeoutSeconds ?? 10) + 30) * 1000;
-    const response = await this.#docker.request(call.method, call.path, call.query, timeoutMs);
-    if (response.status >= 200 && response.status <= 299) return { ok: true, message: call.done };
-    const failed = dockerFailure(response.status, toDockerError(response).message);
-    return failed.error.code === "docker_error" ? await this.#explainRefusal(command, failed) : failed;
   }
 
-  /**
-   * Docker answers 304 for start/stop of a container already there, but an error (409 or 500,
-   * depending on the Engine version, with varying text) for pausing a paused or unpausing a
-   * running one. So the container's state decides whether the refusal means "already in that state".
-   */
-  async #explainRefusal(command: Command, failed: CommandOutcome): Promise<CommandOutcome> {
-    const target = ALREADY_STATE[command.action];
-    if (target === undefined) return failed;
-    const inspected = await this.#inspect(command.containerId);
-    if (!inspected.ok || inspected.container.State.Status !== target) return failed;
-    return failure("already_in_state", `container is already ${target}`);
-  }
-
-  async #inspect(id: string): Promise<{ ok: true; container: DockerInspect } | FailedOutcome> {
-    const inspected = await this.#docker.request("GET", `/containers/${id}/json`);
-    if (inspected.status !== 200) return dockerFailure(inspected.status, toDockerError(inspected).message);
-    return { ok: true, container: DockerInspect.parse(JSON.parse(inspected.body)) };
+  /** Runs the action; resolves with what was done ("stopped"). */
+  async #run(command: Command): Promise<string> {
+    const id = command.containerId;
+    const { timeoutSeconds: t, signal, force } = command.options;
+    switch (command.action) {
+      case "start":
+        await this.#engine.start(id);
+        return "started";
+      case "stop":
+        await this.#engine.stop(id, { t });
+        return "stopped";
+      case "restart":
+        await this.#engine.restart(id, { t });
+        return "restarted";
+      case "kill":
+        await this.#engine.kill(id, { signal });
+        return "killed";
+      case "pause":
+        await this.#engine.pause(id);
+        return "paused";
+      case "unpause":
+        await this.#engine.unpause(id);
+        return "unpaused";
+      case "remove":
+        await this.#engine.remove(id, { force });
+        return "removed";
+    }
   }
 }
 
 type FailedOutcome = Extract<CommandOutcome, { ok: false }>;
 
-/** The state in which a refused pause or unpause has nothing left to do. */
-const ALREADY_STATE: Partial<Record<Command["action"], string>> = { pause: "paused", unpause: "running" };
+/** The Engine's refusals the server tells apart; any other is `docker_error` with Docker's text. */
+const COMMAND_CODES: Partial<Record<EngineError["code"], CommandErrorCode>> = {
+  not_found: "not_found",
+  already_in_state: "already_in_state",
+};
 
-function dockerCall(command: Command): DockerCall {
-  const base = `/containers/${command.containerId}`;
-  const { timeoutSeconds, signal, force } = command.options;
-  switch (command.action) {
-    case "start":
-      return { method: "POST", path: `${base}/start`, query: {}, done: "started" };
-    case "stop":
-      return { method: "POST", path: `${base}/stop`, query: { t: timeoutSeconds }, done: "stopped" };
-    case "restart":
-      return { method: "POST", path: `${base}/restart`, query: { t: timeoutSeconds }, done: "restarted" };
-    case "kill":
-      return { method: "POST", path: `${base}/kill`, query: { signal }, done: "killed" };
-    case "pause":
-      return { method: "POST", path: `${base}/pause`, query: {}, done: "paused" };
-    case "unpause":
-      return { method: "POST", path: `${base}/unpause`, query: {}, done: "unpaused" };
-    case "remove":
-      return { method: "DELETE", path: base, query: { force: force ? 1 : undefined }, done: "removed" };
-  }
-}
-
-function dockerFailure(status: number, message: string): FailedOutcome {
-  if (status === 404) return failure("not_found", message);
-  if (status === 304) return failure("already_in_state", "container is already in that state");
-  return failure("docker_error", message);
+function protectedRefusal(command: Command, container: DockerInspect): FailedOutcome | null {
+  const [protecting] = protectingLabels(container.Config.Labels ?? {});
+  if (!protecting) return null;
+  return failure(
+    "protected",
+    `container is labelled ${writtenLabelText(protecting)}; ${command.action} needs an administrator`,
+  );
 }
 
 export function failure(code: CommandErrorCode, message: string): FailedOutcome {

@@ -1,24 +1,10 @@
 import type { HostInfo } from "@crowsnest/protocol";
-import { z } from "zod";
-import type { DockerClient } from "./client.ts";
+import type { EngineSystem } from "./engine.ts";
 
-const DockerInfo = z.object({
-  Name: z.string().default(""),
-  OperatingSystem: z.string().default(""),
-  KernelVersion: z.string().default(""),
-  Architecture: z.string().default(""),
-  NCPU: z.number().int().positive().default(1),
-  MemTotal: z.number().int().nonnegative().default(0),
-  ServerVersion: z.string().default(""),
-  CgroupVersion: z.string().default("1"),
-});
-
-const DockerVersion = z.object({ ApiVersion: z.string().default("") });
-
-/** What `hello` tells the server about this host, from the Engine's /info and /version. */
-export async function fetchHostInfo(docker: DockerClient): Promise<HostInfo> {
-  const info = DockerInfo.parse(await docker.json("/info"));
-  const version = DockerVersion.parse(await docker.json("/version"));
+/** What `hello` tells the server about this host, from the Engine's `/info` and `/version`; throws EngineError. */
+export async function fetchHostInfo(engine: Pick<EngineSystem, "info" | "version">): Promise<HostInfo> {
+  const info = await engine.info();
+  const version = await engine.version();
   return {
     hostname: info.Name.slice(0, 1024),
     os: info.OperatingSystem.slice(0, 1024),

@@ -8,37 +8,7 @@ import {
   type HealthState,
   type Port,
 } from "@crowsnest/protocol";
-import { z } from "zod";
-
-/** The part of `GET /containers/{id}/json` the agent reads; everything else Docker sends is ignored. */
-export const DockerInspect = z.object({
-  Id: z.string(),
-  Name: z.string(),
-  Created: z.string(),
-  RestartCount: z.number().int().nonnegative().default(0),
-  State: z.object({
-    Status: z.string(),
-    ExitCode: z.number().int().default(0),
-    Pid: z.number().int().default(0),
-    StartedAt: z.string().default(""),
-    FinishedAt: z.string().default(""),
-    Health: z.object({ Status: z.string() }).nullish(),
-  }),
-  Config: z.object({
-    Image: z.string().default(""),
-    Tty: z.boolean().default(false),
-    Labels: z.record(z.string(), z.string()).nullish(),
-  }),
-  HostConfig: z.object({ LogConfig: z.object({ Type: z.string().default("") }).nullish() }).nullish(),
-  NetworkSettings: z
-    .object({
-      Ports: z
-        .record(z.string(), z.array(z.object({ HostIp: z.string(), HostPort: z.string() })).nullable())
-        .nullish(),
-    })
-    .nullish(),
-});
-export type DockerInspect = z.infer<typeof DockerInspect>;
+import type { DockerInspect } from "./answers.ts";
 
 /** Docker's zero time means "never"; it must not reach the dashboard as year 1. */
 const ZERO_TIME = /^0001-01-01T/;

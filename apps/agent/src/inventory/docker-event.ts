@@ -1,15 +1,5 @@
 import { ContainerEventAction as ActionSchema, type ContainerEventAction } from "@crowsnest/protocol";
-import { z } from "zod";
-
-/** One line of Docker's `/events` stream, as far as the agent reads it. */
-export const DockerEventMessage = z.object({
-  Type: z.string(),
-  Action: z.string(),
-  Actor: z.object({ ID: z.string(), Attributes: z.record(z.string(), z.string()).nullish() }),
-  timeNano: z.number().optional(),
-  time: z.number().optional(),
-});
-export type DockerEventMessage = z.infer<typeof DockerEventMessage>;
+import type { DockerEventMessage } from "../docker/answers.ts";
 
 export interface ParsedDockerEvent {
   containerId: string;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { DockerEventMessage } from "./docker-event.ts";
+import type { DockerEventMessage } from "../docker/answers.ts";
 
 /**
  * How many event keys a position holds at most: the Engine keeps only its newest 256 events

@@ -1,18 +1,18 @@
 import { Backoff, type ContainerEvent, type ContainerInfo } from "@crowsnest/protocol";
-import { z } from "zod";
-import { type DockerClient, DockerError, toDockerError } from "../docker/client.ts";
-import { DockerInspect, logDriver, toContainerInfo } from "../docker/inspect.ts";
-import { jsonLines } from "../docker/json-stream.ts";
+import type { DockerEventMessage } from "../docker/answers.ts";
+import { type EngineContainerReads, EngineError, type EngineSystem } from "../docker/engine.ts";
+import { logDriver, toContainerInfo } from "../docker/inspect.ts";
 import type { Logger } from "../logger.ts";
 import { sleep } from "../sleep.ts";
-import { DockerEventMessage, parseDockerEvent } from "./docker-event.ts";
+import { parseDockerEvent } from "./docker-event.ts";
 import { type EventsPosition, EventsTracker } from "./events-position.ts";
 
 /** Logging drivers the Engine always reads back itself; any other one is asked about (see #logsUnreadable). */
 const READABLE_DRIVERS = new Set(["json-file", "local"]);
 
-/** `GET /containers/json`: only the ids are read; each container is then inspected. */
-const ContainerList = z.array(z.object({ Id: z.string() }));
+/** The parts of the Engine the inventory reads. */
+export type InventoryEngine = Pick<EngineSystem, "events"> &
+  Pick<EngineContainerReads, "listContainers" | "inspectContainer" | "logsUnreadable">;
 
 /** A container as the agent tracks it: what the server sees, plus the pid the cgroup collector needs. */
 export interface TrackedContainer {
@@ -40,7 +40,7 @@ export interface InventoryListener {
  * stream is followed by a fresh list, which covers what a new daemon did before we subscribed.
  */
 export class Inventory {
-  readonly #docker: DockerClient;
+  readonly #engine: InventoryEngine;
   readonly #listener: InventoryListener;
   readonly #log: Logger;
   readonly #containers = new Map<string, TrackedContainer>();
@@ -50,8 +50,13 @@ export class Inventory {
   #listed = false;
   readonly #ready = Promise.withResolvers<void>();
 
-  constructor(docker: DockerClient, listener: InventoryListener, log: Logger, start: EventsPosition | null) {
-    this.#docker = docker;
+  constructor(
+    engine: InventoryEngine,
+    listener: InventoryListener,
+    log: Logger,
+    start: EventsPosition | null,
+  ) {
+    this.#engine = engine;
     this.#listener = listener;
     this.#log = log;
     this.#position = start;
@@ -87,17 +92,13 @@ export class Inventory {
       try {
         // Subscribe before listing, so that nothing happening in between is missed.
         const tracker = new EventsTracker(this.#position);
-        const stream = await this.#docker.stream(
-          "/events",
-          {
-            filters: JSON.stringify({ type: ["container"] }),
-            since: tracker.since > 0 ? tracker.since : undefined,
-          },
+        const events = await this.#engine.events(
+          { since: tracker.since > 0 ? tracker.since : undefined },
           signal,
         );
         await this.#relist();
         backoff.reset();
-        for await (const raw of jsonLines(stream)) await this.#handle(DockerEventMessage.parse(raw), tracker);
+        for await (const message of events) await this.#handle(message, tracker);
         if (!signal.aborted) throw new Error("Docker closed the events stream");
       } catch (err) {
         if (signal.aborted) break;
@@ -112,14 +113,14 @@ export class Inventory {
     const preexisting = !this.#listed;
     // The Engine may have restarted with other logging settings: ask it again.
     this.#logAnswers.clear();
-    const list = ContainerList.parse(await this.#docker.json("/containers/json", { all: 1 }));
+    const list = await this.#engine.listContainers();
     const seen = new Set<string>();
-    for (const { Id } of list) {
-      const tracked = await this.#inspect(Id);
+    for (const { id } of list) {
+      const tracked = await this.#inspect(id);
       if (tracked === null) continue;
-      seen.add(Id);
-      this.#containers.set(Id, tracked);
-      this.#listener.changed(Id, tracked, preexisting);
+      seen.add(id);
+      this.#containers.set(id, tracked);
+      this.#listener.changed(id, tracked, preexisting);
     }
     for (const id of [...this.#containers.keys()]) {
       if (seen.has(id)) continue;
@@ -151,13 +152,13 @@ export class Inventory {
   /** null when the container is already gone (it can vanish between an event and our look). */
   async #inspect(id: string): Promise<TrackedContainer | null> {
     try {
-      const raw = DockerInspect.parse(await this.#docker.json(`/containers/${encodeURIComponent(id)}/json`));
+      const raw = await this.#engine.inspectContainer(id);
       return {
         info: toContainerInfo(raw, await this.#logsUnreadable(id, logDriver(raw))),
         pid: raw.State.Pid,
       };
     } catch (err) {
-      if (err instanceof DockerError && err.status === 404) return null;
+      if (err instanceof EngineError && err.code === "not_found") return null;
       throw err;
     }
   }
@@ -173,15 +174,14 @@ export class Inventory {
     if (READABLE_DRIVERS.has(driver)) return null;
     const known = this.#logAnswers.get(id);
     if (known?.driver === driver) return known.unreadable;
-    const res = await this.#docker.request("GET", `/containers/${encodeURIComponent(id)}/logs`, {
-      stdout: 1,
-      stderr: 1,
-      tail: 0,
-    });
-    if (res.status === 404) throw toDockerError(res);
-    // Any other failure says nothing about the driver: the log follower reports it, and we ask again.
-    if (res.status !== 501 && (res.status < 200 || res.status > 299)) return null;
-    const unreadable = res.status === 501 ? toDockerError(res).message : null;
+    let unreadable: string | null;
+    try {
+      unreadable = await this.#engine.logsUnreadable(id);
+    } catch (err) {
+      // Any other refusal says nothing about the driver: the log follower reports it, and we ask again.
+      if (err instanceof EngineError && err.code !== "not_found" && err.code !== "unavailable") return null;
+      throw err;
+    }
     this.#logAnswers.set(id, { driver, unreadable });
     return unreadable;
   }

@@ -1,5 +1,5 @@
 import { type LogDrop, type LogLine, type LogStream, Rfc3339Nano } from "@crowsnest/protocol";
-import type { DockerClient, Query } from "../docker/client.ts";
+import type { EngineContainerReads, LogsOptions } from "../docker/engine.ts";
 import type { Logger } from "../logger.ts";
 import { sleep } from "../sleep.ts";
 import { Demuxer } from "./demux.ts";
@@ -17,7 +17,7 @@ export interface LogSink {
 }
 
 export interface FollowOptions {
-  docker: DockerClient;
+  engine: Pick<EngineContainerReads, "logs">;
   containerId: string;
   tty: boolean;
   /** null: never followed before. */
@@ -77,8 +77,8 @@ async function readUntilThrottled(
   state: FollowState,
   signal: AbortSignal,
 ): Promise<boolean> {
-  const { docker, containerId, tty, sink, limiter, log } = options;
-  const query: Query = { follow: 1, stdout: 1, stderr: 1, timestamps: 1 };
+  const { engine, containerId, tty, sink, limiter, log } = options;
+  const query: LogsOptions = { follow: true, timestamps: true };
   if (tracker.since > 0) query.since = tracker.since;
   else if (tail !== undefined) query.tail = tail;
 
@@ -130,7 +130,7 @@ async function readUntilThrottled(
       });
 
   try {
-    const response = await docker.stream(`/containers/${containerId}/logs`, query, stream.signal);
+    const response = await engine.logs(containerId, query, stream.signal);
     for await (const chunk of response as AsyncIterable<Buffer>) {
       if (demuxer) demuxer.push(chunk);
       else stdout.push(chunk);

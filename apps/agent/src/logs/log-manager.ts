@@ -1,5 +1,5 @@
 import type { LogLine } from "@crowsnest/protocol";
-import { type DockerClient, DockerError } from "../docker/client.ts";
+import { type EngineContainerReads, EngineError } from "../docker/engine.ts";
 import type { TrackedContainer } from "../inventory/inventory.ts";
 import type { Logger } from "../logger.ts";
 import { type FollowOptions, followLogs, type LogSink } from "./follower.ts";
@@ -11,7 +11,7 @@ const FIRST_SIGHT_TAIL = 1000;
 const REFOLLOW_DELAY_MS = 1000;
 
 export interface LogManagerOptions {
-  docker: DockerClient;
+  engine: Pick<EngineContainerReads, "logs">;
   /** Receives lines, drops and lag reports; also where the durable resume positions live. */
   sink: LogSink & { forget(containerId: string): void };
   resume: ReadonlyMap<string, ResumePoint>;
@@ -88,7 +88,7 @@ export class LogManager {
     }
     const start = this.#positions.get(id) ?? null;
     const options: FollowOptions = {
-      docker: this.#options.docker,
+      engine: this.#options.engine,
       containerId: id,
       tty,
       start,
@@ -112,8 +112,8 @@ export class LogManager {
     if (controller.signal.aborted || this.#followers.get(id) !== controller) return;
     this.#followers.delete(id);
     if (err !== null) this.#options.log.warn("log stream failed", { containerId: id, err });
-    // 501: this logging driver cannot be read (e.g. "none"); trying again would fail the same way.
-    const unreadable = err instanceof DockerError && err.status === 501;
+    // This logging driver cannot be read (e.g. "none"); trying again would fail the same way.
+    const unreadable = err instanceof EngineError && err.code === "not_supported";
     if (err === null || unreadable) this.#finished.set(id, startedAt);
     const current = this.#options.current(id);
     if (current === undefined || unreadable) return;

@@ -1,10 +1,9 @@
 import type { MetricSample } from "@crowsnest/protocol";
-import type { DockerClient } from "../docker/client.ts";
-import { jsonLines } from "../docker/json-stream.ts";
+import type { EngineContainerReads } from "../docker/engine.ts";
 import type { TrackedContainer } from "../inventory/inventory.ts";
 import type { Logger } from "../logger.ts";
 import type { StatsCollector } from "./collector.ts";
-import { EngineStats, engineStatsToSample } from "./engine-stats.ts";
+import { engineStatsToSample } from "./engine-stats.ts";
 
 interface Stream {
   controller: AbortController;
@@ -19,13 +18,13 @@ interface Stream {
  */
 export class ApiCollector implements StatsCollector {
   readonly source = "api";
-  readonly #docker: DockerClient;
+  readonly #engine: Pick<EngineContainerReads, "stats">;
   readonly #machineMemory: number;
   readonly #log: Logger;
   readonly #streams = new Map<string, Stream>();
 
-  constructor(docker: DockerClient, machineMemory: number, log: Logger) {
-    this.#docker = docker;
+  constructor(engine: Pick<EngineContainerReads, "stats">, machineMemory: number, log: Logger) {
+    this.#engine = engine;
     this.#machineMemory = machineMemory;
     this.#log = log;
   }
@@ -65,9 +64,8 @@ export class ApiCollector implements StatsCollector {
 
   async #consume(id: string, stream: Stream): Promise<void> {
     const { signal } = stream.controller;
-    const response = await this.#docker.stream(`/containers/${id}/stats`, { stream: 1 }, signal);
-    for await (const raw of jsonLines(response)) {
-      stream.latest = engineStatsToSample(id, EngineStats.parse(raw), this.#machineMemory) ?? stream.latest;
+    for await (const stats of await this.#engine.stats(id, signal)) {
+      stream.latest = engineStatsToSample(id, stats, this.#machineMemory) ?? stream.latest;
     }
   }
 

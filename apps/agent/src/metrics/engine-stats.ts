@@ -1,34 +1,6 @@
 import type { MetricSample } from "@crowsnest/protocol";
-import { z } from "zod";
+import type { EngineStats } from "../docker/answers.ts";
 import { cpuPercent, memoryLimit, memoryUsed, nonNegativeInt } from "./calculations.ts";
-
-const CpuStats = z.object({
-  cpu_usage: z.object({ total_usage: z.number().default(0), percpu_usage: z.array(z.number()).nullish() }),
-  system_cpu_usage: z.number().nullish(),
-  online_cpus: z.number().nullish(),
-});
-
-/** One object of `GET /containers/{id}/stats`, cgroup v1 or v2, any Engine from 20.10 on. */
-export const EngineStats = z.object({
-  read: z.string(),
-  cpu_stats: CpuStats,
-  precpu_stats: CpuStats,
-  memory_stats: z
-    .object({
-      usage: z.number().nullish(),
-      limit: z.number().nullish(),
-      stats: z.record(z.string(), z.number()).nullish(),
-    })
-    .default({}),
-  networks: z.record(z.string(), z.object({ rx_bytes: z.number(), tx_bytes: z.number() })).nullish(),
-  blkio_stats: z
-    .object({
-      io_service_bytes_recursive: z.array(z.object({ op: z.string(), value: z.number() })).nullish(),
-    })
-    .default({}),
-  pids_stats: z.object({ current: z.number().nullish() }).default({}),
-});
-export type EngineStats = z.infer<typeof EngineStats>;
 
 /**
  * A sample from one stats object, computed as the Docker CLI does; null for the first object

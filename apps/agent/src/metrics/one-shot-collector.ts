@@ -1,54 +1,64 @@
 import type { MetricSample } from "@crowsnest/protocol";
-import type { DockerClient } from "../docker/client.ts";
+import type { EngineStats } from "../docker/answers.ts";
+import type { EngineContainerReads } from "../docker/engine.ts";
 import type { TrackedContainer } from "../inventory/inventory.ts";
 import type { Logger } from "../logger.ts";
 import type { StatsCollector } from "./collector.ts";
-import { EngineStats, engineStatsToSample } from "./engine-stats.ts";
+import { engineStatsToSample } from "./engine-stats.ts";
 
 type CpuStats = EngineStats["cpu_stats"];
 
+/** What the collector reads from: the Engine's one-shot stats, and the host's memory for unlimited containers. */
+export interface OneShotOptions {
+  engine: Pick<EngineContainerReads, "statsOnce">;
+  /** Bytes. */
+  machineMemory: number;
+  log: Logger;
+}
+
 /**
- * The Engine stats API polled with `stream=false&one-shot=true`: one short request per container
- * per round, nothing held open. One-shot answers carry no `precpu_stats` (the daemon skips its
- * second reading to answer at once), so the CPU rate is computed against this collector's own
- * previous reading of the container instead. Kept for comparison (`--stats-source api-oneshot`); the
- * streaming ApiCollector is the fallback `auto` picks.
+ * The Engine stats API polled with one-shot requests (`statsOnce`, which also copes with the
+ * pre-25 one-shot bug): one short request per container per round, nothing held open. One-shot
+ * answers carry no `precpu_stats` (the daemon skips its second reading to answer at once), so
+ * the CPU rate is computed against this collector's own previous reading of the container
+ * instead. Kept for comparison (`--stats-source api-oneshot`); the streaming ApiCollector is the
+ * fallback `auto` picks.
  */
 export class OneShotCollector implements StatsCollector {
   readonly source = "api";
-  readonly #engine: { docker: DockerClient; machineMemory: number; log: Logger };
+  readonly #options: OneShotOptions;
   readonly #previous = new Map<string, CpuStats>();
 
-  constructor(engine: { docker: DockerClient; machineMemory: number; log: Logger }) {
-    this.#engine = engine;
+  constructor(options: OneShotOptions) {
+    this.#options = options;
   }
 
   async collect(containers: readonly TrackedContainer[]): Promise<MetricSample[]> {
     const wanted = new Set(containers.map((c) => c.info.id));
     for (const id of this.#previous.keys()) if (!wanted.has(id)) this.#previous.delete(id);
-    const samples = await Promise.all([...wanted].map((id) => this.#sample(id)));
-    return samples.filter((s): s is MetricSample => s !== null);
+    const readings = await this.#options.engine.statsOnce([...wanted]);
+    const samples: MetricSample[] = [];
+    for (const [id, stats] of readings) {
+      const sample = this.#sample(id, stats);
+      if (sample !== null) samples.push(sample);
+    }
+    return samples;
   }
 
   close(): void {
     this.#previous.clear();
   }
 
-  async #sample(id: string): Promise<MetricSample | null> {
-    let stats: EngineStats;
-    try {
-      stats = EngineStats.parse(
-        await this.#engine.docker.json(`/containers/${id}/stats`, { stream: false, "one-shot": true }),
-      );
-    } catch (err) {
+  #sample(id: string, stats: EngineStats | Error): MetricSample | null {
+    if (stats instanceof Error) {
       // A container that stopped since the inventory said "running" answers with an error.
-      this.#engine.log.debug("one-shot stats failed", { containerId: id, err: err as Error });
+      this.#options.log.debug("one-shot stats failed", { containerId: id, err: stats });
       this.#previous.delete(id);
       return null;
     }
     const previous = this.#previous.get(id);
     this.#previous.set(id, stats.cpu_stats);
     if (previous === undefined) return null;
-    return engineStatsToSample(id, { ...stats, precpu_stats: previous }, this.#engine.machineMemory);
+    return engineStatsToSample(id, { ...stats, precpu_stats: previous }, this.#options.machineMemory);
   }
 }

@@ -1,6 +1,6 @@
 import os from "node:os";
 import type { StatsSource } from "../config.ts";
-import type { DockerClient } from "../docker/client.ts";
+import type { EngineContainerReads } from "../docker/engine.ts";
 import type { Logger } from "../logger.ts";
 import { ApiCollector } from "./api-collector.ts";
 import { CgroupCollector, detectCgroupVersion } from "./cgroup-collector.ts";
@@ -10,14 +10,14 @@ import { OneShotCollector } from "./one-shot-collector.ts";
 /** auto: the cgroup files when this process can read them (it runs on the host), else the Engine API. */
 export async function selectCollector(
   source: StatsSource,
-  docker: DockerClient,
+  engine: Pick<EngineContainerReads, "stats" | "statsOnce">,
   log: Logger,
   cgroupRoot = "/sys/fs/cgroup",
 ): Promise<StatsCollector> {
   const machineMemory = os.totalmem();
   if (source === "api-oneshot") {
     log.info("metrics from one-shot Engine stats requests");
-    return new OneShotCollector({ docker, machineMemory, log });
+    return new OneShotCollector({ engine, machineMemory, log });
   }
   if (source !== "api") {
     const version = await detectCgroupVersion(cgroupRoot);
@@ -28,5 +28,5 @@ export async function selectCollector(
     if (source === "cgroup") throw new Error(`--stats-source cgroup: ${cgroupRoot} is not readable`);
   }
   log.info("metrics from the Engine stats API");
-  return new ApiCollector(docker, machineMemory, log);
+  return new ApiCollector(engine, machineMemory, log);
 }

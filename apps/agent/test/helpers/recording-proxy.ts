@@ -3,10 +3,12 @@ import net from "node:net";
 
 /**
  * A unix-socket pass-through to the real Docker socket that records each HTTP request line,
- * so a test can prove what the agent did (and did not) ask Docker for.
+ * so a test can prove what the agent did (and did not) ask Docker for. `path` is the Engine path
+ * without the API version prefix (`/containers/json` for `/v1.41/containers/json`), `version`
+ * that prefix's version ("" for an unversioned request).
  */
 export class RecordingProxy {
-  readonly requests: { at: number; method: string; path: string }[] = [];
+  readonly requests: { at: number; method: string; path: string; version: string }[] = [];
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
 
@@ -18,7 +20,8 @@ export class RecordingProxy {
         for (const match of chunk
           .toString("latin1")
           .matchAll(/^(GET|POST|DELETE|PUT|HEAD) (\S+) HTTP\/1\.[01]\r$/gm)) {
-          this.requests.push({ at: Date.now(), method: match[1] ?? "", path: match[2] ?? "" });
+          const [, version = "", path = ""] = /^(?:\/v(\d+\.\d+))?(.*)$/.exec(match[2] ?? "") ?? [];
+          this.requests.push({ at: Date.now(), method: match[1] ?? "", path, version });
         }
       });
       client.pipe(docker).pipe(client);
