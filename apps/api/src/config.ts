@@ -11,22 +11,11 @@ import {
   url,
 } from "@crowsnest/protocol/settings";
 import { AUTH_SETTINGS, type AuthConfig, authConfig } from "./auth/auth-config.ts";
+import type { RetentionConfig } from "./retention/retention.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-
-export interface RetentionConfig {
-  rawMetricsMs: number;
-  rollupMetricsMs: number;
-  logsMs: number;
-  logBytesPerHost: number;
-  /** Seen (host, seq) pairs are kept this long so that a late resend is still recognised. */
-  batchLedgerMs: number;
-  intervalMs: number;
-  /** Rows deleted per statement, so that a sweep never holds the database for long. */
-  batchRows: number;
-}
 
 export interface LiveConfig {
   /** Above this many bytes queued on a browser socket, metrics coalesce and log lines are dropped. */
@@ -44,7 +33,7 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  /** The URL browsers use; the auth half checks `Origin` against it. Null: the request's own host. */
+  /** The URL browsers use; their `Origin` is checked against it. Null: the request's own host. */
   publicUrl: string | null;
   /**
    * Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed. Empty: the

@@ -1,20 +1,31 @@
+import type { AuthServices } from "./auth/auth-services.ts";
+import type { UserSocketCloser } from "./auth/sign-out.ts";
 import type { Config } from "./config.ts";
-import type { AgentLinks } from "./ingest/agent-links.ts";
+import type { AgentCommandSender, AgentPresence } from "./ingest/agent-links.ts";
 import type { IngestCounters } from "./ingest/counters.ts";
-import type { LatestSamples } from "./ingest/latest-samples.ts";
+import type { LatestSampleReader } from "./ingest/latest-samples.ts";
 import type { StorageHealth } from "./ingest/storage-health.ts";
-import type { LiveHub } from "./live/hub.ts";
+import type { LiveStats } from "./live/hub.ts";
 import type { Store } from "./store/store.ts";
 
-/** What route handlers (both halves of the API) are given; built once in server.ts. */
+/**
+ * What route handlers are given; built once in server.ts. Process-local state (connected agents,
+ * latest samples, browser sockets) is reached only through narrow interfaces, so that replicas
+ * can put shared implementations behind them without touching a route.
+ */
 export interface AppContext {
   config: Config;
   store: Store;
-  /** Connected agents; `agents.send(hostId, command)` runs a container action. */
-  agents: AgentLinks;
-  /** Browser sockets; `hub.closeUser(userId, reason)` ends a user's live views. */
-  hub: LiveHub;
-  latest: LatestSamples;
+  auth: AuthServices;
+  /** Which hosts have an agent connected. */
+  agents: AgentPresence;
+  /** Runs a container action on the host's agent. */
+  commands: AgentCommandSender;
+  latest: LatestSampleReader;
+  /** Closes a user's live views (logout). */
+  liveSockets: UserSocketCloser;
+  /** The live hub's memory, for /api/health/details. */
+  hub: LiveStats;
   counters: IngestCounters;
   /** Whether telemetry writes are succeeding (a full disk makes them fail). */
   storage: StorageHealth;

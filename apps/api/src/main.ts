@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { loadOrExit } from "@crowsnest/protocol/settings";
 import { ensureFirstAdmin } from "./auth/first-run-admin.ts";
-import { authServerParts } from "./auth/server-parts.ts";
 import { loadConfig, SERVER_HELP } from "./config.ts";
 import { listenNotice } from "./listen-notice.ts";
 import { buildServer } from "./server.ts";
@@ -16,12 +15,10 @@ const config = loadOrExit("crowsnest-server", SERVER_HELP, () =>
   loadConfig(process.argv.slice(2), process.env),
 );
 const store = openStore(config);
-const { core: auth, ...authParts } = authServerParts(config, store);
 const webDir = config.webDir;
 const server = await buildServer({
   config,
   store,
-  ...authParts,
   ...(webDir === null
     ? {}
     : { dashboard: (app) => registerDashboard(app, { dir: webDir, dev: config.webDev }) }),
@@ -29,7 +26,7 @@ const server = await buildServer({
 });
 await ensureFirstAdmin(
   store.users,
-  auth.hasher,
+  server.auth.hasher,
   config.auth.adminPassword,
   // Plain text, not a JSON log line: a person has to read and copy it on the first run.
   (m) => say(`\n[crowsnest] ${m}\n`),

@@ -2,10 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { CLOSE_CODES } from "@crowsnest/protocol";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { HostCredentialAuthenticator } from "./auth/agent-authenticator.ts";
+import { type AuthServices, createAuthServices } from "./auth/auth-services.ts";
+import type { BrowserAuthenticator } from "./auth/browser-authenticator.ts";
+import { EnrollingAgentAuthenticator } from "./auth/enrolling-agent-authenticator.ts";
+import { SessionBrowserAuthenticator } from "./auth/live-authenticator.ts";
 import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { installErrorHandler } from "./errors/handler.ts";
-import type { AgentAuthenticator } from "./ingest/agent-authenticator.ts";
 import { AgentLinks } from "./ingest/agent-links.ts";
 import { agentUpgradeHandler } from "./ingest/agent-upgrade.ts";
 import { newIngestCounters } from "./ingest/counters.ts";
@@ -13,7 +17,6 @@ import { Ingest } from "./ingest/ingest.ts";
 import { LatestSamples } from "./ingest/latest-samples.ts";
 import { StorageHealth } from "./ingest/storage-health.ts";
 import { WriteQueue } from "./ingest/write-queue.ts";
-import type { BrowserAuthenticator } from "./live/browser-authenticator.ts";
 import { LiveHub } from "./live/hub.ts";
 import { liveUpgradeHandler } from "./live/live-upgrade.ts";
 import { RequestLogController } from "./logging/request-log-controller.ts";
@@ -25,24 +28,32 @@ import {
   registerUnknownServerPaths,
 } from "./routes/access.ts";
 import { installHttpHardening } from "./routes/hardening.ts";
-import { registerTelemetryRoutes } from "./routes/telemetry-routes.ts";
+import { registerRoutes } from "./routes/register-routes.ts";
+import { sessionAuthenticator } from "./routes/session-authenticator.ts";
 import type { Store } from "./store/store.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./ws/upgrade.ts";
+
+/** How often expired sessions are deleted; they are refused on use anyway, this only keeps the table small. */
+const SESSION_SWEEP_MS = 10 * 60_000;
+
+/** Who a browser socket and a REST request come from; by default, their session cookie decides. */
+export interface CallerAuthenticators {
+  /** Checks session and Origin of /ws/live upgrades. */
+  browser: BrowserAuthenticator;
+  /**
+   * Who sent a REST request. Every route declares who may call it (`config.access`,
+   * routes/access.ts) and this decides the callers of the non-public ones.
+   */
+  request: RequestAuthenticator;
+}
 
 export interface ServerDeps {
   config: Config;
   store: Store;
-  /** Checks the bearer token of /ws/agent upgrades. */
-  agentAuthenticator: AgentAuthenticator;
-  /** Checks session and Origin of /ws/live upgrades. */
-  browserAuthenticator: BrowserAuthenticator;
-  /**
-   * Who sent a REST request (the session cookie). Every route declares who may call it
-   * (`config.access`, routes/access.ts) and this decides the callers of the non-public ones.
-   */
-  requestAuthenticator: RequestAuthenticator;
-  /** Registers further routes (the auth half's) with the same context. */
-  extraRoutes?: (app: FastifyInstance, ctx: AppContext) => void;
+  /** The clock of sessions, login throttling and the audit log (tests move it); Date.now by default. */
+  now?: () => number;
+  /** Replaces the session checks of browsers and REST requests (tests of telemetry let everyone in). */
+  callers?: CallerAuthenticators;
   /**
    * Registers the dashboard's catch-all route, last (apps/api/src/web/); returns the handler for
    * the dashboard's own WebSocket upgrades (Next dev hot reload, under /_next/), if any.
@@ -54,6 +65,8 @@ export interface ServerDeps {
 export interface CrowsnestServer {
   app: FastifyInstance;
   ctx: AppContext;
+  /** Sessions, accounts and host identities (main.ts creates the first admin with its hasher). */
+  auth: AuthServices;
   retention: Retention;
   /** Every registered route with its declared access. */
   routes: readonly DeclaredRoute[];
@@ -62,9 +75,14 @@ export interface CrowsnestServer {
   close(): Promise<void>;
 }
 
-/** Builds Fastify with the REST routes and both WebSocket endpoints on its one port. */
+/**
+ * The one place where the server's parts are built and wired: the store's consumers, the agent
+ * registry, the live hub, auth, the REST routes by resource and both WebSocket endpoints, on
+ * one Fastify port. Everything below it receives its collaborators through narrow interfaces.
+ */
 export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   const { config, store } = deps;
+  const now = deps.now ?? Date.now;
   const app = Fastify({
     logger: deps.logger ?? false,
     logController: new RequestLogController(),
@@ -81,12 +99,25 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   const queue = new WriteQueue(store.telemetry, storage);
   const ingest = new Ingest(queue, store.hosts, hub, latest);
   const retention = new Retention(store.retention, config.retention, app.log);
+  const auth = createAuthServices(config, store, { sockets: hub, agents }, now);
+  const callers = deps.callers ?? {
+    browser: new SessionBrowserAuthenticator(auth.sessions, config.publicUrl),
+    request: sessionAuthenticator(auth.sessions),
+  };
+  const agentAuthenticator = new EnrollingAgentAuthenticator(
+    new HostCredentialAuthenticator(store.hostCredentials),
+    store,
+    now,
+  );
   const ctx: AppContext = {
     config,
     store,
+    auth,
     agents,
-    hub,
+    commands: agents,
     latest,
+    liveSockets: hub,
+    hub,
     counters,
     storage,
     startedAt: performance.now(),
@@ -94,19 +125,19 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
 
   installErrorHandler(app);
   installHttpHardening(app);
-  const routes = enforceRouteAccess(app, deps.requestAuthenticator, config.publicUrl);
-  registerTelemetryRoutes(app, ctx);
-  deps.extraRoutes?.(app, ctx);
+  const routes = enforceRouteAccess(app, callers.request, config.publicUrl);
+  registerRoutes(app, ctx);
+  sweepSessions(app, auth);
   registerUnknownServerPaths(app);
   const dashboardUpgrade = deps.dashboard ? await deps.dashboard(app) : null;
 
   const upgrades = new Map<string, UpgradeHandler>([
     [
       "/ws/agent",
-      agentUpgradeHandler(deps.agentAuthenticator, {
+      agentUpgradeHandler(agentAuthenticator, {
         ingest,
         links: agents,
-        hub,
+        live: hub,
         counters,
         heartbeatMs: config.heartbeatMs,
         log: app.log,
@@ -114,34 +145,23 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
     ],
     [
       "/ws/live",
-      liveUpgradeHandler(deps.browserAuthenticator, {
+      liveUpgradeHandler(callers.browser, {
         hub,
         store,
         limits: config.live,
         heartbeatMs: config.heartbeatMs,
-        sessions: deps.browserAuthenticator,
+        sessions: callers.browser,
         sessionCheckMs: config.live.sessionCheckMs,
         log: app.log,
       }),
     ],
   ]);
-  app.server.on("upgrade", (request, socket, head) => {
-    socket.on("error", (err) => app.log.debug({ err }, "upgrade socket error"));
-    const target = request.url ?? "";
-    // Only a path (origin-form), as for every other request: not `//host/…`, `*` or an absolute URL.
-    if (!target.startsWith("/") || target.startsWith("//")) {
-      refuseUpgrade(socket, 400, "the request target must be a path starting with /");
-      return;
-    }
-    const path = new URL(target, "http://localhost").pathname;
-    const handler = upgrades.get(path) ?? (path.startsWith("/_next/") ? dashboardUpgrade : null);
-    if (handler) handler(request, socket, head);
-    else refuseUpgrade(socket, 404, `no WebSocket endpoint at ${path}`);
-  });
+  routeUpgrades(app, upgrades, dashboardUpgrade);
 
   return {
     app,
     ctx,
+    auth,
     retention,
     routes,
     async listen() {
@@ -158,4 +178,36 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
       await queue.drain();
     },
   };
+}
+
+/** Hands each WebSocket upgrade to its endpoint by path (the dashboard's under /_next/); 404 otherwise. */
+function routeUpgrades(
+  app: FastifyInstance,
+  upgrades: ReadonlyMap<string, UpgradeHandler>,
+  dashboardUpgrade: UpgradeHandler | null,
+): void {
+  app.server.on("upgrade", (request, socket, head) => {
+    socket.on("error", (err) => app.log.debug({ err }, "upgrade socket error"));
+    const target = request.url ?? "";
+    // Only a path (origin-form), as for every other request: not `//host/…`, `*` or an absolute URL.
+    if (!target.startsWith("/") || target.startsWith("//")) {
+      refuseUpgrade(socket, 400, "the request target must be a path starting with /");
+      return;
+    }
+    const path = new URL(target, "http://localhost").pathname;
+    const handler = upgrades.get(path) ?? (path.startsWith("/_next/") ? dashboardUpgrade : null);
+    if (handler) handler(request, socket, head);
+    else refuseUpgrade(socket, 404, `no WebSocket endpoint at ${path}`);
+  });
+}
+
+/** Deletes expired sessions and stale login failures every SESSION_SWEEP_MS until the app closes. */
+function sweepSessions(app: FastifyInstance, auth: AuthServices): void {
+  const sweep = setInterval(() => {
+    Promise.all([auth.sessions.sweep(), auth.throttle.sweep()]).catch((err: unknown) =>
+      app.log.error({ err }, "session sweep failed"),
+    );
+  }, SESSION_SWEEP_MS);
+  sweep.unref();
+  app.addHook("onClose", async () => clearInterval(sweep));
 }

@@ -9,14 +9,8 @@ import {
 } from "@crowsnest/protocol";
 import type { Principal } from "../auth/principal.ts";
 import { AppError } from "../errors/app-error.ts";
-import type { CommandRequest } from "../ingest/agent-links.ts";
+import type { AgentCommandSender, CommandRequest } from "../ingest/agent-links.ts";
 import type { Store } from "../store/store.ts";
-
-/** The agent registry's part (AgentLinks): deliver a command to a host's agent and wait for its outcome. */
-export interface AgentCommandSender {
-  /** Rejects with AppError `agent_offline` or `agent_timeout` when there is no outcome to return. */
-  send(hostId: string, request: CommandRequest): Promise<CommandOutcome>;
-}
 
 export interface ActionAttempt {
   principal: Principal;

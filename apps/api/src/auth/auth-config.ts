@@ -20,7 +20,7 @@ export interface AuthConfig {
 
 const MINUTE = 60_000;
 
-/** The auth half's rows of the server's settings table (see config.ts). */
+/** Auth's rows of the server's settings table (see config.ts). */
 export const AUTH_SETTINGS = {
   adminPassword: setting({
     env: "CROWSNEST_ADMIN_PASSWORD",

@@ -1,8 +1,7 @@
-import type { Config } from "../config.ts";
-import type { AgentLinks } from "../ingest/agent-links.ts";
 import type { Store } from "../store/store.ts";
 import { AuditTrail } from "./audit-trail.ts";
-import { HostEnrolment } from "./host-enrolment.ts";
+import type { AuthConfig } from "./auth-config.ts";
+import { type AgentDisconnector, HostEnrolment } from "./host-enrolment.ts";
 import { LoginThrottle } from "./login-throttle.ts";
 import { PasswordHasher } from "./password.ts";
 import { PasswordCheckGate } from "./password-check-gate.ts";
@@ -10,8 +9,8 @@ import { SessionManager } from "./sessions.ts";
 import type { UserSocketCloser } from "./sign-out.ts";
 import { UserAdmin } from "./user-admin.ts";
 
-/** What checking a login or a session needs; built before the server, since its authenticators use it. */
-export interface AuthCore {
+/** Sessions, logins, accounts and host identities: what the auth routes and authenticators use. */
+export interface AuthServices {
   /** CROWSNEST_PUBLIC_URL: the Origin browsers must send, and where agents are told to connect. */
   publicUrl: string | null;
   sessionMaxAgeMs: number;
@@ -24,55 +23,36 @@ export interface AuthCore {
   gate: PasswordCheckGate;
   /** Sign-ins, account changes and host credentials go to the audit log through it. */
   audit: AuditTrail;
-}
-
-/** The core plus account and host management, which need the running server's hub and agent links. */
-export interface AuthServices extends AuthCore {
   userAdmin: UserAdmin;
   enrolment: HostEnrolment;
 }
 
-export function createAuthCore(
-  { auth, publicUrl }: Pick<Config, "auth" | "publicUrl">,
-  store: Pick<Store, "sessions" | "loginFailures" | "audit">,
+/** What signing out and revoking reach beyond the store: open browser sockets and connected agents. */
+export interface AuthReach {
+  sockets: UserSocketCloser;
+  agents: AgentDisconnector;
+}
+
+/** Builds the auth services over the store; `now` is the clock of sessions, throttling and the audit log. */
+export function createAuthServices(
+  { auth, publicUrl }: { auth: AuthConfig; publicUrl: string | null },
+  store: Store,
+  reach: AuthReach,
   now: () => number = Date.now,
-): AuthCore {
+): AuthServices {
+  const hasher = new PasswordHasher(auth.scryptCost);
+  const sessions = new SessionManager(store.sessions, auth.sessions, now);
+  const audit = new AuditTrail(store.audit, now);
   return {
     publicUrl,
     sessionMaxAgeMs: auth.sessions.absoluteMs,
     secureCookie: publicUrl !== null && new URL(publicUrl).protocol === "https:",
-    hasher: new PasswordHasher(auth.scryptCost),
-    sessions: new SessionManager(store.sessions, auth.sessions, now),
+    hasher,
+    sessions,
     throttle: new LoginThrottle(store.loginFailures, auth.loginThrottle, now),
     gate: new PasswordCheckGate(),
-    audit: new AuditTrail(store.audit, now),
-  };
-}
-
-export function createAuthServices(
-  core: AuthCore,
-  config: Pick<Config, "auth">,
-  store: Store,
-  liveSockets: UserSocketCloser,
-  agents: Pick<AgentLinks, "disconnect">,
-  now: () => number = Date.now,
-): AuthServices {
-  return {
-    ...core,
-    userAdmin: new UserAdmin({
-      users: store.users,
-      hasher: core.hasher,
-      sessions: core.sessions,
-      sockets: liveSockets,
-      audit: core.audit,
-      now,
-    }),
-    enrolment: new HostEnrolment({
-      store,
-      agents,
-      audit: core.audit,
-      ttlMs: config.auth.enrolmentTtlMs,
-      now,
-    }),
+    audit,
+    userAdmin: new UserAdmin({ users: store.users, hasher, sessions, sockets: reach.sockets, audit, now }),
+    enrolment: new HostEnrolment({ store, agents: reach.agents, audit, ttlMs: auth.enrolmentTtlMs, now }),
   };
 }

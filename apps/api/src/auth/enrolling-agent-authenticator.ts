@@ -1,5 +1,5 @@
-import type { AgentAuthenticator, AgentIdentity } from "../ingest/agent-authenticator.ts";
 import type { Store } from "../store/store.ts";
+import type { AgentAuthenticator, AgentIdentity } from "./agent-authenticator.ts";
 import { issueHostCredential } from "./host-credential.ts";
 import { hashToken } from "./secret-token.ts";
 
@@ -7,7 +7,7 @@ type Repositories = Pick<Store, "hostCredentials" | "enrolmentTokens" | "credent
 
 /**
  * The /ws/agent authenticator with enrolment and rotation. A bearer token is either
- * - a host's long-lived credential (checked by the telemetry half's authenticator); if an admin
+ * - a host's long-lived credential (checked by HostCredentialAuthenticator); if an admin
  *   asked for a rotation, this connection receives a new credential and the old one is revoked; or
  * - a single-use enrolment token, traded for the host's first credential.
  * A new credential goes to the agent in `welcome.credential`, and any older one of the host is

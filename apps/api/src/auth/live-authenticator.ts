@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { BrowserAuthenticator, UpgradeRefusal } from "../live/browser-authenticator.ts";
+import type { BrowserAuthenticator, UpgradeRefusal } from "./browser-authenticator.ts";
 import { isOwnUpgradeOrigin } from "./origin-check.ts";
 import type { Principal } from "./principal.ts";
 import { readSessionToken } from "./session-cookie.ts";

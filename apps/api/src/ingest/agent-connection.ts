@@ -18,11 +18,11 @@ import {
 } from "@crowsnest/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
-import type { LiveHub } from "../live/hub.ts";
+import type { AgentIdentity } from "../auth/agent-authenticator.ts";
+import type { LivePublisher } from "../live/live-publisher.ts";
 import { keepAlive } from "../ws/heartbeat.ts";
 import { frameBytes } from "../ws/raw-data.ts";
-import type { AgentIdentity } from "./agent-authenticator.ts";
-import type { AgentConnection, AgentLinks } from "./agent-links.ts";
+import type { AgentConnection, AgentSocketRegistry } from "./agent-links.ts";
 import { ClockOffsetEstimator, exchangeReading, helloReading } from "./clock-offset.ts";
 import type { IngestCounters } from "./counters.ts";
 import type { Ingest } from "./ingest.ts";
@@ -34,8 +34,9 @@ const PROBE_MS = 5_000;
 
 export interface AgentConnectionDeps {
   ingest: Ingest;
-  links: AgentLinks;
-  hub: LiveHub;
+  links: AgentSocketRegistry;
+  /** Where host status and log lag go as they happen. */
+  live: LivePublisher;
   counters: IngestCounters;
   heartbeatMs: number;
   log: FastifyBaseLogger;
@@ -98,7 +99,7 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
     stopHeartbeat();
     if (!admitted || !deps.links.detach(hostId, connection)) return;
     const now = Date.now();
-    deps.hub.hostStatus(hostId, false, now);
+    deps.live.hostStatus(hostId, false, now);
     deps.ingest.seen(hostId, now).catch((err: unknown) => log.error({ err }, "could not record last-seen"));
   });
 
@@ -144,7 +145,7 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
         deps.ingest.inventory(hostId, message, Date.now()).catch(storageFailed);
         return;
       case "log_lag":
-        deps.hub.logLag(hostId, message);
+        deps.live.logLag(hostId, message);
         return;
       case "command_result":
         if (!deps.links.settle(hostId, message))
@@ -173,7 +174,7 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
     }
     admitted = true;
     const now = Date.now();
-    deps.hub.hostStatus(hostId, true, now);
+    deps.live.hostStatus(hostId, true, now);
     const lastStoredSeq = await deps.ingest.hello(hostId, hello, now);
     send({
       type: "welcome",

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Command, CommandOutcome, CommandResult } from "@crowsnest/protocol";
-import { AppError } from "../errors/app-error.ts";
+import type { AgentDisconnector } from "../auth/host-enrolment.ts";
+import { AgentUnavailableError } from "./agent-unavailable.ts";
 
 /** What the registry needs from one live agent socket. */
 export interface AgentConnection {
@@ -26,17 +27,46 @@ interface Link {
 interface PendingCommand {
   hostId: string;
   resolve: (outcome: CommandOutcome) => void;
-  reject: (err: AppError) => void;
+  reject: (err: AgentUnavailableError) => void;
   timer: NodeJS.Timeout;
 }
 
+/** A command as its sender states it; the registry gives it its id. */
 export type CommandRequest = Omit<Command, "id">;
 
+/** The agent registry's part in container actions: deliver a command to a host's agent and wait for its outcome. */
+export interface AgentCommandSender {
+  /** Rejects with AgentUnavailableError when there is no outcome to return. */
+  send(hostId: string, request: CommandRequest): Promise<CommandOutcome>;
+}
+
+/** Which hosts have an agent connected, for listings and health (routes). */
+export interface AgentPresence {
+  isOnline(hostId: string): boolean;
+  /** The connected agent's clock minus the server's in ms; null when offline or unknown. */
+  clockOffsetMs(hostId: string): number | null;
+  onlineHostIds(): string[];
+}
+
+/** The agent sockets' side of the registry: join as the host's link, leave, deliver results. */
+export interface AgentSocketRegistry {
+  admit(
+    hostId: string,
+    connection: AgentConnection,
+    incarnation: string | null,
+    options: { replacedCode: number; probeMs: number },
+  ): Promise<Admission>;
+  detach(hostId: string, connection: AgentConnection): boolean;
+  settle(hostId: string, result: CommandResult): boolean;
+}
+
 /**
- * The connected agents, at most one per host, and the commands in flight to them.
- * The actions route calls `send`; results come back through `settle` from `command_result` frames.
+ * The connected agents of this process, at most one per host, and the commands in flight to
+ * them. The actions route calls `send`; results come back through `settle` from `command_result`
+ * frames. Callers see it through narrow interfaces (AgentPresence, AgentSocketRegistry,
+ * AgentCommandSender, AgentDisconnector), so that a registry shared by replicas can replace it.
  */
-export class AgentLinks {
+export class AgentLinks implements AgentPresence, AgentSocketRegistry, AgentCommandSender, AgentDisconnector {
   readonly #timeoutMs: number;
   readonly #links = new Map<string, Link>();
   readonly #pending = new Map<string, PendingCommand>();
@@ -87,11 +117,14 @@ export class AgentLinks {
     this.#links.delete(hostId);
     for (const [id, pending] of this.#pending) {
       if (pending.hostId !== hostId) continue;
-      this.#finish(id)?.reject(new AppError("agent_offline", "the agent disconnected before answering"));
+      this.#finish(id)?.reject(
+        new AgentUnavailableError("offline", "the agent disconnected before answering"),
+      );
     }
     return true;
   }
 
+  /** Whether an agent is connected for the host. */
   isOnline(hostId: string): boolean {
     return this.#links.has(hostId);
   }
@@ -101,24 +134,27 @@ export class AgentLinks {
     return this.#links.get(hostId)?.connection.clockOffsetMs() ?? null;
   }
 
+  /** The hosts with an agent connected. */
   onlineHostIds(): string[] {
     return [...this.#links.keys()];
   }
 
   /**
-   * Sends a command to the host's agent and resolves with its outcome. Rejects with an AppError
-   * `agent_offline` when no agent is connected (or it leaves), `agent_timeout` when no answer comes in time.
+   * Sends a command to the host's agent and resolves with its outcome. Rejects with an
+   * AgentUnavailableError: `offline` when no agent is connected (or it leaves), `timeout` when no
+   * answer comes in time.
    */
   send(hostId: string, request: CommandRequest): Promise<CommandOutcome> {
     const link = this.#links.get(hostId)?.connection;
-    if (!link) return Promise.reject(new AppError("agent_offline", "the host's agent is not connected"));
+    if (!link)
+      return Promise.reject(new AgentUnavailableError("offline", "the host's agent is not connected"));
     const command: Command = { ...request, id: randomUUID() };
     // A stop or restart may take Docker its whole grace period before it answers: wait that long on top.
     const timeoutMs = this.#timeoutMs + (request.options.timeoutSeconds ?? 0) * 1000;
     return new Promise<CommandOutcome>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#finish(command.id)?.reject(
-          new AppError("agent_timeout", `the agent did not answer within ${timeoutMs} ms`),
+          new AgentUnavailableError("timeout", `the agent did not answer within ${timeoutMs} ms`),
         );
       }, timeoutMs);
       this.#pending.set(command.id, { hostId, resolve, reject, timer });
@@ -141,6 +177,7 @@ export class AgentLinks {
     return link !== undefined;
   }
 
+  /** Closes every agent socket (the server is stopping). */
   closeAll(code: number, reason: string): void {
     for (const link of this.#links.values()) link.connection.close(code, reason);
   }

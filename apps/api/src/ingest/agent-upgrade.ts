@@ -1,7 +1,7 @@
 import { LIMITS } from "@crowsnest/protocol";
 import { WebSocketServer } from "ws";
+import type { AgentAuthenticator } from "../auth/agent-authenticator.ts";
 import { refuseUpgrade, type UpgradeHandler } from "../ws/upgrade.ts";
-import type { AgentAuthenticator } from "./agent-authenticator.ts";
 import { type AgentConnectionDeps, serveAgentSocket } from "./agent-connection.ts";
 
 /** /ws/agent: the bearer token is checked in the HTTP upgrade, before any message is read. */

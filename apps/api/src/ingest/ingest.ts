@@ -1,18 +1,18 @@
 import type { Hello, HostInfo, InventorySnapshot, SequencedAgentMessage } from "@crowsnest/protocol";
-import type { LiveHub } from "../live/hub.ts";
+import type { LivePublisher } from "../live/live-publisher.ts";
 import { placeSamples } from "../store/server-time.ts";
 import type { HostRepository, WriteResult } from "../store/store.ts";
-import type { LatestSamples } from "./latest-samples.ts";
+import type { LatestSampleWriter } from "./latest-samples.ts";
 import type { WriteQueue } from "./write-queue.ts";
 
-/** Stores what an agent sends and, once stored, relays it to the live hub. */
+/** Stores what an agent sends and, once stored, publishes it to the browsers (LivePublisher). */
 export class Ingest {
   readonly #queue: WriteQueue;
   readonly #hosts: HostRepository;
-  readonly #hub: LiveHub;
-  readonly #latest: LatestSamples;
+  readonly #hub: LivePublisher;
+  readonly #latest: LatestSampleWriter;
 
-  constructor(queue: WriteQueue, hosts: HostRepository, hub: LiveHub, latest: LatestSamples) {
+  constructor(queue: WriteQueue, hosts: HostRepository, hub: LivePublisher, latest: LatestSampleWriter) {
     this.#queue = queue;
     this.#hosts = hosts;
     this.#hub = hub;

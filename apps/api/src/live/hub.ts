@@ -18,8 +18,18 @@ import {
   type Topic,
   topicKey,
 } from "@crowsnest/protocol";
+import type { UserSocketCloser } from "../auth/sign-out.ts";
 import type { LiveClient, LiveMemory } from "./live-client.ts";
+import type { LivePublisher } from "./live-publisher.ts";
 import type { Outbound } from "./outbound.ts";
+
+/** This process's browser sockets and what they hold in memory, as /api/health reports it. */
+export type LiveHubMemory = LiveMemory & { clients: number; congested: number };
+
+/** The hub's figures for /api/health; per process by nature (each replica reports its own sockets). */
+export interface LiveStats {
+  memory(): LiveHubMemory;
+}
 
 interface HostSubscribers {
   host: Set<LiveClient>;
@@ -31,7 +41,7 @@ interface HostSubscribers {
  * host → (sockets, container → sockets). Each message is serialized once, whatever the
  * number of sockets; a congested socket gets the bounded substitute (see LiveClient).
  */
-export class LiveHub {
+export class LiveHub implements LivePublisher, UserSocketCloser, LiveStats {
   readonly #fleet = new Set<LiveClient>();
   readonly #hosts = new Map<string, HostSubscribers>();
   readonly #byUser = new Map<string, Set<LiveClient>>();
@@ -43,14 +53,8 @@ export class LiveHub {
     this.#pumpTimer.unref();
   }
 
-  get clientCount(): number {
-    let n = 0;
-    for (const clients of this.#byUser.values()) n += clients.size;
-    return n;
-  }
-
   /** Totals over every socket, to show that slow browsers cannot make memory grow without bound. */
-  memory(): LiveMemory & { clients: number; congested: number } {
+  memory(): LiveHubMemory {
     const total = {
       clients: 0,
       congested: this.#congested.size,

@@ -11,11 +11,11 @@ import {
 } from "@crowsnest/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
+import type { BrowserAuthenticator } from "../auth/browser-authenticator.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Store } from "../store/store.ts";
 import { keepAlive } from "../ws/heartbeat.ts";
 import { frameBytes } from "../ws/raw-data.ts";
-import type { BrowserAuthenticator } from "./browser-authenticator.ts";
 import type { LiveHub } from "./hub.ts";
 import { type BackpressureLimits, LiveClient } from "./live-client.ts";
 

@@ -1,7 +1,7 @@
 import { LIMITS } from "@crowsnest/protocol";
 import { WebSocketServer } from "ws";
+import { type BrowserAuthenticator, isRefusal } from "../auth/browser-authenticator.ts";
 import { refuseUpgrade, type UpgradeHandler } from "../ws/upgrade.ts";
-import { type BrowserAuthenticator, isRefusal } from "./browser-authenticator.ts";
 import { type LiveConnectionDeps, serveLiveSocket } from "./live-connection.ts";
 
 /** /ws/live: the browser is authenticated (session, Origin) in the HTTP upgrade, before any frame is read. */

@@ -1,7 +1,19 @@
 import type { FastifyBaseLogger } from "fastify";
-import type { RetentionConfig } from "../config.ts";
 import { msToTs } from "../store/log-time.ts";
 import type { RetentionRepository } from "../store/store.ts";
+
+/** How long telemetry is kept and how retention sweeps (the server's `retention` settings). */
+export interface RetentionConfig {
+  rawMetricsMs: number;
+  rollupMetricsMs: number;
+  logsMs: number;
+  logBytesPerHost: number;
+  /** Seen (host, seq) pairs are kept this long so that a late resend is still recognised. */
+  batchLedgerMs: number;
+  intervalMs: number;
+  /** Rows deleted per statement, so that a sweep never holds the database for long. */
+  batchRows: number;
+}
 
 export interface SweepResult {
   rawMetrics: number;

@@ -71,7 +71,7 @@ describe("a user's open live sockets", () => {
     await srv.addUser("watcher", "VIEWER");
     const cookie = await srv.login("watcher");
     const { closed } = await openLive(cookie);
-    await waitFor("the hub to register the socket", () => srv.server.ctx.hub.clientCount > 0);
+    await waitFor("the hub to register the socket", () => srv.server.ctx.hub.memory().clients > 0);
     expect((await srv.http("POST", "/api/auth/logout", { cookie })).status).toBe(204);
     expect(await closed).toBe(4003);
     expect(await upgradeStatus(liveUrl(), { cookie, origin: ownOrigin() })).toBe(401);

@@ -1,17 +1,36 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { BrowserAuthenticator } from "../../src/auth/browser-authenticator.ts";
 import { createHostWithCredential } from "../../src/auth/host-credential.ts";
+import type { Principal } from "../../src/auth/principal.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
-import { HostCredentialAuthenticator } from "../../src/ingest/agent-authenticator.ts";
-import { ANONYMOUS_VIEWER, anonymousViewerAuthenticator } from "../../src/live/browser-authenticator.ts";
 import { buildServer, type CrowsnestServer } from "../../src/server.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 
+/** The caller every browser socket and REST request of a TelemetryServer is taken for. */
+const ANONYMOUS_VIEWER: Principal = {
+  userId: "anonymous",
+  username: "anonymous",
+  role: "VIEWER",
+  sessionId: "anonymous",
+};
+
+/** Lets every browser in as ANONYMOUS_VIEWER. */
+const anonymousViewer: BrowserAuthenticator = {
+  async authenticate() {
+    return ANONYMOUS_VIEWER;
+  },
+  async stillValid() {
+    return true;
+  },
+};
+
 /**
- * A real crowsnest-server (the telemetry half: host credentials on /ws/agent, every browser and
- * every REST request let in as an anonymous VIEWER) in this process, on a loopback port, over a temporary data dir.
+ * A real crowsnest-server (buildServer, as main.ts builds it, but with every browser and every
+ * REST request let in as an anonymous VIEWER: tests of telemetry need no sign-in) in this process,
+ * on a loopback port, over a temporary data dir. Agents connect with host credentials.
  */
 export class TelemetryServer {
   readonly dataDir: string;
@@ -53,9 +72,7 @@ export class TelemetryServer {
     const server = await buildServer({
       config,
       store,
-      agentAuthenticator: new HostCredentialAuthenticator(store.hostCredentials),
-      browserAuthenticator: anonymousViewerAuthenticator,
-      requestAuthenticator: async () => ANONYMOUS_VIEWER,
+      callers: { browser: anonymousViewer, request: async () => ANONYMOUS_VIEWER },
     });
     const address = await server.listen();
     return { store, server, port: address.port };

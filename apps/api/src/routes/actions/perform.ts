@@ -1,7 +1,9 @@
 import { ActionRequest, type ActionResponse } from "@crowsnest/protocol";
 import type { FastifyInstance } from "fastify";
 import { type ActionDeps, performAction } from "../../actions/perform-action.ts";
+import { AppError } from "../../errors/app-error.ts";
 import { parseInput } from "../../errors/validate.ts";
+import { AgentUnavailableError } from "../../ingest/agent-unavailable.ts";
 import { requirePrincipal } from "../access.ts";
 import { ContainerParams } from "../params.ts";
 
@@ -24,8 +26,15 @@ export function registerPerformAction(app: FastifyInstance, deps: ActionDeps): v
         containerId,
         action,
         options,
-      });
+      }).catch(asAppError);
       return { outcome };
     },
   );
+}
+
+/** The agent registry's failure as the API states it: 409 `agent_offline`, 504 `agent_timeout`. */
+function asAppError(err: unknown): never {
+  if (!(err instanceof AgentUnavailableError)) throw err;
+  const code = err.reason === "offline" ? "agent_offline" : "agent_timeout";
+  throw new AppError(code, err.message, { cause: err });
 }

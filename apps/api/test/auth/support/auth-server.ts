@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Role } from "@crowsnest/protocol";
-import type { AuthCore } from "../../../src/auth/auth-services.ts";
-import { authServerParts } from "../../../src/auth/server-parts.ts";
+import type { AuthServices } from "../../../src/auth/auth-services.ts";
 import { type Config, loadConfig } from "../../../src/config.ts";
 import { buildServer, type CrowsnestServer } from "../../../src/server.ts";
 import { openStore } from "../../../src/store/open-store.ts";
@@ -34,13 +33,14 @@ export interface HttpResult {
   body: any;
 }
 
-/** A real crowsnest-server with the auth half wired in as main.ts wires it, on a free loopback port. */
+/** A real crowsnest-server built as main.ts builds it (buildServer), on its own clock, on a free loopback port. */
 export class AuthTestServer {
   readonly clock: TestClock;
   readonly config: Config;
   readonly store: SqliteStore;
   readonly server: CrowsnestServer;
-  readonly core: AuthCore;
+  /** The server's auth services: its password hasher, sessions, audit trail. */
+  readonly core: AuthServices;
   readonly baseUrl: string;
   readonly #dataDir: string;
 
@@ -49,7 +49,7 @@ export class AuthTestServer {
     config: Config,
     store: SqliteStore,
     server: CrowsnestServer,
-    core: AuthCore,
+    core: AuthServices,
     port: number,
   ) {
     this.clock = clock;
@@ -76,10 +76,9 @@ export class AuthTestServer {
     };
     const store = openStore(config);
     const clock = new TestClock();
-    const { core, ...parts } = authServerParts(config, store, clock.now);
-    const server = await buildServer({ config, store, ...parts });
+    const server = await buildServer({ config, store, now: clock.now });
     const address = await server.listen();
-    return new AuthTestServer(clock, config, store, server, core, address.port);
+    return new AuthTestServer(clock, config, store, server, server.auth, address.port);
   }
 
   get wsUrl(): string {

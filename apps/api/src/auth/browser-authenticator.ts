@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { Principal } from "../auth/principal.ts";
+import type { Principal } from "./principal.ts";
 
 /** Why a /ws/live upgrade is refused: answered with this HTTP status before any message is read. */
 export interface UpgradeRefusal {
@@ -9,7 +9,7 @@ export interface UpgradeRefusal {
 
 /**
  * Decides, in the HTTP upgrade of /ws/live, who the browser is (session cookie) and whether
- * its `Origin` is the server's own. The auth half provides the real one.
+ * its `Origin` is the server's own (SessionBrowserAuthenticator).
  */
 export interface BrowserAuthenticator {
   authenticate(request: IncomingMessage): Promise<Principal | UpgradeRefusal>;
@@ -17,27 +17,7 @@ export interface BrowserAuthenticator {
   stillValid(principal: Principal): Promise<boolean>;
 }
 
+/** Whether the upgrade was refused rather than let in. */
 export function isRefusal(result: Principal | UpgradeRefusal): result is UpgradeRefusal {
   return "status" in result;
 }
-
-/**
- * The caller the telemetry half alone (tests, benchmark) lets in everywhere; main.ts always wires
- * the session-checking authenticators of the auth half instead.
- */
-export const ANONYMOUS_VIEWER: Principal = {
-  userId: "anonymous",
-  username: "anonymous",
-  role: "VIEWER",
-  sessionId: "anonymous",
-};
-
-/** Lets every browser in as ANONYMOUS_VIEWER (the telemetry half alone: tests, benchmark). */
-export const anonymousViewerAuthenticator: BrowserAuthenticator = {
-  async authenticate() {
-    return ANONYMOUS_VIEWER;
-  },
-  async stillValid() {
-    return true;
-  },
-};

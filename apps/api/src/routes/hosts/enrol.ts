@@ -1,7 +1,6 @@
 import { EnrolHostRequest } from "@crowsnest/protocol";
 import type { FastifyInstance } from "fastify";
 import { actorOf } from "../../auth/audit-trail.ts";
-import type { AuthServices } from "../../auth/auth-services.ts";
 import type { AppContext } from "../../context.ts";
 import { parseInput } from "../../errors/validate.ts";
 import { ADMIN_ONLY, requirePrincipal } from "../access.ts";
@@ -9,7 +8,8 @@ import { agentUrlOf } from "./agent-url.ts";
 import { enrolmentResponse } from "./enrolment-response.ts";
 
 /** POST /api/hosts (ADMIN): creates a host and its single-use enrolment token, shown once. */
-export function registerEnrolHost(app: FastifyInstance, ctx: AppContext, auth: AuthServices): void {
+export function registerEnrolHost(app: FastifyInstance, ctx: AppContext): void {
+  const { auth } = ctx;
   app.post("/api/hosts", { config: { access: ADMIN_ONLY } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const { name } = parseInput("body", EnrolHostRequest, request.body);

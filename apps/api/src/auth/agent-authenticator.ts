@@ -1,5 +1,5 @@
-import { hashToken } from "../auth/secret-token.ts";
 import type { HostCredentialRepository } from "../store/store.ts";
+import { hashToken } from "./secret-token.ts";
 
 export interface AgentIdentity {
   hostId: string;

@@ -1,7 +1,7 @@
 import type { EnrolmentResponse } from "@crowsnest/protocol";
 import type { IssuedEnrolment } from "../../auth/host-enrolment.ts";
 import type { AppContext } from "../../context.ts";
-import { toHost } from "../hosts/to-host.ts";
+import { toHost } from "./to-host.ts";
 
 /** The response of POST /api/hosts: the host as GET /api/hosts/:hostId shows it, and the token, once. */
 export async function enrolmentResponse(

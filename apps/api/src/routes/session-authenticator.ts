@@ -1,6 +1,6 @@
-import type { RequestAuthenticator } from "../routes/access.ts";
-import { readSessionToken } from "./session-cookie.ts";
-import type { SessionManager } from "./sessions.ts";
+import { readSessionToken } from "../auth/session-cookie.ts";
+import type { SessionManager } from "../auth/sessions.ts";
+import type { RequestAuthenticator } from "./access.ts";
 
 /** The REST side's authenticator: the principal of the live session the cookie names, else null. */
 export function sessionAuthenticator(sessions: SessionManager): RequestAuthenticator {
