@@ -3,6 +3,7 @@ import {
   addressList,
   helpText,
   integer,
+  type Kind,
   oneOf,
   onOff,
   parseSettings,
@@ -10,8 +11,15 @@ import {
   text,
   url,
 } from "@crowsnest/protocol/settings";
+import { z } from "zod";
 import { AUTH_SETTINGS, type AuthConfig, authConfig } from "./auth/auth-config.ts";
 import type { RetentionConfig } from "./retention/retention.ts";
+import {
+  DATABASE_URL_FORMS,
+  type DatabaseLocation,
+  defaultDatabase,
+  parseDatabaseUrl,
+} from "./store/database-url.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -33,6 +41,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** Which backend holds the store, and where (openStore): by default SQLite's file in `dataDir`. */
+  database: DatabaseLocation;
   /** The URL browsers use; their `Origin` is checked against it. Null: the request's own host. */
   publicUrl: string | null;
   /**
@@ -53,6 +63,19 @@ export interface Config {
 }
 
 const ms = (min: number) => integer(min, undefined, "ms");
+
+/** A database URL whose scheme names a backend this server has; any other is refused at start. */
+const databaseUrl: Kind<DatabaseLocation> = {
+  schema: z.string().transform((raw, ctx) => {
+    const location = parseDatabaseUrl(raw);
+    if (location !== null) return location;
+    ctx.addIssue({ code: "custom", message: "no backend for this scheme" });
+    return z.NEVER;
+  }),
+  allowed: DATABASE_URL_FORMS,
+  placeholder: "URL",
+  show: (location) => `sqlite:${location.path}`,
+};
 
 /** crowsnest-server's settings: parsing, refusals, `--help` and the README's table derive from it. */
 export const SERVER_SETTINGS = {
@@ -76,6 +99,16 @@ export const SERVER_SETTINGS = {
     help: "where the SQLite store lives",
     kind: text("DIR"),
     default: "./data",
+  }),
+  databaseUrl: setting({
+    flag: "database-url",
+    env: "CROWSNEST_DATABASE_URL",
+    help: "the store's database: a SQLite file (PostgreSQL comes with scale-out)",
+    kind: databaseUrl,
+    // A PostgreSQL URL will carry a password: a refusal never repeats the value.
+    secret: true,
+    default: null,
+    defaultText: "crowsnest.db in the data directory",
   }),
   publicUrl: setting({
     flag: "public-url",
@@ -205,6 +238,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     port: v.port,
     host: v.host,
     dataDir: resolve(v.dataDir),
+    database: v.databaseUrl ?? defaultDatabase(resolve(v.dataDir)),
     publicUrl: v.publicUrl,
     trustedProxies: v.trustedProxies,
     webDir: v.webDir === null ? null : resolve(v.webDir),

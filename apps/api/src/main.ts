@@ -14,7 +14,7 @@ function say(text: string): void {
 const config = loadOrExit("crowsnest-server", SERVER_HELP, () =>
   loadConfig(process.argv.slice(2), process.env),
 );
-const store = openStore(config);
+const store = await openStore(config);
 const webDir = config.webDir;
 const server = await buildServer({
   config,

@@ -12,6 +12,7 @@ describe("crowsnest-server configuration", () => {
       port: 8080,
       host: "0.0.0.0",
       dataDir: resolve("./data"),
+      database: { backend: "sqlite", path: resolve("./data/crowsnest.db") },
       publicUrl: null,
       trustedProxies: [],
       heartbeatMs: 15_000,
@@ -78,6 +79,29 @@ describe("crowsnest-server configuration", () => {
     );
     expect(() => loadConfig([], { CROWSNEST_LOG_LEVEL: "loud" })).toThrow(/CROWSNEST_LOG_LEVEL="loud"/);
     expect(() => loadConfig(["--colour"], {})).toThrow(/colour/);
+  });
+
+  it("opens the store the database URL names, and refuses a scheme it has no backend for", () => {
+    expect(loadConfig(["--data-dir", "/srv/cn"], {}).database).toEqual({
+      backend: "sqlite",
+      path: "/srv/cn/crowsnest.db",
+    });
+    expect(loadConfig([], { CROWSNEST_DATABASE_URL: "sqlite:./store/cn.db" }).database).toEqual({
+      backend: "sqlite",
+      path: resolve("./store/cn.db"),
+    });
+    expect(loadConfig(["--database-url", "sqlite:/var/lib/cn.db"], {}).database.path).toBe("/var/lib/cn.db");
+    // Never taken for a SQLite file, and the URL (which may hold a password) never repeated.
+    for (const url of [
+      "postgres://crowsnest:secret@db/crowsnest",
+      "mysql://db/x",
+      "./data/crowsnest.db",
+      "sqlite:",
+    ]) {
+      expect(() => loadConfig([], { CROWSNEST_DATABASE_URL: url })).toThrow(
+        "CROWSNEST_DATABASE_URL=(hidden) is not allowed: sqlite:FILE (a relative FILE from the working directory)",
+      );
+    }
   });
 
   it("takes trusted proxies as addresses and CIDR ranges, and refuses anything else by name", () => {

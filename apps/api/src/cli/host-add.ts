@@ -13,7 +13,7 @@ const USAGE = "usage: host add <name> [--server-url URL]  (URL: how agents reach
  */
 export async function hostAdd(args: readonly string[], config: Config, json: boolean): Promise<void> {
   const { name, agentUrl } = readHostArgs(args, config, USAGE);
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     const { host, token } = await new AuditTrail(store.audit).run(
       CLI_ACTOR,

@@ -12,7 +12,7 @@ const USAGE = "usage: host enrol <name> [--server-url URL]  (URL: how agents rea
  */
 export async function hostEnrol(args: readonly string[], config: Config, json: boolean): Promise<void> {
   const { name, agentUrl } = readHostArgs(args, config, USAGE);
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     // This process holds no agent connections: a brand-new host has none to close anyway.
     const enrolment = new HostEnrolment({

@@ -26,15 +26,23 @@ const { values, tokens } = parseArgs({
   allowPositionals: true,
   strict: false,
   tokens: true,
-  options: { "data-dir": { type: "string" }, json: { type: "boolean", default: false } },
+  options: {
+    "data-dir": { type: "string" },
+    "database-url": { type: "string" },
+    json: { type: "boolean", default: false },
+  },
 });
-const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : undefined;
-const config = loadOrExit("crowsnest", SERVER_HELP, () =>
-  loadConfig(dataDir ? ["--data-dir", dataDir] : [], process.env),
-);
+// The store's settings, as the server takes them: flags here, else the CROWSNEST_* variables.
+const STORE_FLAGS = ["data-dir", "database-url"] as const;
+const storeArgs = STORE_FLAGS.flatMap((flag) => {
+  const value = values[flag];
+  return typeof value === "string" ? [`--${flag}`, value] : [];
+});
+const config = loadOrExit("crowsnest", SERVER_HELP, () => loadConfig(storeArgs, process.env));
 const globalArgs = new Set<number>();
+const GLOBAL_OPTIONS: ReadonlySet<string> = new Set([...STORE_FLAGS, "json"]);
 for (const token of tokens) {
-  if (token.kind !== "option" || (token.name !== "data-dir" && token.name !== "json")) continue;
+  if (token.kind !== "option" || !GLOBAL_OPTIONS.has(token.name)) continue;
   globalArgs.add(token.index);
   if (token.value !== undefined && !token.inlineValue) globalArgs.add(token.index + 1);
 }
@@ -44,7 +52,9 @@ const verb = verbToken?.value ?? "";
 const rest = argv.filter((_, i) => i > (verbToken?.index ?? argv.length) && !globalArgs.has(i));
 const command = COMMANDS.get(`${group} ${verb}`);
 if (!command) {
-  process.stderr.write(`usage: crowsnest <command> [--data-dir DIR] [--json]\ncommands:\n`);
+  process.stderr.write(
+    `usage: crowsnest <command> [--data-dir DIR] [--database-url URL] [--json]\ncommands:\n`,
+  );
   for (const name of COMMANDS.keys()) process.stderr.write(`  ${name}\n`);
   process.exit(2);
 }

@@ -20,7 +20,7 @@ export async function userAdd(args: readonly string[], config: Config, json: boo
   const role = Role.safeParse(values.role);
   if (positionals.length !== 1 || !username.success || !role.success) throw new Error(USAGE);
   const { password, generated } = await readOrGeneratePassword();
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     const user = await userAdminForCli(config, store).create(
       { username: username.data, password, role: role.data },

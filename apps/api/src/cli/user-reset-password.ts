@@ -16,7 +16,7 @@ export async function userResetPassword(
     throw new Error("usage: user reset-password <username>  (password: piped on stdin, or generated)");
   }
   const { password, generated } = await readOrGeneratePassword();
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     await userAdminForCli(config, store).resetPassword(username.data, password, CLI_ACTOR);
     const shown = generated ? password : null;

@@ -12,7 +12,7 @@ import { openStore } from "../store/open-store.ts";
 export async function userUnlock(args: readonly string[], config: Config, json: boolean): Promise<void> {
   const username = Username.safeParse(args[0]);
   if (args.length !== 1 || !username.success) throw new Error("usage: user unlock <username>");
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     const user = await store.users.findByUsername(username.data);
     const cleared = await new AuditTrail(store.audit).run(

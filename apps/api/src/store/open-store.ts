@@ -1,8 +1,16 @@
-import { join } from "node:path";
-import type { Config } from "../config.ts";
-import { openSqliteStore, type SqliteStore } from "./sqlite/sqlite-store.ts";
+import type { DatabaseLocation } from "./database-url.ts";
+import { openSqliteStore } from "./sqlite/sqlite-store.ts";
+import type { Store } from "./store.ts";
 
-/** The store the server and the CLI use: the SQLite file under the data directory. */
-export function openStore(config: Pick<Config, "dataDir">): SqliteStore {
-  return openSqliteStore(join(config.dataDir, "crowsnest.db"));
+/**
+ * Opens the store the configuration names (`Config.database`, from `--database-url`) for the
+ * server and the CLI: the backend's connection made and its schema brought up to date. Async,
+ * as a networked backend's connecting and migrating is. Rejects when the database cannot be
+ * opened or its schema is newer than this server.
+ */
+export async function openStore(config: { database: DatabaseLocation }): Promise<Store> {
+  switch (config.database.backend) {
+    case "sqlite":
+      return openSqliteStore(config.database.path);
+  }
 }

@@ -231,11 +231,16 @@ describe("when the agent cannot answer", () => {
     // The server last heard the target as unprotected (its stored labels edited to say so); Docker
     // still has the label. The OPERATOR's stop passes the server's check; the agent reads Docker's
     // label at that moment and refuses, since the command is not admin-authorized.
-    const stored = await srv.store.containers.get(hostA, target);
-    const stale = { ...stored?.info, labels: {} };
-    srv.store.db
-      .prepare("UPDATE containers SET info = ? WHERE host_id = ? AND id = ?")
-      .run(JSON.stringify(stale), hostA, target);
+    const stored = await srv.store.containers.list(hostA);
+    const containers = stored.map(({ info }) => (info.id === target ? { ...info, labels: {} } : info));
+    await srv.store.telemetry.write([
+      {
+        kind: "inventory",
+        hostId: hostA,
+        at: Date.now(),
+        snapshot: { type: "inventory", time: Date.now(), containers },
+      },
+    ]);
     const res = await srv.http("POST", `/api/hosts/${hostA}/containers/${target}/actions`, {
       cookie: cookies.OPERATOR,
       body: { action: "stop", options: { timeoutSeconds: 0 } },

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PasswordHasher } from "../../src/auth/password.ts";
 import { hashToken } from "../../src/auth/secret-token.ts";
+import { defaultDatabase } from "../../src/store/database-url.ts";
 import { openStore } from "../../src/store/open-store.ts";
 
 // The CLI as a user runs it: a separate process on the data directory.
@@ -22,7 +23,7 @@ function cli(args: string[], stdin: string): Promise<{ code: number; stdout: str
 }
 
 async function passwordOf(username: string): Promise<string> {
-  const store = openStore({ dataDir });
+  const store = await openStore({ database: defaultDatabase(dataDir) });
   try {
     const user = await store.users.findByUsername(username);
     if (!user) throw new Error(`no ${username}`);
@@ -69,7 +70,7 @@ describe("crowsnest CLI", () => {
       name: "cli box",
       agentCommand: expect.stringContaining("wss://cn.example/ws/agent"),
     });
-    const store = openStore({ dataDir });
+    const store = await openStore({ database: defaultDatabase(dataDir) });
     try {
       expect(await store.enrolmentTokens.redeem(hashToken(out.token), Date.now())).toBe(out.hostId);
     } finally {
@@ -100,7 +101,7 @@ describe("crowsnest CLI", () => {
       expiresAt: null,
       agentCommand: `CROWSNEST_TOKEN=${out.token} npm run agent -- --server-url ws://cn.example:8080/ws/agent --state-dir ./data/agent`,
     });
-    const store = openStore({ dataDir });
+    const store = await openStore({ database: defaultDatabase(dataDir) });
     try {
       expect(await store.hostCredentials.findHost(hashToken(out.token))).toBe(out.hostId);
       expect(await store.hostCredentials.findHost(out.token)).toBeNull();

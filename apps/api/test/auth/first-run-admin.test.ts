@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ensureFirstAdmin } from "../../src/auth/first-run-admin.ts";
 import { PasswordHasher } from "../../src/auth/password.ts";
-import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import { openStore } from "../../src/store/open-store.ts";
+import type { Store } from "../../src/store/store.ts";
 
-let store: SqliteStore;
+let store: Store;
 const hasher = new PasswordHasher({ log2N: 10, r: 8, p: 1 });
-beforeEach(() => {
-  store = openSqliteStore(":memory:");
+beforeEach(async () => {
+  store = await openStore({ database: { backend: "sqlite", path: ":memory:" } });
 });
 afterEach(async () => {
   await store.close();

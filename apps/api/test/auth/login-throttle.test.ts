@@ -4,7 +4,8 @@ import {
   LoginThrottle,
   type ThrottleVerdict,
 } from "../../src/auth/login-throttle.ts";
-import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import { openStore } from "../../src/store/open-store.ts";
+import type { Store } from "../../src/store/store.ts";
 
 function clock(start = 1_000_000_000) {
   let t = start;
@@ -21,9 +22,9 @@ async function failOnce(throttle: LoginThrottle, user: string, address: string):
 }
 
 describe("login throttle (counters in a real SQLite store)", () => {
-  let store: SqliteStore;
-  beforeEach(() => {
-    store = openSqliteStore(":memory:");
+  let store: Store;
+  beforeEach(async () => {
+    store = await openStore({ database: { backend: "sqlite", path: ":memory:" } });
   });
   afterEach(async () => {
     await store.close();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashToken } from "../../src/auth/secret-token.ts";
 import { AuthTestServer } from "./support/auth-server.ts";
 
 // Sessions, login throttling and the session guard, over real HTTP against a real server.
@@ -32,9 +33,9 @@ describe("login", () => {
     const b = await srv.login("twice");
     expect(a).not.toBe(b);
     const raw = a.split("=")[1] ?? "";
-    const rows = srv.store.db.prepare("SELECT id_hash FROM sessions").all() as { id_hash: string }[];
-    expect(rows.some((r) => r.id_hash === raw)).toBe(false);
-    expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.id_hash))).toBe(true);
+    // The store finds the session by the SHA-256 of the cookie's value, never by the value itself.
+    expect(await srv.store.sessions.find(raw)).toBeNull();
+    expect((await srv.store.sessions.find(hashToken(raw)))?.user.username).toBe("twice");
   });
 
   it("answers a wrong password and an unknown user alike", async () => {

@@ -9,7 +9,8 @@ import { registerSearchText } from "../../src/store/sqlite/search-text.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { containerId } from "../support/samples.ts";
 
-// Versioned migrations on a real SQLite file: each step once, in order, in its own transaction.
+// The SQLite backend's own schema on a real file: versioned migrations, each step once, in order,
+// in its own transaction; WAL; the audit log's triggers.
 const dir = mkdtempSync(join(tmpdir(), "crowsnest-migrations-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const LATEST = MIGRATIONS.at(-1)?.version ?? 0;
@@ -19,6 +20,16 @@ function rawDb(name: string): DatabaseSync {
   configure(db);
   registerSearchText(db);
   return db;
+}
+
+/** Runs `check` on a connection of its own to the file (the store keeps its connection to itself). */
+function peek(name: string, check: (db: DatabaseSync) => void): void {
+  const db = rawDb(name);
+  try {
+    check(db);
+  } finally {
+    db.close();
+  }
 }
 
 const version = (db: DatabaseSync) =>
@@ -32,18 +43,48 @@ describe("schema migrations", () => {
   it("bring a new file to the latest version in WAL mode, and a second open changes nothing", async () => {
     const path = join(dir, "fresh.db");
     const store = openSqliteStore(path);
-    expect(version(store.db)).toBe(LATEST);
-    expect((store.db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode).toBe(
-      "wal",
-    );
     const host = await store.hosts.create("kept", Date.now());
     await store.close();
+    peek("fresh.db", (db) => {
+      expect(version(db)).toBe(LATEST);
+      expect((db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode).toBe("wal");
+    });
     const again = openSqliteStore(path);
     try {
-      expect(version(again.db)).toBe(LATEST);
       expect((await again.hosts.get(host.id))?.name).toBe("kept");
     } finally {
       await again.close();
+    }
+    peek("fresh.db", (db) => expect(version(db)).toBe(LATEST));
+  });
+
+  it("make the audit log append-only, even to SQL", async () => {
+    const store = openSqliteStore(join(dir, "append-only.db"));
+    try {
+      await store.audit.append({
+        time: 1,
+        userId: null,
+        username: "someone",
+        role: null,
+        hostId: null,
+        containerId: null,
+        containerName: null,
+        targetId: null,
+        target: null,
+        action: "session.login_failed",
+        protected: false,
+        result: "failed",
+        reason: "no such user",
+        detail: null,
+        clientAddress: "10.0.0.8",
+      });
+      peek("append-only.db", (db) => {
+        expect(() => db.exec("UPDATE audit_log SET result = 'succeeded'")).toThrow(/append-only/);
+        expect(() => db.exec("DELETE FROM audit_log")).toThrow(/append-only/);
+      });
+      expect((await store.audit.query({}, { before: null, limit: 10 })).entries).toHaveLength(1);
+    } finally {
+      await store.close();
     }
   });
 
@@ -59,7 +100,7 @@ describe("schema migrations", () => {
 
     const store = openSqliteStore(join(dir, "old.db"));
     try {
-      expect(version(store.db)).toBe(LATEST);
+      peek("old.db", (raw) => expect(version(raw)).toBe(LATEST));
       const page = await store.logs.query({
         hostId: "h1",
         containerId: id,
@@ -91,7 +132,7 @@ describe("schema migrations", () => {
 
     const store = openSqliteStore(join(dir, "audit-v4.db"));
     try {
-      expect(version(store.db)).toBe(LATEST);
+      peek("audit-v4.db", (raw) => expect(version(raw)).toBe(LATEST));
       const page = { before: null, limit: 10 };
       const kept = (await store.audit.query({ category: "container" }, page)).entries;
       expect(kept).toEqual([
@@ -138,14 +179,16 @@ describe("schema migrations", () => {
       expect(signIn).toMatchObject({ id: "3", category: "session" });
       expect((await store.audit.query({ category: "session" }, page)).entries).toEqual([signIn]);
       // Still append-only, and a container row still needs its host, container and role.
-      expect(() => store.db.exec("UPDATE audit_log SET result = 'succeeded'")).toThrow(/append-only/);
-      expect(() => store.db.exec("DELETE FROM audit_log WHERE id = 1")).toThrow(/append-only/);
-      expect(() =>
-        store.db.exec(
-          `INSERT INTO audit_log (time, category, username, action, protected, result, client_address)
-           VALUES (1, 'container', 'x', 'stop', 0, 'denied', 'a')`,
-        ),
-      ).toThrow(/CHECK constraint/);
+      peek("audit-v4.db", (raw) => {
+        expect(() => raw.exec("UPDATE audit_log SET result = 'succeeded'")).toThrow(/append-only/);
+        expect(() => raw.exec("DELETE FROM audit_log WHERE id = 1")).toThrow(/append-only/);
+        expect(() =>
+          raw.exec(
+            `INSERT INTO audit_log (time, category, username, action, protected, result, client_address)
+             VALUES (1, 'container', 'x', 'stop', 0, 'denied', 'a')`,
+          ),
+        ).toThrow(/CHECK constraint/);
+      });
       expect((await store.audit.query({}, page)).entries.map((e) => e.id)).toEqual(["3", "2", "1"]);
     } finally {
       await store.close();

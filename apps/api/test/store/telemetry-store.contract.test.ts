@@ -1,17 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
-import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { containerInfo, logLine, metricSample, containerId as newContainerId } from "../support/samples.ts";
+import { BACKENDS } from "./backends.ts";
 
 /** The telemetry part of the Store contract; every backend runs these same cases. */
-const BACKENDS: [string, () => Store][] = [["sqlite", () => openSqliteStore(":memory:")]];
-
-describe.each(BACKENDS)("Store contract, telemetry (%s)", (_name, open) => {
+describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
   let store: Store;
   let hostId: string;
   beforeEach(async () => {
-    store = open();
+    store = await open();
     hostId = (await store.hosts.create("h", 1_000)).id;
   });
   afterEach(async () => {

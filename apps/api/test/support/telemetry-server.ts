@@ -7,7 +7,7 @@ import type { Principal } from "../../src/auth/principal.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { buildServer, type CrowsnestServer } from "../../src/server.ts";
 import { openStore } from "../../src/store/open-store.ts";
-import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import type { Store } from "../../src/store/store.ts";
 
 /** The caller every browser socket and REST request of a TelemetryServer is taken for. */
 const ANONYMOUS_VIEWER: Principal = {
@@ -35,17 +35,11 @@ const anonymousViewer: BrowserAuthenticator = {
 export class TelemetryServer {
   readonly dataDir: string;
   readonly config: Config;
-  store: SqliteStore;
+  store: Store;
   server: CrowsnestServer;
   port: number;
 
-  private constructor(
-    dataDir: string,
-    config: Config,
-    store: SqliteStore,
-    server: CrowsnestServer,
-    port: number,
-  ) {
+  private constructor(dataDir: string, config: Config, store: Store, server: CrowsnestServer, port: number) {
     this.dataDir = dataDir;
     this.config = config;
     this.store = store;
@@ -67,8 +61,8 @@ export class TelemetryServer {
     return new TelemetryServer(dir, config, store, server, bound);
   }
 
-  static async #open(config: Config): Promise<{ store: SqliteStore; server: CrowsnestServer; port: number }> {
-    const store = openStore(config);
+  static async #open(config: Config): Promise<{ store: Store; server: CrowsnestServer; port: number }> {
+    const store = await openStore(config);
     const server = await buildServer({
       config,
       store,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { CLOSE_CODES, type Host, type ProtocolError } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import { containerInfo, HOST_INFO, logLine, containerId as newContainerId } from "../support/samples.ts";
 import { type BatchBody, SimAgent } from "../support/sim-agent.ts";
 import { TelemetryServer } from "../support/telemetry-server.ts";
@@ -26,11 +27,19 @@ describe("batch identity across agent incarnations (protocol-level agents, real 
     drops: [],
   });
 
-  function storedTexts(hostId: string, containerId: string): string[] {
-    const rows = server.store.db
-      .prepare("SELECT text FROM log_lines WHERE host_id = ? AND container_id = ? ORDER BY id")
-      .all(hostId, containerId) as { text: string }[];
-    return rows.map((r) => r.text);
+  /** The container's stored lines, oldest first (by time, then by arrival), through the Store contract. */
+  async function storedTexts(hostId: string, containerId: string): Promise<string[]> {
+    const page = await server.store.logs.query({
+      hostId,
+      containerId,
+      from: msToTs(0),
+      to: msToTsEnd(Date.parse("2100-01-01")),
+      words: null,
+      stream: null,
+      limit: 1_000,
+      before: null,
+    });
+    return page.lines.map((line) => line.text);
   }
 
   async function connect(token: string, id: string, options: { incarnation?: string } = {}) {
@@ -49,7 +58,7 @@ describe("batch identity across agent incarnations (protocol-level agents, real 
     for (let i = 1; i <= 5; i++) await reset.send(logs(id, `after ${i}`)).acked;
     await reset.close();
 
-    expect(storedTexts(hostId, id)).toEqual(
+    expect(await storedTexts(hostId, id)).toEqual(
       [1, 2, 3, 4, 5].flatMap((i) => `before ${i}`).concat([1, 2, 3, 4, 5].map((i) => `after ${i}`)),
     );
     expect(server.server.ctx.counters.duplicateBatches).toBe(duplicatesBefore);
@@ -72,7 +81,7 @@ describe("batch identity across agent incarnations (protocol-level agents, real 
     await restored.sendWithSeq(7, logs(id, "restored seq 7"));
     await restored.close();
 
-    expect(storedTexts(hostId, id)).toEqual(["original seq 7", "restored seq 7"]);
+    expect(await storedTexts(hostId, id)).toEqual(["original seq 7", "restored seq 7"]);
     expect(counters.duplicateBatches - before.duplicateBatches).toBe(2);
     expect(counters.collidedBatches - before.collidedBatches).toBe(1);
     expect(counters.storedBatches - before.storedBatches).toBe(2);
@@ -91,7 +100,7 @@ describe("batch identity across agent incarnations (protocol-level agents, real 
     await reset.send(logs(id, "reset 1")).acked;
     await reset.send(logs(id, "reset 2")).acked;
     await reset.close();
-    expect(storedTexts(hostId, id)).toEqual(["old 1", "old 2", "reset 1", "reset 2"]);
+    expect(await storedTexts(hostId, id)).toEqual(["old 1", "old 2", "reset 1", "reset 2"]);
   });
 
   it("refuses a second live agent with another incarnation (4005), keeps the first, and shows the conflict on the host", async () => {
@@ -124,7 +133,7 @@ describe("batch identity across agent incarnations (protocol-level agents, real 
     const successor = await connect(token, id, { incarnation: incarnation() });
     await successor.send(logs(id, "successor 1")).acked;
     await successor.close();
-    expect(storedTexts(hostId, id)).toEqual(["original 1", "original 2", "successor 1"]);
+    expect(await storedTexts(hostId, id)).toEqual(["original 1", "original 2", "successor 1"]);
   });
 
   it("replaces a live link that does not answer a ping (a dead socket of a restarted agent) instead of refusing", async () => {
@@ -136,7 +145,7 @@ describe("batch identity across agent incarnations (protocol-level agents, real 
     await restarted.send(logs(id, "after restart")).acked;
     await restarted.close();
     hung.ws.terminate();
-    expect(storedTexts(hostId, id)).toEqual(["after restart"]);
+    expect(await storedTexts(hostId, id)).toEqual(["after restart"]);
     expect((await server.get<Host>(`/api/hosts/${hostId}`)).body.agentConflict).toBeNull();
   });
 

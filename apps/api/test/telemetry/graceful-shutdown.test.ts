@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLOSE_CODES } from "@crowsnest/protocol";
+import { CLOSE_CODES, type StoredLogLine } from "@crowsnest/protocol";
 import { afterAll, describe, expect, it } from "vitest";
 import { ServerProcess } from "../../../../test/support/processes.ts";
+import { defaultDatabase } from "../../src/store/database-url.ts";
+import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import { openStore } from "../../src/store/open-store.ts";
+import type { LogPosition, Store } from "../../src/store/store.ts";
 import { containerId, containerInfo, logLine } from "../support/samples.ts";
 import { SimAgent } from "../support/sim-agent.ts";
 
@@ -18,6 +21,27 @@ afterAll(async () => {
   await server?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** Every stored line of one container, oldest first, page by page through the Store contract. */
+async function allLines(store: Store, hostId: string, containerId: string): Promise<StoredLogLine[]> {
+  const lines: StoredLogLine[] = [];
+  let before: LogPosition | null = null;
+  do {
+    const page = await store.logs.query({
+      hostId,
+      containerId,
+      from: msToTs(0),
+      to: msToTsEnd(Date.parse("2100-01-01")),
+      words: null,
+      stream: null,
+      limit: 1_000,
+      before,
+    });
+    lines.unshift(...page.lines);
+    before = page.next;
+  } while (before !== null);
+  return lines;
+}
 
 describe("crowsnest-server on SIGTERM", () => {
   it("closes agents with 1001, stores whole batches only, every acked one included, and exits 0", async () => {
@@ -41,22 +65,18 @@ describe("crowsnest-server on SIGTERM", () => {
     expect(await server.process.exited).toBe(0);
     expect((await agent.closed).code).toBe(CLOSE_CODES.shuttingDown);
 
-    const store = openStore({ dataDir });
+    const store = await openStore({ database: defaultDatabase(dataDir) });
     try {
-      const perSeq = store.db
-        .prepare(
-          `SELECT b.seq AS seq, count(l.id) AS n FROM ingested_batches b
-           LEFT JOIN log_lines l ON l.host_id = b.host_id AND l.text LIKE 'batch ' || (b.seq - 1) || ' line %'
-           WHERE b.host_id = ? GROUP BY b.seq ORDER BY b.seq`,
-        )
-        .all(hostId) as { seq: number; n: number }[];
-      const stored = new Set(perSeq.map((r) => r.seq));
-      for (const seq of acked) expect(stored.has(seq), `acked seq ${seq}`).toBe(true);
-      expect(perSeq.every((r) => r.n === LINES_PER_BATCH)).toBe(true);
-      const total = store.db.prepare("SELECT count(*) AS n FROM log_lines WHERE host_id = ?").get(hostId) as {
-        n: number;
-      };
-      expect(total.n).toBe(perSeq.length * LINES_PER_BATCH);
+      // Lines per stored batch: batch b (seq b + 1) wrote "batch b line i".
+      const perSeq = new Map<number, number>();
+      for (const line of await allLines(store, hostId, id)) {
+        const seq = Number(/^batch (\d+) line /.exec(line.text)?.[1]) + 1;
+        perSeq.set(seq, (perSeq.get(seq) ?? 0) + 1);
+      }
+      for (const seq of acked) expect(perSeq.has(seq), `acked seq ${seq}`).toBe(true);
+      expect([...perSeq.values()].every((n) => n === LINES_PER_BATCH)).toBe(true);
+      // The ledger holds what the lines show: the last batch stored is the last one with lines.
+      expect(await store.hosts.lastStoredSeq(hostId)).toBe(Math.max(...perSeq.keys()));
     } finally {
       await store.close();
     }

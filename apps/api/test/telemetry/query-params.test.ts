@@ -11,9 +11,10 @@ import { encodeCursor } from "../../src/routes/logs/cursor.ts";
 import { LogsQuery } from "../../src/routes/logs/get.ts";
 import { MetricsQuery } from "../../src/routes/metrics/get.ts";
 import { MAX_EPOCH_MS } from "../../src/routes/params.ts";
+import { defaultDatabase } from "../../src/store/database-url.ts";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import { openStore } from "../../src/store/open-store.ts";
-import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import type { Store } from "../../src/store/store.ts";
 
 // Every time, limit and cursor parameter of every query schema, over any string: it parses to a value
 // the real store accepts, or it fails as a 400 (bad_request) naming that very field. Never anything
@@ -77,10 +78,10 @@ const anyValue = fc.oneof(
 );
 
 let dir: string;
-let store: SqliteStore;
-beforeAll(() => {
+let store: Store;
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "crowsnest-query-params-"));
-  store = openStore({ dataDir: dir });
+  store = await openStore({ database: defaultDatabase(dir) });
 });
 afterAll(async () => {
   await store?.close();

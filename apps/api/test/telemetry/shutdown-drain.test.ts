@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createHostWithCredential } from "../../src/auth/host-credential.ts";
 import { StorageHealth } from "../../src/ingest/storage-health.ts";
 import { WriteQueue } from "../../src/ingest/write-queue.ts";
+import { defaultDatabase } from "../../src/store/database-url.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import { containerId, logLine } from "../support/samples.ts";
 
@@ -16,7 +17,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe("the write queue at shutdown", () => {
   it("stores every queued batch before drain() resolves, across many small flushes", async () => {
-    const store = openStore({ dataDir });
+    const store = await openStore({ database: defaultDatabase(dataDir) });
     const { host } = await createHostWithCredential(store, "draining", Date.now());
     const id = containerId();
     const queue = new WriteQueue(store.telemetry, new StorageHealth(), 10);
@@ -39,7 +40,7 @@ describe("the write queue at shutdown", () => {
     await queue.drain();
     await store.close();
 
-    const reopened = openStore({ dataDir });
+    const reopened = await openStore({ database: defaultDatabase(dataDir) });
     try {
       const page = await reopened.logs.query({
         hostId: host.id,

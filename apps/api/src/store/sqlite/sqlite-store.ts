@@ -19,13 +19,13 @@ import { SqliteSessionRepository } from "./sessions.ts";
 import { SqliteTelemetryWriter } from "./telemetry-writer.ts";
 import { SqliteUserRepository } from "./users.ts";
 
-export interface SqliteStore extends Store {
-  /** For repositories of this backend defined elsewhere (the auth half's); not for use outside store/sqlite. */
-  readonly db: DatabaseSync;
-}
-
-/** Opens (creating if needed) the database file, brings its schema up to date and composes the repositories. */
-export function openSqliteStore(path: string): SqliteStore {
+/**
+ * Opens (creating if needed) the database file (":memory:" for one in memory), brings its schema
+ * up to date and composes the repositories. Throws when the file cannot be opened or its schema
+ * is newer than this server. Callers outside the store open it through openStore; tests of this
+ * backend's own SQL (migrations, pragmas) open the file beside it with their own connection.
+ */
+export function openSqliteStore(path: string): Store {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
   try {
@@ -37,7 +37,6 @@ export function openSqliteStore(path: string): SqliteStore {
     throw err;
   }
   return {
-    db,
     users: new SqliteUserRepository(db),
     sessions: new SqliteSessionRepository(db),
     loginFailures: new SqliteLoginFailureRepository(db),

@@ -6,7 +6,7 @@ import type { AuthServices } from "../../../src/auth/auth-services.ts";
 import { type Config, loadConfig } from "../../../src/config.ts";
 import { buildServer, type CrowsnestServer } from "../../../src/server.ts";
 import { openStore } from "../../../src/store/open-store.ts";
-import type { SqliteStore } from "../../../src/store/sqlite/sqlite-store.ts";
+import type { Store } from "../../../src/store/store.ts";
 import type { UserRecord } from "../../../src/store/user-repository.ts";
 
 /** A clock the test can move: sessions and throttling read it, nothing else needs to. */
@@ -37,7 +37,7 @@ export interface HttpResult {
 export class AuthTestServer {
   readonly clock: TestClock;
   readonly config: Config;
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly server: CrowsnestServer;
   /** The server's auth services: its password hasher, sessions, audit trail. */
   readonly core: AuthServices;
@@ -47,7 +47,7 @@ export class AuthTestServer {
   private constructor(
     clock: TestClock,
     config: Config,
-    store: SqliteStore,
+    store: Store,
     server: CrowsnestServer,
     core: AuthServices,
     port: number,
@@ -74,7 +74,7 @@ export class AuthTestServer {
       // Explicit server config, not the environment: cheap hashes so tests can create users quickly.
       auth: { ...loaded.auth, scryptCost: { log2N: 10, r: 8, p: 1 } },
     };
-    const store = openStore(config);
+    const store = await openStore(config);
     const clock = new TestClock();
     const server = await buildServer({ config, store, now: clock.now });
     const address = await server.listen();
