@@ -1,28 +1,17 @@
-import type { HostCredentialRepository, HostRecord, Store } from "../store/store.ts";
+import type { HostRecord, Store } from "../store/store.ts";
 import { mintSecret } from "./secret-token.ts";
 
 /**
- * Mints a host's long-lived credential and revokes any older one, so that a host has exactly
- * one. The token is returned once, to be handed to the agent; only its hash is stored. Enrolment,
- * rotation and `host add` all issue credentials through it.
+ * Creates a host with a long-lived credential, in one transaction (`host add`, scripts). The token
+ * is returned once, to be handed to the agent; only its hash is stored. Enrolment and rotation
+ * issue credentials in the store operation that redeems the token or completes the rotation.
  */
-export async function issueHostCredential(
-  credentials: Pick<HostCredentialRepository, "revokeAll" | "add">,
-  hostId: string,
-  now: number,
-): Promise<string> {
-  const { token, hash } = mintSecret();
-  await credentials.revokeAll(hostId, now);
-  await credentials.add(hostId, hash, now);
-  return token;
-}
-
-/** Creates a host with a long-lived credential; the token is returned once and stored only hashed. */
 export async function createHostWithCredential(
-  store: Pick<Store, "hosts" | "hostCredentials">,
+  store: Pick<Store, "hosts">,
   name: string,
   now: number,
 ): Promise<{ host: HostRecord; token: string }> {
-  const host = await store.hosts.create(name, now);
-  return { host, token: await issueHostCredential(store.hostCredentials, host.id, now) };
+  const { token, hash } = mintSecret();
+  const host = await store.hosts.create(name, now, { kind: "credential", tokenHash: hash });
+  return { host, token };
 }

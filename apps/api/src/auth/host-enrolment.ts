@@ -20,7 +20,7 @@ export interface IssuedEnrolment {
 }
 
 export interface HostEnrolmentDeps {
-  store: Pick<Store, "hosts" | "hostCredentials" | "enrolmentTokens" | "credentialRotations">;
+  store: Pick<Store, "hosts" | "credentialRotations">;
   agents: AgentDisconnector;
   audit: AuditTrail;
   ttlMs: number;
@@ -47,13 +47,11 @@ export class HostEnrolment {
     const event = { action: "host.enrol", target: { id: null, name } } as const;
     const work = async (): Promise<IssuedEnrolment> => {
       const now = this.#deps.now();
-      const host = await this.#deps.store.hosts.create(name, now);
       const { token, hash } = mintSecret();
       const expiresAt = now + this.#deps.ttlMs;
-      await this.#deps.store.enrolmentTokens.create({
+      const host = await this.#deps.store.hosts.create(name, now, {
+        kind: "enrolment",
         tokenHash: hash,
-        hostId: host.id,
-        createdAt: now,
         expiresAt,
         createdBy: actor.userId,
       });
@@ -67,10 +65,7 @@ export class HostEnrolment {
 
   async revoke(hostId: string, actor: AuditActor): Promise<void> {
     await this.#audited("host.revoke", hostId, actor, async () => {
-      const now = this.#deps.now();
-      await this.#deps.store.credentialRotations.cancel(hostId);
-      await this.#deps.store.hostCredentials.revokeAll(hostId, now);
-      await this.#deps.store.enrolmentTokens.revokeForHost(hostId, now);
+      await this.#deps.store.hosts.revoke(hostId, this.#deps.now());
       this.#deps.agents.disconnect(hostId, CLOSE_CODES.revoked, "the host's credential was revoked");
     });
   }

@@ -1,21 +1,13 @@
-export interface NewEnrolmentToken {
-  tokenHash: string;
-  hostId: string;
-  createdAt: number;
-  expiresAt: number;
-  /** The admin who issued it; null when issued from the CLI. */
-  createdBy: string | null;
-}
-
-/** Single-use enrolment tokens. Only their SHA-256 digests are stored. */
+/**
+ * Single-use enrolment tokens, stored as SHA-256 digests. One is created with its host
+ * (`hosts.create`) and invalidated with the host's other ways in (`hosts.revoke`).
+ */
 export interface EnrolmentTokenRepository {
-  create(token: NewEnrolmentToken): Promise<void>;
   /**
-   * Marks an unused, unexpired token used and returns its host id, or null when the token is
-   * unknown, used or expired. One atomic statement, so two agents racing with the same token
-   * cannot both win.
+   * Trades an unused, unexpired token for the host's credential: in one transaction the token is
+   * marked used, the host's older credentials are revoked and `credentialHash` becomes its one
+   * credential. Returns the host id, or null (nothing written) when the token is unknown, used or
+   * expired at `now` (epoch ms). Two agents racing with the same token cannot both win.
    */
-  redeem(tokenHash: string, now: number): Promise<string | null>;
-  /** Invalidates the host's unused tokens (on revoke). */
-  revokeForHost(hostId: string, now: number): Promise<void>;
+  redeem(tokenHash: string, credentialHash: string, now: number): Promise<string | null>;
 }

@@ -42,8 +42,30 @@ export interface HostConflict {
   refusedHost: HostInfo;
 }
 
+/**
+ * How a new host's agent gets in the first time: a long-lived credential (`host add`) or a
+ * single-use enrolment token (`host enrol`), each given as the SHA-256 of the secret handed out.
+ */
+export type NewHostAccess =
+  | { kind: "credential"; tokenHash: string }
+  | {
+      kind: "enrolment";
+      tokenHash: string;
+      /** Epoch ms after which the token redeems nothing. */
+      expiresAt: number;
+      /** The admin who issued it; null when issued from the CLI. */
+      createdBy: string | null;
+    };
+
 export interface HostRepository {
-  create(name: string, now: number): Promise<HostRecord>;
+  /** Creates a host and its first way in (`access`) in one transaction; `now` in epoch ms. */
+  create(name: string, now: number, access: NewHostAccess): Promise<HostRecord>;
+  /**
+   * Closes every way in for the host in one transaction: its credentials are revoked, its unused
+   * enrolment tokens invalidated and a pending rotation dropped. Returns how many credentials
+   * were active (0 for an unknown host). Closing the live connection is the caller's part.
+   */
+  revoke(hostId: string, now: number): Promise<number>;
   get(hostId: string): Promise<HostRecord | null>;
   list(): Promise<HostRecord[]>;
   /**
@@ -55,13 +77,14 @@ export interface HostRepository {
   recordConflict(hostId: string, refusedHost: HostInfo, at: number): Promise<void>;
 }
 
+/**
+ * Host credentials, stored as SHA-256 hashes. They are written only together with what issues or
+ * revokes them: `hosts.create`, `hosts.revoke`, `enrolmentTokens.redeem` and
+ * `credentialRotations.complete`, each one transaction, so that a host has at most one.
+ */
 export interface HostCredentialRepository {
-  /** Stores the hash of a newly issued host credential. */
-  add(hostId: string, tokenHash: string, now: number): Promise<void>;
   /** The host an unrevoked credential with this hash belongs to, or null. */
   findHost(tokenHash: string): Promise<string | null>;
-  /** Revokes every credential of the host; returns how many were active. */
-  revokeAll(hostId: string, now: number): Promise<number>;
 }
 
 export interface StoredContainer {

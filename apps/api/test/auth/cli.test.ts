@@ -72,7 +72,13 @@ describe("crowsnest CLI", () => {
     });
     const store = await openStore({ database: defaultDatabase(dataDir) });
     try {
-      expect(await store.enrolmentTokens.redeem(hashToken(out.token), Date.now())).toBe(out.hostId);
+      expect(
+        await store.enrolmentTokens.redeem(
+          hashToken(out.token),
+          hashToken("the agent's credential"),
+          Date.now(),
+        ),
+      ).toBe(out.hostId);
     } finally {
       await store.close();
     }

@@ -52,7 +52,7 @@ describe("enrolment", () => {
       `CROWSNEST_TOKEN=${token} npm run agent -- --server-url ${srv.wsUrl}/ws/agent --state-dir ./data/agent`,
     );
     // Only the token's hash is stored: the token itself, taken for a hash, redeems nothing.
-    expect(await srv.store.enrolmentTokens.redeem(token, srv.clock.now())).toBeNull();
+    expect(await srv.store.enrolmentTokens.redeem(token, "credential-hash", srv.clock.now())).toBeNull();
 
     const agent = startAgent(token);
     await agent.until("the agent to come online", online(hostId));

@@ -116,27 +116,6 @@ describe.each(BACKENDS)("Store contract, auth ($name)", ({ open }) => {
     });
   });
 
-  describe("enrolment tokens", () => {
-    it("are redeemed once, and never after they expire or are revoked", async () => {
-      const host = await store.hosts.create("h", 0);
-      const token = (tokenHash: string, expiresAt: number) => ({
-        tokenHash,
-        hostId: host.id,
-        createdAt: 0,
-        expiresAt,
-        createdBy: null,
-      });
-      await store.enrolmentTokens.create(token("t1", 1_000));
-      await store.enrolmentTokens.create(token("t2", 100));
-      await store.enrolmentTokens.create(token("t3", 1_000));
-      expect(await store.enrolmentTokens.redeem("t1", 500)).toBe(host.id);
-      expect(await store.enrolmentTokens.redeem("t1", 501)).toBeNull();
-      expect(await store.enrolmentTokens.redeem("t2", 500)).toBeNull();
-      await store.enrolmentTokens.revokeForHost(host.id, 600);
-      expect(await store.enrolmentTokens.redeem("t3", 700)).toBeNull();
-    });
-  });
-
   describe("audit log", () => {
     const entry = (n: number) => ({
       time: 1_000 + n,

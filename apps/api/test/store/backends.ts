@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { openStore } from "../../src/store/open-store.ts";
-import type { Store } from "../../src/store/store.ts";
+import type { NewHostAccess, Store } from "../../src/store/store.ts";
 
 /** A store backend the contract tests run against: `open` gives a new, empty store each call. */
 export interface Backend {
@@ -15,3 +16,8 @@ export interface Backend {
 export const BACKENDS: readonly Backend[] = [
   { name: "sqlite", open: () => openStore({ database: { backend: "sqlite", path: ":memory:" } }) },
 ];
+
+/** A way in for a host that a test creates only to hold data: the hash of a credential nobody holds. */
+export function anyCredential(): NewHostAccess {
+  return { kind: "credential", tokenHash: randomBytes(16).toString("hex") };
+}

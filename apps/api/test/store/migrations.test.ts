@@ -8,6 +8,7 @@ import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.ts";
 import { registerSearchText } from "../../src/store/sqlite/search-text.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { containerId } from "../support/samples.ts";
+import { anyCredential } from "./backends.ts";
 
 // The SQLite backend's own schema on a real file: versioned migrations, each step once, in order,
 // in its own transaction; WAL; the audit log's triggers.
@@ -43,7 +44,7 @@ describe("schema migrations", () => {
   it("bring a new file to the latest version in WAL mode, and a second open changes nothing", async () => {
     const path = join(dir, "fresh.db");
     const store = openSqliteStore(path);
-    const host = await store.hosts.create("kept", Date.now());
+    const host = await store.hosts.create("kept", Date.now(), anyCredential());
     await store.close();
     peek("fresh.db", (db) => {
       expect(version(db)).toBe(LATEST);

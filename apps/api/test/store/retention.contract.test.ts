@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import type { Store } from "../../src/store/store.ts";
 import { logLine, metricSample, containerId as newContainerId } from "../support/samples.ts";
-import { BACKENDS } from "./backends.ts";
+import { anyCredential, BACKENDS } from "./backends.ts";
 
 const MINUTE = 60_000;
 
@@ -13,7 +13,7 @@ describe.each(BACKENDS)("Store contract, retention ($name)", ({ open }) => {
   let seq = 0;
   beforeEach(async () => {
     store = await open();
-    hostId = (await store.hosts.create("h", 0)).id;
+    hostId = (await store.hosts.create("h", 0, anyCredential())).id;
     seq = 0;
   });
   afterEach(async () => {
@@ -82,7 +82,7 @@ describe.each(BACKENDS)("Store contract, retention ($name)", ({ open }) => {
   });
 
   it("finds hosts over the log cap and frees their oldest lines first, up to the bytes asked for", async () => {
-    const other = (await store.hosts.create("other", 0)).id;
+    const other = (await store.hosts.create("other", 0, anyCredential())).id;
     const id = newContainerId();
     // Ten lines of 10 bytes each on one host, one line of 10 on the other.
     const lines = Array.from({ length: 10 }, (_, i) => `line-${String(i).padStart(5, "0")}`);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import type { Store } from "../../src/store/store.ts";
 import { containerInfo, logLine, metricSample, containerId as newContainerId } from "../support/samples.ts";
-import { BACKENDS } from "./backends.ts";
+import { anyCredential, BACKENDS } from "./backends.ts";
 
 /** The telemetry part of the Store contract; every backend runs these same cases. */
 describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
@@ -10,7 +10,7 @@ describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
   let hostId: string;
   beforeEach(async () => {
     store = await open();
-    hostId = (await store.hosts.create("h", 1_000)).id;
+    hostId = (await store.hosts.create("h", 1_000, anyCredential())).id;
   });
   afterEach(async () => {
     await store.close();
@@ -18,7 +18,7 @@ describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
 
   it("stores a (host, seq) once; the same seq of another host is its own batch", async () => {
     const id = newContainerId();
-    const other = (await store.hosts.create("other", 1_000)).id;
+    const other = (await store.hosts.create("other", 1_000, anyCredential())).id;
     const message = { type: "metrics" as const, seq: 7, samples: [metricSample(id, 60_000)] };
     expect(
       await store.telemetry.write([
@@ -169,12 +169,5 @@ describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
     expect((await search(["info"])).lines.map((l) => l.text)).toEqual([lines[0]?.text, lines[1]?.text]);
     expect((await search(["error", "failed"])).lines).toHaveLength(1);
     expect((await search(["32minfo"])).lines).toHaveLength(0);
-  });
-
-  it("stores a revocable, hashed host credential", async () => {
-    await store.hostCredentials.add(hostId, "hash-1", 1);
-    expect(await store.hostCredentials.findHost("hash-1")).toBe(hostId);
-    expect(await store.hostCredentials.revokeAll(hostId, 2)).toBe(1);
-    expect(await store.hostCredentials.findHost("hash-1")).toBeNull();
   });
 });

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { DatabaseSync } from "node:sqlite";
 import { HostInfo } from "@crowsnest/protocol";
-import type { HostConflict, HostRecord, HostRepository } from "../store.ts";
+import type { HostConflict, HostRecord, HostRepository, NewHostAccess } from "../store.ts";
+import { transaction } from "./database.ts";
+import type { HostAccessStatements } from "./host-access.ts";
 
 interface HostRow {
   id: string;
@@ -20,13 +22,17 @@ const COLUMNS =
   "id, name, created_at, last_seen, agent_version, info, dropped_batches, conflict_refused_at, conflict_refusals, conflict_host_info";
 
 export class SqliteHostRepository implements HostRepository {
+  readonly #db: DatabaseSync;
+  readonly #access: HostAccessStatements;
   readonly #insert;
   readonly #get;
   readonly #list;
   readonly #lastSeq;
   readonly #conflict;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, access: HostAccessStatements) {
+    this.#db = db;
+    this.#access = access;
     this.#insert = db.prepare("INSERT INTO hosts (id, name, created_at) VALUES (?, ?, ?)");
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM hosts WHERE id = ?`);
     this.#list = db.prepare(`SELECT ${COLUMNS} FROM hosts ORDER BY name, id`);
@@ -36,9 +42,12 @@ export class SqliteHostRepository implements HostRepository {
     );
   }
 
-  async create(name: string, now: number): Promise<HostRecord> {
+  async create(name: string, now: number, access: NewHostAccess): Promise<HostRecord> {
     const id = randomBytes(9).toString("base64url");
-    this.#insert.run(id, name, now);
+    transaction(this.#db, () => {
+      this.#insert.run(id, name, now);
+      this.#access.grant(id, access, now);
+    });
     return {
       id,
       name,
@@ -49,6 +58,10 @@ export class SqliteHostRepository implements HostRepository {
       droppedBatches: 0,
       conflict: null,
     };
+  }
+
+  async revoke(hostId: string, now: number): Promise<number> {
+    return transaction(this.#db, () => this.#access.revokeAll(hostId, now));
   }
 
   async get(hostId: string): Promise<HostRecord | null> {

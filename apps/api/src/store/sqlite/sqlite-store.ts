@@ -7,6 +7,7 @@ import { SqliteContainerRepository } from "./containers.ts";
 import { SqliteCredentialRotationRepository } from "./credential-rotations.ts";
 import { configure, migrate } from "./database.ts";
 import { SqliteEnrolmentTokenRepository } from "./enrolment-tokens.ts";
+import { HostAccessStatements } from "./host-access.ts";
 import { SqliteHostCredentialRepository } from "./host-credentials.ts";
 import { SqliteHostRepository } from "./hosts.ts";
 import { SqliteLoginFailureRepository } from "./login-failures.ts";
@@ -36,14 +37,15 @@ export function openSqliteStore(path: string): Store {
     db.close();
     throw err;
   }
+  const access = new HostAccessStatements(db);
   return {
     users: new SqliteUserRepository(db),
     sessions: new SqliteSessionRepository(db),
     loginFailures: new SqliteLoginFailureRepository(db),
-    enrolmentTokens: new SqliteEnrolmentTokenRepository(db),
-    credentialRotations: new SqliteCredentialRotationRepository(db),
+    enrolmentTokens: new SqliteEnrolmentTokenRepository(db, access),
+    credentialRotations: new SqliteCredentialRotationRepository(db, access),
     audit: new SqliteAuditRepository(db),
-    hosts: new SqliteHostRepository(db),
+    hosts: new SqliteHostRepository(db, access),
     hostCredentials: new SqliteHostCredentialRepository(db),
     containers: new SqliteContainerRepository(db),
     metrics: new SqliteMetricRepository(db),
