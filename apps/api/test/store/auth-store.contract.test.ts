@@ -58,6 +58,34 @@ describe.each(BACKENDS)("Store contract, auth ($name)", ({ open }) => {
       expect(await store.sessions.find("h1")).toBeNull();
     });
 
+    it("are touched, and deleted one at a time or all of a user's at once", async () => {
+      const [u, v] = [
+        await store.users.create(user("u", "VIEWER")),
+        await store.users.create(user("v", "ADMIN")),
+      ];
+      if (!u || !v) throw new Error("setup");
+      const session = (idHash: string, userId: string) => ({
+        idHash,
+        userId,
+        createdAt: 0,
+        lastSeenAt: 0,
+        expiresAt: 1_000,
+        clientAddress: "::1",
+      });
+      for (const s of [session("u1", u.id), session("u2", u.id), session("v1", v.id)])
+        await store.sessions.create(s);
+      await store.sessions.touch("u1", 42);
+      expect((await store.sessions.find("u1"))?.session).toEqual({ ...session("u1", u.id), lastSeenAt: 42 });
+      await store.sessions.delete("u1");
+      expect(await store.sessions.find("u1")).toBeNull();
+      await store.sessions.deleteForUser(u.id);
+      expect(await store.sessions.find("u2")).toBeNull();
+      expect((await store.sessions.find("v1"))?.user).toEqual(v);
+      expect(await store.users.count()).toBe(2);
+      expect((await store.users.list()).map((x) => x.username)).toEqual(["u", "v"]);
+      expect(await store.users.get(v.id)).toEqual(v);
+    });
+
     it("sweeps absolute and idle expiry", async () => {
       const u = await store.users.create(user("s", "VIEWER"));
       if (!u) throw new Error("setup");
