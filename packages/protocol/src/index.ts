@@ -8,6 +8,7 @@ export * from "./container.ts";
 export * from "./container-metadata.ts";
 export * from "./decode.ts";
 export * from "./host.ts";
+export * from "./host-lifecycle.ts";
 export * from "./http.ts";
 export * from "./ids.ts";
 export * from "./limits.ts";

@@ -14,6 +14,7 @@ import WebSocket from "ws";
 import type { Logger } from "../logger.ts";
 import { sleep } from "../sleep.ts";
 import type { CredentialStore } from "../state/credential-store.ts";
+import { connectionErrorMessage } from "./unreachable.ts";
 
 /** The server only sends small control messages (welcome, ack, command, error). */
 export const SERVER_FRAME_BYTES = 1024 * 1024;
@@ -143,7 +144,7 @@ export class Connection {
       res.resume();
       socket.terminate();
     });
-    socket.on("error", (err) => log.warn("connection error", { err }));
+    socket.on("error", (err) => log.error(connectionErrorMessage(url.toString(), err)));
     socket.on("open", () => {
       log.info("connected", { url: url.toString() });
       session.send(handlers.hello());
