@@ -111,6 +111,8 @@ export interface LiveTailSummary {
   samples: number;
   sampleP50Ms: Spread;
   sampleP99Ms: Spread;
+  /** null for runs saved before the harness timed /api/health. */
+  healthP99Ms: Spread | null;
 }
 
 export function liveTailSummaries(runs: LiveTailRun[]): LiveTailSummary[] {
@@ -128,6 +130,9 @@ export function liveTailSummaries(runs: LiveTailRun[]): LiveTailSummary[] {
       samples: mine.reduce((n, r) => n + r.samples, 0),
       sampleP50Ms: spread(mine.map((r) => r.sampleP50Ms)),
       sampleP99Ms: spread(mine.map((r) => r.sampleP99Ms)),
+      healthP99Ms: mine.every((r) => r.healthP99Ms !== undefined)
+        ? spread(mine.map((r) => r.healthP99Ms))
+        : null,
     };
   });
 }

@@ -3,6 +3,8 @@
  * follows its logs and samples its cgroup files every second; a real server relays both to 1 or
  * 10 browser sockets. Latency is a line's arrival at a socket minus its Docker timestamp (taken
  * as the daemon reads it off the container's stdout), and a sample's arrival minus its reading time.
+ * Meanwhile `/api/health` is asked over and over, one request at a time: its answer time shows how
+ * long the server's event loop is held up while it ingests, stores and relays at that rate.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +34,9 @@ export interface LiveTailRun {
   samples: number;
   sampleP50Ms: number;
   sampleP99Ms: number;
+  /** `/api/health` answers timed during the window, and their p99 (ms). */
+  healthRequests: number;
+  healthP99Ms: number;
   /** Every latency, for the distribution plot. */
   lineLatencies: number[];
   sampleLatencies: number[];
@@ -72,7 +77,7 @@ export async function liveTailSuite(
           );
           for (const b of browsers) b.reset();
           const started = performance.now();
-          await sleep(measureMs);
+          const healthLatencies = await timeHealth(seeded.server.baseUrl, measureMs);
           const seconds = (performance.now() - started) / 1000;
           const lineLatencies = browsers.flatMap((b) => b.lineLatencies);
           const sampleLatencies = browsers.flatMap((b) => b.sampleLatencies);
@@ -88,11 +93,13 @@ export async function liveTailSuite(
             samples: sampleLatencies.length,
             sampleP50Ms: percentile(sampleLatencies, 50),
             sampleP99Ms: percentile(sampleLatencies, 99),
+            healthRequests: healthLatencies.length,
+            healthP99Ms: percentile(healthLatencies, 99),
             lineLatencies,
             sampleLatencies,
           };
           log(
-            `live tail ${linesPerSecond} lines/s, ${viewers} viewers, run ${run}: line p50 ${result.lineP50Ms} ms p99 ${result.lineP99Ms} ms, sample p50 ${result.sampleP50Ms} ms`,
+            `live tail ${linesPerSecond} lines/s, ${viewers} viewers, run ${run}: line p50 ${result.lineP50Ms} ms p99 ${result.lineP99Ms} ms, sample p50 ${result.sampleP50Ms} ms, /api/health p99 ${result.healthP99Ms} ms`,
           );
           runs.push(result);
         }
@@ -106,4 +113,19 @@ export async function liveTailSuite(
     rmSync(stateDir, { recursive: true, force: true });
   }
   return runs;
+}
+
+/** Asks `/api/health` one request after another (10 ms apart) for `ms`; returns each answer's time in ms. */
+async function timeHealth(baseUrl: string, ms: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    const sent = performance.now();
+    const res = await fetch(`${baseUrl}/api/health`);
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`/api/health answered ${res.status}`);
+    latencies.push(performance.now() - sent);
+    await sleep(10);
+  }
+  return latencies;
 }

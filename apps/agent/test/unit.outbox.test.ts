@@ -2,9 +2,9 @@ import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LogLine, SequencedAgentMessage } from "@crowsnest/protocol";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.ts";
-import { FLUSH_BYTES, FLUSH_INTERVAL_MS, Outbox } from "../src/outbox/outbox.ts";
+import { Outbox } from "../src/outbox/outbox.ts";
 import { OutboxStore } from "../src/outbox/outbox-store.ts";
 
 const ID = "b".repeat(64);
@@ -146,38 +146,5 @@ describe("Outbox", () => {
         drops: [{ containerId: ID, count: null, from: 1000, to: 1500, reason: "rotated" }],
       },
     ]);
-  });
-
-  describe("cuts a batch by itself", () => {
-    afterEach(() => {
-      vi.useRealTimers();
-    });
-
-    const linesPerBatch = (sent: SequencedAgentMessage[]) =>
-      sent.map((m) => (m.type === "logs" ? m.lines.length : -1));
-
-    it(`${FLUSH_INTERVAL_MS} ms after the first item, counted from that item`, async () => {
-      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-      const outbox = await open(await mkdtemp(join(tmpdir(), "crowsnest-outbox-")));
-      const sent = capture(outbox);
-      outbox.addLine(line(1), { since: 1, skip: 1 });
-      vi.advanceTimersByTime(FLUSH_INTERVAL_MS - 1);
-      outbox.addLine(line(2), { since: 1, skip: 2 }); // does not restart the wait
-      vi.advanceTimersByTime(1);
-      outbox.addLine(line(3), { since: 1, skip: 3 });
-      await outbox.flush();
-      // Without the timer, the flush would have cut all three together; a shorter wait, [1], [2, 3].
-      expect(linesPerBatch(sent)).toEqual([2, 1]);
-    });
-
-    it(`once the pending items reach ${FLUSH_BYTES / 1024} KiB`, async () => {
-      const outbox = await open(await mkdtemp(join(tmpdir(), "crowsnest-outbox-")));
-      const sent = capture(outbox);
-      const text = "x".repeat(16_000);
-      const enough = Math.ceil(FLUSH_BYTES / Buffer.byteLength(JSON.stringify(line(0, text))));
-      for (let n = 1; n <= enough + 1; n++) outbox.addLine(line(n, text), { since: 1, skip: n });
-      await outbox.flush();
-      expect(linesPerBatch(sent)).toEqual([enough, 1]);
-    });
   });
 });

@@ -1,6 +1,6 @@
 import type { LiveMessage } from "@crowsnest/protocol";
 import { describe, expect, it } from "vitest";
-import { liveUrl, messageMatches } from "../src/lib/live.ts";
+import { LiveClient, liveUrl, messageMatches } from "../src/lib/live.ts";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
@@ -11,6 +11,8 @@ describe("routing live messages to subscriptions", () => {
     hostId,
     containerId,
     lines: [],
+    batch: { incarnation: null, seq: 1 },
+    prev: null,
   });
 
   it("gives a container subscription only its own container's logs", () => {
@@ -45,4 +47,80 @@ describe("routing live messages to subscriptions", () => {
 it("opens the live socket on the page's own origin", () => {
   expect(liveUrl({ protocol: "http:", host: "127.0.0.1:8080" })).toBe("ws://127.0.0.1:8080/ws/live");
   expect(liveUrl({ protocol: "https:", host: "dash.example" })).toBe("wss://dash.example/ws/live");
+});
+
+describe("the live sequence (LiveOrder) in the page's live client", () => {
+  const RUN = "agent-run-0123456789";
+  const frame = (seq: number, prev: number | null, text: string, incarnation = RUN): LiveMessage => ({
+    type: "logs",
+    hostId: "h",
+    containerId: A,
+    lines: [
+      { containerId: A, ts: "2026-12-01T12:00:00.000000000Z", stream: "stdout", text, truncated: false },
+    ],
+    batch: { incarnation, seq },
+    prev,
+  });
+  /** A client that is never started: frames are handed to it as its socket would, decoded. */
+  const watching = () => {
+    const client = new LiveClient("ws://127.0.0.1:1/ws/live");
+    const seen: string[] = [];
+    client.subscribe({ kind: "container", hostId: "h", containerId: A }, (m) => {
+      if (m.type === "logs") seen.push(m.lines.map((l) => l.text).join());
+      if (m.type === "gap") seen.push(`gap ${m.reason} ${m.droppedLines}`);
+    });
+    return { client, seen };
+  };
+
+  it("drops a frame of a batch it already showed (the agent resent it, the server relayed it again)", () => {
+    const { client, seen } = watching();
+    client.receive(frame(4, null, "a"));
+    client.receive(frame(5, 4, "b"));
+    client.receive(frame(5, 4, "b")); // relayed again after the agent reconnected
+    client.receive(frame(4, null, "a")); // an older one, resent too
+    client.receive(frame(6, 5, "c"));
+    expect(seen).toEqual(["a", "b", "c"]);
+  });
+
+  it("shows a gap before a frame whose previous batch it never got", () => {
+    const { client, seen } = watching();
+    client.receive(frame(4, null, "a"));
+    client.receive(frame(9, 7, "d")); // batch 7 had lines of this container: lost on the way
+    client.receive(frame(12, 9, "e")); // 10 and 11 had none of them: no gap
+    expect(seen).toEqual(["a", "gap missed_frames null", "d", "e"]);
+  });
+
+  it("takes a new agent run for news, and a jump after a gap the server counted for no second gap", () => {
+    const { client, seen } = watching();
+    client.receive(frame(4, null, "a"));
+    client.receive(frame(1, null, "new run", "agent-run-abcdefghij"));
+    client.receive({
+      type: "gap",
+      hostId: "h",
+      containerId: A,
+      droppedLines: 3,
+      reason: "slow_consumer",
+    });
+    client.receive(frame(5, 3, "after the slow patch", "agent-run-abcdefghij"));
+    expect(seen).toEqual(["a", "new run", "gap slow_consumer 3", "after the slow patch"]);
+  });
+
+  it("drops a metrics frame of a batch it already showed, and passes the coalesced ones that name none", () => {
+    const client = new LiveClient("ws://127.0.0.1:1/ws/live");
+    let frames = 0;
+    client.subscribe({ kind: "host", hostId: "h" }, (m) => {
+      if (m.type === "metrics") frames++;
+    });
+    const metrics = (batch?: { incarnation: string; seq: number }): LiveMessage => ({
+      type: "metrics",
+      hostId: "h",
+      samples: [],
+      ...(batch === undefined ? {} : { batch }),
+    });
+    client.receive(metrics({ incarnation: RUN, seq: 2 }));
+    client.receive(metrics({ incarnation: RUN, seq: 2 }));
+    client.receive(metrics());
+    client.receive(metrics({ incarnation: RUN, seq: 3 }));
+    expect(frames).toBe(3);
+  });
 });

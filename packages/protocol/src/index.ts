@@ -13,6 +13,7 @@ export * from "./http.ts";
 export * from "./ids.ts";
 export * from "./limits.ts";
 export * from "./live-messages.ts";
+export * from "./live-order.ts";
 export * from "./policy.ts";
 export * from "./protection.ts";
 export * from "./telemetry.ts";

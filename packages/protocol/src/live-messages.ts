@@ -3,6 +3,7 @@ import { ProtocolError } from "./agent-messages.ts";
 import { ContainerEvent, ContainerInfo } from "./container.ts";
 import { ContainerId, EpochMs, HostId } from "./ids.ts";
 import { LIMITS } from "./limits.ts";
+import { BatchRef } from "./live-order.ts";
 import { LogLag, LogLine, MetricSample } from "./telemetry.ts";
 
 /**
@@ -56,6 +57,8 @@ export const LiveMetrics = z.object({
   type: z.literal("metrics"),
   hostId: HostId,
   samples: z.array(MetricSample).max(LIMITS.metricSamplesPerBatch),
+  /** The batch relayed (see LiveOrder); absent on the latest samples a congested socket is sent instead. */
+  batch: BatchRef.optional(),
 });
 export type LiveMetrics = z.infer<typeof LiveMetrics>;
 
@@ -64,11 +67,18 @@ export const LiveLogs = z.object({
   hostId: HostId,
   containerId: ContainerId,
   lines: z.array(LogLine).max(LIMITS.logLinesPerBatch),
+  /** The batch relayed (see LiveOrder). */
+  batch: BatchRef,
+  /** The seq of the previous batch of the same agent run with lines of this container; null: not known to the relaying server. */
+  prev: z.number().int().positive().nullable(),
 });
 export type LiveLogs = z.infer<typeof LiveLogs>;
 
-/** `rotated`: Docker rotated the lines out of its log file before the agent read them (see LogDrop). */
-export const GapReason = z.enum(["slow_consumer", "rate_limit", "agent_outbox", "rotated"]);
+/**
+ * `rotated`: Docker rotated the lines out of its log file before the agent read them (see LogDrop);
+ * `missed_frames`: the browser saw the live sequence jump (see LiveOrder), never sent by the server.
+ */
+export const GapReason = z.enum(["slow_consumer", "rate_limit", "agent_outbox", "rotated", "missed_frames"]);
 export type GapReason = z.infer<typeof GapReason>;
 
 /** Log lines this browser will not see, and why. */

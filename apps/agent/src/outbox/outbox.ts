@@ -13,8 +13,12 @@ import type { Logger } from "../logger.ts";
 import type { ResumePoint } from "../logs/resume.ts";
 import type { OutboxStore, StoredBatch } from "./outbox-store.ts";
 
+/**
+ * The longest an item waits for the batch in flight to be acked before it is cut anyway (a slow
+ * or absent server): the worst case of the Nagle-style policy (see Outbox), as before it.
+ */
 export const FLUSH_INTERVAL_MS = 250;
-/** A batch is cut at this many (estimated) bytes, well under the server's frame limit. */
+/** A batch is cut at this many (estimated) bytes, well under the server's frame limit, in flight or not. */
 export const FLUSH_BYTES = 512 * 1024;
 /** Metric samples are small and uniform; estimating them saves a JSON.stringify per sample. */
 const SAMPLE_BYTES = 320;
@@ -58,6 +62,13 @@ interface Batch {
 /**
  * Sequence-numbered batches that stay until the server acks them.
  *
+ * When batches are cut (Nagle-style): with nothing in flight (no batch cut and not yet acked),
+ * what arrives is cut at once, at the end of the current turn of the event loop so that the lines
+ * of one read travel together; while a batch is in flight, items gather until its ack (then they
+ * are cut at once), FLUSH_BYTES, a per-batch item limit or FLUSH_INTERVAL_MS after the first,
+ * whichever comes first. A quiet agent thus sends each line within milliseconds, and a busy one
+ * sends batches as fast as the server stores them, each holding what came during the last round trip.
+ *
  * Delivery across an agent restart: a batch is written to disk (with the log resume positions
  * of the lines it holds) before it is sent, and the sequence counter and resume positions are
  * persisted right after. A restarted agent therefore resends exactly the unacked batches under
@@ -86,6 +97,9 @@ export class Outbox {
   #pending: Pending = emptyPending();
   #dropped: Dropped | null = null;
   #timer: NodeJS.Timeout | null = null;
+  #immediate: NodeJS.Immediate | null = null;
+  /** Batches cut and still being written to disk (not yet in #batches, soon sent). */
+  #cutting = 0;
   #chain: Promise<void> = Promise.resolve();
   #send: ((text: string) => void) | null = null;
 
@@ -201,6 +215,7 @@ export class Outbox {
       return;
     }
     this.#forget(batch);
+    if (this.#inFlight() === 0 && this.#hasPending()) this.#cutSoon();
   }
 
   /**
@@ -233,8 +248,15 @@ export class Outbox {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
+    if (this.#immediate !== null) {
+      clearImmediate(this.#immediate);
+      this.#immediate = null;
+    }
     const batches = this.#cut();
-    if (batches.length > 0) this.#enqueue("could not persist outbox batches", () => this.#persist(batches));
+    if (batches.length > 0) {
+      this.#cutting += batches.length;
+      this.#enqueue("could not persist outbox batches", () => this.#persist(batches));
+    }
     return this.#chain;
   }
 
@@ -247,9 +269,29 @@ export class Outbox {
     this.#pending.bytes += bytes;
     if (full || this.#pending.bytes >= FLUSH_BYTES) {
       this.#flushInBackground();
+    } else if (this.#inFlight() === 0) {
+      this.#cutSoon();
     } else if (this.#timer === null) {
       this.#timer = setTimeout(() => this.#flushInBackground(), FLUSH_INTERVAL_MS);
     }
+  }
+
+  /** Batches cut and not yet acked: on the wire, or (detached) waiting to be resent. */
+  #inFlight(): number {
+    return this.#batches.size + this.#cutting;
+  }
+
+  #hasPending(): boolean {
+    const p = this.#pending;
+    return p.events.length + p.samples.length + p.lines.length + p.drops.size > 0;
+  }
+
+  /** Cuts at the end of this turn of the event loop: what one read delivers goes in one batch. */
+  #cutSoon(): void {
+    this.#immediate ??= setImmediate(() => {
+      this.#immediate = null;
+      this.#flushInBackground();
+    });
   }
 
   #flushInBackground(): void {
@@ -309,16 +351,19 @@ export class Outbox {
   async #persist(batches: StoredBatch[]): Promise<void> {
     try {
       for (const batch of batches) await this.#store.writeBatch(batch);
-      for (const batch of batches) {
-        for (const [id, point] of Object.entries(batch.resume)) this.#resume.set(id, point);
-        this.#events = batch.events ?? this.#events;
-      }
-      await this.#writeState();
     } finally {
-      // Sent only after they are on disk (a seq the server stored is never reused after a crash);
-      // if the disk failed they are still delivered by this process.
+      // Sent only after their files are on disk (a seq the server stored is never reused after a
+      // crash); if the disk failed they are still delivered by this process. The state file need
+      // not be written first: a restart takes the seq counter and the positions from batch files
+      // newer than it (see open), and an ack's delete is queued behind the state write below.
+      this.#cutting -= batches.length;
       for (const batch of batches) this.#keep(batch, true);
     }
+    for (const batch of batches) {
+      for (const [id, point] of Object.entries(batch.resume)) this.#resume.set(id, point);
+      this.#events = batch.events ?? this.#events;
+    }
+    await this.#writeState();
     await this.#enforceBudget();
   }
 

@@ -3,14 +3,19 @@ import type { LivePublisher } from "../live/live-publisher.ts";
 import { placeSamples } from "../store/server-time.ts";
 import type { HostRepository, WriteResult } from "../store/store.ts";
 import type { LatestSampleWriter } from "./latest-samples.ts";
+import { RelayOrder } from "./relay-order.ts";
 import type { WriteQueue } from "./write-queue.ts";
 
-/** Stores what an agent sends and, once stored, publishes it to the browsers (LivePublisher). */
+/**
+ * Stores what an agent sends and publishes it to the browsers (LivePublisher): a sequenced batch
+ * as soon as it is validated, while it is stored, so the live path never waits for the disk.
+ */
 export class Ingest {
   readonly #queue: WriteQueue;
   readonly #hosts: HostRepository;
   readonly #hub: LivePublisher;
   readonly #latest: LatestSampleWriter;
+  readonly #order = new RelayOrder();
 
   constructor(queue: WriteQueue, hosts: HostRepository, hub: LivePublisher, latest: LatestSampleWriter) {
     this.#queue = queue;
@@ -46,26 +51,29 @@ export class Ingest {
   async inventory(hostId: string, snapshot: InventorySnapshot, at: number): Promise<void> {
     await this.#queue.enqueue({ kind: "inventory", hostId, at, snapshot });
     this.#latest.retainOnly(hostId, snapshot.containers);
+    this.#order.retainOnly(hostId, snapshot.containers);
     this.#hub.inventory(hostId, snapshot.containers);
   }
 
   /**
-   * Stores a sequenced batch; a duplicate (see WriteResult) is neither stored nor relayed again.
-   * `clockOffsetMs` (the agent's clock minus the server's, ms) puts its samples on the server's time
-   * line, in the store, in `latest` and live alike (see TelemetryWrite).
+   * Relays a validated sequenced batch to the browsers at once, then stores it; resolves with the
+   * store's answer, on which the ack waits. A resent batch is relayed again under the same BatchRef
+   * (the browser drops the repeat) and not stored twice (see WriteResult). `clockOffsetMs` (the
+   * agent's clock minus the server's, ms) puts its samples on the server's time line, in the store,
+   * in `latest` and live alike (see TelemetryWrite).
    */
-  async batch(
+  batch(
     hostId: string,
     message: SequencedAgentMessage,
     at: number,
     clockOffsetMs: number,
   ): Promise<WriteResult> {
-    const result = await this.#queue.enqueue({ kind: "batch", hostId, at, message, clockOffsetMs });
-    if (result !== "duplicate") this.#relay(hostId, message, clockOffsetMs);
-    return result;
+    this.#relay(hostId, message, clockOffsetMs);
+    return this.#queue.enqueue({ kind: "batch", hostId, at, message, clockOffsetMs });
   }
 
   #relay(hostId: string, message: SequencedAgentMessage, clockOffsetMs: number): void {
+    const batch = { incarnation: message.incarnation ?? null, seq: message.seq };
     switch (message.type) {
       case "events":
         this.#latest.applyEvents(hostId, message.events);
@@ -74,12 +82,14 @@ export class Ingest {
       case "metrics": {
         const samples = placeSamples(message.samples, clockOffsetMs);
         this.#latest.update(hostId, samples);
-        this.#hub.metrics(hostId, samples);
+        this.#hub.metrics(hostId, samples, batch);
         return;
       }
-      case "logs":
-        this.#hub.logs(hostId, message.lines, message.drops);
+      case "logs": {
+        const prev = this.#order.advance(hostId, batch, new Set(message.lines.map((l) => l.containerId)));
+        this.#hub.logs(hostId, message.lines, message.drops, { batch, prev });
         return;
+      }
       case "gap":
         this.#hub.agentGap(hostId, message);
         return;

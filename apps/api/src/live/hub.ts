@@ -1,4 +1,5 @@
 import {
+  type BatchRef,
   CLOSE_CODES,
   type ContainerEvent,
   type ContainerInfo,
@@ -20,7 +21,7 @@ import {
 } from "@crowsnest/protocol";
 import type { UserSocketCloser } from "../auth/sign-out.ts";
 import type { LiveClient, LiveMemory } from "./live-client.ts";
-import type { LivePublisher } from "./live-publisher.ts";
+import type { LivePublisher, LogsOrder } from "./live-publisher.ts";
 import type { Outbound } from "./outbound.ts";
 
 /** This process's browser sockets and what they hold in memory, as /api/health reports it. */
@@ -121,6 +122,16 @@ export class LiveHub implements LivePublisher, UserSocketCloser, LiveStats {
     return clients.length;
   }
 
+  /** Closes the live sockets a user opened under one session (logout in that browser). */
+  closeSession(userId: string, sessionId: string, reason: string): number {
+    const clients = [...(this.#byUser.get(userId) ?? [])].filter((c) => c.principal.sessionId === sessionId);
+    for (const client of clients) {
+      client.close(CLOSE_CODES.revoked, reason);
+      this.remove(client);
+    }
+    return clients.length;
+  }
+
   closeAll(code: number, reason: string): void {
     for (const clients of [...this.#byUser.values()]) {
       for (const client of [...clients]) {
@@ -157,11 +168,11 @@ export class LiveHub implements LivePublisher, UserSocketCloser, LiveStats {
     }
   }
 
-  metrics(hostId: string, samples: readonly MetricSample[]): void {
+  metrics(hostId: string, samples: readonly MetricSample[], batch: BatchRef): void {
     const host = this.#hosts.get(hostId);
     const broad = this.#union(this.#fleet, host?.host);
     if (broad.size > 0) {
-      const message: LiveMetrics = { type: "metrics", hostId, samples: [...samples] };
+      const message: LiveMetrics = { type: "metrics", hostId, samples: [...samples], batch };
       this.#send(broad, { kind: "metrics", data: encode(message), hostId, samples });
     }
     if (!host || host.containers.size === 0) return;
@@ -171,12 +182,12 @@ export class LiveHub implements LivePublisher, UserSocketCloser, LiveStats {
       if (!sockets) continue;
       const to = [...sockets].filter((client) => !broad.has(client));
       if (to.length === 0) continue;
-      const message: LiveMetrics = { type: "metrics", hostId, samples: forContainer };
+      const message: LiveMetrics = { type: "metrics", hostId, samples: forContainer, batch };
       this.#send(to, { kind: "metrics", data: encode(message), hostId, samples: forContainer });
     }
   }
 
-  logs(hostId: string, lines: readonly LogLine[], drops: readonly LogDrop[]): void {
+  logs(hostId: string, lines: readonly LogLine[], drops: readonly LogDrop[], order: LogsOrder): void {
     const host = this.#hosts.get(hostId);
     if (!host || host.containers.size === 0) return;
     for (const drop of drops) {
@@ -194,7 +205,14 @@ export class LiveHub implements LivePublisher, UserSocketCloser, LiveStats {
     for (const [containerId, forContainer] of groupBy(lines, (l) => l.containerId)) {
       const sockets = host.containers.get(containerId);
       if (!sockets) continue;
-      const message: LiveLogs = { type: "logs", hostId, containerId, lines: forContainer };
+      const message: LiveLogs = {
+        type: "logs",
+        hostId,
+        containerId,
+        lines: forContainer,
+        batch: order.batch,
+        prev: order.prev.get(containerId) ?? null,
+      };
       this.#send(sockets, {
         kind: "logs",
         data: encode(message),

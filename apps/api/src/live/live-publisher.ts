@@ -1,4 +1,5 @@
 import type {
+  BatchRef,
   ContainerEvent,
   ContainerInfo,
   GapNotice,
@@ -9,17 +10,30 @@ import type {
 } from "@crowsnest/protocol";
 
 /**
- * What ingest and the agent sockets hand to the browsers, once stored (or, for status and lag,
- * as it happens). Today LiveHub delivers it to this process's subscribed sockets; a bus-backed
- * implementation (scale-out) would publish it to every replica's hub instead. Delivery is
- * at-most-once: the store is the truth.
+ * Where a logs batch stands in its host's live sequence (see LiveOrder): the batch, and for each
+ * container with lines in it the seq of the previous batch of the same agent run with lines of
+ * that container (absent: not known here, e.g. the first since this server met the agent run).
+ */
+export interface LogsOrder {
+  batch: BatchRef;
+  prev: ReadonlyMap<string, number>;
+}
+
+/**
+ * What ingest and the agent sockets hand to the browsers: a batch once it is validated, before
+ * it is stored (its ack still waits for the store), status and lag as they happen. Today LiveHub
+ * delivers it to this process's subscribed sockets; a bus-backed implementation (scale-out) would
+ * publish it to every replica's hub instead. Delivery is at-most-once and a batch the agent resends
+ * is relayed again under the same BatchRef: the browser drops the repeat (LiveOrder). The store is
+ * the truth: a batch relayed and then refused by the store is resent by the agent, and a browser
+ * that reloads shows what was stored.
  */
 export interface LivePublisher {
   hostStatus(hostId: string, online: boolean, lastSeen: number | null): void;
   inventory(hostId: string, containers: readonly ContainerInfo[]): void;
   events(hostId: string, events: readonly ContainerEvent[]): void;
-  metrics(hostId: string, samples: readonly MetricSample[]): void;
-  logs(hostId: string, lines: readonly LogLine[], drops: readonly LogDrop[]): void;
+  metrics(hostId: string, samples: readonly MetricSample[], batch: BatchRef): void;
+  logs(hostId: string, lines: readonly LogLine[], drops: readonly LogDrop[], order: LogsOrder): void;
   logLag(hostId: string, report: LogLagReport): void;
   /** Lines an agent lost before sending them (its outbox overflowed), shown as a gap. */
   agentGap(hostId: string, notice: GapNotice): void;

@@ -47,7 +47,7 @@ describe("live fan-out", () => {
     const encode = vi.mocked(protocol.encode);
 
     encode.mockClear();
-    hub.metrics(hostId, [metricSample(watched, Date.now())]);
+    hub.metrics(hostId, [metricSample(watched, Date.now())], { incarnation: null, seq: 1 });
     // One encoding for the fleet's whole batch, one for the watched container's share.
     expect(encode).toHaveBeenCalledTimes(2);
     const [fleetFrame] = fleet[0]?.sent ?? [];
@@ -56,7 +56,10 @@ describe("live fan-out", () => {
     expect(bystanders.every(({ sent }) => sent.length === 0)).toBe(true);
 
     encode.mockClear();
-    hub.logs(hostId, [logLine(watched, Date.now(), "hello")], []);
+    hub.logs(hostId, [logLine(watched, Date.now(), "hello")], [], {
+      batch: { incarnation: null, seq: 2 },
+      prev: new Map(),
+    });
     expect(encode).toHaveBeenCalledTimes(1);
     expect(tails.every(({ sent }) => sent.length === 2 && sent[1] === tails[0]?.sent[1])).toBe(true);
     expect(fleet.every(({ sent }) => sent.length === 1)).toBe(true);

@@ -4,6 +4,7 @@ import {
   decode,
   LIVE_MESSAGES,
   type LiveMessage,
+  LiveOrder,
   type Topic,
   topicKey,
 } from "@crowsnest/protocol";
@@ -48,7 +49,10 @@ interface Subscription {
 
 /**
  * One WebSocket to /ws/live per page. Subscriptions are reference-counted by topic and sent
- * again after every reconnect; reconnects back off exponentially with jitter.
+ * again after every reconnect; reconnects back off exponentially with jitter. Frames of a batch
+ * already seen (the agent resent it, the server relayed it again) are dropped, and a jump in a
+ * container's log sequence reaches its listeners as a `missed_frames` gap (see LiveOrder); the
+ * order is kept across reconnects, so a frame relayed again after one is dropped too.
  */
 export class LiveClient {
   private socket: WebSocket | null = null;
@@ -57,6 +61,7 @@ export class LiveClient {
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
+  private readonly order = new LiveOrder();
   status: LiveStatus = "connecting";
   /** Called when the server refuses the session: the page sends the user to log in. */
   onUnauthorized: (() => void) | null = null;
@@ -130,6 +135,8 @@ export class LiveClient {
     let opened = false;
     socket.onopen = () => {
       opened = true;
+      // Frames sent while this page was away are missed for a reason already shown (it reloads what it shows).
+      this.order.resync();
       this.attempt = 0;
       this.setStatus("open");
       for (const sub of this.subs.values()) this.send({ type: "subscribe", topic: sub.topic });
@@ -142,7 +149,7 @@ export class LiveClient {
         console.warn("crowsnest: ignored a live message:", result.error.message);
         return;
       }
-      this.dispatch(result.message);
+      this.receive(result.message);
     };
     socket.onclose = (ev: CloseEvent) => {
       if (this.socket !== socket) return;
@@ -153,6 +160,40 @@ export class LiveClient {
       if ((ev.code === CLOSE_CODES.revoked || !opened) && this.onUnauthorized) this.onUnauthorized();
       this.scheduleReconnect();
     };
+  }
+
+  /** Drops a repeated frame; a logs frame after a jump in its sequence is preceded by a gap. */
+  receive(message: LiveMessage): void {
+    switch (message.type) {
+      case "logs": {
+        const stream = LiveOrder.logsStream(message.hostId, message.containerId);
+        const verdict = this.order.check(stream, message.batch, message.prev);
+        if (verdict === "repeat") return;
+        if (verdict === "jump") {
+          this.dispatch({
+            type: "gap",
+            hostId: message.hostId,
+            containerId: message.containerId,
+            droppedLines: null,
+            reason: "missed_frames",
+          });
+        }
+        break;
+      }
+      case "metrics":
+        if (
+          message.batch !== undefined &&
+          this.order.check(LiveOrder.metricsStream(message.hostId), message.batch, null) === "repeat"
+        )
+          return;
+        break;
+      case "gap":
+        // The server counted what it did not send: the next frame's jump is that same hole.
+        if (message.containerId !== null)
+          this.order.resync(LiveOrder.logsStream(message.hostId, message.containerId));
+        break;
+    }
+    this.dispatch(message);
   }
 
   private dispatch(message: LiveMessage): void {

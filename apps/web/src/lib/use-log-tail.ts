@@ -43,9 +43,17 @@ export interface LogLag {
 /** A lag report older than this is not shown (the agent reports about once a second while behind). */
 const LAG_STALE_MS = 5_000;
 
+/** The rows of `incoming` (oldest first) that `shown` lacks: newer than its last line, or as new with another identity (see joinLogs). */
+function unseen(shown: LogRow[], incoming: LogRow[]): LogRow[] {
+  return joinLogs(shown, incoming).slice(shown.length);
+}
+
 /**
  * A container's log: stored history matching the filter, joined to the live stream without
- * repeating a line, with older pages on demand and a pause that holds new lines back.
+ * repeating a line, with older pages on demand and a pause that holds new lines back. Live lines
+ * arrive before the server has stored them; whenever the live topic is (re)subscribed (after a
+ * reconnect, lines may have been missed) the newest stored page is fetched again and only the
+ * lines not already shown or held are added, merged by identity (time, stream, text).
  */
 export function useLogTail(hostId: string, containerId: string, filter: LogFilter): LogTail {
   const rowsRef = useRef<LogRow[]>([]);
@@ -117,10 +125,36 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
     return () => ac.abort();
   }, [url, bump]);
 
+  const backfill = useCallback(() => {
+    if (pendingRef.current) return; // a load is under way: it joins what arrives meanwhile
+    pendingRef.current = [];
+    const settle = (stored: LogRow[]) => {
+      const shown = [...rowsRef.current, ...heldRef.current];
+      const missed = unseen(shown, stored);
+      const added = [...missed, ...unseen([...shown, ...missed], pendingRef.current ?? [])];
+      pendingRef.current = null;
+      if (added.length === 0) return;
+      if (pausedRef.current) {
+        heldRef.current.push(...added);
+        setHeld(heldRef.current.length);
+      } else append(added);
+    };
+    request(LogsResponse, url(null)).then(
+      (res) => settle(res.lines.map(rowFromLine)),
+      (err: unknown) => {
+        setError(errorText(err));
+        settle([]);
+      },
+    );
+  }, [url, append]);
+
   const onLive = useCallback(
     (m: LiveMessage) => {
       let rows: LogRow[];
-      if (m.type === "logs") {
+      if (m.type === "subscribed") {
+        backfill();
+        return;
+      } else if (m.type === "logs") {
         const { stream, q } = filterRef.current;
         const search = compileSearch(q);
         rows = m.lines.map(rowFromLine).filter((r) => matchesFilter(r, stream, search));
@@ -137,7 +171,7 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
         setHeld(heldRef.current.length);
       } else append(rows);
     },
-    [append],
+    [append, backfill],
   );
   useLiveTopic({ kind: "container", hostId, containerId }, onLive);
   // A lagging follower reports about once a second; silence means its agent is gone, not caught up.

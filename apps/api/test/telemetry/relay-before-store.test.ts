@@ -1,0 +1,126 @@
+import { type LiveLogs, LiveOrder, type LogsResponse } from "@crowsnest/protocol";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import type { TelemetryWrite, WriteResult } from "../../src/store/store.ts";
+import { LiveSocket, until } from "../support/live-socket.ts";
+import { containerInfo, logLine, containerId as newContainerId } from "../support/samples.ts";
+import { SimAgent } from "../support/sim-agent.ts";
+import { TelemetryServer } from "../support/telemetry-server.ts";
+
+const INCARNATION = "relay-before-store-run-1";
+
+/** Holds the store's writes until `release()`, or fails the next one: the disk made slow or full. */
+function controlStore(server: TelemetryServer) {
+  const writer = server.store.telemetry;
+  const write = writer.write.bind(writer);
+  let open: () => void = () => {};
+  let gate: Promise<void> = Promise.resolve();
+  const spy = vi
+    .spyOn(writer, "write")
+    .mockImplementation(async (writes: readonly TelemetryWrite[]): Promise<WriteResult[]> => {
+      await gate;
+      return write(writes);
+    });
+  return {
+    hold: () => {
+      gate = new Promise((resolve) => {
+        open = resolve;
+      });
+    },
+    release: () => open(),
+    failNext: () => spy.mockRejectedValueOnce(new Error("disk full (test)")),
+  };
+}
+
+/** What a browser shows of `frames`: LiveOrder's verdicts, as the dashboard's live client judges them. */
+function verdicts(frames: LiveLogs[]): string[] {
+  const order = new LiveOrder();
+  return frames.map((f) => order.check(LiveOrder.logsStream(f.hostId, f.containerId), f.batch, f.prev));
+}
+
+describe("live relay before storage (real server, protocol-level agent)", () => {
+  let server: TelemetryServer;
+  beforeAll(async () => {
+    server = await TelemetryServer.start();
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it("relays a validated batch to a subscribed browser before it is stored and acked", async () => {
+    const { token, hostId } = await server.addHost("relay-first");
+    const id = newContainerId();
+    const agent = await SimAgent.connect(server.agentUrl, token, {
+      containers: [containerInfo(id, "app")],
+      incarnation: INCARNATION,
+    });
+    const browser = await LiveSocket.open(server.liveUrl);
+    await browser.subscribe({ kind: "container", hostId, containerId: id });
+    const store = controlStore(server);
+
+    store.hold();
+    let acked = false;
+    const sent = agent.send({ type: "logs", lines: [logLine(id, Date.now(), "before the disk")], drops: [] });
+    void sent.acked.then(() => {
+      acked = true;
+    });
+    await until(() => browser.of("logs").length === 1, "the line on the live socket while the store is held");
+    expect(acked).toBe(false);
+    const frame = browser.of("logs")[0];
+    expect(frame?.lines.map((l) => l.text)).toEqual(["before the disk"]);
+    expect(frame?.batch).toEqual({ incarnation: INCARNATION, seq: sent.seq });
+    expect(frame?.prev).toBeNull(); // the first batch of this run the server has seen for the container
+
+    store.release();
+    await sent.acked; // the ack still waits for the store
+    const next = agent.send({ type: "logs", lines: [logLine(id, Date.now(), "second")], drops: [] });
+    await next.acked;
+    await until(() => browser.of("logs").length === 2, "the second frame");
+    expect(browser.of("logs")[1]?.prev).toBe(sent.seq);
+    await browser.close();
+    await agent.close();
+  });
+
+  it("a batch the store refuses was relayed already; its resend is relayed again, dropped as a repeat, stored once", async () => {
+    const { token, hostId } = await server.addHost("relay-refused");
+    const id = newContainerId();
+    const options = { containers: [containerInfo(id, "app")], incarnation: INCARNATION };
+    const agent = await SimAgent.connect(server.agentUrl, token, options);
+    const browser = await LiveSocket.open(server.liveUrl);
+    await browser.subscribe({ kind: "container", hostId, containerId: id });
+    const store = controlStore(server);
+
+    // The store fails: the server relayed the line already (at-most-once), sends no ack and
+    // closes the agent's socket so that the agent resends after reconnecting.
+    store.failNext();
+    const t = Date.now();
+    const refused = agent.send({ type: "logs", lines: [logLine(id, t, "refused once")], drops: [] });
+    expect((await agent.closed).code).toBe(1011);
+    expect(browser.of("logs").map((f) => f.lines[0]?.text)).toEqual(["refused once"]);
+
+    const again = await SimAgent.connect(server.agentUrl, token, { ...options, firstSeq: refused.seq + 1 });
+    await again.sendWithSeq(refused.seq, {
+      type: "logs",
+      lines: [logLine(id, t, "refused once")],
+      drops: [],
+    });
+    // A lost ack: the stored batch is resent once more, relayed again, stored no second time.
+    await again.sendWithSeq(refused.seq, {
+      type: "logs",
+      lines: [logLine(id, t, "refused once")],
+      drops: [],
+    });
+    await again.send({ type: "logs", lines: [logLine(id, t + 1, "after")], drops: [] }).acked;
+    await until(() => browser.of("logs").length === 4, "every relay of the batch and the next one");
+
+    // The browser shows each line once: the relays of the resent batch carry its BatchRef.
+    expect(verdicts(browser.of("logs"))).toEqual(["next", "repeat", "repeat", "next"]);
+    // The store is the truth, and it holds the line once: what a browser that reloads shows.
+    const stored = await server.get<LogsResponse>(`/api/hosts/${hostId}/containers/${id}/logs`);
+    expect(stored.body.lines.map((l) => l.text)).toEqual(["refused once", "after"]);
+    await browser.close();
+    await again.close();
+  });
+});
