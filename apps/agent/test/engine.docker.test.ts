@@ -86,6 +86,20 @@ describe("SocketEngine on the real Engine", () => {
     expect(await codeOf(engine.logsUnreadable(NO_SUCH))).toBe("not_found");
   });
 
+  it("reads a container's logging driver and its options", async () => {
+    const rotated = await createContainer({
+      args: ["--log-opt", "max-size=4k", "--log-opt", "max-file=2"],
+      command: ["true"],
+    });
+    expect(await engine.logConfig(rotated)).toEqual({
+      driver: "json-file",
+      options: { "max-size": "4k", "max-file": "2" },
+    });
+    const silent = await createContainer({ args: ["--log-driver", "none"], command: ["true"] });
+    expect(await engine.logConfig(silent)).toEqual({ driver: "none", options: {} });
+    expect(await codeOf(engine.logConfig(NO_SUCH))).toBe("not_found");
+  });
+
   it("streams stats and reads one-shot stats", async () => {
     const id = await runContainer({ command: ["sleep", "600"] });
     const stop = new AbortController();

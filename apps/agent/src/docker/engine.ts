@@ -44,10 +44,18 @@ export interface LogsOptions {
   follow: boolean;
   /** Start each line with its RFC 3339 nano timestamp and a space. */
   timestamps: boolean;
-  /** Only lines at or after this time: Unix seconds (Docker's `since` has second granularity). */
+  /** Only lines at or after this time, in Unix seconds (Engine 20.10 also takes a fraction, to the nanosecond). */
   since?: number;
   /** Only the last N lines (undefined: all). */
   tail?: number;
+}
+
+/** A container's logging driver and its options (`docker inspect`: `HostConfig.LogConfig`). */
+export interface LogConfig {
+  /** `json-file`, `local`, `journald`, …; "" if the Engine names none. */
+  driver: string;
+  /** The driver's `--log-opt` options, such as `max-size`. */
+  options: Record<string, string>;
 }
 
 /** Options of `GET /events` (Engine API "SystemEvents"), always filtered to container events. */
@@ -99,6 +107,8 @@ export interface EngineContainerReads {
    * driver). Any other refusal is thrown (`not_found`, …): it says nothing about the driver.
    */
   logsUnreadable(id: string): Promise<string | null>;
+  /** `GET /containers/{id}/json`, its `HostConfig.LogConfig` only; `not_found` when there is no such container. */
+  logConfig(id: string): Promise<LogConfig>;
   /**
    * `GET /containers/{id}/stats?stream=1`: a reading per second, each with the previous one as
    * `precpu_stats` (empty in the first), until the container stops or the signal aborts.

@@ -15,6 +15,7 @@ import {
   EngineError,
   type EngineErrorCode,
   type EventsOptions,
+  type LogConfig,
   type LogsOptions,
   type StatsReadings,
 } from "./engine.ts";
@@ -37,6 +38,17 @@ const DEFAULT_STOP_SECONDS = 10;
 const ONE_SHOT_CONCURRENCY = 8;
 /** The first Engine release whose one-shot stats answer at once (see statsOnce). */
 const ONE_SHOT_FIXED_MAJOR = 25;
+
+/** The part of `GET /containers/{id}/json` that `logConfig` reads. */
+const LogConfigAnswer = z.object({
+  HostConfig: z
+    .object({
+      LogConfig: z
+        .object({ Type: z.string().default(""), Config: z.record(z.string(), z.string()).nullish() })
+        .nullish(),
+    })
+    .nullish(),
+});
 
 /** What the first `/version` of a connection decided. */
 interface Negotiated {
@@ -118,6 +130,12 @@ export class SocketEngine implements DockerEngine {
       if (err instanceof EngineError && err.code === "not_supported") return err.message;
       throw err;
     }
+  }
+
+  async logConfig(id: string): Promise<LogConfig> {
+    const answer = parseAnswer(LogConfigAnswer, await this.#get(`${containerPath(id)}/json`));
+    const config = answer.HostConfig?.LogConfig;
+    return { driver: config?.Type ?? "", options: config?.Config ?? {} };
   }
 
   async stats(id: string, signal: AbortSignal): Promise<AsyncIterable<EngineStats>> {

@@ -11,7 +11,7 @@ const FIRST_SIGHT_TAIL = 1000;
 const REFOLLOW_DELAY_MS = 1000;
 
 export interface LogManagerOptions {
-  engine: Pick<EngineContainerReads, "logs">;
+  engine: Pick<EngineContainerReads, "logs" | "logConfig">;
   /** Receives lines, drops and lag reports; also where the durable resume positions live. */
   sink: LogSink & { forget(containerId: string): void };
   resume: ReadonlyMap<string, ResumePoint>;

@@ -7,7 +7,7 @@ const DockerTs = z.string().max(40);
  * Where to pick up a container's log after a restart of the agent, or after it stopped reading
  * for backpressure.
  *
- * Docker's `since` filter has second granularity, and neither timestamps nor their order
+ * The position asks Docker for whole seconds (`since`), and neither timestamps nor their order
  * across stdout/stderr are unique, so a position is "ask for since=`since`, then skip the first
  * `skip` lines Docker returns": Docker replays the log file in order, so the lines already
  * handled are exactly a prefix of that replay. `since` trails the newest timestamp by one
@@ -102,6 +102,26 @@ export class ResumeTracker {
     if (this.classify(ts) === "replayed") return false;
     this.record(ts);
     return true;
+  }
+
+  /**
+   * Records a line Docker wrote right after the last line of the stream just read (a snapshot read
+   * to its end), so it is new even if that stream replayed fewer lines than expected.
+   */
+  recordNext(ts: string): void {
+    this.#awaitingFirst = false;
+    this.#toSkip = 0;
+    this.#push(ts);
+  }
+
+  /**
+   * The stream was read to its end; the next one is opened from `point`. A stream that returned no
+   * line leaves the position as it was opened, so the next one is still checked against it.
+   */
+  reopen(): void {
+    if (this.#awaitingFirst) return;
+    this.#refused = null;
+    this.#open(this.point);
   }
 
   /** Reading stops before this (new, unhandled) line; the next stream is opened from `point`. */
