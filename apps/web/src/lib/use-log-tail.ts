@@ -60,6 +60,8 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
   /** Live rows received while the history loads; null once it has. */
   const pendingRef = useRef<LogRow[] | null>([]);
   const heldRef = useRef<LogRow[]>([]);
+  /** Counts history loads: a backfill started before the latest one (another filter) is dropped. */
+  const loadsRef = useRef(0);
   const [version, setVersion] = useState(0);
   const [status, setStatus] = useState<LogTail["status"]>("loading");
   const [error, setError] = useState<string | null>(null);
@@ -101,6 +103,7 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
       pendingRef.current = null;
       bump();
     };
+    loadsRef.current++;
     pendingRef.current = [];
     heldRef.current = [];
     rowsRef.current = [];
@@ -128,7 +131,9 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
   const backfill = useCallback(() => {
     if (pendingRef.current) return; // a load is under way: it joins what arrives meanwhile
     pendingRef.current = [];
+    const load = loadsRef.current;
     const settle = (stored: LogRow[]) => {
+      if (loadsRef.current !== load) return; // the history was reloaded meanwhile, with what came in
       const shown = [...rowsRef.current, ...heldRef.current];
       const missed = unseen(shown, stored);
       const added = [...missed, ...unseen([...shown, ...missed], pendingRef.current ?? [])];
