@@ -132,6 +132,7 @@ describe("live updates of a container list", () => {
     protected: false,
     latest: null,
     latestStale: false,
+    removedAt: null,
   };
 
   it("applies an event's container state and derives protected from its labels", () => {

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ActionOptions, CommandOutcome, ContainerAction, OPTIONS_OF_ACTION } from "./commands.ts";
-import { ContainerInfo, ContainerState } from "./container.ts";
+import { ContainerEventAction, ContainerInfo, ContainerState } from "./container.ts";
 import { HostInfo } from "./host.ts";
 import { Role } from "./http.ts";
 import { EpochMs, HostId, Rfc3339Nano } from "./ids.ts";
@@ -68,8 +68,37 @@ export const ContainerView = ContainerInfo.extend({
   latest: MetricSample.nullable(),
   /** The host's agent is offline: `latest` is the last sample it sent (taken at `latest.t`), not a current one. */
   latestStale: z.boolean(),
+  /**
+   * When Docker removed the container (epoch ms), or null while it exists. A removed container's
+   * last known record, logs, metrics and events stay readable until retention.
+   */
+  removedAt: EpochMs.nullable(),
 });
 export type ContainerView = z.infer<typeof ContainerView>;
+
+/** One stored lifecycle event of a container (`die` carries the exit code and whether the OOM killer did it). */
+export const ContainerEventRecord = z.object({
+  time: EpochMs,
+  action: ContainerEventAction,
+  exitCode: z.number().int().nullable(),
+  oomKilled: z.boolean(),
+});
+export type ContainerEventRecord = z.infer<typeof ContainerEventRecord>;
+
+/** GET …/containers/:containerId/events: oldest first, the newest `limit` in the range. */
+export const ContainerEventsResponse = z.object({ events: z.array(ContainerEventRecord) });
+export type ContainerEventsResponse = z.infer<typeof ContainerEventsResponse>;
+
+/**
+ * The events the log view marks as a divider between boots: each `die`, with its exit code and
+ * time. A shared rule, so that the API's docs and the dashboard mean the same thing by "restart".
+ */
+export function isBootBoundary(event: Pick<ContainerEventRecord, "action">): boolean {
+  return event.action === "die";
+}
+
+/** Docker's stop timeout when neither the action nor the container sets one: SIGTERM, then SIGKILL after it. */
+export const DOCKER_DEFAULT_STOP_TIMEOUT_SECONDS = 10;
 
 export const MetricPoint = z.object({
   t: EpochMs,
@@ -196,12 +225,16 @@ export type UserAuditAction = z.infer<typeof UserAuditAction>;
 export const HostAuditAction = z.enum(["host.enrol", "host.add", "host.revoke", "host.rotate"]);
 export type HostAuditAction = z.infer<typeof HostAuditAction>;
 
-/** Sign-ins: `locked_out` is a login the throttle refused (429) without checking the password. */
+/**
+ * Sign-ins and sign-outs: `locked_out` is a login the throttle refused (429) without checking the
+ * password; `logout` ends one session, `logout_everywhere` every session of the user.
+ */
 export const SessionAuditAction = z.enum([
   "session.login",
   "session.login_failed",
   "session.locked_out",
   "session.logout",
+  "session.logout_everywhere",
 ]);
 export type SessionAuditAction = z.infer<typeof SessionAuditAction>;
 

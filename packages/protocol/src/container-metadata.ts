@@ -96,6 +96,7 @@ export function capContainerInfo(info: UncappedContainerInfo): ContainerInfo {
     composeService: optionalText("compose service", info.composeService),
     tty: info.tty,
   };
+  if (info.oomKilled !== undefined) capped.oomKilled = info.oomKilled;
   if (info.logs !== undefined) {
     capped.logs = {
       driver: text("log driver", info.logs.driver),

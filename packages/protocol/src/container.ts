@@ -72,8 +72,11 @@ export const ContainerInfo = z.object({
   created: EpochMs,
   startedAt: Rfc3339Nano.nullable(),
   finishedAt: Rfc3339Nano.nullable(),
+  /** The last exit code: set while exited, dead or restarting (a crash loop's reason), else null. */
   exitCode: z.number().int().nullable(),
   restartCount: z.number().int().nonnegative(),
+  /** Docker's State.OOMKilled: the last exit was the kernel's OOM killer; absent from older agents. */
+  oomKilled: z.boolean().optional(),
   health: HealthState,
   labels: Labels,
   ports: z.array(Port).max(LIMITS.portsPerContainer),

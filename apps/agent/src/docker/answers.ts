@@ -43,6 +43,7 @@ export const DockerInspect = z.object({
   State: z.object({
     Status: z.string(),
     ExitCode: z.number().int().default(0),
+    OOMKilled: z.boolean().default(false),
     Pid: z.number().int().default(0),
     StartedAt: z.string().default(""),
     FinishedAt: z.string().default(""),

@@ -23,7 +23,8 @@ const NANO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 export function toContainerInfo(raw: DockerInspect, logsUnreadable: string | null = null): ContainerInfo {
   const state = parseState(raw.State.Status);
   const labels = Object.assign(Object.create(null) as Record<string, string>, raw.Config.Labels ?? {});
-  const exited = state === "exited" || state === "dead";
+  // A restarting container keeps its last exit code: the reason of a crash loop.
+  const exited = state === "exited" || state === "dead" || state === "restarting";
   const health = parseHealth(raw.State.Health?.Status);
   return capContainerInfo({
     id: raw.Id,
@@ -36,6 +37,7 @@ export function toContainerInfo(raw: DockerInspect, logsUnreadable: string | nul
     finishedAt: dockerTime(raw.State.FinishedAt),
     exitCode: exited ? raw.State.ExitCode : null,
     restartCount: raw.RestartCount,
+    oomKilled: raw.State.OOMKilled,
     health,
     labels,
     ports: toPorts(raw.NetworkSettings?.Ports ?? {}),

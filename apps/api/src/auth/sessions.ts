@@ -78,6 +78,11 @@ export class SessionManager {
     await this.#sessions.delete(hashToken(token));
   }
 
+  /** Ends the one session with this id hash (a Principal's `sessionId`): "log out" in this browser only. */
+  async endSession(idHash: string): Promise<void> {
+    await this.#sessions.delete(idHash);
+  }
+
   async endAllFor(userId: string): Promise<void> {
     await this.#sessions.deleteForUser(userId);
   }

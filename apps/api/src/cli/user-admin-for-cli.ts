@@ -18,7 +18,7 @@ export function userAdminForCli(config: Config, store: Store): UserAdmin {
     users: store.users,
     hasher,
     sessions,
-    sockets: { closeUser: () => 0 },
+    sockets: { closeUser: () => 0, closeSession: () => 0 },
     audit: new AuditTrail(store.audit),
     now: Date.now,
   });

@@ -21,6 +21,8 @@ export interface SweepResult {
   logsExpired: number;
   logsOverCap: number;
   batchLedger: number;
+  /** Container events and removed containers' tombstones, kept as long as the metric rollups. */
+  containerHistory: number;
 }
 
 /**
@@ -72,6 +74,10 @@ export class Retention {
       logsExpired: await drain((n) => repo.deleteLogsBefore(msToTs(now - c.logsMs), n), limit),
       logsOverCap: 0,
       batchLedger: await drain((n) => repo.deleteBatchLedgerBefore(now - c.batchLedgerMs, n), limit),
+      containerHistory: await drain(
+        (n) => repo.deleteContainerHistoryBefore(now - c.rollupMetricsMs, n),
+        limit,
+      ),
     };
     for (const { hostId, excessBytes } of await repo.hostsOverLogCap(c.logBytesPerHost)) {
       let left = excessBytes;

@@ -5,6 +5,7 @@ import { registerListAudit } from "./audit/list.ts";
 import { registerLogin } from "./auth/login.ts";
 import { registerLogout } from "./auth/logout.ts";
 import { registerGetMe } from "./auth/me.ts";
+import { registerGetContainerEvents } from "./containers/events.ts";
 import { registerGetContainer } from "./containers/get.ts";
 import { registerListContainers } from "./containers/list.ts";
 import { registerListFleetContainers } from "./containers/list-fleet.ts";
@@ -47,6 +48,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   registerListFleetContainers(app, ctx);
   registerListContainers(app, ctx);
   registerGetContainer(app, ctx);
+  registerGetContainerEvents(app, ctx);
   registerPerformAction(app, { store, agents: ctx.commands, now: Date.now });
 
   registerGetMetrics(app, ctx);

@@ -4,6 +4,7 @@
  * async so that a networked backend fits the same shape as the embedded one.
  */
 import type {
+  ContainerEventRecord,
   ContainerInfo,
   HostInfo,
   InventorySnapshot,
@@ -91,12 +92,28 @@ export interface StoredContainer {
   hostId: string;
   info: ContainerInfo;
   updatedAt: number;
+  /** When Docker removed it (epoch ms; its last known `info` kept as a tombstone), or null while it exists. */
+  removedAt: number | null;
+}
+
+/** A container's stored lifecycle events: the newest `limit` with `time` in [from, to]. */
+export interface ContainerEventQuery {
+  hostId: string;
+  containerId: string;
+  from: number;
+  to: number;
+  limit: number;
 }
 
 export interface ContainerRepository {
-  /** The containers of one host, or of every host when hostId is omitted. */
+  /** The existing containers of one host, or of every host when hostId is omitted (no tombstones). */
   list(hostId?: string): Promise<StoredContainer[]>;
+  /** An existing container, or null (also when it was removed). */
   get(hostId: string, containerId: string): Promise<StoredContainer | null>;
+  /** An existing container or the tombstone of a removed one (`removedAt` set), or null if neither is stored. */
+  find(hostId: string, containerId: string): Promise<StoredContainer | null>;
+  /** Lifecycle events (see ContainerEventQuery), oldest first. */
+  events(query: ContainerEventQuery): Promise<ContainerEventRecord[]>;
 }
 
 export interface MetricRange {
@@ -186,6 +203,8 @@ export interface RetentionRepository {
   /** Deletes a host's oldest log lines, at most `limit`, until about `bytes` are freed; returns lines deleted. */
   deleteOldestLogs(hostId: string, bytes: number, limit: number): Promise<number>;
   deleteBatchLedgerBefore(t: number, limit: number): Promise<number>;
+  /** Container events older than `t` and tombstones of containers removed before `t` (epoch ms); returns rows deleted. */
+  deleteContainerHistoryBefore(t: number, limit: number): Promise<number>;
 }
 
 export interface Store {

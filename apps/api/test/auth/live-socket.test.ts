@@ -67,14 +67,27 @@ describe("the /ws/live upgrade", () => {
 });
 
 describe("a user's open live sockets", () => {
-  it("close on logout", async () => {
+  it("close on logout: those of that session at once, every one on logout everywhere", async () => {
     await srv.addUser("watcher", "VIEWER");
     const cookie = await srv.login("watcher");
-    const { closed } = await openLive(cookie);
-    await waitFor("the hub to register the socket", () => srv.server.ctx.hub.memory().clients > 0);
+    const other = await srv.login("watcher");
+    const third = await srv.login("watcher");
+    const mine = await openLive(cookie);
+    let otherClosed = false;
+    const elsewhere = await openLive(other);
+    void elsewhere.closed.then(() => {
+      otherClosed = true;
+    });
+    await waitFor("the hub to register the sockets", () => srv.server.ctx.hub.memory().clients > 1);
     expect((await srv.http("POST", "/api/auth/logout", { cookie })).status).toBe(204);
-    expect(await closed).toBe(4003);
+    expect(await mine.closed).toBe(4003);
     expect(await upgradeStatus(liveUrl(), { cookie, origin: ownOrigin() })).toBe(401);
+    expect(otherClosed).toBe(false);
+    expect(await upgradeStatus(liveUrl(), { cookie: other, origin: ownOrigin() })).toBe(101);
+
+    expect((await srv.http("POST", "/api/auth/logout-everywhere", { cookie: third })).status).toBe(204);
+    expect(await elsewhere.closed).toBe(4003);
+    expect(await upgradeStatus(liveUrl(), { cookie: other, origin: ownOrigin() })).toBe(401);
   });
 
   it("close on a role change, a password change and disabling", async () => {

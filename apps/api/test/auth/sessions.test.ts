@@ -151,15 +151,22 @@ describe("the session guard", () => {
 });
 
 describe("a session is refused", () => {
-  it("after logout, which ends every session of the user", async () => {
+  it("after logout, which ends that session only, and after logout everywhere, which ends all", async () => {
     await srv.addUser("leaver", "OPERATOR");
     const first = await srv.login("leaver");
     const second = await srv.login("leaver");
+    const third = await srv.login("leaver");
     const out = await srv.http("POST", "/api/auth/logout", { cookie: first });
     expect(out.status).toBe(204);
     expect(out.headers.get("set-cookie")).toContain("Max-Age=0");
     expect((await srv.http("GET", "/api/me", { cookie: first })).status).toBe(401);
+    expect((await srv.http("GET", "/api/me", { cookie: second })).status).toBe(200);
+    const all = await srv.http("POST", "/api/auth/logout-everywhere", { cookie: second });
+    expect(all.status).toBe(204);
+    expect(all.headers.get("set-cookie")).toContain("Max-Age=0");
     expect((await srv.http("GET", "/api/me", { cookie: second })).status).toBe(401);
+    expect((await srv.http("GET", "/api/me", { cookie: third })).status).toBe(401);
+    expect((await srv.http("POST", "/api/auth/logout-everywhere", { cookie: third })).status).toBe(401);
   });
 
   it("after its idle expiry, and after its absolute expiry however active", async () => {

@@ -4,9 +4,10 @@ import {
   ContainerAction,
   type ContainerView,
   DISRUPTIVE_ACTIONS,
+  DOCKER_DEFAULT_STOP_TIMEOUT_SECONDS,
   isProtected,
 } from "@crowsnest/protocol";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { request } from "../lib/api.ts";
 import { containerName } from "../lib/format.ts";
 import { stateAllows, verdict } from "../lib/permissions.ts";
@@ -14,6 +15,9 @@ import { useOutcome } from "../lib/use-outcome.ts";
 import { ConfirmBar } from "./confirm.tsx";
 import { OutcomeMessage } from "./outcome-message.tsx";
 import { useSession } from "./session.tsx";
+
+/** How long a stop or restart may take before the menu explains why it can take a while. */
+const SLOW_STOP_MS = 1_500;
 
 /** Quick actions (host page): kill and remove stay on the container's own page. */
 const QUICK: readonly ContainerAction[] = ["start", "stop", "restart", "pause", "unpause"];
@@ -37,6 +41,7 @@ export function ActionMenu({
   const [busy, setBusy] = useState<ContainerAction | null>(null);
   const [force, setForce] = useState(false);
   const { outcome, run } = useOutcome();
+  const slow = useSlowStop(busy);
   if (!me) return null;
   const prot = isProtected(container.labels);
   const path = `/api/hosts/${encodeURIComponent(container.hostId)}/containers/${container.id}/actions`;
@@ -69,7 +74,10 @@ export function ActionMenu({
       <fieldset className="action-buttons" aria-label="Container actions">
         {actions.map((action) => {
           const v = verdict(me.role, action, prot, container.state);
-          const reason = v.reason ?? (agentOnline ? null : "Agent offline");
+          const reason =
+            container.removedAt !== null
+              ? "Container removed"
+              : (v.reason ?? (agentOnline ? null : "Agent offline"));
           return (
             <span key={action} className="action-wrap">
               <button
@@ -118,7 +126,26 @@ export function ActionMenu({
           )}
         </ConfirmBar>
       )}
+      {slow && (
+        <p className="small muted stop-note" role="status" data-testid="stop-note">
+          Docker has sent the container&apos;s stop signal (SIGTERM). If its process ignores it, Docker waits
+          for the stop timeout ({DOCKER_DEFAULT_STOP_TIMEOUT_SECONDS} s unless the container sets another) and
+          then kills it with SIGKILL.
+        </p>
+      )}
       <OutcomeMessage outcome={outcome} testId="action-result" />
     </div>
   );
+}
+
+/** True once a stop or restart has been waiting for Docker longer than SLOW_STOP_MS. */
+function useSlowStop(busy: ContainerAction | null): boolean {
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    setSlow(false);
+    if (busy !== "stop" && busy !== "restart") return;
+    const t = setTimeout(() => setSlow(true), SLOW_STOP_MS);
+    return () => clearTimeout(t);
+  }, [busy]);
+  return slow;
 }

@@ -11,8 +11,13 @@ function portText(p: ContainerView["ports"][number]): string {
     : `${span(p.privatePort)}/${p.protocol}`;
 }
 
-/** What Docker says about a container, its latest usage (marked stale while the agent is offline), and its labels. */
+/**
+ * What Docker says about a container, its latest usage (marked stale while the agent is offline;
+ * left out when it is not running, since a stopped container's last sample is not its usage), and
+ * its labels.
+ */
 export function ContainerDetails({ c, now }: { c: ContainerView; now: number }) {
+  const current = (c.state === "running" || c.state === "paused") && c.removedAt === null;
   const labels = Object.entries(c.labels).sort(([a], [b]) => a.localeCompare(b));
   const protecting = protectingLabels(c.labels);
   const protects = new Set(protecting.map((l) => l.key));
@@ -32,7 +37,15 @@ export function ContainerDetails({ c, now }: { c: ContainerView; now: number }) 
         <dt>Uptime</dt>
         <dd>{uptime(c.startedAt, c.state, now)}</dd>
         <dt>Exit code</dt>
-        <dd data-testid="exit-code">{c.exitCode ?? "–"}</dd>
+        <dd data-testid="exit-code">
+          {c.exitCode ?? "–"}
+          {c.oomKilled && (
+            <span className="warn" data-testid="oom-killed">
+              {" "}
+              OOM-killed
+            </span>
+          )}
+        </dd>
         <dt>Restarts</dt>
         <dd data-testid="restarts">{c.restartCount}</dd>
         <dt>Health</dt>
@@ -64,7 +77,15 @@ export function ContainerDetails({ c, now }: { c: ContainerView; now: number }) 
             </dd>
           </>
         )}
-        {c.latest && (
+        {c.latest && !current && (
+          <>
+            <dt>Figures</dt>
+            <dd className="muted" data-testid="figures-not-running">
+              not running: no current CPU, memory or PIDs (the last sample was taken {formatTime(c.latest.t)})
+            </dd>
+          </>
+        )}
+        {c.latest && current && (
           <>
             {c.latestStale && (
               <>
@@ -94,6 +115,17 @@ export function ContainerDetails({ c, now }: { c: ContainerView; now: number }) 
             </dd>
             <dt>PIDs</dt>
             <dd>{c.latest.pids}</dd>
+            <dt>Network</dt>
+            <dd className={c.latestStale ? "stale" : undefined} data-testid="container-network">
+              {c.latest.netRxBytes === null || c.latest.netTxBytes === null ? (
+                <span className="muted">host network: no per-container figure</span>
+              ) : (
+                <>
+                  {formatBytes(c.latest.netRxBytes)} received · {formatBytes(c.latest.netTxBytes)} sent{" "}
+                  <span className="muted">since it started</span>
+                </>
+              )}
+            </dd>
           </>
         )}
       </dl>

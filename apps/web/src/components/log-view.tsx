@@ -1,18 +1,95 @@
 "use client";
-import { useMemo, useState } from "react";
+import {
+  type ContainerEventRecord,
+  ContainerEventsResponse,
+  isBootBoundary,
+  type LiveMessage,
+} from "@crowsnest/protocol";
+import { type RefObject, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { request } from "../lib/api.ts";
 import { downloadText } from "../lib/download.ts";
+import { type BootDivider, exitText, withBootDividers, wrappedLines } from "../lib/log-layout.ts";
 import { compileSearch } from "../lib/log-search.ts";
 import { rowsToText } from "../lib/logs.ts";
 import { useDebouncedText } from "../lib/use-debounced-text.ts";
+import { useLiveTopic } from "../lib/use-live-topic.ts";
 import { type LogFilter, useLogTail } from "../lib/use-log-tail.ts";
+import { rowOffsets } from "../lib/windowing.ts";
 import { LogLine } from "./log-line.tsx";
 import { VirtualList } from "./virtual-list.tsx";
 
 const ROW_HEIGHT = 18;
+/** Below this width (the phone layout's breakpoint) long lines wrap by default. */
+const PHONE_QUERY = "(max-width: 720px)";
+/** The row's horizontal padding (0.5rem each side), which wrapped text does not use. */
+const ROW_PADDING_PX = 16;
 
 /** The log view's URL state: search words, stream, and timestamps ("0" hides them). */
 export interface LogViewState extends LogFilter {
   ts: string;
+}
+
+/**
+ * A container's lifecycle events that end a boot (`die`): stored ones, then live ones. The log
+ * view marks each as a divider, so the boots of a crash loop do not run together.
+ */
+function useBootEvents(hostId: string, containerId: string): ContainerEventRecord[] {
+  const [events, setEvents] = useState<ContainerEventRecord[]>([]);
+  useEffect(() => {
+    const ac = new AbortController();
+    const path = `/api/hosts/${encodeURIComponent(hostId)}/containers/${containerId}/events`;
+    request(ContainerEventsResponse, path, { signal: ac.signal }).then(
+      (res) => setEvents((live) => merge(res.events.filter(isBootBoundary), live)),
+      // Without its events the log still reads; it only lacks the dividers.
+      () => undefined,
+    );
+    return () => ac.abort();
+  }, [hostId, containerId]);
+  const onLive = useCallback(
+    (m: LiveMessage) => {
+      if (m.type !== "event" || m.event.containerId !== containerId || !isBootBoundary(m.event)) return;
+      const { time, action, exitCode } = m.event;
+      const oomKilled = m.event.container?.oomKilled ?? false;
+      setEvents((known) => merge(known, [{ time, action, exitCode, oomKilled }]));
+    },
+    [containerId],
+  );
+  useLiveTopic({ kind: "container", hostId, containerId }, onLive);
+  return events;
+}
+
+function merge(a: ContainerEventRecord[], b: ContainerEventRecord[]): ContainerEventRecord[] {
+  const seen = new Set(a.map((e) => `${e.time}|${e.action}`));
+  return [...a, ...b.filter((e) => !seen.has(`${e.time}|${e.action}`))].sort((x, y) => x.time - y.time);
+}
+
+/** The wrap toggle's default: on at phone width, where long lines would otherwise scroll sideways. */
+function phoneWidth(): boolean {
+  return typeof window !== "undefined" && window.matchMedia(PHONE_QUERY).matches;
+}
+
+/** Width of one character of the log font and the list's inner width, measured, for wrapped heights. */
+function useColumns(
+  list: RefObject<HTMLDivElement | null>,
+  probe: RefObject<HTMLSpanElement | null>,
+  listShown: boolean,
+): number {
+  const [columns, setColumns] = useState(80);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the list element appears with the first row
+  useLayoutEffect(() => {
+    const el = list.current;
+    const ch = probe.current;
+    if (!el || !ch) return;
+    const measure = () => {
+      const charWidth = ch.getBoundingClientRect().width / 10 || 7.2;
+      setColumns(Math.max(1, Math.floor((el.clientWidth - ROW_PADDING_PX) / charWidth)));
+    };
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    measure();
+    return () => ro.disconnect();
+  }, [list, probe, listShown]);
+  return columns;
 }
 
 /** A container's live log tail: virtualized, followed or paused, searchable, downloadable. */
@@ -33,9 +110,44 @@ export function LogView({
   const search = useMemo(() => compileSearch(state.q), [state.q]);
   const showTs = state.ts !== "0";
   const { rows } = tail;
+  const events = useBootEvents(hostId, containerId);
+  const [wrap, setWrap] = useState(phoneWidth);
+  const [full, setFull] = useState(false);
+  const listRef = useRef<HTMLDivElement | null>(null);
+  const probeRef = useRef<HTMLSpanElement | null>(null);
+  const columns = useColumns(listRef, probeRef, rows.length > 0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: rows change in place; tail.version says when
+  const shown = useMemo(
+    () => withBootDividers(rows, events, !tail.hasOlder),
+    [rows, events, tail.hasOlder, tail.version],
+  );
+  const offsets = useMemo(
+    () =>
+      wrap
+        ? rowOffsets(shown.length, (i) => {
+            const row = shown[i];
+            return ROW_HEIGHT * (row ? wrappedLines(row, columns, showTs) : 1);
+          })
+        : undefined,
+    [wrap, shown, columns, showTs],
+  );
+  useEffect(() => {
+    if (!full) return;
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setFull(false);
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [full]);
 
   return (
-    <section className="card logs" aria-label="Logs" data-testid="logs">
+    <section
+      className={`card logs${full ? " logs-full" : ""}`}
+      aria-label="Logs"
+      data-testid="logs"
+      data-full={full ? "1" : "0"}
+    >
+      <span ref={probeRef} className="log-row log-probe" aria-hidden="true">
+        0000000000
+      </span>
       <div className="log-toolbar">
         <input
           type="search"
@@ -64,6 +176,24 @@ export function LogView({
           />
           timestamps
         </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={wrap}
+            onChange={(e) => setWrap(e.target.checked)}
+            data-testid="log-wrap"
+          />
+          wrap
+        </label>
+        <button
+          type="button"
+          onClick={() => setFull(!full)}
+          aria-pressed={full}
+          title={full ? "Back to the page (Esc)" : "Show the logs over the whole window"}
+          data-testid="log-fullscreen"
+        >
+          {full ? "✕ Exit full screen" : "⤢ Full screen"}
+        </button>
         {tail.paused ? (
           <button
             type="button"
@@ -139,18 +269,47 @@ export function LogView({
         </div>
       ) : (
         <VirtualList
-          count={rows.length}
+          count={shown.length}
           rowHeight={ROW_HEIGHT}
+          offsets={offsets}
           renderRow={(i) => {
-            const row = rows[i];
-            return row ? <LogLine key={row.key} row={row} search={search} showTs={showTs} /> : null;
+            const row = shown[i];
+            if (!row) return null;
+            const line =
+              row.kind === "divider" ? (
+                <Divider key={row.key} d={row} />
+              ) : (
+                <LogLine key={row.key} row={row} search={search} showTs={showTs} />
+              );
+            if (!offsets) return line;
+            const height = (offsets[i + 1] ?? 0) - (offsets[i] ?? 0);
+            return (
+              <div key={row.key} className="log-slot" style={{ height }}>
+                {line}
+              </div>
+            );
           }}
           follow={follow && !tail.paused}
           onFollowChange={setFollow}
-          className="log-list"
+          className={wrap ? "log-list log-wrap" : "log-list"}
           testId="log-list"
+          scrollRef={listRef}
         />
       )}
     </section>
+  );
+}
+
+/** Where one boot ended and the next began: the exit code and time of the `die` between them. */
+function Divider({ d }: { d: BootDivider }) {
+  return (
+    <div
+      className="log-row log-restart"
+      data-testid="log-restart"
+      data-exit-code={d.exitCode ?? ""}
+      data-oom={d.oomKilled ? "1" : "0"}
+    >
+      ↻ {exitText(d.exitCode, d.oomKilled)} at {new Date(d.time).toLocaleString()}
+    </div>
   );
 }

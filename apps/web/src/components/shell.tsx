@@ -75,9 +75,11 @@ function UserMenu({ username, role }: { username: string; role: string }) {
       document.removeEventListener("keydown", close);
     };
   }, []);
-  const logout = async () => {
+  /** `everywhere`: every session of this user ends (other browsers too), else only this one. */
+  const logout = async (everywhere: boolean) => {
+    const path = everywhere ? "/api/auth/logout-everywhere" : "/api/auth/logout";
     try {
-      await request(NoContent, "/api/auth/logout", { method: "POST", noAuthRedirect: true });
+      await request(NoContent, path, { method: "POST", noAuthRedirect: true });
     } catch (err) {
       setError(errorText(err));
       return;
@@ -96,9 +98,19 @@ function UserMenu({ username, role }: { username: string; role: string }) {
         <p>
           Signed in as <strong>{username}</strong> ({role})
         </p>
-        <button type="button" onClick={() => void logout()} data-testid="logout">
-          Log out
-        </button>
+        <div className="menu-actions">
+          <button type="button" onClick={() => void logout(false)} data-testid="logout">
+            Log out
+          </button>
+          <button
+            type="button"
+            onClick={() => void logout(true)}
+            title="Ends your sessions in every browser and closes their live updates"
+            data-testid="logout-everywhere"
+          >
+            Log out everywhere
+          </button>
+        </div>
         {error && <p className="error">{error}</p>}
       </div>
     </details>

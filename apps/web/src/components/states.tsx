@@ -1,6 +1,7 @@
 import type { ContainerView } from "@crowsnest/protocol";
 import type { ReactNode } from "react";
 import { formatAgo, formatTime } from "../lib/format.ts";
+import { exitText } from "../lib/log-layout.ts";
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -109,5 +110,46 @@ export function OnlineBadge({ online }: { online: boolean }) {
     <span className={`state-badge ${online ? "st-running" : "st-exited"}`} data-testid="host-online">
       {online ? "online" : "offline"}
     </span>
+  );
+}
+
+/**
+ * Why a container is down or crash-looping, where the fleet list, the host page and the container
+ * page show its state: the last exit code, the restart count and "OOM-killed" where Docker says so.
+ * Nothing for a container that never exited nor restarted.
+ */
+export function ExitSummary({ c }: { c: ContainerView }) {
+  const exited = c.exitCode !== null || c.oomKilled === true;
+  if (!exited && c.restartCount === 0) return null;
+  return (
+    <div
+      className="small exit-summary"
+      data-testid="exit-summary"
+      data-exit-code={c.exitCode ?? ""}
+      data-restarts={c.restartCount}
+      data-oom={c.oomKilled ? "1" : "0"}
+    >
+      {exited && (
+        <span className={c.exitCode === 0 && !c.oomKilled ? "muted" : "warn"}>
+          {exitText(c.exitCode, c.oomKilled === true)}
+        </span>
+      )}
+      {exited && c.restartCount > 0 && " · "}
+      {c.restartCount > 0 && (
+        <span className="muted">
+          {c.restartCount} restart{c.restartCount === 1 ? "" : "s"}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** On a removed container's page: its record, logs and metrics are what was stored before. */
+export function RemovedBanner({ at }: { at: number }) {
+  return (
+    <div className="banner banner-warn" role="status" data-testid="container-removed" data-at={at}>
+      Removed at {formatTime(at)}. What you see is its last known state and the logs and metrics stored
+      before; no action applies any more.
+    </div>
   );
 }

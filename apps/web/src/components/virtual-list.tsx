@@ -8,10 +8,11 @@ import {
   useRef,
   useState,
 } from "react";
-import { computeWindow, isAtBottom } from "../lib/windowing.ts";
+import { computeVariableWindow, computeWindow, isAtBottom } from "../lib/windowing.ts";
 
 /**
- * Renders only the rows in (and just around) the viewport; rows have a fixed height.
+ * Renders only the rows in (and just around) the viewport; rows have a fixed height, or the
+ * heights `offsets` gives (rowOffsets: each row's top, then the total; wrapped log lines).
  * With `follow`, the list sticks to the bottom as rows arrive; scrolling up reports
  * `onFollowChange(false)`, scrolling back to the bottom reports true.
  */
@@ -25,9 +26,11 @@ export function VirtualList({
   className,
   testId,
   scrollRef,
+  offsets,
 }: {
   count: number;
   rowHeight: number;
+  offsets?: readonly number[];
   renderRow: (index: number) => ReactNode;
   follow: boolean;
   onFollowChange?: (follow: boolean) => void;
@@ -36,6 +39,7 @@ export function VirtualList({
   testId?: string;
   scrollRef?: RefObject<HTMLDivElement | null>;
 }) {
+  const contentHeight = offsets ? (offsets[count] ?? 0) : count * rowHeight;
   const ownRef = useRef<HTMLDivElement | null>(null);
   const ref = scrollRef ?? ownRef;
   const [scrollTop, setScrollTop] = useState(0);
@@ -54,13 +58,13 @@ export function VirtualList({
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el || !follow) return;
-    const bottom = Math.max(0, count * rowHeight - el.clientHeight);
+    const bottom = Math.max(0, contentHeight - el.clientHeight);
     if (Math.abs(el.scrollTop - bottom) > 1) {
       programmatic.current = true;
       el.scrollTop = bottom;
       setScrollTop(el.scrollTop);
     }
-  }, [count, follow, rowHeight, ref]);
+  }, [contentHeight, follow, ref]);
 
   const onScroll = useCallback(() => {
     const el = ref.current;
@@ -70,10 +74,12 @@ export function VirtualList({
       programmatic.current = false;
       return;
     }
-    onFollowChange?.(isAtBottom(el.scrollTop, el.clientHeight, count * rowHeight));
-  }, [count, rowHeight, onFollowChange, ref]);
+    onFollowChange?.(isAtBottom(el.scrollTop, el.clientHeight, contentHeight));
+  }, [contentHeight, onFollowChange, ref]);
 
-  const w = computeWindow({ count, rowHeight, scrollTop, viewportHeight: height, overscan });
+  const w = offsets
+    ? computeVariableWindow(offsets, scrollTop, height, overscan)
+    : computeWindow({ count, rowHeight, scrollTop, viewportHeight: height, overscan });
   const rows: ReactNode[] = [];
   for (let i = w.start; i < w.end; i++) rows.push(renderRow(i));
   return (

@@ -29,6 +29,7 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   "session.login_failed": "failed sign-in",
   "session.locked_out": "locked out",
   "session.logout": "sign-out",
+  "session.logout_everywhere": "sign-out everywhere",
 };
 
 /** An action's label; an action this dashboard does not know (from a newer server) as it is. */

@@ -51,6 +51,7 @@ function view(hostId: string, info: ContainerInfo, prev: ContainerView | undefin
     protected: isProtected(info.labels),
     latest: prev?.latest ?? null,
     latestStale: prev?.latestStale ?? false,
+    removedAt: null,
   };
 }
 

@@ -39,8 +39,18 @@ export function containerName(c: { names: string[]; id: string }): string {
   return n ? n.replace(/^\//, "") : c.id.slice(0, 12);
 }
 
+/**
+ * How long a running container has been up. Never negative: right after a start the Engine's
+ * StartedAt can be ahead of this browser's clock (another host's clock, or the ticking `now` not yet
+ * caught up), and "0s" is what that means.
+ */
 export function uptime(startedAt: string | null, state: string, now: number = Date.now()): string {
   if (state !== "running" || !startedAt) return "–";
   const t = Date.parse(startedAt);
-  return Number.isFinite(t) ? formatDuration(now - t) : "–";
+  return Number.isFinite(t) ? formatDuration(Math.max(0, now - t)) : "–";
+}
+
+/** The browser tab's title: the most specific name first, e.g. `billing-sync · edge-03 · Crowsnest`. */
+export function pageTitle(...names: (string | null | undefined)[]): string {
+  return [...names.filter((n): n is string => Boolean(n)), "Crowsnest"].join(" · ");
 }

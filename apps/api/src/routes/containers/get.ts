@@ -6,14 +6,17 @@ import { parseInput } from "../../errors/validate.ts";
 import { ContainerParams } from "../params.ts";
 import { toContainerView } from "./to-view.ts";
 
-/** GET /api/hosts/:hostId/containers/:containerId — by full container id only. */
+/**
+ * GET /api/hosts/:hostId/containers/:containerId — by full container id only. A removed container
+ * answers with its last known record and `removedAt` until retention drops it.
+ */
 export function registerGetContainer(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     "/api/hosts/:hostId/containers/:containerId",
     { config: { access: "signed-in" } },
     async (request): Promise<ContainerView> => {
       const { hostId, containerId } = parseInput("params", ContainerParams, request.params);
-      const container = await ctx.store.containers.get(hostId, containerId);
+      const container = await ctx.store.containers.find(hostId, containerId);
       if (!container) throw new AppError("not_found", `no container ${containerId} on host ${hostId}`);
       return toContainerView(ctx, container);
     },

@@ -8,6 +8,8 @@ export class SqliteRetentionRepository implements RetentionRepository {
   readonly #overCap;
   readonly #oldestLogs;
   readonly #ledgerBefore;
+  readonly #eventsBefore;
+  readonly #tombstonesBefore;
 
   constructor(db: DatabaseSync) {
     this.#rawBefore = db.prepare(
@@ -30,6 +32,12 @@ export class SqliteRetentionRepository implements RetentionRepository {
       )`);
     this.#ledgerBefore = db.prepare(
       "DELETE FROM ingested_batches WHERE rowid IN (SELECT rowid FROM ingested_batches WHERE stored_at < ? LIMIT ?)",
+    );
+    this.#eventsBefore = db.prepare(
+      "DELETE FROM container_events WHERE id IN (SELECT id FROM container_events WHERE time < ? LIMIT ?)",
+    );
+    this.#tombstonesBefore = db.prepare(
+      "DELETE FROM containers WHERE rowid IN (SELECT rowid FROM containers WHERE removed_at < ? LIMIT ?)",
     );
   }
 
@@ -56,5 +64,11 @@ export class SqliteRetentionRepository implements RetentionRepository {
 
   async deleteBatchLedgerBefore(t: number, limit: number): Promise<number> {
     return Number(this.#ledgerBefore.run(t, limit).changes);
+  }
+
+  async deleteContainerHistoryBefore(t: number, limit: number): Promise<number> {
+    const events = Number(this.#eventsBefore.run(t, limit).changes);
+    if (events === limit) return events;
+    return events + Number(this.#tombstonesBefore.run(t, limit - events).changes);
   }
 }

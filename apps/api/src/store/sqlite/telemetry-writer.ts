@@ -19,9 +19,10 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #db: DatabaseSync;
   readonly #hello;
   readonly #seen;
-  readonly #clearContainers;
+  readonly #removeAbsent;
   readonly #upsertContainer;
-  readonly #deleteContainer;
+  readonly #removeContainer;
+  readonly #insertEvent;
   readonly #findBatch;
   readonly #insertBatch;
   readonly #insertSample;
@@ -33,11 +34,20 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#db = db;
     this.#hello = db.prepare("UPDATE hosts SET agent_version = ?, info = ?, last_seen = ? WHERE id = ?");
     this.#seen = db.prepare("UPDATE hosts SET last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?");
-    this.#clearContainers = db.prepare("DELETE FROM containers WHERE host_id = ?");
+    // A removed container stays as a tombstone (removed_at) with its last known info; see migration 8.
+    this.#removeAbsent = db.prepare(`
+      UPDATE containers SET removed_at = $at
+      WHERE host_id = $host AND removed_at IS NULL AND id NOT IN (SELECT value FROM json_each($present))`);
     this.#upsertContainer = db.prepare(`
       INSERT INTO containers (host_id, id, state, info, updated_at) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (host_id, id) DO UPDATE SET state = excluded.state, info = excluded.info, updated_at = excluded.updated_at`);
-    this.#deleteContainer = db.prepare("DELETE FROM containers WHERE host_id = ? AND id = ?");
+      ON CONFLICT (host_id, id) DO UPDATE SET state = excluded.state, info = excluded.info,
+        updated_at = excluded.updated_at, removed_at = NULL`);
+    this.#removeContainer = db.prepare(
+      "UPDATE containers SET removed_at = ? WHERE host_id = ? AND id = ? AND removed_at IS NULL",
+    );
+    this.#insertEvent = db.prepare(
+      "INSERT INTO container_events (host_id, container_id, time, action, exit_code, oom_killed) VALUES (?, ?, ?, ?, ?, ?)",
+    );
     this.#findBatch = db.prepare(
       "SELECT digest FROM ingested_batches WHERE host_id = ? AND incarnation = ? AND seq = ?",
     );
@@ -82,8 +92,12 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
         this.#seen.run(write.at, write.hostId);
         return "stored";
       case "inventory":
-        // A snapshot replaces what we knew: containers missing from it are gone.
-        this.#clearContainers.run(write.hostId);
+        // A snapshot replaces what we knew: containers missing from it are gone (kept as tombstones).
+        this.#removeAbsent.run({
+          at: write.snapshot.time,
+          host: write.hostId,
+          present: JSON.stringify(write.snapshot.containers.map((c) => c.id)),
+        });
         for (const info of write.snapshot.containers)
           this.#putContainer(write.hostId, info, write.snapshot.time);
         this.#seen.run(write.at, write.hostId);
@@ -130,8 +144,19 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   }
 
   #applyEvent(hostId: string, event: ContainerEvent): void {
+    if (event.action !== "health_status") {
+      const oomKilled = event.action === "die" && event.container?.oomKilled === true;
+      this.#insertEvent.run(
+        hostId,
+        event.containerId,
+        event.time,
+        event.action,
+        event.exitCode,
+        oomKilled ? 1 : 0,
+      );
+    }
     if (event.action === "destroy" || event.container === null) {
-      this.#deleteContainer.run(hostId, event.containerId);
+      this.#removeContainer.run(event.time, hostId, event.containerId);
     } else {
       this.#putContainer(hostId, event.container, event.time);
     }

@@ -5,6 +5,7 @@ import { loginFailuresMigration } from "./004-login-failures.ts";
 import { auditCategoriesMigration } from "./005-audit-categories.ts";
 import { batchIncarnationsMigration } from "./006-batch-incarnations.ts";
 import { logServerTimeMigration } from "./007-log-server-time.ts";
+import { containerHistoryMigration } from "./008-container-history.ts";
 import type { Migration } from "./migration.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   auditCategoriesMigration,
   batchIncarnationsMigration,
   logServerTimeMigration,
+  containerHistoryMigration,
 ];

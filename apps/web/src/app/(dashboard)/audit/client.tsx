@@ -142,7 +142,7 @@ function Audit() {
           empty={filtered ? "No audit entries match these filters." : "Nothing has been recorded yet."}
         >
           {(page) => (
-            <DataTable columns={COLUMNS} testId="audit-table">
+            <DataTable columns={COLUMNS} stackOnPhone testId="audit-table">
               {page.entries.map((e) => (
                 <AuditRow
                   key={e.id}

@@ -6,7 +6,7 @@ import { ContainerFilters } from "../../../components/container-filters.tsx";
 import { type Column, DataTable } from "../../../components/data-table.tsx";
 import { HostCard } from "../../../components/host-card.tsx";
 import { Loaded, noItems } from "../../../components/loaded.tsx";
-import { ProtectedBadge, StaleFigures, StateBadge } from "../../../components/states.tsx";
+import { ExitSummary, ProtectedBadge, StaleFigures, StateBadge } from "../../../components/states.tsx";
 import { request } from "../../../lib/api.ts";
 import { type ContainerQuery, filterContainers, sortContainers } from "../../../lib/container-filter.ts";
 import { applyLiveToContainers, applyLiveToHosts, withLiveTotals } from "../../../lib/fleet.ts";
@@ -122,6 +122,7 @@ export function FleetClient() {
                 dir: url.dir === "desc" ? "desc" : "asc",
                 onSort: (sort, dir) => setUrl({ sort, dir }),
               }}
+              stackOnPhone
               testId="fleet-table"
             >
               {rows.map((c) => (
@@ -153,6 +154,7 @@ function FleetRow({ c, host }: { c: ContainerView; host: Host | undefined }) {
       </td>
       <td>
         <StateBadge state={c.state} />
+        <ExitSummary c={c} />
       </td>
       <td className="hide-sm mono ellipsis" title={c.image}>
         {c.image}

@@ -1,7 +1,7 @@
 "use client";
 import { type ContainerView, Host, type LiveMessage } from "@crowsnest/protocol";
 import Link from "next/link";
-import { useCallback, useMemo, useRef } from "react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import { ActionMenu } from "../../../../components/action-menu.tsx";
 import { ClockOffsetWarning } from "../../../../components/clock-offset.tsx";
 import { ContainerFilters } from "../../../../components/container-filters.tsx";
@@ -10,6 +10,7 @@ import { HostUsage } from "../../../../components/host-usage.tsx";
 import { Loaded } from "../../../../components/loaded.tsx";
 import { Sparkline } from "../../../../components/sparkline.tsx";
 import {
+  ExitSummary,
   OfflineBanner,
   OnlineBadge,
   ProtectedBadge,
@@ -20,7 +21,14 @@ import { request } from "../../../../lib/api.ts";
 import { groupByProject } from "../../../../lib/compose-groups.ts";
 import { type ContainerFilter, filterContainers } from "../../../../lib/container-filter.ts";
 import { applyLiveToContainers, applyLiveToHosts, withLiveTotals } from "../../../../lib/fleet.ts";
-import { containerName, formatAgo, formatBytes, formatPercent, uptime } from "../../../../lib/format.ts";
+import {
+  containerName,
+  formatAgo,
+  formatBytes,
+  formatPercent,
+  pageTitle,
+  uptime,
+} from "../../../../lib/format.ts";
 import { ContainerList } from "../../../../lib/schemas.ts";
 import { type Spark, SparkHistory } from "../../../../lib/spark-history.ts";
 import { useLiveTopic } from "../../../../lib/use-live-topic.ts";
@@ -60,6 +68,11 @@ export function HostClient({ hostId }: { hostId: string }) {
     [setHost, setContainers],
   );
   useLiveTopic({ kind: "host", hostId }, onLive);
+
+  const title = pageTitle(host.state.data?.name);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
 
   const groups = useMemo(
     () => groupByProject(filterContainers(containers.state.data ?? [], url)),
@@ -170,6 +183,7 @@ function HostContainerRow({
       <td>
         <StateBadge state={c.state} />
         {c.health !== "none" && <div className="small muted">{c.health}</div>}
+        <ExitSummary c={c} />
       </td>
       <td className="hide-sm mono ellipsis" title={c.image}>
         {c.image}

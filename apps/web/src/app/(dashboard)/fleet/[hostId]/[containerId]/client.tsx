@@ -1,21 +1,23 @@
 "use client";
 import { ContainerView, Host, isProtected, type LiveMessage } from "@crowsnest/protocol";
 import Link from "next/link";
-import { useCallback, useState } from "react";
+import { useCallback, useEffect } from "react";
 import { ActionMenu } from "../../../../../components/action-menu.tsx";
 import { ContainerDetails } from "../../../../../components/container-details.tsx";
 import { Loaded } from "../../../../../components/loaded.tsx";
 import { LogView, type LogViewState } from "../../../../../components/log-view.tsx";
 import { MetricCharts } from "../../../../../components/metric-charts.tsx";
 import {
+  ExitSummary,
   LogsUnreadable,
   OfflineBanner,
   ProtectedBadge,
+  RemovedBanner,
   StateBadge,
 } from "../../../../../components/states.tsx";
 import { request } from "../../../../../lib/api.ts";
 import { applyLiveToContainers, applyLiveToHosts } from "../../../../../lib/fleet.ts";
-import { containerName } from "../../../../../lib/format.ts";
+import { containerName, pageTitle } from "../../../../../lib/format.ts";
 import { isRangeKey, type RangeKey } from "../../../../../lib/metrics.ts";
 import { useLiveTopic } from "../../../../../lib/use-live-topic.ts";
 import { useNow } from "../../../../../lib/use-now.ts";
@@ -23,6 +25,11 @@ import { useRead } from "../../../../../lib/use-read.ts";
 import { useUrlState } from "../../../../../lib/use-url-state.ts";
 
 const DEFAULTS = { range: "15m", q: "", stream: "all", ts: "1" };
+
+/** A container that is not running opens on its logs (why it stopped), a running one on its charts. */
+function opensOnLogs(c: ContainerView): boolean {
+  return c.removedAt !== null || c.state === "restarting" || c.state === "exited" || c.state === "dead";
+}
 
 export function ContainerClient({ hostId, containerId }: { hostId: string; containerId: string }) {
   const [url, setUrl] = useUrlState(DEFAULTS);
@@ -32,7 +39,6 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
   const container = useRead(`container:${hostId}:${containerId}`, (signal) =>
     request(ContainerView, `${hostPath}/containers/${containerId}`, { signal }),
   );
-  const [gone, setGone] = useState(false);
   const { set: setContainer } = container;
   const { set: setHost } = host;
   const onLive = useCallback(
@@ -43,8 +49,10 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
           : m.type === "inventory"
             ? m.containers.find((c) => c.id === containerId)
             : undefined;
-      if (info === null) setGone(true);
-      else if (info) setContainer((c) => ({ ...c, ...info, protected: isProtected(info.labels) }));
+      if (info === null && m.type === "event") {
+        const at = m.event.time;
+        setContainer((c) => ({ ...c, removedAt: c.removedAt ?? at, latest: null }));
+      } else if (info) setContainer((c) => ({ ...c, ...info, protected: isProtected(info.labels) }));
       if (m.type === "metrics") {
         const s = m.samples.filter((x) => x.containerId === containerId).at(-1);
         if (s) setContainer((c) => ({ ...c, latest: s }));
@@ -60,7 +68,12 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
 
   const setLogState = useCallback((p: Partial<LogViewState>) => setUrl(p), [setUrl]);
   const h = host.state.data;
+  const c0 = container.state.data;
   const range: RangeKey = isRangeKey(url.range) ? url.range : "15m";
+  const title = pageTitle(c0 ? containerName(c0) : null, h?.name);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
   return (
     <div className="stack">
       <nav className="crumbs" aria-label="Breadcrumb">
@@ -69,24 +82,11 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
         <span>{container.state.data ? containerName(container.state.data) : containerId.slice(0, 12)}</span>
       </nav>
       <Loaded read={container} what="container">
-        {(c) => (
-          <>
-            <div className="row spread wrap">
-              <h1 data-testid="container-name">
-                {containerName(c)} {c.protected && <ProtectedBadge />}
-              </h1>
-              <StateBadge state={c.state} />
-            </div>
-            {gone && (
-              <div className="banner banner-warn" role="status" data-testid="container-gone">
-                This container was removed.
-              </div>
-            )}
-            {h && !h.online && <OfflineBanner lastSeen={h.lastSeen} now={now} />}
-            <ActionMenu container={c} agentOnline={h?.online ?? true} />
-            <ContainerDetails c={c} now={now} />
-            {/* Waits for the host: its CPU count gives history points their share of the host. */}
-            {host.state.status !== "loading" && (
+        {(c) => {
+          const logsFirst = opensOnLogs(c);
+          const charts =
+            // Waits for the host: its CPU count gives history points their share of the host.
+            host.state.status !== "loading" && (
               <MetricCharts
                 hostId={hostId}
                 containerId={containerId}
@@ -94,19 +94,44 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
                 setRange={(r) => setUrl({ range: r })}
                 hostCpus={h?.info?.cpus ?? null}
               />
-            )}
-            {c.logs?.unreadable ? (
-              <LogsUnreadable driver={c.logs.driver} reason={c.logs.unreadable} />
-            ) : (
-              <LogView
-                hostId={hostId}
-                containerId={containerId}
-                state={{ q: url.q, stream: url.stream, ts: url.ts }}
-                setState={setLogState}
-              />
-            )}
-          </>
-        )}
+            );
+          const logs = c.logs?.unreadable ? (
+            <LogsUnreadable driver={c.logs.driver} reason={c.logs.unreadable} />
+          ) : (
+            <LogView
+              hostId={hostId}
+              containerId={containerId}
+              state={{ q: url.q, stream: url.stream, ts: url.ts }}
+              setState={setLogState}
+            />
+          );
+          return (
+            <>
+              <div className="row spread wrap">
+                <h1 data-testid="container-name">
+                  {containerName(c)} {c.protected && <ProtectedBadge />}
+                </h1>
+                <div>
+                  <StateBadge state={c.removedAt === null ? c.state : "removed"} />
+                  <ExitSummary c={c} />
+                </div>
+              </div>
+              {c.removedAt !== null && <RemovedBanner at={c.removedAt} />}
+              {h && !h.online && c.removedAt === null && <OfflineBanner lastSeen={h.lastSeen} now={now} />}
+              <ActionMenu container={c} agentOnline={h?.online ?? true} />
+              <div
+                className="stack"
+                data-testid="container-sections"
+                data-first={logsFirst ? "logs" : "charts"}
+              >
+                {logsFirst && logs}
+                <ContainerDetails c={c} now={now} />
+                {charts}
+                {!logsFirst && logs}
+              </div>
+            </>
+          );
+        }}
       </Loaded>
     </div>
   );
