@@ -17,6 +17,7 @@ import { hostCostSuite } from "./suites/host-cost.ts";
 import { ingestSuite } from "./suites/ingest.ts";
 import { liveTailSuite } from "./suites/live-tail.ts";
 import { logFloodSuite } from "./suites/log-flood.ts";
+import { storageSuite } from "./suites/storage.ts";
 import { removeBenchContainers } from "./support/bench-containers.ts";
 import { cleanUpOnSignals } from "./support/cleanup.ts";
 import { describeMachine } from "./support/machine.ts";
@@ -63,6 +64,7 @@ results.ingest = await attempt("ingest", () => ingestSuite(options, log));
 results.liveTail = await attempt("live-tail", () => liveTailSuite(options, log));
 results.fanOut = await attempt("fan-out", () => fanOutSuite(options, log));
 results.logFlood = await attempt("log-flood", () => logFloodSuite(options, log));
+results.storage = await attempt("storage", () => storageSuite(options, log));
 results.finishedAt = new Date().toISOString();
 results.durationSeconds = (Date.now() - started) / 1000;
 

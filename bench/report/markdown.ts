@@ -3,6 +3,7 @@ import { comparedToolsNote, hostCostSection, pathsSection } from "./host-cost-ta
 import { logFloodSection } from "./log-flood-table.ts";
 import type { BenchResults } from "./results.ts";
 import { serverSections } from "./server-tables.ts";
+import { storageSection } from "./storage-table.ts";
 import { watcherCosts } from "./summaries.ts";
 
 /** BENCHMARKS.md: the machine, how to reproduce, then every figure's table and plot. */
@@ -57,5 +58,6 @@ export function benchmarksMarkdown(results: BenchResults, pngDir: string): strin
   }
   lines.push(...serverSections(results, pngDir));
   if (results.logFlood) lines.push(...logFloodSection(results.logFlood));
+  if (results.storage) lines.push(...storageSection(results.storage));
   return lines.join("\n");
 }

@@ -3,6 +3,7 @@ import type { HostCostRow } from "../suites/host-cost.ts";
 import type { IngestRun } from "../suites/ingest.ts";
 import type { LiveTailRun } from "../suites/live-tail.ts";
 import type { LogFloodRun } from "../suites/log-flood.ts";
+import type { StorageRun } from "../suites/storage.ts";
 import type { Machine } from "../support/machine.ts";
 import type { BenchOptions } from "../support/options.ts";
 
@@ -21,4 +22,5 @@ export interface BenchResults {
   liveTail?: LiveTailRun[];
   fanOut?: FanOutRun[];
   logFlood?: LogFloodRun[];
+  storage?: StorageRun[];
 }

@@ -225,8 +225,8 @@ describe("metrics agree with docker stats", () => {
         expect(Math.abs(lastMine.memLimitBytes - lastCli.limit) / lastCli.limit).toBeLessThan(0.005);
         expect(lastMine.pids).toBe(lastCli.pids);
         const myIo = [
-          lastMine.netRxBytes,
-          lastMine.netTxBytes,
+          lastMine.netRxBytes ?? Number.NaN,
+          lastMine.netTxBytes ?? Number.NaN,
           lastMine.blkReadBytes,
           lastMine.blkWriteBytes,
         ];

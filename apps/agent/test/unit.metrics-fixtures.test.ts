@@ -69,7 +69,9 @@ describe("Engine stats JSON", () => {
     expect(`${cliSize(sample.blkReadBytes, DECIMAL)} / ${cliSize(sample.blkWriteBytes, DECIMAL)}`).toBe(
       row.BlockIO,
     );
-    expect(`${cliSize(sample.netRxBytes, DECIMAL)} / ${cliSize(sample.netTxBytes, DECIMAL)}`).toBe(row.NetIO);
+    expect(
+      `${cliSize(sample.netRxBytes ?? Number.NaN, DECIMAL)} / ${cliSize(sample.netTxBytes ?? Number.NaN, DECIMAL)}`,
+    ).toBe(row.NetIO);
     expect(String(sample.pids)).toBe(row.PIDs);
   });
 

@@ -50,8 +50,10 @@ describe("metric history joined to the live stream", () => {
   const point = (t: number, cpu: number, rx: number): MetricPoint => ({
     t,
     cpuPercent: cpu,
+    cpuPercentMin: cpu,
     cpuPercentMax: cpu,
     memUsedBytes: 100,
+    memUsedBytesMin: 100,
     memUsedBytesMax: 100,
     memLimitBytes: 1000,
     netRxBytes: rx,

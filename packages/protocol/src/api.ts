@@ -100,24 +100,45 @@ export function isBootBoundary(event: Pick<ContainerEventRecord, "action">): boo
 /** Docker's stop timeout when neither the action nor the container sets one: SIGTERM, then SIGKILL after it. */
 export const DOCKER_DEFAULT_STOP_TIMEOUT_SECONDS = 10;
 
+/**
+ * One point of a container's metric history. A raw sample is a point whose average, minimum and
+ * maximum are its value; a one-minute rollup or a bucket of a downsampled range (see
+ * MetricsResponse) has the average of its samples and their extremes, so a spike or a dip shorter
+ * than the point's span still shows.
+ */
 export const MetricPoint = z.object({
+  /** Start of the point's span (a raw sample's own time), ms since the epoch. */
   t: EpochMs,
   cpuPercent: z.number(),
+  /** Added with downsampled history: the lowest cpuPercent of the span. */
+  cpuPercentMin: z.number(),
   cpuPercentMax: z.number(),
   memUsedBytes: z.number(),
+  /** Added with downsampled history: the lowest memUsedBytes of the span. */
+  memUsedBytesMin: z.number(),
   memUsedBytesMax: z.number(),
   memLimitBytes: z.number(),
-  netRxBytes: z.number(),
-  netTxBytes: z.number(),
+  /** Cumulative counters at the end of the span; null for a container on the host's network (see MetricSample). */
+  netRxBytes: z.number().nullable(),
+  netTxBytes: z.number().nullable(),
   blkReadBytes: z.number(),
   blkWriteBytes: z.number(),
   pids: z.number(),
 });
 export type MetricPoint = z.infer<typeof MetricPoint>;
 
+/** About how many points a metrics response holds at most: what a chart a few thousand pixels wide can show. */
+export const METRIC_POINTS_TARGET = 2_000;
+
 export const MetricsResponse = z.object({
-  /** raw: every sample the agent sent; 1m: one-minute rollups (avg, and max where named). */
-  resolution: z.enum(["raw", "1m"]),
+  /**
+   * raw: every sample the agent sent; 1m: one-minute rollups (avg, and min/max where named);
+   * buckets: either, merged into `bucketMs`-wide buckets (avg, min, max; counters at the bucket's
+   * end) because the range held more than METRIC_POINTS_TARGET points.
+   */
+  resolution: z.enum(["raw", "1m", "buckets"]),
+  /** Width of a point's span in ms for `buckets`; null otherwise. */
+  bucketMs: z.number().int().positive().nullable(),
   from: EpochMs,
   to: EpochMs,
   points: z.array(MetricPoint),

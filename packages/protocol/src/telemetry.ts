@@ -14,8 +14,13 @@ export const MetricSample = z.object({
   /** Usage minus inactive file cache, as the Docker CLI computes it. */
   memUsedBytes: Bytes,
   memLimitBytes: Bytes,
-  netRxBytes: Bytes,
-  netTxBytes: Bytes,
+  /**
+   * Bytes received and sent over the container's own network interfaces since it started; null
+   * (added in protocol 1) for a container on the host's network (`--network host`), which has no
+   * interfaces of its own: the host's counters are not its traffic, and `docker stats` shows 0 B.
+   */
+  netRxBytes: Bytes.nullable(),
+  netTxBytes: Bytes.nullable(),
   blkReadBytes: Bytes,
   blkWriteBytes: Bytes,
   pids: z.number().int().nonnegative(),

@@ -29,3 +29,18 @@ export function shiftTs(ts: string, deltaMs: number): string {
 export function msToTsEnd(ms: number): string {
   return `${msToTs(ms).slice(0, -7)}999999Z`;
 }
+
+const NS_PER_MS = 1_000_000n;
+
+/** A timestamp (see normalizeTs) as integer nanoseconds since the epoch. */
+export function tsToNs(ts: string): bigint {
+  const normalized = normalizeTs(ts);
+  return BigInt(Date.parse(`${normalized.slice(0, 19)}Z`)) * NS_PER_MS + BigInt(normalized.slice(20, 29));
+}
+
+/** Integer nanoseconds since the epoch as a normalized timestamp (the inverse of tsToNs). */
+export function nsToTs(ns: bigint): string {
+  const ms = ns / NS_PER_MS - (ns % NS_PER_MS < 0n ? 1n : 0n);
+  const subMs = ns - ms * NS_PER_MS;
+  return `${new Date(Number(ms)).toISOString().slice(0, 23)}${String(subMs).padStart(6, "0")}Z`;
+}

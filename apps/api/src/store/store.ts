@@ -15,6 +15,7 @@ import type {
 } from "@crowsnest/protocol";
 import type { AuditRepository } from "./audit-repository.ts";
 import type { CredentialRotationRepository } from "./credential-rotation-repository.ts";
+import type { Downsampled } from "./downsample.ts";
 import type { EnrolmentTokenRepository } from "./enrolment-token-repository.ts";
 import type { LoginFailureRepository } from "./login-failure-repository.ts";
 import type { SessionRepository } from "./session-repository.ts";
@@ -123,11 +124,22 @@ export interface MetricRange {
   to: number;
 }
 
+/** A range of one tier, to be reduced to at most `maxPoints` points (see downsample). */
+export interface MetricHistoryQuery extends MetricRange {
+  tier: "raw" | "1m";
+  maxPoints: number;
+}
+
 export interface MetricRepository {
-  /** Raw samples in [from, to], oldest first (the `Max` fields equal the values). */
+  /** Raw samples in [from, to], oldest first (the `Min` and `Max` fields equal the values). */
   raw(range: MetricRange): Promise<MetricPoint[]>;
   /** One-minute rollups whose minute starts in [from, to], oldest first. */
   rollups(range: MetricRange): Promise<MetricPoint[]>;
+  /**
+   * What `raw` or `rollups` gives for the range, merged into min/max buckets when there are more
+   * than `maxPoints` (`downsample`): what a chart of the range draws.
+   */
+  history(query: MetricHistoryQuery): Promise<Downsampled>;
 }
 
 /** Position of a log line in (ts, id) order; cursors encode it. */
@@ -195,6 +207,11 @@ export interface TelemetryWriter {
 
 /** Deletes at most `limit` rows per call so that retention never holds the database for long. */
 export interface RetentionRepository {
+  /**
+   * Deletes raw samples before `t`, at most `limit` stored rows (a backend that keeps a series'
+   * minute or hour as one row, a chunk, deletes it once its whole span is before `t`); returns how
+   * many samples went.
+   */
   deleteRawMetricsBefore(t: number, limit: number): Promise<number>;
   deleteRollupsBefore(t: number, limit: number): Promise<number>;
   deleteLogsBefore(ts: string, limit: number): Promise<number>;

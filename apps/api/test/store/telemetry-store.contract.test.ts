@@ -51,6 +51,61 @@ describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
     });
   });
 
+  it("keeps samples of past minutes once, resent or late, and null network counters as null", async () => {
+    const id = newContainerId();
+    const hostNet = { ...metricSample(id, 61_000), netRxBytes: null, netTxBytes: null };
+    const batch = (seq: number, samples: ReturnType<typeof metricSample>[]) =>
+      ({ kind: "batch", hostId, at: 1, message: { type: "metrics", seq, samples } }) as const;
+    await store.telemetry.write([
+      batch(1, [hostNet, metricSample(id, 62_000)]),
+      batch(2, [metricSample(id, 185_000)]),
+    ]);
+    // Minute 1 is past now: a late sample joins it, a resent one (another seq) is not counted twice.
+    await store.telemetry.write([batch(3, [metricSample(id, 63_000, 50), metricSample(id, 62_000, 99)])]);
+    const range = { hostId, containerId: id, from: 0, to: 300_000 };
+    const raw = await store.metrics.raw(range);
+    expect(raw.map((p) => [p.t, p.cpuPercent, p.netRxBytes])).toEqual([
+      [61_000, 12.5, null],
+      [62_000, 12.5, 0],
+      [63_000, 50, 0],
+      [185_000, 12.5, 0],
+    ]);
+    const rollups = await store.metrics.rollups(range);
+    expect(rollups.map((p) => [p.t, p.cpuPercent, p.cpuPercentMin, p.cpuPercentMax])).toEqual([
+      [60_000, 25, 12.5, 50],
+      [180_000, 12.5, 12.5, 12.5],
+    ]);
+  });
+
+  it("answers a long range in min/max buckets, so that a one-sample spike and dip survive", async () => {
+    const id = newContainerId();
+    const samples = Array.from({ length: 3_600 }, (_, i) =>
+      metricSample(id, i * 1_000, i === 1_234 ? 95 : 10, i === 2_345 ? 1 : 1_000_000),
+    );
+    for (let i = 0; i < samples.length; i += 500) {
+      await store.telemetry.write([
+        {
+          kind: "batch",
+          hostId,
+          at: 1,
+          message: { type: "metrics", seq: 1 + i, samples: samples.slice(i, i + 500) },
+        },
+      ]);
+    }
+    const range = { hostId, containerId: id, from: 0, to: 3_599_999 };
+    const few = await store.metrics.history({ ...range, tier: "raw", maxPoints: 100 });
+    expect(few.bucketMs).toBe(36_000);
+    expect(few.points).toHaveLength(100);
+    expect(Math.max(...few.points.map((p) => p.cpuPercentMax))).toBe(95);
+    expect(Math.min(...few.points.map((p) => p.memUsedBytesMin))).toBe(1);
+    const spike = few.points.find((p) => p.cpuPercentMax === 95);
+    expect(spike?.t).toBe(1_224_000);
+    expect(spike?.cpuPercent).toBeCloseTo(10 + 85 / 36, 9);
+    const all = await store.metrics.history({ ...range, tier: "raw", maxPoints: 5_000 });
+    expect(all.bucketMs).toBeNull();
+    expect(all.points).toHaveLength(3_600);
+  });
+
   it("replaces the inventory with a snapshot and follows events, removing destroyed containers", async () => {
     const [a, b, c] = [newContainerId(), newContainerId(), newContainerId()];
     const snapshot = (ids: string[]) => ({

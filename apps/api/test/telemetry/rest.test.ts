@@ -68,19 +68,28 @@ describe("telemetry REST API (real server, data sent by a protocol-level agent)"
     });
   });
 
-  it("returns raw samples for a short range and 1-minute rollups for a long one, saying which", async () => {
+  it("returns raw samples where they are kept and 1-minute rollups beyond, saying which", async () => {
     const short = await server.get<MetricsResponse>(
       `/api/hosts/${hostId}/containers/${id}/metrics?from=${now - 30 * MINUTE}&to=${now}`,
     );
     expect(short.body.resolution).toBe("raw");
+    expect(short.body.bucketMs).toBeNull();
     expect(short.body.points).toHaveLength(31);
+    // Within the raw tier's 24 h, fewer samples than a chart's points: all of them, as they are.
     const long = await server.get<MetricsResponse>(
       `/api/hosts/${hostId}/containers/${id}/metrics?from=${now - 6 * 60 * MINUTE}&to=${now}`,
     );
-    expect(long.body.resolution).toBe("1m");
+    expect(long.body.resolution).toBe("raw");
     expect(long.body.points).toHaveLength(180);
-    expect(long.body.points.at(-1)).toMatchObject({
+    // From before the raw tier's retention: the rollups.
+    const old = await server.get<MetricsResponse>(
+      `/api/hosts/${hostId}/containers/${id}/metrics?from=${now - 7 * 24 * 60 * MINUTE}&to=${now}`,
+    );
+    expect(old.body.resolution).toBe("1m");
+    expect(old.body.points).toHaveLength(180);
+    expect(old.body.points.at(-1)).toMatchObject({
       cpuPercent: 179,
+      cpuPercentMin: 179,
       cpuPercentMax: 179,
       memUsedBytes: 179_000,
     });

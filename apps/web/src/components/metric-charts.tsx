@@ -20,10 +20,18 @@ import { type ChartHandle, TimeChart, type TimeChartProps } from "./time-chart.t
 const pct = (v: number) => `${v.toFixed(v === 0 ? 0 : v < 1 ? 2 : v < 10 ? 1 : 0)} %`;
 const rate = (v: number) => `${formatBytes(v)}/s`;
 
-/** The four charts: what each shows, from which two columns of the metric store. */
+/** Says why the network chart is empty for a container on the host's network (see MetricSample). */
+const HOST_NETWORK_NOTE =
+  "host network — the container shares the host's interfaces, so there is no per-container figure (docker stats shows 0 B)";
+
+/**
+ * The four charts: what each shows, from which columns of the metric store (one per series).
+ * CPU and memory draw the average and, dashed, the peak: history comes as min/max buckets of the
+ * range, so a spike shorter than a point still reaches the chart.
+ */
 const CHARTS: (Omit<TimeChartProps, "title"> & {
   title: (cpus: number | null) => string;
-  columns: [Column, Column];
+  columns: Column[];
 })[] = [
   {
     testId: "chart-cpu",
@@ -31,9 +39,10 @@ const CHARTS: (Omit<TimeChartProps, "title"> & {
       `CPU — docker stats % (100 % = one core) and share of the host${cpus ? ` (${cpus} CPUs)` : ""}`,
     series: [
       { label: "CPU (100 % = 1 core)", colorVar: "--c1" },
+      { label: "peak", colorVar: "--c1", dash: [4, 3] },
       { label: "% of host", colorVar: "--c2" },
     ],
-    columns: ["cpu", "cpuHost"],
+    columns: ["cpu", "cpuMax", "cpuHost"],
     formatY: pct,
   },
   {
@@ -41,9 +50,10 @@ const CHARTS: (Omit<TimeChartProps, "title"> & {
     title: () => "Memory — used (excluding inactive file cache) and % of its limit",
     series: [
       { label: "used", colorVar: "--c1" },
+      { label: "peak", colorVar: "--c1", dash: [4, 3] },
       { label: "% of limit", colorVar: "--c2", scale: "y2" },
     ],
-    columns: ["mem", "memPct"],
+    columns: ["mem", "memMax", "memPct"],
     formatY: formatBytes,
     formatY2: pct,
     floor: 1024 * 1024,
@@ -71,6 +81,13 @@ const CHARTS: (Omit<TimeChartProps, "title"> & {
     floor: 1024,
   },
 ];
+
+/** How the status line names each resolution of MetricsResponse. */
+const RESOLUTION_TEXT: Record<string, string> = {
+  raw: "at full resolution",
+  "1m": "in 1-minute averages with their peaks",
+  buckets: "reduced on the server to averages with their peaks",
+};
 
 /**
  * Live charts of one container: the stored history of the range, then every live sample from
@@ -102,6 +119,7 @@ export function MetricCharts({
     kind: "loading",
   });
   const [points, setPoints] = useState(0);
+  const [hostNetwork, setHostNetwork] = useState(false);
   const rangeMs = RANGES[range];
   const base = `/api/hosts/${encodeURIComponent(hostId)}/containers/${containerId}`;
 
@@ -110,10 +128,10 @@ export function MetricCharts({
     const nowS = Date.now() / 1000;
     const xr: [number, number] = [nowS - rangeMs / 1000, nowS];
     CHARTS.forEach((chart, i) => {
-      const [a, b] = chart.columns;
-      handles.current[i]?.current?.update([cols.x, cols[a], cols[b]], xr);
+      handles.current[i]?.current?.update([cols.x, ...chart.columns.map((c) => cols[c])], xr);
     });
     setPoints(length);
+    setHostNetwork(store.current.hostNetwork);
   }, [rangeMs]);
 
   useEffect(() => {
@@ -187,7 +205,7 @@ export function MetricCharts({
           ? "Loading history…"
           : status.kind === "error"
             ? `History unavailable (${status.text}); showing live samples only.`
-            : `${points} points · history at ${status.resolution === "1m" ? "1-minute averages" : "full resolution"}, then live`}
+            : `${points} points · history ${RESOLUTION_TEXT[status.resolution ?? "raw"] ?? ""}, then live`}
       </div>
       {status.kind === "ok" && points === 0 && (
         <Empty>No samples in this range yet. Live samples appear here as they arrive.</Empty>
@@ -198,6 +216,7 @@ export function MetricCharts({
             key={chart.testId}
             {...chart}
             title={title(hostCpus)}
+            note={chart.testId === "chart-net" && hostNetwork ? HOST_NETWORK_NOTE : undefined}
             handleRef={handles.current[i] ?? { current: null }}
           />
         ))}

@@ -9,6 +9,8 @@ export interface ChartSeries {
   colorVar: string;
   /** "y2": the right-hand axis. */
   scale?: "y" | "y2";
+  /** Dashed (uPlot's dash pattern, px): the peak line drawn beside an average. */
+  dash?: number[];
 }
 
 export interface ChartHandle {
@@ -26,6 +28,8 @@ export interface TimeChartProps {
   floor?: number;
   floor2?: number;
   testId: string;
+  /** Shown instead of the plot (which stays mounted) when the chart has no figures to show, and why. */
+  note?: string;
 }
 
 const HEIGHT = 180;
@@ -42,6 +46,7 @@ export function TimeChart({
   floor = 1,
   floor2 = 1,
   testId,
+  note,
   handleRef,
 }: TimeChartProps & { handleRef: React.RefObject<ChartHandle | null> }) {
   const box = useRef<HTMLDivElement | null>(null);
@@ -113,6 +118,7 @@ export function TimeChart({
             label: s.label,
             stroke: color(s.colorVar),
             width: 1.5,
+            ...(s.dash ? { dash: s.dash } : {}),
             scale: s.scale ?? "y",
             spanGaps: false,
             value: (_u: uPlot, v: number | null) =>
@@ -144,7 +150,12 @@ export function TimeChart({
   return (
     <figure className="chart card" data-testid={testId}>
       <figcaption>{title}</figcaption>
-      <div ref={box} className="chart-box" />
+      {note !== undefined && (
+        <p className="chart-note muted" data-testid={`${testId}-note`}>
+          {note}
+        </p>
+      )}
+      <div ref={box} className="chart-box" hidden={note !== undefined} />
     </figure>
   );
 }

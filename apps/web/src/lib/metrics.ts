@@ -1,13 +1,20 @@
 import type { MetricPoint, MetricSample } from "@crowsnest/protocol";
 
-/** One chart row, from either a stored point (history) or a live sample. Counters are cumulative. */
+/**
+ * One chart row, from either a stored point (history) or a live sample. Counters are cumulative;
+ * `rx`/`tx` are null for a container on the host's network (no per-container figure exists).
+ * `cpuMax`/`memMax`: the highest value within the point's span (a bucket or a minute of history),
+ * so a spike shorter than a point still shows; a live sample's own value.
+ */
 export interface MetricRow {
   t: number;
   cpu: number;
+  cpuMax: number;
   mem: number;
+  memMax: number;
   memLimit: number;
-  rx: number;
-  tx: number;
+  rx: number | null;
+  tx: number | null;
   rd: number;
   wr: number;
   onlineCpus: number | null;
@@ -17,7 +24,9 @@ export function rowFromPoint(p: MetricPoint): MetricRow {
   return {
     t: p.t,
     cpu: p.cpuPercent,
+    cpuMax: p.cpuPercentMax,
     mem: p.memUsedBytes,
+    memMax: p.memUsedBytesMax,
     memLimit: p.memLimitBytes,
     rx: p.netRxBytes,
     tx: p.netTxBytes,
@@ -31,7 +40,9 @@ export function rowFromSample(s: MetricSample): MetricRow {
   return {
     t: s.t,
     cpu: s.cpuPercent,
+    cpuMax: s.cpuPercent,
     mem: s.memUsedBytes,
+    memMax: s.memUsedBytes,
     memLimit: s.memLimitBytes,
     rx: s.netRxBytes,
     tx: s.netTxBytes,
@@ -54,7 +65,7 @@ export function isRangeKey(v: string): v is RangeKey {
 }
 
 /** Value columns of the chart data; uPlot reads them as arrays aligned with `x` (seconds). */
-export type Column = "cpu" | "cpuHost" | "mem" | "memPct" | "rx" | "tx" | "rd" | "wr";
+export type Column = "cpu" | "cpuMax" | "cpuHost" | "mem" | "memMax" | "memPct" | "rx" | "tx" | "rd" | "wr";
 
 /**
  * Columnar metric data for one container, appended to in place as live samples arrive and
@@ -66,8 +77,10 @@ export class MetricColumns {
   readonly cols: Record<Column, (number | null)[]> & { x: number[] } = {
     x: [],
     cpu: [],
+    cpuMax: [],
     cpuHost: [],
     mem: [],
+    memMax: [],
     memPct: [],
     rx: [],
     tx: [],
@@ -90,21 +103,29 @@ export class MetricColumns {
     return this.last?.t ?? null;
   }
 
+  /** The newest row says the container is on the host's network: it has no network figures. */
+  get hostNetwork(): boolean {
+    return this.last !== null && this.last.rx === null;
+  }
+
   /** Appends a row if it is newer than the last one; returns whether it did. */
   push(row: MetricRow): boolean {
     if (this.last && row.t <= this.last.t) return false;
     if (row.onlineCpus !== null) this.hostCpus = row.onlineCpus;
     const prev = this.last;
     const dt = prev ? (row.t - prev.t) / 1000 : 0;
-    const rate = (now: number, before: number | undefined): number | null => {
-      if (!prev || before === undefined || dt <= 0 || now < before) return null;
+    const rate = (now: number | null, before: number | null | undefined): number | null => {
+      if (!prev || now === null || before === null || before === undefined || dt <= 0 || now < before)
+        return null;
       return (now - before) / dt;
     };
     const c = this.cols;
     c.x.push(row.t / 1000);
     c.cpu.push(row.cpu);
+    c.cpuMax.push(row.cpuMax);
     c.cpuHost.push(this.hostCpus ? row.cpu / this.hostCpus : null);
     c.mem.push(row.mem);
+    c.memMax.push(row.memMax);
     c.memPct.push(row.memLimit > 0 ? (row.mem / row.memLimit) * 100 : null);
     c.rx.push(rate(row.rx, prev?.rx));
     c.tx.push(rate(row.tx, prev?.tx));

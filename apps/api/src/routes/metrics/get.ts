@@ -1,4 +1,4 @@
-import type { MetricsResponse } from "@crowsnest/protocol";
+import { METRIC_POINTS_TARGET, type MetricsResponse } from "@crowsnest/protocol";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
@@ -10,8 +10,12 @@ import { ContainerParams, EpochMsParam } from "../params.ts";
 const HOUR = 3_600_000;
 const DEFAULT_RANGE_MS = HOUR;
 const MAX_RANGE_MS = 31 * 24 * HOUR;
-/** Up to this range raw samples are returned (7,200 points at a 1 s interval); beyond it, 1-minute rollups. */
-const RAW_MAX_RANGE_MS = 2 * HOUR;
+/**
+ * How far before the raw tier's retention a range may start and still be answered from raw
+ * samples: the chart's 24 h range, computed by the browser a moment before the server handles it,
+ * starts a little before `now − 24 h`; only its first moments may be gone to retention.
+ */
+const RAW_SLACK_MS = 60_000;
 
 /** The query of GET …/metrics; exported for the property test over every query schema. */
 export const MetricsQuery = z.object({ from: EpochMsParam.optional(), to: EpochMsParam.optional() }).strict();
@@ -36,11 +40,17 @@ export function registerGetMetrics(app: FastifyInstance, ctx: AppContext): void 
         });
       }
       await findHost(ctx, hostId);
-      // Raw samples only where they are still kept; otherwise the rollups cover the range.
-      const raw = to - from <= RAW_MAX_RANGE_MS && from >= now - ctx.config.retention.rawMetricsMs;
-      const range = { hostId, containerId, from, to };
-      const points = raw ? await ctx.store.metrics.raw(range) : await ctx.store.metrics.rollups(range);
-      return { resolution: raw ? "raw" : "1m", from, to, points };
+      // Raw samples where they are still kept, otherwise the rollups; reduced on the server to what a chart shows.
+      const tier = from >= now - ctx.config.retention.rawMetricsMs - RAW_SLACK_MS ? "raw" : "1m";
+      const { points, bucketMs } = await ctx.store.metrics.history({
+        hostId,
+        containerId,
+        from,
+        to,
+        tier,
+        maxPoints: METRIC_POINTS_TARGET,
+      });
+      return { resolution: bucketMs === null ? tier : "buckets", bucketMs, from, to, points };
     },
   );
 }

@@ -1,39 +1,152 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { MetricPoint } from "@crowsnest/protocol";
-import type { MetricRange, MetricRepository } from "../store.ts";
+import { type Downsampled, Downsampler, downsample } from "../downsample.ts";
+import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
+import { type ChunkColumns, decodeColumns, type SeriesSample } from "./metric-chunk.ts";
+import { HOUR } from "./metric-writer.ts";
+import type { SeriesIds } from "./series.ts";
 
 export class SqliteMetricRepository implements MetricRepository {
-  readonly #raw;
+  readonly #series: SeriesIds;
+  readonly #chunks;
+  readonly #head;
   readonly #rollups;
 
-  constructor(db: DatabaseSync) {
-    this.#raw = db.prepare(`
-      SELECT t, cpu_percent AS cpuPercent, cpu_percent AS cpuPercentMax,
-             mem_used AS memUsedBytes, mem_used AS memUsedBytesMax, mem_limit AS memLimitBytes,
-             net_rx AS netRxBytes, net_tx AS netTxBytes, blk_read AS blkReadBytes, blk_write AS blkWriteBytes, pids
-      FROM metric_samples
-      WHERE host_id = ? AND container_id = ? AND t BETWEEN ? AND ?
-      ORDER BY t`);
+  constructor(db: DatabaseSync, series: SeriesIds) {
+    this.#series = series;
+    // A chunk that starts up to an hour before `from` may still cover it.
+    this.#chunks = db.prepare(
+      "SELECT data FROM metric_chunks WHERE series = ? AND start BETWEEN ? AND ? ORDER BY start",
+    );
+    this.#head = db.prepare(`
+      SELECT t, cpu_percent AS cpuPercent, online_cpus AS onlineCpus, mem_used AS memUsedBytes,
+             mem_limit AS memLimitBytes, net_rx AS netRxBytes, net_tx AS netTxBytes,
+             blk_read AS blkReadBytes, blk_write AS blkWriteBytes, pids
+      FROM metric_head WHERE series = ? AND t BETWEEN ? AND ? ORDER BY t`);
     this.#rollups = db.prepare(`
-      SELECT minute AS t, cpu_sum / n AS cpuPercent, cpu_max AS cpuPercentMax,
-             mem_sum / n AS memUsedBytes, mem_max AS memUsedBytesMax, mem_limit AS memLimitBytes,
-             net_rx AS netRxBytes, net_tx AS netTxBytes, blk_read AS blkReadBytes, blk_write AS blkWriteBytes,
-             pids_sum / n AS pids
-      FROM metric_rollups_1m
-      WHERE host_id = ? AND container_id = ? AND minute BETWEEN ? AND ?
+      SELECT minute AS t, cpu_sum / n AS cpuPercent, cpu_min AS cpuPercentMin, cpu_max AS cpuPercentMax,
+             CAST(mem_sum AS REAL) / n AS memUsedBytes, mem_min AS memUsedBytesMin, mem_max AS memUsedBytesMax,
+             mem_limit AS memLimitBytes, net_rx AS netRxBytes, net_tx AS netTxBytes,
+             blk_read AS blkReadBytes, blk_write AS blkWriteBytes, CAST(pids_sum AS REAL) / n AS pids
+      FROM metric_rollups
+      WHERE series = ? AND minute BETWEEN ? AND ?
       ORDER BY minute`);
   }
 
   async raw(range: MetricRange): Promise<MetricPoint[]> {
-    return this.#raw.all(range.hostId, range.containerId, range.from, range.to) as unknown as MetricPoint[];
+    const points: MetricPoint[] = [];
+    eachPoint(range, this.#rawColumns(range), (p) => points.push({ ...p }));
+    // Head rows come after the chunks, except a late sample of a minute not yet packed.
+    if (points.some((p, i) => i > 0 && p.t < (points[i - 1]?.t ?? 0))) points.sort((a, b) => a.t - b.t);
+    return points;
   }
 
   async rollups(range: MetricRange): Promise<MetricPoint[]> {
-    return this.#rollups.all(
-      range.hostId,
-      range.containerId,
-      range.from,
-      range.to,
-    ) as unknown as MetricPoint[];
+    const series = this.#series.find(range.hostId, range.containerId);
+    if (series === null) return [];
+    return this.#rollups.all(series, range.from, range.to) as unknown as MetricPoint[];
   }
+
+  /**
+   * Raw samples are bucketed as they are read from the decoded chunks, without a point object per
+   * sample (86,400 for a day of one container), so that the chart's 24 h stay a few ms of work.
+   */
+  async history(query: MetricHistoryQuery): Promise<Downsampled> {
+    if (query.tier === "1m")
+      return downsample(await this.rollups(query), query.from, query.to, query.maxPoints);
+    const raw = this.#rawColumns(query);
+    if (raw.count <= query.maxPoints) return { points: await this.raw(query), bucketMs: null };
+    const buckets = new Downsampler(query.from, query.to, query.maxPoints);
+    eachPoint(query, raw, (p) => buckets.add(p));
+    return { points: buckets.points(), bucketMs: buckets.bucketMs };
+  }
+
+  /** The series' chunks that may hold samples of the range, decoded, its head rows in it, and how many samples are in it. */
+  #rawColumns(range: MetricRange): RawColumns {
+    const series = this.#series.find(range.hostId, range.containerId);
+    if (series === null) return { chunks: [], head: [], count: 0 };
+    const rows = this.#chunks.all(series, range.from - HOUR + 1, range.to) as unknown as {
+      data: Uint8Array;
+    }[];
+    const chunks = rows.map((row) => decodeColumns(row.data));
+    const head = this.#head.all(series, range.from, range.to) as unknown as SeriesSample[];
+    let count = head.length;
+    for (const c of chunks) {
+      for (let i = 0; i < c.n; i++) {
+        const t = c.t[i] as number;
+        if (t >= range.from && t <= range.to) count++;
+      }
+    }
+    return { chunks, head, count };
+  }
+}
+
+interface RawColumns {
+  chunks: ChunkColumns[];
+  head: SeriesSample[];
+  count: number;
+}
+
+/** Hands each raw sample of the range to `visit` as a point, one object reused for all of them. */
+function eachPoint(range: MetricRange, raw: RawColumns, visit: (point: MetricPoint) => void): void {
+  const point = toPoint(EMPTY);
+  for (const c of raw.chunks) {
+    for (let i = 0; i < c.n; i++) {
+      const t = c.t[i] as number;
+      if (t < range.from || t > range.to) continue;
+      const cpu = c.cpuPercent[i] as number;
+      const mem = c.memUsedBytes[i] as number;
+      point.t = t;
+      point.cpuPercent = cpu;
+      point.cpuPercentMin = cpu;
+      point.cpuPercentMax = cpu;
+      point.memUsedBytes = mem;
+      point.memUsedBytesMin = mem;
+      point.memUsedBytesMax = mem;
+      point.memLimitBytes = c.memLimitBytes[i] as number;
+      point.netRxBytes = orNull(c.netRxBytes[i] as number);
+      point.netTxBytes = orNull(c.netTxBytes[i] as number);
+      point.blkReadBytes = c.blkReadBytes[i] as number;
+      point.blkWriteBytes = c.blkWriteBytes[i] as number;
+      point.pids = c.pids[i] as number;
+      visit(point);
+    }
+  }
+  for (const row of raw.head) visit(toPoint(row));
+}
+
+function orNull(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
+}
+
+const EMPTY: SeriesSample = {
+  t: 0,
+  cpuPercent: 0,
+  onlineCpus: 1,
+  memUsedBytes: 0,
+  memLimitBytes: 0,
+  netRxBytes: null,
+  netTxBytes: null,
+  blkReadBytes: 0,
+  blkWriteBytes: 0,
+  pids: 0,
+};
+
+/** A raw sample as a point: its average, minimum and maximum are its value. */
+function toPoint(s: SeriesSample): MetricPoint {
+  return {
+    t: s.t,
+    cpuPercent: s.cpuPercent,
+    cpuPercentMin: s.cpuPercent,
+    cpuPercentMax: s.cpuPercent,
+    memUsedBytes: s.memUsedBytes,
+    memUsedBytesMin: s.memUsedBytes,
+    memUsedBytesMax: s.memUsedBytes,
+    memLimitBytes: s.memLimitBytes,
+    netRxBytes: s.netRxBytes,
+    netTxBytes: s.netTxBytes,
+    blkReadBytes: s.blkReadBytes,
+    blkWriteBytes: s.blkWriteBytes,
+    pids: s.pids,
+  };
 }

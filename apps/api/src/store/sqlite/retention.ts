@@ -1,8 +1,11 @@
 import type { DatabaseSync } from "node:sqlite";
+import { tsToNs } from "../log-time.ts";
 import type { RetentionRepository } from "../store.ts";
+import { MINUTE } from "./metric-writer.ts";
 
 export class SqliteRetentionRepository implements RetentionRepository {
-  readonly #rawBefore;
+  readonly #chunksBefore;
+  readonly #headBefore;
   readonly #rollupsBefore;
   readonly #logsBefore;
   readonly #overCap;
@@ -12,22 +15,31 @@ export class SqliteRetentionRepository implements RetentionRepository {
   readonly #tombstonesBefore;
 
   constructor(db: DatabaseSync) {
-    this.#rawBefore = db.prepare(
-      "DELETE FROM metric_samples WHERE rowid IN (SELECT rowid FROM metric_samples WHERE t < ? LIMIT ?)",
-    );
-    this.#rollupsBefore = db.prepare(
-      "DELETE FROM metric_rollups_1m WHERE rowid IN (SELECT rowid FROM metric_rollups_1m WHERE minute < ? LIMIT ?)",
-    );
-    this.#logsBefore = db.prepare(
-      "DELETE FROM log_lines WHERE id IN (SELECT id FROM log_lines WHERE ts < ? LIMIT ?)",
-    );
+    // No table has an index on time alone (migration 9): each walks the series, and each series'
+    // rows in time order. A chunk goes once its whole span is before the bound; then head rows.
+    this.#chunksBefore = db.prepare(`
+      DELETE FROM metric_chunks WHERE id IN (
+        SELECT c.id FROM series s
+        JOIN metric_chunks c ON c.series = s.id AND c.start <= $t - ${MINUTE} AND c.start + c.span <= $t
+        LIMIT $limit)
+      RETURNING n`);
+    this.#headBefore = db.prepare(`
+      DELETE FROM metric_head WHERE (series, t) IN (
+        SELECT h.series, h.t FROM series s JOIN metric_head h ON h.series = s.id AND h.t < ? LIMIT ?)`);
+    this.#rollupsBefore = db.prepare(`
+      DELETE FROM metric_rollups WHERE (series, minute) IN (
+        SELECT r.series, r.minute FROM series s JOIN metric_rollups r ON r.series = s.id AND r.minute < ? LIMIT ?)`);
+    this.#logsBefore = db.prepare(`
+      DELETE FROM log_lines WHERE id IN (
+        SELECT l.id FROM series s JOIN log_lines l ON l.series = s.id AND l.ts < ? LIMIT ?)`);
     this.#overCap = db.prepare("SELECT id, log_bytes - ? AS excess FROM hosts WHERE log_bytes > ?");
     // Oldest received first: ids grow with arrival. The window stops once it covers the bytes asked for.
     this.#oldestLogs = db.prepare(`
       DELETE FROM log_lines WHERE id IN (
         SELECT id FROM (
           SELECT id, sum(len) OVER (ORDER BY id) - len AS freed_before
-          FROM (SELECT id, length(CAST(text AS BLOB)) AS len FROM log_lines WHERE host_id = ? ORDER BY id LIMIT ?)
+          FROM (SELECT id, length(CAST(text AS BLOB)) AS len FROM log_lines
+                WHERE series IN (SELECT id FROM series WHERE host_id = ?) ORDER BY id LIMIT ?)
         ) WHERE freed_before < ?
       )`);
     this.#ledgerBefore = db.prepare(
@@ -42,7 +54,10 @@ export class SqliteRetentionRepository implements RetentionRepository {
   }
 
   async deleteRawMetricsBefore(t: number, limit: number): Promise<number> {
-    return Number(this.#rawBefore.run(t, limit).changes);
+    const chunks = this.#chunksBefore.all({ t, limit }) as unknown as { n: number }[];
+    const samples = chunks.reduce((sum, chunk) => sum + chunk.n, 0);
+    if (chunks.length === limit) return samples;
+    return samples + Number(this.#headBefore.run(t, limit - chunks.length).changes);
   }
 
   async deleteRollupsBefore(t: number, limit: number): Promise<number> {
@@ -50,7 +65,7 @@ export class SqliteRetentionRepository implements RetentionRepository {
   }
 
   async deleteLogsBefore(ts: string, limit: number): Promise<number> {
-    return Number(this.#logsBefore.run(ts, limit).changes);
+    return Number(this.#logsBefore.run(tsToNs(ts), limit).changes);
   }
 
   async hostsOverLogCap(capBytes: number): Promise<{ hostId: string; excessBytes: number }[]> {

@@ -16,6 +16,7 @@ import { SqliteMetricRepository } from "./metrics.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 import { SqliteRetentionRepository } from "./retention.ts";
 import { registerSearchText } from "./search-text.ts";
+import { SeriesIds } from "./series.ts";
 import { SqliteSessionRepository } from "./sessions.ts";
 import { SqliteTelemetryWriter } from "./telemetry-writer.ts";
 import { SqliteUserRepository } from "./users.ts";
@@ -38,6 +39,7 @@ export function openSqliteStore(path: string): Store {
     throw err;
   }
   const access = new HostAccessStatements(db);
+  const series = new SeriesIds(db);
   return {
     users: new SqliteUserRepository(db),
     sessions: new SqliteSessionRepository(db),
@@ -48,9 +50,9 @@ export function openSqliteStore(path: string): Store {
     hosts: new SqliteHostRepository(db, access),
     hostCredentials: new SqliteHostCredentialRepository(db),
     containers: new SqliteContainerRepository(db),
-    metrics: new SqliteMetricRepository(db),
-    logs: new SqliteLogRepository(db),
-    telemetry: new SqliteTelemetryWriter(db),
+    metrics: new SqliteMetricRepository(db, series),
+    logs: new SqliteLogRepository(db, series),
+    telemetry: new SqliteTelemetryWriter(db, series),
     retention: new SqliteRetentionRepository(db),
     async close() {
       db.close();

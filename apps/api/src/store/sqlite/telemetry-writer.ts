@@ -1,18 +1,12 @@
 import type { DatabaseSync } from "node:sqlite";
-import type {
-  ContainerEvent,
-  ContainerInfo,
-  LogLine,
-  MetricSample,
-  SequencedAgentMessage,
-} from "@crowsnest/protocol";
+import type { ContainerEvent, ContainerInfo, LogLine, SequencedAgentMessage } from "@crowsnest/protocol";
 import { batchDigest } from "../batch-digest.ts";
-import { normalizeTs, shiftTs } from "../log-time.ts";
+import { tsToNs } from "../log-time.ts";
 import { placeSamples } from "../server-time.ts";
 import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
 import { transaction } from "./database.ts";
-
-const MINUTE = 60_000;
+import { MetricWriter } from "./metric-writer.ts";
+import type { SeriesIds } from "./series.ts";
 
 /** Stores agent data; everything passed to one `write` call commits or rolls back together. */
 export class SqliteTelemetryWriter implements TelemetryWriter {
@@ -25,13 +19,15 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #insertEvent;
   readonly #findBatch;
   readonly #insertBatch;
-  readonly #insertSample;
-  readonly #upsertRollup;
+  readonly #series: SeriesIds;
+  readonly #metrics: MetricWriter;
   readonly #insertLine;
   readonly #addDropped;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, series: SeriesIds) {
     this.#db = db;
+    this.#series = series;
+    this.#metrics = new MetricWriter(db, series);
     this.#hello = db.prepare("UPDATE hosts SET agent_version = ?, info = ?, last_seen = ? WHERE id = ?");
     this.#seen = db.prepare("UPDATE hosts SET last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?");
     // A removed container stays as a tombstone (removed_at) with its last known info; see migration 8.
@@ -54,33 +50,21 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#insertBatch = db.prepare(
       "INSERT INTO ingested_batches (host_id, incarnation, seq, digest, stored_at) VALUES (?, ?, ?, ?, ?)",
     );
-    // Both statements take the named parameters of sampleParams(); the sample row also keeps $cpus.
-    this.#insertSample = db.prepare(`
-      INSERT INTO metric_samples (host_id, container_id, t, cpu_percent, online_cpus, mem_used, mem_limit,
-                                  net_rx, net_tx, blk_read, blk_write, pids)
-      VALUES ($host, $container, $t, $cpu, $cpus, $mem, $memLimit, $netRx, $netTx, $blkRead, $blkWrite, $pids)
-      ON CONFLICT DO NOTHING`);
-    this.#upsertRollup = db.prepare(`
-      INSERT INTO metric_rollups_1m (host_id, container_id, minute, n, cpu_sum, cpu_max, mem_sum, mem_max, mem_limit,
-                                     net_rx, net_tx, blk_read, blk_write, pids_sum)
-      VALUES ($host, $container, $t - ($t % ${MINUTE}), 1, $cpu, $cpu, $mem, $mem, $memLimit,
-              $netRx, $netTx, $blkRead, $blkWrite, $pids)
-      ON CONFLICT (host_id, container_id, minute) DO UPDATE SET
-        n = n + 1,
-        cpu_sum = cpu_sum + excluded.cpu_sum, cpu_max = max(cpu_max, excluded.cpu_max),
-        mem_sum = mem_sum + excluded.mem_sum, mem_max = max(mem_max, excluded.mem_max),
-        mem_limit = excluded.mem_limit,
-        net_rx = max(net_rx, excluded.net_rx), net_tx = max(net_tx, excluded.net_tx),
-        blk_read = max(blk_read, excluded.blk_read), blk_write = max(blk_write, excluded.blk_write),
-        pids_sum = pids_sum + excluded.pids_sum`);
     this.#insertLine = db.prepare(
-      "INSERT INTO log_lines (host_id, container_id, ts, server_ts, stream, text, truncated) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO log_lines (series, ts, server_offset_ms, stream, truncated, text) VALUES (?, ?, ?, ?, ?, ?)",
     );
     this.#addDropped = db.prepare("UPDATE hosts SET dropped_batches = dropped_batches + ? WHERE id = ?");
   }
 
   async write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
-    return transaction(this.#db, () => writes.map((write) => this.#apply(write)));
+    try {
+      return transaction(this.#db, () => writes.map((write) => this.#apply(write)));
+    } catch (err) {
+      // Series made and minutes packed in the rolled back transaction are gone again.
+      this.#series.forget();
+      this.#metrics.forget();
+      throw err;
+    }
   }
 
   #apply(write: TelemetryWrite): WriteResult {
@@ -132,7 +116,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
         for (const event of message.events) this.#applyEvent(hostId, event);
         return;
       case "metrics":
-        for (const sample of placeSamples(message.samples, clockOffsetMs)) this.#putSample(hostId, sample);
+        this.#metrics.put(hostId, placeSamples(message.samples, clockOffsetMs));
         return;
       case "logs":
         for (const line of message.lines) this.#putLine(hostId, line, clockOffsetMs);
@@ -166,39 +150,15 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#upsertContainer.run(hostId, info.id, info.state, JSON.stringify(info), at);
   }
 
-  #putSample(hostId: string, sample: MetricSample): void {
-    const params = sampleParams(hostId, sample);
-    // A sample already stored (same container and time) must not be counted twice in its rollup.
-    if (this.#insertSample.run({ ...params, cpus: sample.onlineCpus }).changes === 0) return;
-    this.#upsertRollup.run(params);
-  }
-
   #putLine(hostId: string, line: LogLine, clockOffsetMs: number): void {
+    // The server's time line is Docker's time shifted by whole ms (shiftTs): kept as that shift.
     this.#insertLine.run(
-      hostId,
-      line.containerId,
-      normalizeTs(line.ts),
-      shiftTs(line.ts, -clockOffsetMs),
-      line.stream,
-      line.text,
+      this.#series.ensure(hostId, line.containerId),
+      tsToNs(line.ts),
+      -clockOffsetMs,
+      line.stream === "stderr" ? 1 : 0,
       line.truncated ? 1 : 0,
+      line.text,
     );
   }
-}
-
-/** What a sample row and its rollup row are made of (node:sqlite refuses unused names, so not $cpus). */
-function sampleParams(hostId: string, s: MetricSample): Record<string, string | number> {
-  return {
-    host: hostId,
-    container: s.containerId,
-    t: s.t,
-    cpu: s.cpuPercent,
-    mem: s.memUsedBytes,
-    memLimit: s.memLimitBytes,
-    netRx: s.netRxBytes,
-    netTx: s.netTxBytes,
-    blkRead: s.blkReadBytes,
-    blkWrite: s.blkWriteBytes,
-    pids: s.pids,
-  };
 }

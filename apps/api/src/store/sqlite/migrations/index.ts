@@ -6,6 +6,7 @@ import { auditCategoriesMigration } from "./005-audit-categories.ts";
 import { batchIncarnationsMigration } from "./006-batch-incarnations.ts";
 import { logServerTimeMigration } from "./007-log-server-time.ts";
 import { containerHistoryMigration } from "./008-container-history.ts";
+import { compactTelemetryMigration } from "./009-compact-telemetry.ts";
 import type { Migration } from "./migration.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   batchIncarnationsMigration,
   logServerTimeMigration,
   containerHistoryMigration,
+  compactTelemetryMigration,
 ];

@@ -1,0 +1,200 @@
+import type { DatabaseSync } from "node:sqlite";
+import type { MetricSample } from "@crowsnest/protocol";
+import { decodeChunk, encodeChunk, type SeriesSample } from "./metric-chunk.ts";
+import type { SeriesIds } from "./series.ts";
+
+/** Rollups and the first chunks of a series span one minute (ms); a minute starts at a multiple of it. */
+export const MINUTE = 60_000;
+/** A finished hour's minute chunks become one chunk: 24 per series and day to read instead of 1,440. */
+export const HOUR = 3_600_000;
+
+const HEAD_COLUMNS =
+  "t, cpu_percent AS cpuPercent, online_cpus AS onlineCpus, mem_used AS memUsedBytes, mem_limit AS memLimitBytes, net_rx AS netRxBytes, net_tx AS netTxBytes, blk_read AS blkReadBytes, blk_write AS blkWriteBytes, pids";
+
+interface ChunkRow {
+  id: number;
+  start: number;
+  span: number;
+  data: Uint8Array;
+}
+
+/**
+ * Writes metric samples, inside the caller's transaction: each sample goes to its series' head
+ * (rows of the newest minute) or, for a time already packed, into the chunk that covers it; and is
+ * counted once in its minute's rollup. When a series' samples reach a new minute, its head rows of
+ * the minutes before are packed into one chunk per minute (metric-chunk.ts); when they reach a new
+ * hour, the minute chunks of the hours before become one chunk per hour. So the head holds about
+ * a minute per series, the current hour is minute chunks, and the rest of the raw tier hour chunks.
+ */
+export class MetricWriter {
+  readonly #series: SeriesIds;
+  readonly #insertHead;
+  readonly #headBefore;
+  readonly #deleteHeadBefore;
+  readonly #covering;
+  readonly #minuteChunksBefore;
+  readonly #insertChunk;
+  readonly #updateChunk;
+  readonly #deleteChunk;
+  readonly #upsertRollup;
+  /** Per series, the minute whose samples the head holds (all older ones are packed). */
+  readonly #headMinute = new Map<number, number>();
+
+  constructor(db: DatabaseSync, series: SeriesIds) {
+    this.#series = series;
+    this.#insertHead = db.prepare(`
+      INSERT INTO metric_head (series, t, cpu_percent, online_cpus, mem_used, mem_limit, net_rx, net_tx, blk_read, blk_write, pids)
+      VALUES ($series, $t, $cpu, $cpus, $mem, $memLimit, $netRx, $netTx, $blkRead, $blkWrite, $pids)
+      ON CONFLICT DO NOTHING`);
+    this.#headBefore = db.prepare(
+      `SELECT ${HEAD_COLUMNS} FROM metric_head WHERE series = ? AND t < ? ORDER BY t`,
+    );
+    this.#deleteHeadBefore = db.prepare("DELETE FROM metric_head WHERE series = ? AND t < ?");
+    this.#covering = db.prepare(`
+      SELECT id, start, span, data FROM metric_chunks WHERE series = ? AND start <= ? ORDER BY start DESC LIMIT 1`);
+    this.#minuteChunksBefore = db.prepare(`
+      SELECT id, start, span, data FROM metric_chunks WHERE series = ? AND start < ? AND span = ${MINUTE} ORDER BY start`);
+    this.#insertChunk = db.prepare(
+      "INSERT INTO metric_chunks (series, start, span, n, data) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.#updateChunk = db.prepare("UPDATE metric_chunks SET n = ?, data = ? WHERE id = ?");
+    this.#deleteChunk = db.prepare("DELETE FROM metric_chunks WHERE id = ?");
+    this.#upsertRollup = db.prepare(`
+      INSERT INTO metric_rollups (series, minute, n, cpu_sum, cpu_min, cpu_max, mem_sum, mem_min, mem_max, mem_limit,
+                                  net_rx, net_tx, blk_read, blk_write, pids_sum)
+      VALUES ($series, $t - ($t % ${MINUTE}), 1, $cpu, $cpu, $cpu, $mem, $mem, $mem, $memLimit,
+              $netRx, $netTx, $blkRead, $blkWrite, $pids)
+      ON CONFLICT (series, minute) DO UPDATE SET
+        n = n + 1,
+        cpu_sum = cpu_sum + excluded.cpu_sum, cpu_min = min(cpu_min, excluded.cpu_min), cpu_max = max(cpu_max, excluded.cpu_max),
+        mem_sum = mem_sum + excluded.mem_sum, mem_min = min(mem_min, excluded.mem_min), mem_max = max(mem_max, excluded.mem_max),
+        mem_limit = excluded.mem_limit,
+        net_rx = max(net_rx, excluded.net_rx), net_tx = max(net_tx, excluded.net_tx),
+        blk_read = max(blk_read, excluded.blk_read), blk_write = max(blk_write, excluded.blk_write),
+        pids_sum = pids_sum + excluded.pids_sum`);
+  }
+
+  /** Stores a host's samples (already on the server's time line); a sample already stored is skipped. */
+  put(hostId: string, samples: readonly MetricSample[]): void {
+    for (const sample of samples) {
+      const series = this.#series.ensure(hostId, sample.containerId);
+      const minute = sample.t - (sample.t % MINUTE);
+      if (!this.#store(series, minute, sample)) continue;
+      this.#upsertRollup.run(params(series, sample));
+      const head = this.#headMinute.get(series);
+      if (head === undefined || minute > head) {
+        this.#pack(series, minute);
+        if (head === undefined || minute - (minute % HOUR) > head - (head % HOUR)) {
+          this.#packHours(series, minute - (minute % HOUR));
+        }
+        this.#headMinute.set(series, minute);
+      }
+    }
+  }
+
+  /** Forgets what it knew of the head: after a rolled back write. */
+  forget(): void {
+    this.#headMinute.clear();
+  }
+
+  /** Stores one sample in the head, or in the chunk covering its time; false if it was there already. */
+  #store(series: number, minute: number, sample: MetricSample): boolean {
+    const head = this.#headMinute.get(series);
+    if (head === undefined || minute < head) {
+      const chunk = this.#coveringChunk(series, sample.t);
+      if (chunk !== null) {
+        const stored = decodeChunk(chunk.data);
+        if (stored.some((s) => s.t === sample.t)) return false;
+        this.#rewrite(chunk.id, [...stored, withoutContainer(sample)]);
+        return true;
+      }
+    }
+    return this.#insertHead.run(headParams(series, sample)).changes > 0;
+  }
+
+  #coveringChunk(series: number, t: number): ChunkRow | null {
+    const chunk = this.#covering.get(series, t) as ChunkRow | undefined;
+    return chunk !== undefined && t < chunk.start + chunk.span ? chunk : null;
+  }
+
+  /** Packs the series' head rows older than `minute` into the chunks of their minutes (or hours). */
+  #pack(series: number, minute: number): void {
+    const rows = this.#headBefore.all(series, minute) as unknown as SeriesSample[];
+    if (rows.length === 0) return;
+    for (const [start, group] of groupBy(rows, MINUTE)) {
+      const chunk = this.#coveringChunk(series, start);
+      if (chunk === null) this.#insert(series, start, MINUTE, group);
+      else {
+        const stored = decodeChunk(chunk.data);
+        const times = new Set(stored.map((s) => s.t));
+        this.#rewrite(chunk.id, [...stored, ...group.filter((s) => !times.has(s.t))]);
+      }
+    }
+    this.#deleteHeadBefore.run(series, minute);
+  }
+
+  /** Makes the series' minute chunks of the hours before `hour` one chunk per hour. */
+  #packHours(series: number, hour: number): void {
+    const chunks = this.#minuteChunksBefore.all(series, hour) as unknown as ChunkRow[];
+    const byHour = new Map<number, ChunkRow[]>();
+    for (const chunk of chunks) {
+      const start = chunk.start - (chunk.start % HOUR);
+      const list = byHour.get(start);
+      if (list) list.push(chunk);
+      else byHour.set(start, [chunk]);
+    }
+    for (const [start, minutes] of byHour) {
+      const samples = minutes.flatMap((c) => decodeChunk(c.data));
+      for (const chunk of minutes) this.#deleteChunk.run(chunk.id);
+      this.#insert(series, start, HOUR, samples);
+    }
+  }
+
+  #insert(series: number, start: number, span: number, samples: SeriesSample[]): void {
+    samples.sort((a, b) => a.t - b.t);
+    this.#insertChunk.run(series, start, span, samples.length, encodeChunk(samples));
+  }
+
+  #rewrite(id: number, samples: SeriesSample[]): void {
+    samples.sort((a, b) => a.t - b.t);
+    this.#updateChunk.run(samples.length, encodeChunk(samples), id);
+  }
+}
+
+/** Samples (sorted by t) grouped by the start of their `span`-long period, in order. */
+function groupBy(samples: readonly SeriesSample[], span: number): Map<number, SeriesSample[]> {
+  const groups = new Map<number, SeriesSample[]>();
+  for (const sample of samples) {
+    const start = sample.t - (sample.t % span);
+    const list = groups.get(start);
+    if (list) list.push(sample);
+    else groups.set(start, [sample]);
+  }
+  return groups;
+}
+
+function withoutContainer(sample: MetricSample): SeriesSample {
+  const { containerId: _, ...rest } = sample;
+  return rest;
+}
+
+/** The named parameters of a head row: the rollup's and $cpus. */
+function headParams(series: number, s: MetricSample): Record<string, number | null> {
+  return { ...params(series, s), cpus: s.onlineCpus };
+}
+
+/** The named parameters of the rollup statement (node:sqlite refuses unused names, so not $cpus). */
+function params(series: number, s: MetricSample): Record<string, number | null> {
+  return {
+    series,
+    t: s.t,
+    cpu: s.cpuPercent,
+    mem: s.memUsedBytes,
+    memLimit: s.memLimitBytes,
+    netRx: s.netRxBytes,
+    netTx: s.netTxBytes,
+    blkRead: s.blkReadBytes,
+    blkWrite: s.blkWriteBytes,
+    pids: s.pids,
+  };
+}

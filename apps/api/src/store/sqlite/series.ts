@@ -1,0 +1,44 @@
+import type { DatabaseSync } from "node:sqlite";
+
+/**
+ * The small integer that stands for a (host, container) pair in every metric and log row
+ * (`series`, migration 9), cached in memory: ids are never reused or changed.
+ */
+export class SeriesIds {
+  readonly #find;
+  readonly #insert;
+  readonly #cache = new Map<string, number>();
+
+  constructor(db: DatabaseSync) {
+    this.#find = db.prepare("SELECT id FROM series WHERE host_id = ? AND container_id = ?");
+    this.#insert = db.prepare("INSERT INTO series (host_id, container_id) VALUES (?, ?) RETURNING id");
+  }
+
+  /** The pair's id, or null when nothing was ever stored for it. */
+  find(hostId: string, containerId: string): number | null {
+    const key = `${hostId}/${containerId}`;
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached;
+    const row = this.#find.get(hostId, containerId) as { id: number } | undefined;
+    if (row === undefined) return null;
+    this.#cache.set(key, row.id);
+    return row.id;
+  }
+
+  /**
+   * The pair's id, a new one made if needed: inside the caller's write transaction, so a rolled
+   * back transaction takes its new ids with it (hence `forget`).
+   */
+  ensure(hostId: string, containerId: string): number {
+    const found = this.find(hostId, containerId);
+    if (found !== null) return found;
+    const { id } = this.#insert.get(hostId, containerId) as { id: number };
+    this.#cache.set(`${hostId}/${containerId}`, id);
+    return id;
+  }
+
+  /** Drops the cache: after a rolled back write, whose new ids no longer exist. */
+  forget(): void {
+    this.#cache.clear();
+  }
+}

@@ -1,0 +1,425 @@
+/**
+ * Figure 7, storage: what the SQLite store keeps on disk per metric sample and per log line, with
+ * and without its indexes (search index included), and how long a chart's 24 h of one container
+ * takes to answer; for the current schema and, on the very same data, the previous one (the
+ * schema before migration 9, written with that schema's own statements). Store level, no server:
+ * the bytes are the pages SQLite's `dbstat` counts for each table and index after a checkpoint.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import type { LogLine, MetricSample, SequencedAgentMessage } from "@crowsnest/protocol";
+import { METRIC_POINTS_TARGET } from "@crowsnest/protocol";
+import { configure, migrate } from "../../apps/api/src/store/sqlite/database.ts";
+import { compactTelemetryMigration } from "../../apps/api/src/store/sqlite/migrations/009-compact-telemetry.ts";
+import { MIGRATIONS } from "../../apps/api/src/store/sqlite/migrations/index.ts";
+import { registerSearchText } from "../../apps/api/src/store/sqlite/search-text.ts";
+import { openSqliteStore } from "../../apps/api/src/store/sqlite/sqlite-store.ts";
+import type { Store, TelemetryWrite } from "../../apps/api/src/store/store.ts";
+import { percentile } from "../support/measure.ts";
+import type { BenchOptions } from "../support/options.ts";
+
+/** Containers and seconds of the bytes-per-sample figure: 20 containers sampled every second for 2 h. */
+const METRIC_CONTAINERS = 20;
+const METRIC_SECONDS = 2 * 3_600;
+/** The 24 h query: one container at 1 s, as issue 13 states it. */
+const DAY_SECONDS = 86_400;
+const QUERY_REPEATS = 7;
+/** Log lines of the bytes-per-line figure, over the ingest suite's 250 containers, 500 a batch. */
+const LOG_LINES = 100_000;
+const LOG_CONTAINERS = 250;
+const LOG_BATCH = 500;
+const T0 = Date.parse("2026-11-30T00:00:00Z");
+
+/** One schema's figures; bytes are SQLite pages (dbstat), per sample or per line stored. */
+export interface SchemaFigures {
+  /** Raw tier: its tables only, then with their indexes (and the series table where there is one). */
+  rawBytesPerSample: number;
+  rawBytesPerSampleIndexed: number;
+  /** One-minute rollups with their indexes ÷ the raw tier with its indexes, same samples, in %. */
+  rollupPercentOfRaw: number;
+  /** Log lines: the table only, then with its indexes and the search index. */
+  logBytesPerLine: number;
+  logBytesPerLineIndexed: number;
+  /** Store write time per sample and per line (one transaction per batch), µs. */
+  writeUsPerSample: number;
+  writeUsPerLine: number;
+  /** 24 h of one container (86,400 samples): median over the repeats, ms. */
+  dayQueryMs: number;
+  /** Points that query returns. */
+  dayQueryPoints: number;
+}
+
+export interface StorageRun {
+  run: number;
+  samples: number;
+  lines: number;
+  /** Mean UTF-8 bytes of a line's text. */
+  textBytesPerLine: number;
+  previous: SchemaFigures;
+  current: SchemaFigures;
+}
+
+export async function storageSuite(
+  options: BenchOptions,
+  log: (line: string) => void,
+): Promise<StorageRun[]> {
+  const runs: StorageRun[] = [];
+  for (let run = 1; run <= options.runs; run++) {
+    const dir = mkdtempSync(join(tmpdir(), "crowsnest-bench-storage-"));
+    try {
+      const lines = logLines();
+      const textBytes = lines.reduce((sum, l) => sum + Buffer.byteLength(l.text), 0);
+      const result: StorageRun = {
+        run,
+        samples: METRIC_CONTAINERS * METRIC_SECONDS,
+        lines: lines.length,
+        textBytesPerLine: textBytes / lines.length,
+        previous: await previousSchema(dir, lines),
+        current: await currentSchema(dir, lines),
+      };
+      log(
+        `storage run ${run}: ${result.current.rawBytesPerSampleIndexed.toFixed(1)} B/sample (was ${result.previous.rawBytesPerSampleIndexed.toFixed(1)}), ${result.current.logBytesPerLineIndexed.toFixed(1)} B/line (was ${result.previous.logBytesPerLineIndexed.toFixed(1)}), 24 h query ${result.current.dayQueryMs.toFixed(1)} ms`,
+      );
+      runs.push(result);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return runs;
+}
+
+async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigures> {
+  resetFleet();
+  const metrics = await measureStore(join(dir, "current-metrics.db"), async (store) => {
+    let seq = 0;
+    for (let s = 0; s < METRIC_SECONDS; s++) {
+      const samples = Array.from({ length: METRIC_CONTAINERS }, (_, c) => fleet[c]?.next(s) as MetricSample);
+      await store.telemetry.write([batch(++seq, { type: "metrics", seq, samples })]);
+    }
+  });
+  const logs = await measureStore(join(dir, "current-logs.db"), async (store) => {
+    for (let i = 0; i < lines.length; i += LOG_BATCH) {
+      const seq = i / LOG_BATCH + 1;
+      await store.telemetry.write([
+        batch(seq, { type: "logs", seq, lines: lines.slice(i, i + LOG_BATCH), drops: [] }),
+      ]);
+    }
+  });
+  await measureStore(join(dir, "current-day.db"), async (store) => {
+    const series = new SeriesGenerator(containerId(999));
+    for (let s = 0; s < DAY_SECONDS; s += 10) {
+      const samples = Array.from({ length: 10 }, (_, i) => series.next(s + i));
+      await store.telemetry.write([batch(s + 1, { type: "metrics", seq: s + 1, samples })]);
+    }
+  });
+  const store = openSqliteStore(join(dir, "current-day.db"));
+  const range = { hostId: HOST, containerId: containerId(999), from: T0, to: T0 + DAY_SECONDS * 1_000 - 1 };
+  let points = 0;
+  const dayQueryMs = await timeQuery(async () => {
+    // What the route sends: the reduced points, serialized.
+    const result = await store.metrics.history({ ...range, tier: "raw", maxPoints: METRIC_POINTS_TARGET });
+    points = result.points.length;
+    JSON.stringify(result);
+  });
+  await store.close();
+  const raw = metrics.bytes(["metric_head", "metric_chunks"]);
+  const rawIndexed =
+    raw + metrics.bytes(["sqlite_autoindex_metric_chunks_1", "series", "sqlite_autoindex_series_1"]);
+  const rollups = metrics.bytes(["metric_rollups"]);
+  const logTable = logs.bytes(["log_lines"]);
+  const logIndexed =
+    logTable +
+    logs.bytes(["log_lines_series", "series", "sqlite_autoindex_series_1"]) +
+    logs.bytesMatching("log_fts");
+  return {
+    rawBytesPerSample: raw / (METRIC_CONTAINERS * METRIC_SECONDS),
+    rawBytesPerSampleIndexed: rawIndexed / (METRIC_CONTAINERS * METRIC_SECONDS),
+    rollupPercentOfRaw: (100 * rollups) / rawIndexed,
+    logBytesPerLine: logTable / lines.length,
+    logBytesPerLineIndexed: logIndexed / lines.length,
+    writeUsPerSample: (metrics.writeMs * 1_000) / (METRIC_CONTAINERS * METRIC_SECONDS),
+    writeUsPerLine: (logs.writeMs * 1_000) / lines.length,
+    dayQueryMs,
+    dayQueryPoints: points,
+  };
+}
+
+/** The schema before migration 9, written with the statements its writer used. */
+async function previousSchema(dir: string, lines: LogLine[]): Promise<SchemaFigures> {
+  const open = (name: string) => {
+    const db = new DatabaseSync(join(dir, name));
+    configure(db);
+    registerSearchText(db);
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version < compactTelemetryMigration.version),
+    );
+    return db;
+  };
+  resetFleet();
+  const metricsDb = open("previous-metrics.db");
+  const writer = new PreviousWriter(metricsDb);
+  let started = performance.now();
+  for (let s = 0; s < METRIC_SECONDS; s++) {
+    writer.samples(Array.from({ length: METRIC_CONTAINERS }, (_, c) => fleet[c]?.next(s) as MetricSample));
+  }
+  const metricsWriteMs = performance.now() - started;
+  const metrics = pageBytes(metricsDb);
+  metricsDb.close();
+
+  const logsDb = open("previous-logs.db");
+  const logWriter = new PreviousWriter(logsDb);
+  started = performance.now();
+  for (let i = 0; i < lines.length; i += LOG_BATCH) logWriter.lines(lines.slice(i, i + LOG_BATCH));
+  const logsWriteMs = performance.now() - started;
+  const logs = pageBytes(logsDb);
+  logsDb.close();
+
+  const dayDb = open("previous-day.db");
+  const dayWriter = new PreviousWriter(dayDb);
+  const series = new SeriesGenerator(containerId(999));
+  for (let s = 0; s < DAY_SECONDS; s += 10) {
+    dayWriter.samples(Array.from({ length: 10 }, (_, i) => series.next(s + i)));
+  }
+  // The previous route's raw query: every sample of the range, as rows.
+  const query = dayDb.prepare(`
+    SELECT t, cpu_percent AS cpuPercent, cpu_percent AS cpuPercentMax,
+           mem_used AS memUsedBytes, mem_used AS memUsedBytesMax, mem_limit AS memLimitBytes,
+           net_rx AS netRxBytes, net_tx AS netTxBytes, blk_read AS blkReadBytes, blk_write AS blkWriteBytes, pids
+    FROM metric_samples WHERE host_id = ? AND container_id = ? AND t BETWEEN ? AND ? ORDER BY t`);
+  let points = 0;
+  const dayQueryMs = await timeQuery(async () => {
+    const rows = query.all(HOST, containerId(999), T0, T0 + DAY_SECONDS * 1_000 - 1);
+    points = rows.length;
+    JSON.stringify(rows);
+  });
+  dayDb.close();
+
+  const samples = METRIC_CONTAINERS * METRIC_SECONDS;
+  const raw = metrics.get("metric_samples") ?? 0;
+  const rawIndexed =
+    raw + (metrics.get("metric_samples_series") ?? 0) + (metrics.get("metric_samples_t") ?? 0);
+  const rollups =
+    (metrics.get("metric_rollups_1m") ?? 0) +
+    (metrics.get("metric_rollups_series") ?? 0) +
+    (metrics.get("metric_rollups_minute") ?? 0);
+  const logTable = logs.get("log_lines") ?? 0;
+  let logIndexed = logTable;
+  for (const [name, bytes] of logs)
+    if (name.startsWith("log_lines_") || name.startsWith("log_fts")) logIndexed += bytes;
+  return {
+    rawBytesPerSample: raw / samples,
+    rawBytesPerSampleIndexed: rawIndexed / samples,
+    rollupPercentOfRaw: (100 * rollups) / rawIndexed,
+    logBytesPerLine: logTable / lines.length,
+    logBytesPerLineIndexed: logIndexed / lines.length,
+    writeUsPerSample: (metricsWriteMs * 1_000) / samples,
+    writeUsPerLine: (logsWriteMs * 1_000) / lines.length,
+    dayQueryMs,
+    dayQueryPoints: points,
+  };
+}
+
+const HOST = "bench-host";
+
+function containerId(n: number): string {
+  return n.toString(16).padStart(64, "0");
+}
+
+function batch(seq: number, message: SequencedAgentMessage): TelemetryWrite {
+  return { kind: "batch", hostId: HOST, at: seq, message };
+}
+
+/**
+ * Opens a store on a new file with the bench host, runs `fill` (timed), closes it (which
+ * checkpoints the WAL) and returns the pages of each table and index.
+ */
+async function measureStore(
+  path: string,
+  fill: (store: Store) => Promise<void>,
+): Promise<{
+  writeMs: number;
+  bytes: (names: string[]) => number;
+  bytesMatching: (prefix: string) => number;
+}> {
+  const store = openSqliteStore(path);
+  const db = new DatabaseSync(path);
+  db.prepare("INSERT INTO hosts (id, name, created_at) VALUES (?, 'bench', 0)").run(HOST);
+  db.close();
+  const started = performance.now();
+  await fill(store);
+  const writeMs = performance.now() - started;
+  await store.close();
+  const check = new DatabaseSync(path);
+  const pages = pageBytes(check);
+  check.close();
+  return {
+    writeMs,
+    bytes: (names) => names.reduce((sum, name) => sum + (pages.get(name) ?? 0), 0),
+    bytesMatching: (prefix) =>
+      [...pages].reduce((sum, [name, b]) => sum + (name.startsWith(prefix) ? b : 0), 0),
+  };
+}
+
+/** Bytes of pages per table or index, after the WAL is checkpointed into the file. */
+function pageBytes(db: DatabaseSync): Map<string, number> {
+  db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  const rows = db.prepare("SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name").all() as {
+    name: string;
+    bytes: number;
+  }[];
+  return new Map(rows.map((r) => [r.name, r.bytes]));
+}
+
+/** Median time of `QUERY_REPEATS` runs of the query, after one warm-up run, ms. */
+async function timeQuery(query: () => Promise<void>): Promise<number> {
+  await query();
+  const times: number[] = [];
+  for (let i = 0; i < QUERY_REPEATS; i++) {
+    const started = performance.now();
+    await query();
+    times.push(performance.now() - started);
+  }
+  return percentile(times, 50);
+}
+
+/** A deterministic pseudo-random stream (mulberry32), so every run and schema gets the same data. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * One container's samples as an agent computes them: CPU % from integer CPU and system
+ * nanoseconds (a float with every mantissa bit used, as real ones are), memory walking by whole
+ * pages, network counters growing by a few KiB a second, block IO now and then, pids steady.
+ */
+class SeriesGenerator {
+  readonly #id: string;
+  readonly #rand: () => number;
+  #mem = 64 * 1024 ** 2;
+  #rx = 0;
+  #tx = 0;
+  #read = 0;
+  #write = 0;
+  #pids = 5;
+
+  constructor(id: string) {
+    this.#id = id;
+    this.#rand = random(Number.parseInt(id.slice(-6), 16) + 1);
+  }
+
+  next(second: number): MetricSample {
+    const r = this.#rand;
+    const cpuNs = Math.round(r() * 80_000_000 + 5_000_000);
+    const systemNs = 2_000_000_000 + Math.round((r() - 0.5) * 20_000_000);
+    this.#mem = Math.max(16 * 1024 ** 2, this.#mem + Math.round((r() - 0.5) * 64) * 4096);
+    this.#rx += Math.round(r() * 8_000);
+    this.#tx += Math.round(r() * 3_000);
+    if (r() < 0.1) this.#read += Math.round(r() * 16) * 4096;
+    if (r() < 0.2) this.#write += Math.round(r() * 32) * 4096;
+    if (r() < 0.01) this.#pids = Math.max(1, this.#pids + (r() < 0.5 ? -1 : 1));
+    return {
+      containerId: this.#id,
+      t: T0 + second * 1_000,
+      cpuPercent: (cpuNs / systemNs) * 2 * 100,
+      onlineCpus: 2,
+      memUsedBytes: this.#mem,
+      memLimitBytes: 8 * 1024 ** 3,
+      netRxBytes: this.#rx,
+      netTxBytes: this.#tx,
+      blkReadBytes: this.#read,
+      blkWriteBytes: this.#write,
+      pids: this.#pids,
+    };
+  }
+}
+
+/** The metric fleet: one generator per container, shared in order by both schemas (reset per schema). */
+let fleet: SeriesGenerator[] = [];
+function resetFleet(): void {
+  fleet = Array.from({ length: METRIC_CONTAINERS }, (_, c) => new SeriesGenerator(containerId(c)));
+}
+
+/** The ingest suite's lines (sim-load.ts): about 60 bytes, a request path, a latency, a user, a trace id. */
+function logLines(): LogLine[] {
+  return Array.from({ length: LOG_LINES }, (_, n) => {
+    const t = T0 + Math.floor(n / 10);
+    return {
+      containerId: containerId(n % LOG_CONTAINERS),
+      ts: new Date(t).toISOString().replace("Z", `${String(n % 1_000_000).padStart(6, "0")}Z`),
+      stream: n % 10 === 0 ? "stderr" : "stdout",
+      text: `GET /api/items/${n} 200 ${n % 97}ms user=u${n % 13} trace=${t.toString(16)}`,
+      truncated: false,
+    };
+  });
+}
+
+/** The previous schema's writer: its statements, one transaction per batch, rollups upserted per sample. */
+class PreviousWriter {
+  readonly #db: DatabaseSync;
+  readonly #sample;
+  readonly #rollup;
+  readonly #line;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#sample = db.prepare(`
+      INSERT INTO metric_samples (host_id, container_id, t, cpu_percent, online_cpus, mem_used, mem_limit,
+                                  net_rx, net_tx, blk_read, blk_write, pids)
+      VALUES ($host, $container, $t, $cpu, $cpus, $mem, $memLimit, $netRx, $netTx, $blkRead, $blkWrite, $pids)
+      ON CONFLICT DO NOTHING`);
+    this.#rollup = db.prepare(`
+      INSERT INTO metric_rollups_1m (host_id, container_id, minute, n, cpu_sum, cpu_max, mem_sum, mem_max, mem_limit,
+                                     net_rx, net_tx, blk_read, blk_write, pids_sum)
+      VALUES ($host, $container, $t - ($t % 60000), 1, $cpu, $cpu, $mem, $mem, $memLimit,
+              $netRx, $netTx, $blkRead, $blkWrite, $pids)
+      ON CONFLICT (host_id, container_id, minute) DO UPDATE SET
+        n = n + 1,
+        cpu_sum = cpu_sum + excluded.cpu_sum, cpu_max = max(cpu_max, excluded.cpu_max),
+        mem_sum = mem_sum + excluded.mem_sum, mem_max = max(mem_max, excluded.mem_max),
+        mem_limit = excluded.mem_limit,
+        net_rx = max(net_rx, excluded.net_rx), net_tx = max(net_tx, excluded.net_tx),
+        blk_read = max(blk_read, excluded.blk_read), blk_write = max(blk_write, excluded.blk_write),
+        pids_sum = pids_sum + excluded.pids_sum`);
+    this.#line = db.prepare(
+      "INSERT INTO log_lines (host_id, container_id, ts, server_ts, stream, text, truncated) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    db.prepare("INSERT INTO hosts (id, name, created_at) VALUES (?, 'bench', 0)").run(HOST);
+  }
+
+  samples(samples: MetricSample[]): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    for (const s of samples) {
+      const params = {
+        host: HOST,
+        container: s.containerId,
+        t: s.t,
+        cpu: s.cpuPercent,
+        mem: s.memUsedBytes,
+        memLimit: s.memLimitBytes,
+        netRx: s.netRxBytes,
+        netTx: s.netTxBytes,
+        blkRead: s.blkReadBytes,
+        blkWrite: s.blkWriteBytes,
+        pids: s.pids,
+      };
+      if (this.#sample.run({ ...params, cpus: s.onlineCpus }).changes > 0) this.#rollup.run(params);
+    }
+    this.#db.exec("COMMIT");
+  }
+
+  lines(lines: LogLine[]): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    for (const l of lines)
+      this.#line.run(HOST, l.containerId, l.ts, l.ts, l.stream, l.text, l.truncated ? 1 : 0);
+    this.#db.exec("COMMIT");
+  }
+}
