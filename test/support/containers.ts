@@ -1,8 +1,12 @@
 import { docker, TEST_IMAGE } from "./docker-cli.ts";
 
-/** A container from the local busybox image: never pulled, never networked, always labelled for cleanup. */
+/**
+ * A container from the local busybox image: never pulled, always labelled for cleanup, and not
+ * networked unless `network` is `host` (the host's network namespace, `docker run --network host`).
+ */
 export interface ContainerSpec {
   label: string;
+  network?: "none" | "host";
   args?: string[];
   command: string[];
 }
@@ -12,7 +16,7 @@ function specArgs(spec: ContainerSpec): string[] {
     "--pull",
     "never",
     "--network",
-    "none",
+    spec.network ?? "none",
     "--label",
     spec.label,
     ...(spec.args ?? []),

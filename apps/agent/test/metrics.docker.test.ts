@@ -108,8 +108,14 @@ async function dockerDisk(): Promise<string> {
 }
 
 async function tracked(id: string): Promise<TrackedContainer> {
-  const pid = Number(await docker("inspect", "--format", "{{.State.Pid}}", id));
-  return { info: { id, state: "running" } as TrackedContainer["info"], pid };
+  const [pid, mode] = (
+    await docker("inspect", "--format", "{{.State.Pid}} {{.HostConfig.NetworkMode}}", id)
+  ).split(" ");
+  return {
+    info: { id, state: "running" } as TrackedContainer["info"],
+    pid: Number(pid),
+    hostNetwork: mode === "host",
+  };
 }
 
 /** Our readings, every second, until `until` settles; the rounds overlap the CLI's. */
@@ -246,4 +252,31 @@ describe("metrics agree with docker stats", () => {
       collector.close();
     }
   });
+
+  it.each(collectors)(
+    "%s: a host-network container has no network counters, as docker stats shows 0 B",
+    async (_, make) => {
+      const hostNet = await tracked(await runContainer({ network: "host", command: ["sleep", "1000"] }));
+      const collector = await make();
+      try {
+        // The host has traffic of its own: what /proc/<pid>/net/dev shows in its namespace is not 0.
+        expect(await docker("exec", hostNet.info.id, "cat", "/proc/net/dev")).toMatch(/lo:\s*[1-9]/);
+        await collector.collect([hostNet]);
+        await new Promise((r) => setTimeout(r, 1500));
+        let samples: MetricSample[] = [];
+        for (let i = 0; i < 5 && samples.length === 0; i++) {
+          samples = await collector.collect([hostNet]);
+          if (samples.length === 0) await new Promise((r) => setTimeout(r, 1000));
+        }
+        expect(samples).toEqual([
+          expect.objectContaining({ containerId: hostNet.info.id, netRxBytes: null, netTxBytes: null }),
+        ]);
+        const cli = (await dockerStats([hostNet.info.id])).get(hostNet.info.id);
+        expect(cli?.io.slice(0, 2)).toEqual([0, 0]);
+      } finally {
+        collector.close();
+        await docker("rm", "-f", hostNet.info.id);
+      }
+    },
+  );
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboardIfStale, WEB_DIR } from "../../../scripts/dashboard-build.ts";
 import { ApiClient } from "../../../test/support/api-client.ts";
 import { launchChromium, loginPage as login } from "../../../test/support/browser.ts";
-import { removeLabelled, runTestContainer } from "../../../test/support/containers.ts";
+import { removeLabelled, runContainer, runTestContainer } from "../../../test/support/containers.ts";
 import { requireDockerEngine } from "../../../test/support/docker-cli.ts";
 import {
   ADMIN_PASSWORD,
@@ -23,6 +23,8 @@ import {
 
 const ARTIFACTS = join(ROOT, "test-artifacts", "web");
 const LABEL = "crowsnest.test=web-e2e";
+/** The host-network container's own label, so that it stays out of the label filter's rows below. */
+const HOST_NETWORK_LABEL = "crowsnest.test-network=web-e2e";
 const PASSWORD = "password-for-e2e-users";
 const WIDTHS = [
   { name: "desktop", width: 1280, height: 900 },
@@ -47,6 +49,7 @@ describe("dashboard in a real browser", () => {
   let hostId: string;
   let tickerId: string;
   let protectedId: string;
+  let hostNetworkId: string;
   const contexts: BrowserContext[] = [];
 
   async function loginPage(username: string, password: string, path: string): Promise<Page> {
@@ -92,15 +95,21 @@ describe("dashboard in a real browser", () => {
       "--label",
       "com.docker.dashboard.protected=true",
     ]);
+    await removeLabelled(HOST_NETWORK_LABEL);
+    hostNetworkId = await runContainer({
+      label: HOST_NETWORK_LABEL,
+      network: "host",
+      command: ["sleep", "1000"],
+    });
     const host = await server.addHost("web-e2e-host");
     hostId = host.hostId;
     agent = startAgent({ serverUrl: server.agentUrl, token: host.token, stateDir: join(dataDir, "agent") });
     await waitFor(
-      () => `both containers reported by the agent\n${agent.output}`,
+      () => `the containers reported by the agent\n${agent.output}`,
       async () => {
         const list = await admin.get<unknown[]>(`/api/hosts/${hostId}/containers`);
         const ids = new Set((list as { id: string }[]).map((c) => c.id));
-        return ids.has(tickerId) && ids.has(protectedId);
+        return ids.has(tickerId) && ids.has(protectedId) && ids.has(hostNetworkId);
       },
       60_000,
     );
@@ -113,7 +122,21 @@ describe("dashboard in a real browser", () => {
     await agent?.kill();
     await server?.stop();
     await removeLabelled(LABEL);
+    await removeLabelled(HOST_NETWORK_LABEL);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("shows a host-network container's network as host network, never the host's traffic as its own", async () => {
+    const page = await loginPage("viewer", PASSWORD, containerPath(hostNetworkId));
+    const note = page.getByTestId("chart-net-note");
+    await expect.poll(() => note.textContent(), { timeout: 20_000 }).toContain("host network");
+    expect(await page.getByTestId("chart-net").locator(".chart-box").isVisible()).toBe(false);
+    await expect.poll(() => page.getByTestId("container-network").textContent()).toContain("host network");
+    await screenshots(page, "container-host-network");
+    // A container with its own (empty) network namespace shows figures, as docker stats does.
+    await page.goto(`${server.baseUrl}${containerPath(tickerId)}`);
+    await expect.poll(() => page.getByTestId("container-network").textContent()).toContain("received");
+    expect(await page.getByTestId("chart-net-note").count()).toBe(0);
   });
 
   it("sends a visitor without a session to log in, then back to the page they asked for", async () => {

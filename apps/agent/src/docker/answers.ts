@@ -54,7 +54,13 @@ export const DockerInspect = z.object({
     Tty: z.boolean().default(false),
     Labels: z.record(z.string(), z.string()).nullish(),
   }),
-  HostConfig: z.object({ LogConfig: z.object({ Type: z.string().default("") }).nullish() }).nullish(),
+  HostConfig: z
+    .object({
+      LogConfig: z.object({ Type: z.string().default("") }).nullish(),
+      /** `host` for a container on the host's network namespace (`--network host`); see hasHostNetwork. */
+      NetworkMode: z.string().default(""),
+    })
+    .nullish(),
   NetworkSettings: z
     .object({
       Ports: z

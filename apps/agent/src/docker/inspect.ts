@@ -48,6 +48,14 @@ export function toContainerInfo(raw: DockerInspect, logsUnreadable: string | nul
   });
 }
 
+/**
+ * Whether the container shares the host's network namespace (`docker run --network host`): it has
+ * no interfaces of its own, so no per-container network figure exists (`docker stats` shows 0 B).
+ */
+export function hasHostNetwork(raw: DockerInspect): boolean {
+  return raw.HostConfig?.NetworkMode === "host";
+}
+
 /** The container's logging driver as `docker inspect` names it (`unknown` if an Engine names none). */
 export function logDriver(raw: DockerInspect): string {
   return raw.HostConfig?.LogConfig?.Type || "unknown";

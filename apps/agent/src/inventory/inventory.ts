@@ -1,7 +1,7 @@
 import { Backoff, type ContainerEvent, type ContainerInfo } from "@crowsnest/protocol";
 import type { DockerEventMessage } from "../docker/answers.ts";
 import { type EngineContainerReads, EngineError, type EngineSystem } from "../docker/engine.ts";
-import { logDriver, toContainerInfo } from "../docker/inspect.ts";
+import { hasHostNetwork, logDriver, toContainerInfo } from "../docker/inspect.ts";
 import type { Logger } from "../logger.ts";
 import { sleep } from "../sleep.ts";
 import { parseDockerEvent } from "./docker-event.ts";
@@ -18,6 +18,8 @@ export type InventoryEngine = Pick<EngineSystem, "events"> &
 export interface TrackedContainer {
   info: ContainerInfo;
   pid: number;
+  /** On the host's network (hasHostNetwork): its samples carry no network counters. */
+  hostNetwork: boolean;
 }
 
 export interface InventoryListener {
@@ -156,6 +158,7 @@ export class Inventory {
       return {
         info: toContainerInfo(raw, await this.#logsUnreadable(id, logDriver(raw))),
         pid: raw.State.Pid,
+        hostNetwork: hasHostNetwork(raw),
       };
     } catch (err) {
       if (err instanceof EngineError && err.code === "not_found") return null;

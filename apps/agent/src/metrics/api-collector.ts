@@ -4,6 +4,7 @@ import type { TrackedContainer } from "../inventory/inventory.ts";
 import type { Logger } from "../logger.ts";
 import type { StatsCollector } from "./collector.ts";
 import { engineStatsToSample } from "./engine-stats.ts";
+import { withoutHostNetwork } from "./host-network.ts";
 
 interface Stream {
   controller: AbortController;
@@ -45,7 +46,7 @@ export class ApiCollector implements StatsCollector {
         stream.latest = null; // each reading is reported once
       }
     }
-    return samples;
+    return withoutHostNetwork(samples, containers);
   }
 
   close(): void {

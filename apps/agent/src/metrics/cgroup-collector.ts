@@ -109,7 +109,8 @@ export class CgroupCollector implements StatsCollector {
     const previous = state.previous;
     state.previous = { cpuNs: reading.cpuNs, systemNs };
     if (previous === null) return null;
-    const net = this.#readNet(container.pid);
+    // A host-network container has no interfaces of its own: /proc/<pid>/net/dev would be the host's.
+    const net = container.hostNetwork ? null : this.#readNet(container.pid);
     const { onlineCpus, machineMemory } = this.#options;
     return {
       containerId: id,
@@ -118,8 +119,8 @@ export class CgroupCollector implements StatsCollector {
       onlineCpus,
       memUsedBytes: nonNegativeInt(memoryUsed(reading.memUsage, reading.memStats)),
       memLimitBytes: nonNegativeInt(memoryLimit(reading.memLimit, machineMemory)),
-      netRxBytes: nonNegativeInt(net.rx),
-      netTxBytes: nonNegativeInt(net.tx),
+      netRxBytes: net && nonNegativeInt(net.rx),
+      netTxBytes: net && nonNegativeInt(net.tx),
       blkReadBytes: nonNegativeInt(reading.blk.read),
       blkWriteBytes: nonNegativeInt(reading.blk.write),
       pids: nonNegativeInt(reading.pids),

@@ -5,6 +5,7 @@ import type { TrackedContainer } from "../inventory/inventory.ts";
 import type { Logger } from "../logger.ts";
 import type { StatsCollector } from "./collector.ts";
 import { engineStatsToSample } from "./engine-stats.ts";
+import { withoutHostNetwork } from "./host-network.ts";
 
 type CpuStats = EngineStats["cpu_stats"];
 
@@ -42,7 +43,7 @@ export class OneShotCollector implements StatsCollector {
       const sample = this.#sample(id, stats);
       if (sample !== null) samples.push(sample);
     }
-    return samples;
+    return withoutHostNetwork(samples, containers);
   }
 
   close(): void {
