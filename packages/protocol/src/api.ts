@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ActionOptions, CommandOutcome, ContainerAction, OPTIONS_OF_ACTION } from "./commands.ts";
 import { ContainerEventAction, ContainerInfo, ContainerState } from "./container.ts";
 import { HostInfo } from "./host.ts";
+import { AgentUrl, AgentUrlWarning, HostState } from "./host-lifecycle.ts";
 import { Role } from "./http.ts";
 import { EpochMs, HostId, Rfc3339Nano } from "./ids.ts";
 import { LogLine, MetricSample } from "./telemetry.ts";
@@ -33,9 +34,15 @@ export type AgentConflict = z.infer<typeof AgentConflict>;
 export const Host = z.object({
   id: HostId,
   name: z.string(),
+  /** waiting (never connected), online, offline (since `lastSeen`), revoked, deleted (data kept): `hostStateOf`. */
+  state: HostState,
   online: z.boolean(),
   lastSeen: EpochMs.nullable(),
   createdAt: EpochMs,
+  /** When its credential was revoked (state `revoked`), or null. */
+  revokedAt: EpochMs.nullable(),
+  /** When it was deleted with its data kept (state `deleted`), or null. */
+  deletedAt: EpochMs.nullable(),
   agentVersion: z.string().nullable(),
   info: HostInfo.nullable(),
   containerCounts: ContainerCounts,
@@ -192,17 +199,55 @@ export const UpdateUserRequest = z
   .strict();
 export type UpdateUserRequest = z.infer<typeof UpdateUserRequest>;
 
-export const EnrolHostRequest = z.object({ name: z.string().min(1).max(128) }).strict();
+/** `agentUrl`: where this host's agent dials, for this command only; by default the AgentUrlSetting. */
+export const EnrolHostRequest = z
+  .object({ name: z.string().trim().min(1).max(128), agentUrl: AgentUrl.optional() })
+  .strict();
 export type EnrolHostRequest = z.infer<typeof EnrolHostRequest>;
+
+/** POST /api/hosts/:hostId/enrolment-token: a new token for a host whose agent has not connected. */
+export const ReissueEnrolmentRequest = z.object({ agentUrl: AgentUrl.optional() }).strict();
+export type ReissueEnrolmentRequest = z.infer<typeof ReissueEnrolmentRequest>;
 
 export const EnrolmentResponse = z.object({
   host: Host,
   /** Shown once: the server keeps only its hash. */
   enrolmentToken: z.string(),
   expiresAt: EpochMs,
+  /** The URL in the command: where the agent will dial. */
+  agentUrl: AgentUrl,
   agentCommand: z.string(),
+  /** What is wrong with `agentUrl` for an agent on another machine (agentUrlWarnings); empty when nothing. */
+  warnings: z.array(AgentUrlWarning),
 });
 export type EnrolmentResponse = z.infer<typeof EnrolmentResponse>;
+
+/**
+ * Where new agents are told to dial, and why: `saved` (an admin chose it), `public-url`
+ * (CROWSNEST_PUBLIC_URL's), `request` (the address this browser used, a guess).
+ */
+export const AgentUrlSource = z.enum(["saved", "public-url", "request"]);
+export type AgentUrlSource = z.infer<typeof AgentUrlSource>;
+
+/** GET/PUT /api/settings/agent-url. */
+export const AgentUrlSetting = z.object({
+  agentUrl: AgentUrl,
+  source: AgentUrlSource,
+  warnings: z.array(AgentUrlWarning),
+});
+export type AgentUrlSetting = z.infer<typeof AgentUrlSetting>;
+
+/** PUT /api/settings/agent-url: remember this URL as the default, or (null) forget it. */
+export const UpdateAgentUrlSetting = z.object({ agentUrl: AgentUrl.nullable() }).strict();
+export type UpdateAgentUrlSetting = z.infer<typeof UpdateAgentUrlSetting>;
+
+/** DELETE /api/hosts/:hostId?data=: `delete` its containers, metrics and logs too, or `keep` them readable. */
+export const DeleteHostQuery = z.object({ data: z.enum(["delete", "keep"]) }).strict();
+export type DeleteHostQuery = z.infer<typeof DeleteHostQuery>;
+
+/** GET /api/hosts?include=deleted lists the hosts deleted with their data kept as well. */
+export const ListHostsQuery = z.object({ include: z.literal("deleted").optional() }).strict();
+export type ListHostsQuery = z.infer<typeof ListHostsQuery>;
 
 /** POST /api/hosts/:hostId/rotate: the agent gets its new credential on its next connection. */
 export const CredentialRotationResponse = z.object({
@@ -242,8 +287,20 @@ export type AuditCategory = z.infer<typeof AuditCategory>;
 export const UserAuditAction = z.enum(["user.create", "user.update", "user.delete", "user.unlock"]);
 export type UserAuditAction = z.infer<typeof UserAuditAction>;
 
-/** Hosts' identities: `enrol` issues a single-use token, `add` (CLI) a long-lived credential at once. */
-export const HostAuditAction = z.enum(["host.enrol", "host.add", "host.revoke", "host.rotate"]);
+/**
+ * Hosts' identities: `enrol` issues a single-use token, `add` (CLI) a long-lived credential at once,
+ * `reissue` a new token for a host not yet connected, `delete` removes a host, `agent_url` sets the
+ * URL new agents are told to dial.
+ */
+export const HostAuditAction = z.enum([
+  "host.enrol",
+  "host.add",
+  "host.revoke",
+  "host.rotate",
+  "host.reissue",
+  "host.delete",
+  "host.agent_url",
+]);
 export type HostAuditAction = z.infer<typeof HostAuditAction>;
 
 /**

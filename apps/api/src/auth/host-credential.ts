@@ -1,4 +1,5 @@
 import type { HostRecord, Store } from "../store/store.ts";
+import { createHost } from "./host-enrolment.ts";
 import { mintSecret } from "./secret-token.ts";
 
 /**
@@ -12,6 +13,6 @@ export async function createHostWithCredential(
   now: number,
 ): Promise<{ host: HostRecord; token: string }> {
   const { token, hash } = mintSecret();
-  const host = await store.hosts.create(name, now, { kind: "credential", tokenHash: hash });
+  const host = await createHost(store, name, now, { kind: "credential", tokenHash: hash });
   return { host, token };
 }

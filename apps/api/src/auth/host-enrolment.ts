@@ -1,6 +1,7 @@
-import { CLOSE_CODES } from "@crowsnest/protocol";
+import { CLOSE_CODES, canReissueEnrolment, hostStateOf } from "@crowsnest/protocol";
 import { AppError } from "../errors/app-error.ts";
-import type { HostRecord, Store } from "../store/store.ts";
+import { HostNameTakenError } from "../store/host-name-taken.ts";
+import type { HostRecord, NewHostAccess, Store } from "../store/store.ts";
 import type { AuditActor, AuditTrail } from "./audit-trail.ts";
 import { mintSecret } from "./secret-token.ts";
 
@@ -16,8 +17,13 @@ export interface IssuedEnrolment {
   /** Shown once; only its hash is stored. */
   token: string;
   expiresAt: number;
+  /** The ws(s)://…/ws/agent address in the command. */
+  agentUrl: string;
   agentCommand: string;
 }
+
+/** What becomes of a deleted host's stored containers, metrics and logs. */
+export type DeletedHostData = "delete" | "keep";
 
 export interface HostEnrolmentDeps {
   store: Pick<Store, "hosts" | "credentialRotations">;
@@ -28,12 +34,14 @@ export interface HostEnrolmentDeps {
 }
 
 /**
- * Hosts' identities, for the admin REST routes and the CLI. Enrolling creates the host and a
- * single-use token. Revoking deletes the host's credential and closes its agent's connection at
- * once: use it when a credential may have leaked. Rotating asks for a new credential: the agent is
- * disconnected, reconnects with its current credential, receives a new one in `welcome` and saves
- * it; from then on the old one is refused. No step is needed on the host. Each of the three is
- * audited, with its actor, whether it succeeded or failed.
+ * Hosts' identities and lifecycle, for the admin REST routes and the CLI. Enrolling creates the
+ * host (its name unique regardless of case) and a single-use token; re-issuing gives a host whose
+ * agent has not connected (or was revoked) a new one. Revoking deletes the host's credential and
+ * closes its agent's connection at once: use it when a credential may have leaked. Rotating asks
+ * for a new credential: the agent is disconnected, reconnects with its current credential, receives
+ * a new one in `welcome` and saves it; from then on the old one is refused. No step is needed on
+ * the host. Deleting closes every way in and the agent's connection, and deletes or keeps the
+ * host's data. Each is audited, with its actor, whether it succeeded or failed.
  */
 export class HostEnrolment {
   readonly #deps: HostEnrolmentDeps;
@@ -47,20 +55,79 @@ export class HostEnrolment {
     const event = { action: "host.enrol", target: { id: null, name } } as const;
     const work = async (): Promise<IssuedEnrolment> => {
       const now = this.#deps.now();
-      const { token, hash } = mintSecret();
-      const expiresAt = now + this.#deps.ttlMs;
-      const host = await this.#deps.store.hosts.create(name, now, {
-        kind: "enrolment",
-        tokenHash: hash,
-        expiresAt,
-        createdBy: actor.userId,
-      });
-      return { host, token, expiresAt, agentCommand: agentCommand(agentUrl, token) };
+      const { token, access } = this.#newToken(now, actor);
+      const host = await createHost(this.#deps.store, name, now, access);
+      return {
+        host,
+        token,
+        expiresAt: access.expiresAt,
+        agentUrl,
+        agentCommand: agentCommand(agentUrl, token),
+      };
     };
     return this.#deps.audit.run(actor, event, work, (issued) => ({
       target: { id: issued.host.id, name: issued.host.name },
       detail: `enrolment token expires ${new Date(issued.expiresAt).toISOString()}`,
     }));
+  }
+
+  /**
+   * A new single-use token for a host whose agent has never connected (its token was lost or has
+   * expired) or whose credential was revoked; its older tokens and credentials stop working.
+   * Errors: not_found, conflict (the agent is online or has connected: rotate instead; deleted).
+   */
+  async reissue(hostId: string, actor: AuditActor, agentUrl: string): Promise<IssuedEnrolment> {
+    return this.#audited(
+      "host.reissue",
+      hostId,
+      actor,
+      async (host) => {
+        // An agent that has connected set lastSeen: whether it is online now does not matter here.
+        const state = hostStateOf({ ...host, online: false });
+        const now = this.#deps.now();
+        const { token, access } = this.#newToken(now, actor);
+        if (!canReissueEnrolment(state) || !(await this.#deps.store.hosts.reissue(hostId, access, now))) {
+          throw new AppError(
+            "conflict",
+            state === "deleted"
+              ? `host "${host.name}" is deleted`
+              : `the agent of "${host.name}" has connected already: rotate its credential instead`,
+          );
+        }
+        const renewed = { ...host, revokedAt: null };
+        return {
+          host: renewed,
+          token,
+          expiresAt: access.expiresAt,
+          agentUrl,
+          agentCommand: agentCommand(agentUrl, token),
+        };
+      },
+      (issued) => ({ detail: `enrolment token expires ${new Date(issued.expiresAt).toISOString()}` }),
+    );
+  }
+
+  /**
+   * Deletes a host: its ways in are closed and its agent disconnected (close code 4003), then its
+   * stored containers, metrics and logs are deleted, or kept readable with the host marked deleted
+   * (its name free again). A host deleted with its data kept can be deleted again with `delete`.
+   * Errors: not_found, conflict (keeping the data of a host already deleted).
+   */
+  async delete(hostId: string, data: DeletedHostData, actor: AuditActor): Promise<void> {
+    await this.#audited(
+      "host.delete",
+      hostId,
+      actor,
+      async (host) => {
+        const archived = await this.#deps.store.hosts.archive(hostId, this.#deps.now());
+        if (!archived && data === "keep") {
+          throw new AppError("conflict", `host "${host.name}" is deleted already, its data kept`);
+        }
+        this.#deps.agents.disconnect(hostId, CLOSE_CODES.revoked, "the host was deleted");
+        if (data === "delete") await this.#deps.store.hosts.delete(hostId);
+      },
+      () => ({ detail: data === "keep" ? "its data kept" : "its data deleted" }),
+    );
   }
 
   async revoke(hostId: string, actor: AuditActor): Promise<void> {
@@ -92,12 +159,24 @@ export class HostEnrolment {
     );
   }
 
+  /** A new enrolment token, valid for the configured time from `now`, and how the store keeps it. */
+  #newToken(now: number, actor: AuditActor): { token: string; access: EnrolmentAccess } {
+    const { token, hash } = mintSecret();
+    const access: EnrolmentAccess = {
+      kind: "enrolment",
+      tokenHash: hash,
+      expiresAt: now + this.#deps.ttlMs,
+      createdBy: actor.userId,
+    };
+    return { token, access };
+  }
+
   /** Runs `work` on an existing host (not_found otherwise) and audits it, naming the host. */
   async #audited<T>(
-    action: "host.revoke" | "host.rotate",
+    action: "host.revoke" | "host.rotate" | "host.reissue" | "host.delete",
     hostId: string,
     actor: AuditActor,
-    work: () => Promise<T>,
+    work: (host: HostRecord) => Promise<T>,
     done?: (value: T) => { detail: string },
   ): Promise<T> {
     const host: HostRecord | null = await this.#deps.store.hosts.get(hostId);
@@ -107,10 +186,27 @@ export class HostEnrolment {
       event,
       async () => {
         if (!host) throw new AppError("not_found", `no host with id "${hostId}"`);
-        return work();
+        return work(host);
       },
       done,
     );
+  }
+}
+
+type EnrolmentAccess = Extract<NewHostAccess, { kind: "enrolment" }>;
+
+/** `hosts.create`, a taken name (regardless of case) answered as a `conflict`. */
+export async function createHost(
+  store: Pick<Store, "hosts">,
+  name: string,
+  now: number,
+  access: NewHostAccess,
+): Promise<HostRecord> {
+  try {
+    return await store.hosts.create(name, now, access);
+  } catch (err) {
+    if (err instanceof HostNameTakenError) throw new AppError("conflict", err.message, { cause: err });
+    throw err;
   }
 }
 

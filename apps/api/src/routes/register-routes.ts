@@ -10,13 +10,17 @@ import { registerGetContainer } from "./containers/get.ts";
 import { registerListContainers } from "./containers/list.ts";
 import { registerListFleetContainers } from "./containers/list-fleet.ts";
 import { registerGetHealth } from "./health/get.ts";
+import { registerDeleteHost } from "./hosts/delete.ts";
 import { registerEnrolHost } from "./hosts/enrol.ts";
 import { registerGetHost } from "./hosts/get.ts";
 import { registerListHosts } from "./hosts/list.ts";
+import { registerReissueEnrolment } from "./hosts/reissue.ts";
 import { registerRevokeHost } from "./hosts/revoke.ts";
 import { registerRotateHost } from "./hosts/rotate.ts";
 import { registerGetLogs } from "./logs/get.ts";
 import { registerGetMetrics } from "./metrics/get.ts";
+import { registerGetAgentUrl } from "./settings/get-agent-url.ts";
+import { registerUpdateAgentUrl } from "./settings/update-agent-url.ts";
 import { registerCreateUser } from "./users/create.ts";
 import { registerDeleteUser } from "./users/delete.ts";
 import { registerListUsers } from "./users/list.ts";
@@ -44,6 +48,10 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   registerEnrolHost(app, ctx);
   registerRevokeHost(app, auth);
   registerRotateHost(app, auth);
+  registerReissueEnrolment(app, ctx);
+  registerDeleteHost(app, auth);
+  registerGetAgentUrl(app, ctx);
+  registerUpdateAgentUrl(app, ctx);
 
   registerListFleetContainers(app, ctx);
   registerListContainers(app, ctx);

@@ -32,6 +32,10 @@ export interface HostRecord {
   droppedBatches: number;
   /** The last second agent refused on the host's credential (see HostRepository.recordConflict), or null. */
   conflict: HostConflict | null;
+  /** When `revoke` closed its ways in (epoch ms); null again once a token is re-issued. */
+  revokedAt: number | null;
+  /** When `archive` deleted it with its data kept (epoch ms), or null. */
+  deletedAt: number | null;
 }
 
 /** Second agents refused on one host's credential while another agent was live. */
@@ -60,15 +64,43 @@ export type NewHostAccess =
     };
 
 export interface HostRepository {
-  /** Creates a host and its first way in (`access`) in one transaction; `now` in epoch ms. */
+  /**
+   * Creates a host and its first way in (`access`) in one transaction; `now` in epoch ms. Throws
+   * HostNameTakenError, writing nothing, when a host not deleted has the same name regardless of
+   * case (`hostNameKey`); a deleted host's name is free again.
+   */
   create(name: string, now: number, access: NewHostAccess): Promise<HostRecord>;
   /**
    * Closes every way in for the host in one transaction: its credentials are revoked, its unused
-   * enrolment tokens invalidated and a pending rotation dropped. Returns how many credentials
-   * were active (0 for an unknown host). Closing the live connection is the caller's part.
+   * enrolment tokens invalidated and a pending rotation dropped, and the host is marked revoked
+   * (`revokedAt`). Returns how many credentials were active (0 for an unknown host). Closing the
+   * live connection is the caller's part.
    */
   revoke(hostId: string, now: number): Promise<number>;
+  /**
+   * Gives a host that is not deleted and whose agent never connected, or that was revoked, a new
+   * single-use enrolment token in one transaction: its other credentials and tokens are revoked
+   * and `revokedAt` is cleared. Returns false, writing nothing, for any other host.
+   */
+  reissue(
+    hostId: string,
+    access: Extract<NewHostAccess, { kind: "enrolment" }>,
+    now: number,
+  ): Promise<boolean>;
+  /**
+   * Deletes a host but keeps its data readable: in one transaction every way in is closed (as
+   * `revoke`) and `deletedAt` set, which frees its name. False for an unknown or already deleted host.
+   */
+  archive(hostId: string, now: number): Promise<boolean>;
+  /**
+   * Deletes a host (deleted with `archive` or not) and everything stored for it, in one
+   * transaction: credentials, tokens, containers, metrics, rollups, logs, the batch ledger. Its
+   * audit entries stay. False for an unknown host.
+   */
+  delete(hostId: string): Promise<boolean>;
+  /** The host, deleted or not. */
   get(hostId: string): Promise<HostRecord | null>;
+  /** Every host, the deleted ones (`deletedAt` set) included. */
   list(): Promise<HostRecord[]>;
   /**
    * The highest batch sequence number stored for the host, over every incarnation (within the
@@ -224,6 +256,14 @@ export interface RetentionRepository {
   deleteContainerHistoryBefore(t: number, limit: number): Promise<number>;
 }
 
+/** Settings an admin changes at run time, by key; values are text (JSON where structured). */
+export interface SettingsRepository {
+  /** The value, or null when never set (or cleared). */
+  get(key: string): Promise<string | null>;
+  /** Sets the value, or clears it with null; `now` in epoch ms. */
+  set(key: string, value: string | null, now: number): Promise<void>;
+}
+
 export interface Store {
   users: UserRepository;
   sessions: SessionRepository;
@@ -238,5 +278,6 @@ export interface Store {
   logs: LogRepository;
   telemetry: TelemetryWriter;
   retention: RetentionRepository;
+  settings: SettingsRepository;
   close(): Promise<void>;
 }

@@ -2,10 +2,10 @@ import type { Host } from "@crowsnest/protocol";
 import Link from "next/link";
 import { formatAgo } from "../lib/format.ts";
 import { AgentConflictNote } from "./agent-conflict.tsx";
+import { HostStateBadge } from "./host-state.tsx";
 import { HostUsage } from "./host-usage.tsx";
-import { OnlineBadge } from "./states.tsx";
 
-/** A host on the fleet page: online state, last seen, containers by state, CPU and memory. */
+/** A host on the fleet page: its state (waiting, online, offline since …, revoked), last seen, containers by state, CPU and memory. */
 export function HostCard({ host, now }: { host: Host; now: number }) {
   const counts = Object.entries(host.containerCounts).filter(([, n]) => n > 0);
   return (
@@ -17,7 +17,7 @@ export function HostCard({ host, now }: { host: Host; now: number }) {
     >
       <div className="row spread">
         <strong>{host.name}</strong>
-        <OnlineBadge online={host.online} />
+        <HostStateBadge host={host} />
       </div>
       <div className="muted small">last seen {formatAgo(host.lastSeen, now)}</div>
       <div className="counts" data-testid="host-counts">

@@ -105,14 +105,6 @@ export function StaleFigures({ c, children }: { c: ContainerView; children: Reac
   );
 }
 
-export function OnlineBadge({ online }: { online: boolean }) {
-  return (
-    <span className={`state-badge ${online ? "st-running" : "st-exited"}`} data-testid="host-online">
-      {online ? "online" : "offline"}
-    </span>
-  );
-}
-
 /**
  * Why a container is down or crash-looping, where the fleet list, the host page and the container
  * page show its state: the last exit code, the restart count and "OOM-killed" where Docker says so.

@@ -64,7 +64,7 @@ export function redirectToLogin(): void {
 }
 
 interface RequestOptions {
-  method?: "GET" | "POST" | "PATCH" | "DELETE";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   body?: unknown;
   signal?: AbortSignal;
   /** Do not redirect to the login page on 401 (the login form itself, /api/me probes). */

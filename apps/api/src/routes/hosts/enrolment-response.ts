@@ -1,9 +1,9 @@
-import type { EnrolmentResponse } from "@crowsnest/protocol";
+import { agentUrlWarnings, type EnrolmentResponse } from "@crowsnest/protocol";
 import type { IssuedEnrolment } from "../../auth/host-enrolment.ts";
 import type { AppContext } from "../../context.ts";
 import { toHost } from "./to-host.ts";
 
-/** The response of POST /api/hosts: the host as GET /api/hosts/:hostId shows it, and the token, once. */
+/** The response of POST /api/hosts and of a re-issue: the host as GET /api/hosts/:hostId shows it, and the token, once. */
 export async function enrolmentResponse(
   ctx: AppContext,
   issued: IssuedEnrolment,
@@ -13,6 +13,8 @@ export async function enrolmentResponse(
     host: toHost(ctx, issued.host, containers),
     enrolmentToken: issued.token,
     expiresAt: issued.expiresAt,
+    agentUrl: issued.agentUrl,
     agentCommand: issued.agentCommand,
+    warnings: agentUrlWarnings(issued.agentUrl),
   };
 }

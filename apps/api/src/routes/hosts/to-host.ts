@@ -1,4 +1,4 @@
-import type { AgentConflict, Host } from "@crowsnest/protocol";
+import { type AgentConflict, type Host, hostStateOf } from "@crowsnest/protocol";
 import type { AppContext } from "../../context.ts";
 import { zeroCounts } from "../../store/container-counts.ts";
 import type { HostConflict, HostRecord, StoredContainer } from "../../store/store.ts";
@@ -28,9 +28,12 @@ export function toHost(ctx: AppContext, record: HostRecord, containers: readonly
   return {
     id: record.id,
     name: record.name,
+    state: hostStateOf({ ...record, online }),
     online,
     lastSeen: record.lastSeen,
     createdAt: record.createdAt,
+    revokedAt: record.revokedAt,
+    deletedAt: record.deletedAt,
     agentVersion: record.agentVersion,
     info: record.info,
     containerCounts,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { DatabaseSync } from "node:sqlite";
-import { HostInfo } from "@crowsnest/protocol";
+import { HostInfo, hostNameKey } from "@crowsnest/protocol";
+import { HostNameTakenError } from "../host-name-taken.ts";
 import type { HostConflict, HostRecord, HostRepository, NewHostAccess } from "../store.ts";
 import { transaction } from "./database.ts";
 import type { HostAccessStatements } from "./host-access.ts";
@@ -16,10 +17,14 @@ interface HostRow {
   conflict_refused_at: number | null;
   conflict_refusals: number;
   conflict_host_info: string | null;
+  revoked_at: number | null;
+  deleted_at: number | null;
 }
 
 const COLUMNS =
-  "id, name, created_at, last_seen, agent_version, info, dropped_batches, conflict_refused_at, conflict_refusals, conflict_host_info";
+  "id, name, created_at, last_seen, agent_version, info, dropped_batches, conflict_refused_at, conflict_refusals, conflict_host_info, revoked_at, deleted_at";
+
+type EnrolmentAccess = Extract<NewHostAccess, { kind: "enrolment" }>;
 
 export class SqliteHostRepository implements HostRepository {
   readonly #db: DatabaseSync;
@@ -29,11 +34,24 @@ export class SqliteHostRepository implements HostRepository {
   readonly #list;
   readonly #lastSeq;
   readonly #conflict;
+  readonly #markRevoked;
+  readonly #unrevokeIfUnconnected;
+  readonly #markDeleted;
+  readonly #deleteHost;
+  readonly #deleteData;
 
   constructor(db: DatabaseSync, access: HostAccessStatements) {
     this.#db = db;
     this.#access = access;
-    this.#insert = db.prepare("INSERT INTO hosts (id, name, created_at) VALUES (?, ?, ?)");
+    this.#insert = db.prepare("INSERT INTO hosts (id, name, name_key, created_at) VALUES (?, ?, ?, ?)");
+    this.#markRevoked = db.prepare("UPDATE hosts SET revoked_at = ? WHERE id = ? AND deleted_at IS NULL");
+    this.#unrevokeIfUnconnected = db.prepare(
+      `UPDATE hosts SET revoked_at = NULL
+       WHERE id = ? AND deleted_at IS NULL AND (last_seen IS NULL OR revoked_at IS NOT NULL)`,
+    );
+    this.#markDeleted = db.prepare("UPDATE hosts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL");
+    this.#deleteHost = db.prepare("DELETE FROM hosts WHERE id = ?");
+    this.#deleteData = hostDataDeletes(db).map((sql) => db.prepare(sql));
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM hosts WHERE id = ?`);
     this.#list = db.prepare(`SELECT ${COLUMNS} FROM hosts ORDER BY name, id`);
     this.#lastSeq = db.prepare("SELECT max(seq) AS seq FROM ingested_batches WHERE host_id = ?");
@@ -45,7 +63,13 @@ export class SqliteHostRepository implements HostRepository {
   async create(name: string, now: number, access: NewHostAccess): Promise<HostRecord> {
     const id = randomBytes(9).toString("base64url");
     transaction(this.#db, () => {
-      this.#insert.run(id, name, now);
+      try {
+        this.#insert.run(id, name, hostNameKey(name), now);
+      } catch (err) {
+        if ((err as { errcode?: number }).errcode === SQLITE_CONSTRAINT_UNIQUE)
+          throw new HostNameTakenError(name);
+        throw err;
+      }
       this.#access.grant(id, access, now);
     });
     return {
@@ -57,11 +81,40 @@ export class SqliteHostRepository implements HostRepository {
       info: null,
       droppedBatches: 0,
       conflict: null,
+      revokedAt: null,
+      deletedAt: null,
     };
   }
 
   async revoke(hostId: string, now: number): Promise<number> {
-    return transaction(this.#db, () => this.#access.revokeAll(hostId, now));
+    return transaction(this.#db, () => {
+      this.#markRevoked.run(now, hostId);
+      return this.#access.revokeAll(hostId, now);
+    });
+  }
+
+  async reissue(hostId: string, access: EnrolmentAccess, now: number): Promise<boolean> {
+    return transaction(this.#db, () => {
+      if (this.#unrevokeIfUnconnected.run(hostId).changes === 0) return false;
+      this.#access.revokeAll(hostId, now);
+      this.#access.grant(hostId, access, now);
+      return true;
+    });
+  }
+
+  async archive(hostId: string, now: number): Promise<boolean> {
+    return transaction(this.#db, () => {
+      if (this.#markDeleted.run(now, hostId).changes === 0) return false;
+      this.#access.revokeAll(hostId, now);
+      return true;
+    });
+  }
+
+  async delete(hostId: string): Promise<boolean> {
+    return transaction(this.#db, () => {
+      for (const statement of this.#deleteData) statement.run(hostId);
+      return this.#deleteHost.run(hostId).changes > 0;
+    });
   }
 
   async get(hostId: string): Promise<HostRecord | null> {
@@ -93,7 +146,35 @@ function toRecord(row: HostRow): HostRecord {
     info: row.info === null ? null : HostInfo.parse(JSON.parse(row.info)),
     droppedBatches: row.dropped_batches,
     conflict: toConflict(row),
+    revokedAt: row.revoked_at,
+    deletedAt: row.deleted_at,
   };
+}
+
+/** SQLite's extended result code for a UNIQUE constraint failure. */
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+
+/**
+ * The statements that delete everything stored for a host (`delete`), whatever tables the
+ * migrations have made: first the rows of every table with a `series` column, a `series` row
+ * naming the host; then those of every table with a `host_id` column, `series` included. The host
+ * row itself and the append-only audit log are left out. Each statement takes the host id.
+ */
+function hostDataDeletes(db: DatabaseSync): string[] {
+  const rows = db
+    .prepare(
+      `SELECT m.name AS tbl, c.name AS col FROM sqlite_schema AS m JOIN pragma_table_info(m.name) AS c
+       WHERE m.type = 'table' AND c.name IN ('series', 'host_id') AND m.name NOT IN ('hosts', 'audit_log')
+       ORDER BY m.name`,
+    )
+    .all() as { tbl: string; col: string }[];
+  const bySeries = rows
+    .filter((row) => row.col === "series")
+    .map((row) => `DELETE FROM "${row.tbl}" WHERE series IN (SELECT id FROM series WHERE host_id = ?)`);
+  const byHost = rows
+    .filter((row) => row.col === "host_id")
+    .map((row) => `DELETE FROM "${row.tbl}" WHERE host_id = ?`);
+  return [...bySeries, ...byHost];
 }
 
 function toConflict(row: HostRow): HostConflict | null {

@@ -8,6 +8,7 @@ import { SqliteCredentialRotationRepository } from "./credential-rotations.ts";
 import { configure, migrate } from "./database.ts";
 import { SqliteEnrolmentTokenRepository } from "./enrolment-tokens.ts";
 import { HostAccessStatements } from "./host-access.ts";
+import { registerHostNameKey } from "./host-name-key.ts";
 import { SqliteHostCredentialRepository } from "./host-credentials.ts";
 import { SqliteHostRepository } from "./hosts.ts";
 import { SqliteLoginFailureRepository } from "./login-failures.ts";
@@ -18,6 +19,7 @@ import { SqliteRetentionRepository } from "./retention.ts";
 import { registerSearchText } from "./search-text.ts";
 import { SeriesIds } from "./series.ts";
 import { SqliteSessionRepository } from "./sessions.ts";
+import { SqliteSettingsRepository } from "./settings.ts";
 import { SqliteTelemetryWriter } from "./telemetry-writer.ts";
 import { SqliteUserRepository } from "./users.ts";
 
@@ -33,6 +35,7 @@ export function openSqliteStore(path: string): Store {
   try {
     configure(db);
     registerSearchText(db);
+    registerHostNameKey(db);
     migrate(db, MIGRATIONS);
   } catch (err) {
     db.close();
@@ -54,6 +57,7 @@ export function openSqliteStore(path: string): Store {
     logs: new SqliteLogRepository(db, series),
     telemetry: new SqliteTelemetryWriter(db, series),
     retention: new SqliteRetentionRepository(db),
+    settings: new SqliteSettingsRepository(db),
     async close() {
       db.close();
     },

@@ -7,6 +7,7 @@ import { batchIncarnationsMigration } from "./006-batch-incarnations.ts";
 import { logServerTimeMigration } from "./007-log-server-time.ts";
 import { containerHistoryMigration } from "./008-container-history.ts";
 import { compactTelemetryMigration } from "./009-compact-telemetry.ts";
+import { hostLifecycleMigration } from "./010-host-lifecycle.ts";
 import type { Migration } from "./migration.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   logServerTimeMigration,
   containerHistoryMigration,
   compactTelemetryMigration,
+  hostLifecycleMigration,
 ];

@@ -6,13 +6,13 @@ import { ActionMenu } from "../../../../components/action-menu.tsx";
 import { ClockOffsetWarning } from "../../../../components/clock-offset.tsx";
 import { ContainerFilters } from "../../../../components/container-filters.tsx";
 import { type Column, DataTable } from "../../../../components/data-table.tsx";
+import { HostStateBadge } from "../../../../components/host-state.tsx";
 import { HostUsage } from "../../../../components/host-usage.tsx";
 import { Loaded } from "../../../../components/loaded.tsx";
 import { Sparkline } from "../../../../components/sparkline.tsx";
 import {
   ExitSummary,
   OfflineBanner,
-  OnlineBadge,
   ProtectedBadge,
   StaleFigures,
   StateBadge,
@@ -88,7 +88,7 @@ export function HostClient({ hostId }: { hostId: string }) {
           </nav>
           <div className="row spread wrap">
             <h1 data-testid="host-name">{h.name}</h1>
-            <OnlineBadge online={h.online} />
+            <HostStateBadge host={h} />
           </div>
           {!h.online && <OfflineBanner lastSeen={h.lastSeen} now={now} />}
           {h.online && <ClockOffsetWarning offsetMs={h.clockOffsetMs} />}
