@@ -51,6 +51,7 @@ export interface SchemaFigures {
   dayQueryPoints: number;
 }
 
+/** One run of the suite: both schemas measured on the same generated data. */
 export interface StorageRun {
   run: number;
   samples: number;
@@ -61,6 +62,7 @@ export interface StorageRun {
   current: SchemaFigures;
 }
 
+/** Measures `options.runs` runs, each in a fresh temporary directory removed afterwards. */
 export async function storageSuite(
   options: BenchOptions,
   log: (line: string) => void,

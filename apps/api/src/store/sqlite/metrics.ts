@@ -6,6 +6,10 @@ import { type ChunkColumns, decodeColumns, type SeriesSample } from "./metric-ch
 import { HOUR } from "./metric-writer.ts";
 import type { SeriesIds } from "./series.ts";
 
+/**
+ * Reads the metric tiers of migration 9: raw samples from a series' chunks (decoded, see
+ * metric-chunk.ts) and its head rows, rollups from their rows; both keyed by series id.
+ */
 export class SqliteMetricRepository implements MetricRepository {
   readonly #series: SeriesIds;
   readonly #chunks;
