@@ -32,10 +32,22 @@ export function msToTsEnd(ms: number): string {
 
 const NS_PER_MS = 1_000_000n;
 
-/** A timestamp (see normalizeTs) as integer nanoseconds since the epoch. */
+/** The range of a signed 64-bit integer, where stored nanosecond times live: 1677-09-21 to 2262-04-11. */
+const NS_MIN = -(2n ** 63n);
+const NS_MAX = 2n ** 63n - 1n;
+
+/**
+ * A timestamp (see normalizeTs) as integer nanoseconds since the epoch, clamped to a signed 64-bit
+ * integer's range: a time before 1677 or after 2262, or a date that does not exist (month 13),
+ * which an agent may send but Docker never writes, becomes the nearest end (the lowest for an
+ * impossible date) instead of an error that would fail its whole batch every time it is resent.
+ */
 export function tsToNs(ts: string): bigint {
   const normalized = normalizeTs(ts);
-  return BigInt(Date.parse(`${normalized.slice(0, 19)}Z`)) * NS_PER_MS + BigInt(normalized.slice(20, 29));
+  const ms = Date.parse(`${normalized.slice(0, 19)}Z`);
+  if (Number.isNaN(ms)) return NS_MIN;
+  const ns = BigInt(ms) * NS_PER_MS + BigInt(normalized.slice(20, 29));
+  return ns < NS_MIN ? NS_MIN : ns > NS_MAX ? NS_MAX : ns;
 }
 
 /** Integer nanoseconds since the epoch as a normalized timestamp (the inverse of tsToNs). */

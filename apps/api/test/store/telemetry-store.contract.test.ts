@@ -202,6 +202,28 @@ describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
     ]);
   });
 
+  it("stores a batch whose lines carry times Docker never writes, without failing it", async () => {
+    const id = newContainerId();
+    const odd = ["9999-12-31T23:59:59.999999999Z", "0001-01-01T00:00:00Z", "2026-13-45T00:00:00Z"];
+    const lines = [...odd, "2026-01-01T00:00:00Z"].map((ts, i) => ({ ...logLine(id, 0, `line ${i}`), ts }));
+    expect(
+      await store.telemetry.write([
+        { kind: "batch", hostId, at: 1, message: { type: "logs", seq: 1, lines, drops: [] } },
+      ]),
+    ).toEqual(["stored"]);
+    const { lines: found } = await store.logs.query({
+      hostId,
+      containerId: id,
+      from: msToTs(Date.parse("2026-01-01")),
+      to: msToTsEnd(Date.parse("2026-01-02")),
+      words: null,
+      stream: null,
+      limit: 10,
+      before: null,
+    });
+    expect(found.map((l) => l.text)).toEqual(["line 3"]);
+  });
+
   it("searches log words as they read on screen, colour codes aside", async () => {
     const id = newContainerId();
     const lines = ["\x1b[32mINFO\x1b[0m ready", "plain INFO line", "\x1b[31mERROR\x1b[0m failed"].map(

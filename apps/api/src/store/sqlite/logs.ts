@@ -13,10 +13,6 @@ interface LogRow {
   truncated: bigint;
 }
 
-/** The range of SQLite's 64-bit integers: `ts` bounds beyond it (years before 1678 or after 2262) are clamped. */
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
 /** Log lines as migration 9 stores them: keyed by series, `ts` in integer nanoseconds, `stream` 0/1. */
 export class SqliteLogRepository implements LogRepository {
   readonly #db: DatabaseSync;
@@ -31,13 +27,13 @@ export class SqliteLogRepository implements LogRepository {
     const series = this.#series.find(query.hostId, query.containerId);
     if (series === null) return { lines: [], next: null };
     const where = ["l.series = ?", "l.ts >= ?", "l.ts <= ?"];
-    const params: SQLInputValue[] = [series, nsParam(query.from), nsParam(query.to)];
+    const params: SQLInputValue[] = [series, tsToNs(query.from), tsToNs(query.to)];
     if (query.stream !== null) {
       where.push("l.stream = ?");
       params.push(query.stream === "stderr" ? 1 : 0);
     }
     if (query.before !== null) {
-      const before = nsParam(query.before.ts);
+      const before = tsToNs(query.before.ts);
       where.push("(l.ts < ? OR (l.ts = ? AND l.id < ?))");
       params.push(before, before, query.before.id);
     }
@@ -65,11 +61,6 @@ export class SqliteLogRepository implements LogRepository {
       next: rows.length > query.limit && oldest ? { ts: nsToTs(oldest.ts), id: Number(oldest.id) } : null,
     };
   }
-}
-
-function nsParam(ts: string): bigint {
-  const ns = tsToNs(ts);
-  return ns < INT64_MIN ? INT64_MIN : ns > INT64_MAX ? INT64_MAX : ns;
 }
 
 /**
