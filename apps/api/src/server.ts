@@ -148,6 +148,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
       liveUpgradeHandler(callers.browser, {
         hub,
         store,
+        relayed: queue,
         limits: config.live,
         heartbeatMs: config.heartbeatMs,
         sessions: callers.browser,

@@ -1,3 +1,4 @@
+import type { RelayedWrites } from "../live/live-publisher.ts";
 import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store/store.ts";
 import type { StorageHealth } from "./storage-health.ts";
 
@@ -12,13 +13,15 @@ interface Pending {
  * flush, in arrival order. A flush stops after about `rowsPerFlush` rows and yields to the
  * event loop before the next one, so heartbeats and fan-out are never held up for long.
  */
-export class WriteQueue {
+export class WriteQueue implements RelayedWrites {
   readonly #writer: TelemetryWriter;
   readonly #health: StorageHealth;
   readonly #rowsPerFlush: number;
   #pending: Pending[] = [];
   #scheduled = false;
   #flushing: Promise<void> | null = null;
+  /** Settles with the newest write queued: writes are stored in order, so with every one before it. */
+  #last: Promise<void> = Promise.resolve();
 
   constructor(writer: TelemetryWriter, health: StorageHealth, rowsPerFlush = 2_000) {
     this.#writer = writer;
@@ -27,10 +30,19 @@ export class WriteQueue {
   }
 
   enqueue(write: TelemetryWrite): Promise<WriteResult> {
-    return new Promise<WriteResult>((resolve, reject) => {
+    const result = new Promise<WriteResult>((resolve, reject) => {
       this.#pending.push({ write, resolve, reject });
       this.#schedule();
     });
+    this.#last = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  settled(): Promise<void> {
+    return this.#last;
   }
 
   /** Stores everything queued so far (used at shutdown). */

@@ -18,12 +18,17 @@ import { keepAlive } from "../ws/heartbeat.ts";
 import { frameBytes } from "../ws/raw-data.ts";
 import type { LiveHub } from "./hub.ts";
 import { type BackpressureLimits, LiveClient } from "./live-client.ts";
+import type { RelayedWrites } from "./live-publisher.ts";
 
 const MAX_TOPICS_PER_SOCKET = 256;
+/** How long a `subscribed` answer waits for the store (RelayedWrites) before it goes anyway (a stalled disk). */
+const SUBSCRIBED_WAIT_MS = 2_000;
 
 export interface LiveConnectionDeps {
   hub: LiveHub;
   store: Store;
+  /** What was relayed before a subscription is stored by the time it is answered. */
+  relayed: RelayedWrites;
   limits: BackpressureLimits;
   heartbeatMs: number;
   /** Asked on every subscribe and every `sessionCheckMs` whether the socket's session still holds. */
@@ -38,7 +43,10 @@ const SESSION_ENDED = "your session ended: sign in again";
  * Serves one browser socket: subscribe/unsubscribe frames in, the hub's messages out, pings both
  * ways. The socket lives no longer than its session: however the session ended (logout, expiry,
  * a password reset from the CLI in another process), the next subscribe or the next periodic
- * check closes the socket with 4003. Frames are handled one after another, in order.
+ * check closes the socket with 4003. Frames are handled one after another, in order. A subscription
+ * takes effect at once, and its `subscribed` answer follows once what was relayed before it is
+ * stored: batches are relayed before they are stored, so a browser that reads the REST API after
+ * `subscribed` finds every line it could not have been sent live.
  */
 export function serveLiveSocket(ws: WebSocket, principal: Principal, deps: LiveConnectionDeps): void {
   const client = new LiveClient(ws, principal, deps.limits);
@@ -97,6 +105,7 @@ async function handleFrame(
   }
   if (await sessionEnded()) return;
   deps.hub.subscribe(client, message.topic);
+  await settledWithin(deps.relayed, SUBSCRIBED_WAIT_MS);
   const subscribed: Subscribed = { type: "subscribed", topic: message.topic };
   client.send(encode(subscribed));
   sendInitialState(client, message.topic, deps).catch((err: unknown) => {
@@ -115,6 +124,14 @@ async function sendInitialState(client: LiveClient, topic: Topic, deps: LiveConn
     containers: containers.map((c) => c.info),
   };
   client.send(encode(inventory));
+}
+
+function settledWithin(relayed: RelayedWrites, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([relayed.settled(), timeout]).finally(() => clearTimeout(timer));
 }
 
 function sendError(client: LiveClient, code: ProtocolError["code"], message: string): void {

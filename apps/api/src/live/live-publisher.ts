@@ -20,6 +20,16 @@ export interface LogsOrder {
 }
 
 /**
+ * Whether what was relayed so far has reached the store. A browser's `subscribed` answer waits for
+ * it (see serveLiveSocket), so that a REST read the browser makes after it (the log view's backfill
+ * after a reconnect) finds every line relayed before the subscription, which the socket missed.
+ */
+export interface RelayedWrites {
+  /** Resolves once every write queued so far is stored, or has failed (never rejects). */
+  settled(): Promise<void>;
+}
+
+/**
  * What ingest and the agent sockets hand to the browsers: a batch once it is validated, before
  * it is stored (its ack still waits for the store), status and lag as they happen. Today LiveHub
  * delivers it to this process's subscribed sockets; a bus-backed implementation (scale-out) would

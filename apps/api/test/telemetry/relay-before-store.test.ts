@@ -83,6 +83,39 @@ describe("live relay before storage (real server, protocol-level agent)", () => 
     await agent.close();
   });
 
+  it("answers a subscription once what was relayed before it is stored: a REST read after it finds the lines missed live", async () => {
+    const { token, hostId } = await server.addHost("relay-subscribed");
+    const id = newContainerId();
+    const agent = await SimAgent.connect(server.agentUrl, token, {
+      containers: [containerInfo(id, "app")],
+      incarnation: INCARNATION,
+    });
+    const store = controlStore(server);
+    store.hold();
+    const sent = agent.send({
+      type: "logs",
+      lines: [logLine(id, Date.now(), "relayed to nobody")],
+      drops: [],
+    });
+    // A browser reconnecting now: the line went by before its subscription and is not stored yet.
+    const browser = await LiveSocket.open(server.liveUrl);
+    const topic = { kind: "container", hostId, containerId: id } as const;
+    browser.ws.send(JSON.stringify({ type: "subscribe", topic }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(browser.of("subscribed")).toHaveLength(0);
+    const live = agent.send({ type: "logs", lines: [logLine(id, Date.now(), "sent live")], drops: [] });
+    await until(() => browser.of("logs").length === 1, "a line relayed after the subscription, at once");
+
+    store.release();
+    await until(() => browser.of("subscribed").length === 1, "subscribed, once the store caught up");
+    const stored = await server.get<LogsResponse>(`/api/hosts/${hostId}/containers/${id}/logs`);
+    expect(stored.body.lines.map((l) => l.text)).toContain("relayed to nobody");
+    expect(browser.of("logs").flatMap((f) => f.lines.map((l) => l.text))).toEqual(["sent live"]);
+    await Promise.all([sent.acked, live.acked]);
+    await browser.close();
+    await agent.close();
+  });
+
   it("a batch the store refuses was relayed already; its resend is relayed again, dropped as a repeat, stored once", async () => {
     const { token, hostId } = await server.addHost("relay-refused");
     const id = newContainerId();

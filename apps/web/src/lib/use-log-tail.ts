@@ -1,6 +1,7 @@
 "use client";
 import { type LiveMessage, LogsResponse } from "@crowsnest/protocol";
 import { useCallback, useEffect, useRef, useState } from "react";
+import { useSession } from "../components/session.tsx";
 import { errorText, query, request } from "./api.ts";
 import { compileSearch } from "./log-search.ts";
 import { gapRow, joinLogs, type LogRow, matchesFilter, rowFromLine } from "./logs.ts";
@@ -51,14 +52,17 @@ function unseen(shown: LogRow[], incoming: LogRow[]): LogRow[] {
 /**
  * A container's log: stored history matching the filter, joined to the live stream without
  * repeating a line, with older pages on demand and a pause that holds new lines back. Live lines
- * arrive before the server has stored them; whenever the live topic is (re)subscribed (after a
- * reconnect, lines may have been missed) the newest stored page is fetched again and only the
- * lines not already shown or held are added, merged by identity (time, stream, text).
+ * arrive before the server has stored them. From a disconnect of the live socket on, live lines
+ * wait; once the topic is subscribed again (the server answers when what it relayed meanwhile is
+ * stored) the newest stored page is fetched and merged with them by identity (time, stream,
+ * text): lines missed while away are filled in, and none is shown twice.
  */
 export function useLogTail(hostId: string, containerId: string, filter: LogFilter): LogTail {
   const rowsRef = useRef<LogRow[]>([]);
   /** Live rows received while the history loads; null once it has. */
   const pendingRef = useRef<LogRow[] | null>([]);
+  /** The history is loading (its own load joins the live rows that arrive meanwhile). */
+  const loadingRef = useRef(true);
   const heldRef = useRef<LogRow[]>([]);
   /** Counts history loads: a backfill started before the latest one (another filter) is dropped. */
   const loadsRef = useRef(0);
@@ -101,9 +105,11 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
     const settle = (history: LogRow[]) => {
       rowsRef.current = joinLogs(history, pendingRef.current ?? []);
       pendingRef.current = null;
+      loadingRef.current = false;
       bump();
     };
     loadsRef.current++;
+    loadingRef.current = true;
     pendingRef.current = [];
     heldRef.current = [];
     rowsRef.current = [];
@@ -129,8 +135,8 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
   }, [url, bump]);
 
   const backfill = useCallback(() => {
-    if (pendingRef.current) return; // a load is under way: it joins what arrives meanwhile
-    pendingRef.current = [];
+    if (loadingRef.current) return; // the history load joins what arrives meanwhile
+    pendingRef.current ??= [];
     const load = loadsRef.current;
     const settle = (stored: LogRow[]) => {
       if (loadsRef.current !== load) return; // the history was reloaded meanwhile, with what came in
@@ -179,6 +185,14 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
     [append, backfill],
   );
   useLiveTopic({ kind: "container", hostId, containerId }, onLive);
+  const { live } = useSession();
+  useEffect(
+    () =>
+      live?.onStatus((s) => {
+        if (s === "reconnecting") pendingRef.current ??= []; // until the backfill after resubscribing
+      }),
+    [live],
+  );
   // A lagging follower reports about once a second; silence means its agent is gone, not caught up.
   useEffect(() => {
     if (lag === null) return;
