@@ -14,6 +14,10 @@ dpkg -s busybox-static >/dev/null 2>&1 || need_packages+=(busybox-static)
 [ -x /usr/bin/chromium ] || need_packages+=(chromium)
 # libfaketime steps an agent's wall clock in the clock fault tests (LD_PRELOAD, no root needed to use).
 dpkg -s libfaketime >/dev/null 2>&1 || need_packages+=(libfaketime)
+# debootstrap makes the base image of the container images' tests (deploy/base-image.sh).
+command -v debootstrap >/dev/null 2>&1 || need_packages+=(debootstrap)
+# docker-compose checks the compose files (compose.yaml, the enrolment page's compose snippet).
+command -v docker-compose >/dev/null 2>&1 || need_packages+=(docker-compose)
 if [ "${#need_packages[@]}" -gt 0 ]; then
   log "installing ${need_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -60,3 +64,6 @@ if ! docker image inspect "$TEST_IMAGE" >/dev/null 2>&1; then
   tar -C "$rootfs" -c . | docker import --change 'CMD ["/bin/sh"]' - "$TEST_IMAGE" >/dev/null
 fi
 log "test image $TEST_IMAGE ready"
+
+# The base image the container images build on here, where no registry is reachable (reused by tag).
+bash "$(dirname "$0")/../deploy/base-image.sh" >/dev/null

@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../test/support/processes.ts";
 import { HOST_COST_PNG, hostCostChart, LATENCY_PNG, latencyChart } from "./charts.ts";
+import { keepSections } from "./kept-sections.ts";
 import { benchmarksMarkdown } from "./markdown.ts";
 import { renderPngs } from "./render-png.ts";
 import type { BenchResults } from "./results.ts";
@@ -26,6 +27,7 @@ export async function publishReport(results: BenchResults): Promise<string> {
     { path: join(reportDir, pngDir, LATENCY_PNG), svg: latencyChart(results.liveTail ?? []) },
   ]);
   const path = join(reportDir, "BENCHMARKS.md");
-  writeFileSync(path, benchmarksMarkdown(results, pngDir));
+  const previous = existsSync(path) ? readFileSync(path, "utf8") : "";
+  writeFileSync(path, keepSections(benchmarksMarkdown(results, pngDir), previous));
   return path;
 }

@@ -1,0 +1,39 @@
+# crowsnest-agent, built from the repository root:
+#   docker build -f deploy/agent.Dockerfile -t crowsnest-agent .
+# It runs as the user `node` and reaches Docker by joining the socket's group:
+#   docker run --group-add "$(stat -c %g /var/run/docker.sock)" -v /var/run/docker.sock:/var/run/docker.sock …
+# BASE and EXTRA_CA_CERTS: as in deploy/server.Dockerfile.
+ARG BASE=node:24-bookworm-slim
+
+FROM ${BASE} AS build
+ARG EXTRA_CA_CERTS=""
+COPY . /src
+# The agent's runtime dependencies only; /out/app is the image's code (root's, read-only), /out/state
+# the agent's state directory.
+RUN set -e; cd /src; \
+    if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" >/tmp/ca.pem; export NODE_EXTRA_CA_CERTS=/tmp/ca.pem; fi; \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w apps/agent; \
+    mkdir -p /out/app /out/state; \
+    cp -a package.json node_modules /out/app/; \
+    cp -a --parents packages/protocol/package.json packages/protocol/src apps/agent/package.json apps/agent/src \
+      deploy/healthcheck.ts /out/app/; \
+    chmod 0700 /out/state
+
+FROM ${BASE}
+# Metadata first: on vfs each instruction copies the image so far, the base being the smaller.
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="crowsnest-agent" \
+      org.opencontainers.image.description="Crowsnest agent: watches this host's Docker Engine and connects out to the Crowsnest server" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+ENV NODE_ENV=production \
+    CROWSNEST_STATE_DIR=/var/lib/crowsnest-agent
+WORKDIR /app
+USER node
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "deploy/healthcheck.ts", "agent"]
+CMD ["node", "apps/agent/src/main.ts"]
+COPY --from=build /out/app /app
+COPY --from=build --chown=1000:1000 /out/state /var/lib/crowsnest-agent
+VOLUME /var/lib/crowsnest-agent
