@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { ContainerView, Host } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { table } from "../../bench/report/format.ts";
 import { withSection } from "../../bench/report/kept-sections.ts";
 import { ApiClient } from "../support/api-client.ts";
 import { docker, requireDockerEngine, TEST_IMAGE } from "../support/docker-cli.ts";
@@ -29,6 +30,7 @@ const FAST_HEALTH = ["--health-interval", "1s", "--health-start-period", "60s"];
 const SOCKET_GID = String(statSync("/var/run/docker.sock").gid);
 
 let base: string;
+let baseBytes: number;
 let server: BuiltImage;
 let agent: BuiltImage;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -81,15 +83,17 @@ function writeFigures(): void {
     "downloaded afresh, while other tests shared the machine. Size: `docker image inspect`'s, every",
     "layer counted, the base image's included.",
     "",
-    "| image | size | of which the base image | build time |",
-    "| --- | --- | --- | --- |",
-    `| \`crowsnest-server\` (dashboard included) | ${mb(server.bytes)} | ${mb(baseBytes)} | ${s(server.buildMs)} |`,
-    `| \`crowsnest-agent\` | ${mb(agent.bytes)} | ${mb(baseBytes)} | ${s(agent.buildMs)} |`,
+    table(
+      ["image", "size", "of which the base image", "build time"],
+      [
+        ["`crowsnest-server` (dashboard included)", mb(server.bytes), mb(baseBytes), s(server.buildMs)],
+        ["`crowsnest-agent`", mb(agent.bytes), mb(baseBytes), s(agent.buildMs)],
+      ],
+    ),
   ].join("\n");
   writeFileSync(path, withSection(readFileSync(path, "utf8"), "container-images", body));
 }
 
-let baseBytes: number;
 
 beforeAll(async () => {
   await requireDockerEngine();
