@@ -94,7 +94,6 @@ function writeFigures(): void {
   writeFileSync(path, withSection(readFileSync(path, "utf8"), "container-images", body));
 }
 
-
 beforeAll(async () => {
   await requireDockerEngine();
   base = await baseImage();
