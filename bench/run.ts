@@ -18,6 +18,7 @@ import { ingestSuite } from "./suites/ingest.ts";
 import { liveTailSuite } from "./suites/live-tail.ts";
 import { logFloodSuite } from "./suites/log-flood.ts";
 import { storageSuite } from "./suites/storage.ts";
+import { storageSearchSuite } from "./suites/storage-search.ts";
 import { removeBenchContainers } from "./support/bench-containers.ts";
 import { cleanUpOnSignals } from "./support/cleanup.ts";
 import { describeMachine } from "./support/machine.ts";
@@ -65,6 +66,7 @@ results.liveTail = await attempt("live-tail", () => liveTailSuite(options, log))
 results.fanOut = await attempt("fan-out", () => fanOutSuite(options, log));
 results.logFlood = await attempt("log-flood", () => logFloodSuite(options, log));
 results.storage = await attempt("storage", () => storageSuite(options, log));
+results.storageSearch = await attempt("storage", () => storageSearchSuite(options, log));
 results.finishedAt = new Date().toISOString();
 results.durationSeconds = (Date.now() - started) / 1000;
 

@@ -3,6 +3,7 @@ import { comparedToolsNote, hostCostSection, pathsSection } from "./host-cost-ta
 import { logFloodSection } from "./log-flood-table.ts";
 import type { BenchResults } from "./results.ts";
 import { serverSections } from "./server-tables.ts";
+import { storageSearchSection } from "./storage-search-table.ts";
 import { storageSection } from "./storage-table.ts";
 import { watcherCosts } from "./summaries.ts";
 
@@ -59,5 +60,6 @@ export function benchmarksMarkdown(results: BenchResults, pngDir: string): strin
   lines.push(...serverSections(results, pngDir));
   if (results.logFlood) lines.push(...logFloodSection(results.logFlood));
   if (results.storage) lines.push(...storageSection(results.storage));
+  if (results.storageSearch) lines.push(...storageSearchSection(results.storageSearch));
   return lines.join("\n");
 }

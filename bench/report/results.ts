@@ -4,6 +4,7 @@ import type { IngestRun } from "../suites/ingest.ts";
 import type { LiveTailRun } from "../suites/live-tail.ts";
 import type { LogFloodRun } from "../suites/log-flood.ts";
 import type { StorageRun } from "../suites/storage.ts";
+import type { StorageSearchRun } from "../suites/storage-search.ts";
 import type { Machine } from "../support/machine.ts";
 import type { BenchOptions } from "../support/options.ts";
 
@@ -23,4 +24,5 @@ export interface BenchResults {
   fanOut?: FanOutRun[];
   logFlood?: LogFloodRun[];
   storage?: StorageRun[];
+  storageSearch?: StorageSearchRun[];
 }

@@ -39,8 +39,10 @@ describe("log history joined to the live stream", () => {
 
   it("filters by stream and by text without the ANSI codes", () => {
     const r = line("2026-01-01T00:00:01Z", "\x1b[31mError\x1b[0m here", "stderr");
-    expect(matchesFilter(r, "all", compileSearch("here error"))).toBe(true);
-    expect(matchesFilter(r, "all", compileSearch("err"))).toBe(false);
+    const search = (q: string, match = "prefix") => compileSearch({ q, match, case: "insensitive" });
+    expect(matchesFilter(r, "all", search("here error"))).toBe(true);
+    expect(matchesFilter(r, "all", search("rror"))).toBe(false);
+    expect(matchesFilter(r, "all", search("rror", "substring"))).toBe(true);
     expect(matchesFilter(r, "stdout", null)).toBe(false);
     expect(rowsToText([r], true)).toBe("2026-01-01T00:00:01Z [stderr] Error here");
   });

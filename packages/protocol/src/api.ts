@@ -168,6 +168,11 @@ export const LogsResponse = z.object({
   lines: z.array(StoredLogLine),
   /** Pass as `cursor` to get the matching lines just older than these; null when there are none. */
   nextCursor: z.string().nullable(),
+  /**
+   * Set when a scan (`match=substring`) stopped at its limit before the range's start: the lines it
+   * read. `nextCursor` then continues the scan from the oldest of them.
+   */
+  scanned: z.number().int().nonnegative().nullable().optional(),
 });
 export type LogsResponse = z.infer<typeof LogsResponse>;
 

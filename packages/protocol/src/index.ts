@@ -14,6 +14,7 @@ export * from "./ids.ts";
 export * from "./limits.ts";
 export * from "./live-messages.ts";
 export * from "./live-order.ts";
+export * from "./log-search.ts";
 export * from "./policy.ts";
 export * from "./protection.ts";
 export * from "./telemetry.ts";

@@ -8,6 +8,7 @@ import type {
   ContainerInfo,
   HostInfo,
   InventorySnapshot,
+  LogMatch,
   LogStream,
   MetricPoint,
   SequencedAgentMessage,
@@ -186,19 +187,30 @@ export interface LogQuery {
   /** Inclusive bounds as RFC 3339 timestamps with nine fractional digits. */
   from: string;
   to: string;
-  /** Words that must all appear in a line (full-text), or null. */
+  /** Words that must all appear in a line (the rules of `findLogMatches`), or null. */
   words: readonly string[] | null;
+  /** Where a word may occur: at the start of a word of the line (default, indexed over the whole history) or anywhere (a scan of at most `LOG_SCAN_LINES` lines). */
+  match?: LogMatch;
+  /** Words required exactly as written; by default case and accents are ignored. */
+  caseSensitive?: boolean;
+  /** The most lines a scan reads before it stops; `LOG_SCAN_LINES` by default. */
+  scanLines?: number;
   stream: LogStream | null;
   limit: number;
   /** Only lines strictly before this position. */
   before: LogPosition | null;
 }
 
+/** The most lines one substring search reads (newest first) before it stops and says so. */
+export const LOG_SCAN_LINES = 200_000;
+
 export interface LogPage {
   /** Oldest first. */
   lines: StoredLogLine[];
-  /** Set when older matching lines exist: the position of the oldest line returned. */
+  /** Set when older matching lines exist (the position of the oldest line returned), or where a stopped scan ends. */
   next: LogPosition | null;
+  /** The lines read when a scan stopped at `LOG_SCAN_LINES` before the range's start; `next` continues it. Null otherwise. */
+  scanned: number | null;
 }
 
 export interface LogRepository {

@@ -16,7 +16,7 @@ import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import type { Store } from "../../src/store/store.ts";
 
-// Every time, limit and cursor parameter of every query schema, over any string: it parses to a value
+// Every time, limit, cursor and search-mode parameter of every query schema, over any string: it parses to a value
 // the real store accepts, or it fails as a 400 (bad_request) naming that very field. Never anything
 // else, which over HTTP would be a 500.
 
@@ -100,14 +100,16 @@ const cases = [
   {
     route: "GET …/logs",
     schema: LogsQuery,
-    params: ["from", "to", "limit", "cursor"],
+    params: ["from", "to", "limit", "cursor", "match", "case"],
     useInStore: (q: z.output<typeof LogsQuery>) =>
       store.logs.query({
         hostId: "h",
         containerId: CONTAINER,
         from: msToTs(q.from ?? 0),
         to: msToTsEnd(q.to ?? MAX_EPOCH_MS),
-        words: null,
+        words: ["time"],
+        match: q.match ?? "prefix",
+        caseSensitive: q.case === "sensitive",
         stream: null,
         limit: q.limit ?? 200,
         before: q.cursor ?? null,

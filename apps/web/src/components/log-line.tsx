@@ -1,6 +1,6 @@
+import { findLogMatches, type LogSearch } from "@crowsnest/protocol";
 import type { CSSProperties } from "react";
 import { type AnsiSegment, type AnsiStyle, highlight, parseAnsi } from "../lib/ansi.ts";
-import { findMatches, type LogSearch } from "../lib/log-search.ts";
 import { gapText, type LogRow } from "../lib/logs.ts";
 
 /** Parsed once per row: rows are immutable and re-rendered on every scroll frame. */
@@ -51,7 +51,7 @@ export function LogLine({ row, search, showTs }: { row: LogRow; search: LogSearc
     );
   }
   const segments = segmentsOf(row);
-  const ranges = search ? (findMatches(segments.map((s) => s.text).join(""), search) ?? []) : [];
+  const ranges = search ? (findLogMatches(segments.map((s) => s.text).join(""), search) ?? []) : [];
   return (
     <div className={`log-row ${row.stream === "stderr" ? "log-stderr" : ""}`} data-testid="log-line">
       {showTs && <span className="log-ts">{shortTs(row.ts)}</span>}

@@ -4,6 +4,7 @@ import {
   ContainerEventsResponse,
   isBootBoundary,
   type LiveMessage,
+  logSearchWords,
 } from "@crowsnest/protocol";
 import { type RefObject, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { request } from "../lib/api.ts";
@@ -96,18 +97,24 @@ function useColumns(
 export function LogView({
   hostId,
   containerId,
+  name,
   state,
   setState,
 }: {
   hostId: string;
   containerId: string;
+  /** The container's name, for saying what an empty search searched. */
+  name: string;
   state: LogViewState;
   setState: (patch: Partial<LogViewState>) => void;
 }) {
   const tail = useLogTail(hostId, containerId, state);
   const [follow, setFollow] = useState(true);
   const [searchText, setSearchText] = useDebouncedText(state.q, (q) => setState({ q }));
-  const search = useMemo(() => compileSearch(state.q), [state.q]);
+  const search = useMemo(
+    () => compileSearch({ q: state.q, match: state.match, case: state.case }),
+    [state.q, state.match, state.case],
+  );
   const showTs = state.ts !== "0";
   const { rows } = tail;
   const events = useBootEvents(hostId, containerId);
@@ -157,6 +164,25 @@ export function LogView({
           onChange={(e) => setSearchText(e.target.value)}
           data-testid="log-search"
         />
+        <select
+          aria-label="Where words may occur"
+          title="Start of a word searches the whole history; anywhere scans this container's newest lines, up to a limit"
+          value={state.match === "substring" ? "substring" : "prefix"}
+          onChange={(e) => setState({ match: e.target.value })}
+          data-testid="log-match"
+        >
+          <option value="prefix">word starts</option>
+          <option value="substring">anywhere</option>
+        </select>
+        <label className="check" title="Match upper and lower case exactly as typed">
+          <input
+            type="checkbox"
+            checked={state.case === "sensitive"}
+            onChange={(e) => setState({ case: e.target.checked ? "sensitive" : "insensitive" })}
+            data-testid="log-case"
+          />
+          Aa
+        </label>
         <select
           aria-label="Stream"
           value={state.stream}
@@ -230,6 +256,15 @@ export function LogView({
         <span className="muted" data-testid="log-count" data-version={tail.version}>
           {rows.length.toLocaleString()} lines
         </span>
+        {tail.scanned !== null && (
+          <span
+            className="muted"
+            title="A search anywhere in words reads lines newest first and stops at a limit; scan older lines to go on"
+            data-testid="log-scanned"
+          >
+            scanned {tail.scanned.toLocaleString()} lines
+          </span>
+        )}
         {tail.lag && (
           <span
             className="badge log-lag"
@@ -256,7 +291,7 @@ export function LogView({
           }}
           data-testid="log-older"
         >
-          Load older lines
+          {tail.scanned !== null ? "Scan older lines" : "Load older lines"}
         </button>
       )}
       {tail.status === "loading" && rows.length === 0 ? (
@@ -265,7 +300,11 @@ export function LogView({
         </div>
       ) : rows.length === 0 ? (
         <div className="state state-empty" data-testid="log-empty">
-          {state.q ? `No lines contain all of “${state.q}”.` : "No log lines yet."}
+          {search ? (
+            <EmptySearch name={name} state={state} scanned={tail.scanned} setState={setState} />
+          ) : (
+            "No log lines yet."
+          )}
         </div>
       ) : (
         <VirtualList
@@ -297,6 +336,65 @@ export function LogView({
         />
       )}
     </section>
+  );
+}
+
+/** What a search that found nothing searched, and buttons that widen it. */
+function EmptySearch({
+  name,
+  state,
+  scanned,
+  setState,
+}: {
+  name: string;
+  state: LogViewState;
+  scanned: number | null;
+  setState: (patch: Partial<LogViewState>) => void;
+}) {
+  const words = logSearchWords(state.q)
+    .map((w) => `“${w}”`)
+    .join(", ");
+  const substring = state.match === "substring";
+  const sensitive = state.case === "sensitive";
+  const streams =
+    state.stream === "stdout" || state.stream === "stderr" ? `${state.stream} only` : "stdout and stderr";
+  const scope =
+    scanned !== null
+      ? `its newest ${scanned.toLocaleString()} lines (the scan's limit)`
+      : "its whole stored history";
+  return (
+    <>
+      <p data-testid="log-empty-text">
+        No lines found. Searched {name}, {scope}, {streams}, for{" "}
+        {substring ? words : `words starting with ${words}`}
+        {substring ? " anywhere in a line" : ""}, {sensitive ? "case-sensitive" : "ignoring case"}.
+      </p>
+      <div className="row wrap">
+        {streams !== "stdout and stderr" && (
+          <button type="button" onClick={() => setState({ stream: "all" })} data-testid="log-widen-streams">
+            Search both streams
+          </button>
+        )}
+        {sensitive && (
+          <button
+            type="button"
+            onClick={() => setState({ case: "insensitive" })}
+            data-testid="log-widen-case"
+          >
+            Ignore case
+          </button>
+        )}
+        {!substring && (
+          <button
+            type="button"
+            onClick={() => setState({ match: "substring" })}
+            data-testid="log-widen-match"
+          >
+            Search inside words
+          </button>
+        )}
+      </div>
+    </>
   );
 }
 

@@ -1,6 +1,5 @@
 import type { LogLine, StoredLogLine } from "@crowsnest/protocol";
-import { stripAnsi } from "@crowsnest/protocol";
-import { findMatches, type LogSearch } from "./log-search.ts";
+import { findLogMatches, type LogSearch, stripAnsi } from "@crowsnest/protocol";
 
 export type LogRow =
   | { kind: "line"; key: string; ts: string; stream: "stdout" | "stderr"; text: string; truncated: boolean }
@@ -65,7 +64,7 @@ export function joinLogs(history: LogRow[], live: LogRow[]): LogRow[] {
 export function matchesFilter(r: LogRow, stream: string, search: LogSearch | null): boolean {
   if (r.kind === "gap") return true;
   if (stream !== "all" && r.stream !== stream) return false;
-  return search === null || findMatches(stripAnsi(r.text), search) !== null;
+  return search === null || findLogMatches(stripAnsi(r.text), search) !== null;
 }
 
 export function rowsToText(rows: readonly LogRow[], withTimestamps: boolean): string {

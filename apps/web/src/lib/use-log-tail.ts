@@ -3,7 +3,7 @@ import { type LiveMessage, LogsResponse } from "@crowsnest/protocol";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useSession } from "../components/session.tsx";
 import { errorText, query, request } from "./api.ts";
-import { compileSearch } from "./log-search.ts";
+import { compileSearch, type SearchState } from "./log-search.ts";
 import { gapRow, joinLogs, type LogRow, matchesFilter, rowFromLine } from "./logs.ts";
 import { useLiveTopic } from "./use-live-topic.ts";
 
@@ -11,9 +11,7 @@ import { useLiveTopic } from "./use-live-topic.ts";
 const MAX_ROWS = 100_000;
 const PAGE_LINES = 1_000;
 
-export interface LogFilter {
-  /** Search words (the server's full-text search over stored lines, the same match for live ones). */
-  q: string;
+export interface LogFilter extends SearchState {
   /** "stdout", "stderr", or anything else for both. */
   stream: string;
 }
@@ -33,6 +31,8 @@ export interface LogTail {
   resume: () => void;
   /** The agent reads this container's log behind its writing (its last report), or null. */
   lag: LogLag | null;
+  /** Lines the server's substring scan read when it stopped at its limit (the last page asked), or null. */
+  scanned: number | null;
 }
 
 /** How far behind the agent last said it reads (ms, Docker time of its last line vs its clock), and when it said so. */
@@ -73,6 +73,7 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
   const [paused, setPaused] = useState(false);
   const [held, setHeld] = useState(0);
   const [lag, setLag] = useState<LogLag | null>(null);
+  const [scanned, setScanned] = useState<number | null>(null);
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
   const filterRef = useRef(filter);
@@ -82,11 +83,13 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
     (cursor: string | null) =>
       `${base}${query({
         q: filter.q,
+        match: filter.match === "substring" ? "substring" : null,
+        case: filter.case === "sensitive" ? "sensitive" : null,
         stream: filter.stream === "stdout" || filter.stream === "stderr" ? filter.stream : null,
         limit: PAGE_LINES,
         cursor,
       })}`,
-    [base, filter.q, filter.stream],
+    [base, filter.q, filter.match, filter.case, filter.stream],
   );
 
   const bump = useCallback(() => setVersion((v) => v + 1), []);
@@ -121,6 +124,7 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
       (res) => {
         if (ac.signal.aborted) return;
         setCursor(res.nextCursor);
+        setScanned(res.scanned ?? null);
         setStatus("ok");
         settle(res.lines.map(rowFromLine));
       },
@@ -166,8 +170,8 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
         backfill();
         return;
       } else if (m.type === "logs") {
-        const { stream, q } = filterRef.current;
-        const search = compileSearch(q);
+        const { stream } = filterRef.current;
+        const search = compileSearch(filterRef.current);
         rows = m.lines.map(rowFromLine).filter((r) => matchesFilter(r, stream, search));
       } else if (m.type === "gap" && m.droppedLines !== 0) {
         rows = [gapRow(m.droppedLines, m.reason.replaceAll("_", " "))];
@@ -206,6 +210,7 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
       const res = await request(LogsResponse, url(cursor));
       rowsRef.current = [...res.lines.map(rowFromLine), ...rowsRef.current].slice(-MAX_ROWS);
       setCursor(res.nextCursor);
+      setScanned(res.scanned ?? null);
       bump();
     } catch (err) {
       setError(errorText(err));
@@ -233,5 +238,6 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
     pause,
     resume,
     lag,
+    scanned,
   };
 }

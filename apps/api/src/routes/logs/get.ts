@@ -1,4 +1,4 @@
-import { LogStream, type LogsResponse } from "@crowsnest/protocol";
+import { LogMatch, LogStream, type LogsResponse, logSearchWords } from "@crowsnest/protocol";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
@@ -22,13 +22,16 @@ export const LogsQuery = z
       .max(512)
       .refine((q) => !q.includes("\0"), "must not contain NUL characters")
       .optional(),
+    // How each word of `q` may occur: at a word's start (default) or anywhere (a bounded scan).
+    match: LogMatch.optional(),
+    case: z.enum(["sensitive", "insensitive"]).optional(),
     stream: LogStream.optional(),
     limit: limitParam(1_000).optional(),
     cursor: cursorParam(decodeCursor).optional(),
   })
   .strict();
 
-/** GET /api/hosts/:hostId/containers/:containerId/logs?from=&to=&q=&stream=&limit=&cursor= */
+/** GET /api/hosts/:hostId/containers/:containerId/logs?from=&to=&q=&match=&case=&stream=&limit=&cursor= */
 export function registerGetLogs(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     "/api/hosts/:hostId/containers/:containerId/logs",
@@ -40,7 +43,7 @@ export function registerGetLogs(app: FastifyInstance, ctx: AppContext): void {
       const from = query.from ?? 0;
       if (from > to)
         throw new AppError("bad_request", "query.from: must not be after `to`", { field: "query.from" });
-      const words = query.q === undefined ? [] : query.q.split(/\s+/).filter((word) => word.length > 0);
+      const words = query.q === undefined ? [] : logSearchWords(query.q);
       if (words.length > MAX_WORDS) {
         throw new AppError("bad_request", `query.q: at most ${MAX_WORDS} words`, { field: "query.q" });
       }
@@ -51,11 +54,17 @@ export function registerGetLogs(app: FastifyInstance, ctx: AppContext): void {
         from: msToTs(from),
         to: msToTsEnd(to),
         words: words.length > 0 ? words : null,
+        match: query.match ?? "prefix",
+        caseSensitive: query.case === "sensitive",
         stream: query.stream ?? null,
         limit: query.limit ?? 200,
         before: query.cursor ?? null,
       });
-      return { lines: page.lines, nextCursor: page.next ? encodeCursor(page.next) : null };
+      return {
+        lines: page.lines,
+        nextCursor: page.next ? encodeCursor(page.next) : null,
+        scanned: page.scanned,
+      };
     },
   );
 }

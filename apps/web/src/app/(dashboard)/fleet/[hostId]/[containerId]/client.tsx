@@ -24,7 +24,7 @@ import { useNow } from "../../../../../lib/use-now.ts";
 import { useRead } from "../../../../../lib/use-read.ts";
 import { useUrlState } from "../../../../../lib/use-url-state.ts";
 
-const DEFAULTS = { range: "15m", q: "", stream: "all", ts: "1" };
+const DEFAULTS = { range: "15m", q: "", match: "prefix", case: "insensitive", stream: "all", ts: "1" };
 
 /** A container that is not running opens on its logs (why it stopped), a running one on its charts. */
 function opensOnLogs(c: ContainerView): boolean {
@@ -101,7 +101,8 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
             <LogView
               hostId={hostId}
               containerId={containerId}
-              state={{ q: url.q, stream: url.stream, ts: url.ts }}
+              name={containerName(c)}
+              state={{ q: url.q, match: url.match, case: url.case, stream: url.stream, ts: url.ts }}
               setState={setLogState}
             />
           );

@@ -1,0 +1,110 @@
+/**
+ * End-to-end, issue 24 section 3 in the browser: a search finds words by their beginning and,
+ * asked to, inside words; the case toggle requires the case as typed; a search that finds
+ * nothing says what it searched and offers to widen it. Built dashboard, real server, agent,
+ * Engine, Chromium, a real container printing the lines.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDashboardIfStale, WEB_DIR } from "../../../scripts/dashboard-build.ts";
+import { ApiClient } from "../../../test/support/api-client.ts";
+import { launchChromium, loginPage } from "../../../test/support/browser.ts";
+import { removeLabelled, runTestContainer } from "../../../test/support/containers.ts";
+import { requireDockerEngine } from "../../../test/support/docker-cli.ts";
+import {
+  ADMIN_PASSWORD,
+  type ManagedProcess,
+  ServerProcess,
+  startAgent,
+  waitFor,
+} from "../../../test/support/processes.ts";
+
+const LABEL = "crowsnest.test=web-log-search";
+const LINE = "upstream timeout from payment-gateway";
+
+describe("log search in the container page", () => {
+  let dataDir: string;
+  let server: ServerProcess;
+  let agent: ManagedProcess;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    await requireDockerEngine();
+    buildDashboardIfStale((message) => console.log(message));
+    dataDir = mkdtempSync(join(tmpdir(), "crowsnest-web-search-"));
+    server = await ServerProcess.start({ dataDir, env: { CROWSNEST_WEB_DIR: WEB_DIR } });
+    const admin = await ApiClient.login(server.baseUrl, "admin", ADMIN_PASSWORD);
+    await removeLabelled(LABEL);
+    const host = await server.addHost("web-search-host");
+    agent = startAgent({ serverUrl: server.agentUrl, token: host.token, stateDir: join(dataDir, "agent") });
+    browser = await launchChromium();
+    const id = await runTestContainer(LABEL, `echo '${LINE}'; echo 'all good here'; sleep 3600`);
+    await waitFor(`the server to store the lines of ${id}`, async () => {
+      const res = await admin.get<{ lines: unknown[] }>(`/api/hosts/${host.hostId}/containers/${id}/logs`);
+      return res.lines.length === 2;
+    });
+    page = await loginPage(browser, server.baseUrl, "admin", ADMIN_PASSWORD, `/fleet/${host.hostId}/${id}`);
+    await page.getByTestId("log-list").waitFor();
+  }, 400_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await agent?.kill();
+    await server?.stop();
+    await removeLabelled(LABEL);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** The texts of the log lines shown once the URL carries `expect` (the debounced search has run). */
+  async function shown(urlHas: RegExp): Promise<string[]> {
+    await page.waitForURL(urlHas);
+    await page.getByTestId("log-loading").waitFor({ state: "detached" });
+    return page.getByTestId("log-line").locator(".log-text").allTextContents();
+  }
+
+  it("finds `time` and `pay` by their beginning and marks them", async () => {
+    await page.getByTestId("log-search").fill("time");
+    expect(await shown(/q=time/)).toEqual([LINE]);
+    expect(await page.getByTestId("log-line").locator("mark").allTextContents()).toEqual(["time"]);
+    await page.getByTestId("log-search").fill("pay");
+    expect(await shown(/q=pay/)).toEqual([LINE]);
+  });
+
+  it("toggles case, then says what an empty search searched and widens it", async () => {
+    const name = (await page.getByTestId("container-name").textContent())?.trim() ?? "";
+    await page.getByTestId("log-search").fill("Pay");
+    await page.getByTestId("log-case").click(); // controlled by the URL: it changes once the URL does
+    await page.waitForURL(/case=sensitive/);
+    const empty = page.getByTestId("log-empty-text");
+    await empty.waitFor();
+    expect(await empty.textContent()).toBe(
+      `No lines found. Searched ${name}, its whole stored history, stdout and stderr, for words starting with “Pay”, case-sensitive.`,
+    );
+    await page
+      .getByTestId("logs")
+      .screenshot({ path: join(dataDir, "..", "crowsnest-log-search-empty.png") });
+    await page.getByTestId("log-widen-case").click();
+    expect(await shown(/^(?!.*case=sensitive)/)).toEqual([LINE]);
+
+    await page.getByTestId("log-stream").selectOption("stderr");
+    await empty.waitFor();
+    expect(await empty.textContent()).toContain("stderr only");
+    await page.getByTestId("log-widen-streams").click();
+    expect(await shown(/^(?!.*stream=stderr)/)).toEqual([LINE]);
+  });
+
+  it("finds a part of a word once asked to search inside words", async () => {
+    await page.getByTestId("log-search").fill("ment-gate");
+    const empty = page.getByTestId("log-empty-text");
+    await empty.waitFor();
+    expect(await empty.textContent()).toContain("words starting with “ment-gate”");
+    await page.getByTestId("log-widen-match").click();
+    expect(await shown(/match=substring/)).toEqual([LINE]);
+    expect(await page.getByTestId("log-line").locator("mark").allTextContents()).toEqual(["ment-gate"]);
+    expect(await page.getByTestId("log-scanned").count()).toBe(0);
+  });
+});
