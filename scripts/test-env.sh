@@ -16,6 +16,8 @@ dpkg -s busybox-static >/dev/null 2>&1 || need_packages+=(busybox-static)
 dpkg -s libfaketime >/dev/null 2>&1 || need_packages+=(libfaketime)
 # debootstrap makes the base image of the container images' tests (deploy/base-image.sh).
 command -v debootstrap >/dev/null 2>&1 || need_packages+=(debootstrap)
+# systemd-analyze verifies the agent's unit (deploy/systemd); no running systemd is needed for it.
+command -v systemd-analyze >/dev/null 2>&1 || need_packages+=(systemd)
 # docker-compose checks the compose files (compose.yaml, the enrolment page's compose snippet).
 command -v docker-compose >/dev/null 2>&1 || need_packages+=(docker-compose)
 if [ "${#need_packages[@]}" -gt 0 ]; then

@@ -3,6 +3,8 @@ import {
   ConfigError,
   helpText,
   integer,
+  type LogFormat,
+  logFormatSetting,
   oneOf,
   parseSettings,
   type SettingSource,
@@ -28,6 +30,8 @@ export interface AgentConfig {
   statsSource: StatsSource;
   caFile: string | null;
   logLevel: LogLevel;
+  /** Readable log lines or JSON ones (readableLogs). */
+  logFormat: LogFormat;
 }
 
 /** crowsnest-agent's settings: parsing, refusals, `--help` and the README's table derive from it. */
@@ -111,6 +115,7 @@ export const AGENT_SETTINGS = {
     kind: oneOf(LOG_LEVELS, "LEVEL"),
     default: "info",
   }),
+  logFormat: logFormatSetting(),
 };
 
 /** `crowsnest-agent --help`. */
@@ -139,6 +144,7 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     statsSource: v.statsSource,
     caFile: v.caFile,
     logLevel: v.logLevel,
+    logFormat: v.logFormat,
   };
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { exitWithConfigError, loadOrExit } from "@crowsnest/protocol/settings";
+import { exitWithConfigError, loadOrExit, readableLogs } from "@crowsnest/protocol/settings";
 import { Agent } from "./agent.ts";
 import { ConfigError, HELP, loadAgentConfig } from "./config.ts";
 import { createLogger, describeError } from "./logger.ts";
@@ -7,7 +7,7 @@ import { createLogger, describeError } from "./logger.ts";
 const PROGRAM = "crowsnest-agent";
 // Bad configuration exits with 2 and one line saying what is wrong, before any structured logging starts.
 const config = loadOrExit(PROGRAM, HELP, () => loadAgentConfig(process.argv.slice(2), process.env));
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, undefined, {}, readableLogs(config.logFormat, process.stderr));
 let agent: Agent;
 try {
   agent = await Agent.start(config, log);

@@ -4,6 +4,8 @@ import {
   helpText,
   integer,
   type Kind,
+  type LogFormat,
+  logFormatSetting,
   oneOf,
   onOff,
   parseSettings,
@@ -55,6 +57,8 @@ export interface Config {
   /** Serve the dashboard with Next's development server (compiles on demand, hot reload). */
   webDev: boolean;
   logLevel: LogLevel;
+  /** Readable log lines or JSON ones (readableLogs). */
+  logFormat: LogFormat;
   heartbeatMs: number;
   commandTimeoutMs: number;
   retention: RetentionConfig;
@@ -147,6 +151,7 @@ export const SERVER_SETTINGS = {
     kind: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "LEVEL"),
     default: "info",
   }),
+  logFormat: logFormatSetting(),
   heartbeatMs: setting({
     env: "CROWSNEST_HEARTBEAT_MS",
     help: "ping interval on agent sockets; one silent for a whole interval is dropped",
@@ -244,6 +249,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     webDir: v.webDir === null ? null : resolve(v.webDir),
     webDev: v.webDev,
     logLevel: v.logLevel,
+    logFormat: v.logFormat,
     heartbeatMs: v.heartbeatMs,
     commandTimeoutMs: v.commandTimeoutMs,
     retention: {

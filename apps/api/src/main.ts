@@ -3,6 +3,7 @@ import { loadOrExit } from "@crowsnest/protocol/settings";
 import { ensureFirstAdmin } from "./auth/first-run-admin.ts";
 import { loadConfig, SERVER_HELP } from "./config.ts";
 import { listenNotice } from "./listen-notice.ts";
+import { serverLogger } from "./log-output.ts";
 import { buildServer } from "./server.ts";
 import { openStore } from "./store/open-store.ts";
 import { registerDashboard } from "./web/dashboard.ts";
@@ -22,7 +23,7 @@ const server = await buildServer({
   ...(webDir === null
     ? {}
     : { dashboard: (app) => registerDashboard(app, { dir: webDir, dev: config.webDev }) }),
-  logger: { level: config.logLevel },
+  logger: await serverLogger(config.logLevel, config.logFormat),
 });
 await ensureFirstAdmin(
   store.users,

@@ -111,9 +111,32 @@ describe("hosts: the agent URL, states, re-issued tokens and deletion", () => {
     expect(await page.getByTestId("enrolment-agent-url").textContent()).toBe(
       "wss://crowsnest.example.com/ws/agent",
     );
-    expect(await page.getByTestId("enrolment-command").inputValue()).toContain(
-      "--server-url wss://crowsnest.example.com/ws/agent ",
-    );
+    // The ways to run the agent as tabs, docker run first, each with the URL and the token filled in.
+    const token = await page.getByTestId("enrolment-token").inputValue();
+    const command = page.getByTestId("enrolment-command");
+    const dialed = "wss://crowsnest.example.com/ws/agent";
+    const expected = {
+      docker: [
+        `CROWSNEST_SERVER_URL=${dialed} CROWSNEST_TOKEN=${token} `,
+        "docker run -d",
+        "crowsnest-agent:latest",
+      ],
+      compose: [
+        `CROWSNEST_SERVER_URL: ${dialed}`,
+        `CROWSNEST_TOKEN: ${token}`,
+        "image: crowsnest-agent:latest",
+      ],
+      systemd: [`printf '%s\\n' ${token} | bash deploy/install-agent.sh --server-url ${dialed}`],
+      npm: [`CROWSNEST_TOKEN=${token} npm run agent -- --server-url ${dialed} `],
+    };
+    expect(await command.getAttribute("data-way")).toBe("docker");
+    for (const [way, parts] of Object.entries(expected)) {
+      await page.getByTestId(`enrolment-way-${way}`).click();
+      expect(await page.getByTestId(`enrolment-way-${way}`).getAttribute("aria-selected")).toBe("true");
+      const text = await command.inputValue();
+      for (const part of parts) expect(text).toContain(part);
+      if (way === "compose") await screenshots("hosts-enrolment-compose");
+    }
     expect(await page.getByTestId("enrolment-warnings").count()).toBe(0);
     await tokenShown();
 

@@ -214,6 +214,27 @@ export type EnrolHostRequest = z.infer<typeof EnrolHostRequest>;
 export const ReissueEnrolmentRequest = z.object({ agentUrl: AgentUrl.optional() }).strict();
 export type ReissueEnrolmentRequest = z.infer<typeof ReissueEnrolmentRequest>;
 
+/**
+ * The ways to run a host's agent, each with the server URL and the token filled in: `npm` in a
+ * checkout of Crowsnest, `docker` one `docker run` of the agent image, `compose` a compose file,
+ * `systemd` the install script that writes the unit and its environment file.
+ */
+export const AgentRunWays = z.object({
+  npm: z.string(),
+  docker: z.string(),
+  compose: z.string(),
+  systemd: z.string(),
+});
+export type AgentRunWays = z.infer<typeof AgentRunWays>;
+
+/** The run ways in the order the enrolment page shows them as tabs and the CLI prints them, with their titles. */
+export const AGENT_RUN_WAY_TITLES: Readonly<Record<keyof AgentRunWays, string>> = {
+  docker: "docker run",
+  compose: "compose",
+  systemd: "systemd",
+  npm: "npm (a checkout)",
+};
+
 export const EnrolmentResponse = z.object({
   host: Host,
   /** Shown once: the server keeps only its hash. */
@@ -221,7 +242,9 @@ export const EnrolmentResponse = z.object({
   expiresAt: EpochMs,
   /** The URL in the command: where the agent will dial. */
   agentUrl: AgentUrl,
+  /** The command in a checkout of Crowsnest: `runWays.npm`, kept for existing clients. */
   agentCommand: z.string(),
+  runWays: AgentRunWays,
   /** What is wrong with `agentUrl` for an agent on another machine (agentUrlWarnings); empty when nothing. */
   warnings: z.array(AgentUrlWarning),
 });

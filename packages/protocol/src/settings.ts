@@ -255,6 +255,29 @@ export function integer(min: number, max?: number, unit?: "ms" | "bytes" | "s" |
   };
 }
 
+/** How a program writes its log lines: readable in a terminal and JSON otherwise (`auto`), or always one. */
+export const LOG_FORMATS = ["auto", "json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** CROWSNEST_LOG_FORMAT, the same row in the server's and the agent's tables. */
+export function logFormatSetting(): Setting<LogFormat> {
+  return setting({
+    flag: "log-format",
+    env: "CROWSNEST_LOG_FORMAT",
+    help: "auto: readable lines (time, level, message) in a terminal, JSON lines otherwise; json or pretty: always that",
+    kind: oneOf(LOG_FORMATS, "FORMAT"),
+    default: "auto",
+  });
+}
+
+/**
+ * Whether log lines written to `stream` are readable ones rather than JSON: `pretty`, or `auto`
+ * and the stream is a terminal (a person reads it; a pipe or a file goes to a log shipper).
+ */
+export function readableLogs(format: LogFormat, stream: { isTTY?: boolean }): boolean {
+  return format === "pretty" || (format === "auto" && stream.isTTY === true);
+}
+
 /** One of the given words. */
 export function oneOf<const T extends string>(choices: readonly [T, ...T[]], placeholder: string): Kind<T> {
   return { schema: z.enum(choices), allowed: `one of ${choices.join(", ")}`, placeholder, show: String };

@@ -1,7 +1,8 @@
-import { CLOSE_CODES, canReissueEnrolment, hostStateOf } from "@crowsnest/protocol";
+import { type AgentRunWays, CLOSE_CODES, canReissueEnrolment, hostStateOf } from "@crowsnest/protocol";
 import { AppError } from "../errors/app-error.ts";
 import { HostNameTakenError } from "../store/host-name-taken.ts";
 import type { HostRecord, NewHostAccess, Store } from "../store/store.ts";
+import { agentRunWays } from "./agent-run-ways.ts";
 import type { AuditActor, AuditTrail } from "./audit-trail.ts";
 import { mintSecret } from "./secret-token.ts";
 
@@ -19,7 +20,8 @@ export interface IssuedEnrolment {
   expiresAt: number;
   /** The ws(s)://…/ws/agent address in the command. */
   agentUrl: string;
-  agentCommand: string;
+  /** The ways to run the agent with the URL and token filled in (agentRunWays); `npm` is the checkout's command. */
+  runWays: AgentRunWays;
 }
 
 /** What becomes of a deleted host's stored containers, metrics and logs. */
@@ -62,7 +64,7 @@ export class HostEnrolment {
         token,
         expiresAt: access.expiresAt,
         agentUrl,
-        agentCommand: agentCommand(agentUrl, token),
+        runWays: agentRunWays(agentUrl, token),
       };
     };
     return this.#deps.audit.run(actor, event, work, (issued) => ({
@@ -100,7 +102,7 @@ export class HostEnrolment {
           token,
           expiresAt: access.expiresAt,
           agentUrl,
-          agentCommand: agentCommand(agentUrl, token),
+          runWays: agentRunWays(agentUrl, token),
         };
       },
       (issued) => ({ detail: `enrolment token expires ${new Date(issued.expiresAt).toISOString()}` }),
@@ -208,18 +210,6 @@ export async function createHost(
     if (err instanceof HostNameTakenError) throw new AppError("conflict", err.message, { cause: err });
     throw err;
   }
-}
-
-/**
- * The command to run in a checkout of this repository on the host, e.g.
- * `CROWSNEST_TOKEN=<token> npm run agent -- --server-url ws://…/ws/agent --state-dir ./data/agent`.
- * The token goes in the agent's environment, never its argv: any local user can read another's
- * command line (`ps`, /proc/<pid>/cmdline), not its environment. A base64url token needs no shell
- * quoting. `npm run` puts the pinned Node.js 24 first on the PATH, which a bare `node` (often an
- * older system one) would not.
- */
-export function agentCommand(agentUrl: string, token: string): string {
-  return `CROWSNEST_TOKEN=${token} npm run agent -- --server-url ${agentUrl} --state-dir ./data/agent`;
 }
 
 /** The agent endpoint's URL as the browser or CLI user reaches this server: http→ws, https→wss. */

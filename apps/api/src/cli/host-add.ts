@@ -1,6 +1,6 @@
+import { agentRunWays } from "../auth/agent-run-ways.ts";
 import { AuditTrail, CLI_ACTOR } from "../auth/audit-trail.ts";
 import { createHostWithCredential } from "../auth/host-credential.ts";
-import { agentCommand } from "../auth/host-enrolment.ts";
 import type { Config } from "../config.ts";
 import { openStore } from "../store/open-store.ts";
 import { printHostToken, readHostArgs } from "./host-token-output.ts";
@@ -27,7 +27,7 @@ export async function hostAdd(args: readonly string[], config: Config, json: boo
         name: host.name,
         token,
         expiresAt: null,
-        agentCommand: agentCommand(agentUrl, token),
+        runWays: agentRunWays(agentUrl, token),
       },
       json,
     );

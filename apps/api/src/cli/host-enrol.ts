@@ -22,8 +22,8 @@ export async function hostEnrol(args: readonly string[], config: Config, json: b
       ttlMs: config.auth.enrolmentTtlMs,
       now: Date.now,
     });
-    const { host, token, expiresAt, agentCommand } = await enrolment.enrol(name, CLI_ACTOR, agentUrl);
-    printHostToken({ hostId: host.id, name: host.name, token, expiresAt, agentCommand }, json);
+    const { host, token, expiresAt, runWays } = await enrolment.enrol(name, CLI_ACTOR, agentUrl);
+    printHostToken({ hostId: host.id, name: host.name, token, expiresAt, runWays }, json);
   } finally {
     await store.close();
   }

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { EnrolHostRequest } from "@crowsnest/protocol";
+import { AGENT_RUN_WAY_TITLES, type AgentRunWays, EnrolHostRequest } from "@crowsnest/protocol";
 import { agentUrlFor } from "../auth/host-enrolment.ts";
 import type { Config } from "../config.ts";
 
@@ -42,14 +42,17 @@ export interface HostToken {
   token: string;
   /** When the token stops working; null for a long-lived credential. */
   expiresAt: number | null;
-  /** The agent command with the token in its environment, never its argv (see agentCommand). */
-  agentCommand: string;
+  /** The ways to run the agent, the token in its environment or on stdin, never its argv (agentRunWays). */
+  runWays: AgentRunWays;
 }
 
-/** Prints a new host's token once, as JSON or for a person; the server keeps only its hash. */
+/**
+ * Prints a new host's token once, as JSON (with `agentCommand`, the checkout's command, as POST
+ * /api/hosts answers) or for a person, with every way to run the agent; the server keeps only its hash.
+ */
 export function printHostToken(issued: HostToken, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(issued)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...issued, agentCommand: issued.runWays.npm })}\n`);
     return;
   }
   const what =
@@ -59,8 +62,19 @@ export function printHostToken(issued: HostToken, json: boolean): void {
   process.stdout.write(
     `host id: ${issued.hostId}\nname:    ${issued.name}\n${what}:\n  ${issued.token}\n` +
       "(shown once; the server keeps only its hash)\n\n" +
-      `run the agent (the token goes in its environment, where \`ps\` does not show it;\n` +
-      "or write it to a file only you can read and pass --token-file FILE instead):\n" +
-      `  ${issued.agentCommand}\n`,
+      "run the agent on the host in one of these ways (the token goes in its environment or on stdin,\n" +
+      "where `ps` does not show it; in a checkout you may write it to a file only you can read and pass\n" +
+      "--token-file FILE instead):\n" +
+      runWaysText(issued.runWays),
   );
+}
+
+/** Each way under its title, indented, in the order of AGENT_RUN_WAY_TITLES. */
+function runWaysText(ways: AgentRunWays): string {
+  return Object.entries(AGENT_RUN_WAY_TITLES)
+    .map(([way, title]) => {
+      const body = ways[way as keyof AgentRunWays].replaceAll("\n", "\n    ");
+      return `\n  ${title}:\n    ${body}\n`;
+    })
+    .join("");
 }

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -22,6 +23,7 @@ type NextFactory = (options: {
   dev: boolean;
   dir: string;
   quiet?: boolean;
+  conf?: unknown;
   httpServer?: unknown;
   hostname?: string;
   port?: number;
@@ -49,7 +51,16 @@ export async function registerDashboard(
   // the request's server, i.e. ours, where it would see every agent and browser socket. It gets a
   // stand-in instead, and only the upgrades under /_next/ are handed to it (see the return value).
   const upgrades = new EventEmitter();
-  const nextApp = factory({ dev: opts.dev, dir: opts.dir, quiet: !opts.dev, httpServer: upgrades });
+  const conf = opts.dev ? null : builtConfig(opts.dir);
+  // What Next's own standalone server sets: every part of Next then takes this configuration.
+  if (conf !== null) process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(conf);
+  const nextApp = factory({
+    dev: opts.dev,
+    dir: opts.dir,
+    quiet: !opts.dev,
+    httpServer: upgrades,
+    ...(conf === null ? {} : { conf }),
+  });
   await nextApp.prepare();
   // Next registers that listener lazily, on its first page request; a browser reconnecting its
   // hot-reload socket after a server restart would find none. Register it now where possible.
@@ -105,3 +116,13 @@ export async function registerDashboard(
 
 /** The dashboard's WebSocket upgrades (Next dev hot reload) live under this prefix. */
 export const DASHBOARD_UPGRADE_PREFIX = "/_next/";
+
+/**
+ * The configuration `next build` resolved and wrote beside its output, as Next's own standalone
+ * server passes it: Next then does not load next.config.ts again, whose TypeScript would otherwise
+ * be compiled in this process at every start (and stay in its memory).
+ */
+function builtConfig(dir: string): unknown {
+  const path = join(dir, ".next", "required-server-files.json");
+  return (JSON.parse(readFileSync(path, "utf8")) as { config: unknown }).config;
+}

@@ -89,8 +89,21 @@ describe("crowsnest CLI", () => {
     expect(res.code, res.stderr).toBe(0);
     const token = /enrolment token \(single use, expires [^)]+\):\n {2}(\S+)\n/.exec(res.stdout)?.[1];
     expect(token, res.stdout).toBeDefined();
+    // The four ways, each under its title, the URL and the token filled in.
+    const url = "ws://cn.example:8080/ws/agent";
     expect(res.stdout).toContain(
-      `\n  CROWSNEST_TOKEN=${token} npm run agent -- --server-url ws://cn.example:8080/ws/agent --state-dir ./data/agent\n`,
+      `\n  docker run:\n    CROWSNEST_SERVER_URL=${url} CROWSNEST_TOKEN=${token} \\\n    docker run -d `,
+    );
+    expect(res.stdout).toContain("\n  compose:\n    # compose.yaml on the host");
+    expect(res.stdout).toContain(
+      `\n          CROWSNEST_SERVER_URL: ${url}\n          CROWSNEST_TOKEN: ${token}\n`,
+    );
+    expect(res.stdout).toContain(`\n  systemd:\n    # as root on the host`);
+    expect(res.stdout).toContain(
+      `\n    printf '%s\\n' ${token} | bash deploy/install-agent.sh --server-url ${url}\n`,
+    );
+    expect(res.stdout).toContain(
+      `\n  npm (a checkout):\n    CROWSNEST_TOKEN=${token} npm run agent -- --server-url ${url} --state-dir ./data/agent\n`,
     );
     expect(res.stdout).not.toContain("--token=");
   });

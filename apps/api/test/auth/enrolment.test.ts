@@ -1,4 +1,5 @@
-import { mkdtempSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -95,6 +96,45 @@ describe("enrolment", () => {
     expect(cmdline).not.toContain(token);
   });
 
+  it("answers every way to run the agent, the URL and token filled in, the token never in argv", async () => {
+    const res = await srv.http("POST", "/api/hosts", { cookie: admin, body: { name: "four-ways" } });
+    expect(res.status).toBe(201);
+    const { runWays, enrolmentToken: token, agentCommand, agentUrl } = res.body;
+    expect(Object.keys(runWays).sort()).toEqual(["compose", "docker", "npm", "systemd"]);
+    expect(runWays.npm).toBe(agentCommand);
+    expect(runWays.docker).toBe(
+      `CROWSNEST_SERVER_URL=${agentUrl} CROWSNEST_TOKEN=${token} \\\n` +
+        "docker run -d --name crowsnest-agent --restart unless-stopped --network host \\\n" +
+        '  -v /var/run/docker.sock:/var/run/docker.sock --group-add "$(stat -c %g /var/run/docker.sock)" \\\n' +
+        "  -v crowsnest-agent:/var/lib/crowsnest-agent -e CROWSNEST_SERVER_URL -e CROWSNEST_TOKEN \\\n" +
+        "  crowsnest-agent:latest",
+    );
+    expect(runWays.compose).toContain(
+      `      CROWSNEST_SERVER_URL: ${agentUrl}\n      CROWSNEST_TOKEN: ${token}\n`,
+    );
+    expect(runWays.compose).toContain("    image: crowsnest-agent:latest\n");
+    expect(runWays.systemd).toContain(
+      `\nprintf '%s\\n' ${token} | bash deploy/install-agent.sh --server-url ${agentUrl}\n`,
+    );
+    // Each shell way is valid shell whose commands carry the token only in the environment or on stdin.
+    for (const way of ["docker", "systemd", "npm"] as const) {
+      const syntax = spawnSync("bash", ["-n"], { input: runWays[way], encoding: "utf8" });
+      expect(syntax.status, `${way}: ${syntax.stderr}`).toBe(0);
+    }
+    expect(runWays.docker).not.toMatch(/-e CROWSNEST_TOKEN=|--token/);
+    // The compose file is one compose reads: Debian's docker-compose resolves it.
+    const dir = mkdtempSync(join(tmpdir(), "crowsnest-run-ways-"));
+    writeFileSync(join(dir, "compose.yaml"), runWays.compose);
+    const config = spawnSync("docker-compose", ["-f", join(dir, "compose.yaml"), "config"], {
+      encoding: "utf8",
+      env: { ...process.env, DOCKER_GID: "998" },
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(config.status, config.stderr).toBe(0);
+    expect(config.stdout).toContain(`CROWSNEST_TOKEN: ${token}`);
+    expect(config.stdout).toMatch(/group_add:\n\s+- '?998'?\n/);
+  });
+
   it("points the agent command at CROWSNEST_PUBLIC_URL when it is set", async () => {
     const pub = await AuthTestServer.start({ publicUrl: "https://dash.example:8443" });
     try {
@@ -105,6 +145,7 @@ describe("enrolment", () => {
       });
       expect(res.status).toBe(201);
       expect(res.body.agentCommand).toContain("--server-url wss://dash.example:8443/ws/agent ");
+      expect(res.body.runWays.docker).toContain("CROWSNEST_SERVER_URL=wss://dash.example:8443/ws/agent ");
     } finally {
       await pub.close();
     }

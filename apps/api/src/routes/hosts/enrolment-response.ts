@@ -14,7 +14,8 @@ export async function enrolmentResponse(
     enrolmentToken: issued.token,
     expiresAt: issued.expiresAt,
     agentUrl: issued.agentUrl,
-    agentCommand: issued.agentCommand,
+    agentCommand: issued.runWays.npm,
+    runWays: issued.runWays,
     warnings: agentUrlWarnings(issued.agentUrl),
   };
 }

@@ -1,5 +1,7 @@
 "use client";
 import {
+  AGENT_RUN_WAY_TITLES,
+  type AgentRunWays,
   AgentUrl,
   AgentUrlSetting,
   type AgentUrlWarning,
@@ -305,8 +307,24 @@ function DeleteHost({ host, onDelete }: { host: Host; onDelete: (data: DeleteHos
   );
 }
 
-/** The enrolment token and agent command: the server shows them this once and keeps only a hash. */
+/** The ways to run the agent, as tabs: the first is selected. */
+const RUN_WAYS = Object.keys(AGENT_RUN_WAY_TITLES) as (keyof AgentRunWays)[];
+
+/** What each way asks of the host, under its command. */
+const RUN_WAY_HINTS: Record<keyof AgentRunWays, string> = {
+  docker:
+    "Runs the agent image on the host's network with the Docker socket mounted, in the socket's group; its credential stays in the crowsnest-agent volume.",
+  compose:
+    "Save it as compose.yaml on the host and start it as its first comment says; after the first start the token may be removed from the file.",
+  systemd:
+    "For a host with Node.js: the install script creates a system user, a hardened service and its environment file (mode 600) holding the token.",
+  npm: "In a checkout of Crowsnest on the host after npm install. To keep the token out of the shell history, save it to a file only you can read and start the agent with --token-file FILE instead.",
+};
+
+/** The enrolment token and the ways to run the agent: the server shows them this once and keeps only a hash. */
 function EnrolmentCard({ enrolment, onDismiss }: { enrolment: EnrolmentResponse; onDismiss: () => void }) {
+  const [way, setWay] = useState<keyof AgentRunWays>(RUN_WAYS[0] ?? "docker");
+  const command = enrolment.runWays[way];
   return (
     <section className="card enrolment" aria-label="Enrolment token" data-testid="enrolment">
       <h2>Enrolment for {enrolment.host.name}</h2>
@@ -327,29 +345,48 @@ function EnrolmentCard({ enrolment, onDismiss }: { enrolment: EnrolmentResponse;
           onFocus={(e) => e.target.select()}
         />
       </label>
-      <label>
-        Run on the host
-        <textarea
-          readOnly
-          value={enrolment.agentCommand}
-          className="mono"
-          rows={3}
-          data-testid="enrolment-command"
-          onFocus={(e) => e.target.select()}
-        />
-      </label>
+      <div className="tabs" role="tablist" aria-label="How to run the agent">
+        {RUN_WAYS.map((w) => (
+          <button
+            key={w}
+            type="button"
+            role="tab"
+            aria-selected={w === way}
+            aria-controls="enrolment-command-panel"
+            className={w === way ? "tab selected" : "tab"}
+            onClick={() => setWay(w)}
+            data-testid={`enrolment-way-${w}`}
+          >
+            {AGENT_RUN_WAY_TITLES[w]}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id="enrolment-command-panel">
+        <label>
+          Run on the host
+          <textarea
+            readOnly
+            value={command}
+            className="mono"
+            rows={Math.min(18, command.split("\n").length + 1)}
+            wrap="off"
+            data-testid="enrolment-command"
+            data-way={way}
+            onFocus={(e) => e.target.select()}
+          />
+        </label>
+      </div>
       <p className="muted" data-testid="enrolment-command-hint">
-        The command hands the agent its token in the environment (<code>CROWSNEST_TOKEN</code>), where other
-        users cannot see it in <code>ps</code>. To keep it out of the shell history too, save the token to a
-        file only you can read and start the agent with <code>--token-file FILE</code> instead.
+        {RUN_WAY_HINTS[way]} The token travels in an environment variable or on stdin, where other users
+        cannot see it in <code>ps</code>.
       </p>
       <div className="row">
         <button
           type="button"
-          onClick={() => void navigator.clipboard?.writeText(enrolment.agentCommand)}
+          onClick={() => void navigator.clipboard?.writeText(command)}
           data-testid="enrolment-copy"
         >
-          Copy command
+          Copy
         </button>
         <button type="button" onClick={onDismiss} data-testid="enrolment-dismiss">
           I have saved it
