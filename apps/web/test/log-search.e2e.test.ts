@@ -59,19 +59,19 @@ describe("log search in the container page", () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** The texts of the log lines shown once the URL carries `expect` (the debounced search has run). */
-  async function shown(urlHas: RegExp): Promise<string[]> {
+  /** Waits until the URL matches and the view shows these lines, with these parts marked. */
+  async function expectShown(urlHas: RegExp, lines: string[], marks: string[]): Promise<void> {
     await page.waitForURL(urlHas);
-    await page.getByTestId("log-loading").waitFor({ state: "detached" });
-    return page.getByTestId("log-line").locator(".log-text").allTextContents();
+    const texts = () => page.getByTestId("log-line").locator(".log-text").allTextContents();
+    await expect.poll(texts, { timeout: 10_000 }).toEqual(lines);
+    await expect.poll(() => page.getByTestId("log-line").locator("mark").allTextContents()).toEqual(marks);
   }
 
   it("finds `time` and `pay` by their beginning and marks them", async () => {
     await page.getByTestId("log-search").fill("time");
-    expect(await shown(/q=time/)).toEqual([LINE]);
-    expect(await page.getByTestId("log-line").locator("mark").allTextContents()).toEqual(["time"]);
+    await expectShown(/q=time/, [LINE], ["time"]);
     await page.getByTestId("log-search").fill("pay");
-    expect(await shown(/q=pay/)).toEqual([LINE]);
+    await expectShown(/q=pay/, [LINE], ["pay"]);
   });
 
   it("toggles case, then says what an empty search searched and widens it", async () => {
@@ -88,13 +88,13 @@ describe("log search in the container page", () => {
       .getByTestId("logs")
       .screenshot({ path: join(dataDir, "..", "crowsnest-log-search-empty.png") });
     await page.getByTestId("log-widen-case").click();
-    expect(await shown(/^(?!.*case=sensitive)/)).toEqual([LINE]);
+    await expectShown(/^(?!.*case=sensitive)/, [LINE], ["pay"]);
 
     await page.getByTestId("log-stream").selectOption("stderr");
     await empty.waitFor();
     expect(await empty.textContent()).toContain("stderr only");
     await page.getByTestId("log-widen-streams").click();
-    expect(await shown(/^(?!.*stream=stderr)/)).toEqual([LINE]);
+    await expectShown(/^(?!.*stream=stderr)/, [LINE], ["pay"]);
   });
 
   it("finds a part of a word once asked to search inside words", async () => {
@@ -103,8 +103,7 @@ describe("log search in the container page", () => {
     await empty.waitFor();
     expect(await empty.textContent()).toContain("words starting with “ment-gate”");
     await page.getByTestId("log-widen-match").click();
-    expect(await shown(/match=substring/)).toEqual([LINE]);
-    expect(await page.getByTestId("log-line").locator("mark").allTextContents()).toEqual(["ment-gate"]);
+    await expectShown(/match=substring/, [LINE], ["ment-gate"]);
     expect(await page.getByTestId("log-scanned").count()).toBe(0);
   });
 });
