@@ -97,7 +97,14 @@ describe("decode: valid messages of every direction", () => {
       decode(BROWSER_MESSAGES, JSON.stringify(subscribe), { maxBytes: LIMITS.browserFrameBytes }).ok,
     ).toBe(true);
 
-    const live = { type: "logs", hostId: "h_1", containerId: CONTAINER_ID, lines: [logLine()] };
+    const live = {
+      type: "logs",
+      hostId: "h_1",
+      containerId: CONTAINER_ID,
+      lines: [logLine()],
+      batch: { incarnation: null, seq: 3 },
+      prev: 2,
+    };
     expect(decode(LIVE_MESSAGES, JSON.stringify(live), { maxBytes: LIMITS.agentFrameBytes }).ok).toBe(true);
   });
 
