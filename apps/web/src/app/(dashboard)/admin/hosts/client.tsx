@@ -276,7 +276,8 @@ function DeleteHost({ host, onDelete }: { host: Host; onDelete: (data: DeleteHos
       yes={host.state === "deleted" ? "Yes, delete its data" : "Yes, delete"}
       onYes={() => {
         setAsking(false);
-        onDelete(data);
+        // The choice was made before the host was deleted with its data kept: now only deleting is left.
+        onDelete(host.state === "deleted" ? "delete" : data);
       }}
       onNo={() => setAsking(false)}
     >
@@ -368,7 +369,7 @@ function EnrolmentCard({ enrolment, onDismiss }: { enrolment: EnrolmentResponse;
             readOnly
             value={command}
             className="mono"
-            rows={Math.min(18, command.split("\n").length + 1)}
+            rows={Math.min(24, command.split("\n").length + 1)}
             wrap="off"
             data-testid="enrolment-command"
             data-way={way}
