@@ -130,8 +130,9 @@ describe("the images", () => {
     const agentName = `cn-deploy-agent-${RUN}`;
     const watched = `cn-deploy-watched-${RUN}`;
     const volumes = [`cn-deploy-data-${RUN}`, `cn-deploy-state-${RUN}`];
-    cleanups.push(() => docker("rm", "-f", "-v", serverName, agentName, watched));
+    // Run in reverse: the containers go first, then their volumes.
     cleanups.push(() => docker("volume", "rm", ...volumes));
+    cleanups.push(() => docker("rm", "-f", "-v", serverName, agentName, watched));
 
     // No bridge on this Engine: both on the host's network, the server on a free port.
     await docker(
