@@ -8,15 +8,14 @@ ARG BASE=node:24-bookworm-slim
 FROM ${BASE} AS build
 ARG EXTRA_CA_CERTS=""
 COPY . /src
-# The agent's runtime dependencies only; /out/app is the image's code (root's, read-only), /out/state
-# the agent's state directory.
+# The one-file agent (scripts/build-agent.ts: zod and ws bundled, no node_modules at run time);
+# /out/app is the image's code (root's, read-only), /out/state the agent's state directory.
 RUN set -e; cd /src; \
     if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" >/tmp/ca.pem; export NODE_EXTRA_CA_CERTS=/tmp/ca.pem; fi; \
-    npm ci --omit=dev --ignore-scripts --no-audit --no-fund -w apps/agent; \
+    npm ci --ignore-scripts --no-audit --no-fund -w apps/agent; \
+    node scripts/build-agent.ts; \
     mkdir -p /out/app /out/state; \
-    cp -a package.json node_modules /out/app/; \
-    cp -a --parents packages/protocol/package.json packages/protocol/src apps/agent/package.json apps/agent/src \
-      deploy/healthcheck.ts /out/app/; \
+    cp -a --parents apps/agent/dist/crowsnest-agent.mjs deploy/healthcheck.ts /out/app/; \
     chmod 0700 /out/state
 
 FROM ${BASE}
@@ -33,7 +32,7 @@ WORKDIR /app
 USER node
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "deploy/healthcheck.ts", "agent"]
-CMD ["node", "apps/agent/src/main.ts"]
+CMD ["node", "apps/agent/dist/crowsnest-agent.mjs"]
 COPY --from=build /out/app /app
 COPY --from=build --chown=1000:1000 /out/state /var/lib/crowsnest-agent
 VOLUME /var/lib/crowsnest-agent

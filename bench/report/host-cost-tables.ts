@@ -120,7 +120,9 @@ export function comparedToolsNote(): string[] {
     "at a time (about two minutes for 200 here), so it is started once per N and its runs are",
     "consecutive windows of that one process; the other watchers are restarted for every run.",
     "`docker stats` is the plain CLI left open on all containers, output discarded. The Crowsnest agent",
-    "also follows the logs of every running container; it sends to an in-process stand-in server.",
+    "runs as users run it, the one-file build (`npm run build:agent`: apps/agent/dist/crowsnest-agent.mjs,",
+    "no type stripping); it also follows the logs of every running container and sends to an in-process",
+    "stand-in server.",
     "",
   ];
 }

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { FakeServer } from "../../apps/agent/test/helpers/fake-server.ts";
+import { buildAgent } from "../../scripts/build-agent.ts";
 import { freePort, type ManagedProcess, startAgent, waitFor } from "../../test/support/processes.ts";
 import { trackChild } from "./cleanup.ts";
 import { startNetdata } from "./netdata.ts";
@@ -97,10 +98,13 @@ async function netdataWatcher(containers: number, workDir: string): Promise<Watc
   return watcher;
 }
 
+/** The agent as users run it: the one-file build, made afresh for each start from the current sources. */
 async function agentWatcher(source: string, containers: number, workDir: string): Promise<Watcher> {
+  const entry = await buildAgent();
   const server = new FakeServer({ token: TOKEN });
   await server.start();
   const agent: ManagedProcess = startAgent({
+    entry,
     serverUrl: server.url,
     token: TOKEN,
     stateDir: mkdtempSync(join(workDir, "agent-")),

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Connection, CredentialStore, createLogger } from "@crowsnest/agent";
 import type { EnrolmentResponse } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Connection, CredentialStore, createLogger } from "../../apps/agent/src/index.ts";
 import { ApiClient } from "../support/api-client.ts";
 import { recordFigure } from "../support/figures.ts";
 import { ADMIN_PASSWORD, ServerProcess, waitFor } from "../support/processes.ts";

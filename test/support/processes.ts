@@ -191,6 +191,8 @@ export interface AgentOptions {
   args?: string[];
   /** More environment for the agent process (e.g. LD_PRELOAD of libfaketime). */
   env?: NodeJS.ProcessEnv;
+  /** What runs: its .ts entry by default, or a built agent (scripts/build-agent.ts's AGENT_BUNDLE). */
+  entry?: string;
 }
 
 /** A real crowsnest-agent process. */
@@ -198,7 +200,7 @@ export function startAgent(options: AgentOptions): ManagedProcess {
   return new ManagedProcess(
     "crowsnest-agent",
     [
-      "apps/agent/src/main.ts",
+      options.entry ?? "apps/agent/src/main.ts",
       "--server-url",
       options.serverUrl,
       "--state-dir",

@@ -15,6 +15,7 @@ import {
   parseProcStatSystemNs,
 } from "./cgroup-files.ts";
 import type { StatsCollector } from "./collector.ts";
+import { OpenFiles } from "./open-files.ts";
 
 export type CgroupVersion = 1 | 2;
 
@@ -50,8 +51,12 @@ interface ContainerState {
   previous: { cpuNs: number; systemNs: number } | null;
 }
 
+/** The owner under which the host's own files (/proc/stat) are kept open. */
+const HOST = "";
+
 /**
- * Reads each container's cgroup files directly: no request to dockerd per sample.
+ * Reads each container's cgroup files directly: no request to dockerd per sample. Each file is
+ * opened once and re-read through its descriptor (OpenFiles); a container's close when it goes.
  *
  * The reads are synchronous on purpose: these are tiny in-kernel pseudo-files that never block
  * on a disk, and a round trip through libuv's thread pool per file cost several times more CPU
@@ -63,6 +68,7 @@ export class CgroupCollector implements StatsCollector {
   readonly #root: string;
   readonly #proc: string;
   readonly #state = new Map<string, ContainerState>();
+  readonly #files = new OpenFiles();
 
   constructor(options: CgroupCollectorOptions) {
     this.#options = options;
@@ -71,10 +77,10 @@ export class CgroupCollector implements StatsCollector {
   }
 
   async collect(containers: readonly TrackedContainer[]): Promise<MetricSample[]> {
-    const systemNs = parseProcStatSystemNs(readFileSync(join(this.#proc, "stat"), "utf8"));
+    const systemNs = parseProcStatSystemNs(this.#files.read(HOST, join(this.#proc, "stat")));
     const now = Date.now();
     const wanted = new Set(containers.map((c) => c.info.id));
-    for (const id of this.#state.keys()) if (!wanted.has(id)) this.#state.delete(id);
+    for (const id of this.#state.keys()) if (!wanted.has(id)) this.#forget(id);
     const samples: MetricSample[] = [];
     for (const container of containers) {
       try {
@@ -87,7 +93,7 @@ export class CgroupCollector implements StatsCollector {
           containerId: container.info.id,
           err,
         });
-        this.#state.delete(container.info.id);
+        this.#forget(container.info.id);
       }
     }
     return samples;
@@ -95,22 +101,30 @@ export class CgroupCollector implements StatsCollector {
 
   close(): void {
     this.#state.clear();
+    this.#files.closeAll();
+  }
+
+  #forget(id: string): void {
+    this.#state.delete(id);
+    this.#files.closeOwner(id);
   }
 
   #sample(container: TrackedContainer, systemNs: number, now: number): MetricSample | null {
     const id = container.info.id;
     let state = this.#state.get(id);
     if (state === undefined || state.pid !== container.pid) {
+      // A new process (the container restarted) has new files: the old descriptors go.
+      this.#files.closeOwner(id);
       const procCgroup = readFileSync(join(this.#proc, String(container.pid), "cgroup"), "utf8");
       state = { pid: container.pid, dirs: parseProcCgroup(procCgroup), previous: null };
       this.#state.set(id, state);
     }
-    const reading = this.#options.version === 1 ? this.#readV1(state.dirs) : this.#readV2(state.dirs);
+    const reading = this.#options.version === 1 ? this.#readV1(id, state.dirs) : this.#readV2(id, state.dirs);
     const previous = state.previous;
     state.previous = { cpuNs: reading.cpuNs, systemNs };
     if (previous === null) return null;
     // A host-network container has no interfaces of its own: /proc/<pid>/net/dev would be the host's.
-    const net = container.hostNetwork ? null : this.#readNet(container.pid);
+    const net = container.hostNetwork ? null : this.#readNet(id, container.pid);
     const { onlineCpus, machineMemory } = this.#options;
     return {
       containerId: id,
@@ -127,8 +141,8 @@ export class CgroupCollector implements StatsCollector {
     };
   }
 
-  #readV1(dirs: Map<string, string>): Reading {
-    const file = (controller: string, name: string) => this.#read(dirs, controller, name);
+  #readV1(id: string, dirs: Map<string, string>): Reading {
+    const file = (controller: string, name: string) => this.#read(id, dirs, controller, name);
     const cpu = file("cpuacct", "cpuacct.usage");
     const usage = file("memory", "memory.usage_in_bytes");
     const stat = file("memory", "memory.stat");
@@ -149,8 +163,8 @@ export class CgroupCollector implements StatsCollector {
     };
   }
 
-  #readV2(dirs: Map<string, string>): Reading {
-    const file = (name: string) => this.#read(dirs, "", name);
+  #readV2(id: string, dirs: Map<string, string>): Reading {
+    const file = (name: string) => this.#read(id, dirs, "", name);
     const cpuStat = file("cpu.stat");
     const current = file("memory.current");
     const stat = file("memory.stat");
@@ -167,16 +181,16 @@ export class CgroupCollector implements StatsCollector {
     };
   }
 
-  #read(dirs: Map<string, string>, controller: string, name: string): string {
+  #read(id: string, dirs: Map<string, string>, controller: string, name: string): string {
     const path = dirs.get(controller);
     if (path === undefined) throw new Error(`container has no ${controller || "v2"} cgroup`);
     const mount = controller === "" ? this.#root : join(this.#root, controller);
-    return readFileSync(join(mount, path, name), "utf8");
+    return this.#files.read(id, join(mount, path, name));
   }
 
   /** No network namespace to read (the agent cannot see the pid) means no traffic to report. */
-  #readNet(pid: number): { rx: number; tx: number } {
-    return parseNetDev(optional(() => readFileSync(join(this.#proc, String(pid), "net", "dev"), "utf8")));
+  #readNet(id: string, pid: number): { rx: number; tx: number } {
+    return parseNetDev(optional(() => this.#files.read(id, join(this.#proc, String(pid), "net", "dev"))));
   }
 }
 
