@@ -100,10 +100,11 @@ describe("agent and container faults", () => {
     await waitFor(
       "the removal to reach the server",
       async () => {
+        // A removed container is kept as a tombstone with its time of removal (its logs stay readable).
         const res = await fetch(`${rig.server.baseUrl}/api/hosts/${hostId}/containers/${removed}`, {
           headers: { cookie: api.cookie },
         });
-        return res.status === 404;
+        return res.status === 200 && ((await res.json()) as { removedAt: number | null }).removedAt !== null;
       },
       30_000,
     );
