@@ -31,7 +31,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["actions"],
   ["config.ts"],
   ["context.ts", "routes", "web"],
-  ["server.ts"],
+  ["server.ts", "log-output.ts"],
   ["main.ts", "cli"],
 ];
 
