@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Hello, PROTOCOL_VERSION } from "@crowsnest/protocol";
+import { buildDashboardIfStale, WEB_DIR } from "../../scripts/dashboard-build.ts";
 import { ApiClient } from "./api-client.ts";
 import { removeLabelled } from "./containers.ts";
 import { requireDockerEngine } from "./docker-cli.ts";
@@ -46,14 +47,16 @@ export class Rig {
 
   static async start(
     label: string,
-    options: { dataDir?: string; serverEnv?: NodeJS.ProcessEnv } = {},
+    options: { dataDir?: string; serverEnv?: NodeJS.ProcessEnv; dashboard?: boolean } = {},
   ): Promise<Rig> {
     await requireDockerEngine();
     await removeLabelled(label);
+    // The browser tests serve the production build, made here when missing or stale.
+    if (options.dashboard) buildDashboardIfStale((message) => console.log(message));
     const dir = mkdtempSync(join(tmpdir(), "crowsnest-rig-"));
     const server = await ServerProcess.start({
       dataDir: options.dataDir ?? join(dir, "server"),
-      env: options.serverEnv ?? {},
+      env: { ...(options.dashboard ? { CROWSNEST_WEB_DIR: WEB_DIR } : {}), ...options.serverEnv },
     });
     return new Rig(dir, label, server);
   }

@@ -3,71 +3,45 @@
  * agent's per-container rate shows how far behind its log is read, and a 256 KiB line arrives on
  * the live tail without freezing the page. Built dashboard, real server, agent, Engine, Chromium.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { LIMITS } from "@crowsnest/protocol";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildDashboardIfStale, WEB_DIR } from "../../../scripts/dashboard-build.ts";
-import { ApiClient } from "../../../test/support/api-client.ts";
+import type { ApiClient } from "../../../test/support/api-client.ts";
 import { launchChromium, loginPage } from "../../../test/support/browser.ts";
-import { removeLabelled, runTestContainer } from "../../../test/support/containers.ts";
-import { requireDockerEngine } from "../../../test/support/docker-cli.ts";
-import {
-  ADMIN_PASSWORD,
-  type ManagedProcess,
-  ServerProcess,
-  startAgent,
-  waitFor,
-} from "../../../test/support/processes.ts";
+import { runTestContainer } from "../../../test/support/containers.ts";
+import { ADMIN_PASSWORD, waitFor } from "../../../test/support/processes.ts";
+import { Rig } from "../../../test/support/rig.ts";
 
 const LABEL = "crowsnest.test=web-log-lag";
 const RATE = 200;
 
 describe("a lagging and a very long log line in the dashboard", () => {
-  let dataDir: string;
-  let server: ServerProcess;
-  let agent: ManagedProcess;
+  let rig: Rig;
   let browser: Browser;
   let admin: ApiClient;
   let hostId: string;
 
   beforeAll(async () => {
-    await requireDockerEngine();
-    buildDashboardIfStale((message) => console.log(message));
-    dataDir = mkdtempSync(join(tmpdir(), "crowsnest-web-lag-"));
-    server = await ServerProcess.start({ dataDir, env: { CROWSNEST_WEB_DIR: WEB_DIR } });
-    admin = await ApiClient.login(server.baseUrl, "admin", ADMIN_PASSWORD);
-    await removeLabelled(LABEL);
-    const host = await server.addHost("web-lag-host");
-    hostId = host.hostId;
-    agent = startAgent({
-      serverUrl: server.agentUrl,
-      token: host.token,
-      stateDir: join(dataDir, "agent"),
-      args: ["--log-rate", String(RATE)],
-    });
+    rig = await Rig.start(LABEL, { dashboard: true });
+    admin = await rig.admin();
+    ({ hostId } = await rig.addAgent("web-lag-host", { args: ["--log-rate", String(RATE)] }));
     browser = await launchChromium();
   }, 400_000);
 
   afterAll(async () => {
     await browser?.close();
-    await agent?.kill();
-    await server?.stop();
-    await removeLabelled(LABEL);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
   async function openContainer(script: string): Promise<{ id: string; page: Page }> {
-    const page = await loginPage(browser, server.baseUrl, "admin", ADMIN_PASSWORD, "/fleet");
+    const page = await loginPage(browser, rig.server.baseUrl, "admin", ADMIN_PASSWORD, "/fleet");
     // Wait until the agent lists the container, then open its page before it writes.
     const id = await runTestContainer(LABEL, `sleep 3; ${script}; sleep 3600`);
     await waitFor(`the agent to report ${id}`, async () => {
       const list = await admin.get<{ id: string }[]>(`/api/hosts/${hostId}/containers`);
       return list.some((c) => c.id === id);
     });
-    await page.goto(`${server.baseUrl}/fleet/${encodeURIComponent(hostId)}/${id}`);
+    await page.goto(`${rig.server.baseUrl}/fleet/${encodeURIComponent(hostId)}/${id}`);
     await page.getByTestId("logs").waitFor();
     return { id, page };
   }

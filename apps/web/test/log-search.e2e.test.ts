@@ -4,59 +4,39 @@
  * nothing says what it searched and offers to widen it. Built dashboard, real server, agent,
  * Engine, Chromium, a real container printing the lines.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildDashboardIfStale, WEB_DIR } from "../../../scripts/dashboard-build.ts";
-import { ApiClient } from "../../../test/support/api-client.ts";
 import { launchChromium, loginPage } from "../../../test/support/browser.ts";
-import { removeLabelled, runTestContainer } from "../../../test/support/containers.ts";
-import { requireDockerEngine } from "../../../test/support/docker-cli.ts";
-import {
-  ADMIN_PASSWORD,
-  type ManagedProcess,
-  ServerProcess,
-  startAgent,
-  waitFor,
-} from "../../../test/support/processes.ts";
+import { runTestContainer } from "../../../test/support/containers.ts";
+import { ADMIN_PASSWORD, waitFor } from "../../../test/support/processes.ts";
+import { Rig } from "../../../test/support/rig.ts";
 
 const LABEL = "crowsnest.test=web-log-search";
 const LINE = "upstream timeout from payment-gateway";
 
 describe("log search in the container page", () => {
-  let dataDir: string;
-  let server: ServerProcess;
-  let agent: ManagedProcess;
+  let rig: Rig;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    await requireDockerEngine();
-    buildDashboardIfStale((message) => console.log(message));
-    dataDir = mkdtempSync(join(tmpdir(), "crowsnest-web-search-"));
-    server = await ServerProcess.start({ dataDir, env: { CROWSNEST_WEB_DIR: WEB_DIR } });
-    const admin = await ApiClient.login(server.baseUrl, "admin", ADMIN_PASSWORD);
-    await removeLabelled(LABEL);
-    const host = await server.addHost("web-search-host");
-    agent = startAgent({ serverUrl: server.agentUrl, token: host.token, stateDir: join(dataDir, "agent") });
+    rig = await Rig.start(LABEL, { dashboard: true });
+    const admin = await rig.admin();
+    const { hostId } = await rig.addAgent("web-search-host");
     browser = await launchChromium();
     const id = await runTestContainer(LABEL, `echo '${LINE}'; echo 'all good here'; sleep 3600`);
     await waitFor(`the server to store the lines of ${id}`, async () => {
-      const res = await admin.get<{ lines: unknown[] }>(`/api/hosts/${host.hostId}/containers/${id}/logs`);
+      const res = await admin.get<{ lines: unknown[] }>(`/api/hosts/${hostId}/containers/${id}/logs`);
       return res.lines.length === 2;
     });
-    page = await loginPage(browser, server.baseUrl, "admin", ADMIN_PASSWORD, `/fleet/${host.hostId}/${id}`);
+    page = await loginPage(browser, rig.server.baseUrl, "admin", ADMIN_PASSWORD, `/fleet/${hostId}/${id}`);
     await page.getByTestId("log-list").waitFor();
   }, 400_000);
 
   afterAll(async () => {
     await browser?.close();
-    await agent?.kill();
-    await server?.stop();
-    await removeLabelled(LABEL);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
   /** Waits until the URL matches and the view shows these lines, with these parts marked. */
@@ -86,7 +66,7 @@ describe("log search in the container page", () => {
     );
     await page
       .getByTestId("logs")
-      .screenshot({ path: join(dataDir, "..", "crowsnest-log-search-empty.png") });
+      .screenshot({ path: join(rig.dir, "..", "crowsnest-log-search-empty.png") });
     await page.getByTestId("log-widen-case").click();
     await expectShown(/^(?!.*case=sensitive)/, [LINE], ["pay"]);
 
