@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
+import type { NewAuditEntry } from "../../src/store/audit-repository.ts";
 import { configure, migrate } from "../../src/store/sqlite/database.ts";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.ts";
 import { registerSearchText } from "../../src/store/sqlite/search-text.ts";
@@ -36,6 +37,27 @@ function peek(name: string, check: (db: DatabaseSync) => void): void {
 const version = (db: DatabaseSync) =>
   (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
 
+/** A failed sign-in under a name no account has: an audit row with no container, host or role. */
+function failedSignIn(time: number): NewAuditEntry {
+  return {
+    time,
+    userId: null,
+    username: "someone",
+    role: null,
+    hostId: null,
+    containerId: null,
+    containerName: null,
+    targetId: null,
+    target: null,
+    action: "session.login_failed",
+    protected: false,
+    result: "failed",
+    reason: "no such user",
+    detail: null,
+    clientAddress: "10.0.0.8",
+  };
+}
+
 describe("schema migrations", () => {
   it("are numbered 1, 2, 3, … with nothing skipped", () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
@@ -62,23 +84,7 @@ describe("schema migrations", () => {
   it("make the audit log append-only, even to SQL", async () => {
     const store = openSqliteStore(join(dir, "append-only.db"));
     try {
-      await store.audit.append({
-        time: 1,
-        userId: null,
-        username: "someone",
-        role: null,
-        hostId: null,
-        containerId: null,
-        containerName: null,
-        targetId: null,
-        target: null,
-        action: "session.login_failed",
-        protected: false,
-        result: "failed",
-        reason: "no such user",
-        detail: null,
-        clientAddress: "10.0.0.8",
-      });
+      await store.audit.append(failedSignIn(1));
       peek("append-only.db", (db) => {
         expect(() => db.exec("UPDATE audit_log SET result = 'succeeded'")).toThrow(/append-only/);
         expect(() => db.exec("DELETE FROM audit_log")).toThrow(/append-only/);
@@ -160,23 +166,7 @@ describe("schema migrations", () => {
         clientAddress: "10.0.0.7",
       });
       // A new kind of row, with no container and no role, is numbered after the copied ones.
-      const signIn = await store.audit.append({
-        time: 3_000,
-        userId: null,
-        username: "someone",
-        role: null,
-        hostId: null,
-        containerId: null,
-        containerName: null,
-        targetId: null,
-        target: null,
-        action: "session.login_failed",
-        protected: false,
-        result: "failed",
-        reason: "no such user",
-        detail: null,
-        clientAddress: "10.0.0.8",
-      });
+      const signIn = await store.audit.append(failedSignIn(3_000));
       expect(signIn).toMatchObject({ id: "3", category: "session" });
       expect((await store.audit.query({ category: "session" }, page)).entries).toEqual([signIn]);
       // Still append-only, and a container row still needs its host, container and role.
