@@ -2,7 +2,7 @@ import type { ContainerView, Host, LiveMessage, MetricPoint } from "@crowsnest/p
 import { describe, expect, it } from "vitest";
 import { applyLiveToContainers, applyLiveToHosts, withLiveTotals } from "../src/lib/fleet.ts";
 import { compileSearch } from "../src/lib/log-search.ts";
-import { joinLogs, type LogRow, matchesFilter, rowsToText, tsKey } from "../src/lib/logs.ts";
+import { joinLogs, type LogRow, matchesFilter, newRows, rowsToText, tsKey } from "../src/lib/logs.ts";
 import { joinHistory, MetricColumns, type MetricRow, rowFromPoint } from "../src/lib/metrics.ts";
 import { verdict } from "../src/lib/permissions.ts";
 
@@ -35,6 +35,14 @@ describe("log history joined to the live stream", () => {
       "b2",
       "c",
     ]);
+  });
+
+  it("drops a batch resent live after what is shown (an agent resending after a server restart)", () => {
+    const shown = [line("2026-01-01T00:00:01Z", "97"), line("2026-01-01T00:00:02Z", "98")];
+    const resent = [line("2026-01-01T00:00:01Z", "97"), line("2026-01-01T00:00:02Z", "98")];
+    expect(newRows(shown, resent)).toEqual([]);
+    const next = [...resent, line("2026-01-01T00:00:02Z", "98 again"), line("2026-01-01T00:00:03Z", "99")];
+    expect(newRows(shown, next).map((r) => (r.kind === "line" ? r.text : "gap"))).toEqual(["98 again", "99"]);
   });
 
   it("filters by stream and by text without the ANSI codes", () => {

@@ -39,25 +39,34 @@ function identity(r: LogRow): string {
 }
 
 /**
- * Joins stored lines (oldest first) with live lines received while they loaded: a live line
- * already in the history (same time, stream and text) is not repeated, nor is one older than it.
+ * The rows of `incoming` (oldest first) that `shown` (oldest first) lacks: a line older than the
+ * last line shown, or as old with the same identity (time, stream, text), is a repeat — a resent
+ * batch, or a stored page overlapping what the live stream brought. Gap notices always pass. Reads
+ * `shown` backwards only as far as its last timestamp, so it is cheap per live frame.
  */
-export function joinLogs(history: LogRow[], live: LogRow[]): LogRow[] {
-  const lastLine = [...history].reverse().find((r) => r.kind === "line");
-  if (lastLine?.kind !== "line") return [...history, ...live];
+export function newRows(shown: readonly LogRow[], incoming: readonly LogRow[]): LogRow[] {
+  let i = shown.length - 1;
+  while (i >= 0 && shown[i]?.kind !== "line") i--;
+  const lastLine = shown[i];
+  if (lastLine?.kind !== "line") return [...incoming];
   const last = tsKey(lastLine.ts);
-  const seen = new Set(history.filter((r) => r.kind === "line" && tsKey(r.ts) === last).map(identity));
-  const out = [...history];
-  for (const r of live) {
-    if (r.kind === "gap") {
-      out.push(r);
-      continue;
-    }
-    const k = tsKey(r.ts);
-    if (k < last || (k === last && seen.has(identity(r)))) continue;
-    out.push(r);
+  const seen = new Set<string>();
+  for (; i >= 0; i--) {
+    const r = shown[i];
+    if (r?.kind !== "line") continue;
+    if (tsKey(r.ts) !== last) break;
+    seen.add(identity(r));
   }
-  return out;
+  return incoming.filter((r) => {
+    if (r.kind === "gap") return true;
+    const k = tsKey(r.ts);
+    return k > last || (k === last && !seen.has(identity(r)));
+  });
+}
+
+/** Stored lines (oldest first) joined with live lines received while they loaded, none repeated (see newRows). */
+export function joinLogs(history: LogRow[], live: LogRow[]): LogRow[] {
+  return [...history, ...newRows(history, live)];
 }
 
 /** Whether a live row belongs in a view filtered by stream and search (gap notices always do). */

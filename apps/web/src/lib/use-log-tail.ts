@@ -4,7 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { useSession } from "../components/session.tsx";
 import { errorText, query, request } from "./api.ts";
 import { compileSearch, type SearchState } from "./log-search.ts";
-import { gapRow, joinLogs, type LogRow, matchesFilter, rowFromLine } from "./logs.ts";
+import { gapRow, joinLogs, type LogRow, matchesFilter, newRows, rowFromLine } from "./logs.ts";
 import { useLiveTopic } from "./use-live-topic.ts";
 
 /** Lines kept in the browser; older ones are dropped (they stay searchable on the server). */
@@ -43,11 +43,6 @@ export interface LogLag {
 
 /** A lag report older than this is not shown (the agent reports about once a second while behind). */
 const LAG_STALE_MS = 5_000;
-
-/** The rows of `incoming` (oldest first) that `shown` lacks: newer than its last line, or as new with another identity (see joinLogs). */
-function unseen(shown: LogRow[], incoming: LogRow[]): LogRow[] {
-  return joinLogs(shown, incoming).slice(shown.length);
-}
 
 /**
  * A container's log: stored history matching the filter, joined to the live stream without
@@ -145,8 +140,8 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
     const settle = (stored: LogRow[]) => {
       if (loadsRef.current !== load) return; // the history was reloaded meanwhile, with what came in
       const shown = [...rowsRef.current, ...heldRef.current];
-      const missed = unseen(shown, stored);
-      const added = [...missed, ...unseen([...shown, ...missed], pendingRef.current ?? [])];
+      const missed = newRows(shown, stored);
+      const added = [...missed, ...newRows([...shown, ...missed], pendingRef.current ?? [])];
       pendingRef.current = null;
       if (added.length === 0) return;
       if (pausedRef.current) {
@@ -179,9 +174,16 @@ export function useLogTail(hostId: string, containerId: string, filter: LogFilte
         setLag(m.lag.behindMs > 0 ? { behindMs: m.lag.behindMs, receivedAt: Date.now() } : null);
         return;
       } else return;
+      if (pendingRef.current) {
+        pendingRef.current.push(...rows);
+        return;
+      }
+      // An agent resends what the server had not acked when it restarted: after the backfill,
+      // those lines come again live, and are repeats of what is shown.
+      const held = heldRef.current;
+      rows = newRows(held.some((r) => r.kind === "line") ? held : rowsRef.current, rows);
       if (rows.length === 0) return;
-      if (pendingRef.current) pendingRef.current.push(...rows);
-      else if (pausedRef.current) {
+      if (pausedRef.current) {
         heldRef.current.push(...rows);
         setHeld(heldRef.current.length);
       } else append(rows);
