@@ -159,8 +159,8 @@ describe("container states, logs and phones in a real browser", () => {
     await shoot(page, "crash-loop-fleet");
     // At phone width the fleet table is card rows: no header, each row a block.
     await page.setViewportSize(PHONE);
-    expect(await page.locator('[data-testid="fleet-table"] thead').isVisible()).toBe(false);
-    expect(await displayOf(row)).toBe("flex");
+    await expect.poll(() => page.locator('[data-testid="fleet-table"] thead').isVisible()).toBe(false);
+    await expect.poll(() => displayOf(row)).toBe("flex");
     await noSidewaysScroll(page);
 
     await page.setViewportSize(DESKTOP);
@@ -174,8 +174,9 @@ describe("container states, logs and phones in a real browser", () => {
     await page.goto(`${server.baseUrl}${containerPath(crasherId)}`);
     await expect.poll(() => page.title()).toBe(`${name} · ${HOST} · Crowsnest`);
     await expect.poll(() => page.getByTestId("exit-summary").first().textContent()).toMatch(/code 1/);
-    // Not running: it opens on its logs, not its charts, and shows no figures as current.
-    expect(await page.getByTestId("container-sections").getAttribute("data-first")).toBe("logs");
+    // Not running: it opens on its logs, not its charts, and shows no figures as current. (A crash
+    // loop is running for a moment at each boot: wait for it to be restarting again.)
+    await expect.poll(() => page.getByTestId("container-sections").getAttribute("data-first")).toBe("logs");
     const logsY = (await page.getByTestId("logs").boundingBox())?.y ?? Infinity;
     const chartsY = (await page.locator('[aria-label="Metrics"]').boundingBox())?.y ?? -Infinity;
     expect(logsY).toBeLessThan(chartsY);
@@ -280,7 +281,10 @@ describe("container states, logs and phones in a real browser", () => {
     const third = await open("/fleet");
     await first.getByTestId("user-name").click();
     await first.getByTestId("logout").click();
-    await first.waitForURL((u) => u.pathname === "/login");
+    // Logging out navigates, and the closed live socket may send the page to /login again,
+    // aborting the first navigation: wait on where the page is, not on one navigation.
+    const path = (page: Page) => new URL(page.url()).pathname;
+    await expect.poll(() => path(first), { timeout: 20_000 }).toBe("/login");
     expect((await first.request.get(`${server.baseUrl}/api/me`)).status()).toBe(401);
     expect((await second.request.get(`${server.baseUrl}/api/me`)).status()).toBe(200);
     await expect.poll(() => second.getByTestId("live-status").textContent()).toBe("live");
@@ -288,7 +292,6 @@ describe("container states, logs and phones in a real browser", () => {
     await second.getByTestId("user-name").click();
     await shoot(second, "user-menu");
     await second.getByTestId("logout-everywhere").click();
-    const path = (page: Page) => new URL(page.url()).pathname;
     await expect.poll(() => path(second), { timeout: 20_000 }).toBe("/login");
     expect((await third.request.get(`${server.baseUrl}/api/me`)).status()).toBe(401);
     // The other browser's live socket is closed at once, and it is sent to log in.
