@@ -166,17 +166,24 @@ describe("container states, logs and phones in a real browser", () => {
     await page.setViewportSize(DESKTOP);
     await page.goto(`${server.baseUrl}/fleet/${encodeURIComponent(hostId)}`);
     const hostRow = page.locator(`[data-testid="host-container-row"][data-container="${name}"]`);
-    await expect.poll(() => hostRow.getByTestId("exit-summary").getAttribute("data-exit-code")).toBe("1");
+    // Docker clears the exit code while the loop's container runs for a moment: wait for the next exit.
+    await expect
+      .poll(() => hostRow.getByTestId("exit-summary").getAttribute("data-exit-code"), { timeout: 20_000 })
+      .toBe("1");
     await expect.poll(() => page.title()).toBe(`${HOST} · Crowsnest`);
     await shoot(page, "crash-loop-host");
 
     await page.setViewportSize(DESKTOP);
     await page.goto(`${server.baseUrl}${containerPath(crasherId)}`);
     await expect.poll(() => page.title()).toBe(`${name} · ${HOST} · Crowsnest`);
-    await expect.poll(() => page.getByTestId("exit-summary").first().textContent()).toMatch(/code 1/);
+    await expect
+      .poll(() => page.getByTestId("exit-summary").first().textContent(), { timeout: 20_000 })
+      .toMatch(/code 1/);
     // Not running: it opens on its logs, not its charts, and shows no figures as current. (A crash
     // loop is running for a moment at each boot: wait for it to be restarting again.)
-    await expect.poll(() => page.getByTestId("container-sections").getAttribute("data-first")).toBe("logs");
+    await expect
+      .poll(() => page.getByTestId("container-sections").getAttribute("data-first"), { timeout: 20_000 })
+      .toBe("logs");
     const logsY = (await page.getByTestId("logs").boundingBox())?.y ?? Infinity;
     const chartsY = (await page.locator('[aria-label="Metrics"]').boundingBox())?.y ?? -Infinity;
     expect(logsY).toBeLessThan(chartsY);

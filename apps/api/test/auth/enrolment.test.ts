@@ -84,7 +84,10 @@ describe("enrolment", () => {
     const argv = agent.commandLines(); // sh, npm, the shell npm runs, and the agent's node
     expect(argv.some((line) => line.includes("apps/agent/src/main.ts"))).toBe(true);
     expect(argv.filter((line) => line.includes(token))).toEqual([]);
-    expect(agent.savedCredential()).not.toBeNull();
+    // Online from its hello; the credential from the welcome is written a moment later.
+    expect(
+      await agent.until("the agent to save its credential", () => agent.savedCredential()),
+    ).not.toBeNull();
   });
 
   it("takes the token from a --token-file; neither it nor the file's text is in argv", async () => {
