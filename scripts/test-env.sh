@@ -20,6 +20,8 @@ command -v debootstrap >/dev/null 2>&1 || need_packages+=(debootstrap)
 command -v systemd-analyze >/dev/null 2>&1 || need_packages+=(systemd)
 # docker-compose checks the compose files (compose.yaml, the enrolment page's compose snippet).
 command -v docker-compose >/dev/null 2>&1 || need_packages+=(docker-compose)
+# HAProxy fronts the server replicas of the scale-out tests (test/cluster).
+command -v haproxy >/dev/null 2>&1 || need_packages+=(haproxy)
 if [ "${#need_packages[@]}" -gt 0 ]; then
   log "installing ${need_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
