@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { openStore } from "../../src/store/open-store.ts";
 import type { NewHostAccess, Store } from "../../src/store/store.ts";
+import { openTempSqliteStore } from "../support/temp-sqlite-store.ts";
 
 /** A store backend the contract tests run against: `open` gives a new, empty store each call. */
 export interface Backend {
@@ -15,6 +16,8 @@ export interface Backend {
  */
 export const BACKENDS: readonly Backend[] = [
   { name: "sqlite", open: () => openStore({ database: { backend: "sqlite", path: ":memory:" } }) },
+  // A file, as the server uses: its telemetry is written by a worker thread on a second connection.
+  { name: "sqlite-file", open: openTempSqliteStore },
 ];
 
 /** A way in for a host that a test creates only to hold data: the hash of a credential nobody holds. */

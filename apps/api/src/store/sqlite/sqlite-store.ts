@@ -1,27 +1,24 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import type { Store } from "../store.ts";
 import { SqliteAuditRepository } from "./audit.ts";
+import { openConnection } from "./connection.ts";
 import { SqliteContainerRepository } from "./containers.ts";
 import { SqliteCredentialRotationRepository } from "./credential-rotations.ts";
-import { configure, migrate } from "./database.ts";
+import { migrate } from "./database.ts";
 import { SqliteEnrolmentTokenRepository } from "./enrolment-tokens.ts";
 import { HostAccessStatements } from "./host-access.ts";
 import { SqliteHostCredentialRepository } from "./host-credentials.ts";
-import { registerHostNameKey } from "./host-name-key.ts";
 import { SqliteHostRepository } from "./hosts.ts";
 import { SqliteLoginFailureRepository } from "./login-failures.ts";
 import { SqliteLogRepository } from "./logs.ts";
 import { SqliteMetricRepository } from "./metrics.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 import { SqliteRetentionRepository } from "./retention.ts";
-import { registerSearchText } from "./search-text.ts";
 import { SeriesIds } from "./series.ts";
 import { SqliteSessionRepository } from "./sessions.ts";
 import { SqliteSettingsRepository } from "./settings.ts";
 import { SqliteTelemetryWriter } from "./telemetry-writer.ts";
 import { SqliteUserRepository } from "./users.ts";
+import { WorkerTelemetryWriter } from "./worker-telemetry-writer.ts";
 
 /**
  * Opens (creating if needed) the database file (":memory:" for one in memory), brings its schema
@@ -30,12 +27,8 @@ import { SqliteUserRepository } from "./users.ts";
  * backend's own SQL (migrations, pragmas) open the file beside it with their own connection.
  */
 export function openSqliteStore(path: string): Store {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const db = new DatabaseSync(path);
+  const db = openConnection(path);
   try {
-    configure(db);
-    registerSearchText(db);
-    registerHostNameKey(db);
     migrate(db, MIGRATIONS);
   } catch (err) {
     db.close();
@@ -43,6 +36,10 @@ export function openSqliteStore(path: string): Store {
   }
   const access = new HostAccessStatements(db);
   const series = new SeriesIds(db);
+  // Telemetry is written on a connection of its own in a worker thread; a database in memory
+  // exists on one connection only, so its writes stay on this one (see WorkerTelemetryWriter).
+  const telemetry =
+    path === ":memory:" ? new SqliteTelemetryWriter(db, series) : new WorkerTelemetryWriter(path);
   return {
     users: new SqliteUserRepository(db),
     sessions: new SqliteSessionRepository(db),
@@ -55,10 +52,11 @@ export function openSqliteStore(path: string): Store {
     containers: new SqliteContainerRepository(db),
     metrics: new SqliteMetricRepository(db, series),
     logs: new SqliteLogRepository(db, series),
-    telemetry: new SqliteTelemetryWriter(db, series),
+    telemetry,
     retention: new SqliteRetentionRepository(db),
     settings: new SqliteSettingsRepository(db),
     async close() {
+      if (telemetry instanceof WorkerTelemetryWriter) await telemetry.close();
       db.close();
     },
   };

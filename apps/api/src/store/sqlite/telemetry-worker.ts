@@ -1,0 +1,36 @@
+/**
+ * The entry point of the telemetry writer's worker thread (WorkerTelemetryWriter): its own
+ * connection to the database file, on which SqliteTelemetryWriter runs every write, so that
+ * transactions never hold up the server's event loop. The file's schema is already migrated by
+ * the main thread. Bundled beside the server as crowsnest-telemetry-worker.mjs (scripts/build-server.ts).
+ *
+ * Messages in: a TelemetryRequest per write, then `null` to close. Out: a TelemetryReply per
+ * request, in order, sent only once its transaction has committed (or failed).
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { openConnection } from "./connection.ts";
+import { SeriesIds } from "./series.ts";
+import { SqliteTelemetryWriter } from "./telemetry-writer.ts";
+import type { TelemetryReply, TelemetryRequest, TelemetryWorkerData } from "./worker-telemetry-writer.ts";
+
+const port = parentPort;
+if (port === null) throw new Error("telemetry-worker.ts runs only as a worker thread");
+const { path } = workerData as TelemetryWorkerData;
+const db = openConnection(path);
+const writer = new SqliteTelemetryWriter(db, new SeriesIds(db));
+
+port.on("message", (request: TelemetryRequest | null) => {
+  if (request === null) {
+    db.close();
+    port.close();
+    return;
+  }
+  writer.write(request.writes).then(
+    (results) => port.postMessage({ id: request.id, results } satisfies TelemetryReply),
+    (err: unknown) =>
+      port.postMessage({
+        id: request.id,
+        error: err instanceof Error ? err.message : String(err),
+      } satisfies TelemetryReply),
+  );
+});

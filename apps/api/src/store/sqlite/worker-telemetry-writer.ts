@@ -1,0 +1,124 @@
+import { once } from "node:events";
+import { Worker } from "node:worker_threads";
+import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
+
+/** What the worker is started with. */
+export interface TelemetryWorkerData {
+  /** The database file, already migrated. */
+  path: string;
+}
+
+/** One `write` call sent to the worker. */
+export interface TelemetryRequest {
+  id: number;
+  writes: readonly TelemetryWrite[];
+}
+
+/** The worker's answer to a request, sent after its transaction committed (results) or rolled back (error). */
+export type TelemetryReply = { id: number; results: WriteResult[] } | { id: number; error: string };
+
+/** The file name of the worker's bundle, beside the server's (scripts/build-server.ts). */
+export const TELEMETRY_WORKER_BUNDLE = "crowsnest-telemetry-worker.mjs";
+
+/**
+ * The worker's entry: the TypeScript source beside this module when the server runs from its
+ * sources (type stripping), the bundle beside the server's bundle when it runs built (esbuild
+ * keeps `import.meta.url`, which is then the bundle's).
+ */
+const WORKER_ENTRY = import.meta.url.endsWith(".ts")
+  ? new URL("./telemetry-worker.ts", import.meta.url)
+  : new URL(`./${TELEMETRY_WORKER_BUNDLE}`, import.meta.url);
+
+interface Pending {
+  resolve: (results: WriteResult[]) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The TelemetryWriter of a database file: SqliteTelemetryWriter run in a worker thread
+ * (telemetry-worker.ts) with its own connection to the same file (WAL: the main connection keeps
+ * reading while the worker writes), so that a transaction never blocks the event loop. The worker
+ * handles writes one at a time in the order sent; `write` resolves once its transaction has
+ * committed and rejects, with SQLite's message, when it rolled back (a full disk). Series ids stay
+ * consistent: the worker alone creates them, inside its transactions, and the main connection's
+ * SeriesIds looks up a pair it has not cached, so it finds a series once the write that made it
+ * has committed.
+ *
+ * The thread starts at the first write (a CLI command that writes no telemetry starts none) and,
+ * should it die, at the next: the writes it held are rejected, never acknowledged. It keeps the
+ * process alive only while writes are outstanding.
+ */
+export class WorkerTelemetryWriter implements TelemetryWriter {
+  readonly #path: string;
+  readonly #pending = new Map<number, Pending>();
+  #worker: Worker | null = null;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
+    if (this.#closed) return Promise.reject(new Error("the telemetry writer is closed"));
+    const worker = this.#worker ?? this.#start();
+    const id = this.#nextId++;
+    return new Promise<WriteResult[]>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      worker.ref();
+      try {
+        worker.postMessage({ id, writes } satisfies TelemetryRequest);
+      } catch (err) {
+        this.#settle(id);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  }
+
+  /** Lets the writes already sent finish, then closes the worker's connection and ends its thread. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const worker = this.#worker;
+    if (worker === null) return;
+    const exited = once(worker, "exit");
+    worker.ref();
+    worker.postMessage(null);
+    await exited;
+  }
+
+  #start(): Worker {
+    const worker = new Worker(WORKER_ENTRY, {
+      workerData: { path: this.#path } satisfies TelemetryWorkerData,
+      name: "crowsnest-telemetry-writer",
+    });
+    worker.on("message", (reply: TelemetryReply) => {
+      const pending = this.#settle(reply.id);
+      if (pending === undefined) return;
+      if ("error" in reply) pending.reject(new Error(reply.error));
+      else pending.resolve(reply.results);
+    });
+    worker.on("error", (err) => this.#lost(worker, err));
+    worker.on("exit", (code) =>
+      this.#lost(worker, new Error(`the telemetry writer's thread exited (code ${code})`)),
+    );
+    this.#worker = worker;
+    return worker;
+  }
+
+  /** Removes a request from those outstanding; the thread no longer holds the process when none are. */
+  #settle(id: number): Pending | undefined {
+    const pending = this.#pending.get(id);
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#worker?.unref();
+    return pending;
+  }
+
+  /** The thread died (or ended): what it had not answered failed; the next write starts a new one. */
+  #lost(worker: Worker, err: Error): void {
+    if (this.#worker !== worker) return;
+    this.#worker = null;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(err);
+  }
+}
