@@ -82,6 +82,11 @@ export interface IngestSummary {
   ackP99MsAtLossFree: Spread;
   mibPerMillion: Spread;
   limitedBy: string[];
+  healthP99Ms: Spread;
+  livePingP99Ms: Spread;
+  maxHeartbeatGapMs: Spread;
+  missedHeartbeats: number;
+  peakRssMiB: Spread;
 }
 
 export function ingestSummaries(runs: IngestRun[]): IngestSummary[] {
@@ -97,6 +102,12 @@ export function ingestSummaries(runs: IngestRun[]): IngestSummary[] {
       ackP99MsAtLossFree: spread(mine.map((r) => r.ackP99MsAtLossFree)),
       mibPerMillion: spread(mine.map((r) => r.bytesPerMillionRows / 2 ** 20)),
       limitedBy: mine.map((r) => r.limitedBy),
+      // Runs saved before the harness measured these lack them: spread leaves them out (–).
+      healthP99Ms: spread(mine.map((r) => r.healthP99MsAtSustained)),
+      livePingP99Ms: spread(mine.map((r) => r.livePingP99MsAtSustained)),
+      maxHeartbeatGapMs: spread(mine.map((r) => r.maxHeartbeatGapMs)),
+      missedHeartbeats: mine.reduce((sum, r) => sum + (r.missedHeartbeats || 0), 0),
+      peakRssMiB: spread(mine.map((r) => r.peakRssMiB)),
     };
   });
 }

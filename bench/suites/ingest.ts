@@ -5,20 +5,32 @@
  * climb goes on past a p99 miss while nothing is lost, because on a loaded shared machine a
  * scheduling stall can break the p99 at any rate: the highest loss-free rate is reported beside
  * it. Also the store's bytes per million rows, from the data directory before and after.
+ *
+ * While each stage runs, the server's responsiveness is measured beside it: `/api/health` and a
+ * ping on a `/ws/live` socket (Responsiveness), the gaps between the heartbeat pings it sends the
+ * agents (every HEARTBEAT_MS), and its resident memory. BENCH_CPU_PROF=DIR makes the server write
+ * a CPU profile per thread into DIR (`--cpu-prof`), to see what limits it.
  */
-import { percentile, sleep } from "../support/measure.ts";
+import { PeakRss, percentile, sleep } from "../support/measure.ts";
 import type { BenchOptions } from "../support/options.ts";
 import { CpuMeter } from "../support/process-cpu.ts";
+import { Responsiveness } from "../support/responsiveness.ts";
 import { directoryBytes, startSeededServer } from "../support/seeded-server.ts";
 import { type RowKind, SimLoad } from "../support/sim-load.ts";
 
 const HOSTS = 20;
-const CONTAINERS_PER_HOST = 250;
+/** A metrics batch holds one sample per container, 10 batches/s: 20 × 600 × 10 = 120,000 samples/s at most. */
+const CONTAINERS_PER_HOST = 600;
 const ACK_P99_LIMIT_MS = 250;
 /** Below what this server sustains on a shared 2-core machine, so the climb starts on a pass. */
-const START_RATE: Record<RowKind, number> = { metrics: 2_000, logs: 1_000 };
+const START_RATE: Record<RowKind, number> = { metrics: 10_000, logs: 5_000 };
 const STEP = 1.5;
-const MAX_STAGES = 10;
+/** Up to 10,000 × 1.5^7 ≈ 170,000 offered (capped at 120,000 samples/s), 85,000 log lines/s. */
+const MAX_STAGES = 8;
+/** The server's heartbeat interval in this suite (CROWSNEST_HEARTBEAT_MS; 15 s by default). */
+const HEARTBEAT_MS = 1_000;
+/** A gap between two heartbeat pings longer than this is a missed heartbeat. */
+const MISSED_HEARTBEAT_MS = 1.5 * HEARTBEAT_MS;
 /** Past this the server is clearly behind: climbing further would only queue. */
 const GIVE_UP_P99_MS = 2_000;
 
@@ -32,6 +44,15 @@ export interface IngestStage {
   skippedTicks: number;
   lossless: boolean;
   passed: boolean;
+  /** p99 of `/api/health` and of a `/ws/live` ping → pong during the stage (ms). */
+  healthP99Ms: number;
+  livePingP99Ms: number;
+  /** The longest gap between two heartbeat pings to one agent (ms; HEARTBEAT_MS when none is late). */
+  maxHeartbeatGapMs: number;
+  /** Agents whose socket closed during the stage. */
+  closedAgents: number;
+  /** The server's peak resident memory during the stage (MiB). */
+  peakRssMiB: number;
 }
 
 export interface IngestRun {
@@ -48,6 +69,14 @@ export interface IngestRun {
   bytesPerMillionRows: number;
   /** What ended the climb: the failing stage's broken criteria, or that the last stage passed. */
   limitedBy: string;
+  /** At the sustained stage: `/api/health` and `/ws/live` ping p99 (ms). */
+  healthP99MsAtSustained: number;
+  livePingP99MsAtSustained: number;
+  /** Stages up to the sustained one with a heartbeat gap over MISSED_HEARTBEAT_MS or an agent's socket closed. */
+  missedHeartbeats: number;
+  /** Over the stages up to the sustained one: the longest heartbeat gap (ms) and the server's peak RSS (MiB). */
+  maxHeartbeatGapMs: number;
+  peakRssMiB: number;
 }
 
 export async function ingestSuite(options: BenchOptions, log: (line: string) => void): Promise<IngestRun[]> {
@@ -64,7 +93,7 @@ export async function ingestSuite(options: BenchOptions, log: (line: string) => 
         continue;
       }
       log(
-        `ingest ${kind} run ${run}: sustained ${Math.round(result.sustainedPerSecond)}/s at ${Math.round(result.serverCpuPercentAtSustained)} % of a core, ${Math.round(result.bytesPerMillionRows / 2 ** 20)} MiB per million`,
+        `ingest ${kind} run ${run}: sustained ${Math.round(result.sustainedPerSecond)}/s at ${Math.round(result.serverCpuPercentAtSustained)} % of a core (${result.limitedBy}), /api/health p99 ${result.healthP99MsAtSustained.toFixed(1)} ms, /ws/live p99 ${result.livePingP99MsAtSustained.toFixed(1)} ms, heartbeat gap max ${Math.round(result.maxHeartbeatGapMs)} ms, RSS ${Math.round(result.peakRssMiB)} MiB, ${Math.round(result.bytesPerMillionRows / 2 ** 20)} MiB per million`,
       );
       runs.push(result);
     }
@@ -73,7 +102,12 @@ export async function ingestSuite(options: BenchOptions, log: (line: string) => 
 }
 
 async function ingestRun(kind: RowKind, run: number, stageMs: number, maxStages: number): Promise<IngestRun> {
-  const seeded = await startSeededServer(HOSTS);
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const seeded = await startSeededServer(HOSTS, {
+    CROWSNEST_HEARTBEAT_MS: String(HEARTBEAT_MS),
+    ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+  });
+  let probe: Responsiveness | undefined;
   try {
     const load = await SimLoad.connect(
       seeded.server.agentUrl,
@@ -82,7 +116,10 @@ async function ingestRun(kind: RowKind, run: number, stageMs: number, maxStages:
     );
     await sleep(2_000); // let the server take in 5,000 containers' inventory before timing acks
     const emptyBytes = directoryBytes(seeded.dataDir);
-    const cpu = new CpuMeter(() => [seeded.server.process.pid]);
+    const pids = () => [seeded.server.process.pid];
+    const cpu = new CpuMeter(pids);
+    const rss = new PeakRss(pids);
+    probe = await Responsiveness.open(seeded.server.baseUrl, seeded.liveUrl, seeded.cookie);
     const stages: IngestStage[] = [];
     let rate = START_RATE[kind];
     for (let i = 0; i < maxStages; i++, rate *= STEP) {
@@ -90,11 +127,15 @@ async function ingestRun(kind: RowKind, run: number, stageMs: number, maxStages:
       await sleep(1_000); // warm-up: connections busy, caches filled
       load.reset();
       cpu.start();
+      rss.start();
+      probe.start();
       const started = performance.now();
       await sleep(stageMs);
       load.stop();
       const seconds = (performance.now() - started) / 1000;
       const serverCpuSeconds = cpu.stop();
+      const peakRssMiB = rss.stopMiB();
+      const times = await probe.stop();
       // What is still unacked a second after the stage ended counts as lost.
       const drained = performance.now();
       while (load.unacked > 0 && performance.now() - drained < 1_000) await sleep(20);
@@ -114,6 +155,11 @@ async function ingestRun(kind: RowKind, run: number, stageMs: number, maxStages:
         skippedTicks: tally.skippedTicks,
         lossless: tally.offered === tally.acked && tally.skippedTicks === 0,
         passed: false,
+        healthP99Ms: percentile(times.healthMs, 99),
+        livePingP99Ms: percentile(times.livePingMs, 99),
+        maxHeartbeatGapMs: tally.maxPingGapMs,
+        closedAgents: tally.closedAgents,
+        peakRssMiB,
       };
       stage.passed = stage.lossless && stage.ackP99Ms < ACK_P99_LIMIT_MS;
       stages.push(stage);
@@ -123,6 +169,7 @@ async function ingestRun(kind: RowKind, run: number, stageMs: number, maxStages:
     const settle = performance.now();
     while (load.unacked > 0 && performance.now() - settle < 10_000) await sleep(50);
     const storedRows = load.totalAcked;
+    probe.close();
     await load.close();
     await seeded.server.stop(); // checkpoints the WAL into the database file
     // Sustained: the top of the run of passing stages from the start, not a lucky later one.
@@ -130,6 +177,7 @@ async function ingestRun(kind: RowKind, run: number, stageMs: number, maxStages:
     const best = (firstFailed < 0 ? stages : stages.slice(0, firstFailed)).at(-1);
     const failed = stages[firstFailed];
     const lossFree = stages.filter((s) => s.lossless).at(-1);
+    const upToSustained = stages.slice(0, firstFailed < 0 ? stages.length : Math.max(1, firstFailed));
     return {
       kind,
       run,
@@ -141,8 +189,16 @@ async function ingestRun(kind: RowKind, run: number, stageMs: number, maxStages:
       storedRows,
       limitedBy: failed === undefined ? "no stage failed" : brokenCriteria(failed),
       bytesPerMillionRows: ((directoryBytes(seeded.dataDir) - emptyBytes) / storedRows) * 1e6,
+      healthP99MsAtSustained: best?.healthP99Ms ?? Number.NaN,
+      livePingP99MsAtSustained: best?.livePingP99Ms ?? Number.NaN,
+      missedHeartbeats: upToSustained.filter(
+        (s) => s.maxHeartbeatGapMs > MISSED_HEARTBEAT_MS || s.closedAgents > 0,
+      ).length,
+      maxHeartbeatGapMs: Math.max(...upToSustained.map((s) => s.maxHeartbeatGapMs)),
+      peakRssMiB: Math.max(...upToSustained.map((s) => s.peakRssMiB)),
     };
   } finally {
+    probe?.close();
     await seeded.stop();
   }
 }

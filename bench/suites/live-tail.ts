@@ -15,8 +15,9 @@ import { startAgent, waitFor } from "../../test/support/processes.ts";
 import { startBenchContainer } from "../support/bench-containers.ts";
 import { BenchBrowser } from "../support/browser.ts";
 import { trackChild } from "../support/cleanup.ts";
-import { percentile, sleep } from "../support/measure.ts";
+import { percentile } from "../support/measure.ts";
 import type { BenchOptions } from "../support/options.ts";
+import { timeHealth } from "../support/responsiveness.ts";
 import { startSeededServer } from "../support/seeded-server.ts";
 
 export const LINE_RATES = [100, 1_000];
@@ -113,19 +114,4 @@ export async function liveTailSuite(
     rmSync(stateDir, { recursive: true, force: true });
   }
   return runs;
-}
-
-/** Asks `/api/health` one request after another (10 ms apart) for `ms`; returns each answer's time in ms. */
-async function timeHealth(baseUrl: string, ms: number): Promise<number[]> {
-  const latencies: number[] = [];
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    const sent = performance.now();
-    const res = await fetch(`${baseUrl}/api/health`);
-    await res.arrayBuffer();
-    if (!res.ok) throw new Error(`/api/health answered ${res.status}`);
-    latencies.push(performance.now() - sent);
-    await sleep(10);
-  }
-  return latencies;
 }

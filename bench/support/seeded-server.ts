@@ -21,8 +21,12 @@ export interface SeededServer {
 /**
  * A real crowsnest-server process on loopback whose store already holds `hostCount` hosts with
  * credentials: writing them straight into the store is much faster than one CLI run per host.
+ * `env` adds to the server's environment (settings, NODE_OPTIONS).
  */
-export async function startSeededServer(hostCount: number): Promise<SeededServer> {
+export async function startSeededServer(
+  hostCount: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<SeededServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "crowsnest-bench-"));
   const store = await openStore(loadConfig(["--data-dir", dataDir], {}));
   const hosts: { hostId: string; token: string }[] = [];
@@ -31,7 +35,7 @@ export async function startSeededServer(hostCount: number): Promise<SeededServer
     hosts.push({ hostId: host.id, token });
   }
   await store.close();
-  const server = await ServerProcess.start({ dataDir });
+  const server = await ServerProcess.start({ dataDir, env });
   const untrack = trackChild(server.process.pid);
   const { cookie } = await ApiClient.login(server.baseUrl, "admin", ADMIN_PASSWORD);
   return {

@@ -12,6 +12,8 @@ interface SimHost {
   agent: SimAgent;
   containers: string[];
   unacked: number;
+  /** When the server's last heartbeat ping arrived (performance.now()), or null before the first since reset. */
+  lastPing: number | null;
 }
 
 export interface LoadTally {
@@ -19,6 +21,10 @@ export interface LoadTally {
   acked: number;
   ackMs: number[];
   skippedTicks: number;
+  /** The longest time between two heartbeat pings the server sent one agent (ms), over every agent. */
+  maxPingGapMs: number;
+  /** Agents whose socket closed (the server drops one it thinks silent). */
+  closedAgents: number;
 }
 
 /**
@@ -28,7 +34,7 @@ export interface LoadTally {
 export class SimLoad {
   readonly #hosts: SimHost[];
   #stops: (() => void)[] = [];
-  #tally: LoadTally = { offered: 0, acked: 0, ackMs: [], skippedTicks: 0 };
+  #tally: LoadTally = emptyTally();
   #sequence = 0;
   /** Rows acked since connecting, whichever tally they were counted in: what the store holds. */
   totalAcked = 0;
@@ -44,9 +50,11 @@ export class SimLoad {
       const agent = await SimAgent.connect(agentUrl, token, {
         containers: containers.map((id, i) => containerInfo(id, `c${i}`)),
       });
-      hosts.push({ agent, containers, unacked: 0 });
+      hosts.push({ agent, containers, unacked: 0, lastPing: null });
     }
-    return new SimLoad(hosts);
+    const load = new SimLoad(hosts);
+    for (const host of hosts) load.#watchHeartbeats(host);
+    return load;
   }
 
   /**
@@ -81,7 +89,8 @@ export class SimLoad {
 
   reset(): LoadTally {
     const tally = this.#tally;
-    this.#tally = { offered: 0, acked: 0, ackMs: [], skippedTicks: 0 };
+    this.#tally = emptyTally();
+    for (const host of this.#hosts) host.lastPing = null;
     return tally;
   }
 
@@ -92,6 +101,19 @@ export class SimLoad {
   async close(): Promise<void> {
     this.stop();
     for (const host of this.#hosts) await host.agent.close();
+  }
+
+  /** Times the gaps between the server's heartbeat pings (it sends one every CROWSNEST_HEARTBEAT_MS). */
+  #watchHeartbeats(host: SimHost): void {
+    host.agent.ws.on("ping", () => {
+      const now = performance.now();
+      if (host.lastPing !== null)
+        this.#tally.maxPingGapMs = Math.max(this.#tally.maxPingGapMs, now - host.lastPing);
+      host.lastPing = now;
+    });
+    host.agent.ws.on("close", () => {
+      this.#tally.closedAgents++;
+    });
   }
 
   #tick(host: SimHost, kind: RowKind, perTick: number): void {
@@ -131,4 +153,8 @@ export class SimLoad {
       tally.ackMs.push(performance.now() - sentAt);
     }, console.error);
   }
+}
+
+function emptyTally(): LoadTally {
+  return { offered: 0, acked: 0, ackMs: [], skippedTicks: 0, maxPingGapMs: 0, closedAgents: 0 };
 }
