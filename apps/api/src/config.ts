@@ -21,6 +21,7 @@ import {
   type DatabaseLocation,
   defaultDatabase,
   parseDatabaseUrl,
+  showDatabase,
 } from "./store/database-url.ts";
 
 const MINUTE = 60_000;
@@ -78,7 +79,7 @@ const databaseUrl: Kind<DatabaseLocation> = {
   }),
   allowed: DATABASE_URL_FORMS,
   placeholder: "URL",
-  show: (location) => `sqlite:${location.path}`,
+  show: showDatabase,
 };
 
 /** crowsnest-server's settings: parsing, refusals, `--help` and the README's table derive from it. */

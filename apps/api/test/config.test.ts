@@ -90,10 +90,23 @@ describe("crowsnest-server configuration", () => {
       backend: "sqlite",
       path: resolve("./store/cn.db"),
     });
-    expect(loadConfig(["--database-url", "sqlite:/var/lib/cn.db"], {}).database.path).toBe("/var/lib/cn.db");
+    expect(loadConfig(["--database-url", "sqlite:/var/lib/cn.db"], {}).database).toEqual({
+      backend: "sqlite",
+      path: "/var/lib/cn.db",
+    });
+    expect(
+      loadConfig([], { CROWSNEST_DATABASE_URL: "postgresql://cn:secret@db/crowsnest?pool_size=4" }).database,
+    ).toEqual({
+      backend: "postgres",
+      url: "postgresql://cn:secret@db/crowsnest",
+      poolSize: 4,
+    });
+    expect(loadConfig([], { CROWSNEST_DATABASE_URL: "postgres://db/crowsnest" }).database).toMatchObject({
+      poolSize: 10,
+    });
     // Never taken for a SQLite file, and the URL (which may hold a password) never repeated.
     for (const url of [
-      "postgres://crowsnest:secret@db/crowsnest",
+      "postgres://crowsnest:secret@db/crowsnest?pool_size=0",
       "mysql://db/x",
       "./data/crowsnest.db",
       "sqlite:",

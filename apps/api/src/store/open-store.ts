@@ -1,4 +1,5 @@
 import type { DatabaseLocation } from "./database-url.ts";
+import { openPostgresStore } from "./postgres/postgres-store.ts";
 import { openSqliteStore } from "./sqlite/sqlite-store.ts";
 import type { Store } from "./store.ts";
 
@@ -12,5 +13,7 @@ export async function openStore(config: { database: DatabaseLocation }): Promise
   switch (config.database.backend) {
     case "sqlite":
       return openSqliteStore(config.database.path);
+    case "postgres":
+      return openPostgresStore(config.database.url, config.database.poolSize);
   }
 }

@@ -276,6 +276,21 @@ export interface SettingsRepository {
   set(key: string, value: string | null, now: number): Promise<void>;
 }
 
+/**
+ * Run-once work across replicas: a replica runs a cluster-wide sweep (retention, the session sweep)
+ * only while it leads that task, so that with N replicas on one database it runs once, not N times.
+ */
+export interface MaintenanceLease {
+  /**
+   * Whether this store leads `task` (a short name, e.g. "retention"): true when it holds the task's
+   * lease, taken now or earlier; false while another store on the same database holds it. A lease
+   * lasts until its store closes or its database session ends (a replica killed, a connection
+   * lost); another store's next call then takes it. Rejects when the database cannot be asked
+   * (the lease is then not held): the sweep that asked is skipped until its next interval.
+   */
+  tryLead(task: string): Promise<boolean>;
+}
+
 export interface Store {
   users: UserRepository;
   sessions: SessionRepository;
@@ -291,5 +306,6 @@ export interface Store {
   telemetry: TelemetryWriter;
   retention: RetentionRepository;
   settings: SettingsRepository;
+  maintenance: MaintenanceLease;
   close(): Promise<void>;
 }

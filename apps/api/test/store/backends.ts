@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { openStore } from "../../src/store/open-store.ts";
 import type { NewHostAccess, Store } from "../../src/store/store.ts";
 import { openTempSqliteStore } from "../support/temp-sqlite-store.ts";
+import { openTempPostgresStore } from "./postgres-database.ts";
 
 /** A store backend the contract tests run against: `open` gives a new, empty store each call. */
 export interface Backend {
@@ -11,13 +12,14 @@ export interface Backend {
 
 /**
  * Every backend of the Store contract, opened as the server opens it (openStore). Each contract
- * test file runs its cases once per entry with `describe.each(BACKENDS)`; PostgreSQL joins the
- * list in the scale-out issue.
+ * test file runs its cases once per entry with `describe.each(BACKENDS)`.
  */
 export const BACKENDS: readonly Backend[] = [
   { name: "sqlite", open: () => openStore({ database: { backend: "sqlite", path: ":memory:" } }) },
   // A file, as the server uses: its telemetry is written by a worker thread on a second connection.
   { name: "sqlite-file", open: openTempSqliteStore },
+  // A database of its own per store on CROWSNEST_TEST_POSTGRES_URL's server, dropped at close.
+  { name: "postgres", open: openTempPostgresStore },
 ];
 
 /** A way in for a host that a test creates only to hold data: the hash of a credential nobody holds. */

@@ -55,6 +55,8 @@ export function openSqliteStore(path: string): Store {
     telemetry,
     retention: new SqliteRetentionRepository(db),
     settings: new SqliteSettingsRepository(db),
+    // One server process owns a SQLite file: it leads every task.
+    maintenance: { tryLead: async () => true },
     async close() {
       if (telemetry instanceof WorkerTelemetryWriter) await telemetry.close();
       db.close();

@@ -1,0 +1,104 @@
+import pg from "pg";
+import type { Migration } from "../sqlite/migrations/migration.ts";
+
+/** A connection the repositories query through: the pool, or one client inside a transaction. */
+export type Queryable = pg.Pool | pg.PoolClient;
+
+/** PostgreSQL's type OID of `int8` (bigint). */
+const INT8 = 20;
+
+/**
+ * Type parsers of this store's connections: `bigint` columns read as JS numbers. Every bigint the
+ * schema holds is epoch ms, a count or an id (far below 2^53); the one that is not, log times in
+ * nanoseconds, is read as text (`ts::text`) and parsed as a BigInt where it is selected.
+ */
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+/**
+ * A pool on the database at `url`: at most `max` connections (see database-url.ts for where the
+ * size comes from). Idle connections close after 30 s so that a replica at rest holds few.
+ */
+export function createPool(url: string, max: number): pg.Pool {
+  return new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, types: TYPES });
+}
+
+/** A client of its own, outside the pool, with the store's type parsers (the maintenance lease's session). */
+export function createClient(url: string): pg.Client {
+  return new pg.Client({ connectionString: url, types: TYPES });
+}
+
+/**
+ * Runs fn inside BEGIN … COMMIT on one pooled client, rolling back (and rethrowing) if it throws.
+ * The client goes back to the pool either way (destroyed when the rollback itself failed).
+ */
+export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    const result = await fn(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** The SQLSTATE of a PostgreSQL error (`23505` unique violation…), or undefined for any other error. */
+export function sqlState(err: unknown): string | undefined {
+  return err instanceof Error && "code" in err && typeof err.code === "string" ? err.code : undefined;
+}
+
+/**
+ * Key of the transaction-scoped advisory lock that serialises schema changes (migrations and
+ * partition creation) across replicas starting or writing at once. Any constant; "cnschema".
+ */
+export const SCHEMA_LOCK = 0x636e_7363_6865_6d61n;
+
+/**
+ * Applies, each in its own transaction, the migrations newer than the highest version recorded in
+ * `schema_migrations`, under SCHEMA_LOCK so that replicas starting together migrate once. Rejects
+ * when the database's schema is newer than this server (as SQLite's `migrate` does). Returns the
+ * version reached.
+ */
+export async function migrate(pool: pg.Pool, migrations: readonly Migration[]): Promise<number> {
+  await pool.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  const latest = migrations.at(-1)?.version ?? 0;
+  return transaction(pool, async (client) => {
+    await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK.toString()]);
+    const { rows } = await client.query<{ version: number | null }>(
+      "SELECT max(version) AS version FROM schema_migrations",
+    );
+    let current = rows[0]?.version ?? 0;
+    if (current > latest) {
+      throw new Error(`database schema version ${current} is newer than this server (${latest})`);
+    }
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      if (migration.version !== current + 1) {
+        throw new Error(
+          `migration ${migration.version} (${migration.name}) does not follow version ${current}`,
+        );
+      }
+      // One transaction for all of them: PostgreSQL's DDL is transactional, so a failed step leaves nothing half done.
+      await client.query(migration.sql);
+      await client.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [
+        migration.version,
+        migration.name,
+      ]);
+      current = migration.version;
+    }
+    return current;
+  });
+}

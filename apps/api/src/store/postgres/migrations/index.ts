@@ -1,0 +1,5 @@
+import type { Migration } from "../../sqlite/migrations/migration.ts";
+import { schemaMigration } from "./001-schema.ts";
+
+/** The PostgreSQL store's migrations, in version order (recorded in `schema_migrations`). */
+export const MIGRATIONS: readonly Migration[] = [schemaMigration];

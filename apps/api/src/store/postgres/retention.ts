@@ -1,0 +1,167 @@
+import type pg from "pg";
+import { tsToNs } from "../log-time.ts";
+import type { RetentionRepository } from "../store.ts";
+import { transaction } from "./database.ts";
+import { DAYS_AHEAD, dayOf, type PartitionedTable, type Partitions, partitionName } from "./partitions.ts";
+
+/**
+ * Retention on the time-partitioned tables drops every day partition wholly before the bound (a
+ * DROP is instant and leaves no dead rows to vacuum), then deletes at most `limit` rows of the day
+ * the bound falls in. A dropped day counts all its rows, so one call may report more than `limit`
+ * (Retention's drain then calls again, which finds the next rows). The other tables delete at most
+ * `limit` rows per call.
+ */
+export class PgRetentionRepository implements RetentionRepository {
+  readonly #pool: pg.Pool;
+  readonly #partitions: Partitions;
+
+  constructor(pool: pg.Pool, partitions: Partitions) {
+    this.#pool = pool;
+    this.#partitions = partitions;
+  }
+
+  async deleteRawMetricsBefore(t: number, limit: number): Promise<number> {
+    const dropped = await this.#dropDaysBefore("metric_samples", t);
+    if (dropped >= limit) return dropped;
+    const { rowCount } = await this.#pool.query(
+      `DELETE FROM metric_samples WHERE t < $1 AND (series, t) IN (
+         SELECT series, t FROM metric_samples WHERE t < $1 LIMIT $2)`,
+      [t, limit - dropped],
+    );
+    return dropped + (rowCount ?? 0);
+  }
+
+  async deleteRollupsBefore(t: number, limit: number): Promise<number> {
+    const dropped = await this.#dropDaysBefore("metric_rollups", t);
+    if (dropped >= limit) return dropped;
+    const { rowCount } = await this.#pool.query(
+      `DELETE FROM metric_rollups WHERE minute < $1 AND (series, minute) IN (
+         SELECT series, minute FROM metric_rollups WHERE minute < $1 LIMIT $2)`,
+      [t, limit - dropped],
+    );
+    return dropped + (rowCount ?? 0);
+  }
+
+  async deleteLogsBefore(ts: string, limit: number): Promise<number> {
+    const bound = tsToNs(ts);
+    const dropped = await this.#dropDaysBefore("log_lines", bound);
+    if (dropped >= limit) return dropped;
+    return (
+      dropped +
+      (await deleteLines(
+        this.#pool,
+        `DELETE FROM log_lines WHERE ts < $1 AND id IN (SELECT id FROM log_lines WHERE ts < $1 LIMIT $2)
+         RETURNING series, octet_length(text) AS bytes`,
+        [bound.toString(), limit - dropped],
+      ))
+    );
+  }
+
+  async hostsOverLogCap(capBytes: number): Promise<{ hostId: string; excessBytes: number }[]> {
+    const { rows } = await this.#pool.query<{ id: string; excess: number }>(
+      "SELECT id, log_bytes - $1 AS excess FROM hosts WHERE log_bytes > $1 ORDER BY id",
+      [capBytes],
+    );
+    return rows.map((row) => ({ hostId: row.id, excessBytes: row.excess }));
+  }
+
+  async deleteOldestLogs(hostId: string, bytes: number, limit: number): Promise<number> {
+    // Oldest received first: ids grow with arrival. The window stops once it covers the bytes asked for.
+    return deleteLines(
+      this.#pool,
+      `DELETE FROM log_lines WHERE id IN (
+         SELECT id FROM (
+           SELECT id, sum(len) OVER (ORDER BY id) - len AS freed_before
+           FROM (SELECT id, octet_length(text) AS len FROM log_lines
+                 WHERE series IN (SELECT id FROM series WHERE host_id = $1) ORDER BY id LIMIT $2) AS oldest
+         ) AS running WHERE freed_before < $3)
+       RETURNING series, octet_length(text) AS bytes`,
+      [hostId, limit, bytes],
+    );
+  }
+
+  async deleteBatchLedgerBefore(t: number, limit: number): Promise<number> {
+    const { rowCount } = await this.#pool.query(
+      `DELETE FROM ingested_batches WHERE ctid = ANY (ARRAY(
+         SELECT ctid FROM ingested_batches WHERE stored_at < $1 LIMIT $2))`,
+      [t, limit],
+    );
+    return rowCount ?? 0;
+  }
+
+  async deleteContainerHistoryBefore(t: number, limit: number): Promise<number> {
+    const events = await this.#pool.query(
+      "DELETE FROM container_events WHERE id IN (SELECT id FROM container_events WHERE time < $1 LIMIT $2)",
+      [t, limit],
+    );
+    const deleted = events.rowCount ?? 0;
+    if (deleted === limit) return deleted;
+    const tombstones = await this.#pool.query(
+      `DELETE FROM containers WHERE (host_id, id) IN (
+         SELECT host_id, id FROM containers WHERE removed_at < $1 LIMIT $2)`,
+      [t, limit - deleted],
+    );
+    return deleted + (tombstones.rowCount ?? 0);
+  }
+
+  /**
+   * Drops the table's day partitions that end at or before `bound` (in the table's unit); returns
+   * the rows they held. A log day's bytes are taken off its hosts' totals in the same transaction.
+   */
+  async #dropDaysBefore(table: PartitionedTable, bound: bigint | number): Promise<number> {
+    // Each pass also makes the days ahead, so that ingest rarely has to make one itself.
+    await this.#partitions.prepare(Date.now(), DAYS_AHEAD);
+    const lastWhole = dayOf(table, bound) - 1;
+    let rows = 0;
+    for (const day of await this.#partitions.list(table)) {
+      if (day > lastWhole) break;
+      const name = partitionName(table, day);
+      rows += await transaction(this.#pool, async (client) => {
+        let count: number;
+        if (table === "log_lines") {
+          const { rows: hosts } = await client.query<{ host_id: string; bytes: number; n: number }>(
+            `SELECT s.host_id, sum(octet_length(l.text))::bigint AS bytes, count(*) AS n
+             FROM ${name} l JOIN series s ON s.id = l.series GROUP BY s.host_id`,
+          );
+          await subtractLogBytes(client, hosts);
+          count = hosts.reduce((sum, h) => sum + h.n, 0);
+        } else {
+          const { rows: counted } = await client.query<{ n: number }>(`SELECT count(*) AS n FROM ${name}`);
+          count = counted[0]?.n ?? 0;
+        }
+        await client.query(`DROP TABLE ${name}`);
+        return count;
+      });
+      this.#partitions.dropped(table, day);
+    }
+    return rows;
+  }
+}
+
+/** Runs a DELETE of log lines that returns (series, bytes), and takes the bytes off their hosts' totals; returns lines deleted. */
+async function deleteLines(pool: pg.Pool, sql: string, params: unknown[]): Promise<number> {
+  return transaction(pool, async (client) => {
+    const { rows } = await client.query<{ series: number; bytes: number }>(sql, params);
+    if (rows.length === 0) return 0;
+    const { rows: hosts } = await client.query<{ host_id: string; bytes: number }>(
+      `SELECT s.host_id, sum(d.bytes)::bigint AS bytes
+       FROM unnest($1::integer[], $2::bigint[]) AS d(series, bytes) JOIN series s ON s.id = d.series
+       GROUP BY s.host_id`,
+      [rows.map((r) => r.series), rows.map((r) => r.bytes)],
+    );
+    await subtractLogBytes(client, hosts);
+    return rows.length;
+  });
+}
+
+async function subtractLogBytes(
+  client: pg.PoolClient,
+  hosts: readonly { host_id: string; bytes: number }[],
+): Promise<void> {
+  if (hosts.length === 0) return;
+  await client.query(
+    `UPDATE hosts h SET log_bytes = h.log_bytes - d.bytes
+     FROM unnest($1::text[], $2::bigint[]) AS d(id, bytes) WHERE h.id = d.id`,
+    [hosts.map((h) => h.host_id), hosts.map((h) => h.bytes)],
+  );
+}

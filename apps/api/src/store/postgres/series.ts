@@ -1,0 +1,87 @@
+import type { Queryable } from "./database.ts";
+
+/** A (host, container) pair's key in the cache. */
+function key(hostId: string, containerId: string): string {
+  return `${hostId}/${containerId}`;
+}
+
+/**
+ * The small integer that stands for a (host, container) pair in every metric and log row (table
+ * `series`), cached in memory: ids are never reused or changed while the host exists.
+ */
+export class SeriesIds {
+  readonly #cache = new Map<string, number>();
+
+  /** The pair's id, or null when nothing was ever stored for it. */
+  async find(db: Queryable, hostId: string, containerId: string): Promise<number | null> {
+    const cached = this.#cache.get(key(hostId, containerId));
+    if (cached !== undefined) return cached;
+    const { rows } = await db.query<{ id: number }>(
+      "SELECT id FROM series WHERE host_id = $1 AND container_id = $2",
+      [hostId, containerId],
+    );
+    const id = rows[0]?.id;
+    if (id === undefined) return null;
+    this.#cache.set(key(hostId, containerId), id);
+    return id;
+  }
+
+  /**
+   * The ids of the pairs (new ones made), by `key`; in the caller's transaction, so the new ids are
+   * cached only once `commit` is called after it committed. Two replicas making the same pair at
+   * once get the same id (the second waits on the first's unique key, then reads its row).
+   */
+  async ensure(db: Queryable, pairs: Iterable<readonly [string, string]>): Promise<Ensured> {
+    const ids = new Map<string, number>();
+    const missingHosts: string[] = [];
+    const missingContainers: string[] = [];
+    for (const [hostId, containerId] of pairs) {
+      const k = key(hostId, containerId);
+      if (ids.has(k)) continue;
+      const cached = this.#cache.get(k);
+      if (cached !== undefined) ids.set(k, cached);
+      else if (!missingHosts.some((h, i) => h === hostId && missingContainers[i] === containerId)) {
+        missingHosts.push(hostId);
+        missingContainers.push(containerId);
+      }
+    }
+    const made = new Map<string, number>();
+    if (missingHosts.length > 0) {
+      await db.query(
+        `INSERT INTO series (host_id, container_id)
+         SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+        [missingHosts, missingContainers],
+      );
+      const { rows } = await db.query<{ id: number; host_id: string; container_id: string }>(
+        `SELECT s.id, s.host_id, s.container_id FROM series s
+         JOIN unnest($1::text[], $2::text[]) AS p(host_id, container_id) USING (host_id, container_id)`,
+        [missingHosts, missingContainers],
+      );
+      for (const row of rows) made.set(key(row.host_id, row.container_id), row.id);
+    }
+    for (const [k, id] of made) ids.set(k, id);
+    return {
+      id: (hostId, containerId) => {
+        const id = ids.get(key(hostId, containerId));
+        if (id === undefined) throw new Error(`no series for ${hostId}/${containerId}`);
+        return id;
+      },
+      commit: () => {
+        for (const [k, id] of made) this.#cache.set(k, id);
+      },
+    };
+  }
+
+  /** Forgets a deleted host's pairs (their rows went with it). */
+  forgetHost(hostId: string): void {
+    for (const k of this.#cache.keys()) if (k.startsWith(`${hostId}/`)) this.#cache.delete(k);
+  }
+}
+
+/** The series of one write, looked up or made. */
+export interface Ensured {
+  /** The pair's id; throws for a pair that was not passed to `ensure`. */
+  id(hostId: string, containerId: string): number;
+  /** Caches the ids made, once the transaction that made them committed. */
+  commit(): void;
+}
