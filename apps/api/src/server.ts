@@ -30,11 +30,13 @@ import {
 import { installHttpHardening } from "./routes/hardening.ts";
 import { registerRoutes } from "./routes/register-routes.ts";
 import { sessionAuthenticator } from "./routes/session-authenticator.ts";
-import type { Store } from "./store/store.ts";
+import type { MaintenanceLease, Store } from "./store/store.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./ws/upgrade.ts";
 
 /** How often expired sessions are deleted; they are refused on use anyway, this only keeps the table small. */
 const SESSION_SWEEP_MS = 10 * 60_000;
+/** The maintenance lease's task under which the session sweep runs (see MaintenanceLease). */
+const SESSION_SWEEP_TASK = "session-sweep";
 
 /** Who a browser socket and a REST request come from; by default, their session cookie decides. */
 export interface CallerAuthenticators {
@@ -98,7 +100,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   const storage = new StorageHealth();
   const queue = new WriteQueue(store.telemetry, storage);
   const ingest = new Ingest(queue, store.hosts, hub, latest);
-  const retention = new Retention(store.retention, config.retention, app.log);
+  const retention = new Retention(store.retention, store.maintenance, config.retention, app.log);
   const auth = createAuthServices(config, store, { sockets: hub, agents }, now);
   const callers = deps.callers ?? {
     browser: new SessionBrowserAuthenticator(auth.sessions, config.publicUrl),
@@ -127,7 +129,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   installHttpHardening(app);
   const routes = enforceRouteAccess(app, callers.request, config.publicUrl);
   registerRoutes(app, ctx);
-  sweepSessions(app, auth);
+  sweepSessions(app, auth, store.maintenance);
   registerUnknownServerPaths(app);
   const dashboardUpgrade = deps.dashboard ? await deps.dashboard(app) : null;
 
@@ -202,12 +204,16 @@ function routeUpgrades(
   });
 }
 
-/** Deletes expired sessions and stale login failures every SESSION_SWEEP_MS until the app closes. */
-function sweepSessions(app: FastifyInstance, auth: AuthServices): void {
+/**
+ * Deletes expired sessions and stale login failures every SESSION_SWEEP_MS until the app closes,
+ * while this server leads SESSION_SWEEP_TASK (replicas sharing a database sweep it once).
+ */
+function sweepSessions(app: FastifyInstance, auth: AuthServices, lease: MaintenanceLease): void {
   const sweep = setInterval(() => {
-    Promise.all([auth.sessions.sweep(), auth.throttle.sweep()]).catch((err: unknown) =>
-      app.log.error({ err }, "session sweep failed"),
-    );
+    lease
+      .tryLead(SESSION_SWEEP_TASK)
+      .then((leads) => (leads ? Promise.all([auth.sessions.sweep(), auth.throttle.sweep()]) : null))
+      .catch((err: unknown) => app.log.error({ err }, "session sweep failed"));
   }, SESSION_SWEEP_MS);
   sweep.unref();
   app.addHook("onClose", async () => clearInterval(sweep));

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import { msToTs } from "../store/log-time.ts";
-import type { RetentionRepository } from "../store/store.ts";
+import type { MaintenanceLease, RetentionRepository } from "../store/store.ts";
 
 /** How long telemetry is kept and how retention sweeps (the server's `retention` settings). */
 export interface RetentionConfig {
@@ -25,27 +25,42 @@ export interface SweepResult {
   containerHistory: number;
 }
 
+/** The maintenance lease's task under which the periodic sweep runs (see MaintenanceLease). */
+export const RETENTION_TASK = "retention";
+
 /**
  * Deletes expired telemetry in small batches, yielding to the event loop between them so that
- * ingest and heartbeats keep running while a large backlog is cleared.
+ * ingest and heartbeats keep running while a large backlog is cleared. The periodic sweep runs
+ * only while this server leads RETENTION_TASK, so that replicas sharing a database sweep it once.
  */
 export class Retention {
   readonly #repo: RetentionRepository;
+  readonly #lease: MaintenanceLease;
   readonly #config: RetentionConfig;
   readonly #log: FastifyBaseLogger;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<SweepResult> | null = null;
 
-  constructor(repo: RetentionRepository, config: RetentionConfig, log: FastifyBaseLogger) {
+  constructor(
+    repo: RetentionRepository,
+    lease: MaintenanceLease,
+    config: RetentionConfig,
+    log: FastifyBaseLogger,
+  ) {
     this.#repo = repo;
+    this.#lease = lease;
     this.#config = config;
     this.#log = log;
   }
 
+  /** Sweeps every `intervalMs` while this server leads RETENTION_TASK. */
   start(): void {
     this.#timer = setInterval(() => {
       if (this.#running) return;
-      this.sweep().catch((err: unknown) => this.#log.error({ err }, "retention sweep failed"));
+      this.#lease
+        .tryLead(RETENTION_TASK)
+        .then((leads) => (leads ? this.sweep() : null))
+        .catch((err: unknown) => this.#log.error({ err }, "retention sweep failed"));
     }, this.#config.intervalMs);
     this.#timer.unref();
   }
@@ -57,6 +72,7 @@ export class Retention {
     await this.#running?.catch(() => undefined);
   }
 
+  /** One sweep now, whoever leads (the periodic one asks the lease first); joins a sweep in progress. */
   sweep(now = Date.now()): Promise<SweepResult> {
     this.#running ??= this.#sweep(now).finally(() => {
       this.#running = null;

@@ -27,9 +27,12 @@ export function createPool(url: string, max: number): pg.Pool {
   return new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, types: TYPES });
 }
 
-/** A client of its own, outside the pool, with the store's type parsers (the maintenance lease's session). */
-export function createClient(url: string): pg.Client {
-  return new pg.Client({ connectionString: url, types: TYPES });
+/**
+ * A client of its own, outside the pool, with the store's type parsers; `name` is its
+ * `application_name`, which tells its session apart in `pg_stat_activity`.
+ */
+export function createClient(url: string, name: string): pg.Client {
+  return new pg.Client({ connectionString: url, types: TYPES, application_name: name });
 }
 
 /**

@@ -3,6 +3,9 @@ import type pg from "pg";
 import type { MaintenanceLease } from "../store.ts";
 import { createClient } from "./database.ts";
 
+/** The `application_name` of a lease session, as `pg_stat_activity` shows it. */
+export const LEASE_APPLICATION_NAME = "crowsnest-lease";
+
 /** A task's advisory lock key: the first 8 bytes of SHA-256("crowsnest:" + task), as a signed 64-bit integer. */
 export function leaseKey(task: string): string {
   return createHash("sha256").update(`crowsnest:${task}`).digest().readBigInt64BE(0).toString();
@@ -59,7 +62,7 @@ export class PgMaintenanceLease implements MaintenanceLease {
 
   #connect(): Promise<pg.Client> {
     if (this.#client) return this.#client;
-    const client = createClient(this.#url);
+    const client = createClient(this.#url, LEASE_APPLICATION_NAME);
     // A lost session has lost its locks: forget them, and connect anew at the next call.
     const lost = () => {
       if (this.#client === connecting) this.#drop();

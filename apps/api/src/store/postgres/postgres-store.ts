@@ -39,6 +39,7 @@ export async function openPostgresStore(url: string, poolSize: number): Promise<
   }
   const series = new SeriesIds();
   const lease = new PgMaintenanceLease(url);
+  let closing: Promise<void> | null = null;
   return {
     users: new PgUserRepository(pool),
     sessions: new PgSessionRepository(pool),
@@ -55,9 +56,10 @@ export async function openPostgresStore(url: string, poolSize: number): Promise<
     retention: new PgRetentionRepository(pool, partitions),
     settings: new PgSettingsRepository(pool),
     maintenance: lease,
-    async close() {
-      await lease.close();
-      await pool.end();
+    /** Ends the lease session (freeing its leases) and the pool; once, however often called. */
+    close() {
+      closing ??= lease.close().then(() => pool.end());
+      return closing;
     },
   };
 }
