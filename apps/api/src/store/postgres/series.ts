@@ -47,10 +47,19 @@ export class SeriesIds {
     }
     const made = new Map<string, number>();
     if (missingHosts.length > 0) {
+      // In key order, so that replicas making overlapping pairs at once lock them in one order.
+      const order = missingHosts
+        .map((_, i) => i)
+        .sort(
+          (a, b) =>
+            compare(missingHosts[a], missingHosts[b]) || compare(missingContainers[a], missingContainers[b]),
+        );
+      const hosts = order.map((i) => missingHosts[i]);
+      const containers = order.map((i) => missingContainers[i]);
       await db.query(
         `INSERT INTO series (host_id, container_id)
          SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
-        [missingHosts, missingContainers],
+        [hosts, containers],
       );
       const { rows } = await db.query<{ id: number; host_id: string; container_id: string }>(
         `SELECT s.id, s.host_id, s.container_id FROM series s
@@ -84,4 +93,9 @@ export interface Ensured {
   id(hostId: string, containerId: string): number;
   /** Caches the ids made, once the transaction that made them committed. */
   commit(): void;
+}
+
+/** Code-unit order of two strings (undefined first). */
+function compare(a: string | undefined, b: string | undefined): number {
+  return a === b ? 0 : (a ?? "") < (b ?? "") ? -1 : 1;
 }

@@ -150,7 +150,11 @@ async function recordBatches(
         }
       : null,
   );
-  const batches = keys.flatMap((key, i) => (key === null ? [] : [{ key, at: writes[i]?.at ?? 0 }]));
+  // In key order: two replicas entering overlapping batches then lock the ledger's keys in the same
+  // order, so neither waits on the other while holding what it waits for (no deadlock).
+  const batches = keys
+    .flatMap((key, i) => (key === null ? [] : [{ key, at: writes[i]?.at ?? 0 }]))
+    .sort((a, b) => compareKeys(a.key, b.key));
   if (batches.length === 0) return writes.map(() => "stored");
   const columns = [
     batches.map((b) => b.key.hostId),
@@ -192,6 +196,13 @@ async function recordBatches(
     digests.set(id, stored);
     return collided ? "collided" : "stored";
   });
+}
+
+function compareKeys(a: BatchKey, b: BatchKey): number {
+  if (a.hostId !== b.hostId) return a.hostId < b.hostId ? -1 : 1;
+  if (a.incarnation !== b.incarnation) return a.incarnation < b.incarnation ? -1 : 1;
+  if (a.seq !== b.seq) return a.seq - b.seq;
+  return a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0;
 }
 
 /** Applies one write that is not a duplicate: host and container rows now, samples and lines into `pending`. */
