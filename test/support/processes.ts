@@ -162,14 +162,14 @@ export class ServerProcess {
     await this.process.kill("SIGTERM");
   }
 
-  /** Runs the server's CLI against the same data directory, with nothing on standard input. */
+  /** Runs the server's CLI against the same data directory and database, with nothing on standard input. */
   async cli(...args: string[]): Promise<string> {
     const run = execFileAsync(
       NODE,
       ["apps/api/src/cli/main.ts", ...args, "--data-dir", this.options.dataDir],
       {
         cwd: ROOT,
-        env: { ...process.env, CROWSNEST_PORT: String(this.options.port) },
+        env: { ...process.env, ...this.options.env, CROWSNEST_PORT: String(this.options.port) },
       },
     );
     run.child.stdin?.end();
