@@ -16,6 +16,10 @@ export function storageSection(runs: readonly StorageRun[]): string[] {
   if (first === undefined) return [];
   const of = (schema: "previous" | "current", pick: (f: SchemaFigures) => number) =>
     spread(runs.map((r) => pick(r[schema])));
+  // Results saved before PostgreSQL was measured have no such figures: that column says "–".
+  const postgresRuns = runs.flatMap((r) => (r.postgres ? [r.postgres] : []));
+  const onPostgres = (pick: (f: SchemaFigures) => number, digits: number) =>
+    postgresRuns.length === 0 ? "–" : cell(spread(postgresRuns.map(pick)), digits);
   const text = spread(runs.map((r) => r.textBytesPerLine));
   /** A table row; `target` null for a figure without one (its last two cells then say so). */
   const row = (
@@ -29,6 +33,7 @@ export function storageSection(runs: readonly StorageRun[]): string[] {
       figure,
       cell(of("previous", pick), digits),
       cell(current, digits),
+      onPostgres(pick, digits),
       target?.text ?? "–",
       target === null ? "–" : target.reached(current.median) ? "yes" : "no",
     ];
@@ -49,9 +54,15 @@ export function storageSection(runs: readonly StorageRun[]): string[] {
     "`store.metrics.history` (what the metrics route calls) reduced to about 2,000 min/max buckets and",
     "serialized, median of 7 after a warm-up; the previous schema has no reduction: its raw query of the",
     "86,400 rows, serialized. Write times: one store transaction per batch, per sample or line.",
+    "_PostgreSQL_: the PostgreSQL store (issue 14) on the same data through the same Store calls, each",
+    "figure on a fresh database on this machine's server: samples as one wide row each in day partitions",
+    "(primary key series and time), rollups as one row per series and minute, log lines with a tsvector of",
+    "their distinct folded words under a GIN index. Bytes: `pg_table_size` (TOAST included) and",
+    "`pg_total_relation_size` (with indexes) over the day partitions after `VACUUM ANALYZE`, plus the series",
+    "table for _with indexes_. The targets and _reached_ are the SQLite store's (issue 13).",
     "",
     table(
-      ["figure", "previous", "current", "target (issue 13)", "reached"],
+      ["figure", "previous", "current", "PostgreSQL", "target (issue 13)", "reached"],
       [
         row("metric sample, raw tier, tables only, bytes", (f) => f.rawBytesPerSample, 1, null),
         row("metric sample, raw tier with indexes, bytes", (f) => f.rawBytesPerSampleIndexed, 1, {

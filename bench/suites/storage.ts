@@ -2,8 +2,10 @@
  * Figure 7, storage: what the SQLite store keeps on disk per metric sample and per log line, with
  * and without its indexes (search index included), and how long a chart's 24 h of one container
  * takes to answer; for the current schema and, on the very same data, the previous one (the
- * schema before migration 9, written with that schema's own statements). Store level, no server:
- * the bytes are the pages SQLite's `dbstat` counts for each table and index after a checkpoint.
+ * schema before migration 9, written with that schema's own statements), and the PostgreSQL store.
+ * Store level, no server: the bytes are the pages SQLite's `dbstat` counts for each table and index
+ * after a checkpoint; on PostgreSQL, `pg_table_size` and `pg_total_relation_size` of each table's
+ * day partitions after a VACUUM (which also empties the search index's pending list).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +13,8 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { LogLine, MetricSample, SequencedAgentMessage } from "@crowsnest/protocol";
 import { METRIC_POINTS_TARGET } from "@crowsnest/protocol";
+import pg from "pg";
+import { openPostgresStore } from "../../apps/api/src/store/postgres/postgres-store.ts";
 import { configure, migrate } from "../../apps/api/src/store/sqlite/database.ts";
 import { compactTelemetryMigration } from "../../apps/api/src/store/sqlite/migrations/009-compact-telemetry.ts";
 import { MIGRATIONS } from "../../apps/api/src/store/sqlite/migrations/index.ts";
@@ -60,7 +64,13 @@ export interface StorageRun {
   textBytesPerLine: number;
   previous: SchemaFigures;
   current: SchemaFigures;
+  /** The PostgreSQL store on the same data (absent from results saved before it was measured). */
+  postgres?: SchemaFigures;
 }
+
+/** The PostgreSQL server the suite makes its databases on (each dropped afterwards). */
+const POSTGRES_URL =
+  process.env.CROWSNEST_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** Measures `options.runs` runs, each in a fresh temporary directory removed afterwards. */
 export async function storageSuite(
@@ -80,9 +90,11 @@ export async function storageSuite(
         textBytesPerLine: textBytes / lines.length,
         previous: await previousSchema(dir, lines),
         current: await currentSchema(dir, lines),
+        postgres: await postgresSchema(lines),
       };
+      const pgFigures = result.postgres;
       log(
-        `storage run ${run}: ${result.current.rawBytesPerSampleIndexed.toFixed(1)} B/sample (was ${result.previous.rawBytesPerSampleIndexed.toFixed(1)}), ${result.current.logBytesPerLineIndexed.toFixed(1)} B/line (was ${result.previous.logBytesPerLineIndexed.toFixed(1)}), 24 h query ${result.current.dayQueryMs.toFixed(1)} ms`,
+        `storage run ${run}: ${result.current.rawBytesPerSampleIndexed.toFixed(1)} B/sample (was ${result.previous.rawBytesPerSampleIndexed.toFixed(1)}, PostgreSQL ${pgFigures?.rawBytesPerSampleIndexed.toFixed(1)}), ${result.current.logBytesPerLineIndexed.toFixed(1)} B/line (was ${result.previous.logBytesPerLineIndexed.toFixed(1)}, PostgreSQL ${pgFigures?.logBytesPerLineIndexed.toFixed(1)}), 24 h query ${result.current.dayQueryMs.toFixed(1)} ms (PostgreSQL ${pgFigures?.dayQueryMs.toFixed(1)})`,
       );
       runs.push(result);
     } finally {
@@ -146,6 +158,130 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
     dayQueryMs,
     dayQueryPoints: points,
   };
+}
+
+/** The PostgreSQL store, written and read through the Store contract as the current SQLite schema is. */
+async function postgresSchema(lines: LogLine[]): Promise<SchemaFigures> {
+  resetFleet();
+  const samples = METRIC_CONTAINERS * METRIC_SECONDS;
+  const metrics = await measurePostgres(async (store) => {
+    let seq = 0;
+    for (let s = 0; s < METRIC_SECONDS; s++) {
+      const batchSamples = Array.from(
+        { length: METRIC_CONTAINERS },
+        (_, c) => fleet[c]?.next(s) as MetricSample,
+      );
+      await store.telemetry.write([batch(++seq, { type: "metrics", seq, samples: batchSamples })]);
+    }
+  });
+  const logs = await measurePostgres(async (store) => {
+    for (let i = 0; i < lines.length; i += LOG_BATCH) {
+      const seq = i / LOG_BATCH + 1;
+      await store.telemetry.write([
+        batch(seq, { type: "logs", seq, lines: lines.slice(i, i + LOG_BATCH), drops: [] }),
+      ]);
+    }
+  });
+  let points = 0;
+  let dayQueryMs = 0;
+  await measurePostgres(
+    async (store) => {
+      // Only the query is timed here: the day goes in 600 samples a write.
+      const series = new SeriesGenerator(containerId(999));
+      for (let s = 0; s < DAY_SECONDS; s += 600) {
+        const daySamples = Array.from({ length: 600 }, (_, i) => series.next(s + i));
+        await store.telemetry.write([batch(s + 1, { type: "metrics", seq: s + 1, samples: daySamples })]);
+      }
+    },
+    async (store) => {
+      const range = {
+        hostId: HOST,
+        containerId: containerId(999),
+        from: T0,
+        to: T0 + DAY_SECONDS * 1_000 - 1,
+      };
+      dayQueryMs = await timeQuery(async () => {
+        const result = await store.metrics.history({
+          ...range,
+          tier: "raw",
+          maxPoints: METRIC_POINTS_TARGET,
+        });
+        points = result.points.length;
+        JSON.stringify(result);
+      });
+    },
+  );
+  const series = metrics.sizes.get("series")?.total ?? 0;
+  const raw = metrics.sizes.get("metric_samples");
+  const rollups = metrics.sizes.get("metric_rollups");
+  const logTable = logs.sizes.get("log_lines");
+  const logSeries = logs.sizes.get("series")?.total ?? 0;
+  if (!raw || !rollups || !logTable) throw new Error("PostgreSQL sizes missing");
+  return {
+    rawBytesPerSample: raw.table / samples,
+    rawBytesPerSampleIndexed: (raw.total + series) / samples,
+    rollupPercentOfRaw: (100 * rollups.total) / (raw.total + series),
+    logBytesPerLine: logTable.table / lines.length,
+    logBytesPerLineIndexed: (logTable.total + logSeries) / lines.length,
+    writeUsPerSample: (metrics.writeMs * 1_000) / samples,
+    writeUsPerLine: (logs.writeMs * 1_000) / lines.length,
+    dayQueryMs,
+    dayQueryPoints: points,
+  };
+}
+
+/** Bytes of one table on PostgreSQL: without indexes (`pg_table_size`, TOAST included) and with them. */
+interface PgTableSize {
+  table: number;
+  total: number;
+}
+
+/**
+ * Creates a database on POSTGRES_URL's server, opens the PostgreSQL store on it with the bench host,
+ * runs `fill` (timed), VACUUMs, measures each telemetry table over its partitions, runs `after`, and
+ * drops the database.
+ */
+async function measurePostgres(
+  fill: (store: Store) => Promise<void>,
+  after?: (store: Store) => Promise<void>,
+): Promise<{ writeMs: number; sizes: Map<string, PgTableSize> }> {
+  const name = `crowsnest_bench_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${name}`;
+    const store = await openPostgresStore(url.toString(), 4);
+    const db = new pg.Client({ connectionString: url.toString() });
+    await db.connect();
+    try {
+      await db.query("INSERT INTO hosts (id, name, name_key, created_at) VALUES ($1, 'bench', 'bench', 0)", [
+        HOST,
+      ]);
+      const started = performance.now();
+      await fill(store);
+      const writeMs = performance.now() - started;
+      await db.query("VACUUM ANALYZE");
+      const { rows } = await db.query<{ name: string; table: string; total: string }>(
+        `SELECT t.name, sum(pg_table_size(p.relid)) AS table, sum(pg_total_relation_size(p.relid)) AS total
+         FROM unnest(ARRAY['metric_samples', 'metric_rollups', 'log_lines', 'series']) AS t(name),
+              LATERAL pg_partition_tree(t.name::regclass) AS p
+         GROUP BY t.name`,
+      );
+      await after?.(store);
+      return {
+        writeMs,
+        sizes: new Map(rows.map((r) => [r.name, { table: Number(r.table), total: Number(r.total) }])),
+      };
+    } finally {
+      await db.end();
+      await store.close();
+    }
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
 }
 
 /** The schema before migration 9, written with the statements its writer used. */

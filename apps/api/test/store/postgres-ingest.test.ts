@@ -1,5 +1,6 @@
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { downsample } from "../../src/store/downsample.ts";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import type { Store, TelemetryWrite } from "../../src/store/store.ts";
@@ -186,5 +187,37 @@ describe("PostgreSQL store: replicas and day partitions", () => {
       },
     ]);
     expect(await count("SELECT count(*) AS n FROM log_lines WHERE text = 'late'")).toBe(1);
+  });
+
+  it("buckets a long raw range in the database exactly as Downsampler buckets the samples", async () => {
+    const hostId = (await first.hosts.create("h", 0, anyCredential())).id;
+    const id = newContainerId();
+    const samples = Array.from({ length: 500 }, (_, i) => ({
+      ...metricSample(id, DAY0 + i * 1_000 + (i % 7) * 100, (i * 37) % 101, 1_000 + ((i * 53) % 97)),
+      netRxBytes: i % 5 === 4 ? null : i * 10,
+      memLimitBytes: 10_000 + i,
+      pids: i % 3,
+    }));
+    await first.telemetry.write([
+      { kind: "batch", hostId, at: DAY0, message: { type: "metrics", seq: 1, samples } },
+    ]);
+    const range = { hostId, containerId: id, from: DAY0 - 3_000, to: DAY0 + 600_000 };
+    const expected = downsample(await first.metrics.raw(range), range.from, range.to, 37);
+    const got = await first.metrics.history({ ...range, tier: "raw", maxPoints: 37 });
+    expect(got.bucketMs).toBe(expected.bucketMs);
+    expect(got.points).toHaveLength(expected.points.length);
+    got.points.forEach((point, i) => {
+      const want = expected.points[i];
+      for (const [key, value] of Object.entries(point)) {
+        const other = want?.[key as keyof typeof want];
+        if (value === null || other === null) expect([key, value]).toEqual([key, other]);
+        else expect(value as number).toBeCloseTo(other as number, 6);
+      }
+    });
+    // Few enough samples pass unchanged.
+    expect(await first.metrics.history({ ...range, tier: "raw", maxPoints: 500 })).toEqual({
+      points: await first.metrics.raw(range),
+      bucketMs: null,
+    });
   });
 });
