@@ -112,6 +112,12 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
       const samples = Array.from({ length: METRIC_CONTAINERS }, (_, c) => fleet[c]?.next(s) as MetricSample);
       await store.telemetry.write([batch(++seq, { type: "metrics", seq, samples })]);
     }
+    // The next hour begins: the measured hours' rollups are packed, as all but a series' newest are.
+    const next = Array.from(
+      { length: METRIC_CONTAINERS },
+      (_, c) => fleet[c]?.next(METRIC_SECONDS) as MetricSample,
+    );
+    await store.telemetry.write([batch(++seq, { type: "metrics", seq, samples: next })]);
   });
   const logs = await measureStore(join(dir, "current-logs.db"), async (store) => {
     for (let i = 0; i < lines.length; i += LOG_BATCH) {
@@ -141,7 +147,8 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
   const raw = metrics.bytes(["metric_head", "metric_chunks"]);
   const rawIndexed =
     raw + metrics.bytes(["sqlite_autoindex_metric_chunks_1", "series", "sqlite_autoindex_series_1"]);
-  const rollups = metrics.bytes(["metric_rollups"]);
+  // The packed hours (migration 11); the newest hour's rows (metric_rollups) are one of 720 in 30 days.
+  const rollups = metrics.bytes(["metric_rollup_chunks", "sqlite_autoindex_metric_rollup_chunks_1"]);
   const logTable = logs.bytes(["log_lines"]);
   const logIndexed =
     logTable +

@@ -1,12 +1,8 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { MetricSample } from "@crowsnest/protocol";
-import { decodeChunk, encodeChunk, type SeriesSample } from "./metric-chunk.ts";
+import { decodeChunk, encodeChunk, HOUR, MINUTE, type SeriesSample } from "./metric-chunk.ts";
+import { RollupWriter } from "./rollup-writer.ts";
 import type { SeriesIds } from "./series.ts";
-
-/** Rollups and the first chunks of a series span one minute (ms); a minute starts at a multiple of it. */
-export const MINUTE = 60_000;
-/** A finished hour's minute chunks become one chunk: 24 per series and day to read instead of 1,440. */
-export const HOUR = 3_600_000;
 
 const HEAD_COLUMNS =
   "t, cpu_percent AS cpuPercent, online_cpus AS onlineCpus, mem_used AS memUsedBytes, mem_limit AS memLimitBytes, net_rx AS netRxBytes, net_tx AS netTxBytes, blk_read AS blkReadBytes, blk_write AS blkWriteBytes, pids";
@@ -21,7 +17,8 @@ interface ChunkRow {
 /**
  * Writes metric samples, inside the caller's transaction: each sample goes to its series' head
  * (rows of the newest minute) or, for a time already packed, into the chunk that covers it; and is
- * counted once in its minute's rollup. When a series' samples reach a new minute, its head rows of
+ * counted once in its minute's rollup (RollupWriter, whose rows of past hours are packed when the
+ * raw tier's are). When a series' samples reach a new minute, its head rows of
  * the minutes before are packed into one chunk per minute (metric-chunk.ts); when they reach a new
  * hour, the minute chunks of the hours before become one chunk per hour. So the head holds about
  * a minute per series, the current hour is minute chunks, and the rest of the raw tier hour chunks.
@@ -36,7 +33,7 @@ export class MetricWriter {
   readonly #insertChunk;
   readonly #updateChunk;
   readonly #deleteChunk;
-  readonly #upsertRollup;
+  readonly #rollups: RollupWriter;
   /** Per series, the minute whose samples the head holds (all older ones are packed). */
   readonly #headMinute = new Map<number, number>();
 
@@ -59,19 +56,7 @@ export class MetricWriter {
     );
     this.#updateChunk = db.prepare("UPDATE metric_chunks SET n = ?, data = ? WHERE id = ?");
     this.#deleteChunk = db.prepare("DELETE FROM metric_chunks WHERE id = ?");
-    this.#upsertRollup = db.prepare(`
-      INSERT INTO metric_rollups (series, minute, n, cpu_sum, cpu_min, cpu_max, mem_sum, mem_min, mem_max, mem_limit,
-                                  net_rx, net_tx, blk_read, blk_write, pids_sum)
-      VALUES ($series, $t - ($t % ${MINUTE}), 1, $cpu, $cpu, $cpu, $mem, $mem, $mem, $memLimit,
-              $netRx, $netTx, $blkRead, $blkWrite, $pids)
-      ON CONFLICT (series, minute) DO UPDATE SET
-        n = n + 1,
-        cpu_sum = cpu_sum + excluded.cpu_sum, cpu_min = min(cpu_min, excluded.cpu_min), cpu_max = max(cpu_max, excluded.cpu_max),
-        mem_sum = mem_sum + excluded.mem_sum, mem_min = min(mem_min, excluded.mem_min), mem_max = max(mem_max, excluded.mem_max),
-        mem_limit = excluded.mem_limit,
-        net_rx = max(net_rx, excluded.net_rx), net_tx = max(net_tx, excluded.net_tx),
-        blk_read = max(blk_read, excluded.blk_read), blk_write = max(blk_write, excluded.blk_write),
-        pids_sum = pids_sum + excluded.pids_sum`);
+    this.#rollups = new RollupWriter(db);
   }
 
   /** Stores a host's samples (already on the server's time line); a sample already stored is skipped. */
@@ -80,12 +65,14 @@ export class MetricWriter {
       const series = this.#series.ensure(hostId, sample.containerId);
       const minute = sample.t - (sample.t % MINUTE);
       if (!this.#store(series, minute, sample)) continue;
-      this.#upsertRollup.run(params(series, sample));
       const head = this.#headMinute.get(series);
+      const hour = minute - (minute % HOUR);
+      this.#rollups.add(series, sample, head !== undefined && hour < head - (head % HOUR));
       if (head === undefined || minute > head) {
         this.#pack(series, minute);
-        if (head === undefined || minute - (minute % HOUR) > head - (head % HOUR)) {
-          this.#packHours(series, minute - (minute % HOUR));
+        if (head === undefined || hour > head - (head % HOUR)) {
+          this.#packHours(series, hour);
+          this.#rollups.pack(series, hour);
         }
         this.#headMinute.set(series, minute);
       }
@@ -178,17 +165,13 @@ function withoutContainer(sample: MetricSample): SeriesSample {
   return rest;
 }
 
-/** The named parameters of a head row: the rollup's and $cpus. */
+/** The named parameters of a head row. */
 function headParams(series: number, s: MetricSample): Record<string, number | null> {
-  return { ...params(series, s), cpus: s.onlineCpus };
-}
-
-/** The named parameters of the rollup statement (node:sqlite refuses unused names, so not $cpus). */
-function params(series: number, s: MetricSample): Record<string, number | null> {
   return {
     series,
     t: s.t,
     cpu: s.cpuPercent,
+    cpus: s.onlineCpus,
     mem: s.memUsedBytes,
     memLimit: s.memLimitBytes,
     netRx: s.netRxBytes,

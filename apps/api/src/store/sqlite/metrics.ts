@@ -2,19 +2,21 @@ import type { DatabaseSync } from "node:sqlite";
 import type { MetricPoint } from "@crowsnest/protocol";
 import { type Downsampled, Downsampler, downsample } from "../downsample.ts";
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
-import { type ChunkColumns, decodeColumns, type SeriesSample } from "./metric-chunk.ts";
-import { HOUR } from "./metric-writer.ts";
+import { type ChunkColumns, decodeColumns, HOUR, orNull, type SeriesSample } from "./metric-chunk.ts";
+import { decodeRollups, rollupPoint } from "./rollup-chunk.ts";
 import type { SeriesIds } from "./series.ts";
 
 /**
  * Reads the metric tiers of migration 9: raw samples from a series' chunks (decoded, see
- * metric-chunk.ts) and its head rows, rollups from their rows; both keyed by series id.
+ * metric-chunk.ts) and its head rows, rollups from their chunks (migration 11, rollup-chunk.ts)
+ * and rows; both keyed by series id.
  */
 export class SqliteMetricRepository implements MetricRepository {
   readonly #series: SeriesIds;
   readonly #chunks;
   readonly #head;
   readonly #rollups;
+  readonly #rollupChunks;
 
   constructor(db: DatabaseSync, series: SeriesIds) {
     this.#series = series;
@@ -35,6 +37,9 @@ export class SqliteMetricRepository implements MetricRepository {
       FROM metric_rollups
       WHERE series = ? AND minute BETWEEN ? AND ?
       ORDER BY minute`);
+    this.#rollupChunks = db.prepare(
+      "SELECT data FROM metric_rollup_chunks WHERE series = ? AND hour BETWEEN ? AND ? ORDER BY hour",
+    );
   }
 
   async raw(range: MetricRange): Promise<MetricPoint[]> {
@@ -45,10 +50,24 @@ export class SqliteMetricRepository implements MetricRepository {
     return points;
   }
 
+  /** Packed hours (chunks) first, then the rows of the current hour: sorted again only if a late row came between. */
   async rollups(range: MetricRange): Promise<MetricPoint[]> {
     const series = this.#series.find(range.hostId, range.containerId);
     if (series === null) return [];
-    return this.#rollups.all(series, range.from, range.to) as unknown as MetricPoint[];
+    const chunks = this.#rollupChunks.all(series, range.from - HOUR + 1, range.to) as unknown as {
+      data: Uint8Array;
+    }[];
+    const points: MetricPoint[] = [];
+    for (const chunk of chunks) {
+      for (const row of decodeRollups(chunk.data)) {
+        if (row.minute >= range.from && row.minute <= range.to) points.push(rollupPoint(row));
+      }
+    }
+    const head = this.#rollups.all(series, range.from, range.to) as unknown as MetricPoint[];
+    if (points.length === 0) return head;
+    points.push(...head);
+    if (points.some((p, i) => i > 0 && p.t < (points[i - 1]?.t ?? 0))) points.sort((a, b) => a.t - b.t);
+    return points;
   }
 
   /**
@@ -117,10 +136,6 @@ function eachPoint(range: MetricRange, raw: RawColumns, visit: (point: MetricPoi
     }
   }
   for (const row of raw.head) visit(toPoint(row));
-}
-
-function orNull(value: number): number | null {
-  return Number.isNaN(value) ? null : value;
 }
 
 const EMPTY: SeriesSample = {

@@ -1,11 +1,12 @@
 import type { DatabaseSync } from "node:sqlite";
 import { tsToNs } from "../log-time.ts";
 import type { RetentionRepository } from "../store.ts";
-import { MINUTE } from "./metric-writer.ts";
+import { HOUR, MINUTE } from "./metric-chunk.ts";
 
 export class SqliteRetentionRepository implements RetentionRepository {
   readonly #chunksBefore;
   readonly #headBefore;
+  readonly #rollupChunksBefore;
   readonly #rollupsBefore;
   readonly #logsBefore;
   readonly #overCap;
@@ -26,6 +27,12 @@ export class SqliteRetentionRepository implements RetentionRepository {
     this.#headBefore = db.prepare(`
       DELETE FROM metric_head WHERE (series, t) IN (
         SELECT h.series, h.t FROM series s JOIN metric_head h ON h.series = s.id AND h.t < ? LIMIT ?)`);
+    this.#rollupChunksBefore = db.prepare(`
+      DELETE FROM metric_rollup_chunks WHERE id IN (
+        SELECT c.id FROM series s
+        JOIN metric_rollup_chunks c ON c.series = s.id AND c.hour <= $t - ${HOUR}
+        LIMIT $limit)
+      RETURNING n`);
     this.#rollupsBefore = db.prepare(`
       DELETE FROM metric_rollups WHERE (series, minute) IN (
         SELECT r.series, r.minute FROM series s JOIN metric_rollups r ON r.series = s.id AND r.minute < ? LIMIT ?)`);
@@ -60,8 +67,12 @@ export class SqliteRetentionRepository implements RetentionRepository {
     return samples + Number(this.#headBefore.run(t, limit - chunks.length).changes);
   }
 
+  /** An hour's chunk goes once its whole hour is before `t`; then rows. Returns the minutes deleted. */
   async deleteRollupsBefore(t: number, limit: number): Promise<number> {
-    return Number(this.#rollupsBefore.run(t, limit).changes);
+    const chunks = this.#rollupChunksBefore.all({ t, limit }) as unknown as { n: number }[];
+    const minutes = chunks.reduce((sum, chunk) => sum + chunk.n, 0);
+    if (chunks.length === limit) return minutes;
+    return minutes + Number(this.#rollupsBefore.run(t, limit - chunks.length).changes);
   }
 
   async deleteLogsBefore(ts: string, limit: number): Promise<number> {

@@ -8,6 +8,7 @@ import { logServerTimeMigration } from "./007-log-server-time.ts";
 import { containerHistoryMigration } from "./008-container-history.ts";
 import { compactTelemetryMigration } from "./009-compact-telemetry.ts";
 import { hostLifecycleMigration } from "./010-host-lifecycle.ts";
+import { rollupChunksMigration } from "./011-rollup-chunks.ts";
 import type { Migration } from "./migration.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   containerHistoryMigration,
   compactTelemetryMigration,
   hostLifecycleMigration,
+  rollupChunksMigration,
 ];

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import type { MetricSample } from "@crowsnest/protocol";
+import { afterAll, describe, expect, it } from "vitest";
+import { openConnection } from "../../src/store/sqlite/connection.ts";
+import { migrate } from "../../src/store/sqlite/database.ts";
+import { rollupChunksMigration } from "../../src/store/sqlite/migrations/011-rollup-chunks.ts";
+import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.ts";
+import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import type { Store } from "../../src/store/store.ts";
+import { metricSample, containerId as newContainerId } from "../support/samples.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "crowsnest-rollup-chunks-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** Rows of a table, counted with a connection of the test's own. */
+function count(path: string, table: string): number {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+function write(store: Store, seq: number, samples: MetricSample[]) {
+  return store.telemetry.write([
+    { kind: "batch", hostId: "h1", at: 1, message: { type: "metrics", seq, samples } },
+  ]);
+}
+
+/**
+ * A file written by the schema before migration 11 (every rollup a row): upgraded in place, its
+ * rollups read as before; at the series' next write, its rows of past hours become one chunk per
+ * hour and read the same; a late sample of a packed hour joins its chunk; retention deletes a
+ * chunk once its whole hour is past.
+ */
+describe("migration 11: rollup chunks", () => {
+  it("keeps a previous file's rollups, packs them by hour at the series' next write, and reads them the same", async () => {
+    const path = join(dir, "v10.db");
+    const db = openConnection(path);
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version < rollupChunksMigration.version),
+    );
+    const id = newContainerId();
+    db.prepare("INSERT INTO hosts (id, name, name_key, created_at) VALUES ('h1', 'old', 'old', 1)").run();
+    db.prepare("INSERT INTO series (id, host_id, container_id) VALUES (1, 'h1', ?)").run(id);
+    const rollup = db.prepare(`
+      INSERT INTO metric_rollups (series, minute, n, cpu_sum, cpu_min, cpu_max, mem_sum, mem_min, mem_max, mem_limit,
+                                  net_rx, net_tx, blk_read, blk_write, pids_sum)
+      VALUES (1, ?, 3, ?, 10.25, 30.75, 1503, 500, 502, 1000000, ?, 7, 8, 9, 9)`);
+    rollup.run(MINUTE, 61.5, 1_002);
+    rollup.run(2 * MINUTE, 60, 2_002);
+    rollup.run(HOUR + MINUTE, 45, null);
+    db.close();
+
+    const store = openSqliteStore(path);
+    try {
+      const range = { hostId: "h1", containerId: id, from: 0, to: 3 * HOUR };
+      const before = await store.metrics.rollups(range);
+      expect(before.map((p) => [p.t, p.cpuPercent, p.cpuPercentMin, p.cpuPercentMax, p.netRxBytes])).toEqual([
+        [MINUTE, 20.5, 10.25, 30.75, 1_002],
+        [2 * MINUTE, 20, 10.25, 30.75, 2_002],
+        [HOUR + MINUTE, 15, 10.25, 30.75, null],
+      ]);
+      expect(before[0]).toMatchObject({
+        memUsedBytes: 501,
+        memUsedBytesMin: 500,
+        memUsedBytesMax: 502,
+        pids: 3,
+      });
+
+      // A sample of hour 2: the series' rows of hours 0 and 1 become two chunks.
+      await write(store, 1, [metricSample(id, 2 * HOUR + 5_000, 12.5)]);
+      expect(count(path, "metric_rollup_chunks")).toBe(2);
+      expect(count(path, "metric_rollups")).toBe(1);
+      expect(await store.metrics.rollups(range)).toEqual([
+        ...before,
+        expect.objectContaining({ t: 2 * HOUR, cpuPercent: 12.5, cpuPercentMin: 12.5, cpuPercentMax: 12.5 }),
+      ]);
+
+      // A late sample of minute 1 (hour 0, packed) is counted in its chunk, not as a row.
+      await write(store, 2, [metricSample(id, MINUTE + 30_000, 50.125, 1_000_001)]);
+      expect(count(path, "metric_rollups")).toBe(1);
+      const [late] = await store.metrics.rollups({ ...range, to: MINUTE });
+      expect(late).toMatchObject({
+        t: MINUTE,
+        cpuPercent: (61.5 + 50.125) / 4,
+        cpuPercentMin: 10.25,
+        cpuPercentMax: 50.125,
+        memUsedBytesMax: 1_000_001,
+      });
+
+      // Half of hour 1 is past the bound: only hour 0's chunk (its two minutes) goes.
+      expect(await store.retention.deleteRollupsBefore(HOUR + 30 * MINUTE, 10)).toBe(2);
+      expect((await store.metrics.rollups(range)).map((p) => p.t)).toEqual([HOUR + MINUTE, 2 * HOUR]);
+    } finally {
+      await store.close();
+    }
+  });
+});
