@@ -18,6 +18,14 @@ const ROLLUPS = `SELECT minute AS t, cpu_sum / n AS "cpuPercent", cpu_min AS "cp
 FROM metric_rollups WHERE series = $1 AND minute BETWEEN $2 AND $3 ORDER BY minute`;
 
 /**
+ * A bigint column's value at the bucket's latest sample: arrays compare element by element, and a
+ * series has one sample per `t`, so the greatest [t, value] is the latest one's (a null value too).
+ */
+function latest(column: string): string {
+  return `(max(ARRAY[t, ${column}]))[2]`;
+}
+
+/**
  * Raw samples merged in the database into buckets of `$4` ms from `$2`, as `Downsampler` merges
  * them (the average, minimum and maximum of each bucket, the memory limit and counters of its
  * latest sample, `t` its start), with each bucket's sample count `n`: a day of one container comes
@@ -26,9 +34,8 @@ FROM metric_rollups WHERE series = $1 AND minute BETWEEN $2 AND $3 ORDER BY minu
 const RAW_BUCKETS = `SELECT $2::bigint + b * $4::bigint AS t, count(*) AS n,
        avg(cpu_percent) AS "cpuPercent", min(cpu_percent) AS "cpuPercentMin", max(cpu_percent) AS "cpuPercentMax",
        avg(mem_used)::float8 AS "memUsedBytes", min(mem_used) AS "memUsedBytesMin", max(mem_used) AS "memUsedBytesMax",
-       (array_agg(mem_limit ORDER BY t DESC))[1] AS "memLimitBytes",
-       (array_agg(net_rx ORDER BY t DESC))[1] AS "netRxBytes", (array_agg(net_tx ORDER BY t DESC))[1] AS "netTxBytes",
-       (array_agg(blk_read ORDER BY t DESC))[1] AS "blkReadBytes", (array_agg(blk_write ORDER BY t DESC))[1] AS "blkWriteBytes",
+       ${latest("mem_limit")} AS "memLimitBytes", ${latest("net_rx")} AS "netRxBytes", ${latest("net_tx")} AS "netTxBytes",
+       ${latest("blk_read")} AS "blkReadBytes", ${latest("blk_write")} AS "blkWriteBytes",
        avg(pids)::float8 AS pids
 FROM (SELECT *, (t - $2::bigint) / $4::bigint AS b FROM metric_samples WHERE series = $1 AND t BETWEEN $2 AND $3) AS s
 GROUP BY b ORDER BY b`;
