@@ -108,7 +108,7 @@ export const SERVER_SETTINGS = {
   databaseUrl: setting({
     flag: "database-url",
     env: "CROWSNEST_DATABASE_URL",
-    help: "the store's database: a SQLite file (PostgreSQL comes with scale-out)",
+    help: "the store's database: a SQLite file, or a PostgreSQL database that replicas share",
     kind: databaseUrl,
     // A PostgreSQL URL will carry a password: a refusal never repeats the value.
     secret: true,
