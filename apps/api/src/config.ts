@@ -9,6 +9,7 @@ import {
   oneOf,
   onOff,
   parseSettings,
+  serviceUrl,
   setting,
   text,
   url,
@@ -46,6 +47,8 @@ export interface Config {
   dataDir: string;
   /** Which backend holds the store, and where (openStore): by default SQLite's file in `dataDir`. */
   database: DatabaseLocation;
+  /** The NATS server the replicas share (nats:// or tls://); null: one server, nothing shared. */
+  natsUrl: string | null;
   /** The URL browsers use; their `Origin` is checked against it. Null: the request's own host. */
   publicUrl: string | null;
   /**
@@ -114,6 +117,16 @@ export const SERVER_SETTINGS = {
     secret: true,
     default: null,
     defaultText: "crowsnest.db in the data directory",
+  }),
+  natsUrl: setting({
+    flag: "nats-url",
+    env: "CROWSNEST_NATS_URL",
+    help: "join the replicas sharing this NATS server (live views, commands, presence and sign-outs across replicas)",
+    kind: serviceUrl(["nats", "tls"], "nats://127.0.0.1:4222"),
+    // It may carry a user and password: a refusal never repeats the value.
+    secret: true,
+    default: null,
+    defaultText: "none: one server on its own",
   }),
   publicUrl: setting({
     flag: "public-url",
@@ -245,6 +258,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     host: v.host,
     dataDir: resolve(v.dataDir),
     database: v.databaseUrl ?? defaultDatabase(resolve(v.dataDir)),
+    natsUrl: v.natsUrl,
     publicUrl: v.publicUrl,
     trustedProxies: v.trustedProxies,
     webDir: v.webDir === null ? null : resolve(v.webDir),

@@ -1,5 +1,6 @@
 import type { AuthServices } from "./auth/auth-services.ts";
 import type { UserSocketCloser } from "./auth/sign-out.ts";
+import type { ClusterStatus } from "./cluster/cluster.ts";
 import type { Config } from "./config.ts";
 import type { AgentCommandSender, AgentPresence } from "./ingest/agent-links.ts";
 import type { IngestCounters } from "./ingest/counters.ts";
@@ -29,6 +30,8 @@ export interface AppContext {
   counters: IngestCounters;
   /** Whether telemetry writes are succeeding (a full disk makes them fail). */
   storage: StorageHealth;
+  /** Whether this server is one of several replicas on a NATS bus, and how that bus is doing. */
+  cluster: ClusterStatus;
   /** When the server started, on the monotonic clock (performance.now()), so uptime survives a clock step. */
   startedAt: number;
 }

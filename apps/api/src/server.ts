@@ -7,6 +7,7 @@ import { type AuthServices, createAuthServices } from "./auth/auth-services.ts";
 import type { BrowserAuthenticator } from "./auth/browser-authenticator.ts";
 import { EnrollingAgentAuthenticator } from "./auth/enrolling-agent-authenticator.ts";
 import { SessionBrowserAuthenticator } from "./auth/live-authenticator.ts";
+import { Cluster, SINGLE_PROCESS } from "./cluster/cluster.ts";
 import type { Config } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { installErrorHandler } from "./errors/handler.ts";
@@ -96,12 +97,28 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   const hub = new LiveHub();
   const latest = new LatestSamples();
   const counters = newIngestCounters();
-  const agents = new AgentLinks(config.commandTimeoutMs);
+  const links = new AgentLinks(config.commandTimeoutMs);
+  // With CROWSNEST_NATS_URL, the bus-backed implementations wrap this process's hub, latest
+  // samples and agent links; without it, those run alone, exactly as one server always did.
+  const cluster =
+    config.natsUrl === null
+      ? null
+      : await Cluster.join({
+          natsUrl: config.natsUrl,
+          hub,
+          latest,
+          links,
+          commandTimeoutMs: config.commandTimeoutMs,
+          log: app.log,
+        });
+  const agents = cluster?.agents ?? links;
+  const live = cluster?.live ?? hub;
+  const userSockets = cluster?.userSockets ?? hub;
   const storage = new StorageHealth();
   const queue = new WriteQueue(store.telemetry, storage);
-  const ingest = new Ingest(queue, store.hosts, hub, latest);
+  const ingest = new Ingest(queue, store.hosts, live, latest);
   const retention = new Retention(store.retention, store.maintenance, config.retention, app.log);
-  const auth = createAuthServices(config, store, { sockets: hub, agents }, now);
+  const auth = createAuthServices(config, store, { sockets: userSockets, agents }, now);
   const callers = deps.callers ?? {
     browser: new SessionBrowserAuthenticator(auth.sessions, config.publicUrl),
     request: sessionAuthenticator(auth.sessions),
@@ -118,10 +135,11 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
     agents,
     commands: agents,
     latest,
-    liveSockets: hub,
+    liveSockets: userSockets,
     hub,
     counters,
     storage,
+    cluster: cluster ?? SINGLE_PROCESS,
     startedAt: performance.now(),
   };
 
@@ -139,7 +157,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
       agentUpgradeHandler(agentAuthenticator, {
         ingest,
         links: agents,
-        live: hub,
+        live,
         counters,
         heartbeatMs: config.heartbeatMs,
         log: app.log,
@@ -178,6 +196,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
       hub.stop();
       await retention.stop();
       await app.close();
+      await cluster?.leave();
       await queue.drain();
     },
   };

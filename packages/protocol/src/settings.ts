@@ -300,6 +300,23 @@ export function url(schemes: readonly string[]): Kind<string> {
   };
 }
 
+/**
+ * The URL of a network service with one of the schemes and a host (`nats://10.0.0.5:4222`), kept
+ * as given; credentials in it are allowed (mark the setting `secret`).
+ */
+export function serviceUrl(schemes: readonly string[], example: string): Kind<string> {
+  const names = schemes.map((s) => `${s}://`).join(" or ");
+  return {
+    schema: z.string().refine((raw) => {
+      const parsed = URL.parse(raw);
+      return parsed !== null && schemes.some((s) => parsed.protocol === `${s}:`) && parsed.hostname !== "";
+    }),
+    allowed: `a URL starting with ${names} and naming a host, e.g. ${example}`,
+    placeholder: "URL",
+    show: String,
+  };
+}
+
 /** A comma-separated list of IP addresses and CIDR ranges. */
 export function addressList(): Kind<string[]> {
   const entry = z

@@ -92,12 +92,7 @@ export class AgentLinks implements AgentPresence, AgentSocketRegistry, AgentComm
     for (;;) {
       const previous = this.#links.get(hostId);
       if (!connection.isOpen()) return "closed";
-      const reconnect =
-        previous === undefined ||
-        incarnation === null ||
-        previous.incarnation === null ||
-        previous.incarnation === incarnation;
-      if (!reconnect && (await previous.connection.probe(options.probeMs))) {
+      if (previous !== undefined && !(await givesWay(previous, incarnation, options.probeMs))) {
         // Another connection may have taken over during the probe: decide again against it.
         if (this.#links.get(hostId) === previous) return "conflict";
         continue;
@@ -114,14 +109,49 @@ export class AgentLinks implements AgentPresence, AgentSocketRegistry, AgentComm
   /** Forgets the connection if it is still the host's link; returns whether the host went offline. */
   detach(hostId: string, connection: AgentConnection): boolean {
     if (this.#links.get(hostId)?.connection !== connection) return false;
-    this.#links.delete(hostId);
-    for (const [id, pending] of this.#pending) {
-      if (pending.hostId !== hostId) continue;
-      this.#finish(id)?.reject(
-        new AgentUnavailableError("offline", "the agent disconnected before answering"),
+    this.#forget(hostId);
+    return true;
+  }
+
+  /**
+   * A newer connection of the host arrived on another replica with `incarnation`: by admit's rule,
+   * this process's link gives way (`released`: forgotten, then closed with `replacedCode`, so its
+   * close is no "offline" of the host) or stays, another incarnation being live on it (`kept`: the
+   * newcomer is a clone). `none`: no link for the host here.
+   */
+  async yieldTo(
+    hostId: string,
+    incarnation: string | null,
+    options: { replacedCode: number; probeMs: number },
+  ): Promise<"released" | "kept" | "none"> {
+    const previous = this.#links.get(hostId);
+    if (previous === undefined) return "none";
+    if (!(await givesWay(previous, incarnation, options.probeMs))) return "kept";
+    if (this.#links.get(hostId) === previous) {
+      this.release(
+        hostId,
+        options.replacedCode,
+        "replaced by a newer connection of this host on another replica",
       );
     }
+    return "released";
+  }
+
+  /**
+   * Forgets the host's link, then closes it: the host lives on elsewhere (another replica took it),
+   * so its close is not reported as the host going offline. Returns whether a link was held.
+   */
+  release(hostId: string, code: number, reason: string): boolean {
+    const link = this.#links.get(hostId);
+    if (link === undefined) return false;
+    this.#forget(hostId);
+    link.connection.close(code, reason);
     return true;
+  }
+
+  /** Whether `connection` is the host's link. */
+  holds(hostId: string, connection: AgentConnection): boolean {
+    return this.#links.get(hostId)?.connection === connection;
   }
 
   /** Whether an agent is connected for the host. */
@@ -182,6 +212,17 @@ export class AgentLinks implements AgentPresence, AgentSocketRegistry, AgentComm
     for (const link of this.#links.values()) link.connection.close(code, reason);
   }
 
+  /** Drops the host's link; its commands in flight fail as offline. */
+  #forget(hostId: string): void {
+    this.#links.delete(hostId);
+    for (const [id, pending] of this.#pending) {
+      if (pending.hostId !== hostId) continue;
+      this.#finish(id)?.reject(
+        new AgentUnavailableError("offline", "the agent disconnected before answering"),
+      );
+    }
+  }
+
   #finish(commandId: string): PendingCommand | undefined {
     const pending = this.#pending.get(commandId);
     if (!pending) return undefined;
@@ -189,4 +230,15 @@ export class AgentLinks implements AgentPresence, AgentSocketRegistry, AgentComm
     this.#pending.delete(commandId);
     return pending;
   }
+}
+
+/**
+ * Whether the host's present link gives way to a newcomer of `incarnation`: the same incarnation,
+ * or an agent that sends none, is a reconnect; another incarnation is a restarted agent whose old
+ * socket is dead (no answer to a probe within `probeMs`) or a clone (it answers: the link stays).
+ */
+async function givesWay(previous: Link, incarnation: string | null, probeMs: number): Promise<boolean> {
+  const reconnect =
+    incarnation === null || previous.incarnation === null || previous.incarnation === incarnation;
+  return reconnect || !(await previous.connection.probe(probeMs));
 }

@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
  *                         the domain: telemetry retention; sessions, users, host identities and
  *                         the authenticators; the browser-socket hub; agent sockets, ingest and
  *                         the agent registry; container actions
+ *   cluster               cluster/: the NATS-backed implementations of those narrow interfaces
  *   config                config.ts: the settings table, composed of the parts' own rows
  *   http                  context.ts, routes/ (a folder per resource), web/ (the dashboard route)
  *   server                server.ts: buildServer, the one place where the parts are wired
@@ -29,6 +30,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["live"],
   ["ingest"],
   ["actions"],
+  ["cluster"],
   ["config.ts"],
   ["context.ts", "routes", "web"],
   ["server.ts", "log-output.ts"],

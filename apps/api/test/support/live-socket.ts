@@ -19,8 +19,9 @@ export class LiveSocket {
     });
   }
 
-  static open(url: string): Promise<LiveSocket> {
-    const ws = new WebSocket(url);
+  /** `headers`: a signed-in browser's cookie and Origin, for a server that checks them. */
+  static open(url: string, headers?: Record<string, string>): Promise<LiveSocket> {
+    const ws = new WebSocket(url, { headers });
     return new Promise((resolve, reject) => {
       ws.once("open", () => resolve(new LiveSocket(ws)));
       ws.once("error", reject);

@@ -12,7 +12,7 @@ function status(ctx: AppContext, reply: FastifyReply): "ok" | "degraded" {
  * GET /api/health — liveness for anyone (load balancers, `npm start`): `{ status }` only, since
  * how many agents and dashboards are connected is nobody else's business.
  * GET /api/health/details (ADMIN) — the same status with storage, uptime, connected agents, live
- * hub memory and ingest counters.
+ * hub memory, ingest counters and the cluster bus (NATS) when there is one.
  */
 export function registerGetHealth(app: FastifyInstance, ctx: AppContext): void {
   app.get("/api/health", { config: { access: "public" } }, async (_request, reply) => ({
@@ -25,5 +25,6 @@ export function registerGetHealth(app: FastifyInstance, ctx: AppContext): void {
     agentsOnline: ctx.agents.onlineHostIds().length,
     live: ctx.hub.memory(),
     ingest: { ...ctx.counters },
+    cluster: ctx.cluster.report(),
   }));
 }

@@ -1,0 +1,126 @@
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+
+/**
+ * How often a bus connection pings the NATS server, and how many pings may go unanswered: a dead
+ * server is noticed in about 2 × 2 s instead of nats.js's default 2 × 2 min (notes/scale-out.md §2).
+ */
+const PING_INTERVAL_MS = 2_000;
+const MAX_PINGS_OUT = 2;
+/** Between reconnect attempts (nats.js adds jitter). */
+const RECONNECT_WAIT_MS = 500;
+/** How long the first connection may take at start-up before the server refuses to start. */
+const FIRST_CONNECT_TIMEOUT_MS = 10_000;
+
+/** One bus connection's state, as /api/health/details shows it. */
+export interface BusConnectionState {
+  connected: boolean;
+  /** When it last connected or lost its connection (epoch ms). */
+  since: number;
+  /** How many times it reconnected since start-up. */
+  reconnects: number;
+  /** Messages the server or the client reported dropped for this connection being slow. */
+  slowConsumerEvents: number;
+}
+
+/**
+ * The two NATS connections of a replica: `telemetry` carries the live firehose (and may be cut by
+ * the NATS server as a slow consumer under load), `control` carries commands, presence and
+ * broadcasts, so a firehose stall never drops a command (notes/scale-out.md §4.5). Both reconnect
+ * forever (`maxReconnectAttempts: -1`); neither echoes what it publishes back to itself, since the
+ * replica delivers its own traffic in-process.
+ */
+export class NatsBus {
+  readonly telemetry: NatsConnection;
+  readonly control: NatsConnection;
+  readonly #states: { telemetry: BusConnectionState; control: BusConnectionState };
+
+  private constructor(telemetry: NatsConnection, control: NatsConnection) {
+    this.telemetry = telemetry;
+    this.control = control;
+    this.#states = { telemetry: watchState(telemetry), control: watchState(control) };
+  }
+
+  /**
+   * Connects both connections to `url` (nats:// or tls://, credentials in the URL allowed), named
+   * after the replica for `nats-server` monitoring. Rejects, with the server named and the password
+   * left out, when NATS cannot be reached within FIRST_CONNECT_TIMEOUT_MS: a replica that never
+   * joined the cluster would serve a partial view of the fleet.
+   */
+  static async connect(url: string, replicaId: string): Promise<NatsBus> {
+    const parsed = new URL(url);
+    const server = `${parsed.protocol === "tls:" ? "tls://" : ""}${parsed.hostname}:${parsed.port || "4222"}`;
+    const options = {
+      servers: server,
+      ...(parsed.username === "" ? {} : { user: decodeURIComponent(parsed.username) }),
+      ...(parsed.password === "" ? {} : { pass: decodeURIComponent(parsed.password) }),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: RECONNECT_WAIT_MS,
+      pingInterval: PING_INTERVAL_MS,
+      maxPingOut: MAX_PINGS_OUT,
+      timeout: FIRST_CONNECT_TIMEOUT_MS,
+      noEcho: true,
+    };
+    const opened: NatsConnection[] = [];
+    try {
+      opened.push(await connect({ ...options, name: `crowsnest-${replicaId}-telemetry` }));
+      opened.push(await connect({ ...options, name: `crowsnest-${replicaId}-control` }));
+    } catch (err) {
+      await Promise.all(opened.map((nc) => nc.close()));
+      throw new Error(`cannot reach NATS at ${server} (CROWSNEST_NATS_URL): ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const [telemetry, control] = opened as [NatsConnection, NatsConnection];
+    return new NatsBus(telemetry, control);
+  }
+
+  /** Both connections' states. */
+  states(): { telemetry: BusConnectionState; control: BusConnectionState } {
+    return { telemetry: { ...this.#states.telemetry }, control: { ...this.#states.control } };
+  }
+
+  /** Whether the control connection is up: commands and claims to other replicas can be sent. */
+  get controlConnected(): boolean {
+    return this.#states.control.connected;
+  }
+
+  /** Sends what is still buffered, then closes both connections. */
+  async close(): Promise<void> {
+    await Promise.allSettled([this.telemetry.drain(), this.control.drain()]);
+  }
+}
+
+/** Follows a connection's status events into a state object that is kept up to date. */
+function watchState(nc: NatsConnection): BusConnectionState {
+  const state: BusConnectionState = {
+    connected: true,
+    since: Date.now(),
+    reconnects: 0,
+    slowConsumerEvents: 0,
+  };
+  (async () => {
+    for await (const status of nc.status()) {
+      switch (status.type) {
+        case "disconnect":
+          state.connected = false;
+          state.since = Date.now();
+          break;
+        case "reconnect":
+          state.connected = true;
+          state.since = Date.now();
+          state.reconnects++;
+          break;
+        case "slowConsumer":
+          state.slowConsumerEvents++;
+          break;
+        case "close":
+          state.connected = false;
+          state.since = Date.now();
+          return;
+      }
+    }
+  })().catch(() => {
+    // The status iterator ends with the connection; nothing to report.
+  });
+  return state;
+}

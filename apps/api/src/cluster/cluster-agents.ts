@@ -1,0 +1,326 @@
+import { CLOSE_CODES, type CommandOutcome, type CommandResult } from "@crowsnest/protocol";
+import { type Msg, RequestError, type Subscription, TimeoutError } from "@nats-io/transport-node";
+import type { FastifyBaseLogger } from "fastify";
+import type { AgentDisconnector } from "../auth/host-enrolment.ts";
+import type {
+  Admission,
+  AgentCommandSender,
+  AgentConnection,
+  AgentLinks,
+  AgentPresence,
+  AgentSocketRegistry,
+  CommandRequest,
+} from "../ingest/agent-links.ts";
+import { AgentUnavailableError, type AgentUnavailableReason } from "../ingest/agent-unavailable.ts";
+import type { LivePublisher } from "../live/live-publisher.ts";
+import type { NatsBus } from "./bus.ts";
+import { PeerPresence, type PresenceSnapshot } from "./peer-presence.ts";
+import { SUBJECTS } from "./subjects.ts";
+
+/**
+ * A command's reply waits this long beyond the holder's own timeout, so that the holder's
+ * `timeout` answer arrives rather than a bus timeout.
+ */
+const REPLY_MARGIN_MS = 2_000;
+/** A claim waits for the holder's probe of its agent (probeMs) plus this. */
+const CLAIM_MARGIN_MS = 2_000;
+
+/** A claim: a newer connection of the host arrived on `replica`. */
+interface Claim {
+  replica: string;
+  incarnation: string | null;
+  probeMs: number;
+}
+
+/** The holder's answer to a claim: it closed its link (or had none), or another live agent keeps it. */
+type ClaimAnswer = { verdict: "released" | "kept" | "none" };
+
+/** The holder's answer to a command: the agent's outcome, or why there is none. */
+type CommandReply =
+  | { ok: true; outcome: CommandOutcome }
+  | { ok: false; reason: AgentUnavailableReason; message: string };
+
+/** A host's agent held by this replica. */
+interface Held {
+  /** When it was attached here (epoch ms): the newest epoch wins when two replicas hold a host. */
+  epoch: number;
+  /** This replica's subscription to the host's commands and claims. */
+  subscription: Subscription;
+}
+
+export interface ClusterAgentsDeps {
+  /** This process's agent sockets. */
+  local: AgentLinks;
+  bus: NatsBus;
+  replicaId: string;
+  /** This replica's own hub: told when another replica's hosts go offline with it. */
+  hub: LivePublisher;
+  commandTimeoutMs: number;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * The agent registry of a replica in a NATS cluster, around this process's AgentLinks:
+ * - one live connection per host across the cluster: a newly admitted connection claims the host
+ *   (`cn.v1.agent.<host>.claim`); the holder gives way by AgentLinks.admit's rule (same incarnation:
+ *   replaced; another incarnation whose socket answers a probe: the newcomer is refused as a clone);
+ *   if two replicas still hold a host (a claim lost to a bus outage), the newer epoch wins when
+ *   their presence snapshots meet;
+ * - commands by request/reply on `cn.v1.agent.<host>.cmd`, subscribed only by the holder: no
+ *   responder is `offline` at once;
+ * - presence: this replica's local links plus the other replicas' snapshots (PeerPresence);
+ * - disconnecting a host (revoke, rotate, delete) wherever its agent is held.
+ */
+export class ClusterAgents
+  implements AgentPresence, AgentSocketRegistry, AgentCommandSender, AgentDisconnector
+{
+  readonly #deps: ClusterAgentsDeps;
+  readonly #held = new Map<string, Held>();
+  readonly #peers: PeerPresence;
+  readonly #subscriptions: Subscription[] = [];
+
+  constructor(deps: ClusterAgentsDeps) {
+    this.#deps = deps;
+    this.#peers = new PeerPresence({
+      nc: deps.bus.control,
+      replicaId: deps.replicaId,
+      snapshot: () => this.#snapshot(),
+      onPeerSnapshot: (snapshot) => this.#fence(snapshot),
+      onHostsLost: (hostIds) => {
+        const now = Date.now();
+        for (const hostId of hostIds) if (!this.isOnline(hostId)) deps.hub.hostStatus(hostId, false, now);
+      },
+      log: deps.log,
+    });
+  }
+
+  /** Starts presence and listens for host disconnects broadcast by other replicas. */
+  start(): void {
+    this.#peers.start();
+    this.#subscriptions.push(
+      this.#deps.bus.control.subscribe(SUBJECTS.hostAgent, {
+        callback: (_err, msg) => {
+          const { hostId, code, reason } = msg.json<{ hostId: string; code: number; reason: string }>();
+          this.#deps.local.disconnect(hostId, code, reason);
+        },
+      }),
+    );
+  }
+
+  /** Tells the other replicas this one holds nothing any more, and stops presence. */
+  stop(): void {
+    this.#peers.stop();
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    for (const held of this.#held.values()) held.subscription.unsubscribe();
+    this.#held.clear();
+  }
+
+  // ---- AgentSocketRegistry ----------------------------------------------------
+
+  /**
+   * Admits the connection here (AgentLinks.admit), then claims the host from any other replica
+   * holding it. A holder that keeps its link (another live incarnation) makes this one a
+   * `conflict`. With the bus down or the claim unanswered, the connection is attached anyway:
+   * the agent's data is stored, and the epochs settle a double hold once the bus is back.
+   */
+  async admit(
+    hostId: string,
+    connection: AgentConnection,
+    incarnation: string | null,
+    options: { replacedCode: number; probeMs: number },
+  ): Promise<Admission> {
+    const admission = await this.#deps.local.admit(hostId, connection, incarnation, options);
+    if (admission !== "attached") return admission;
+    const verdict = await this.#claim(hostId, {
+      replica: this.#deps.replicaId,
+      incarnation,
+      probeMs: options.probeMs,
+    });
+    if (verdict === "kept") {
+      this.#deps.local.detach(hostId, connection);
+      return "conflict";
+    }
+    // Replaced here by a newer connection, or closed, while the claim was out: that one decides.
+    if (!this.#deps.local.holds(hostId, connection)) return "closed";
+    this.#hold(hostId);
+    return "attached";
+  }
+
+  detach(hostId: string, connection: AgentConnection): boolean {
+    if (!this.#deps.local.detach(hostId, connection)) return false;
+    this.#unhold(hostId);
+    return true;
+  }
+
+  settle(hostId: string, result: CommandResult): boolean {
+    return this.#deps.local.settle(hostId, result);
+  }
+
+  // ---- AgentPresence --------------------------------------------------------------
+
+  isOnline(hostId: string): boolean {
+    return this.#deps.local.isOnline(hostId) || this.#peers.holder(hostId) !== null;
+  }
+
+  clockOffsetMs(hostId: string): number | null {
+    if (this.#deps.local.isOnline(hostId)) return this.#deps.local.clockOffsetMs(hostId);
+    return this.#peers.holder(hostId)?.clockOffsetMs ?? null;
+  }
+
+  onlineHostIds(): string[] {
+    return [...new Set([...this.#deps.local.onlineHostIds(), ...this.#peers.hostIds()])];
+  }
+
+  // ---- AgentCommandSender ------------------------------------------------------------
+
+  /**
+   * Runs the command on the host's agent: here when this replica holds it, otherwise by a request
+   * to the holder. Rejects with AgentUnavailableError: `offline` at once when no replica holds the
+   * host (no responder) or the bus is down, `timeout` when the holder's agent does not answer.
+   */
+  async send(hostId: string, request: CommandRequest): Promise<CommandOutcome> {
+    if (this.#deps.local.isOnline(hostId)) return this.#deps.local.send(hostId, request);
+    if (!this.#deps.bus.controlConnected)
+      throw new AgentUnavailableError(
+        "offline",
+        "the cluster bus (NATS) is down: the host's agent, if any, is held by another replica",
+      );
+    const timeoutMs =
+      this.#deps.commandTimeoutMs + (request.options.timeoutSeconds ?? 0) * 1000 + REPLY_MARGIN_MS;
+    let reply: Msg;
+    try {
+      reply = await this.#deps.bus.control.request(SUBJECTS.agent(hostId, "cmd"), JSON.stringify(request), {
+        timeout: timeoutMs,
+      });
+    } catch (err) {
+      if (err instanceof RequestError && err.isNoResponders())
+        throw new AgentUnavailableError("offline", "the host's agent is not connected to any replica");
+      if (err instanceof TimeoutError)
+        throw new AgentUnavailableError(
+          "timeout",
+          `no answer from the host's replica within ${timeoutMs} ms`,
+        );
+      throw new AgentUnavailableError("offline", `the cluster bus failed: ${(err as Error).message}`);
+    }
+    const answer = reply.json<CommandReply>();
+    if (answer.ok) return answer.outcome;
+    throw new AgentUnavailableError(answer.reason, answer.message);
+  }
+
+  // ---- AgentDisconnector ---------------------------------------------------------------
+
+  /** Closes the host's agent connection here and, by broadcast, on whichever replica holds it. */
+  disconnect(hostId: string, code: number, reason: string): boolean {
+    const here = this.#deps.local.disconnect(hostId, code, reason);
+    const elsewhere = this.#peers.holder(hostId) !== null;
+    try {
+      this.#deps.bus.control.publish(SUBJECTS.hostAgent, JSON.stringify({ hostId, code, reason }));
+    } catch (err) {
+      this.#deps.log.error({ err, hostId }, "could not broadcast a host disconnect");
+    }
+    return here || elsewhere;
+  }
+
+  /** Closes every agent socket of this process (the server is stopping). */
+  closeAll(code: number, reason: string): void {
+    this.#deps.local.closeAll(code, reason);
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  /** Asks whichever replica holds the host to give way; `none` when no replica answers. */
+  async #claim(hostId: string, claim: Claim): Promise<ClaimAnswer["verdict"]> {
+    if (!this.#deps.bus.controlConnected) return "none";
+    try {
+      const reply = await this.#deps.bus.control.request(
+        SUBJECTS.agent(hostId, "claim"),
+        JSON.stringify(claim),
+        {
+          timeout: claim.probeMs + CLAIM_MARGIN_MS,
+        },
+      );
+      return reply.json<ClaimAnswer>().verdict;
+    } catch (err) {
+      if (!(err instanceof RequestError && err.isNoResponders()))
+        this.#deps.log.warn({ err, hostId }, "claiming a host from another replica failed; attached anyway");
+      return "none";
+    }
+  }
+
+  /** Answers for the host on the bus: its commands and claims come to this replica from now on. */
+  #hold(hostId: string): void {
+    this.#unhold(hostId);
+    const subscription = this.#deps.bus.control.subscribe(SUBJECTS.agentAll(hostId), {
+      callback: (_err, msg) => {
+        this.#answer(hostId, msg).catch((err: unknown) =>
+          this.#deps.log.error({ err, hostId }, "answering a request for a held host failed"),
+        );
+      },
+    });
+    this.#held.set(hostId, { epoch: Date.now(), subscription });
+    this.#peers.changed();
+  }
+
+  /** Serves a command or a claim for a host held here. */
+  async #answer(hostId: string, msg: Msg): Promise<void> {
+    if (msg.subject === SUBJECTS.agent(hostId, "claim")) {
+      const claim = msg.json<Claim>();
+      const verdict = await this.#deps.local.yieldTo(hostId, claim.incarnation, {
+        replacedCode: CLOSE_CODES.replaced,
+        probeMs: claim.probeMs,
+      });
+      if (verdict !== "kept") this.#unhold(hostId);
+      msg.respond(JSON.stringify({ verdict } satisfies ClaimAnswer));
+      return;
+    }
+    let reply: CommandReply;
+    try {
+      reply = { ok: true, outcome: await this.#deps.local.send(hostId, msg.json<CommandRequest>()) };
+    } catch (err) {
+      if (!(err instanceof AgentUnavailableError)) throw err;
+      reply = { ok: false, reason: err.reason, message: err.message };
+    }
+    msg.respond(JSON.stringify(reply));
+  }
+
+  #unhold(hostId: string): void {
+    const held = this.#held.get(hostId);
+    if (held === undefined) return;
+    held.subscription.unsubscribe();
+    this.#held.delete(hostId);
+    this.#peers.changed();
+  }
+
+  #snapshot(): PresenceSnapshot["hosts"] {
+    return [...this.#held].map(([hostId, held]) => ({
+      hostId,
+      epoch: held.epoch,
+      clockOffsetMs: this.#deps.local.clockOffsetMs(hostId),
+    }));
+  }
+
+  /**
+   * Fencing: another replica says it holds a host this one holds too (a claim lost while the bus
+   * was down, or two connections racing). The newer epoch keeps it (the replica id breaks a tie);
+   * the older link closes as replaced, not as the host going offline.
+   */
+  #fence(snapshot: PresenceSnapshot): void {
+    for (const theirs of snapshot.hosts) {
+      const mine = this.#held.get(theirs.hostId);
+      if (mine === undefined) continue;
+      const theyWin =
+        theirs.epoch > mine.epoch || (theirs.epoch === mine.epoch && snapshot.replica > this.#deps.replicaId);
+      if (!theyWin) continue;
+      this.#deps.log.warn(
+        { hostId: theirs.hostId, holder: snapshot.replica },
+        "host held by a newer connection elsewhere",
+      );
+      this.#deps.local.release(
+        theirs.hostId,
+        CLOSE_CODES.replaced,
+        "replaced by a newer connection of this host on another replica",
+      );
+      this.#unhold(theirs.hostId);
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import { randomBytes } from "node:crypto";
+import type { Subscription } from "@nats-io/transport-node";
+import type { FastifyBaseLogger } from "fastify";
+import type { AgentLinks } from "../ingest/agent-links.ts";
+import type { LatestSampleWriter } from "../ingest/latest-samples.ts";
+import type { LiveHub } from "../live/hub.ts";
+import { type BusConnectionState, NatsBus } from "./bus.ts";
+import { ClusterAgents } from "./cluster-agents.ts";
+import { BusLivePublisher, type LiveRelayCounters, receiveLiveRelay } from "./live-relay.ts";
+import { ClusterUserSockets } from "./user-sockets.ts";
+
+/** How the server stands towards other replicas, for /api/health/details. */
+export type ClusterReport =
+  | { mode: "single" }
+  | {
+      mode: "nats";
+      replicaId: string;
+      /** Both NATS connections; while either is down this replica stores its own agents' data. */
+      bus: { telemetry: BusConnectionState; control: BusConnectionState };
+      /** What the bus means now, in words: null when both connections are up. */
+      degraded: string | null;
+      relay: LiveRelayCounters;
+      /** Agents connected to this replica (agentsOnline counts the whole cluster's). */
+      agentsHeldHere: number;
+    };
+
+/** The cluster's state for /api/health/details. */
+export interface ClusterStatus {
+  report(): ClusterReport;
+}
+
+/** A server without CROWSNEST_NATS_URL: one process, nothing shared. */
+export const SINGLE_PROCESS: ClusterStatus = { report: () => ({ mode: "single" }) };
+
+export interface ClusterJoinDeps {
+  natsUrl: string;
+  /** This process's browser sockets (deliveries from other replicas go to it). */
+  hub: LiveHub;
+  /** This process's latest samples (kept up to date from other replicas' metrics too). */
+  latest: LatestSampleWriter;
+  /** This process's agent sockets. */
+  links: AgentLinks;
+  commandTimeoutMs: number;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * A replica's membership of a NATS cluster (CROWSNEST_NATS_URL): the bus-backed implementations
+ * of the narrow interfaces the server wires (LivePublisher, the agent registry's interfaces,
+ * UserSocketCloser), built around this process's own hub, latest samples and agent links.
+ */
+export class Cluster implements ClusterStatus {
+  readonly replicaId: string;
+  readonly agents: ClusterAgents;
+  readonly live: BusLivePublisher;
+  readonly userSockets: ClusterUserSockets;
+  readonly #bus: NatsBus;
+  readonly #links: AgentLinks;
+  readonly #relay: Subscription;
+  readonly #counters: LiveRelayCounters;
+
+  private constructor(replicaId: string, bus: NatsBus, deps: ClusterJoinDeps) {
+    this.replicaId = replicaId;
+    this.#bus = bus;
+    this.#links = deps.links;
+    this.#counters = { published: 0, received: 0, oversized: 0, unreadable: 0 };
+    this.live = new BusLivePublisher(deps.hub, bus.telemetry, this.#counters);
+    this.#relay = receiveLiveRelay(
+      bus.telemetry,
+      { hub: deps.hub, latest: deps.latest },
+      this.#counters,
+      deps.log,
+    );
+    this.agents = new ClusterAgents({
+      local: deps.links,
+      bus,
+      replicaId,
+      hub: deps.hub,
+      commandTimeoutMs: deps.commandTimeoutMs,
+      log: deps.log,
+    });
+    this.userSockets = new ClusterUserSockets(deps.hub, bus.control, deps.log);
+    this.agents.start();
+    this.userSockets.start();
+  }
+
+  /** Connects to NATS and starts relaying; rejects when NATS cannot be reached (see NatsBus.connect). */
+  static async join(deps: ClusterJoinDeps): Promise<Cluster> {
+    // A subject token, unique per process: a restarted replica is a new member.
+    const replicaId = `r${process.pid}-${randomBytes(4).toString("hex")}`;
+    const bus = await NatsBus.connect(deps.natsUrl, replicaId);
+    deps.log.info({ replicaId }, "joined the cluster over NATS");
+    return new Cluster(replicaId, bus, deps);
+  }
+
+  report(): ClusterReport {
+    const bus = this.#bus.states();
+    const down = [
+      bus.telemetry.connected ? null : "telemetry",
+      bus.control.connected ? null : "control",
+    ].filter((name) => name !== null);
+    return {
+      mode: "nats",
+      replicaId: this.replicaId,
+      bus,
+      degraded:
+        down.length === 0
+          ? null
+          : `NATS ${down.join(" and ")} connection down: this replica still stores what its own agents send; live views of other replicas' hosts${bus.control.connected ? "" : ", commands to them, sign-outs and presence across replicas"} wait for it`,
+      relay: { ...this.#counters },
+      agentsHeldHere: this.#links.onlineHostIds().length,
+    };
+  }
+
+  /** Tells the other replicas this one's hosts are gone, stops relaying and closes the bus. */
+  async leave(): Promise<void> {
+    this.agents.stop();
+    this.userSockets.stop();
+    this.#relay.unsubscribe();
+    await this.#bus.close();
+  }
+}

@@ -1,0 +1,217 @@
+import type {
+  BatchRef,
+  ContainerEvent,
+  ContainerInfo,
+  GapNotice,
+  LogDrop,
+  LogLagReport,
+  LogLine,
+  MetricSample,
+} from "@crowsnest/protocol";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { FastifyBaseLogger } from "fastify";
+import type { LatestSampleWriter } from "../ingest/latest-samples.ts";
+import type { LivePublisher, LogsOrder } from "../live/live-publisher.ts";
+import { SUBJECTS } from "./subjects.ts";
+
+/**
+ * One LivePublisher call as it travels between replicas, JSON on `cn.v1.live.<host>.<op>`.
+ * A logs frame's `prev` map travels as entries.
+ */
+type LiveRelayMessage =
+  | { op: "hostStatus"; hostId: string; online: boolean; lastSeen: number | null }
+  | { op: "inventory"; hostId: string; containers: ContainerInfo[] }
+  | { op: "events"; hostId: string; events: ContainerEvent[] }
+  | { op: "metrics"; hostId: string; samples: MetricSample[]; batch: BatchRef }
+  | {
+      op: "logs";
+      hostId: string;
+      lines: LogLine[];
+      drops: LogDrop[];
+      batch: BatchRef;
+      prev: [string, number][];
+    }
+  | { op: "logLag"; hostId: string; report: LogLagReport }
+  | { op: "agentGap"; hostId: string; notice: GapNotice };
+
+/** What the relay counts, for /api/health/details. */
+export interface LiveRelayCounters {
+  /** Messages published to the other replicas. */
+  published: number;
+  /** Messages received from the other replicas and delivered to this replica's hub. */
+  received: number;
+  /** Messages not published because they exceed the NATS server's max_payload (browsers see a jump). */
+  oversized: number;
+  /** Received messages that could not be read (logged). */
+  unreadable: number;
+}
+
+/**
+ * The LivePublisher of a replica in a cluster: what this replica's agents send goes to its own
+ * hub at once (so its browsers keep their live view while NATS is down) and to every other replica
+ * on the telemetry connection. Delivery between replicas is at-most-once: a frame lost on the bus
+ * shows in the browser as a jump of its BatchRef sequence, the store stays the truth.
+ */
+export class BusLivePublisher implements LivePublisher {
+  readonly #local: LivePublisher;
+  readonly #nc: NatsConnection;
+  readonly #counters: LiveRelayCounters;
+
+  constructor(local: LivePublisher, nc: NatsConnection, counters: LiveRelayCounters) {
+    this.#local = local;
+    this.#nc = nc;
+    this.#counters = counters;
+  }
+
+  hostStatus(hostId: string, online: boolean, lastSeen: number | null): void {
+    this.#local.hostStatus(hostId, online, lastSeen);
+    this.#publish({ op: "hostStatus", hostId, online, lastSeen });
+  }
+
+  inventory(hostId: string, containers: readonly ContainerInfo[]): void {
+    this.#local.inventory(hostId, containers);
+    this.#publish({ op: "inventory", hostId, containers: [...containers] });
+  }
+
+  events(hostId: string, events: readonly ContainerEvent[]): void {
+    this.#local.events(hostId, events);
+    this.#publish({ op: "events", hostId, events: [...events] });
+  }
+
+  metrics(hostId: string, samples: readonly MetricSample[], batch: BatchRef): void {
+    this.#local.metrics(hostId, samples, batch);
+    this.#publish({ op: "metrics", hostId, samples: [...samples], batch });
+  }
+
+  logs(hostId: string, lines: readonly LogLine[], drops: readonly LogDrop[], order: LogsOrder): void {
+    this.#local.logs(hostId, lines, drops, order);
+    const whole: LiveRelayMessage = {
+      op: "logs",
+      hostId,
+      lines: [...lines],
+      drops: [...drops],
+      batch: order.batch,
+      prev: [...order.prev],
+    };
+    if (this.#publish(whole, false)) return;
+    // Too big for one NATS message: one per container (the browser orders each container's lines
+    // on its own); a container's share still too big is left out, and its next frame is a jump.
+    const byContainer = new Map<string, LogLine[]>();
+    for (const line of lines) {
+      const forContainer = byContainer.get(line.containerId);
+      if (forContainer) forContainer.push(line);
+      else byContainer.set(line.containerId, [line]);
+    }
+    let first = true;
+    for (const [containerId, forContainer] of byContainer) {
+      const prev = order.prev.get(containerId);
+      this.#publish({
+        op: "logs",
+        hostId,
+        lines: forContainer,
+        drops: first ? [...drops] : [],
+        batch: order.batch,
+        prev: prev === undefined ? [] : [[containerId, prev]],
+      });
+      first = false;
+    }
+  }
+
+  logLag(hostId: string, report: LogLagReport): void {
+    this.#local.logLag(hostId, report);
+    this.#publish({ op: "logLag", hostId, report });
+  }
+
+  agentGap(hostId: string, notice: GapNotice): void {
+    this.#local.agentGap(hostId, notice);
+    this.#publish({ op: "agentGap", hostId, notice });
+  }
+
+  /**
+   * Publishes unless the message exceeds the server's max_payload; returns whether it was sent.
+   * `countOversized`: whether a refusal is counted (not when the caller retries it in parts).
+   * While NATS is down nats.js buffers what is published and sends it after reconnecting.
+   */
+  #publish(message: LiveRelayMessage, countOversized = true): boolean {
+    const data = new TextEncoder().encode(JSON.stringify(message));
+    const limit = this.#nc.info?.max_payload ?? 1024 * 1024;
+    if (data.byteLength > limit) {
+      if (countOversized) this.#counters.oversized++;
+      return false;
+    }
+    try {
+      this.#nc.publish(SUBJECTS.live(message.hostId, message.op), data);
+      this.#counters.published++;
+      return true;
+    } catch {
+      // Closed while the server stops; the local hub already has it.
+      return false;
+    }
+  }
+}
+
+/**
+ * Receives every other replica's live traffic: each message updates this replica's latest samples
+ * (so listings show every host's figures) and goes to its hub, which hands it to the browsers
+ * subscribed here. Returns the subscription (closed with the connection).
+ */
+export function receiveLiveRelay(
+  nc: NatsConnection,
+  deliver: { hub: LivePublisher; latest: LatestSampleWriter },
+  counters: LiveRelayCounters,
+  log: FastifyBaseLogger,
+): Subscription {
+  return nc.subscribe(SUBJECTS.liveAll, {
+    callback: (err, msg) => {
+      if (err) {
+        log.warn({ err }, "live relay subscription failed");
+        return;
+      }
+      let message: LiveRelayMessage;
+      try {
+        message = msg.json<LiveRelayMessage>();
+      } catch (parseErr) {
+        counters.unreadable++;
+        log.warn({ err: parseErr, subject: msg.subject }, "unreadable live relay message");
+        return;
+      }
+      counters.received++;
+      dispatch(message, deliver);
+    },
+  });
+}
+
+function dispatch(
+  message: LiveRelayMessage,
+  { hub, latest }: { hub: LivePublisher; latest: LatestSampleWriter },
+) {
+  switch (message.op) {
+    case "hostStatus":
+      hub.hostStatus(message.hostId, message.online, message.lastSeen);
+      return;
+    case "inventory":
+      latest.retainOnly(message.hostId, message.containers);
+      hub.inventory(message.hostId, message.containers);
+      return;
+    case "events":
+      latest.applyEvents(message.hostId, message.events);
+      hub.events(message.hostId, message.events);
+      return;
+    case "metrics":
+      latest.update(message.hostId, message.samples);
+      hub.metrics(message.hostId, message.samples, message.batch);
+      return;
+    case "logs":
+      hub.logs(message.hostId, message.lines, message.drops, {
+        batch: message.batch,
+        prev: new Map(message.prev),
+      });
+      return;
+    case "logLag":
+      hub.logLag(message.hostId, message.report);
+      return;
+    case "agentGap":
+      hub.agentGap(message.hostId, message.notice);
+      return;
+  }
+}

@@ -1,0 +1,148 @@
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { FastifyBaseLogger } from "fastify";
+import { SUBJECTS } from "./subjects.ts";
+
+/**
+ * A replica's snapshot is sent this often; one not heard from for PRESENCE_EXPIRY_MS is taken for
+ * dead and its hosts for offline (Coder's 2 s × 3 missed heartbeats, notes/scale-out.md §4.3).
+ * NATS KV cannot do it: on nats-server 2.9 a key that expires gives no watch event (§2).
+ */
+export const PRESENCE_INTERVAL_MS = 2_000;
+export const PRESENCE_EXPIRY_MS = 6_000;
+/** Changes (attach, detach) within this window go out as one snapshot. */
+const CHANGE_DEBOUNCE_MS = 50;
+
+/** The hosts a replica holds, as it publishes them on `cn.v1.presence.<replica>`. */
+export interface PresenceSnapshot {
+  replica: string;
+  hosts: { hostId: string; epoch: number; clockOffsetMs: number | null }[];
+  /** The replica is stopping: its hosts are offline now, not at expiry. */
+  leaving?: true;
+}
+
+interface Peer {
+  /** When its last snapshot arrived (performance.now(), immune to clock steps). */
+  heardAt: number;
+  hosts: Map<string, { epoch: number; clockOffsetMs: number | null }>;
+}
+
+export interface PeerPresenceDeps {
+  nc: NatsConnection;
+  replicaId: string;
+  /** This replica's held hosts, read at each publication. */
+  snapshot: () => PresenceSnapshot["hosts"];
+  /** Every snapshot of another replica, for fencing. */
+  onPeerSnapshot: (snapshot: PresenceSnapshot) => void;
+  /** Hosts whose replica stopped or went silent (they may be held elsewhere by now). */
+  onHostsLost: (hostIds: string[]) => void;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * The other replicas' held hosts, kept in memory from their snapshots so that AgentPresence stays
+ * synchronous; and this replica's own snapshots, published every PRESENCE_INTERVAL_MS and soon
+ * after each change. A SIGKILLed replica sends nothing more: its hosts drop out after
+ * PRESENCE_EXPIRY_MS on every other replica.
+ */
+export class PeerPresence {
+  readonly #deps: PeerPresenceDeps;
+  readonly #peers = new Map<string, Peer>();
+  #subscription: Subscription | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #pending: NodeJS.Timeout | null = null;
+
+  constructor(deps: PeerPresenceDeps) {
+    this.#deps = deps;
+  }
+
+  start(): void {
+    this.#subscription = this.#deps.nc.subscribe(SUBJECTS.presenceAll, {
+      callback: (_err, msg) => {
+        try {
+          this.#heard(msg.json<PresenceSnapshot>());
+        } catch (err) {
+          this.#deps.log.warn({ err, subject: msg.subject }, "unreadable presence snapshot");
+        }
+      },
+    });
+    this.#timer = setInterval(() => {
+      this.#publish();
+      this.#expire();
+    }, PRESENCE_INTERVAL_MS);
+    this.#timer.unref();
+    this.#publish();
+  }
+
+  /** Publishes an empty `leaving` snapshot and stops. */
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#pending) clearTimeout(this.#pending);
+    this.#subscription?.unsubscribe();
+    this.#send({ replica: this.#deps.replicaId, hosts: [], leaving: true });
+  }
+
+  /** This replica's held hosts changed: publish soon (changes close together go out once). */
+  changed(): void {
+    if (this.#pending !== null) return;
+    this.#pending = setTimeout(() => {
+      this.#pending = null;
+      this.#publish();
+    }, CHANGE_DEBOUNCE_MS);
+    this.#pending.unref();
+  }
+
+  /** Which live replica holds the host (the newest epoch if several say so); null when none. */
+  holder(hostId: string): { replica: string; clockOffsetMs: number | null } | null {
+    let best: { replica: string; epoch: number; clockOffsetMs: number | null } | null = null;
+    for (const [replica, peer] of this.#peers) {
+      const held = peer.hosts.get(hostId);
+      if (held !== undefined && (best === null || held.epoch > best.epoch)) best = { replica, ...held };
+    }
+    return best;
+  }
+
+  /** Every host some other live replica holds. */
+  hostIds(): string[] {
+    const ids = new Set<string>();
+    for (const peer of this.#peers.values()) for (const id of peer.hosts.keys()) ids.add(id);
+    return [...ids];
+  }
+
+  #publish(): void {
+    this.#send({ replica: this.#deps.replicaId, hosts: this.#deps.snapshot() });
+  }
+
+  #send(snapshot: PresenceSnapshot): void {
+    try {
+      this.#deps.nc.publish(SUBJECTS.presence(this.#deps.replicaId), JSON.stringify(snapshot));
+    } catch (err) {
+      this.#deps.log.warn({ err }, "could not publish presence");
+    }
+  }
+
+  #heard(snapshot: PresenceSnapshot): void {
+    if (snapshot.replica === this.#deps.replicaId) return;
+    const before = this.#peers.get(snapshot.replica);
+    if (snapshot.leaving) {
+      this.#peers.delete(snapshot.replica);
+      if (before) this.#deps.onHostsLost([...before.hosts.keys()]);
+      return;
+    }
+    const hosts = new Map(
+      snapshot.hosts.map((h) => [h.hostId, { epoch: h.epoch, clockOffsetMs: h.clockOffsetMs }]),
+    );
+    this.#peers.set(snapshot.replica, { heardAt: performance.now(), hosts });
+    this.#deps.onPeerSnapshot(snapshot);
+  }
+
+  /** Forgets replicas silent for PRESENCE_EXPIRY_MS; their hosts are lost. */
+  #expire(): void {
+    const now = performance.now();
+    for (const [replica, peer] of this.#peers) {
+      if (now - peer.heardAt < PRESENCE_EXPIRY_MS) continue;
+      this.#peers.delete(replica);
+      this.#deps.log.warn({ replica, hosts: peer.hosts.size }, "replica silent; its hosts are offline");
+      this.#deps.onHostsLost([...peer.hosts.keys()]);
+    }
+  }
+}

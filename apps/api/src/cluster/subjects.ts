@@ -1,0 +1,29 @@
+/**
+ * The NATS subjects of a Crowsnest cluster, under one versioned prefix (notes/scale-out.md §4).
+ * Host ids are valid subject tokens by their schema (HostId: A-Z a-z 0-9 _ -).
+ */
+const PREFIX = "cn.v1";
+
+export const SUBJECTS = {
+  /** What the replica holding a host's agent relays to every replica's browsers: `<host>.<op>`. */
+  live: (hostId: string, op: string) => `${PREFIX}.live.${hostId}.${op}`,
+  /** Every host's live traffic: each replica keeps its latest samples from it and feeds its hub. */
+  liveAll: `${PREFIX}.live.>`,
+  /** Request/reply to the replica holding a host's agent; only that replica subscribes. */
+  agent: (hostId: string, what: "cmd" | "claim") => `${PREFIX}.agent.${hostId}.${what}`,
+  /** Everything addressed to a held host's replica: its commands and claims. */
+  agentAll: (hostId: string) => `${PREFIX}.agent.${hostId}.*`,
+  /** A replica's held hosts, as a snapshot: periodically, on every change, and empty when it stops. */
+  presence: (replicaId: string) => `${PREFIX}.presence.${replicaId}`,
+  presenceAll: `${PREFIX}.presence.*`,
+  /** Close a user's live sockets (sign-out, account change) on every replica. */
+  userSockets: `${PREFIX}.bcast.user`,
+  /** Close a host's agent connection (revoked, rotated, deleted) wherever it is held. */
+  hostAgent: `${PREFIX}.bcast.host`,
+} as const;
+
+/** The op (last token) of a live subject, e.g. `metrics`; undefined for a subject of another shape. */
+export function liveOp(subject: string): string | undefined {
+  const parts = subject.split(".");
+  return parts.length === 5 ? parts[4] : undefined;
+}

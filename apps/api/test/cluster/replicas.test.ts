@@ -1,0 +1,205 @@
+import { CLOSE_CODES, type CommandMessage } from "@crowsnest/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ApiClient } from "../../../../test/support/api-client.ts";
+import { ReplicaCluster } from "../../../../test/support/cluster.ts";
+import { waitFor } from "../../../../test/support/processes.ts";
+import { LiveSocket, until } from "../support/live-socket.ts";
+import { containerId, containerInfo, logLine, metricSample } from "../support/samples.ts";
+import { SimAgent } from "../support/sim-agent.ts";
+
+// Two real crowsnest-server processes on one store and a test-owned nats-server: what an agent
+// held by one replica does is seen, acted on and cut off from the other. The replicas check live
+// sessions only every 10 min, so a socket closed by a sign-out was closed by the broadcast.
+
+let cluster: ReplicaCluster;
+let adminA: ApiClient;
+
+beforeAll(async () => {
+  cluster = await ReplicaCluster.start({
+    replicas: 2,
+    env: {
+      CROWSNEST_LIVE_SESSION_CHECK_MS: "600000",
+      // A command that reached no agent would wait this long: an `offline` answer must come first.
+      CROWSNEST_COMMAND_TIMEOUT_MS: "600000",
+    },
+  });
+  adminA = await cluster.admin(0);
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const A = () => cluster.replica(0);
+const B = () => cluster.replica(1);
+
+/** A browser signed in on a replica, on its /ws/live. */
+async function browserOn(client: ApiClient): Promise<LiveSocket> {
+  const url = new URL(client.baseUrl);
+  return LiveSocket.open(`ws://${url.host}/ws/live`, { cookie: client.cookie, origin: url.origin });
+}
+
+/** An agent of a new host, held by `replica`, with one running container. */
+async function agentOn(
+  replicaUrl: string,
+  name: string,
+  incarnation = `${name}-incarnation-0001`,
+): Promise<{ hostId: string; token: string; container: string; agent: SimAgent }> {
+  const { hostId, token } = await cluster.addHost(name);
+  const container = containerId();
+  const agent = await SimAgent.connect(replicaUrl, token, {
+    containers: [containerInfo(container, `${name}-app`)],
+    incarnation,
+  });
+  return { hostId, token, container, agent };
+}
+
+/** POSTs an action from the dashboard's origin; the status and body. */
+async function act(
+  client: ApiClient,
+  hostId: string,
+  container: string,
+  action: string,
+): Promise<{ status: number; body: { outcome?: unknown; error?: { code: string } } }> {
+  const res = await fetch(`${client.baseUrl}/api/hosts/${hostId}/containers/${container}/actions`, {
+    method: "POST",
+    headers: {
+      cookie: client.cookie,
+      origin: new URL(client.baseUrl).origin,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ action, options: {} }),
+  });
+  return { status: res.status, body: (await res.json()) as { outcome?: unknown; error?: { code: string } } };
+}
+
+/** Waits until the store knows the container (the inventory is stored), as seen from `client`'s replica. */
+async function containerKnown(client: ApiClient, hostId: string, container: string): Promise<void> {
+  await waitFor(`container ${container} stored`, async () => {
+    const res = await fetch(`${client.baseUrl}/api/hosts/${hostId}/containers/${container}`, {
+      headers: { cookie: client.cookie },
+    });
+    return res.status === 200;
+  });
+}
+
+describe("replicas on one NATS bus", () => {
+  it("a browser on A gets the log lines and metric samples of an agent held by B", async () => {
+    const { hostId, container, agent } = await agentOn(B().agentUrl, "relayed");
+    const browser = await browserOn(adminA);
+    await browser.subscribe({ kind: "container", hostId, containerId: container });
+    await until(async () => (await adminA.host(hostId)).online, "host online as seen on A");
+
+    const t = Date.now();
+    await agent.send({ type: "logs", lines: [logLine(container, t, "hello from B")], drops: [] }).acked;
+    await agent.send({ type: "metrics", samples: [metricSample(container, t, 42.5)] }).acked;
+
+    await until(
+      () => browser.of("logs").some((m) => m.lines.some((l) => l.text === "hello from B")),
+      "the log line on A",
+    );
+    await until(
+      () => browser.of("metrics").some((m) => m.samples.some((s) => s.cpuPercent === 42.5)),
+      "the metric sample on A",
+    );
+    // A's listing has B's latest sample too.
+    await until(async () => {
+      const res = await adminA.get<{ latest: { cpuPercent: number } | null }>(
+        `/api/hosts/${hostId}/containers/${container}`,
+      );
+      return res.latest?.cpuPercent === 42.5;
+    }, "B's latest sample in A's container read");
+    await browser.close();
+    await agent.close();
+  });
+
+  it("an action sent to A runs on B's agent; one for a host no replica holds is 409 at once", async () => {
+    const { hostId, container, agent } = await agentOn(B().agentUrl, "acted");
+    await containerKnown(adminA, hostId, container);
+    await until(async () => (await adminA.host(hostId)).online, "host online as seen on A");
+
+    const command = agent.next((m) => m.type === "command") as Promise<CommandMessage>;
+    const answered = act(adminA, hostId, container, "restart");
+    const { command: received } = await command;
+    expect(received).toMatchObject({ containerId: container, action: "restart" });
+    agent.sendRaw(
+      JSON.stringify({
+        type: "command_result",
+        commandId: received.id,
+        outcome: { ok: true, message: "restarted on B" },
+      }),
+    );
+    const done = await answered;
+    expect(done.status).toBe(200);
+    expect(done.body.outcome).toEqual({ ok: true, message: "restarted on B" });
+
+    await agent.close();
+    await until(async () => !(await adminA.host(hostId)).online, "host offline as seen on A");
+    // The command timeout is 10 min: only an immediate "no responder" lets this answer.
+    const offline = await act(adminA, hostId, container, "restart");
+    expect(offline.status).toBe(409);
+    expect(offline.body.error?.code).toBe("agent_offline");
+  });
+
+  it("logging out on A closes that user's live socket on B", async () => {
+    const onB = await cluster.admin(1);
+    const browser = await browserOn(onB);
+    await browser.subscribe({ kind: "fleet" });
+    // The same session, logged out through replica A.
+    const res = await fetch(`${A().baseUrl}/api/auth/logout`, {
+      method: "POST",
+      headers: { cookie: onB.cookie, origin: A().baseUrl },
+    });
+    expect(res.status).toBe(204);
+    const closed = await browser.closed;
+    expect(closed.code).toBe(CLOSE_CODES.revoked);
+  });
+
+  it("a second connection of a host on A closes the one on B", async () => {
+    const {
+      hostId,
+      token,
+      container,
+      agent: onB,
+    } = await agentOn(B().agentUrl, "moved", "moved-incarnation-0001");
+    await containerKnown(adminA, hostId, container);
+    const onA = await SimAgent.connect(A().agentUrl, token, {
+      containers: [containerInfo(container, "moved-app")],
+      incarnation: "moved-incarnation-0001",
+    });
+    expect((await onB.closed).code).toBe(CLOSE_CODES.replaced);
+    expect((await adminA.host(hostId)).online).toBe(true);
+    // Commands now reach the connection on A, sent through B.
+    const adminB = await cluster.admin(1);
+    const command = onA.next((m) => m.type === "command") as Promise<CommandMessage>;
+    const answered = act(adminB, hostId, container, "start");
+    const { command: received } = await command;
+    onA.sendRaw(
+      JSON.stringify({
+        type: "command_result",
+        commandId: received.id,
+        outcome: { ok: true, message: "on A" },
+      }),
+    );
+    expect((await answered).body.outcome).toEqual({ ok: true, message: "on A" });
+    await onA.close();
+  });
+
+  it("a host revoked on A has its agent closed on B", async () => {
+    const { hostId, agent } = await agentOn(B().agentUrl, "revoked");
+    await until(async () => (await adminA.host(hostId)).online, "host online as seen on A");
+    const res = await fetch(`${adminA.baseUrl}/api/hosts/${hostId}/revoke`, {
+      method: "POST",
+      headers: { cookie: adminA.cookie, origin: adminA.baseUrl },
+    });
+    expect(res.status).toBe(204);
+    expect((await agent.closed).code).toBe(CLOSE_CODES.revoked);
+  });
+
+  it("killing B makes its hosts offline on A", async () => {
+    const { hostId } = await agentOn(B().agentUrl, "orphaned");
+    await until(async () => (await adminA.host(hostId)).online, "host online as seen on A");
+    await B().process.kill("SIGKILL");
+    await until(async () => !(await adminA.host(hostId)).online, "B's host offline on A", 30_000);
+  });
+});
