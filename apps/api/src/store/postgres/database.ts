@@ -75,11 +75,12 @@ export const SCHEMA_LOCK = 0x636e_7363_6865_6d61n;
  * version reached.
  */
 export async function migrate(pool: pg.Pool, migrations: readonly Migration[]): Promise<number> {
-  await pool.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   const latest = migrations.at(-1)?.version ?? 0;
   return transaction(pool, async (client) => {
+    // Locked before anything is created: two replicas creating the table at once would collide.
     await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK.toString()]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query<{ version: number | null }>(
       "SELECT max(version) AS version FROM schema_migrations",
     );
