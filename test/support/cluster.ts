@@ -100,12 +100,15 @@ export interface ReplicaClusterOptions {
   env?: NodeJS.ProcessEnv;
   /** Enable JetStream on the test's nats-server. */
   jetstream?: boolean;
+  /** A PostgreSQL database the replicas share (CROWSNEST_DATABASE_URL); absent: one SQLite file. */
+  databaseUrl?: string;
 }
 
 /**
  * crowsnest-server replicas sharing one store and a test-owned nats-server, each on its own
- * loopback port, all removed by stop(). The store is one SQLite file in a shared data directory
- * (replicas are started one after the other, so that only the first migrates it).
+ * loopback port, all removed by stop(). The store is the PostgreSQL database given, or else one
+ * SQLite file in a shared data directory; replicas start one after the other, so the first
+ * migrates it.
  */
 export class ReplicaCluster {
   readonly dir: string;
@@ -129,7 +132,11 @@ export class ReplicaCluster {
         replicas.push(
           await ServerProcess.start({
             dataDir: join(dir, "data"),
-            env: { ...replicaEnv(nats), ...options.env },
+            env: {
+              ...replicaEnv(nats),
+              ...(options.databaseUrl === undefined ? {} : { CROWSNEST_DATABASE_URL: options.databaseUrl }),
+              ...options.env,
+            },
           }),
         );
       }

@@ -84,6 +84,14 @@ export class NatsBus {
     return this.#states.control.connected;
   }
 
+  /**
+   * Whether the telemetry connection is up. While it is down nats.js would buffer every publish
+   * in memory without bound until it reconnects, so live frames are not published then.
+   */
+  get telemetryConnected(): boolean {
+    return this.#states.telemetry.connected;
+  }
+
   /** Sends what is still buffered, then closes both connections. */
   async close(): Promise<void> {
     await Promise.allSettled([this.telemetry.drain(), this.control.drain()]);

@@ -82,13 +82,19 @@ export class ClusterAgents
   constructor(deps: ClusterAgentsDeps) {
     this.#deps = deps;
     this.#peers = new PeerPresence({
-      nc: deps.bus.control,
+      bus: deps.bus,
       replicaId: deps.replicaId,
       snapshot: () => this.#snapshot(),
       onPeerSnapshot: (snapshot) => this.#fence(snapshot),
       onHostsLost: (hostIds) => {
         const now = Date.now();
         for (const hostId of hostIds) if (!this.isOnline(hostId)) deps.hub.hostStatus(hostId, false, now);
+      },
+      // Back after this replica lost sight of them (its bus was down, or their replica was late):
+      // its browsers may have been told they went offline.
+      onHostsFound: (hostIds) => {
+        const now = Date.now();
+        for (const hostId of hostIds) deps.hub.hostStatus(hostId, true, now);
       },
       log: deps.log,
     });
@@ -100,8 +106,12 @@ export class ClusterAgents
     this.#subscriptions.push(
       this.#deps.bus.control.subscribe(SUBJECTS.hostAgent, {
         callback: (_err, msg) => {
-          const { hostId, code, reason } = msg.json<{ hostId: string; code: number; reason: string }>();
-          this.#deps.local.disconnect(hostId, code, reason);
+          try {
+            const { hostId, code, reason } = msg.json<{ hostId: string; code: number; reason: string }>();
+            this.#deps.local.disconnect(hostId, code, reason);
+          } catch (err) {
+            this.#deps.log.warn({ err }, "unreadable host disconnect broadcast");
+          }
         },
       }),
     );

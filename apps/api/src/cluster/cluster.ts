@@ -63,8 +63,8 @@ export class Cluster implements ClusterStatus {
     this.replicaId = replicaId;
     this.#bus = bus;
     this.#links = deps.links;
-    this.#counters = { published: 0, received: 0, oversized: 0, unreadable: 0 };
-    this.live = new BusLivePublisher(deps.hub, bus.telemetry, this.#counters);
+    this.#counters = { published: 0, received: 0, oversized: 0, skippedWhileDown: 0, unreadable: 0 };
+    this.live = new BusLivePublisher(deps.hub, bus, this.#counters);
     this.#relay = receiveLiveRelay(
       bus.telemetry,
       { hub: deps.hub, latest: deps.latest },

@@ -12,6 +12,7 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { FastifyBaseLogger } from "fastify";
 import type { LatestSampleWriter } from "../ingest/latest-samples.ts";
 import type { LivePublisher, LogsOrder } from "../live/live-publisher.ts";
+import type { NatsBus } from "./bus.ts";
 import { SUBJECTS } from "./subjects.ts";
 
 /**
@@ -42,6 +43,8 @@ export interface LiveRelayCounters {
   received: number;
   /** Messages not published because they exceed the NATS server's max_payload (browsers see a jump). */
   oversized: number;
+  /** Messages not published because the telemetry connection was down (browsers see a jump). */
+  skippedWhileDown: number;
   /** Received messages that could not be read (logged). */
   unreadable: number;
 }
@@ -54,12 +57,12 @@ export interface LiveRelayCounters {
  */
 export class BusLivePublisher implements LivePublisher {
   readonly #local: LivePublisher;
-  readonly #nc: NatsConnection;
+  readonly #bus: NatsBus;
   readonly #counters: LiveRelayCounters;
 
-  constructor(local: LivePublisher, nc: NatsConnection, counters: LiveRelayCounters) {
+  constructor(local: LivePublisher, bus: NatsBus, counters: LiveRelayCounters) {
     this.#local = local;
-    this.#nc = nc;
+    this.#bus = bus;
     this.#counters = counters;
   }
 
@@ -130,17 +133,22 @@ export class BusLivePublisher implements LivePublisher {
   /**
    * Publishes unless the message exceeds the server's max_payload; returns whether it was sent.
    * `countOversized`: whether a refusal is counted (not when the caller retries it in parts).
-   * While NATS is down nats.js buffers what is published and sends it after reconnecting.
+   * Nothing is published while the telemetry connection is down (see NatsBus.telemetryConnected).
    */
   #publish(message: LiveRelayMessage, countOversized = true): boolean {
+    if (!this.#bus.telemetryConnected) {
+      this.#counters.skippedWhileDown++;
+      return true;
+    }
+    const nc = this.#bus.telemetry;
     const data = new TextEncoder().encode(JSON.stringify(message));
-    const limit = this.#nc.info?.max_payload ?? 1024 * 1024;
+    const limit = nc.info?.max_payload ?? 1024 * 1024;
     if (data.byteLength > limit) {
       if (countOversized) this.#counters.oversized++;
       return false;
     }
     try {
-      this.#nc.publish(SUBJECTS.live(message.hostId, message.op), data);
+      nc.publish(SUBJECTS.live(message.hostId, message.op), data);
       this.#counters.published++;
       return true;
     } catch {
@@ -176,7 +184,12 @@ export function receiveLiveRelay(
         return;
       }
       counters.received++;
-      dispatch(message, deliver);
+      try {
+        dispatch(message, deliver);
+      } catch (dispatchErr) {
+        counters.unreadable++;
+        log.warn({ err: dispatchErr, subject: msg.subject }, "live relay message not delivered");
+      }
     },
   });
 }

@@ -1,5 +1,6 @@
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Subscription } from "@nats-io/transport-node";
 import type { FastifyBaseLogger } from "fastify";
+import type { NatsBus } from "./bus.ts";
 import { SUBJECTS } from "./subjects.ts";
 
 /**
@@ -27,7 +28,7 @@ interface Peer {
 }
 
 export interface PeerPresenceDeps {
-  nc: NatsConnection;
+  bus: NatsBus;
   replicaId: string;
   /** This replica's held hosts, read at each publication. */
   snapshot: () => PresenceSnapshot["hosts"];
@@ -35,6 +36,8 @@ export interface PeerPresenceDeps {
   onPeerSnapshot: (snapshot: PresenceSnapshot) => void;
   /** Hosts whose replica stopped or went silent (they may be held elsewhere by now). */
   onHostsLost: (hostIds: string[]) => void;
+  /** Hosts that came back with a replica heard from again after it was taken for dead. */
+  onHostsFound: (hostIds: string[]) => void;
   log: FastifyBaseLogger;
 }
 
@@ -47,6 +50,8 @@ export interface PeerPresenceDeps {
 export class PeerPresence {
   readonly #deps: PeerPresenceDeps;
   readonly #peers = new Map<string, Peer>();
+  /** Hosts of replicas taken for dead, until a replica lists them again (see onHostsFound). */
+  readonly #lost = new Set<string>();
   #subscription: Subscription | null = null;
   #timer: NodeJS.Timeout | null = null;
   #pending: NodeJS.Timeout | null = null;
@@ -56,7 +61,7 @@ export class PeerPresence {
   }
 
   start(): void {
-    this.#subscription = this.#deps.nc.subscribe(SUBJECTS.presenceAll, {
+    this.#subscription = this.#deps.bus.control.subscribe(SUBJECTS.presenceAll, {
       callback: (_err, msg) => {
         try {
           this.#heard(msg.json<PresenceSnapshot>());
@@ -113,8 +118,10 @@ export class PeerPresence {
   }
 
   #send(snapshot: PresenceSnapshot): void {
+    // While the bus is down a snapshot would only wait in memory; the next one after it is fresh.
+    if (!this.#deps.bus.controlConnected) return;
     try {
-      this.#deps.nc.publish(SUBJECTS.presence(this.#deps.replicaId), JSON.stringify(snapshot));
+      this.#deps.bus.control.publish(SUBJECTS.presence(this.#deps.replicaId), JSON.stringify(snapshot));
     } catch (err) {
       this.#deps.log.warn({ err }, "could not publish presence");
     }
@@ -133,6 +140,8 @@ export class PeerPresence {
     );
     this.#peers.set(snapshot.replica, { heardAt: performance.now(), hosts });
     this.#deps.onPeerSnapshot(snapshot);
+    const found = [...hosts.keys()].filter((id) => this.#lost.delete(id));
+    if (found.length > 0) this.#deps.onHostsFound(found);
   }
 
   /** Forgets replicas silent for PRESENCE_EXPIRY_MS; their hosts are lost. */
@@ -142,6 +151,7 @@ export class PeerPresence {
       if (now - peer.heardAt < PRESENCE_EXPIRY_MS) continue;
       this.#peers.delete(replica);
       this.#deps.log.warn({ replica, hosts: peer.hosts.size }, "replica silent; its hosts are offline");
+      for (const id of peer.hosts.keys()) this.#lost.add(id);
       this.#deps.onHostsLost([...peer.hosts.keys()]);
     }
   }

@@ -3,20 +3,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiClient } from "../../../../test/support/api-client.ts";
 import { ReplicaCluster } from "../../../../test/support/cluster.ts";
 import { waitFor } from "../../../../test/support/processes.ts";
+import { createTestDatabase, type TestDatabase } from "../store/postgres-database.ts";
 import { LiveSocket, until } from "../support/live-socket.ts";
 import { containerId, containerInfo, logLine, metricSample } from "../support/samples.ts";
 import { SimAgent } from "../support/sim-agent.ts";
 
-// Two real crowsnest-server processes on one store and a test-owned nats-server: what an agent
+// Two real crowsnest-server processes on one PostgreSQL database and a test-owned nats-server: what an agent
 // held by one replica does is seen, acted on and cut off from the other. The replicas check live
 // sessions only every 10 min, so a socket closed by a sign-out was closed by the broadcast.
 
+let database: TestDatabase;
 let cluster: ReplicaCluster;
 let adminA: ApiClient;
 
 beforeAll(async () => {
+  database = await createTestDatabase();
   cluster = await ReplicaCluster.start({
     replicas: 2,
+    databaseUrl: database.url,
     env: {
       CROWSNEST_LIVE_SESSION_CHECK_MS: "600000",
       // A command that reached no agent would wait this long: an `offline` answer must come first.
@@ -28,6 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
+  await database?.drop();
 });
 
 const A = () => cluster.replica(0);
@@ -194,6 +199,47 @@ describe("replicas on one NATS bus", () => {
     });
     expect(res.status).toBe(204);
     expect((await agent.closed).code).toBe(CLOSE_CODES.revoked);
+  });
+
+  it("while NATS is down a replica stores its agents' data and says so; live crosses again after", async () => {
+    const { hostId, container, agent } = await agentOn(A().agentUrl, "outage");
+    const adminB = await cluster.admin(1);
+    await until(async () => (await adminB.host(hostId)).online, "host online as seen on B");
+    const cluster0 = async () =>
+      (await adminA.get<{ cluster: { degraded: string | null } }>("/api/health/details")).cluster;
+
+    await cluster.nats.stop();
+    await until(async () => (await cluster0()).degraded !== null, "A's health reporting the bus down");
+    const t = Date.now();
+    await agent.send({ type: "logs", lines: [logLine(container, t, "stored during the outage")], drops: [] })
+      .acked;
+    const stored = await adminA.allLogLines(hostId, container);
+    expect(stored.map((l) => l.text)).toContain("stored during the outage");
+
+    await cluster.nats.start();
+    await until(
+      async () => (await cluster0()).degraded === null,
+      "A's health reporting the bus back",
+      30_000,
+    );
+    const browser = await browserOn(adminB);
+    await browser.subscribe({ kind: "container", hostId, containerId: container });
+    await until(async () => (await adminB.host(hostId)).online, "host online on B again", 30_000);
+    // Relayed frames sent before B's subscription took effect are lost (at-most-once): send until one arrives.
+    await until(
+      async () => {
+        await agent.send({
+          type: "logs",
+          lines: [logLine(container, Date.now(), "after the outage")],
+          drops: [],
+        }).acked;
+        return browser.of("logs").some((m) => m.lines.some((l) => l.text === "after the outage"));
+      },
+      "a line from A's agent on B after NATS came back",
+      30_000,
+    );
+    await browser.close();
+    await agent.close();
   });
 
   it("killing B makes its hosts offline on A", async () => {
