@@ -337,7 +337,7 @@ async function insertSamples(
      INSERT INTO metric_rollups (series, minute, n, cpu_sum, cpu_min, cpu_max, mem_sum, mem_min, mem_max, mem_limit,
                                  net_rx, net_tx, blk_read, blk_write, pids_sum)
      SELECT series, t - t % ${MINUTE} AS minute, count(*), sum(cpu_percent), min(cpu_percent), max(cpu_percent),
-            sum(mem_used), min(mem_used), max(mem_used), (array_agg(mem_limit ORDER BY t DESC))[1],
+            sum(mem_used), min(mem_used), max(mem_used), (max(ARRAY[t, mem_limit]))[2],
             max(net_rx), max(net_tx), max(blk_read), max(blk_write), sum(pids)
      FROM inserted GROUP BY series, minute
      ON CONFLICT (series, minute) DO UPDATE SET
