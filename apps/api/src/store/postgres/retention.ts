@@ -4,6 +4,9 @@ import type { RetentionRepository } from "../store.ts";
 import { transaction } from "./database.ts";
 import { DAYS_AHEAD, dayOf, type PartitionedTable, type Partitions, partitionName } from "./partitions.ts";
 
+/** How long dropping a day partition waits for its parent table's lock, ms. */
+const DROP_LOCK_TIMEOUT_MS = 2_000;
+
 /**
  * Retention on the time-partitioned tables drops every day partition wholly before the bound (a
  * DROP is instant and leaves no dead rows to vacuum), then deletes at most `limit` rows of the day
@@ -117,6 +120,9 @@ export class PgRetentionRepository implements RetentionRepository {
       if (day > lastWhole) break;
       const name = partitionName(table, day);
       rows += await transaction(this.#pool, async (client) => {
+        // Dropping a partition locks its parent table: queued behind a long read, it would hold up
+        // every insert queued behind it. Give up instead (the sweep fails; the next one tries again).
+        await client.query(`SET LOCAL lock_timeout = '${DROP_LOCK_TIMEOUT_MS}ms'`);
         let count: number;
         if (table === "log_lines") {
           const { rows: hosts } = await client.query<{ host_id: string; bytes: number; n: number }>(
