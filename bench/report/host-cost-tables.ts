@@ -1,6 +1,7 @@
 import { HOST_COST_PNG } from "./charts.ts";
 import { cell, num, ratio, table } from "./format.ts";
 import type { WatcherCost } from "./summaries.ts";
+import { svgChart } from "./svg-chart.ts";
 
 /** Figures 1 and 2 of BENCHMARKS.md: host cost per tool, and the agent's collection paths. */
 export function hostCostSection(costs: WatcherCost[], pngDir: string): string[] {
@@ -145,4 +146,65 @@ function headline(costs: WatcherCost[]): string[] {
     ];
   });
   return [`At ${top} containers, against the Crowsnest agent (medians):`, "", ...sentences, ""];
+}
+
+/** The agent-footprint figure of BENCHMARKS.md (issue 15), drawn by bench/report/agent-footprint.ts. */
+export const AGENT_RSS_PNG = "agent-footprint-rss.png";
+
+/** Peak RSS against container count, one line per tool that watched: the agent's, docker stats', Netdata's. */
+export function rssChart(costs: WatcherCost[]): string {
+  const tools = ["crowsnest", "docker stats", "netdata"] as const;
+  return svgChart({
+    title: "Peak RSS while watching N idle containers at 1 s",
+    xLabel: "idle containers started by the benchmark",
+    yLabel: "peak resident memory, MiB",
+    markers: true,
+    series: tools
+      .map((tool) => ({
+        name: tool === "crowsnest" ? "Crowsnest agent" : tool,
+        points: costs
+          .filter((c) => c.watcher === tool && c.rssMiB.runs > 0)
+          .map((c) => ({ x: c.containers, y: c.rssMiB.median, lo: c.rssMiB.min, hi: c.rssMiB.max })),
+      }))
+      .filter((s) => s.points.length > 0),
+  });
+}
+
+/**
+ * The agent against issue 15's targets at each N: its peak RSS and own CPU, its total (own + extra
+ * dockerd + extra containerd) and Netdata's, measured in the same run, and their ratio.
+ */
+export function footprintTable(costs: WatcherCost[]): string {
+  const counts = [...new Set(costs.map((c) => c.containers))].sort((a, b) => a - b);
+  const at = (watcher: string, n: number) => costs.find((c) => c.watcher === watcher && c.containers === n);
+  return table(
+    [
+      "N",
+      "agent peak RSS MiB",
+      "agent own CPU %",
+      "agent total CPU %",
+      "Netdata total CPU %",
+      "agent total / Netdata's",
+      "Netdata own CPU %",
+      "Netdata peak RSS MiB",
+    ],
+    counts.flatMap((n) => {
+      const agent = at("crowsnest", n);
+      const netdata = at("netdata", n);
+      if (agent === undefined) return [];
+      const none = { runs: 0, median: Number.NaN, min: Number.NaN, max: Number.NaN };
+      return [
+        [
+          String(n),
+          cell(agent.rssMiB),
+          cell(agent.watcherCpu),
+          cell(agent.totalCpu),
+          cell(netdata?.totalCpu ?? none),
+          netdata && netdata.totalCpu.runs > 0 ? ratio(agent.totalCpu.median, netdata.totalCpu.median) : "–",
+          cell(netdata?.watcherCpu ?? none),
+          cell(netdata?.rssMiB ?? none),
+        ],
+      ];
+    }),
+  );
 }

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureIdleContainers, otherRunningContainers } from "../support/bench-containers.ts";
 import { PeakRss, percentile, sleep } from "../support/measure.ts";
+import { NETDATA_COMMANDS, netdataInstalled } from "../support/netdata.ts";
 import type { BenchOptions } from "../support/options.ts";
 import { CpuMeter, pidsNamed } from "../support/process-cpu.ts";
 import { startWatcher, type Watcher, type WatcherName } from "../support/watchers.ts";
@@ -59,7 +60,11 @@ export async function hostCostSuite(
       // Netdata names each new container with a docker inspect and a network probe, one at a time:
       // minutes at 200 containers here. So it is started once per count and measured over
       // consecutive windows, one per run.
-      rows.push(...logged(await measure("netdata", containers, runs, timing)));
+      if (netdataInstalled()) rows.push(...logged(await measureNetdata(containers, runs, timing)));
+      else
+        rows.push(
+          ...logged(runs.map((run) => ({ ...emptyRow("netdata", containers, run), failure: NO_NETDATA }))),
+        );
     }
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -72,6 +77,28 @@ export async function hostCostSuite(
       log(`host cost ${r.containers} containers, ${r.watcher}, run ${r.run}: ${r.failure ?? cpu}`);
     }
     return measured;
+  }
+}
+
+const NO_NETDATA = "not measured: Netdata is not installed on this machine (apt-get install -y netdata)";
+
+/**
+ * Netdata measured, then made sure to be gone: any Netdata process (or helper) that was not running
+ * before and outlived the stop is killed, so that none keeps running, and costing CPU, after the bench.
+ */
+async function measureNetdata(containers: number, runs: number[], timing: Timing): Promise<HostCostRow[]> {
+  const before = new Set(pidsNamed(...NETDATA_COMMANDS));
+  try {
+    return await measure("netdata", containers, runs, timing);
+  } finally {
+    for (const pid of pidsNamed(...NETDATA_COMMANDS)) {
+      if (before.has(pid)) continue;
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // exited meanwhile
+      }
+    }
   }
 }
 

@@ -59,7 +59,7 @@ function config(dir: string, port: number): string {
 
 /** Starts Netdata in the foreground with its own config and directories under `dir`. */
 export function startNetdata(dir: string, port: number): ChildProcess {
-  if (!existsSync(NETDATA)) throw new Error(`no Netdata at ${NETDATA}: apt-get install -y netdata`);
+  if (!netdataInstalled()) throw new Error(`no Netdata at ${NETDATA}: apt-get install -y netdata`);
   for (const sub of ["etc", "log", "cache", "lib"]) mkdirSync(join(dir, sub), { recursive: true });
   writeFileSync(join(dir, "etc", ".opt-out-from-anonymous-statistics"), "");
   writeFileSync(join(dir, "netdata.conf"), config(dir, port));
@@ -68,6 +68,17 @@ export function startNetdata(dir: string, port: number): ChildProcess {
     stdio: ["ignore", "ignore", "pipe"],
   });
 }
+
+/** Whether Debian's Netdata is installed here: the bench compares against it only then (CI has none). */
+export function netdataInstalled(): boolean {
+  return existsSync(NETDATA);
+}
+
+/**
+ * Command names (/proc/<pid>/comm) of Netdata and the helpers it starts: what must be gone once the
+ * harness has stopped it.
+ */
+export const NETDATA_COMMANDS = ["netdata", "cgroup-network", "cgroup-name.sh", "local-listeners"];
 
 /** "v1.37.1", or why there is none. */
 export function netdataVersion(): string {

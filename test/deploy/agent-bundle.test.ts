@@ -2,7 +2,7 @@
  * The one-file agent as a user installs it: `npm pack` of apps/agent (its prepack builds
  * dist/crowsnest-agent.mjs), the tarball installed offline into an empty directory outside the
  * repository, its `crowsnest-agent` bin started with nothing but Node.js on the PATH, welcomed by a
- * real server, its host and containers seen through the API.
+ * real server, its host and containers seen through the API, running with the agent's Node.js flags.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { ContainerView, Host } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NODE_FLAGS } from "../../apps/agent/src/runtime-flags.ts";
 import { ApiClient } from "../support/api-client.ts";
 import { removeLabelled, runTestContainer } from "../support/containers.ts";
 import { requireDockerEngine } from "../support/docker-cli.ts";
@@ -123,5 +124,8 @@ describe("crowsnest-agent packed, installed into an empty directory and run", ()
     );
     expect(container.state).toBe("running");
     expect(running()).toBe(true);
+    // The bin's shebang names no flag: the agent re-executed itself with its own (runtime-flags.ts).
+    const argv = readFileSync(`/proc/${agent.pid}/cmdline`, "utf8").split("\0");
+    expect(argv.filter((arg) => NODE_FLAGS.includes(arg))).toEqual([...NODE_FLAGS]);
   });
 });

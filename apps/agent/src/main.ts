@@ -1,35 +1,7 @@
 #!/usr/bin/env node
-import { exitWithConfigError, loadOrExit, readableLogs } from "@crowsnest/protocol/settings";
-import { Agent } from "./agent.ts";
-import { ConfigError, HELP, loadAgentConfig } from "./config.ts";
-import { createLogger, describeError } from "./logger.ts";
+// The agent's entry point. Its Node.js flags come first: without them the process replaces itself
+// with one started with them (runtime-flags.ts), before any of the agent's code is loaded.
+import { execWithNodeFlags } from "./runtime-flags.ts";
 
-const PROGRAM = "crowsnest-agent";
-// Bad configuration exits with 2 and one line saying what is wrong, before any structured logging starts.
-const config = loadOrExit(PROGRAM, HELP, () => loadAgentConfig(process.argv.slice(2), process.env));
-const log = createLogger(config.logLevel, undefined, {}, readableLogs(config.logFormat, process.stderr));
-let agent: Agent;
-try {
-  agent = await Agent.start(config, log);
-} catch (err) {
-  if (err instanceof ConfigError) exitWithConfigError(PROGRAM, err);
-  log.error("agent could not start", { err: describeError(err as Error) });
-  process.exit(1);
-}
-log.info("agent started", { server: config.serverUrl.toString(), stateDir: config.stateDir });
-
-let stopping = false;
-const shutdown = (signal: NodeJS.Signals): void => {
-  if (stopping) return;
-  stopping = true;
-  log.info("shutting down", { signal });
-  agent.stop().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      log.error("shutdown failed", { err: err as Error });
-      process.exit(1);
-    },
-  );
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
+execWithNodeFlags(process);
+await import("./cli.ts");

@@ -46,10 +46,31 @@ interface Reading {
 
 interface ContainerState {
   pid: number;
-  /** v1: controller → directory; v2: "" → directory. */
-  dirs: Map<string, string>;
+  /** Its files' paths, made once per process rather than joined at every sample. */
+  files: ContainerFiles;
   previous: { cpuNs: number; systemNs: number } | null;
 }
+
+/** Where one container's figures are. v1 and v2 name the files differently (see #readV1, #readV2). */
+interface ContainerFiles {
+  /** v1 cpuacct.usage (ns); v2 cpu.stat (usage_usec). */
+  cpu: string;
+  /** v1 memory.usage_in_bytes; v2 memory.current. */
+  memUsage: string;
+  memStat: string;
+  /** v1 memory.limit_in_bytes; v2 memory.max. */
+  memLimit: string;
+  pids: string;
+  /** v1 blkio.io_service_bytes_recursive (CFQ's, may be absent); v2 io.stat (may be absent). */
+  blk: string;
+  /** v1 only: blkio.throttle.io_service_bytes_recursive. */
+  blkThrottle: string;
+  /** /proc/<pid>/net/dev: the container's network namespace. */
+  netDev: string;
+}
+
+/** memory.stat's keys that memoryUsed reads (v1, v2): the rest of the file is not parsed. */
+const MEMORY_STAT_KEYS = ["total_inactive_file", "inactive_file"];
 
 /** The owner under which the host's own files (/proc/stat) are kept open. */
 const HOST = "";
@@ -116,15 +137,17 @@ export class CgroupCollector implements StatsCollector {
       // A new process (the container restarted) has new files: the old descriptors go.
       this.#files.closeOwner(id);
       const procCgroup = readFileSync(join(this.#proc, String(container.pid), "cgroup"), "utf8");
-      state = { pid: container.pid, dirs: parseProcCgroup(procCgroup), previous: null };
+      const files = this.#filesOf(parseProcCgroup(procCgroup), container.pid);
+      state = { pid: container.pid, files, previous: null };
       this.#state.set(id, state);
     }
-    const reading = this.#options.version === 1 ? this.#readV1(id, state.dirs) : this.#readV2(id, state.dirs);
+    const reading =
+      this.#options.version === 1 ? this.#readV1(id, state.files) : this.#readV2(id, state.files);
     const previous = state.previous;
     state.previous = { cpuNs: reading.cpuNs, systemNs };
     if (previous === null) return null;
     // A host-network container has no interfaces of its own: /proc/<pid>/net/dev would be the host's.
-    const net = container.hostNetwork ? null : this.#readNet(id, container.pid);
+    const net = container.hostNetwork ? null : this.#readNet(id, state.files);
     const { onlineCpus, machineMemory } = this.#options;
     return {
       containerId: id,
@@ -141,66 +164,81 @@ export class CgroupCollector implements StatsCollector {
     };
   }
 
-  #readV1(id: string, dirs: Map<string, string>): Reading {
-    const file = (controller: string, name: string) => this.#read(id, dirs, controller, name);
-    const cpu = file("cpuacct", "cpuacct.usage");
-    const usage = file("memory", "memory.usage_in_bytes");
-    const stat = file("memory", "memory.stat");
-    const limit = file("memory", "memory.limit_in_bytes");
-    const pids = file("pids", "pids.current");
-    const cfq = optional(() => file("blkio", "blkio.io_service_bytes_recursive"));
-    const throttle = file("blkio", "blkio.throttle.io_service_bytes_recursive");
+  #readV1(id: string, files: ContainerFiles): Reading {
+    const read = (path: string) => this.#files.read(id, path);
+    const cpu = read(files.cpu);
+    const usage = read(files.memUsage);
+    const stat = read(files.memStat);
+    const limit = read(files.memLimit);
+    const pids = read(files.pids);
+    const cfq = this.#files.readIfExists(id, files.blk) ?? "";
+    const throttle = read(files.blkThrottle);
     // Like runc: the CFQ scheduler's counters when it has any, else the throttle counters.
     const cfqBytes = parseBlkioV1(cfq);
     const blk = cfqBytes.read + cfqBytes.write > 0 ? cfqBytes : parseBlkioV1(throttle);
     return {
       cpuNs: Number(cpu.trim()),
       memUsage: Number(usage.trim()),
-      memStats: parseFlatKeyed(stat),
+      memStats: parseFlatKeyed(stat, MEMORY_STAT_KEYS),
       memLimit: parseLimit(limit),
       pids: Number(pids.trim()),
       blk,
     };
   }
 
-  #readV2(id: string, dirs: Map<string, string>): Reading {
-    const file = (name: string) => this.#read(id, dirs, "", name);
-    const cpuStat = file("cpu.stat");
-    const current = file("memory.current");
-    const stat = file("memory.stat");
-    const max = file("memory.max");
-    const pids = file("pids.current");
-    const io = optional(() => file("io.stat"));
+  #readV2(id: string, files: ContainerFiles): Reading {
+    const read = (path: string) => this.#files.read(id, path);
+    const cpuStat = read(files.cpu);
+    const current = read(files.memUsage);
+    const stat = read(files.memStat);
+    const max = read(files.memLimit);
+    const pids = read(files.pids);
+    const io = this.#files.readIfExists(id, files.blk) ?? "";
     return {
-      cpuNs: (parseFlatKeyed(cpuStat).usage_usec ?? 0) * 1000,
+      cpuNs: (parseFlatKeyed(cpuStat, ["usage_usec"]).usage_usec ?? 0) * 1000,
       memUsage: Number(current.trim()),
-      memStats: parseFlatKeyed(stat),
+      memStats: parseFlatKeyed(stat, MEMORY_STAT_KEYS),
       memLimit: parseLimit(max),
       pids: Number(pids.trim()),
       blk: parseIoStatV2(io),
     };
   }
 
-  #read(id: string, dirs: Map<string, string>, controller: string, name: string): string {
-    const path = dirs.get(controller);
-    if (path === undefined) throw new Error(`container has no ${controller || "v2"} cgroup`);
-    const mount = controller === "" ? this.#root : join(this.#root, controller);
-    return this.#files.read(id, join(mount, path, name));
+  /** The container's files from its /proc/<pid>/cgroup directories; throws when a controller is missing. */
+  #filesOf(dirs: Map<string, string>, pid: number): ContainerFiles {
+    const at = (controller: string, name: string) => {
+      const path = dirs.get(controller);
+      if (path === undefined) throw new Error(`container has no ${controller || "v2"} cgroup`);
+      return join(controller === "" ? this.#root : join(this.#root, controller), path, name);
+    };
+    const netDev = join(this.#proc, String(pid), "net", "dev");
+    if (this.#options.version === 2) {
+      return {
+        cpu: at("", "cpu.stat"),
+        memUsage: at("", "memory.current"),
+        memStat: at("", "memory.stat"),
+        memLimit: at("", "memory.max"),
+        pids: at("", "pids.current"),
+        blk: at("", "io.stat"),
+        blkThrottle: "",
+        netDev,
+      };
+    }
+    return {
+      cpu: at("cpuacct", "cpuacct.usage"),
+      memUsage: at("memory", "memory.usage_in_bytes"),
+      memStat: at("memory", "memory.stat"),
+      memLimit: at("memory", "memory.limit_in_bytes"),
+      pids: at("pids", "pids.current"),
+      blk: at("blkio", "blkio.io_service_bytes_recursive"),
+      blkThrottle: at("blkio", "blkio.throttle.io_service_bytes_recursive"),
+      netDev,
+    };
   }
 
   /** No network namespace to read (the agent cannot see the pid) means no traffic to report. */
-  #readNet(id: string, pid: number): { rx: number; tx: number } {
-    return parseNetDev(optional(() => this.#files.read(id, join(this.#proc, String(pid), "net", "dev"))));
-  }
-}
-
-/** A file that some kernels do not have (io.stat without the io controller, CFQ counters): "" when absent. */
-function optional(read: () => string): string {
-  try {
-    return read();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
-    throw err;
+  #readNet(id: string, files: ContainerFiles): { rx: number; tx: number } {
+    return parseNetDev(this.#files.readIfExists(id, files.netDev) ?? "");
   }
 }
 

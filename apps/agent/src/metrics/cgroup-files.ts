@@ -24,9 +24,22 @@ export function parseProcCgroup(text: string): Map<string, string> {
   return out;
 }
 
-/** "key value" lines (memory.stat, cpu.stat). */
-export function parseFlatKeyed(text: string): Record<string, number> {
+/**
+ * "key value" lines (memory.stat, cpu.stat); with `keys`, only those are looked up (a key not in
+ * the file is left out): memory.stat has some 35 lines, read every second for every container.
+ */
+export function parseFlatKeyed(text: string, keys?: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
+  if (keys !== undefined) {
+    const lines = `\n${text}`; // every key, the first one's included, follows a newline
+    for (const key of keys) {
+      const at = lines.indexOf(`\n${key} `);
+      if (at < 0) continue;
+      const end = lines.indexOf("\n", at + 1);
+      out[key] = Number(lines.slice(at + key.length + 2, end < 0 ? undefined : end));
+    }
+    return out;
+  }
   for (const line of text.split("\n")) {
     const [key, value] = line.trim().split(/\s+/);
     if (key && value !== undefined) out[key] = Number(value);

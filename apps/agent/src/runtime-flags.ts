@@ -1,0 +1,51 @@
+/**
+ * The Node.js flags the agent runs with, whichever way it is started: its `bin`, `node` on the
+ * one-file build, the container image, the systemd unit or `npm run agent`. main.ts applies them by
+ * re-executing the process (execWithNodeFlags), so they are defined here and nowhere else. Each
+ * one's effect, measured at 200 idle containers: BENCHMARKS.md, "Agent footprint".
+ */
+export const NODE_FLAGS: readonly string[] = [
+  // V8's young generation grows each semi-space up to 16 MiB under a steady allocation rate (every
+  // sample and log line is short-lived); capped at 1 MiB, scavenges are more frequent and smaller.
+  "--max-semi-space-size=1",
+  // No V8 worker threads: garbage collection and compilation run on the main thread, which an agent
+  // idle between its once-a-second rounds has to spare; each worker would keep its own buffers.
+  "--single-threaded",
+  // V8's interpreter only: no optimizing compiler whose code and buffers stay resident (about 8 MiB of
+  // Node's own binary paged in, a few MiB of compiled code). The agent's work per sample is small
+  // enough that its CPU stays within the issue's 3 % of a core at 200 containers.
+  "--jitless",
+];
+
+/**
+ * Flags that turn WebAssembly off, which Node's type stripping needs: left out when the agent runs
+ * from its .ts sources (`npm run agent`, tests of the sources), kept for the one-file build.
+ */
+const NO_WEBASSEMBLY = new Set(["--jitless"]);
+
+/** This module is a .ts file only when the agent runs from its sources under type stripping. */
+const FROM_SOURCES = import.meta.url.endsWith(".ts");
+
+/** A flag's name with `_` read as `-`, as V8 does: "--max-semi-space-size" for "--max_semi_space_size=1". */
+function flagName(flag: string): string {
+  return (flag.split("=")[0] ?? flag).replaceAll("_", "-");
+}
+
+/** NODE_FLAGS that apply to this run: all of them, but for WebAssembly's when running from sources. */
+export function nodeFlags(fromSources = FROM_SOURCES): string[] {
+  return NODE_FLAGS.filter((flag) => !(fromSources && NO_WEBASSEMBLY.has(flag)));
+}
+
+/**
+ * Replaces this process (same pid, environment and standard streams: `process.execve`) with the
+ * same script started with the flags of nodeFlags() it lacks. A flag the operator gave, in the
+ * command line or NODE_OPTIONS, is kept with the operator's value. Returns when every flag already
+ * applies, or where `process.execve` does not exist (Windows): the agent then runs without them.
+ */
+export function execWithNodeFlags(proc: NodeJS.Process): void {
+  const given = new Set([...proc.execArgv, ...(proc.env.NODE_OPTIONS ?? "").split(/\s+/)].map(flagName));
+  const missing = nodeFlags().filter((flag) => !given.has(flagName(flag)));
+  if (missing.length === 0 || proc.execve === undefined) return;
+  const script = proc.argv.slice(1);
+  proc.execve(proc.execPath, [proc.execPath, ...missing, ...proc.execArgv, ...script], proc.env);
+}
