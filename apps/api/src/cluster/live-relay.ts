@@ -13,7 +13,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { LatestSampleWriter } from "../ingest/latest-samples.ts";
 import type { LivePublisher, LogsOrder } from "../live/live-publisher.ts";
 import type { NatsBus } from "./bus.ts";
-import { SUBJECTS } from "./subjects.ts";
+import { parseLiveSubject, SUBJECTS } from "./subjects.ts";
 
 /**
  * One LivePublisher call as it travels between replicas, JSON on `cn.v1.live.<host>.<op>`.
@@ -158,6 +158,12 @@ export class BusLivePublisher implements LivePublisher {
   }
 }
 
+/** This replica's hub as the relay's receiving end sees it. */
+export interface LiveAudience extends LivePublisher {
+  /** Whether a socket here watches one of the host's containers (see LiveHub). */
+  watchesContainersOf(hostId: string): boolean;
+}
+
 /**
  * Receives every other replica's live traffic: each message updates this replica's latest samples
  * (so listings show every host's figures) and goes to its hub, which hands it to the browsers
@@ -165,7 +171,7 @@ export class BusLivePublisher implements LivePublisher {
  */
 export function receiveLiveRelay(
   nc: NatsConnection,
-  deliver: { hub: LivePublisher; latest: LatestSampleWriter },
+  deliver: { hub: LiveAudience; latest: LatestSampleWriter },
   counters: LiveRelayCounters,
   log: FastifyBaseLogger,
 ): Subscription {
@@ -174,6 +180,12 @@ export function receiveLiveRelay(
       if (err) {
         log.warn({ err }, "live relay subscription failed");
         return;
+      }
+      // Log lines are most of the traffic and matter only to a container's viewers: not even
+      // parsed when nobody here watches the host's containers.
+      const subject = parseLiveSubject(msg.subject);
+      if (subject !== null && (subject.op === "logs" || subject.op === "logLag")) {
+        if (!deliver.hub.watchesContainersOf(subject.hostId)) return;
       }
       let message: LiveRelayMessage;
       try {

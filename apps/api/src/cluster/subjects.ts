@@ -22,8 +22,9 @@ export const SUBJECTS = {
   hostAgent: `${PREFIX}.bcast.host`,
 } as const;
 
-/** The op (last token) of a live subject, e.g. `metrics`; undefined for a subject of another shape. */
-export function liveOp(subject: string): string | undefined {
+/** The host and op of a live subject (`cn.v1.live.<host>.<op>`); null for a subject of another shape. */
+export function parseLiveSubject(subject: string): { hostId: string; op: string } | null {
   const parts = subject.split(".");
-  return parts.length === 5 ? parts[4] : undefined;
+  const [hostId, op] = [parts[3], parts[4]];
+  return parts.length === 5 && hostId !== undefined && op !== undefined ? { hostId, op } : null;
 }

@@ -145,6 +145,11 @@ export class LiveHub implements LivePublisher, UserSocketCloser, LiveStats {
     clearInterval(this.#pumpTimer);
   }
 
+  /** Whether a socket here watches one of the host's containers: only those get its log lines. */
+  watchesContainersOf(hostId: string): boolean {
+    return (this.#hosts.get(hostId)?.containers.size ?? 0) > 0;
+  }
+
   // ---- what ingest publishes ----------------------------------------------
 
   /** The host's agent came or went: to the fleet, the host, and each of its containers' pages (whose figures go stale). */

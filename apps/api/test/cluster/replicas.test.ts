@@ -190,6 +190,15 @@ describe("replicas on one NATS bus", () => {
     await onA.close();
   });
 
+  it("a second agent of another run on A is refused while the one on B answers (a clone)", async () => {
+    const { token, agent: onB } = await agentOn(B().agentUrl, "cloned", "cloned-incarnation-0001");
+    const clone = await SimAgent.open(A().agentUrl, token, { incarnation: "cloned-incarnation-0002" });
+    clone.sendHello();
+    expect((await clone.closed).code).toBe(CLOSE_CODES.duplicateAgent);
+    expect(onB.ws.readyState).toBe(onB.ws.OPEN);
+    await onB.close();
+  });
+
   it("a host revoked on A has its agent closed on B", async () => {
     const { hostId, agent } = await agentOn(B().agentUrl, "revoked");
     await until(async () => (await adminA.host(hostId)).online, "host online as seen on A");
