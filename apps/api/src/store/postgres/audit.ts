@@ -1,6 +1,7 @@
 import { AuditCategory, type AuditEntry, AuditResult, auditCategoryOf, Role } from "@crowsnest/protocol";
 import type pg from "pg";
 import type { AuditFilter, AuditPage, AuditRepository, NewAuditEntry } from "../audit-repository.ts";
+import { pgText, pgTextOrNull } from "./database.ts";
 
 /** Every column but `id`, in the order `append` binds them. */
 const WRITTEN = [
@@ -59,20 +60,20 @@ export class PgAuditRepository implements AuditRepository {
       [
         e.time,
         category,
-        e.userId,
-        e.username,
+        pgTextOrNull(e.userId),
+        pgText(e.username),
         e.role,
-        e.hostId,
-        e.containerId,
-        e.containerName,
-        e.targetId,
-        e.target,
+        pgTextOrNull(e.hostId),
+        pgTextOrNull(e.containerId),
+        pgTextOrNull(e.containerName),
+        pgTextOrNull(e.targetId),
+        pgTextOrNull(e.target),
         e.action,
         e.protected,
         e.result,
-        e.reason,
-        e.detail,
-        e.clientAddress,
+        pgTextOrNull(e.reason),
+        pgTextOrNull(e.detail),
+        pgText(e.clientAddress),
       ],
     );
     return { id: String(rows[0]?.id), category, ...e };
@@ -86,9 +87,15 @@ export class PgAuditRepository implements AuditRepository {
       params.push(value);
       where.push(clause(`$${params.length}`));
     };
-    add((p) => `(user_id = ${p} OR username = ${p})`, filter.user);
+    add(
+      (p) => `(user_id = ${p} OR username = ${p})`,
+      filter.user === undefined ? undefined : pgText(filter.user),
+    );
     add((p) => `host_id = ${p}`, filter.hostId);
-    add((p) => `(container_id = ${p} OR container_name = ${p})`, filter.container);
+    add(
+      (p) => `(container_id = ${p} OR container_name = ${p})`,
+      filter.container === undefined ? undefined : pgText(filter.container),
+    );
     add((p) => `category = ${p}`, filter.category);
     add((p) => `action = ${p}`, filter.action);
     add((p) => `result = ${p}`, filter.result);

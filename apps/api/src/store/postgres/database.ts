@@ -57,6 +57,20 @@ export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) 
   }
 }
 
+/**
+ * Text as PostgreSQL can hold it: its `text` refuses U+0000, which outside input may carry (a
+ * container's log line, a username typed at the sign-in form), so U+0000 becomes U+FFFD, as
+ * invalid UTF-8 does, rather than the statement failing (and a batch failing each time it is resent).
+ */
+export function pgText(text: string): string {
+  return text.includes("\0") ? text.replaceAll("\0", "\uFFFD") : text;
+}
+
+/** pgText, null kept. */
+export function pgTextOrNull(text: string | null): string | null {
+  return text === null ? null : pgText(text);
+}
+
 /** The SQLSTATE of a PostgreSQL error (`23505` unique violation…), or undefined for any other error. */
 export function sqlState(err: unknown): string | undefined {
   return err instanceof Error && "code" in err && typeof err.code === "string" ? err.code : undefined;

@@ -4,11 +4,11 @@ import type {
   LoginFailureKey,
   LoginFailureRepository,
 } from "../login-failure-repository.ts";
-import { transaction } from "./database.ts";
+import { pgText, transaction } from "./database.ts";
 
 /** The counters of the keys given, passed as three parallel arrays to `unnest`. */
 function keyArrays(keys: readonly LoginFailureKey[]): [string[], string[], string[]] {
-  return [keys.map((k) => k.scope), keys.map((k) => k.account), keys.map((k) => k.address)];
+  return [keys.map((k) => k.scope), keys.map((k) => pgText(k.account)), keys.map((k) => pgText(k.address))];
 }
 
 /** Shared by every replica, so that N replicas do not allow N times the attempts. */
@@ -37,7 +37,8 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
     // In the order of the keys asked for, as SQLite answers.
     return keys.flatMap((key) => {
       const row = rows.find(
-        (r) => r.scope === key.scope && r.account === key.account && r.address === key.address,
+        (r) =>
+          r.scope === key.scope && r.account === pgText(key.account) && r.address === pgText(key.address),
       );
       return row ? [{ ...key, failures: row.failures, lastFailureAt: row.last_failure_at }] : [];
     });
@@ -51,7 +52,7 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
            ON CONFLICT (scope, account, address) DO UPDATE SET
              failures = CASE WHEN login_failures.last_failure_at > $5 THEN login_failures.failures + 1 ELSE 1 END,
              last_failure_at = excluded.last_failure_at`,
-          [key.scope, key.account, key.address, at, since],
+          [key.scope, pgText(key.account), pgText(key.address), at, since],
         );
       }
     });
@@ -69,7 +70,7 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
   async clearAccount(account: string): Promise<number> {
     const { rowCount } = await this.#pool.query(
       "DELETE FROM login_failures WHERE account = $1 AND scope IN ('account', 'pair')",
-      [account],
+      [pgText(account)],
     );
     return rowCount ?? 0;
   }
@@ -78,14 +79,14 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
     await this.#pool.query(
       `INSERT INTO login_known_addresses (account, address, last_success_at) VALUES ($1, $2, $3)
        ON CONFLICT (account, address) DO UPDATE SET last_success_at = excluded.last_success_at`,
-      [account, address, at],
+      [pgText(account), pgText(address), at],
     );
   }
 
   async isKnownAddress(account: string, address: string, since: number): Promise<boolean> {
     const { rowCount } = await this.#pool.query(
       "SELECT 1 FROM login_known_addresses WHERE account = $1 AND address = $2 AND last_success_at > $3",
-      [account, address, since],
+      [pgText(account), pgText(address), since],
     );
     return (rowCount ?? 0) > 0;
   }

@@ -11,7 +11,7 @@ import { batchDigest } from "../batch-digest.ts";
 import { tsToNs } from "../log-time.ts";
 import { placeSamples } from "../server-time.ts";
 import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
-import { sqlState, transaction } from "./database.ts";
+import { pgText, sqlState, transaction } from "./database.ts";
 import { lineWords } from "./log-words.ts";
 import { dayOf, type Partitions } from "./partitions.ts";
 import type { SeriesIds } from "./series.ts";
@@ -370,21 +370,13 @@ async function insertSamples(
   );
 }
 
-/**
- * PostgreSQL text cannot hold U+0000, which a container may write: it is stored as U+FFFD, as
- * invalid UTF-8 is, rather than failing the batch every time it is resent.
- */
-function storableText(text: string): string {
-  return text.includes("\0") ? text.replaceAll("\0", "\uFFFD") : text;
-}
-
 /** Inserts log lines with their search words, and adds their text's bytes to their hosts' totals. */
 async function insertLines(
   client: pg.PoolClient,
   lines: readonly { hostId: string; line: LogLine; offsetMs: number }[],
   seriesId: (hostId: string, containerId: string) => number,
 ): Promise<void> {
-  const texts = lines.map(({ line }) => storableText(line.text));
+  const texts = lines.map(({ line }) => pgText(line.text));
   await client.query(
     `INSERT INTO log_lines (series, ts, server_offset_ms, stream, truncated, text, words)
      SELECT series, ts, server_offset_ms, stream, truncated, text, array_to_tsvector(string_to_array(words, ' '))

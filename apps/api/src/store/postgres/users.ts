@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Role } from "@crowsnest/protocol";
 import type pg from "pg";
 import type { NewUser, UserChange, UserPatch, UserRecord, UserRepository } from "../user-repository.ts";
-import { type Queryable, transaction } from "./database.ts";
+import { pgText, type Queryable, transaction } from "./database.ts";
 
 const COLUMNS = "id, username, role, disabled, password_hash, created_at";
 
@@ -47,7 +47,7 @@ export class PgUserRepository implements UserRepository {
   async findByUsername(username: string): Promise<UserRecord | null> {
     const { rows } = await this.#pool.query<UserRow>(
       `SELECT ${COLUMNS} FROM users WHERE lower(username) = lower($1)`,
-      [username],
+      [pgText(username)],
     );
     return rows[0] ? toUser(rows[0]) : null;
   }
