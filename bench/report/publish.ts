@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../test/support/processes.ts";
-import { HOST_COST_PNG, hostCostChart, LATENCY_PNG, latencyChart } from "./charts.ts";
+import {
+  HOST_COST_PNG,
+  hostCostChart,
+  INGEST_PNGS,
+  ingestChart,
+  LATENCY_PNG,
+  latencyChart,
+} from "./charts.ts";
 import { keepSections } from "./kept-sections.ts";
 import { benchmarksMarkdown } from "./markdown.ts";
 import { renderPngs } from "./render-png.ts";
@@ -25,6 +32,13 @@ export async function publishReport(results: BenchResults): Promise<string> {
       svg: hostCostChart(watcherCosts(results.hostCost ?? [])),
     },
     { path: join(reportDir, pngDir, LATENCY_PNG), svg: latencyChart(results.liveTail ?? []) },
+    ...Object.entries(INGEST_PNGS).map(([figure, file]) => ({
+      path: join(reportDir, pngDir, file),
+      svg: ingestChart(
+        [{ name: "this run", runs: results.ingest ?? [] }],
+        figure as keyof typeof INGEST_PNGS,
+      ),
+    })),
   ]);
   const path = join(reportDir, "BENCHMARKS.md");
   const previous = existsSync(path) ? readFileSync(path, "utf8") : "";

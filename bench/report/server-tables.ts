@@ -1,4 +1,4 @@
-import { LATENCY_PNG } from "./charts.ts";
+import { INGEST_PNGS, LATENCY_PNG } from "./charts.ts";
 import { cell, num, table } from "./format.ts";
 import type { BenchResults } from "./results.ts";
 import { fanOutSummaries, ingestSummaries, liveTailSummaries } from "./summaries.ts";
@@ -61,6 +61,7 @@ export function serverSections(results: BenchResults, pngDir: string): string[] 
         ]),
       ),
       "",
+      ...Object.values(INGEST_PNGS).map((file) => `![ingest](${pngDir}/${file})\n`),
     );
   }
   if (results.liveTail) {

@@ -60,7 +60,7 @@ export async function storageSearchSuite(
     const dir = mkdtempSync(join(tmpdir(), "crowsnest-bench-search-"));
     try {
       const path = join(dir, "search.db");
-      const store = openSqliteStore(path);
+      const store = await openSqliteStore(path);
       const db = new DatabaseSync(path);
       db.prepare("INSERT INTO hosts (id, name, created_at) VALUES (?, 'bench', 0)").run(HOST);
       db.close();

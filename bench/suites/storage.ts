@@ -134,7 +134,7 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
       await store.telemetry.write([batch(s + 1, { type: "metrics", seq: s + 1, samples })]);
     }
   });
-  const store = openSqliteStore(join(dir, "current-day.db"));
+  const store = await openSqliteStore(join(dir, "current-day.db"));
   const range = { hostId: HOST, containerId: containerId(999), from: T0, to: T0 + DAY_SECONDS * 1_000 - 1 };
   let points = 0;
   const dayQueryMs = await timeQuery(async () => {
@@ -389,7 +389,7 @@ async function measureStore(
   bytes: (names: string[]) => number;
   bytesMatching: (prefix: string) => number;
 }> {
-  const store = openSqliteStore(path);
+  const store = await openSqliteStore(path);
   const db = new DatabaseSync(path);
   db.prepare("INSERT INTO hosts (id, name, created_at) VALUES (?, 'bench', 0)").run(HOST);
   db.close();

@@ -10,23 +10,28 @@ interface Pending {
 
 /**
  * Gathers writes from every agent connection and stores them together, one transaction per
- * flush, in arrival order. A flush stops after about `rowsPerFlush` rows and yields to the
- * event loop before the next one, so heartbeats and fan-out are never held up for long.
+ * flush, in arrival order. A flush takes about `rowsPerFlush` rows. A writer that stores calls in
+ * call order (`storesInCallOrder`: the SQLite store's worker thread) is handed a second flush
+ * while one runs, so it starts the next transaction as soon as one commits while this thread
+ * gathers the one after; any other writer gets one flush at a time. Each flush's writes settle with
+ * its own result, so a failed flush fails only its writes.
  */
 export class WriteQueue implements RelayedWrites {
   readonly #writer: TelemetryWriter;
   readonly #health: StorageHealth;
   readonly #rowsPerFlush: number;
+  readonly #flushesInFlight: number;
   #pending: Pending[] = [];
   #scheduled = false;
-  #flushing: Promise<void> | null = null;
+  readonly #flushing = new Set<Promise<void>>();
   /** Settles with the newest write queued: writes are stored in order, so with every one before it. */
   #last: Promise<void> = Promise.resolve();
 
-  constructor(writer: TelemetryWriter, health: StorageHealth, rowsPerFlush = 2_000) {
+  constructor(writer: TelemetryWriter, health: StorageHealth, rowsPerFlush = 4_000) {
     this.#writer = writer;
     this.#health = health;
     this.#rowsPerFlush = rowsPerFlush;
+    this.#flushesInFlight = writer.storesInCallOrder === true ? 2 : 1;
   }
 
   enqueue(write: TelemetryWrite): Promise<WriteResult> {
@@ -47,38 +52,45 @@ export class WriteQueue implements RelayedWrites {
 
   /** Stores everything queued so far (used at shutdown). */
   async drain(): Promise<void> {
-    while (this.#pending.length > 0 || this.#flushing) {
-      await (this.#flushing ?? this.#flushNext());
+    while (this.#pending.length > 0 || this.#flushing.size > 0) {
+      this.#fill();
+      await Promise.all(this.#flushing);
     }
   }
 
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
+    // Once the current turn of the event loop has queued what it received, as one flush.
     setImmediate(() => {
       this.#scheduled = false;
-      if (!this.#flushing) void this.#flushNext();
+      this.#fill();
     });
   }
 
-  #flushNext(): Promise<void> {
-    const run = this.#flush().finally(() => {
-      this.#flushing = null;
-      if (this.#pending.length > 0) this.#schedule();
-    });
-    this.#flushing = run;
-    return run;
+  /** Starts flushes until `flushesInFlight` are running or nothing is pending. */
+  #fill(): void {
+    while (this.#flushing.size < this.#flushesInFlight && this.#pending.length > 0) {
+      const run: Promise<void> = this.#flush(this.#take()).finally(() => {
+        this.#flushing.delete(run);
+        if (this.#pending.length > 0) this.#schedule();
+      });
+      this.#flushing.add(run);
+    }
   }
 
-  async #flush(): Promise<void> {
+  /** The oldest pending writes, about `rowsPerFlush` rows (at least one write). */
+  #take(): Pending[] {
     let rows = 0;
     let count = 0;
     while (count < this.#pending.length && (count === 0 || rows < this.#rowsPerFlush)) {
       rows += rowCount(this.#pending[count]?.write);
       count++;
     }
-    const taken = this.#pending.splice(0, count);
-    if (taken.length === 0) return;
+    return this.#pending.splice(0, count);
+  }
+
+  async #flush(taken: Pending[]): Promise<void> {
     try {
       const results = await this.#writer.write(taken.map((p) => p.write));
       this.#health.succeeded();

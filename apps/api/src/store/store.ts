@@ -247,6 +247,11 @@ export type WriteResult = "stored" | "duplicate" | "collided";
 
 export interface TelemetryWriter {
   write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]>;
+  /**
+   * True when calls made before earlier ones settled are still stored one after another in call
+   * order (one writer thread): the write queue may then hand over its next flush early.
+   */
+  readonly storesInCallOrder?: boolean;
 }
 
 /** Deletes at most `limit` rows per call so that retention never holds the database for long. */

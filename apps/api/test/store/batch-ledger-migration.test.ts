@@ -25,7 +25,7 @@ describe("migration 6: the batch ledger keyed by incarnation and content", () =>
     db.prepare("INSERT INTO ingested_batches (host_id, seq, stored_at) VALUES ('h1', 9, 1)").run();
     db.close();
 
-    const store = openSqliteStore(path);
+    const store = await openSqliteStore(path);
     try {
       const id = newContainerId();
       const batch = (text: string, incarnation?: string) => ({

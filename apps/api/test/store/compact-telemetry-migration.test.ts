@@ -58,7 +58,7 @@ describe("migration 9: compact telemetry", () => {
     const logBytes = (db.prepare("SELECT log_bytes FROM hosts").get() as { log_bytes: number }).log_bytes;
     db.close();
 
-    const store = openSqliteStore(path);
+    const store = await openSqliteStore(path);
     try {
       const range = { hostId: "h1", containerId: id, from: 0, to: 10 * MINUTE };
       expect(

@@ -65,14 +65,14 @@ describe("schema migrations", () => {
 
   it("bring a new file to the latest version in WAL mode, and a second open changes nothing", async () => {
     const path = join(dir, "fresh.db");
-    const store = openSqliteStore(path);
+    const store = await openSqliteStore(path);
     const host = await store.hosts.create("kept", Date.now(), anyCredential());
     await store.close();
     peek("fresh.db", (db) => {
       expect(version(db)).toBe(LATEST);
       expect((db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode).toBe("wal");
     });
-    const again = openSqliteStore(path);
+    const again = await openSqliteStore(path);
     try {
       expect((await again.hosts.get(host.id))?.name).toBe("kept");
     } finally {
@@ -82,7 +82,7 @@ describe("schema migrations", () => {
   });
 
   it("make the audit log append-only, even to SQL", async () => {
-    const store = openSqliteStore(join(dir, "append-only.db"));
+    const store = await openSqliteStore(join(dir, "append-only.db"));
     try {
       await store.audit.append(failedSignIn(1));
       peek("append-only.db", (db) => {
@@ -105,7 +105,7 @@ describe("schema migrations", () => {
     ).run(id, "2026-01-01T00:00:00.000000000Z", "\x1b[32mINFO\x1b[0m ready");
     db.close();
 
-    const store = openSqliteStore(join(dir, "old.db"));
+    const store = await openSqliteStore(join(dir, "old.db"));
     try {
       peek("old.db", (raw) => expect(version(raw)).toBe(LATEST));
       const page = await store.logs.query({
@@ -137,7 +137,7 @@ describe("schema migrations", () => {
     insert.run(2_000, id, "start", "allowed", null);
     db.close();
 
-    const store = openSqliteStore(join(dir, "audit-v4.db"));
+    const store = await openSqliteStore(join(dir, "audit-v4.db"));
     try {
       peek("audit-v4.db", (raw) => expect(version(raw)).toBe(LATEST));
       const page = { before: null, limit: 10 };

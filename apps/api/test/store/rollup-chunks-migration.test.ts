@@ -59,7 +59,7 @@ describe("migration 11: rollup chunks", () => {
     rollup.run(HOUR + MINUTE, 45, null);
     db.close();
 
-    const store = openSqliteStore(path);
+    const store = await openSqliteStore(path);
     try {
       const range = { hostId: "h1", containerId: id, from: 0, to: 3 * HOUR };
       const before = await store.metrics.rollups(range);

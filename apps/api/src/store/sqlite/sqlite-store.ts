@@ -23,10 +23,11 @@ import { WorkerTelemetryWriter } from "./worker-telemetry-writer.ts";
 /**
  * Opens (creating if needed) the database file (":memory:" for one in memory), brings its schema
  * up to date and composes the repositories. Throws when the file cannot be opened or its schema
- * is newer than this server. Callers outside the store open it through openStore; tests of this
+ * is newer than this server. Resolves once the telemetry writer's thread has opened its own
+ * connection (a file's). Callers outside the store open it through openStore; tests of this
  * backend's own SQL (migrations, pragmas) open the file beside it with their own connection.
  */
-export function openSqliteStore(path: string): Store {
+export async function openSqliteStore(path: string): Promise<Store> {
   const db = openConnection(path);
   try {
     migrate(db, MIGRATIONS);
@@ -40,6 +41,14 @@ export function openSqliteStore(path: string): Store {
   // exists on one connection only, so its writes stay on this one (see WorkerTelemetryWriter).
   const telemetry =
     path === ":memory:" ? new SqliteTelemetryWriter(db, series) : new WorkerTelemetryWriter(path);
+  if (telemetry instanceof WorkerTelemetryWriter) {
+    try {
+      await telemetry.ready;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
   return {
     users: new SqliteUserRepository(db),
     sessions: new SqliteSessionRepository(db),

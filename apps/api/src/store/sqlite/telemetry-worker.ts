@@ -4,20 +4,27 @@
  * transactions never hold up the server's event loop. The file's schema is already migrated by
  * the main thread. Bundled beside the server as crowsnest-telemetry-worker.mjs (scripts/build-server.ts).
  *
- * Messages in: a TelemetryRequest per write, then `null` to close. Out: a TelemetryReply per
- * request, in order, sent only once its transaction has committed (or failed).
+ * Messages in: a TelemetryRequest per write, then `null` to close. Out: `ready` once the
+ * connection is open, then a TelemetryReply per request, in order, sent only once its transaction
+ * has committed (or failed).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { openConnection } from "./connection.ts";
 import { SeriesIds } from "./series.ts";
 import { SqliteTelemetryWriter } from "./telemetry-writer.ts";
-import type { TelemetryReply, TelemetryRequest, TelemetryWorkerData } from "./worker-telemetry-writer.ts";
+import type {
+  TelemetryReply,
+  TelemetryRequest,
+  TelemetryWorkerData,
+  TelemetryWorkerMessage,
+} from "./worker-telemetry-writer.ts";
 
 const port = parentPort;
 if (port === null) throw new Error("telemetry-worker.ts runs only as a worker thread");
 const { path } = workerData as TelemetryWorkerData;
 const db = openConnection(path);
 const writer = new SqliteTelemetryWriter(db, new SeriesIds(db));
+port.postMessage({ ready: true } satisfies TelemetryWorkerMessage);
 
 port.on("message", (request: TelemetryRequest | null) => {
   if (request === null) {

@@ -17,6 +17,9 @@ export interface TelemetryRequest {
 /** The worker's answer to a request, sent after its transaction committed (results) or rolled back (error). */
 export type TelemetryReply = { id: number; results: WriteResult[] } | { id: number; error: string };
 
+/** What the worker sends: `ready` once its connection is open, then a reply per request. */
+export type TelemetryWorkerMessage = { ready: true } | TelemetryReply;
+
 /** The file name of the worker's bundle, beside the server's (scripts/build-server.ts). */
 export const TELEMETRY_WORKER_BUNDLE = "crowsnest-telemetry-worker.mjs";
 
@@ -44,19 +47,36 @@ interface Pending {
  * SeriesIds looks up a pair it has not cached, so it finds a series once the write that made it
  * has committed.
  *
- * The thread starts at the first write (a CLI command that writes no telemetry starts none) and,
- * should it die, at the next: the writes it held are rejected, never acknowledged. It keeps the
- * process alive only while writes are outstanding.
+ * The thread starts with the writer (`ready` settles once it has loaded and opened its
+ * connection: loading takes a few hundred ms, which an agent's first write must not wait for)
+ * and, should it die, again at the next write: the writes it held are rejected, never
+ * acknowledged. It keeps the process alive only while writes are outstanding.
  */
 export class WorkerTelemetryWriter implements TelemetryWriter {
+  /** The worker takes requests one at a time in the order sent. */
+  readonly storesInCallOrder = true;
   readonly #path: string;
   readonly #pending = new Map<number, Pending>();
   #worker: Worker | null = null;
   #nextId = 1;
   #closed = false;
 
+  /** Resolves once the first thread has opened its connection; rejects if it could not. */
+  readonly ready: Promise<void>;
+
   constructor(path: string) {
     this.#path = path;
+    const worker = this.#start();
+    worker.unref();
+    this.ready = new Promise((resolve, reject) => {
+      worker.on("message", (message: TelemetryWorkerMessage) => {
+        if ("ready" in message) resolve();
+      });
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`the telemetry writer's thread exited (code ${code})`)));
+    });
+    // A failure to start is also every pending write's (#lost); whoever awaits `ready` sees it too.
+    this.ready.catch(() => {});
   }
 
   write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
@@ -91,7 +111,8 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
       workerData: { path: this.#path } satisfies TelemetryWorkerData,
       name: "crowsnest-telemetry-writer",
     });
-    worker.on("message", (reply: TelemetryReply) => {
+    worker.on("message", (reply: TelemetryWorkerMessage) => {
+      if ("ready" in reply) return;
       const pending = this.#settle(reply.id);
       if (pending === undefined) return;
       if ("error" in reply) pending.reject(new Error(reply.error));
