@@ -4,7 +4,7 @@ import { downsample } from "../../src/store/downsample.ts";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import type { Store, TelemetryWrite } from "../../src/store/store.ts";
-import { logLine, metricSample, containerId as newContainerId } from "../support/samples.ts";
+import { containerInfo, logLine, metricSample, containerId as newContainerId } from "../support/samples.ts";
 import { anyCredential } from "./backends.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres-database.ts";
 
@@ -127,6 +127,27 @@ describe("PostgreSQL store: replicas and day partitions", () => {
     // PostgreSQL text cannot hold U+0000: kept as U+FFFD rather than failing the batch.
     expect(await texts(c)).toEqual(["NUL \uFFFD inside"]);
     expect((await second.hosts.get(c))?.lastSeen).toBe(DAY0 + 5);
+  });
+
+  it("takes an inventory snapshot that lists a container twice, the last listing winning", async () => {
+    const hostId = (await first.hosts.create("h", 0, anyCredential())).id;
+    const id = newContainerId();
+    expect(
+      await first.telemetry.write([
+        {
+          kind: "inventory",
+          hostId,
+          at: DAY0,
+          snapshot: {
+            type: "inventory",
+            time: DAY0,
+            containers: [containerInfo(id, "old-name"), containerInfo(id, "new-name")],
+            refused: [],
+          },
+        },
+      ]),
+    ).toEqual(["stored"]);
+    expect((await second.containers.list(hostId)).map((c) => c.info.names)).toEqual([["/new-name"]]);
   });
 
   it("drops the days wholly before a retention bound and deletes at most `limit` rows of the day it falls in", async () => {

@@ -241,7 +241,9 @@ async function applyInventory(
      WHERE host_id = $2 AND removed_at IS NULL AND NOT (id = ANY ($3::text[]))`,
     [snapshot.time, hostId, snapshot.containers.map((c) => c.id)],
   );
-  if (snapshot.containers.length === 0) return;
+  // One row per id (the last one listed wins): a row upserted twice by one statement is an error.
+  const containers = [...new Map(snapshot.containers.map((c) => [c.id, c])).values()];
+  if (containers.length === 0) return;
   await client.query(
     `INSERT INTO containers (host_id, id, state, info, updated_at)
      SELECT $1, c.id, c.state, c.info, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS c(id, state, info)
@@ -249,9 +251,9 @@ async function applyInventory(
        updated_at = excluded.updated_at, removed_at = NULL`,
     [
       hostId,
-      snapshot.containers.map((c) => c.id),
-      snapshot.containers.map((c) => c.state),
-      snapshot.containers.map((c) => JSON.stringify(c)),
+      containers.map((c) => c.id),
+      containers.map((c) => c.state),
+      containers.map((c) => JSON.stringify(c)),
       snapshot.time,
     ],
   );
