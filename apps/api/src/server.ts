@@ -98,6 +98,8 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   const latest = new LatestSamples();
   const counters = newIngestCounters();
   const links = new AgentLinks(config.commandTimeoutMs);
+  const storage = new StorageHealth();
+  const queue = new WriteQueue(store.telemetry, storage);
   // With CROWSNEST_NATS_URL, the bus-backed implementations wrap this process's hub, latest
   // samples and agent links; without it, those run alone, exactly as one server always did.
   const cluster =
@@ -108,14 +110,14 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
           hub,
           latest,
           links,
+          relayed: queue,
           commandTimeoutMs: config.commandTimeoutMs,
           log: app.log,
         });
   const agents = cluster?.agents ?? links;
   const live = cluster?.live ?? hub;
   const userSockets = cluster?.userSockets ?? hub;
-  const storage = new StorageHealth();
-  const queue = new WriteQueue(store.telemetry, storage);
+  const relayed = cluster?.agents ?? queue;
   const ingest = new Ingest(queue, store.hosts, live, latest);
   const retention = new Retention(store.retention, store.maintenance, config.retention, app.log);
   const auth = createAuthServices(config, store, { sockets: userSockets, agents }, now);
@@ -168,7 +170,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
       liveUpgradeHandler(callers.browser, {
         hub,
         store,
-        relayed: queue,
+        relayed,
         limits: config.live,
         heartbeatMs: config.heartbeatMs,
         sessions: callers.browser,

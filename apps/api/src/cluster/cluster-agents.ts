@@ -12,7 +12,7 @@ import type {
   CommandRequest,
 } from "../ingest/agent-links.ts";
 import { AgentUnavailableError, type AgentUnavailableReason } from "../ingest/agent-unavailable.ts";
-import type { LivePublisher } from "../live/live-publisher.ts";
+import type { LivePublisher, RelayedWrites } from "../live/live-publisher.ts";
 import type { NatsBus } from "./bus.ts";
 import { PeerPresence, type PresenceSnapshot } from "./peer-presence.ts";
 import { SUBJECTS } from "./subjects.ts";
@@ -22,6 +22,8 @@ import { SUBJECTS } from "./subjects.ts";
  * `timeout` answer arrives rather than a bus timeout.
  */
 const REPLY_MARGIN_MS = 2_000;
+/** At most this long for the holder's "stored" (a browser's `subscribed` waits less anyway). */
+const SETTLED_WAIT_MS = 5_000;
 /** A claim waits for the holder's probe of its agent (probeMs) plus this. */
 const CLAIM_MARGIN_MS = 2_000;
 
@@ -51,6 +53,8 @@ interface Held {
 export interface ClusterAgentsDeps {
   /** This process's agent sockets. */
   local: AgentLinks;
+  /** This process's write queue: what its agents sent and it relayed. */
+  relayed: RelayedWrites;
   bus: NatsBus;
   replicaId: string;
   /** This replica's own hub: told when another replica's hosts go offline with it. */
@@ -69,7 +73,8 @@ export interface ClusterAgentsDeps {
  * - commands by request/reply on `cn.v1.agent.<host>.cmd`, subscribed only by the holder: no
  *   responder is `offline` at once;
  * - presence: this replica's local links plus the other replicas' snapshots (PeerPresence);
- * - disconnecting a host (revoke, rotate, delete) wherever its agent is held.
+ * - disconnecting a host (revoke, rotate, delete) wherever its agent is held;
+ * - waiting until what the holder relayed is stored (RelayedWrites), for a browser's backfill.
  */
 export class ClusterAgents
   implements AgentPresence, AgentSocketRegistry, AgentCommandSender, AgentDisconnector
@@ -231,6 +236,27 @@ export class ClusterAgents
     return here || elsewhere;
   }
 
+  // ---- RelayedWrites ----------------------------------------------------------------------
+
+  /**
+   * This replica's writes, and, when another replica holds the host's agent, that replica's: it
+   * answers once what it relayed before the request is stored. Never rejects; no holder or a bus
+   * failure only leaves the local wait (live-connection bounds the whole wait).
+   */
+  async settled(hostId: string | null): Promise<void> {
+    const local = this.#deps.relayed.settled(hostId);
+    if (hostId === null || this.#deps.local.isOnline(hostId) || this.#peers.holder(hostId) === null)
+      return local;
+    if (!this.#deps.bus.controlConnected) return local;
+    const remote = this.#deps.bus.control
+      .request(SUBJECTS.agent(hostId, "settled"), "", { timeout: SETTLED_WAIT_MS })
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+    await Promise.all([local, remote]);
+  }
+
   /** Closes every agent socket of this process (the server is stopping). */
   closeAll(code: number, reason: string): void {
     this.#deps.local.closeAll(code, reason);
@@ -273,6 +299,11 @@ export class ClusterAgents
 
   /** Serves a command or a claim for a host held here. */
   async #answer(hostId: string, msg: Msg): Promise<void> {
+    if (msg.subject === SUBJECTS.agent(hostId, "settled")) {
+      await this.#deps.relayed.settled(hostId);
+      msg.respond("");
+      return;
+    }
     if (msg.subject === SUBJECTS.agent(hostId, "claim")) {
       const claim = msg.json<Claim>();
       const verdict = await this.#deps.local.yieldTo(hostId, claim.incarnation, {

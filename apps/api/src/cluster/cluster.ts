@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { AgentLinks } from "../ingest/agent-links.ts";
 import type { LatestSampleWriter } from "../ingest/latest-samples.ts";
 import type { LiveHub } from "../live/hub.ts";
+import type { RelayedWrites } from "../live/live-publisher.ts";
 import { type BusConnectionState, NatsBus } from "./bus.ts";
 import { ClusterAgents } from "./cluster-agents.ts";
 import { BusLivePublisher, type LiveRelayCounters, receiveLiveRelay } from "./live-relay.ts";
@@ -40,6 +41,8 @@ export interface ClusterJoinDeps {
   latest: LatestSampleWriter;
   /** This process's agent sockets. */
   links: AgentLinks;
+  /** This process's write queue (see ClusterAgents.settled). */
+  relayed: RelayedWrites;
   commandTimeoutMs: number;
   log: FastifyBaseLogger;
 }
@@ -47,7 +50,7 @@ export interface ClusterJoinDeps {
 /**
  * A replica's membership of a NATS cluster (CROWSNEST_NATS_URL): the bus-backed implementations
  * of the narrow interfaces the server wires (LivePublisher, the agent registry's interfaces,
- * UserSocketCloser), built around this process's own hub, latest samples and agent links.
+ * UserSocketCloser, RelayedWrites), built around this process's own hub, latest samples and agent links.
  */
 export class Cluster implements ClusterStatus {
   readonly replicaId: string;
@@ -73,6 +76,7 @@ export class Cluster implements ClusterStatus {
     );
     this.agents = new ClusterAgents({
       local: deps.links,
+      relayed: deps.relayed,
       bus,
       replicaId,
       hub: deps.hub,

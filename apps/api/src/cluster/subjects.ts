@@ -9,9 +9,12 @@ export const SUBJECTS = {
   live: (hostId: string, op: string) => `${PREFIX}.live.${hostId}.${op}`,
   /** Every host's live traffic: each replica keeps its latest samples from it and feeds its hub. */
   liveAll: `${PREFIX}.live.>`,
-  /** Request/reply to the replica holding a host's agent; only that replica subscribes. */
-  agent: (hostId: string, what: "cmd" | "claim") => `${PREFIX}.agent.${hostId}.${what}`,
-  /** Everything addressed to a held host's replica: its commands and claims. */
+  /**
+   * Request/reply to the replica holding a host's agent; only that replica subscribes: a command,
+   * a claim of the host by a newer connection, or "answer once what you relayed is stored".
+   */
+  agent: (hostId: string, what: "cmd" | "claim" | "settled") => `${PREFIX}.agent.${hostId}.${what}`,
+  /** Everything addressed to a held host's replica. */
   agentAll: (hostId: string) => `${PREFIX}.agent.${hostId}.*`,
   /** A replica's held hosts, as a snapshot: periodically, on every change, and empty when it stops. */
   presence: (replicaId: string) => `${PREFIX}.presence.${replicaId}`,

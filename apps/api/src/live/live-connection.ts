@@ -105,7 +105,11 @@ async function handleFrame(
   }
   if (await sessionEnded()) return;
   deps.hub.subscribe(client, message.topic);
-  await settledWithin(deps.relayed, SUBSCRIBED_WAIT_MS);
+  await settledWithin(
+    deps.relayed,
+    message.topic.kind === "fleet" ? null : message.topic.hostId,
+    SUBSCRIBED_WAIT_MS,
+  );
   const subscribed: Subscribed = { type: "subscribed", topic: message.topic };
   client.send(encode(subscribed));
   sendInitialState(client, message.topic, deps).catch((err: unknown) => {
@@ -126,12 +130,12 @@ async function sendInitialState(client: LiveClient, topic: Topic, deps: LiveConn
   client.send(encode(inventory));
 }
 
-function settledWithin(relayed: RelayedWrites, ms: number): Promise<void> {
+function settledWithin(relayed: RelayedWrites, hostId: string | null, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);
   });
-  return Promise.race([relayed.settled(), timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([relayed.settled(hostId), timeout]).finally(() => clearTimeout(timer));
 }
 
 function sendError(client: LiveClient, code: ProtocolError["code"], message: string): void {

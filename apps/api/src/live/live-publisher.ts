@@ -25,8 +25,12 @@ export interface LogsOrder {
  * after a reconnect) finds every line relayed before the subscription, which the socket missed.
  */
 export interface RelayedWrites {
-  /** Resolves once every write queued so far is stored, or has failed (never rejects). */
-  settled(): Promise<void>;
+  /**
+   * Resolves once every write queued so far is stored, or has failed (never rejects). `hostId`:
+   * the subscription's host (null for the fleet); in a cluster, the writes of the replica holding
+   * that host's agent are waited for too.
+   */
+  settled(hostId: string | null): Promise<void>;
 }
 
 /**
