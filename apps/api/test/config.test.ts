@@ -117,6 +117,21 @@ describe("crowsnest-server configuration", () => {
     }
   });
 
+  it("joins a cluster only with a NATS URL naming a host, and refuses any other without repeating it", () => {
+    expect(loadConfig([], {}).natsUrl).toBeNull();
+    expect(loadConfig([], { CROWSNEST_NATS_URL: "nats://127.0.0.1:4222" }).natsUrl).toBe(
+      "nats://127.0.0.1:4222",
+    );
+    expect(loadConfig(["--nats-url", "tls://cn:secret@bus.example"], {}).natsUrl).toBe(
+      "tls://cn:secret@bus.example",
+    );
+    for (const url of ["nats://", "http://bus.example:4222", "bus.example:4222", "nats:bus"]) {
+      expect(() => loadConfig([], { CROWSNEST_NATS_URL: url })).toThrow(
+        "CROWSNEST_NATS_URL=(hidden) is not allowed: a URL starting with nats:// or tls:// and naming a host, e.g. nats://127.0.0.1:4222",
+      );
+    }
+  });
+
   it("takes trusted proxies as addresses and CIDR ranges, and refuses anything else by name", () => {
     expect(loadConfig([], { CROWSNEST_TRUSTED_PROXIES: "127.0.0.1, 10.0.0.0/8,::1" }).trustedProxies).toEqual(
       ["127.0.0.1", "10.0.0.0/8", "::1"],
