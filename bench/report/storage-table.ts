@@ -50,7 +50,9 @@ export function storageSection(runs: readonly StorageRun[]): string[] {
     "log lines keyed by series with a search index that keeps no text and no positions (`detail=none`,",
     "3-character prefixes). Bytes are SQLite's pages (`dbstat`) after a checkpoint, per sample or line;",
     "_with indexes_ adds every index (and the search index for logs). Rollups: the one-minute tier with",
-    "its indexes as a share of the raw tier with its indexes, for the same samples. The query is",
+    "its indexes as a share of the raw tier with its indexes, for the same samples; _current_ counts its",
+    "packed hours (one chunk per series and hour, migration 11), as all but a series' newest hour of its",
+    "30 days are: the data ends with one more sample per container, in the next hour. The query is",
     "`store.metrics.history` (what the metrics route calls) reduced to about 2,000 min/max buckets and",
     "serialized, median of 7 after a warm-up; the previous schema has no reduction: its raw query of the",
     "86,400 rows, serialized. Write times: one store transaction per batch, per sample or line.",
@@ -99,19 +101,19 @@ export function storageSection(runs: readonly StorageRun[]): string[] {
 }
 
 /**
- * Why the rollup share misses its target when it does: a rollup is one row per series and minute
- * (15 columns, the CPU sum, minimum and maximum floats among them) next to a minute of compressed
- * samples, so its share grows as the raw tier shrinks.
+ * Why the rollup share misses its target when it does: a minute's rollup keeps ten varying integers
+ * (sums, minima, maxima, counters) whose noise is their information, next to a minute of raw
+ * samples whose columns compress as well, so the share has a floor.
  */
 function rollupNote(percent: number, rawBytesPerSample: number): string[] {
   if (percent <= TARGETS.rollupPercent) return [];
   const minuteOfRaw = rawBytesPerSample * 60;
   return [
     `Rollups miss their target: a minute of one container costs ${num(minuteOfRaw, 0)} bytes of raw samples (60 at 1 s) and`,
-    `${num((minuteOfRaw * percent) / 100, 0)} bytes of rollup (one row of 15 columns keyed by series and minute, its CPU sum, minimum and maximum`,
-    `stored as exact floats); ${TARGETS.rollupPercent} % would be ${num((minuteOfRaw * TARGETS.rollupPercent) / 100, 0)} bytes, less than the three CPU floats take even compressed`,
-    "(about 6.5 bytes each: their mantissas are noise). Per raw sample the rollups take fewer bytes than",
-    "before; their share grew because the raw tier shrank more.",
+    `${num((minuteOfRaw * percent) / 100, 0)} bytes of rollup (its share of an hour's chunk: 14 integer columns delta-encoded, then zstd);`,
+    `${TARGETS.rollupPercent} % would be ${num((minuteOfRaw * TARGETS.rollupPercent) / 100, 0)} bytes. The CPU sum of 60 noisy samples, the memory sum and the two network`,
+    "counters each move by about 2^16 units a minute, the minima, maxima and disk counters by 2^8 to 2^11:",
+    "about 14 bytes of information a minute that no lossless coding stores in fewer.",
     "",
   ];
 }

@@ -67,10 +67,12 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
   constructor(path: string) {
     this.#path = path;
     const worker = this.#start();
-    worker.unref();
     this.ready = new Promise((resolve, reject) => {
       worker.on("message", (message: TelemetryWorkerMessage) => {
-        if ("ready" in message) resolve();
+        if (!("ready" in message)) return;
+        // Loading held the process (someone awaits `ready`); idle, the thread does not.
+        if (this.#pending.size === 0) worker.unref();
+        resolve();
       });
       worker.once("error", reject);
       worker.once("exit", (code) => reject(new Error(`the telemetry writer's thread exited (code ${code})`)));
