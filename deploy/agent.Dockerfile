@@ -15,7 +15,7 @@ RUN set -e; cd /src; \
     npm ci --ignore-scripts --no-audit --no-fund -w apps/agent; \
     node scripts/build-agent.ts; \
     mkdir -p /out/app /out/state; \
-    cp -a --parents apps/agent/dist/crowsnest-agent.mjs deploy/healthcheck.ts /out/app/; \
+    cp -a --parents apps/agent/dist/crowsnest-agent.cjs deploy/healthcheck.ts /out/app/; \
     chmod 0700 /out/state
 
 FROM ${BASE}
@@ -32,7 +32,7 @@ WORKDIR /app
 USER node
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "deploy/healthcheck.ts", "agent"]
-CMD ["node", "apps/agent/dist/crowsnest-agent.mjs"]
+CMD ["node", "apps/agent/dist/crowsnest-agent.cjs"]
 COPY --from=build /out/app /app
 COPY --from=build --chown=1000:1000 /out/state /var/lib/crowsnest-agent
 VOLUME /var/lib/crowsnest-agent

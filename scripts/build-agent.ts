@@ -1,35 +1,20 @@
 /**
- * `npm run build:agent`: crowsnest-agent as one JavaScript file, apps/agent/dist/crowsnest-agent.mjs.
+ * `npm run build:agent`: crowsnest-agent as one JavaScript file, apps/agent/dist/crowsnest-agent.cjs.
  * Everything it imports (the protocol package, zod, ws) is bundled in, so the file runs on a host
  * that has Node.js and nothing else, with no type stripping at run time.
+ *
+ * A CommonJS script rather than an ES module, for memory: Node.js loads its ES module loader for an
+ * ES entry (about 3.5 MiB resident), and an ES import of a built-in reads every one of its exports,
+ * node:http's lazy getters (WebSocket, MessageEvent…) included, which load undici, http2, zlib and
+ * web streams (about 10 MiB) that the agent never uses. `require` does neither.
  */
 import { chmodSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { build, type Plugin } from "esbuild";
+import { build } from "esbuild";
 
 const ROOT = resolve(import.meta.dirname, "..");
 /** Where the bundle goes; apps/agent/package.json's `bin` and `files` point here. */
-export const AGENT_BUNDLE = join(ROOT, "apps", "agent", "dist", "crowsnest-agent.mjs");
-
-/**
- * Node's built-in modules loaded with `require` instead of `import`. An ES import of a built-in
- * reads every one of its exports, and node:http's include lazy getters (WebSocket, MessageEvent…)
- * that load undici, http2, zlib and web streams: about 10 MiB that the agent never uses.
- */
-const builtinsByRequire: Plugin = {
-  name: "builtins-by-require",
-  setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) =>
-      args.namespace === "builtin"
-        ? { path: args.path, external: true }
-        : { path: args.path, namespace: "builtin" },
-    );
-    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: "js",
-    }));
-  },
-};
+export const AGENT_BUNDLE = join(ROOT, "apps", "agent", "dist", "crowsnest-agent.cjs");
 
 /** Bundles the agent's entry point into AGENT_BUNDLE (executable, with the entry's shebang). */
 export async function buildAgent(): Promise<string> {
@@ -38,13 +23,8 @@ export async function buildAgent(): Promise<string> {
     outfile: AGENT_BUNDLE,
     bundle: true,
     platform: "node",
-    format: "esm",
+    format: "cjs",
     target: "node24",
-    // ws is CommonJS and requires Node's built-ins: an ES module has no `require` of its own.
-    banner: {
-      js: 'import { createRequire as __crowsnestRequire } from "node:module";\nconst require = __crowsnestRequire(import.meta.url);',
-    },
-    plugins: [builtinsByRequire],
     // zod without its locales (see agent-zod.ts).
     alias: { zod: join(ROOT, "scripts", "agent-zod.ts") },
     // ws's optional native speed-ups: required inside a try, so ws falls back to JavaScript without them.

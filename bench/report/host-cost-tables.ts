@@ -121,7 +121,7 @@ export function comparedToolsNote(): string[] {
     "at a time (about two minutes for 200 here), so it is started once per N and its runs are",
     "consecutive windows of that one process; the other watchers are restarted for every run.",
     "`docker stats` is the plain CLI left open on all containers, output discarded. The Crowsnest agent",
-    "runs as users run it, the one-file build (`npm run build:agent`: apps/agent/dist/crowsnest-agent.mjs,",
+    "runs as users run it, the one-file build (`npm run build:agent`: apps/agent/dist/crowsnest-agent.cjs,",
     "no type stripping); it also follows the logs of every running container and sends to an in-process",
     "stand-in server.",
     "",

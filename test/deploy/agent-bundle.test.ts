@@ -1,6 +1,6 @@
 /**
  * The one-file agent as a user installs it: `npm pack` of apps/agent (its prepack builds
- * dist/crowsnest-agent.mjs), the tarball installed offline into an empty directory outside the
+ * dist/crowsnest-agent.cjs), the tarball installed offline into an empty directory outside the
  * repository, its `crowsnest-agent` bin started with nothing but Node.js on the PATH, welcomed by a
  * real server, its host and containers seen through the API, running with the agent's Node.js flags.
  */
@@ -61,22 +61,22 @@ describe("crowsnest-agent packed, installed into an empty directory and run", ()
 
   it("holds one JavaScript file and needs no other package", () => {
     const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n").filter(Boolean);
-    expect(files).toContain("package/dist/crowsnest-agent.mjs");
+    expect(files).toContain("package/dist/crowsnest-agent.cjs");
     expect(
-      files.filter((f) => !/^package\/(package\.json|README\.md|dist\/crowsnest-agent\.mjs)$/.test(f)),
+      files.filter((f) => !/^package\/(package\.json|README\.md|dist\/crowsnest-agent\.cjs)$/.test(f)),
     ).toEqual([]);
     const manifest = JSON.parse(
       readFileSync(join(installDir, "node_modules", "crowsnest-agent", "package.json"), "utf8"),
     ) as { dependencies?: object; bin: Record<string, string>; engines: { node: string } };
     expect(manifest.dependencies ?? {}).toEqual({});
-    expect(manifest.bin).toEqual({ "crowsnest-agent": "dist/crowsnest-agent.mjs" });
+    expect(manifest.bin).toEqual({ "crowsnest-agent": "dist/crowsnest-agent.cjs" });
     expect(manifest.engines.node).toBe(">=24");
     // Nothing but the agent itself was installed: zod and ws are inside the file.
     expect(readdirSync(join(installDir, "node_modules")).filter((name) => !name.startsWith("."))).toEqual([
       "crowsnest-agent",
     ]);
     const bundle = readFileSync(
-      join(installDir, "node_modules", "crowsnest-agent", "dist", "crowsnest-agent.mjs"),
+      join(installDir, "node_modules", "crowsnest-agent", "dist", "crowsnest-agent.cjs"),
       "utf8",
     );
     expect(bundle.startsWith("#!/usr/bin/env node\n")).toBe(true);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The agent's entry point. Its Node.js flags come first: without them the process replaces itself
-// with one started with them (runtime-flags.ts), before any of the agent's code is loaded.
+// with one started with them (runtime-flags.ts), before any of the agent's code is loaded. No
+// top-level await: the one-file build is a CommonJS script (scripts/build-agent.ts says why).
 import { execWithNodeFlags } from "./runtime-flags.ts";
 
 execWithNodeFlags(process);
-await import("./cli.ts");
+void import("./cli.ts").then((cli) => cli.runAgent());

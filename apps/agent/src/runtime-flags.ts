@@ -23,8 +23,8 @@ export const NODE_FLAGS: readonly string[] = [
  */
 const NO_WEBASSEMBLY = new Set(["--jitless"]);
 
-/** This module is a .ts file only when the agent runs from its sources under type stripping. */
-const FROM_SOURCES = import.meta.url.endsWith(".ts");
+/** The script started is a .ts file only when the agent runs from its sources under type stripping. */
+const FROM_SOURCES = process.argv[1]?.endsWith(".ts") === true;
 
 /** A flag's name with `_` read as `-`, as V8 does: "--max-semi-space-size" for "--max_semi_space_size=1". */
 function flagName(flag: string): string {
