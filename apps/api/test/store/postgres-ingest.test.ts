@@ -129,6 +129,42 @@ describe("PostgreSQL store: replicas and day partitions", () => {
     expect((await second.hosts.get(c))?.lastSeen).toBe(DAY0 + 5);
   });
 
+  it("carries on after the server ends its sessions (as a PostgreSQL restart does)", async () => {
+    const hostId = (await first.hosts.create("h", 0, anyCredential())).id;
+    const id = newContainerId();
+    const write = (seq: number) =>
+      first.telemetry.write([
+        {
+          kind: "batch",
+          hostId,
+          at: DAY0,
+          message: { type: "metrics", seq, samples: [metricSample(id, DAY0 + seq)] },
+        },
+      ]);
+    expect(await write(1)).toEqual(["stored"]);
+    expect(await first.maintenance.tryLead("retention")).toBe(true);
+    const { rowCount } = await admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    expect(rowCount).toBeGreaterThanOrEqual(2);
+    // A write on a pooled connection the server ended is tried again on a new one.
+    expect(await write(2)).toEqual(["stored"]);
+    expect(await write(3)).toEqual(["stored"]);
+    expect(await write(3)).toEqual(["duplicate"]);
+    expect(await first.metrics.raw({ hostId, containerId: id, from: DAY0, to: DAY0 + DAY })).not.toHaveLength(
+      0,
+    );
+    // The lease went with its session; whichever store asks first takes it again.
+    const leads = await Promise.all([
+      first.maintenance.tryLead("retention").catch(() => false),
+      second.maintenance.tryLead("retention"),
+    ]);
+    expect(leads.filter(Boolean).length).toBeLessThanOrEqual(1);
+    expect(
+      (await first.maintenance.tryLead("retention")) !== (await second.maintenance.tryLead("retention")),
+    ).toBe(true);
+  });
+
   it("takes an inventory snapshot that lists a container twice, the last listing winning", async () => {
     const hostId = (await first.hosts.create("h", 0, anyCredential())).id;
     const id = newContainerId();

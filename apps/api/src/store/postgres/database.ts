@@ -20,11 +20,18 @@ const TYPES: pg.CustomTypesConfig = {
 };
 
 /**
+ * Connection settings of every client: a connection attempt gives up after CONNECT_TIMEOUT_MS (an
+ * unreachable server fails a write instead of holding it, so the agent keeps the batch and resends
+ * it), and TCP keep-alive finds a peer that vanished without closing the connection.
+ */
+const CONNECTION = { connectionTimeoutMillis: 5_000, keepAlive: true, types: TYPES } as const;
+
+/**
  * A pool on the database at `url`: at most `max` connections (see database-url.ts for where the
  * size comes from). Idle connections close after 30 s so that a replica at rest holds few.
  */
 export function createPool(url: string, max: number): pg.Pool {
-  return new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, types: TYPES });
+  return new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, ...CONNECTION });
 }
 
 /**
@@ -32,16 +39,23 @@ export function createPool(url: string, max: number): pg.Pool {
  * `application_name`, which tells its session apart in `pg_stat_activity`.
  */
 export function createClient(url: string, name: string): pg.Client {
-  return new pg.Client({ connectionString: url, types: TYPES, application_name: name });
+  return new pg.Client({ connectionString: url, application_name: name, ...CONNECTION });
 }
 
 /**
  * Runs fn inside BEGIN … COMMIT on one pooled client, rolling back (and rethrowing) if it throws.
- * The client goes back to the pool either way (destroyed when the rollback itself failed).
+ * The client goes back to the pool either way (destroyed when its connection broke).
  */
 export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // The pool stops listening to a client it hands out: a connection lost between two statements
+  // (a server restart) is then an 'error' event that, unheard, would end the process. Heard here;
+  // the next statement fails with it anyway, and the client is destroyed rather than reused.
+  const lost = (err: Error) => {
+    broken = err;
+  };
+  client.on("error", lost);
   try {
     await client.query("BEGIN");
     const result = await fn(client);
@@ -53,6 +67,7 @@ export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) 
     });
     throw err;
   } finally {
+    client.off("error", lost);
     client.release(broken);
   }
 }

@@ -26,6 +26,23 @@ const MINUTE = 60_000;
  */
 const RETRIED = new Set(["23514", "40P01", "40001"]);
 
+/**
+ * Attempts of a write that fails as `retried` says: a server restart ends every pooled connection,
+ * and each attempt may be handed one of them before the pool has heard it is gone.
+ */
+const ATTEMPTS = 3;
+
+/**
+ * Whether a failed write is tried again: after RETRIED, or on a pooled connection the server
+ * ended (a restart: class 08 or 57P01–57P03, or the socket closed under it). Safe even when the
+ * first attempt's COMMIT did reach the server: the ledger then calls its batches duplicates.
+ */
+function retried(err: unknown): boolean {
+  const state = sqlState(err);
+  if (state !== undefined) return RETRIED.has(state) || state.startsWith("08") || /^57P0[123]$/.test(state);
+  return err instanceof Error && /Connection terminated/i.test(err.message);
+}
+
 /** A batch's identity in the ledger (see WriteResult). */
 interface BatchKey {
   hostId: string;
@@ -67,13 +84,13 @@ export class PgTelemetryWriter implements TelemetryWriter {
   }
 
   async write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
-    try {
-      return await this.#write(writes);
-    } catch (err) {
-      const state = sqlState(err);
-      if (state === undefined || !RETRIED.has(state)) throw err;
-      this.#partitions.forget();
-      return this.#write(writes);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#write(writes);
+      } catch (err) {
+        if (attempt === ATTEMPTS || !retried(err)) throw err;
+        this.#partitions.forget();
+      }
     }
   }
 
