@@ -91,9 +91,9 @@ export class ClusterAgents
       replicaId: deps.replicaId,
       snapshot: () => this.#snapshot(),
       onPeerSnapshot: (snapshot) => this.#fence(snapshot),
-      onHostsLost: (hostIds) => {
-        const now = Date.now();
-        for (const hostId of hostIds) if (!this.isOnline(hostId)) deps.hub.hostStatus(hostId, false, now);
+      onHostsLost: (hostIds, lastHeard) => {
+        for (const hostId of hostIds)
+          if (!this.isOnline(hostId)) deps.hub.hostStatus(hostId, false, lastHeard);
       },
       // Back after this replica lost sight of them (its bus was down, or their replica was late):
       // its browsers may have been told they went offline.

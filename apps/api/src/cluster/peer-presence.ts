@@ -34,8 +34,11 @@ export interface PeerPresenceDeps {
   snapshot: () => PresenceSnapshot["hosts"];
   /** Every snapshot of another replica, for fencing. */
   onPeerSnapshot: (snapshot: PresenceSnapshot) => void;
-  /** Hosts whose replica stopped or went silent (they may be held elsewhere by now). */
-  onHostsLost: (hostIds: string[]) => void;
+  /**
+   * Hosts whose replica stopped or went silent (they may be held elsewhere by now); `lastHeard`:
+   * when that replica last said it held them (epoch ms).
+   */
+  onHostsLost: (hostIds: string[], lastHeard: number) => void;
   /** Hosts that came back with a replica heard from again after it was taken for dead. */
   onHostsFound: (hostIds: string[]) => void;
   log: FastifyBaseLogger;
@@ -132,7 +135,7 @@ export class PeerPresence {
     const before = this.#peers.get(snapshot.replica);
     if (snapshot.leaving) {
       this.#peers.delete(snapshot.replica);
-      if (before) this.#deps.onHostsLost([...before.hosts.keys()]);
+      if (before) this.#deps.onHostsLost([...before.hosts.keys()], Date.now());
       return;
     }
     const hosts = new Map(
@@ -152,7 +155,7 @@ export class PeerPresence {
       this.#peers.delete(replica);
       this.#deps.log.warn({ replica, hosts: peer.hosts.size }, "replica silent; its hosts are offline");
       for (const id of peer.hosts.keys()) this.#lost.add(id);
-      this.#deps.onHostsLost([...peer.hosts.keys()]);
+      this.#deps.onHostsLost([...peer.hosts.keys()], Date.now() - (now - peer.heardAt));
     }
   }
 }
