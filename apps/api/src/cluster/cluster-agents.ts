@@ -77,7 +77,7 @@ export interface ClusterAgentsDeps {
  * - waiting until what the holder relayed is stored (RelayedWrites), for a browser's backfill.
  */
 export class ClusterAgents
-  implements AgentPresence, AgentSocketRegistry, AgentCommandSender, AgentDisconnector
+  implements AgentPresence, AgentSocketRegistry, AgentCommandSender, AgentDisconnector, RelayedWrites
 {
   readonly #deps: ClusterAgentsDeps;
   readonly #held = new Map<string, Held>();
