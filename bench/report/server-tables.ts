@@ -22,9 +22,9 @@ export function serverSections(results: BenchResults, pngDir: string): string[] 
       "",
       "Measured during every stage, beside the load: `/api/health` asked one request after another and",
       "a ping answered by a pong on a signed-in `/ws/live` socket (each 10 ms after the last answer;",
-      "p99 at the sustained stage), the longest gap between two heartbeat pings the server sent one",
-      "agent (every 1 s in this suite; a gap over 1.5 s is a missed heartbeat) and the server's peak",
-      "resident memory, both over the stages up to the sustained one.",
+      "p99 at the highest loss-free stage), the longest gap between two heartbeat pings the server sent",
+      "one agent (every 1 s in this suite; a gap over 1.5 s is a missed heartbeat) and the server's",
+      "peak resident memory, both over the stages up to the highest loss-free one.",
       "",
       table(
         [

@@ -2,7 +2,7 @@
 
 import type { FanOutRun } from "../suites/fan-out.ts";
 import type { HostCostRow } from "../suites/host-cost.ts";
-import type { IngestRun } from "../suites/ingest.ts";
+import { type IngestRun, ingestResponsiveness } from "../suites/ingest.ts";
 import type { LiveTailRun } from "../suites/live-tail.ts";
 import { type Spread, spread } from "../support/measure.ts";
 import type { WatcherName } from "../support/watchers.ts";
@@ -92,6 +92,7 @@ export interface IngestSummary {
 export function ingestSummaries(runs: IngestRun[]): IngestSummary[] {
   return (["metrics", "logs"] as const).map((kind) => {
     const mine = runs.filter((r) => r.kind === kind);
+    const responsiveness = mine.map(ingestResponsiveness);
     return {
       kind,
       runs: mine.length,
@@ -103,11 +104,11 @@ export function ingestSummaries(runs: IngestRun[]): IngestSummary[] {
       mibPerMillion: spread(mine.map((r) => r.bytesPerMillionRows / 2 ** 20)),
       limitedBy: mine.map((r) => r.limitedBy),
       // Runs saved before the harness measured these lack them: spread leaves them out (–).
-      healthP99Ms: spread(mine.map((r) => r.healthP99MsAtSustained)),
-      livePingP99Ms: spread(mine.map((r) => r.livePingP99MsAtSustained)),
-      maxHeartbeatGapMs: spread(mine.map((r) => r.maxHeartbeatGapMs)),
-      missedHeartbeats: mine.reduce((sum, r) => sum + (r.missedHeartbeats || 0), 0),
-      peakRssMiB: spread(mine.map((r) => r.peakRssMiB)),
+      healthP99Ms: spread(responsiveness.map((r) => r.healthP99Ms)),
+      livePingP99Ms: spread(responsiveness.map((r) => r.livePingP99Ms)),
+      maxHeartbeatGapMs: spread(responsiveness.map((r) => r.maxHeartbeatGapMs)),
+      missedHeartbeats: responsiveness.reduce((sum, r) => sum + r.missedHeartbeats, 0),
+      peakRssMiB: spread(responsiveness.map((r) => r.peakRssMiB)),
     };
   });
 }
