@@ -312,5 +312,11 @@ export interface Store {
   retention: RetentionRepository;
   settings: SettingsRepository;
   maintenance: MaintenanceLease;
+  /**
+   * Asks the database the cheapest question it answers (`SELECT 1`): resolves when it is
+   * reachable, rejects with the driver's error when it is not (a PostgreSQL server down or
+   * refusing connections). The embedded SQLite file always answers.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

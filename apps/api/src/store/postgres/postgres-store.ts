@@ -56,6 +56,9 @@ export async function openPostgresStore(url: string, poolSize: number): Promise<
     retention: new PgRetentionRepository(pool, partitions),
     settings: new PgSettingsRepository(pool),
     maintenance: lease,
+    async ping() {
+      await pool.query("SELECT 1");
+    },
     /** Ends the lease session (freeing its leases) and the pool; once, however often called. */
     close() {
       closing ??= lease.close().then(() => pool.end());

@@ -66,6 +66,9 @@ export async function openSqliteStore(path: string): Promise<Store> {
     settings: new SqliteSettingsRepository(db),
     // One server process owns a SQLite file: it leads every task.
     maintenance: { tryLead: async () => true },
+    async ping() {
+      db.prepare("SELECT 1").get();
+    },
     async close() {
       if (telemetry instanceof WorkerTelemetryWriter) await telemetry.close();
       db.close();
