@@ -1,6 +1,6 @@
 import { CLOSE_CODES, type CommandMessage } from "@crowsnest/protocol";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ApiClient } from "../../../../test/support/api-client.ts";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { ApiClient } from "../../../../test/support/api-client.ts";
 import { ReplicaCluster } from "../../../../test/support/cluster.ts";
 import { waitFor } from "../../../../test/support/processes.ts";
 import { createTestDatabase, type TestDatabase } from "../store/postgres-database.ts";
@@ -160,6 +160,24 @@ describe("replicas on one NATS bus", () => {
     expect(closed.code).toBe(CLOSE_CODES.revoked);
   });
 
+  it("disabling a user on A closes every live socket of theirs on B", async () => {
+    const created = await adminA.post<{ id: string }>("/api/users", {
+      username: "watcher",
+      password: "watcher-password-long",
+      role: "VIEWER",
+    });
+    const watcherOnB = await ApiClient.login(B().baseUrl, "watcher", "watcher-password-long");
+    const browser = await browserOn(watcherOnB);
+    await browser.subscribe({ kind: "fleet" });
+    const res = await fetch(`${adminA.baseUrl}/api/users/${created.id}`, {
+      method: "PATCH",
+      headers: { cookie: adminA.cookie, origin: adminA.baseUrl, "content-type": "application/json" },
+      body: JSON.stringify({ disabled: true }),
+    });
+    expect(res.status).toBe(200);
+    expect((await browser.closed).code).toBe(CLOSE_CODES.revoked);
+  });
+
   it("a second connection of a host on A closes the one on B", async () => {
     const {
       hostId,
@@ -214,10 +232,15 @@ describe("replicas on one NATS bus", () => {
     const { hostId, container, agent } = await agentOn(A().agentUrl, "outage");
     const adminB = await cluster.admin(1);
     await until(async () => (await adminB.host(hostId)).online, "host online as seen on B");
-    const cluster0 = async () =>
-      (await adminA.get<{ cluster: { degraded: string | null } }>("/api/health/details")).cluster;
+    // Read whatever the status code (the details of a degraded replica may come with a 503).
+    const cluster0 = async () => {
+      const res = await fetch(`${adminA.baseUrl}/api/health/details`, { headers: { cookie: adminA.cookie } });
+      return ((await res.json()) as { cluster: { degraded: string | null } }).cluster;
+    };
 
     await cluster.nats.stop();
+    // Back for the tests after this one even if this one fails half-way.
+    onTestFinished(() => cluster.nats.start());
     await until(async () => (await cluster0()).degraded !== null, "A's health reporting the bus down");
     const t = Date.now();
     await agent.send({ type: "logs", lines: [logLine(container, t, "stored during the outage")], drops: [] })
