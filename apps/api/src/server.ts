@@ -114,6 +114,10 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
           commandTimeoutMs: config.commandTimeoutMs,
           log: app.log,
         });
+  if (cluster !== null && config.database.backend === "sqlite")
+    app.log.warn(
+      "CROWSNEST_NATS_URL is set but the store is a SQLite file: replicas see one another's data only if they share that file on one machine; set CROWSNEST_DATABASE_URL=postgres://… for replicas",
+    );
   const agents = cluster?.agents ?? links;
   const live = cluster?.live ?? hub;
   const userSockets = cluster?.userSockets ?? hub;
