@@ -57,10 +57,7 @@ export class Retention {
   start(): void {
     this.#timer = setInterval(() => {
       if (this.#running) return;
-      this.#lease
-        .tryLead(RETENTION_TASK)
-        .then((leads) => (leads ? this.sweep() : null))
-        .catch((err: unknown) => this.#log.error({ err }, "retention sweep failed"));
+      this.sweepIfLeading().catch((err: unknown) => this.#log.error({ err }, "retention sweep failed"));
     }, this.#config.intervalMs);
     this.#timer.unref();
   }
@@ -70,6 +67,11 @@ export class Retention {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.#running?.catch(() => undefined);
+  }
+
+  /** The periodic pass: a sweep when this server leads RETENTION_TASK; null, nothing done, while another server leads it. */
+  async sweepIfLeading(now = Date.now()): Promise<SweepResult | null> {
+    return (await this.#lease.tryLead(RETENTION_TASK)) ? this.sweep(now) : null;
   }
 
   /** One sweep now, whoever leads (the periodic one asks the lease first); joins a sweep in progress. */
