@@ -9,9 +9,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { requireDockerEngine } from "../test/support/docker-cli.ts";
 import { ROOT } from "../test/support/processes.ts";
+import { publishClusterSection } from "./report/cluster-section.ts";
 import { benchmarksMarkdown } from "./report/markdown.ts";
 import { publishReport, RESULTS_DIR } from "./report/publish.ts";
 import type { BenchResults } from "./report/results.ts";
+import { clusterSuite } from "./suites/cluster.ts";
 import { fanOutSuite } from "./suites/fan-out.ts";
 import { hostCostSuite } from "./suites/host-cost.ts";
 import { ingestSuite } from "./suites/ingest.ts";
@@ -67,6 +69,7 @@ results.fanOut = await attempt("fan-out", () => fanOutSuite(options, log));
 results.logFlood = await attempt("log-flood", () => logFloodSuite(options, log));
 results.storage = await attempt("storage", () => storageSuite(options, log));
 results.storageSearch = await attempt("storage", () => storageSearchSuite(options, log));
+results.cluster = await attempt("cluster", () => clusterSuite(options, log));
 results.finishedAt = new Date().toISOString();
 results.durationSeconds = (Date.now() - started) / 1000;
 
@@ -75,6 +78,10 @@ const rawPath = join(RESULTS_DIR, `bench-${results.startedAt.replace(/[:.]/g, "-
 writeFileSync(rawPath, `${JSON.stringify(results)}\n`);
 log(`raw results: ${relative(ROOT, rawPath)}`);
 
+// Figure 8 is its own section: `--only cluster` rewrites it without the rest of the report.
+if (results.cluster && !options.quick) {
+  log(`figure 8: ${relative(ROOT, await publishClusterSection(results.cluster, results.startedAt))}`);
+}
 if (options.publish) log(`report: ${relative(ROOT, await publishReport(results))}`);
 else console.log(benchmarksMarkdown(results, "docs/bench"));
 process.exit(0);

@@ -1,3 +1,4 @@
+import type { ClusterRun } from "../suites/cluster.ts";
 import type { FanOutRun } from "../suites/fan-out.ts";
 import type { HostCostRow } from "../suites/host-cost.ts";
 import type { IngestRun } from "../suites/ingest.ts";
@@ -25,4 +26,5 @@ export interface BenchResults {
   logFlood?: LogFloodRun[];
   storage?: StorageRun[];
   storageSearch?: StorageSearchRun[];
+  cluster?: ClusterRun[];
 }

@@ -1,6 +1,14 @@
 import { parseArgs } from "node:util";
 
-export const SUITES = ["host-cost", "ingest", "live-tail", "fan-out", "log-flood", "storage"] as const;
+export const SUITES = [
+  "host-cost",
+  "ingest",
+  "live-tail",
+  "fan-out",
+  "log-flood",
+  "storage",
+  "cluster",
+] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 /** How much to measure: the full run publishes BENCHMARKS.md; --quick is for developing the harness. */

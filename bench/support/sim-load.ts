@@ -58,12 +58,13 @@ export class SimLoad {
   }
 
   /**
-   * Starts sending `perSecond` rows in total. A metrics batch holds at most one sample per
-   * container (distinct containers share a timestamp, so no row overwrites another).
+   * Starts sending `perSecond` rows in total, each agent a batch `ticksPerSecond` times a second
+   * (10 by default; 1 is a real agent's 1 s interval). A metrics batch holds at most one sample
+   * per container (distinct containers share a timestamp, so no row overwrites another).
    */
-  start(kind: RowKind, perSecond: number): void {
-    const perTick = Math.max(1, Math.round(perSecond / this.#hosts.length / TICKS_PER_SECOND));
-    const periodMs = 1000 / TICKS_PER_SECOND;
+  start(kind: RowKind, perSecond: number, ticksPerSecond = TICKS_PER_SECOND): void {
+    const perTick = Math.max(1, Math.round(perSecond / this.#hosts.length / ticksPerSecond));
+    const periodMs = 1000 / ticksPerSecond;
     this.#stops = this.#hosts.map((host, i) => {
       let interval: NodeJS.Timeout | undefined;
       const tick = () => this.#tick(host, kind, perTick);
@@ -92,6 +93,11 @@ export class SimLoad {
     this.#tally = emptyTally();
     for (const host of this.#hosts) host.lastPing = null;
     return tally;
+  }
+
+  /** How many simulated agents. */
+  get hosts(): number {
+    return this.#hosts.length;
   }
 
   get unacked(): number {
