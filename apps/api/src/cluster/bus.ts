@@ -33,11 +33,22 @@ export class NatsBus {
   readonly telemetry: NatsConnection;
   readonly control: NatsConnection;
   readonly #states: { telemetry: BusConnectionState; control: BusConnectionState };
+  readonly #controlBack: (() => void)[] = [];
 
   private constructor(telemetry: NatsConnection, control: NatsConnection) {
     this.telemetry = telemetry;
     this.control = control;
-    this.#states = { telemetry: watchState(telemetry), control: watchState(control) };
+    this.#states = {
+      telemetry: watchState(telemetry, () => {}),
+      control: watchState(control, () => {
+        for (const listener of this.#controlBack) listener();
+      }),
+    };
+  }
+
+  /** Calls `listener` each time the control connection is back after an outage (subscriptions are restored by then). */
+  onControlReconnect(listener: () => void): void {
+    this.#controlBack.push(listener);
   }
 
   /**
@@ -98,8 +109,8 @@ export class NatsBus {
   }
 }
 
-/** Follows a connection's status events into a state object that is kept up to date. */
-function watchState(nc: NatsConnection): BusConnectionState {
+/** Follows a connection's status events into a state object that is kept up to date; `reconnected` after each reconnect. */
+function watchState(nc: NatsConnection, reconnected: () => void): BusConnectionState {
   const state: BusConnectionState = {
     connected: true,
     since: Date.now(),
@@ -117,6 +128,7 @@ function watchState(nc: NatsConnection): BusConnectionState {
           state.connected = true;
           state.since = Date.now();
           state.reconnects++;
+          reconnected();
           break;
         case "slowConsumer":
           state.slowConsumerEvents++;

@@ -79,6 +79,8 @@ export class PeerPresence {
     }, PRESENCE_INTERVAL_MS);
     this.#timer.unref();
     this.#publish();
+    // The others may have taken this replica for dead while the bus was down: tell them at once.
+    this.#deps.bus.onControlReconnect(() => this.#publish());
   }
 
   /** Publishes an empty `leaving` snapshot and stops. */
