@@ -88,6 +88,12 @@ async function containerKnown(client: ApiClient, hostId: string, container: stri
   });
 }
 
+/** A replica's cluster report, whatever the status code (a degraded replica's comes with a 503). */
+async function healthOf(client: ApiClient): Promise<{ degraded: string | null }> {
+  const res = await fetch(`${client.baseUrl}/api/health/details`, { headers: { cookie: client.cookie } });
+  return ((await res.json()) as { cluster: { degraded: string | null } }).cluster;
+}
+
 describe("replicas on one NATS bus", () => {
   it("a browser on A gets the log lines and metric samples of an agent held by B", async () => {
     const { hostId, container, agent } = await agentOn(B().agentUrl, "relayed");
@@ -232,16 +238,10 @@ describe("replicas on one NATS bus", () => {
     const { hostId, container, agent } = await agentOn(A().agentUrl, "outage");
     const adminB = await cluster.admin(1);
     await until(async () => (await adminB.host(hostId)).online, "host online as seen on B");
-    // Read whatever the status code (the details of a degraded replica may come with a 503).
-    const cluster0 = async () => {
-      const res = await fetch(`${adminA.baseUrl}/api/health/details`, { headers: { cookie: adminA.cookie } });
-      return ((await res.json()) as { cluster: { degraded: string | null } }).cluster;
-    };
-
     await cluster.nats.stop();
     // Back for the tests after this one even if this one fails half-way.
     onTestFinished(() => cluster.nats.start());
-    await until(async () => (await cluster0()).degraded !== null, "A's health reporting the bus down");
+    await until(async () => (await healthOf(adminA)).degraded !== null, "A's health reporting the bus down");
     const t = Date.now();
     await agent.send({ type: "logs", lines: [logLine(container, t, "stored during the outage")], drops: [] })
       .acked;
@@ -250,7 +250,7 @@ describe("replicas on one NATS bus", () => {
 
     await cluster.nats.start();
     await until(
-      async () => (await cluster0()).degraded === null,
+      async () => (await healthOf(adminA)).degraded === null,
       "A's health reporting the bus back",
       30_000,
     );
@@ -272,6 +272,23 @@ describe("replicas on one NATS bus", () => {
     );
     await browser.close();
     await agent.close();
+  });
+
+  it("two replicas holding one host after an outage: the newer connection keeps it", async () => {
+    const { hostId, token, agent: older } = await agentOn(A().agentUrl, "double", "double-incarnation-0001");
+    const adminB = await cluster.admin(1);
+    await until(async () => (await adminB.host(hostId)).online, "host online as seen on B");
+    await cluster.nats.stop();
+    onTestFinished(() => cluster.nats.start());
+    await until(async () => (await healthOf(adminB)).degraded !== null, "B's health reporting the bus down");
+    // B cannot reach A to claim the host: it attaches its own connection anyway.
+    const newer = await SimAgent.connect(B().agentUrl, token, { incarnation: "double-incarnation-0001" });
+    await cluster.nats.start();
+    // Their presence snapshots meet: A's older connection is closed as replaced.
+    expect((await older.closed).code).toBe(CLOSE_CODES.replaced);
+    expect(newer.ws.readyState).toBe(newer.ws.OPEN);
+    expect((await adminA.host(hostId)).online).toBe(true);
+    await newer.close();
   });
 
   it("killing B makes its hosts offline on A", async () => {
