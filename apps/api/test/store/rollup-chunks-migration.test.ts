@@ -6,6 +6,7 @@ import type { MetricSample } from "@crowsnest/protocol";
 import { afterAll, describe, expect, it } from "vitest";
 import { openConnection } from "../../src/store/sqlite/connection.ts";
 import { migrate } from "../../src/store/sqlite/database.ts";
+import { registerHostNameKey } from "../../src/store/sqlite/host-name-key.ts";
 import { rollupChunksMigration } from "../../src/store/sqlite/migrations/011-rollup-chunks.ts";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
@@ -43,6 +44,7 @@ describe("migration 11: rollup chunks", () => {
   it("keeps a previous file's rollups, packs them by hour at the series' next write, and reads them the same", async () => {
     const path = join(dir, "v10.db");
     const db = openConnection(path);
+    registerHostNameKey(db);
     migrate(
       db,
       MIGRATIONS.filter((m) => m.version < rollupChunksMigration.version),

@@ -1,5 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
-import { stripAnsi } from "@crowsnest/protocol";
+// The subpath alone: the telemetry worker's connection registers this, and the package's index
+// would load every schema (zod) into the worker thread for one function.
+import { stripAnsi } from "@crowsnest/protocol/ansi";
 
 /**
  * The SQL function that gives the log search index a line as it reads on screen: without

@@ -7,6 +7,7 @@ import { migrate } from "./database.ts";
 import { SqliteEnrolmentTokenRepository } from "./enrolment-tokens.ts";
 import { HostAccessStatements } from "./host-access.ts";
 import { SqliteHostCredentialRepository } from "./host-credentials.ts";
+import { registerHostNameKey } from "./host-name-key.ts";
 import { SqliteHostRepository } from "./hosts.ts";
 import { SqliteLoginFailureRepository } from "./login-failures.ts";
 import { SqliteLogRepository } from "./logs.ts";
@@ -30,6 +31,7 @@ import { WorkerTelemetryWriter } from "./worker-telemetry-writer.ts";
 export async function openSqliteStore(path: string): Promise<Store> {
   const db = openConnection(path);
   try {
+    registerHostNameKey(db); // for migration 10
     migrate(db, MIGRATIONS);
   } catch (err) {
     db.close();
