@@ -1,7 +1,7 @@
 import { HOST_COST_PNG } from "./charts.ts";
 import { cell, num, ratio, table } from "./format.ts";
 import type { WatcherCost } from "./summaries.ts";
-import { svgChart } from "./svg-chart.ts";
+import { type Point, svgChart } from "./svg-chart.ts";
 
 /** Figures 1 and 2 of BENCHMARKS.md: host cost per tool, and the agent's collection paths. */
 export function hostCostSection(costs: WatcherCost[], pngDir: string): string[] {
@@ -151,22 +151,24 @@ function headline(costs: WatcherCost[]): string[] {
 /** The agent-footprint figure of BENCHMARKS.md (issue 15), drawn by bench/report/agent-footprint.ts. */
 export const AGENT_RSS_PNG = "agent-footprint-rss.png";
 
-/** Peak RSS against container count, one line per tool that watched: the agent's, docker stats', Netdata's. */
-export function rssChart(costs: WatcherCost[]): string {
+/**
+ * Peak RSS against container count, one line per tool that watched (the agent's, docker stats',
+ * Netdata's), and `extra` series measured elsewhere, e.g. the agent before a change.
+ */
+export function rssChart(costs: WatcherCost[], extra: { name: string; points: Point[] }[] = []): string {
   const tools = ["crowsnest", "docker stats", "netdata"] as const;
+  const measured = tools.map((tool) => ({
+    name: tool === "crowsnest" ? "Crowsnest agent" : tool,
+    points: costs
+      .filter((c) => c.watcher === tool && c.rssMiB.runs > 0)
+      .map((c): Point => ({ x: c.containers, y: c.rssMiB.median, lo: c.rssMiB.min, hi: c.rssMiB.max })),
+  }));
   return svgChart({
     title: "Peak RSS while watching N idle containers at 1 s",
     xLabel: "idle containers started by the benchmark",
     yLabel: "peak resident memory, MiB",
     markers: true,
-    series: tools
-      .map((tool) => ({
-        name: tool === "crowsnest" ? "Crowsnest agent" : tool,
-        points: costs
-          .filter((c) => c.watcher === tool && c.rssMiB.runs > 0)
-          .map((c) => ({ x: c.containers, y: c.rssMiB.median, lo: c.rssMiB.min, hi: c.rssMiB.max })),
-      }))
-      .filter((s) => s.points.length > 0),
+    series: [...measured.filter((s) => s.points.length > 0), ...extra],
   });
 }
 

@@ -42,7 +42,9 @@ export async function hostCostSuite(
   options: BenchOptions,
   log: (line: string) => void,
 ): Promise<HostCostRow[]> {
-  const counts = options.quick ? [10, 50] : CONTAINER_COUNTS;
+  // BENCH_HOST_COST_COUNTS=200 (a comma list): those counts only, e.g. one figure measured again.
+  const only = process.env.BENCH_HOST_COST_COUNTS?.split(",").map(Number);
+  const counts = only ?? (options.quick ? [10, 50] : CONTAINER_COUNTS);
   const measureMs = options.quick ? 4_000 : 6_000;
   const warmupMs = 1_000;
   const workDir = mkdtempSync(join(tmpdir(), "crowsnest-bench-host-"));
