@@ -26,7 +26,11 @@ export type Incarnation = z.infer<typeof Incarnation>;
 export const Hello = z.object({
   type: z.literal("hello"),
   protocolVersion: z.number().int().positive(),
-  agentVersion: z.string().max(64),
+  /** Printable text (no control characters: a NUL cannot be stored in PostgreSQL text). */
+  agentVersion: z
+    .string()
+    .max(64)
+    .regex(/^[^\p{Cc}]*$/u, "must not contain control characters"),
   host: HostInfo,
   /** Added in protocol 1: this run's incarnation; absent from older agents. */
   incarnation: Incarnation.optional(),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ContainerId, EpochMs, Rfc3339Nano } from "./ids.ts";
+import { ContainerId, EpochMs, Int32, Rfc3339Nano } from "./ids.ts";
 import { LIMITS } from "./limits.ts";
 
 /** The label that reserves disruptive actions to an ADMIN; how it is read: `isProtected` (protection.ts). */
@@ -73,8 +73,8 @@ export const ContainerInfo = z.object({
   startedAt: Rfc3339Nano.nullable(),
   finishedAt: Rfc3339Nano.nullable(),
   /** The last exit code: set while exited, dead or restarting (a crash loop's reason), else null. */
-  exitCode: z.number().int().nullable(),
-  restartCount: z.number().int().nonnegative(),
+  exitCode: Int32.nullable(),
+  restartCount: Int32.nonnegative(),
   /** Docker's State.OOMKilled: the last exit was the kernel's OOM killer; absent from older agents. */
   oomKilled: z.boolean().optional(),
   health: HealthState,
@@ -110,7 +110,7 @@ export const ContainerEvent = z.object({
   containerId: ContainerId,
   action: ContainerEventAction,
   time: EpochMs,
-  exitCode: z.number().int().nullable(),
+  exitCode: Int32.nullable(),
   /** The container as inspected right after the event; null once it is gone (destroy). */
   container: ContainerInfo.nullable(),
 });

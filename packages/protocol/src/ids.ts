@@ -19,3 +19,14 @@ export type Rfc3339Nano = z.infer<typeof Rfc3339Nano>;
 /** Milliseconds since the Unix epoch. */
 export const EpochMs = z.number().int().nonnegative().max(8.64e15);
 export type EpochMs = z.infer<typeof EpochMs>;
+
+/**
+ * A 32-bit signed integer, −2^31 to 2^31 − 1: what Docker's exit codes and the kernel's pid counts
+ * are (Go `int` values the Engine reports from 32-bit sources), and what the stores' integer columns
+ * hold. Wider values can only come from a broken or hostile agent.
+ */
+export const Int32 = z
+  .number()
+  .int()
+  .min(-(2 ** 31))
+  .max(2 ** 31 - 1);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ContainerId, EpochMs, Rfc3339Nano } from "./ids.ts";
+import { ContainerId, EpochMs, Int32, Rfc3339Nano } from "./ids.ts";
 import { LIMITS } from "./limits.ts";
 
 const Bytes = z.number().int().nonnegative();
@@ -23,7 +23,8 @@ export const MetricSample = z.object({
   netTxBytes: Bytes.nullable(),
   blkReadBytes: Bytes,
   blkWriteBytes: Bytes,
-  pids: z.number().int().nonnegative(),
+  /** Processes (and threads) in the container. */
+  pids: Int32.nonnegative(),
 });
 export type MetricSample = z.infer<typeof MetricSample>;
 

@@ -121,6 +121,42 @@ describe("decode: hostile and malformed input", () => {
     if (!result.ok) expect(result.error.message).toContain("samples.0.pids");
   });
 
+  it("refuses numbers wider than what Docker and the stores hold, and control characters in an agent's version", () => {
+    // A red-team finding: values the protocol let through made PostgreSQL refuse the whole flush.
+    const metrics = (pids: number) =>
+      JSON.stringify({ type: "metrics", seq: 1, samples: [sample({ pids })] });
+    expect(decodeAgent(metrics(2 ** 31 - 1)).ok).toBe(true);
+    expect(errorCode(decodeAgent(metrics(2 ** 31)))).toBe("invalid");
+    const died = (exitCode: number) =>
+      JSON.stringify({
+        type: "events",
+        seq: 1,
+        events: [{ containerId: CONTAINER_ID, action: "die", time: 1, exitCode, container: container() }],
+      });
+    expect(decodeAgent(died(-(2 ** 31))).ok).toBe(true);
+    expect(errorCode(decodeAgent(died(2 ** 31)))).toBe("invalid");
+    expect(errorCode(decodeAgent(died(-(2 ** 31) - 1)))).toBe("invalid");
+    const hello = (agentVersion: string) =>
+      JSON.stringify({
+        type: "hello",
+        protocolVersion: PROTOCOL_VERSION,
+        agentVersion,
+        host: {
+          hostname: "h1",
+          os: "Linux",
+          kernel: "6",
+          architecture: "x86_64",
+          cpus: 1,
+          memoryBytes: 1,
+          dockerVersion: "20.10",
+          dockerApiVersion: "1.41",
+          cgroupVersion: "1",
+        },
+      });
+    expect(decodeAgent(hello("1.0.0-rc.1+build")).ok).toBe(true);
+    expect(errorCode(decodeAgent(hello("1.0\u0000")))).toBe("invalid");
+  });
+
   it("refuses wrong types and missing fields", () => {
     expect(errorCode(decodeAgent('{"type":"metrics","seq":"1","samples":[]}'))).toBe("invalid");
     expect(errorCode(decodeAgent('{"type":"metrics","samples":[]}'))).toBe("invalid");

@@ -100,10 +100,21 @@ export class WriteQueue implements RelayedWrites {
         else p.resolve(result);
       });
     } catch (err) {
+      if (taken.length > 1) return this.#flushOneByOne(taken);
       const error = err instanceof Error ? err : new Error(String(err));
       this.#health.failed(error, Date.now());
       for (const p of taken) p.reject(error);
     }
+  }
+
+  /**
+   * After a flush of several writes failed as one transaction: each write again in its own, in
+   * order, so that a write the store refuses (a value out of a column's range from one broken or
+   * hostile agent) fails alone instead of taking every other agent's writes of that flush with it.
+   * A store that is down fails them all, one by one.
+   */
+  async #flushOneByOne(taken: Pending[]): Promise<void> {
+    for (const p of taken) await this.#flush([p]);
   }
 }
 
