@@ -206,7 +206,7 @@ describe("the images", () => {
     await seesContainer(api, hostId, agentId); // the agent's own container too
     await waitHealthy(agentName, 60_000);
     expect(await docker("exec", agentName, "id", "-u")).toBe("1000");
-  });
+  }, 240_000);
 
   it("compose.yaml: checked by docker-compose config, brought up, enrolled, healthy, torn down", async () => {
     const port = await freePort();
@@ -256,5 +256,6 @@ describe("the images", () => {
 
     await compose(["down", "--volumes", "--timeout", "5"]);
     await expect(docker("inspect", serverId)).rejects.toThrow();
-  });
+    // Its own waits allow up to 150 s on a loaded machine (server health 90 s, agent 60 s).
+  }, 240_000);
 });
