@@ -31,14 +31,21 @@ export const DEFAULT_LOGIN_THROTTLE: LoginThrottleConfig = {
   knownAddressMs: 30 * 24 * 3_600_000,
 };
 
+/**
+ * How long a reservation holds: longer than any password check takes (one scrypt, ~0.3 s, behind
+ * at most a short queue, see PasswordCheckGate), so only one left by a server that stopped
+ * mid-check ever lapses.
+ */
+const RESERVATION_MS = 60_000;
+
 /** A reserved attempt: exactly one of `succeeded`, `failed` or `abandoned` must follow. */
 export interface LoginAttempt {
   /** The password was right: the account's counter and this (account, address) pair's are cleared. */
   succeeded(): Promise<void>;
   /** The password was wrong: one failure is counted on each counter. */
   failed(): Promise<void>;
-  /** Nothing was decided (the check could not run): the reservation is released uncounted. */
-  abandoned(): void;
+  /** Nothing was decided (the check could not run): the reservation is taken back uncounted. */
+  abandoned(): Promise<void>;
 }
 
 export type ThrottleVerdict =
@@ -48,26 +55,32 @@ export type ThrottleVerdict =
       retryAfterMs: number;
       reason: "locked" | "backoff";
       /**
-       * True for the first refusal by this counter while it stays refused (in this process), so
-       * that a flood of attempts against a lock leaves one audit row, not one per attempt.
+       * True for the first refusal by this counter while it stays refused, on any server sharing
+       * the store, so that a flood of attempts against a lock leaves one audit row, not one per attempt.
        */
       firstRefusal: boolean;
     };
 
+/** A counter as this attempt's reservation left it. */
+interface Reserved {
+  failures: number;
+  lastFailureAt: number;
+  /** Attempts reserved before this one and not yet settled. */
+  ahead: number;
+}
+
 /**
  * Reserves each attempt before the password is checked, so that attempts sent at once cannot all
  * be checked before the first failure is counted: an attempt counts every other one still being
- * checked as a failure-to-be. Counters live in the store (they survive a restart, and
- * `crowsnest user unlock` clears them from another process); reservations live in this process.
+ * checked as a failure-to-be. Counters and reservations live in the store, reserved in one atomic
+ * step, so attempts on every server sharing it see each other (N servers allow what one allows);
+ * they survive a restart, and `crowsnest user unlock` clears them from another process. Which
+ * refusal is reported first is decided in the store too.
  */
 export class LoginThrottle {
   readonly #config: LoginThrottleConfig;
   readonly #failures: LoginFailureRepository;
   readonly #now: () => number;
-  /** Attempts reserved and not yet settled, per counter. */
-  readonly #pending = new Map<string, number>();
-  /** Counters whose refusal was already reported, with when that refusal ends (epoch ms). */
-  readonly #refusing = new Map<string, number>();
 
   constructor(
     failures: LoginFailureRepository,
@@ -79,54 +92,53 @@ export class LoginThrottle {
     this.#now = now;
   }
 
-  /** Asked before the password is checked; a refused attempt costs no scrypt work. */
+  /**
+   * Asked before the password is checked; a refused attempt costs no scrypt work. An allowed
+   * attempt holds a reservation until it is settled. Rejects with the store's error; a reservation
+   * the store could not take back then lapses after RESERVATION_MS.
+   */
   async begin(username: string, address: string): Promise<ThrottleVerdict> {
     const account = accountKey(username);
+    // Always in this order (scope by scope): the PostgreSQL store locks counters in the keys' order.
     const keys: LoginFailureKey[] = [
       { scope: "pair", account, address },
       { scope: "address", account: "", address },
       { scope: "account", account, address: "" },
     ];
-    // Reserve synchronously, before the first await: a burst sees itself.
-    const ahead = keys.map((key) => this.#reserve(key));
-    const release = () => {
-      for (const key of keys) this.#release(key);
-    };
-    let verdict: { retryAfterMs: number; reason: "locked" | "backoff"; counter: LoginFailureKey } | null;
     const now = this.#now();
-    try {
-      const [counts, known] = await Promise.all([
-        this.#failures.find(keys, now - this.#config.lockMs),
-        this.#failures.isKnownAddress(account, address, now - this.#config.knownAddressMs),
-      ]);
-      const count = (key: LoginFailureKey) => counts.find((c) => c.scope === key.scope);
-      const [pair, byAddress, byAccount] = keys as [LoginFailureKey, LoginFailureKey, LoginFailureKey];
-      verdict =
-        this.#refusal(pair, count(pair), ahead[0] ?? 0, this.#config.maxFailuresPerPair, now) ??
-        this.#refusal(byAddress, count(byAddress), ahead[1] ?? 0, this.#config.maxFailuresPerAddress, now) ??
-        (known ? null : this.#backoff(byAccount, count(byAccount), ahead[2] ?? 0, now));
-    } catch (err) {
-      release();
-      throw err;
+    const [reservation, knownAddress] = await Promise.allSettled([
+      this.#failures.reserve(keys, now, now - this.#config.lockMs, now - RESERVATION_MS),
+      this.#failures.isKnownAddress(account, address, now - this.#config.knownAddressMs),
+    ]);
+    if (reservation.status === "rejected") throw reservation.reason;
+    if (knownAddress.status === "rejected") {
+      await this.#failures.release(keys);
+      throw knownAddress.reason;
     }
+    const reserved = (i: number): Reserved => {
+      const counter = reservation.value[i];
+      if (!counter) throw new Error("the store reserved fewer counters than asked");
+      return { failures: counter.failures, lastFailureAt: counter.lastFailureAt, ahead: counter.pending - 1 };
+    };
+    const [pair, byAddress, byAccount] = keys as [LoginFailureKey, LoginFailureKey, LoginFailureKey];
+    const verdict =
+      this.#refusal(pair, reserved(0), this.#config.maxFailuresPerPair, now) ??
+      this.#refusal(byAddress, reserved(1), this.#config.maxFailuresPerAddress, now) ??
+      (knownAddress.value ? null : this.#backoff(byAccount, reserved(2), now));
     if (verdict) {
-      release();
       const { counter, ...refusal } = verdict;
-      return {
-        allowed: false,
-        ...refusal,
-        firstRefusal: this.#firstRefusal(counter, now + refusal.retryAfterMs, now),
-      };
+      // Taken back without moving the window: a flood against a lock does not extend it.
+      const [, firstRefusal] = await Promise.all([
+        this.#failures.release(keys),
+        this.#failures.claimRefusal(counter, now + refusal.retryAfterMs, now),
+      ]);
+      return { allowed: false, ...refusal, firstRefusal };
     }
     let settled = false;
     const settle = async (write: () => Promise<unknown>) => {
       if (settled) return;
       settled = true;
-      try {
-        await write();
-      } finally {
-        release();
-      }
+      await write();
     };
     return {
       allowed: true,
@@ -135,13 +147,14 @@ export class LoginThrottle {
         succeeded: () =>
           settle(async () => {
             await this.#failures.clear(keys.filter((key) => key.scope !== "address"));
+            await this.#failures.release(keys.filter((key) => key.scope === "address"));
             await this.#failures.rememberAddress(account, address, this.#now());
           }),
         failed: () => {
           const now = this.#now();
           return settle(() => this.#failures.recordFailure(keys, now, now - this.#config.lockMs));
         },
-        abandoned: () => void settle(async () => {}),
+        abandoned: () => settle(() => this.#failures.release(keys)),
       },
     };
   }
@@ -163,68 +176,35 @@ export class LoginThrottle {
   /** Locked once stored failures plus attempts ahead reach `max`; waits for the lock, or a second for those ahead. */
   #refusal(
     counter: LoginFailureKey,
-    count: { failures: number; lastFailureAt: number } | undefined,
-    ahead: number,
+    { failures, lastFailureAt, ahead }: Reserved,
     max: number,
     now: number,
   ): { retryAfterMs: number; reason: "locked"; counter: LoginFailureKey } | null {
-    const failures = count?.failures ?? 0;
     if (failures + ahead < max) return null;
-    const retryAfterMs = failures >= max && count ? count.lastFailureAt + this.#config.lockMs - now : 1_000;
+    const retryAfterMs = failures >= max ? lastFailureAt + this.#config.lockMs - now : 1_000;
     return { retryAfterMs: Math.max(1_000, retryAfterMs), reason: "locked", counter };
   }
 
   #backoff(
     counter: LoginFailureKey,
-    count: { failures: number; lastFailureAt: number } | undefined,
-    ahead: number,
+    reserved: Reserved,
     now: number,
   ): { retryAfterMs: number; reason: "backoff"; counter: LoginFailureKey } | null {
     const { accountBackoffAfter, accountBackoffBaseMs, accountBackoffMaxMs } = this.#config;
-    const failures = (count?.failures ?? 0) + ahead;
+    const { ahead } = reserved;
+    const failures = reserved.failures + ahead;
     if (failures < accountBackoffAfter) return null;
     const wait = Math.min(accountBackoffMaxMs, accountBackoffBaseMs * 2 ** (failures - accountBackoffAfter));
     // Attempts still being checked count as failures that have just happened.
-    const last = ahead > 0 ? now : (count?.lastFailureAt ?? now);
+    const last = ahead > 0 ? now : reserved.lastFailureAt;
     const retryAfterMs = last + wait - now;
     return retryAfterMs > 0
       ? { retryAfterMs: Math.max(1_000, retryAfterMs), reason: "backoff", counter }
       : null;
-  }
-
-  /** Whether this counter's refusal is new; remembers it until `until`, forgetting ended ones as it goes. */
-  #firstRefusal(counter: LoginFailureKey, until: number, now: number): boolean {
-    const id = counterId(counter);
-    const reportedUntil = this.#refusing.get(id);
-    if (reportedUntil !== undefined && reportedUntil > now) return false;
-    this.#refusing.set(id, until);
-    if (this.#refusing.size > 1_000) {
-      for (const [key, end] of this.#refusing) if (end <= now) this.#refusing.delete(key);
-    }
-    return true;
-  }
-
-  /** Returns how many attempts on this counter were already pending, and counts this one. */
-  #reserve(key: LoginFailureKey): number {
-    const id = counterId(key);
-    const ahead = this.#pending.get(id) ?? 0;
-    this.#pending.set(id, ahead + 1);
-    return ahead;
-  }
-
-  #release(key: LoginFailureKey): void {
-    const id = counterId(key);
-    const left = (this.#pending.get(id) ?? 1) - 1;
-    if (left > 0) this.#pending.set(id, left);
-    else this.#pending.delete(id);
   }
 }
 
 /** Usernames are matched case-insensitively here so that `Admin` and `admin` share one budget. */
 function accountKey(username: string): string {
   return username.toLowerCase();
-}
-
-function counterId(key: LoginFailureKey): string {
-  return `${key.scope}\n${key.account}\n${key.address}`;
 }

@@ -65,7 +65,7 @@ export async function logIn(
       stored === undefined ? deps.hasher.verifyDecoy(password) : deps.hasher.verify(password, stored),
     );
   } catch (err) {
-    attempt.abandoned();
+    await attempt.abandoned();
     throw err;
   }
   const actor = user ? actorOf({ userId: user.id, ...user }, clientAddress) : typed;

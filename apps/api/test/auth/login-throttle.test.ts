@@ -146,7 +146,7 @@ describe("login throttle (counters in a real SQLite store)", () => {
     for (let i = 0; i < 50; i++) {
       const v = await throttle.begin("carol", "x");
       expect(v.allowed).toBe(true);
-      if (v.allowed) v.attempt.abandoned();
+      if (v.allowed) await v.attempt.abandoned();
     }
   });
 });

@@ -3,6 +3,7 @@ import type {
   LoginFailureCount,
   LoginFailureKey,
   LoginFailureRepository,
+  LoginFailureReservation,
 } from "../login-failure-repository.ts";
 import { pgText, transaction } from "./database.ts";
 
@@ -44,6 +45,54 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
     });
   }
 
+  async reserve(
+    keys: readonly LoginFailureKey[],
+    at: number,
+    since: number,
+    pendingSince: number,
+  ): Promise<LoginFailureReservation[]> {
+    if (keys.length === 0) return [];
+    // One statement: each row is locked as it is upserted, so reservations of the same counter
+    // from any server follow one another, each seeing those before it. Rows are taken in the
+    // keys' order (scope by scope, as every caller orders them), so two attempts cannot deadlock.
+    // A new counter has no failure yet (last_failure_at 0): only its reservation.
+    const { rows } = await this.#pool.query<{
+      scope: string;
+      account: string;
+      address: string;
+      failures: number;
+      last_failure_at: number;
+      pending: number;
+    }>(
+      `INSERT INTO login_failures AS f (scope, account, address, failures, last_failure_at, pending, pending_at)
+       SELECT k.scope, k.account, k.address, 0, 0, 1, $4
+       FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(scope, account, address, n)
+       ORDER BY k.n
+       ON CONFLICT (scope, account, address) DO UPDATE SET
+         pending = CASE WHEN f.pending_at > $5 THEN f.pending + 1 ELSE 1 END,
+         pending_at = excluded.pending_at
+       RETURNING f.scope, f.account, f.address, f.last_failure_at, f.pending,
+         CASE WHEN f.last_failure_at > $6 THEN f.failures ELSE 0 END AS failures`,
+      [...keyArrays(keys), at, pendingSince, since],
+    );
+    return keys.map((key) => {
+      const row = rows.find(
+        (r) =>
+          r.scope === key.scope && r.account === pgText(key.account) && r.address === pgText(key.address),
+      );
+      if (!row) throw new Error(`login_failures: no row returned for a ${key.scope} reservation`);
+      return { ...key, failures: row.failures, lastFailureAt: row.last_failure_at, pending: row.pending };
+    });
+  }
+
+  async release(keys: readonly LoginFailureKey[]): Promise<void> {
+    await this.#eachKey(
+      keys,
+      `UPDATE login_failures SET pending = GREATEST(pending - 1, 0)
+       WHERE scope = $1 AND account = $2 AND address = $3`,
+    );
+  }
+
   async recordFailure(keys: readonly LoginFailureKey[], at: number, since: number): Promise<void> {
     await transaction(this.#pool, async (client) => {
       for (const key of keys) {
@@ -51,7 +100,8 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
           `INSERT INTO login_failures (scope, account, address, failures, last_failure_at) VALUES ($1, $2, $3, 1, $4)
            ON CONFLICT (scope, account, address) DO UPDATE SET
              failures = CASE WHEN login_failures.last_failure_at > $5 THEN login_failures.failures + 1 ELSE 1 END,
-             last_failure_at = excluded.last_failure_at`,
+             last_failure_at = excluded.last_failure_at,
+             pending = GREATEST(login_failures.pending - 1, 0)`,
           [key.scope, pgText(key.account), pgText(key.address), at, since],
         );
       }
@@ -59,12 +109,25 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
   }
 
   async clear(keys: readonly LoginFailureKey[]): Promise<void> {
-    if (keys.length === 0) return;
-    await this.#pool.query(
-      `DELETE FROM login_failures f USING unnest($1::text[], $2::text[], $3::text[]) AS k(scope, account, address)
-       WHERE f.scope = k.scope AND f.account = k.account AND f.address = k.address`,
-      keyArrays(keys),
+    // A counter other attempts still have reservations on stays, without its failures.
+    await this.#eachKey(
+      keys,
+      `DELETE FROM login_failures WHERE scope = $1 AND account = $2 AND address = $3 AND pending <= 1`,
+      `UPDATE login_failures
+       SET failures = 0, last_failure_at = 0, lock_reported_until = 0, pending = pending - 1
+       WHERE scope = $1 AND account = $2 AND address = $3`,
     );
+  }
+
+  async claimRefusal(key: LoginFailureKey, until: number, now: number): Promise<boolean> {
+    // The row lock makes the claims of one counter follow one another: the first sets the time
+    // that every later one, from any server, finds not yet passed.
+    const { rowCount } = await this.#pool.query(
+      `UPDATE login_failures SET lock_reported_until = $1
+       WHERE scope = $2 AND account = $3 AND address = $4 AND lock_reported_until <= $5`,
+      [until, key.scope, pgText(key.account), pgText(key.address), now],
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   async clearAccount(account: string): Promise<number> {
@@ -92,7 +155,10 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
   }
 
   async deleteBefore(t: number): Promise<number> {
-    const { rowCount } = await this.#pool.query("DELETE FROM login_failures WHERE last_failure_at < $1", [t]);
+    const { rowCount } = await this.#pool.query(
+      "DELETE FROM login_failures WHERE last_failure_at < $1 AND (pending = 0 OR pending_at < $1)",
+      [t],
+    );
     return rowCount ?? 0;
   }
 
@@ -102,5 +168,20 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
       [t],
     );
     return rowCount ?? 0;
+  }
+
+  /**
+   * Runs each statement (parameters: scope, account, address) on each key in turn, in one
+   * transaction. Key by key in the keys' order, as `reserve` and `recordFailure` lock them, so
+   * that two transactions on the same counters cannot deadlock.
+   */
+  async #eachKey(keys: readonly LoginFailureKey[], ...statements: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await transaction(this.#pool, async (client) => {
+      for (const key of keys) {
+        for (const sql of statements)
+          await client.query(sql, [key.scope, pgText(key.account), pgText(key.address)]);
+      }
+    });
   }
 }

@@ -1,5 +1,6 @@
 import type { Migration } from "../../sqlite/migrations/migration.ts";
 import { schemaMigration } from "./001-schema.ts";
+import { loginReservationsMigration } from "./002-login-reservations.ts";
 
 /** The PostgreSQL store's migrations, in version order (recorded in `schema_migrations`). */
-export const MIGRATIONS: readonly Migration[] = [schemaMigration];
+export const MIGRATIONS: readonly Migration[] = [schemaMigration, loginReservationsMigration];

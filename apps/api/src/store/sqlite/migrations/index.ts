@@ -9,6 +9,7 @@ import { containerHistoryMigration } from "./008-container-history.ts";
 import { compactTelemetryMigration } from "./009-compact-telemetry.ts";
 import { hostLifecycleMigration } from "./010-host-lifecycle.ts";
 import { rollupChunksMigration } from "./011-rollup-chunks.ts";
+import { loginReservationsMigration } from "./012-login-reservations.ts";
 import type { Migration } from "./migration.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   compactTelemetryMigration,
   hostLifecycleMigration,
   rollupChunksMigration,
+  loginReservationsMigration,
 ];
