@@ -12,7 +12,11 @@ import { ROOT } from "../support/processes.ts";
 
 const execFileAsync = promisify(execFile);
 const FILE = "compose.cluster.yaml";
-const ENV = { ...process.env, CROWSNEST_POSTGRES_PASSWORD: "compose-check-password" };
+const ENV = {
+  ...process.env,
+  CROWSNEST_POSTGRES_PASSWORD: "compose-check-password",
+  CROWSNEST_NATS_PASSWORD: "compose-check-nats-password",
+};
 
 function compose(args: string[], env: NodeJS.ProcessEnv = ENV) {
   return execFileAsync("docker-compose", ["-f", FILE, ...args], { cwd: ROOT, env });
@@ -53,12 +57,16 @@ describe("compose.cluster.yaml", () => {
       expect(env.CROWSNEST_DATABASE_URL).toBe(
         "postgres://crowsnest:compose-check-password@postgres:5432/crowsnest",
       );
-      expect(env.CROWSNEST_NATS_URL).toBe("nats://nats:4222");
+      // The bus is a trust boundary: the replicas authenticate to it.
+      expect(env.CROWSNEST_NATS_URL).toBe("nats://crowsnest:compose-check-nats-password@nats:4222");
       // The replicas believe X-Forwarded-For from HAProxy's fixed address and nobody else.
       expect(config).toContain(`ipv4_address: ${env.CROWSNEST_TRUSTED_PROXIES}`);
       expect(Object.values(proxy)).toContain(`${name}:8080`);
     }
     expect(config.match(/published: /g)).toHaveLength(1);
+    // nats-server requires that user and password of every client.
+    const nats = /\n {2}nats:\n((?: {4}.*\n)+)/.exec(config)?.[1] ?? "";
+    expect(nats).toContain("- --user\n    - crowsnest\n    - --pass\n    - compose-check-nats-password\n");
 
     // HAProxy checks its configuration with the addresses compose passes it.
     const { stderr } = await execFileAsync("haproxy", ["-c", "-f", "deploy/cluster/haproxy.cfg"], {
@@ -69,8 +77,14 @@ describe("compose.cluster.yaml", () => {
   });
 
   it("refuses to start without a database password", async () => {
-    await expect(
-      compose(["config", "-q"], { ...process.env, CROWSNEST_POSTGRES_PASSWORD: "" }),
-    ).rejects.toThrow(/CROWSNEST_POSTGRES_PASSWORD/);
+    await expect(compose(["config", "-q"], { ...ENV, CROWSNEST_POSTGRES_PASSWORD: "" })).rejects.toThrow(
+      /CROWSNEST_POSTGRES_PASSWORD/,
+    );
+  });
+
+  it("refuses to start without a NATS password", async () => {
+    await expect(compose(["config", "-q"], { ...ENV, CROWSNEST_NATS_PASSWORD: "" })).rejects.toThrow(
+      /CROWSNEST_NATS_PASSWORD/,
+    );
   });
 });

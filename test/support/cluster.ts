@@ -9,33 +9,55 @@ import { ADMIN_PASSWORD, freePort, ServerProcess, waitFor } from "./processes.ts
 /** Debian's nats-server (2.9.10 on these machines); the tests never use the machine's own :4222. */
 export const NATS_SERVER_BINARY = "/usr/sbin/nats-server";
 
+/** A user and password nats-server requires of every client (`--user`, `--pass`). */
+export interface NatsCredentials {
+  user: string;
+  pass: string;
+}
+
 /** A test-owned nats-server on a free loopback port, killed by stop(). */
 export class NatsServer {
   readonly port: number;
+  readonly credentials: NatsCredentials | null;
   readonly #args: string[];
   #child: ChildProcess;
   #output = "";
 
-  private constructor(port: number, args: string[]) {
+  private constructor(port: number, args: string[], credentials: NatsCredentials | null) {
     this.port = port;
+    this.credentials = credentials;
     this.#args = args;
     this.#child = this.#spawn();
   }
 
   /**
-   * Starts it and waits until it accepts connections. `storeDir` enables JetStream there.
+   * Starts it and waits until it accepts connections. `storeDir` enables JetStream there;
+   * `credentials` makes it refuse clients without them.
    * Throws, naming the binary, when it is missing: the cluster tests need a real NATS server.
    */
-  static async start(options: { storeDir?: string } = {}): Promise<NatsServer> {
+  static async start(
+    options: { storeDir?: string; credentials?: NatsCredentials } = {},
+  ): Promise<NatsServer> {
     const port = await freePort();
     const args = ["-a", "127.0.0.1", "-p", String(port)];
     if (options.storeDir !== undefined) args.push("-js", "-sd", options.storeDir);
-    const server = new NatsServer(port, args);
+    if (options.credentials !== undefined)
+      args.push("--user", options.credentials.user, "--pass", options.credentials.pass);
+    const server = new NatsServer(port, args, options.credentials ?? null);
     await server.#ready();
     return server;
   }
 
+  /** The URL a replica uses: with the credentials, if the server requires them. */
   get url(): string {
+    const { credentials } = this;
+    return credentials === null
+      ? this.address
+      : `nats://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.pass)}@127.0.0.1:${this.port}`;
+  }
+
+  /** The server's URL without credentials. */
+  get address(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
 
@@ -100,6 +122,8 @@ export interface ReplicaClusterOptions {
   env?: NodeJS.ProcessEnv;
   /** Enable JetStream on the test's nats-server. */
   jetstream?: boolean;
+  /** Make the test's nats-server require these credentials (the replicas get them in their URL). */
+  natsCredentials?: NatsCredentials;
   /** A PostgreSQL database the replicas share (CROWSNEST_DATABASE_URL); absent: one SQLite file. */
   databaseUrl?: string;
 }
@@ -125,7 +149,10 @@ export class ReplicaCluster {
     const dir = mkdtempSync(join(tmpdir(), "crowsnest-cluster-"));
     const storeDir = join(dir, "jetstream");
     if (options.jetstream) mkdirSync(storeDir);
-    const nats = await NatsServer.start(options.jetstream ? { storeDir } : {});
+    const nats = await NatsServer.start({
+      ...(options.jetstream ? { storeDir } : {}),
+      ...(options.natsCredentials === undefined ? {} : { credentials: options.natsCredentials }),
+    });
     const replicas: ServerProcess[] = [];
     try {
       for (let i = 0; i < (options.replicas ?? 2); i++) {

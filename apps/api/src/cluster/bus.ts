@@ -52,19 +52,20 @@ export class NatsBus {
   }
 
   /**
-   * Connects both connections to `url` (nats:// or tls://, credentials in the URL allowed), named
-   * after the replica for `nats-server` monitoring. Rejects, with the server named and the password
-   * left out, when NATS cannot be reached within FIRST_CONNECT_TIMEOUT_MS: a replica that never
+   * Connects both connections to `url` (see natsServerOptions), named after the replica for
+   * `nats-server` monitoring. Rejects, with the server named and the credentials left out, when
+   * NATS cannot be reached or refuses them within FIRST_CONNECT_TIMEOUT_MS: a replica that never
    * joined the cluster would serve a partial view of the fleet.
    */
   static async connect(url: string, replicaId: string): Promise<NatsBus> {
-    const parsed = new URL(url);
-    const server = `${parsed.protocol === "tls:" ? "tls://" : ""}${parsed.hostname}:${parsed.port || "4222"}`;
+    const { server, auth } = natsServerOptions(url);
     const options = {
       servers: server,
-      ...(parsed.username === "" ? {} : { user: decodeURIComponent(parsed.username) }),
-      ...(parsed.password === "" ? {} : { pass: decodeURIComponent(parsed.password) }),
+      ...auth,
       maxReconnectAttempts: -1,
+      // nats.js stops reconnecting after two refusals of its credentials in a row; a replica keeps
+      // trying (the operator may be fixing the server's users), as it does for any other outage.
+      ignoreAuthErrorAbort: true,
       reconnectTimeWait: RECONNECT_WAIT_MS,
       pingInterval: PING_INTERVAL_MS,
       maxPingOut: MAX_PINGS_OUT,
@@ -77,7 +78,7 @@ export class NatsBus {
       opened.push(await connect({ ...options, name: `crowsnest-${replicaId}-control` }));
     } catch (err) {
       await Promise.all(opened.map((nc) => nc.close()));
-      throw new Error(`cannot reach NATS at ${server} (CROWSNEST_NATS_URL): ${(err as Error).message}`, {
+      throw new Error(`cannot join NATS at ${server} (CROWSNEST_NATS_URL): ${(err as Error).message}`, {
         cause: err,
       });
     }
@@ -107,6 +108,25 @@ export class NatsBus {
   async close(): Promise<void> {
     await Promise.allSettled([this.telemetry.drain(), this.control.drain()]);
   }
+}
+
+/** What a bus connection authenticates with, as NATS's connect options take it. */
+export type NatsAuth = { user: string; pass: string } | { token: string } | Record<string, never>;
+
+/**
+ * The server and credentials of a CROWSNEST_NATS_URL (nats:// or tls://, port 4222 by default):
+ * `nats://USER:PASSWORD@HOST:PORT` gives a user and password, `nats://TOKEN@HOST:PORT` a token
+ * (NATS's own URL convention), percent-escapes decoded; no credentials: `auth` is empty.
+ * `server` never carries them, so it may be logged or shown. Throws on a value that is not a URL
+ * (the configuration refused it already).
+ */
+export function natsServerOptions(url: string): { server: string; auth: NatsAuth } {
+  const parsed = new URL(url);
+  const server = `${parsed.protocol === "tls:" ? "tls://" : ""}${parsed.hostname}:${parsed.port || "4222"}`;
+  const user = decodeURIComponent(parsed.username);
+  const pass = decodeURIComponent(parsed.password);
+  if (user === "") return { server, auth: {} };
+  return { server, auth: pass === "" ? { token: user } : { user, pass } };
 }
 
 /** Follows a connection's status events into a state object that is kept up to date; `reconnected` after each reconnect. */

@@ -11,9 +11,18 @@ import type {
   AgentSocketRegistry,
   CommandRequest,
 } from "../ingest/agent-links.ts";
-import { AgentUnavailableError, type AgentUnavailableReason } from "../ingest/agent-unavailable.ts";
+import { AgentUnavailableError } from "../ingest/agent-unavailable.ts";
 import type { LivePublisher, RelayedWrites } from "../live/live-publisher.ts";
 import type { NatsBus } from "./bus.ts";
+import {
+  type BusRejects,
+  ClaimAnswerMessage,
+  ClaimMessage,
+  CommandReplyMessage,
+  CommandRequestMessage,
+  HostDisconnectMessage,
+  readBusMessage,
+} from "./bus-messages.ts";
 import { PeerPresence, type PresenceSnapshot } from "./peer-presence.ts";
 import { SUBJECTS } from "./subjects.ts";
 
@@ -26,21 +35,6 @@ const REPLY_MARGIN_MS = 2_000;
 const SETTLED_WAIT_MS = 5_000;
 /** A claim waits for the holder's probe of its agent (probeMs) plus this. */
 const CLAIM_MARGIN_MS = 2_000;
-
-/** A claim: a newer connection of the host arrived on `replica`. */
-interface Claim {
-  replica: string;
-  incarnation: string | null;
-  probeMs: number;
-}
-
-/** The holder's answer to a claim: it closed its link (or had none), or another live agent keeps it. */
-type ClaimAnswer = { verdict: "released" | "kept" | "none" };
-
-/** The holder's answer to a command: the agent's outcome, or why there is none. */
-type CommandReply =
-  | { ok: true; outcome: CommandOutcome }
-  | { ok: false; reason: AgentUnavailableReason; message: string };
 
 /** A host's agent held by this replica. */
 interface Held {
@@ -61,6 +55,8 @@ export interface ClusterAgentsDeps {
   hub: LivePublisher;
   commandTimeoutMs: number;
   log: FastifyBaseLogger;
+  /** Where malformed bus messages are counted and logged. */
+  rejects: BusRejects;
 }
 
 /**
@@ -102,20 +98,25 @@ export class ClusterAgents
         for (const hostId of hostIds) deps.hub.hostStatus(hostId, true, now);
       },
       log: deps.log,
+      rejects: deps.rejects,
     });
   }
 
-  /** Starts presence and listens for host disconnects broadcast by other replicas. */
+  /** Starts presence and listens for host disconnects broadcast by other replicas (malformed ones dropped). */
   start(): void {
     this.#peers.start();
     this.#subscriptions.push(
       this.#deps.bus.control.subscribe(SUBJECTS.hostAgent, {
         callback: (_err, msg) => {
+          const read = readBusMessage(msg, HostDisconnectMessage);
+          if (!read.ok) {
+            this.#deps.rejects.reject("hostDisconnect", msg.subject, read.why);
+            return;
+          }
           try {
-            const { hostId, code, reason } = msg.json<{ hostId: string; code: number; reason: string }>();
-            this.#deps.local.disconnect(hostId, code, reason);
+            this.#deps.local.disconnect(read.value.hostId, read.value.code, read.value.reason);
           } catch (err) {
-            this.#deps.log.warn({ err }, "unreadable host disconnect broadcast");
+            this.#deps.log.warn({ err }, "closing a host's agent disconnected elsewhere failed");
           }
         },
       }),
@@ -191,7 +192,9 @@ export class ClusterAgents
   /**
    * Runs the command on the host's agent: here when this replica holds it, otherwise by a request
    * to the holder. Rejects with AgentUnavailableError: `offline` at once when no replica holds the
-   * host (no responder) or the bus is down, `timeout` when the holder's agent does not answer.
+   * host (no responder) or the bus is down, `timeout` when the holder's agent does not answer; with
+   * an Error when the holder refused the request or its answer cannot be read (a bug or a stranger
+   * on the bus).
    */
   async send(hostId: string, request: CommandRequest): Promise<CommandOutcome> {
     if (this.#deps.local.isOnline(hostId)) return this.#deps.local.send(hostId, request);
@@ -217,8 +220,14 @@ export class ClusterAgents
         );
       throw new AgentUnavailableError("offline", `the cluster bus failed: ${(err as Error).message}`);
     }
-    const answer = reply.json<CommandReply>();
+    const read = readBusMessage(reply, CommandReplyMessage);
+    if (!read.ok) {
+      this.#deps.rejects.reject("commandReply", reply.subject, read.why);
+      throw new Error(`unreadable answer from the host's replica: ${read.why}`);
+    }
+    const answer = read.value;
     if (answer.ok) return answer.outcome;
+    if ("error" in answer) throw new Error(`the host's replica refused the command: ${answer.error}`);
     throw new AgentUnavailableError(answer.reason, answer.message);
   }
 
@@ -264,8 +273,8 @@ export class ClusterAgents
 
   // ---- internals -----------------------------------------------------------------------
 
-  /** Asks whichever replica holds the host to give way; `none` when no replica answers. */
-  async #claim(hostId: string, claim: Claim): Promise<ClaimAnswer["verdict"]> {
+  /** Asks whichever replica holds the host to give way; `none` when no replica answers (or answers nonsense). */
+  async #claim(hostId: string, claim: ClaimMessage): Promise<"released" | "kept" | "none"> {
     if (!this.#deps.bus.controlConnected) return "none";
     try {
       const reply = await this.#deps.bus.control.request(
@@ -275,7 +284,14 @@ export class ClusterAgents
           timeout: claim.probeMs + CLAIM_MARGIN_MS,
         },
       );
-      return reply.json<ClaimAnswer>().verdict;
+      const read = readBusMessage(reply, ClaimAnswerMessage);
+      if (!read.ok) {
+        this.#deps.rejects.reject("claimAnswer", reply.subject, read.why);
+        return "none";
+      }
+      if ("verdict" in read.value) return read.value.verdict;
+      this.#deps.log.warn({ hostId, error: read.value.error }, "the holder refused a claim; attached anyway");
+      return "none";
     } catch (err) {
       if (!(err instanceof RequestError && err.isNoResponders()))
         this.#deps.log.warn({ err, hostId }, "claiming a host from another replica failed; attached anyway");
@@ -297,31 +313,59 @@ export class ClusterAgents
     this.#peers.changed();
   }
 
-  /** Serves a command or a claim for a host held here. */
+  /**
+   * Serves a request for a host held here: "settled", a claim or a command. Every request is
+   * answered, a malformed one (or one on another subject under the host's) with `{ error }`
+   * (`{ ok: false, error }` for a command), so that its sender never waits for its timeout.
+   */
   async #answer(hostId: string, msg: Msg): Promise<void> {
-    if (msg.subject === SUBJECTS.agent(hostId, "settled")) {
-      await this.#deps.relayed.settled(hostId);
-      msg.respond("");
-      return;
+    switch (msg.subject) {
+      case SUBJECTS.agent(hostId, "settled"):
+        await this.#deps.relayed.settled(hostId);
+        msg.respond("");
+        return;
+      case SUBJECTS.agent(hostId, "claim"):
+        msg.respond(JSON.stringify(await this.#yield(hostId, msg)));
+        return;
+      case SUBJECTS.agent(hostId, "cmd"):
+        msg.respond(JSON.stringify(await this.#command(hostId, msg)));
+        return;
+      default:
+        this.#deps.rejects.reject("command", msg.subject, "no such request");
+        msg.respond(JSON.stringify({ error: "no such request" }));
     }
-    if (msg.subject === SUBJECTS.agent(hostId, "claim")) {
-      const claim = msg.json<Claim>();
-      const verdict = await this.#deps.local.yieldTo(hostId, claim.incarnation, {
-        replacedCode: CLOSE_CODES.replaced,
-        probeMs: claim.probeMs,
-      });
-      if (verdict !== "kept") this.#unhold(hostId);
-      msg.respond(JSON.stringify({ verdict } satisfies ClaimAnswer));
-      return;
+  }
+
+  /** A claim of a host held here: gives way by AgentLinks.yieldTo's rule, or keeps it. */
+  async #yield(hostId: string, msg: Msg): Promise<ClaimAnswerMessage> {
+    const read = readBusMessage(msg, ClaimMessage);
+    if (!read.ok) {
+      this.#deps.rejects.reject("claim", msg.subject, read.why);
+      return { error: `malformed claim: ${read.why}` };
     }
-    let reply: CommandReply;
+    const verdict = await this.#deps.local.yieldTo(hostId, read.value.incarnation, {
+      replacedCode: CLOSE_CODES.replaced,
+      probeMs: read.value.probeMs,
+    });
+    if (verdict !== "kept") this.#unhold(hostId);
+    return { verdict };
+  }
+
+  /** A command for a host held here: the agent's outcome, why there is none, or why it was refused. */
+  async #command(hostId: string, msg: Msg): Promise<CommandReplyMessage> {
+    const read = readBusMessage(msg, CommandRequestMessage);
+    if (!read.ok) {
+      this.#deps.rejects.reject("command", msg.subject, read.why);
+      return { ok: false, error: `malformed command request: ${read.why}` };
+    }
     try {
-      reply = { ok: true, outcome: await this.#deps.local.send(hostId, msg.json<CommandRequest>()) };
+      return { ok: true, outcome: await this.#deps.local.send(hostId, read.value) };
     } catch (err) {
-      if (!(err instanceof AgentUnavailableError)) throw err;
-      reply = { ok: false, reason: err.reason, message: err.message };
+      if (err instanceof AgentUnavailableError)
+        return { ok: false, reason: err.reason, message: err.message };
+      this.#deps.log.error({ err, hostId }, "a command for a host held here failed");
+      return { ok: false, error: "the host's replica failed to send the command" };
     }
-    msg.respond(JSON.stringify(reply));
   }
 
   #unhold(hostId: string): void {

@@ -1,11 +1,11 @@
-import { randomBytes } from "node:crypto";
 import type { Subscription } from "@nats-io/transport-node";
 import type { FastifyBaseLogger } from "fastify";
 import type { AgentLinks } from "../ingest/agent-links.ts";
 import type { LatestSampleWriter } from "../ingest/latest-samples.ts";
 import type { LiveHub } from "../live/hub.ts";
 import type { RelayedWrites } from "../live/live-publisher.ts";
-import { type BusConnectionState, NatsBus } from "./bus.ts";
+import { type BusConnectionState, NatsBus, natsServerOptions } from "./bus.ts";
+import { type BusMessageKind, BusRejects, newReplicaId } from "./bus-messages.ts";
 import { ClusterAgents } from "./cluster-agents.ts";
 import { BusLivePublisher, type LiveRelayCounters, receiveLiveRelay } from "./live-relay.ts";
 import { ClusterUserSockets } from "./user-sockets.ts";
@@ -21,6 +21,8 @@ export type ClusterReport =
       /** What the bus means now, in words: null when both connections are up. */
       degraded: string | null;
       relay: LiveRelayCounters;
+      /** Bus messages dropped as malformed or implausible, by kind: anything but 0 means a bug or a stranger on the bus. */
+      rejected: Record<BusMessageKind, number>;
       /** Agents connected to this replica (agentsOnline counts the whole cluster's). */
       agentsHeldHere: number;
     };
@@ -61,17 +63,20 @@ export class Cluster implements ClusterStatus {
   readonly #links: AgentLinks;
   readonly #relay: Subscription;
   readonly #counters: LiveRelayCounters;
+  readonly #rejects: BusRejects;
 
   private constructor(replicaId: string, bus: NatsBus, deps: ClusterJoinDeps) {
     this.replicaId = replicaId;
     this.#bus = bus;
     this.#links = deps.links;
     this.#counters = { published: 0, received: 0, oversized: 0, skippedWhileDown: 0, unreadable: 0 };
+    this.#rejects = new BusRejects(deps.log);
     this.live = new BusLivePublisher(deps.hub, bus, this.#counters);
     this.#relay = receiveLiveRelay(
       bus.telemetry,
       { hub: deps.hub, latest: deps.latest },
       this.#counters,
+      this.#rejects,
       deps.log,
     );
     this.agents = new ClusterAgents({
@@ -82,18 +87,26 @@ export class Cluster implements ClusterStatus {
       hub: deps.hub,
       commandTimeoutMs: deps.commandTimeoutMs,
       log: deps.log,
+      rejects: this.#rejects,
     });
-    this.userSockets = new ClusterUserSockets(deps.hub, bus.control, deps.log);
+    this.userSockets = new ClusterUserSockets(deps.hub, bus.control, deps.log, this.#rejects);
     this.agents.start();
     this.userSockets.start();
   }
 
   /** Connects to NATS and starts relaying; rejects when NATS cannot be reached (see NatsBus.connect). */
   static async join(deps: ClusterJoinDeps): Promise<Cluster> {
-    // A subject token, unique per process: a restarted replica is a new member.
-    const replicaId = `r${process.pid}-${randomBytes(4).toString("hex")}`;
+    const replicaId = newReplicaId();
     const bus = await NatsBus.connect(deps.natsUrl, replicaId);
-    deps.log.info({ replicaId }, "joined the cluster over NATS");
+    // The server and how it authenticates, never the credentials themselves.
+    const { server, auth } = natsServerOptions(deps.natsUrl);
+    const credentials = "token" in auth ? "token" : "user" in auth ? "user and password" : "none";
+    deps.log.info({ replicaId, nats: server, credentials }, "joined the cluster over NATS");
+    if (credentials === "none")
+      deps.log.warn(
+        { nats: server },
+        "NATS without credentials: whoever can reach it can act as a replica (run commands as an admin, take hosts over); see docs/scale-out.md, Trust",
+      );
     return new Cluster(replicaId, bus, deps);
   }
 
@@ -112,6 +125,7 @@ export class Cluster implements ClusterStatus {
           ? null
           : `NATS ${down.join(" and ")} connection down: this replica still stores what its own agents send; live views of other replicas' hosts${bus.control.connected ? "" : ", commands to them, sign-outs and presence across replicas"} wait for it`,
       relay: { ...this.#counters },
+      rejected: this.#rejects.counts(),
       agentsHeldHere: this.#links.onlineHostIds().length,
     };
   }

@@ -13,27 +13,8 @@ import type { FastifyBaseLogger } from "fastify";
 import type { LatestSampleWriter } from "../ingest/latest-samples.ts";
 import type { LivePublisher, LogsOrder } from "../live/live-publisher.ts";
 import type { NatsBus } from "./bus.ts";
+import { type BusRejects, LiveRelayMessage, readBusMessage } from "./bus-messages.ts";
 import { parseLiveSubject, SUBJECTS } from "./subjects.ts";
-
-/**
- * One LivePublisher call as it travels between replicas, JSON on `cn.v1.live.<host>.<op>`.
- * A logs frame's `prev` map travels as entries.
- */
-type LiveRelayMessage =
-  | { op: "hostStatus"; hostId: string; online: boolean; lastSeen: number | null }
-  | { op: "inventory"; hostId: string; containers: ContainerInfo[] }
-  | { op: "events"; hostId: string; events: ContainerEvent[] }
-  | { op: "metrics"; hostId: string; samples: MetricSample[]; batch: BatchRef }
-  | {
-      op: "logs";
-      hostId: string;
-      lines: LogLine[];
-      drops: LogDrop[];
-      batch: BatchRef;
-      prev: [string, number][];
-    }
-  | { op: "logLag"; hostId: string; report: LogLagReport }
-  | { op: "agentGap"; hostId: string; notice: GapNotice };
 
 /** What the relay counts, for /api/health/details. */
 export interface LiveRelayCounters {
@@ -45,7 +26,7 @@ export interface LiveRelayCounters {
   oversized: number;
   /** Messages not published because the telemetry connection was down (browsers see a jump). */
   skippedWhileDown: number;
-  /** Received messages that could not be read (logged). */
+  /** Received messages that could not be read or were not a valid frame of their subject's host and op (dropped, logged). */
   unreadable: number;
 }
 
@@ -167,12 +148,15 @@ export interface LiveAudience extends LivePublisher {
 /**
  * Receives every other replica's live traffic: each message updates this replica's latest samples
  * (so listings show every host's figures) and goes to its hub, which hands it to the browsers
- * subscribed here. Returns the subscription (closed with the connection).
+ * subscribed here. A message that is not a valid frame (LiveRelayMessage) of its subject's host
+ * and op is dropped and counted (`unreadable`, and in `rejects`). Returns the subscription (closed
+ * with the connection).
  */
 export function receiveLiveRelay(
   nc: NatsConnection,
   deliver: { hub: LiveAudience; latest: LatestSampleWriter },
   counters: LiveRelayCounters,
+  rejects: BusRejects,
   log: FastifyBaseLogger,
 ): Subscription {
   return nc.subscribe(SUBJECTS.liveAll, {
@@ -187,14 +171,15 @@ export function receiveLiveRelay(
       if (subject !== null && (subject.op === "logs" || subject.op === "logLag")) {
         if (!deliver.hub.watchesContainersOf(subject.hostId)) return;
       }
-      let message: LiveRelayMessage;
-      try {
-        message = msg.json<LiveRelayMessage>();
-      } catch (parseErr) {
+      const read = readBusMessage(msg, LiveRelayMessage);
+      // A frame is about the host and op its subject names (what a browser's subscription selects).
+      const misplaced = read.ok && (read.value.hostId !== subject?.hostId || read.value.op !== subject?.op);
+      if (!read.ok || misplaced) {
         counters.unreadable++;
-        log.warn({ err: parseErr, subject: msg.subject }, "unreadable live relay message");
+        rejects.reject("live", msg.subject, read.ok ? "not the host and op of its subject" : read.why);
         return;
       }
+      const message = read.value;
       counters.received++;
       try {
         dispatch(message, deliver);

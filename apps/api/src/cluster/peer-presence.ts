@@ -1,6 +1,7 @@
 import type { Subscription } from "@nats-io/transport-node";
 import type { FastifyBaseLogger } from "fastify";
 import type { NatsBus } from "./bus.ts";
+import { type BusRejects, PresenceMessage, readBusMessage } from "./bus-messages.ts";
 import { SUBJECTS } from "./subjects.ts";
 
 /**
@@ -12,14 +13,15 @@ export const PRESENCE_INTERVAL_MS = 2_000;
 export const PRESENCE_EXPIRY_MS = 6_000;
 /** Changes (attach, detach) within this window go out as one snapshot. */
 const CHANGE_DEBOUNCE_MS = 50;
+/**
+ * A host's epoch is its replica's clock when it attached the agent, so it is never ahead of now
+ * by more than the clocks' difference (NTP keeps it to milliseconds). An entry dated further ahead
+ * would win every fencing against a real connection (the newest epoch keeps the host): it is not believed.
+ */
+export const MAX_EPOCH_AHEAD_MS = 5_000;
 
-/** The hosts a replica holds, as it publishes them on `cn.v1.presence.<replica>`. */
-export interface PresenceSnapshot {
-  replica: string;
-  hosts: { hostId: string; epoch: number; clockOffsetMs: number | null }[];
-  /** The replica is stopping: its hosts are offline now, not at expiry. */
-  leaving?: true;
-}
+/** The hosts a replica holds, as it publishes them on `cn.v1.presence.<replica>` (PresenceMessage). */
+export type PresenceSnapshot = PresenceMessage;
 
 interface Peer {
   /** When its last snapshot arrived (performance.now(), immune to clock steps). */
@@ -42,6 +44,7 @@ export interface PeerPresenceDeps {
   /** Hosts that came back with a replica heard from again after it was taken for dead. */
   onHostsFound: (hostIds: string[]) => void;
   log: FastifyBaseLogger;
+  rejects: BusRejects;
 }
 
 /**
@@ -66,11 +69,17 @@ export class PeerPresence {
   start(): void {
     this.#subscription = this.#deps.bus.control.subscribe(SUBJECTS.presenceAll, {
       callback: (_err, msg) => {
-        try {
-          this.#heard(msg.json<PresenceSnapshot>());
-        } catch (err) {
-          this.#deps.log.warn({ err, subject: msg.subject }, "unreadable presence snapshot");
+        const read = readBusMessage(msg, PresenceMessage);
+        // A replica publishes on its own subject only: one naming another replica is forged or broken.
+        if (!read.ok || msg.subject !== SUBJECTS.presence(read.value.replica)) {
+          this.#deps.rejects.reject(
+            "presence",
+            msg.subject,
+            read.ok ? "not its replica's subject" : read.why,
+          );
+          return;
         }
+        this.#heard(read.value, msg.subject);
       },
     });
     this.#timer = setInterval(() => {
@@ -132,8 +141,20 @@ export class PeerPresence {
     }
   }
 
-  #heard(snapshot: PresenceSnapshot): void {
-    if (snapshot.replica === this.#deps.replicaId) return;
+  /** A valid snapshot of another replica; its entries dated in the future are left out (MAX_EPOCH_AHEAD_MS). */
+  #heard(received: PresenceSnapshot, subject: string): void {
+    if (received.replica === this.#deps.replicaId) return;
+    const now = Date.now();
+    const believed = received.hosts.filter((h) => h.epoch <= now + MAX_EPOCH_AHEAD_MS);
+    if (believed.length < received.hosts.length) {
+      const ahead = received.hosts.reduce((most, h) => Math.max(most, h.epoch - now), 0);
+      this.#deps.rejects.reject(
+        "presence",
+        subject,
+        `${received.hosts.length - believed.length} host(s) attached up to ${Math.round(ahead / 1000)} s in this replica's future: keep the replicas' clocks in sync`,
+      );
+    }
+    const snapshot = { ...received, hosts: believed };
     const before = this.#peers.get(snapshot.replica);
     if (snapshot.leaving) {
       this.#peers.delete(snapshot.replica);

@@ -1,14 +1,8 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { FastifyBaseLogger } from "fastify";
 import type { UserSocketCloser } from "../auth/sign-out.ts";
+import { type BusRejects, readBusMessage, UserSocketsMessage } from "./bus-messages.ts";
 import { SUBJECTS } from "./subjects.ts";
-
-/** A request to close a user's live sockets (one session's when `sessionId` is set), on every replica. */
-interface CloseUserSockets {
-  userId: string;
-  sessionId: string | null;
-  reason: string;
-}
 
 /**
  * Signing a user out in a cluster: the sockets of this replica close at once, and a broadcast on
@@ -20,22 +14,29 @@ export class ClusterUserSockets implements UserSocketCloser {
   readonly #local: UserSocketCloser;
   readonly #nc: NatsConnection;
   readonly #log: FastifyBaseLogger;
+  readonly #rejects: BusRejects;
   #subscription: Subscription | null = null;
 
-  constructor(local: UserSocketCloser, nc: NatsConnection, log: FastifyBaseLogger) {
+  constructor(local: UserSocketCloser, nc: NatsConnection, log: FastifyBaseLogger, rejects: BusRejects) {
     this.#local = local;
     this.#nc = nc;
     this.#log = log;
+    this.#rejects = rejects;
   }
 
-  /** Closes the sockets other replicas ask to close. */
+  /** Closes the sockets other replicas ask to close; a malformed request is dropped (BusRejects). */
   start(): void {
     this.#subscription = this.#nc.subscribe(SUBJECTS.userSockets, {
       callback: (_err, msg) => {
+        const read = readBusMessage(msg, UserSocketsMessage);
+        if (!read.ok) {
+          this.#rejects.reject("userSockets", msg.subject, read.why);
+          return;
+        }
         try {
-          this.#closeHere(msg.json<CloseUserSockets>());
+          this.#closeHere(read.value);
         } catch (err) {
-          this.#log.warn({ err }, "unreadable user sign-out broadcast");
+          this.#log.warn({ err }, "closing the sockets of a user signed out elsewhere failed");
         }
       },
     });
@@ -53,7 +54,7 @@ export class ClusterUserSockets implements UserSocketCloser {
     this.#everywhere({ userId, sessionId, reason });
   }
 
-  #everywhere(request: CloseUserSockets): void {
+  #everywhere(request: UserSocketsMessage): void {
     this.#closeHere(request);
     try {
       this.#nc.publish(SUBJECTS.userSockets, JSON.stringify(request));
@@ -62,7 +63,7 @@ export class ClusterUserSockets implements UserSocketCloser {
     }
   }
 
-  #closeHere({ userId, sessionId, reason }: CloseUserSockets): void {
+  #closeHere({ userId, sessionId, reason }: UserSocketsMessage): void {
     if (sessionId === null) this.#local.closeUser(userId, reason);
     else this.#local.closeSession(userId, sessionId, reason);
   }

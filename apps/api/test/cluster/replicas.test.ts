@@ -1,4 +1,5 @@
 import { CLOSE_CODES, type CommandMessage } from "@crowsnest/protocol";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { ApiClient } from "../../../../test/support/api-client.ts";
 import { ReplicaCluster } from "../../../../test/support/cluster.ts";
@@ -11,6 +12,10 @@ import { SimAgent } from "../support/sim-agent.ts";
 // Two real crowsnest-server processes on one PostgreSQL database and a test-owned nats-server: what an agent
 // held by one replica does is seen, acted on and cut off from the other. The replicas check live
 // sessions only every 10 min, so a socket closed by a sign-out was closed by the broadcast.
+// The nats-server requires a user and password, as compose.cluster.yaml's does; the replicas have
+// them in their URL.
+
+const NATS_CREDENTIALS = { user: "crowsnest", pass: "bus-password-not-for-logs" };
 
 let database: TestDatabase;
 let cluster: ReplicaCluster;
@@ -21,10 +26,13 @@ beforeAll(async () => {
   cluster = await ReplicaCluster.start({
     replicas: 2,
     databaseUrl: database.url,
+    natsCredentials: NATS_CREDENTIALS,
     env: {
       CROWSNEST_LIVE_SESSION_CHECK_MS: "600000",
       // A command that reached no agent would wait this long: an `offline` answer must come first.
       CROWSNEST_COMMAND_TIMEOUT_MS: "600000",
+      // For the first test: what a replica logs about the bus it joined.
+      CROWSNEST_LOG_LEVEL: "info",
     },
   });
   adminA = await cluster.admin(0);
@@ -89,12 +97,39 @@ async function containerKnown(client: ApiClient, hostId: string, container: stri
 }
 
 /** A replica's cluster report, whatever the status code (a degraded replica's comes with a 503). */
-async function healthOf(client: ApiClient): Promise<{ degraded: string | null }> {
+async function healthOf(
+  client: ApiClient,
+): Promise<{ degraded: string | null; rejected: Record<string, number> }> {
   const res = await fetch(`${client.baseUrl}/api/health/details`, { headers: { cookie: client.cookie } });
-  return ((await res.json()) as { cluster: { degraded: string | null } }).cluster;
+  return ((await res.json()) as { cluster: { degraded: string | null; rejected: Record<string, number> } })
+    .cluster;
+}
+
+/** A plain NATS client with the replicas' credentials: what a stranger who got onto the bus could do. */
+async function busClient(): Promise<NatsConnection> {
+  const nc = await connect({ servers: cluster.nats.address, ...NATS_CREDENTIALS });
+  onTestFinished(() => nc.close());
+  return nc;
 }
 
 describe("replicas on one NATS bus", () => {
+  it("the bus requires credentials: the replicas have them, a client without is refused, no log shows them", async () => {
+    expect((await healthOf(adminA)).degraded).toBeNull();
+    expect((await healthOf(await cluster.admin(1))).degraded).toBeNull();
+    await expect(connect({ servers: cluster.nats.address, timeout: 5_000 })).rejects.toThrow(
+      /Authorization/i,
+    );
+    await expect(
+      connect({ servers: cluster.nats.address, user: "crowsnest", pass: "a guess", timeout: 5_000 }),
+    ).rejects.toThrow(/Authorization/i);
+    for (const replica of [A(), B()]) {
+      expect(replica.process.output).toMatch(
+        /"credentials":"user and password".*joined the cluster over NATS/,
+      );
+      expect(replica.process.output).not.toContain(NATS_CREDENTIALS.pass);
+    }
+  });
+
   it("a browser on A gets the log lines and metric samples of an agent held by B", async () => {
     const { hostId, container, agent } = await agentOn(B().agentUrl, "relayed");
     const browser = await browserOn(adminA);
@@ -289,6 +324,61 @@ describe("replicas on one NATS bus", () => {
     expect(newer.ws.readyState).toBe(newer.ws.OPEN);
     expect((await adminA.host(hostId)).online).toBe(true);
     await newer.close();
+  });
+
+  it("a malformed command request on the bus is answered with an error at once, and runs nothing", async () => {
+    const { hostId, container, agent } = await agentOn(A().agentUrl, "malformed");
+    const nc = await busClient();
+    const requests = [
+      "{not json",
+      JSON.stringify({ containerId: container, action: "explode", options: {}, adminAuthorized: true }),
+      JSON.stringify({ containerId: "not-a-container", action: "stop", options: {}, adminAuthorized: true }),
+    ];
+    for (const request of requests) {
+      const started = performance.now();
+      // The replicas' command timeout is 10 min: only an answer from the holder ends this in time.
+      const reply = await nc.request(`cn.v1.agent.${hostId}.cmd`, request, { timeout: 5_000 });
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(reply.json()).toEqual({ ok: false, error: expect.stringMatching(/^malformed command request/) });
+    }
+    expect(agent.received.filter((m) => m.type === "command")).toEqual([]);
+    expect((await healthOf(adminA)).rejected.command).toBeGreaterThanOrEqual(requests.length);
+    await agent.close();
+  });
+
+  it("a presence snapshot dated in the future or on another replica's subject does not close the agent", async () => {
+    const { hostId, container, agent } = await agentOn(A().agentUrl, "fenced", "fenced-incarnation-0001");
+    await containerKnown(adminA, hostId, container);
+    const before = (await healthOf(adminA)).rejected.presence ?? 0;
+    const nc = await busClient();
+    const claiming = (epoch: number, replica: string) =>
+      JSON.stringify({ replica, hosts: [{ hostId, epoch, clockOffsetMs: null }] });
+    // The red team's: an epoch far in the future from a made-up replica.
+    nc.publish("cn.v1.presence.evil", claiming(8e15, "evil"));
+    // A well-formed replica id, an hour ahead of the replicas' clocks.
+    nc.publish("cn.v1.presence.r1-0badc0de", claiming(Date.now() + 3_600_000, "r1-0badc0de"));
+    // A plausible epoch, but published on another replica's subject.
+    nc.publish("cn.v1.presence.r2-0badc0de", claiming(Date.now() + 1_000, "r1-0badc0de"));
+    await nc.flush();
+    await until(
+      async () => ((await healthOf(adminA)).rejected.presence ?? 0) >= before + 3,
+      "the three snapshots dropped on A",
+    );
+    const closed = await Promise.race([agent.closed, new Promise((r) => setTimeout(() => r(null), 1_000))]);
+    expect(closed).toBeNull();
+    // Still A's: an action reaches it.
+    const command = agent.next((m) => m.type === "command") as Promise<CommandMessage>;
+    const answered = act(adminA, hostId, container, "start");
+    const { command: received } = await command;
+    agent.sendRaw(
+      JSON.stringify({
+        type: "command_result",
+        commandId: received.id,
+        outcome: { ok: true, message: "here" },
+      }),
+    );
+    expect((await answered).body.outcome).toEqual({ ok: true, message: "here" });
+    await agent.close();
   });
 
   it("killing B makes its hosts offline on A", async () => {
