@@ -63,7 +63,7 @@ export async function clusterSuite(
   const agents = options.quick ? 200 : CLUSTER_AGENTS;
   const dir = mkdtempSync(join(tmpdir(), "crowsnest-bench-cluster-"));
   const postgres = await PostgresServer.create();
-  const nats = await NatsServer.start();
+  const nats = await NatsServer.start({ credentials: { user: "crowsnest", pass: "bench-nats-password" } });
   const replicas: ServerProcess[] = [];
   let proxy: HaproxyProcess | undefined;
   try {

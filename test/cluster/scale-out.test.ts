@@ -56,7 +56,7 @@ describe("three replicas on PostgreSQL and NATS behind HAProxy", () => {
     await removeLabelled(LABEL);
     dir = mkdtempSync(join(tmpdir(), "cn-cluster-"));
     postgres = await PostgresServer.create();
-    nats = await NatsServer.start();
+    nats = await NatsServer.start({ credentials: { user: "crowsnest", pass: "cluster-test-nats-password" } });
     const env = {
       CROWSNEST_DATABASE_URL: postgres.url(),
       CROWSNEST_NATS_URL: nats.url,
