@@ -69,7 +69,8 @@ export async function storageSearchSuite(
         const lines = Array.from({ length: Math.min(BATCH, total - i) }, (_, k) => line(i + k));
         const seq = i / BATCH + 1;
         await store.telemetry.write([
-          { kind: "batch", hostId: HOST, at: seq, message: { type: "logs", seq, lines, drops: [] } },
+          // Arriving at T0: its lines' times lie within the store's time window of it.
+          { kind: "batch", hostId: HOST, at: T0 + seq, message: { type: "logs", seq, lines, drops: [] } },
         ]);
       }
       const buildSeconds = (performance.now() - started) / 1_000;

@@ -373,8 +373,9 @@ function containerId(n: number): string {
   return n.toString(16).padStart(64, "0");
 }
 
+/** A batch arriving at T0 (its times within the store's time window of it). */
 function batch(seq: number, message: SequencedAgentMessage): TelemetryWrite {
-  return { kind: "batch", hostId: HOST, at: seq, message };
+  return { kind: "batch", hostId: HOST, at: T0 + seq, message };
 }
 
 /**

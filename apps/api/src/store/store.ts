@@ -20,6 +20,7 @@ import type { Downsampled } from "./downsample.ts";
 import type { EnrolmentTokenRepository } from "./enrolment-token-repository.ts";
 import type { LoginFailureRepository } from "./login-failure-repository.ts";
 import type { SessionRepository } from "./session-repository.ts";
+import type { OutsideWindow } from "./time-window.ts";
 import type { UserRepository } from "./user-repository.ts";
 
 export interface HostRecord {
@@ -246,7 +247,18 @@ export type TelemetryWrite =
 export type WriteResult = "stored" | "duplicate" | "collided";
 
 export interface TelemetryWriter {
+  /**
+   * Stores the writes in one transaction and tells what became of each, in order. A batch's
+   * samples and log lines are stored only when their time lies in the accepted window of its
+   * arrival `at` (TimeWindow: from `at` minus the longest retention to a day after `at`); the
+   * others are left out, counted in `outsideWindow`, and the batch is still `stored`.
+   */
   write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]>;
+  /**
+   * Per host id, the samples and log lines of stored batches left out since the store opened
+   * because their time lay outside the window (committed writes only; hosts with none are absent).
+   */
+  outsideWindow(): Record<string, OutsideWindow>;
   /**
    * True when calls made before earlier ones settled are still stored one after another in call
    * order (one writer thread): the write queue may then hand over its next flush early.

@@ -194,7 +194,7 @@ describe("PostgreSQL store: replicas and day partitions", () => {
       days.map((day) => ({
         kind: "batch",
         hostId,
-        at: DAY0,
+        at: DAY0 + 2 * DAY,
         message: {
           type: "metrics",
           seq: day + 1,
@@ -206,7 +206,7 @@ describe("PostgreSQL store: replicas and day partitions", () => {
       days.map((day) => ({
         kind: "batch",
         hostId,
-        at: DAY0,
+        at: DAY0 + 2 * DAY,
         message: {
           type: "logs",
           seq: 10 + day,
@@ -244,6 +244,44 @@ describe("PostgreSQL store: replicas and day partitions", () => {
       },
     ]);
     expect(await count("SELECT count(*) AS n FROM log_lines WHERE text = 'late'")).toBe(1);
+  });
+
+  it("makes no partition for a day outside the time window, whatever days a batch names", async () => {
+    const hostId = (await first.hosts.create("h", 0, anyCredential())).id;
+    const id = newContainerId();
+    const at = Date.now();
+    // 500 days, from 250 days ago on; the window is 30 days back (the default retention) and a day ahead.
+    const times = Array.from({ length: 500 }, (_, i) => at + (i - 250) * DAY);
+    const tables = ["metric_samples", "metric_rollups", "log_lines"];
+    const before = await Promise.all(tables.map(partitions));
+    expect(
+      await first.telemetry.write([
+        {
+          kind: "batch",
+          hostId,
+          at,
+          message: { type: "metrics", seq: 1, samples: times.map((t) => metricSample(id, t)) },
+        },
+        {
+          kind: "batch",
+          hostId,
+          at,
+          message: { type: "logs", seq: 2, lines: times.map((t) => logLine(id, t, "x")), drops: [] },
+        },
+      ]),
+    ).toEqual(["stored", "stored"]);
+    const firstDay = Math.floor((at - 30 * DAY) / DAY);
+    const lastDay = Math.floor((at + DAY) / DAY);
+    for (const [i, table] of tables.entries()) {
+      const made = (await partitions(table)).filter((name) => !before[i]?.includes(name));
+      const days = made.map((name) => Number(name.slice(`${table}_d`.length)));
+      expect(days.length).toBeGreaterThan(0);
+      expect(days.every((day) => day >= firstDay && day <= lastDay)).toBe(true);
+    }
+    // From 30 days back to 1 ahead, both ends included: 32 times inside, 468 outside, per kind.
+    expect(await count("SELECT count(*) AS n FROM metric_samples")).toBe(32);
+    expect(await count("SELECT count(*) AS n FROM log_lines")).toBe(32);
+    expect(first.telemetry.outsideWindow()).toEqual({ [hostId]: { samples: 468, lines: 468 } });
   });
 
   it("buckets a long raw range in the database exactly as Downsampler buckets the samples", async () => {

@@ -80,4 +80,20 @@ describe("SQLite telemetry in a worker thread", () => {
     store = await openStore({ database: { backend: "sqlite", path } });
     expect(await store.metrics.raw({ hostId, containerId: id, from: 0, to: 300_000 })).toHaveLength(3);
   });
+
+  it("leaves out what the configured retention would delete: openStore's window reaches the thread", async () => {
+    await store.close();
+    const day = 86_400_000;
+    const retention = { rawMetricsMs: day, rollupMetricsMs: 2 * day, logsMs: day };
+    store = await openStore({ database: { backend: "sqlite", path }, retention });
+    const id = newContainerId();
+    const at = Date.now();
+    const samples = [metricSample(id, at - 3 * day), metricSample(id, at - day)];
+    await store.telemetry.write([
+      { kind: "batch", hostId, at, message: { type: "metrics", seq: 1, samples } },
+    ]);
+    expect(store.telemetry.outsideWindow()).toEqual({ [hostId]: { samples: 1, lines: 0 } });
+    const stored = await store.metrics.raw({ hostId, containerId: id, from: 0, to: at });
+    expect(stored.map((p) => p.t)).toEqual([at - day]);
+  });
 });

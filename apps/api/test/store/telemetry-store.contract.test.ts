@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
-import type { Store } from "../../src/store/store.ts";
+import type { Store, TelemetryWrite } from "../../src/store/store.ts";
 import { containerInfo, logLine, metricSample, containerId as newContainerId } from "../support/samples.ts";
 import { anyCredential, BACKENDS } from "./backends.ts";
 
@@ -145,8 +145,9 @@ describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
       "2026-01-01T00:00:00.00000001Z",
       "2026-01-01T00:00:00Z",
     ].map((ts, i) => ({ ...logLine(id, 0, `line ${i}`), ts }));
+    const at = Date.parse("2026-01-01");
     await store.telemetry.write([
-      { kind: "batch", hostId, at: 1, message: { type: "logs", seq: 1, lines, drops: [] } },
+      { kind: "batch", hostId, at, message: { type: "logs", seq: 1, lines, drops: [] } },
     ]);
     const query = {
       hostId,
@@ -180,7 +181,7 @@ describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
       {
         kind: "batch",
         hostId,
-        at: 1,
+        at: Date.parse("2026-01-01"),
         message: { type: "logs", seq: 2, lines: [line], drops: [] },
         clockOffsetMs: hour,
       },
@@ -202,15 +203,18 @@ describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
     ]);
   });
 
-  it("stores a batch whose lines carry times Docker never writes, without failing it", async () => {
+  it("stores a batch whose lines carry times Docker never writes, without failing it or those lines", async () => {
     const id = newContainerId();
     const odd = ["9999-12-31T23:59:59.999999999Z", "0001-01-01T00:00:00Z", "2026-13-45T00:00:00Z"];
     const lines = [...odd, "2026-01-01T00:00:00Z"].map((ts, i) => ({ ...logLine(id, 0, `line ${i}`), ts }));
+    const at = Date.parse("2026-01-01T00:00:01Z");
     expect(
       await store.telemetry.write([
-        { kind: "batch", hostId, at: 1, message: { type: "logs", seq: 1, lines, drops: [] } },
+        { kind: "batch", hostId, at, message: { type: "logs", seq: 1, lines, drops: [] } },
       ]),
     ).toEqual(["stored"]);
+    // Far outside the time window of the batch's arrival.
+    expect(store.telemetry.outsideWindow()).toEqual({ [hostId]: { samples: 0, lines: 3 } });
     const { lines: found } = await store.logs.query({
       hostId,
       containerId: id,
@@ -222,6 +226,64 @@ describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
       before: null,
     });
     expect(found.map((l) => l.text)).toEqual(["line 3"]);
+  });
+
+  it("stores only the samples and lines in the time window of a batch's arrival and counts the rest", async () => {
+    const id = newContainerId();
+    const hour = 3_600_000;
+    const day = 24 * hour;
+    const at = Date.now();
+    // The window of the default retention (the longest, 1-minute rollups: 30 days) and a day ahead.
+    const inside = [at - 29 * day, at - hour, at, at + 23 * hour];
+    const outside = [1_000, at - 31 * day, at + 25 * hour];
+    const samples = [...outside, ...inside, 8.64e15].map((t) => metricSample(id, t));
+    const lines = [
+      ...[...outside, ...inside].map((t) => logLine(id, t, `at ${t}`)),
+      { ...logLine(id, 0, "year 9999"), ts: "9999-12-31T23:59:59.999999999Z" },
+    ];
+    const writes: TelemetryWrite[] = [
+      { kind: "batch", hostId, at, message: { type: "metrics", seq: 1, samples } },
+      { kind: "batch", hostId, at, message: { type: "logs", seq: 2, lines, drops: [] } },
+      // Two days ahead: its sample is placed inside the window, but its line's own time (Docker's,
+      // which is stored and expired by) is not.
+      {
+        kind: "batch",
+        hostId,
+        at,
+        clockOffsetMs: 2 * day,
+        message: { type: "metrics", seq: 3, samples: [metricSample(id, at + 2 * day + hour)] },
+      },
+      {
+        kind: "batch",
+        hostId,
+        at,
+        clockOffsetMs: 2 * day,
+        message: { type: "logs", seq: 4, lines: [logLine(id, at + 2 * day + hour, "ahead")], drops: [] },
+      },
+    ];
+    expect(await store.telemetry.write(writes)).toEqual(["stored", "stored", "stored", "stored"]);
+    const counted = { [hostId]: { samples: 4, lines: 5 } };
+    expect(store.telemetry.outsideWindow()).toEqual(counted);
+
+    const range = { hostId, containerId: id, from: at - 40 * day, to: at + 40 * day };
+    expect((await store.metrics.raw(range)).map((p) => p.t)).toEqual(
+      [...inside, at + hour].sort((a, b) => a - b),
+    );
+    const { lines: stored } = await store.logs.query({
+      hostId,
+      containerId: id,
+      from: msToTs(0),
+      to: "9999-12-31T23:59:59.999999999Z",
+      words: null,
+      stream: null,
+      limit: 20,
+      before: null,
+    });
+    expect(stored.map((l) => l.text)).toEqual(inside.map((t) => `at ${t}`));
+
+    // The whole message is the batch's identity: a resend is a duplicate, and nothing is counted again.
+    expect(await store.telemetry.write(writes)).toEqual(["duplicate", "duplicate", "duplicate", "duplicate"]);
+    expect(store.telemetry.outsideWindow()).toEqual(counted);
   });
 
   it("searches log words as they read on screen, colour codes aside", async () => {

@@ -51,8 +51,18 @@ describe("retention (real server and SQLite file)", () => {
     // Raw samples: 30 past the 24 h limit, 20 inside it. Rollups follow the samples' minutes.
     const oldSamples = Array.from({ length: 30 }, (_, i) => metricSample(id, at(25 * HOUR + i * MINUTE)));
     const newSamples = Array.from({ length: 20 }, (_, i) => metricSample(id, at(i * MINUTE + 1)));
+    await agent.send({ type: "metrics", samples: [...oldSamples, ...newSamples] }).acked;
+    // Samples past the rollups' 30 days, written when they were new: arriving today, they would lie
+    // outside the store's time window and not be stored at all.
     const ancient = Array.from({ length: 10 }, (_, i) => metricSample(id, at(31 * DAY + i * MINUTE)));
-    await agent.send({ type: "metrics", samples: [...oldSamples, ...newSamples, ...ancient] }).acked;
+    await server.store.telemetry.write([
+      {
+        kind: "batch",
+        hostId,
+        at: at(31 * DAY),
+        message: { type: "metrics", incarnation: "a month ago", seq: 1, samples: ancient },
+      },
+    ]);
     // Log lines: 12 older than 7 days, 5 recent (short, so the per-host cap is not reached).
     const oldLines = Array.from({ length: 12 }, (_, i) => logLine(id, at(8 * DAY + i), `old ${i}`));
     const newLines = Array.from({ length: 5 }, (_, i) => logLine(id, at(HOUR + i), `new ${i}`));

@@ -21,7 +21,8 @@ describe("the write queue at shutdown", () => {
     const { host } = await createHostWithCredential(store, "draining", Date.now());
     const id = containerId();
     const queue = new WriteQueue(store.telemetry, new StorageHealth(), 10);
-    const t0 = Date.parse("2026-01-01T00:00:00Z");
+    // Recent times: the store leaves out telemetry older than its longest retention.
+    const t0 = Date.now() - 60_000;
     const results = Array.from({ length: 50 }, (_, batch) =>
       queue.enqueue({
         kind: "batch",

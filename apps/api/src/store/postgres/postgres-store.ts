@@ -1,4 +1,5 @@
 import type { Store } from "../store.ts";
+import { DEFAULT_KEEP_MS, TimeWindow } from "../time-window.ts";
 import { PgAuditRepository } from "./audit.ts";
 import { PgContainerRepository } from "./containers.ts";
 import { PgCredentialRotationRepository } from "./credential-rotations.ts";
@@ -24,8 +25,14 @@ import { PgUserRepository } from "./users.ts";
  * schema up to date (once, whichever replicas start together), makes today's partitions and those
  * of the days ahead, and composes the repositories. Rejects when the database cannot be reached or
  * its schema is newer than this server. Any number of replicas may open the same database.
+ * `keepMs` is the longest retention, ms: telemetry older than that on arrival is not stored, nor
+ * a day's partition made for it (TimeWindow).
  */
-export async function openPostgresStore(url: string, poolSize: number): Promise<Store> {
+export async function openPostgresStore(
+  url: string,
+  poolSize: number,
+  keepMs = DEFAULT_KEEP_MS,
+): Promise<Store> {
   const pool = createPool(url, poolSize);
   // An idle pooled client's lost connection is reported on the pool; the next query reconnects.
   pool.on("error", () => undefined);
@@ -52,7 +59,7 @@ export async function openPostgresStore(url: string, poolSize: number): Promise<
     containers: new PgContainerRepository(pool),
     metrics: new PgMetricRepository(pool, series),
     logs: new PgLogRepository(pool, series),
-    telemetry: new PgTelemetryWriter(pool, series, partitions),
+    telemetry: new PgTelemetryWriter(pool, series, partitions, new TimeWindow(keepMs)),
     retention: new PgRetentionRepository(pool, partitions),
     settings: new PgSettingsRepository(pool),
     maintenance: lease,

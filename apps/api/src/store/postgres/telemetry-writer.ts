@@ -9,8 +9,8 @@ import type {
 import type pg from "pg";
 import { batchDigest } from "../batch-digest.ts";
 import { tsToNs } from "../log-time.ts";
-import { placeSamples } from "../server-time.ts";
 import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
+import { type OutsideWindow, OutsideWindowTally, type TimeWindow } from "../time-window.ts";
 import { pgText, sqlState, transaction } from "./database.ts";
 import { lineWords } from "./log-words.ts";
 import { dayOf, type Partitions } from "./partitions.ts";
@@ -51,10 +51,34 @@ interface BatchKey {
   digest: string;
 }
 
+/**
+ * A batch's samples (on the server's time line) or log lines that lie in its time window, and how
+ * many did not; null for any other write.
+ */
+type Placed = { samples: readonly MetricSample[]; lines: readonly LogLine[]; outside: OutsideWindow } | null;
+
+/** The part of a write that `window` lets in (see Placed). */
+function place(window: TimeWindow, write: TelemetryWrite): Placed {
+  if (write.kind !== "batch") return null;
+  const { message, at } = write;
+  const clockOffsetMs = write.clockOffsetMs ?? 0;
+  if (message.type === "metrics") {
+    const { inside, outside } = window.samples(message.samples, clockOffsetMs, at);
+    return { samples: inside, lines: [], outside: { samples: outside, lines: 0 } };
+  }
+  if (message.type === "logs") {
+    const { inside, outside } = window.lines(message.lines, clockOffsetMs, at);
+    return { samples: [], lines: inside, outside: { samples: 0, lines: outside } };
+  }
+  return null;
+}
+
 /** What the content of the stored batches of one write adds up to, written in bulk at the end. */
 class Pending {
   readonly samples: { hostId: string; sample: MetricSample }[] = [];
   readonly lines: { hostId: string; line: LogLine; offsetMs: number }[] = [];
+  /** Rows of these batches the time window left out, counted once the transaction commits. */
+  readonly outside = new OutsideWindowTally();
   /** Per host, the latest `at` that says it was seen. */
   readonly seen = new Map<string, number>();
   /** Per host, batches its agent's outbox dropped (gap notices). */
@@ -70,17 +94,25 @@ class Pending {
  * the caller acks after it resolves. Many agents' writes go in one call (write-queue.ts): batches
  * are deduplicated in the transaction against the ledger (`ingested_batches`, whose primary key
  * makes a batch stored at once by two replicas go in once: the second waits, then skips it), and
- * their samples and lines are inserted with one `INSERT … SELECT … FROM unnest(…)` each.
+ * their samples and lines are inserted with one `INSERT … SELECT … FROM unnest(…)` each. Only the
+ * samples and lines in `window` are stored, so only their days' partitions are ever made.
  */
 export class PgTelemetryWriter implements TelemetryWriter {
   readonly #pool: pg.Pool;
   readonly #series: SeriesIds;
   readonly #partitions: Partitions;
+  readonly #window: TimeWindow;
+  readonly #outside = new OutsideWindowTally();
 
-  constructor(pool: pg.Pool, series: SeriesIds, partitions: Partitions) {
+  constructor(pool: pg.Pool, series: SeriesIds, partitions: Partitions, window: TimeWindow) {
     this.#pool = pool;
     this.#series = series;
     this.#partitions = partitions;
+    this.#window = window;
+  }
+
+  outsideWindow(): Record<string, OutsideWindow> {
+    return this.#outside.byHost();
   }
 
   async write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
@@ -95,39 +127,38 @@ export class PgTelemetryWriter implements TelemetryWriter {
   }
 
   async #write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
-    await this.#ensurePartitions(writes);
+    // The ledger's digest (recordBatches) stays that of the whole message: a resend is still a duplicate.
+    const placed = writes.map((write) => place(this.#window, write));
+    await this.#ensurePartitions(placed);
     let commitSeries = (): void => undefined;
+    let outside: Record<string, OutsideWindow> = {};
     const results = await transaction(this.#pool, async (client) => {
       const results = await recordBatches(client, writes);
       const pending = new Pending();
       for (const [i, write] of writes.entries()) {
-        if (results[i] !== "duplicate") await applyWrite(client, write, pending);
+        if (results[i] !== "duplicate") await applyWrite(client, write, placed[i] ?? null, pending);
       }
       commitSeries = await this.#insertTelemetry(client, pending);
       await updateHosts(client, pending);
+      outside = pending.outside.byHost();
       return results;
     });
     commitSeries();
+    this.#outside.merge(outside);
     return results;
   }
 
-  /** Makes the day partitions the writes' samples, rollups and lines fall in, before the transaction. */
-  async #ensurePartitions(writes: readonly TelemetryWrite[]): Promise<void> {
+  /** Makes the day partitions the writes' placed samples, rollups and lines fall in, before the transaction. */
+  async #ensurePartitions(placed: readonly Placed[]): Promise<void> {
     const sampleDays = new Set<number>();
     const minuteDays = new Set<number>();
     const lineDays = new Set<number>();
-    for (const write of writes) {
-      if (write.kind !== "batch") continue;
-      const message = write.message;
-      if (message.type === "metrics") {
-        for (const s of message.samples) {
-          const t = s.t - (write.clockOffsetMs ?? 0);
-          sampleDays.add(dayOf("metric_samples", t));
-          minuteDays.add(dayOf("metric_rollups", t - (t % MINUTE)));
-        }
-      } else if (message.type === "logs") {
-        for (const line of message.lines) lineDays.add(dayOf("log_lines", tsToNs(line.ts)));
+    for (const batch of placed) {
+      for (const { t } of batch?.samples ?? []) {
+        sampleDays.add(dayOf("metric_samples", t));
+        minuteDays.add(dayOf("metric_rollups", t - (t % MINUTE)));
       }
+      for (const line of batch?.lines ?? []) lineDays.add(dayOf("log_lines", tsToNs(line.ts)));
     }
     await this.#partitions.ensure("metric_samples", sampleDays);
     await this.#partitions.ensure("metric_rollups", minuteDays);
@@ -222,8 +253,16 @@ function compareKeys(a: BatchKey, b: BatchKey): number {
   return a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0;
 }
 
-/** Applies one write that is not a duplicate: host and container rows now, samples and lines into `pending`. */
-async function applyWrite(client: pg.PoolClient, write: TelemetryWrite, pending: Pending): Promise<void> {
+/**
+ * Applies one write that is not a duplicate: host and container rows now, its `placed` samples and
+ * lines (those in the window) into `pending`.
+ */
+async function applyWrite(
+  client: pg.PoolClient,
+  write: TelemetryWrite,
+  placed: Placed,
+  pending: Pending,
+): Promise<void> {
   switch (write.kind) {
     case "hello":
       await client.query("UPDATE hosts SET agent_version = $1, info = $2, last_seen = $3 WHERE id = $4", [
@@ -241,7 +280,7 @@ async function applyWrite(client: pg.PoolClient, write: TelemetryWrite, pending:
       pending.see(write.hostId, write.at);
       return;
     case "batch":
-      await applyBatch(client, write.hostId, write.message, write.clockOffsetMs ?? 0, pending);
+      await applyBatch(client, write.hostId, write.message, placed, write.clockOffsetMs ?? 0, pending);
       pending.see(write.hostId, write.at);
       return;
   }
@@ -276,24 +315,29 @@ async function applyInventory(
   );
 }
 
-/** A batch's content, its times put on the server's time line (`clockOffsetMs`, see TelemetryWrite). */
+/**
+ * A batch's content: events now; its samples and lines as `placed` (on the server's time line,
+ * `clockOffsetMs` see TelemetryWrite, and in the window) into `pending`, with the count left out.
+ */
 async function applyBatch(
   client: pg.PoolClient,
   hostId: string,
   message: SequencedAgentMessage,
+  placed: Placed,
   clockOffsetMs: number,
   pending: Pending,
 ): Promise<void> {
+  if (placed !== null) {
+    for (const sample of placed.samples) pending.samples.push({ hostId, sample });
+    for (const line of placed.lines) pending.lines.push({ hostId, line, offsetMs: -clockOffsetMs });
+    pending.outside.add(hostId, placed.outside);
+  }
   switch (message.type) {
     case "events":
       for (const event of message.events) await applyEvent(client, hostId, event);
       return;
     case "metrics":
-      for (const sample of placeSamples(message.samples, clockOffsetMs))
-        pending.samples.push({ hostId, sample });
-      return;
     case "logs":
-      for (const line of message.lines) pending.lines.push({ hostId, line, offsetMs: -clockOffsetMs });
       return;
     case "gap":
       pending.dropped.set(hostId, (pending.dropped.get(hostId) ?? 0) + message.droppedBatches);

@@ -1,4 +1,5 @@
 import type { Store } from "../store.ts";
+import { DEFAULT_KEEP_MS, TimeWindow } from "../time-window.ts";
 import { SqliteAuditRepository } from "./audit.ts";
 import { openConnection } from "./connection.ts";
 import { SqliteContainerRepository } from "./containers.ts";
@@ -27,8 +28,9 @@ import { WorkerTelemetryWriter } from "./worker-telemetry-writer.ts";
  * is newer than this server. Resolves once the telemetry writer's thread has opened its own
  * connection (a file's). Callers outside the store open it through openStore; tests of this
  * backend's own SQL (migrations, pragmas) open the file beside it with their own connection.
+ * `keepMs` is the longest retention, ms: telemetry older than that on arrival is not stored (TimeWindow).
  */
-export async function openSqliteStore(path: string): Promise<Store> {
+export async function openSqliteStore(path: string, keepMs = DEFAULT_KEEP_MS): Promise<Store> {
   const db = openConnection(path);
   try {
     registerHostNameKey(db); // for migration 10
@@ -42,7 +44,9 @@ export async function openSqliteStore(path: string): Promise<Store> {
   // Telemetry is written on a connection of its own in a worker thread; a database in memory
   // exists on one connection only, so its writes stay on this one (see WorkerTelemetryWriter).
   const telemetry =
-    path === ":memory:" ? new SqliteTelemetryWriter(db, series) : new WorkerTelemetryWriter(path);
+    path === ":memory:"
+      ? new SqliteTelemetryWriter(db, series, new TimeWindow(keepMs))
+      : new WorkerTelemetryWriter(path, keepMs);
   if (telemetry instanceof WorkerTelemetryWriter) {
     try {
       await telemetry.ready;

@@ -6,9 +6,10 @@
  *
  * Messages in: a TelemetryRequest per write, then `null` to close. Out: `ready` once the
  * connection is open, then a TelemetryReply per request, in order, sent only once its transaction
- * has committed (or failed).
+ * has committed (with the rows the time window left out) or failed.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { TimeWindow } from "../time-window.ts";
 import { openConnection } from "./connection.ts";
 import { SeriesIds } from "./series.ts";
 import { SqliteTelemetryWriter } from "./telemetry-writer.ts";
@@ -21,9 +22,9 @@ import type {
 
 const port = parentPort;
 if (port === null) throw new Error("telemetry-worker.ts runs only as a worker thread");
-const { path } = workerData as TelemetryWorkerData;
+const { path, keepMs } = workerData as TelemetryWorkerData;
 const db = openConnection(path);
-const writer = new SqliteTelemetryWriter(db, new SeriesIds(db));
+const writer = new SqliteTelemetryWriter(db, new SeriesIds(db), new TimeWindow(keepMs));
 port.postMessage({ ready: true } satisfies TelemetryWorkerMessage);
 
 port.on("message", (request: TelemetryRequest | null) => {
@@ -32,12 +33,11 @@ port.on("message", (request: TelemetryRequest | null) => {
     port.close();
     return;
   }
-  writer.write(request.writes).then(
-    (results) => port.postMessage({ id: request.id, results } satisfies TelemetryReply),
-    (err: unknown) =>
-      port.postMessage({
-        id: request.id,
-        error: err instanceof Error ? err.message : String(err),
-      } satisfies TelemetryReply),
-  );
+  let reply: TelemetryReply;
+  try {
+    reply = { id: request.id, ...writer.writeCounting(request.writes) };
+  } catch (err) {
+    reply = { id: request.id, error: err instanceof Error ? err.message : String(err) };
+  }
+  port.postMessage(reply);
 });

@@ -2,15 +2,26 @@ import type { DatabaseSync } from "node:sqlite";
 import type { ContainerEvent, ContainerInfo, LogLine, SequencedAgentMessage } from "@crowsnest/protocol";
 import { batchDigest } from "../batch-digest.ts";
 import { tsToNs } from "../log-time.ts";
-import { placeSamples } from "../server-time.ts";
 import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
+import { type OutsideWindow, OutsideWindowTally, type TimeWindow } from "../time-window.ts";
 import { transaction } from "./database.ts";
 import { MetricWriter } from "./metric-writer.ts";
 import type { SeriesIds } from "./series.ts";
 
-/** Stores agent data; everything passed to one `write` call commits or rolls back together. */
+/** What one `writeCounting` call did: each write's result, and the rows the window left out per host. */
+export interface CountedWrite {
+  results: WriteResult[];
+  outside: Record<string, OutsideWindow>;
+}
+
+/**
+ * Stores agent data; everything passed to one `write` call commits or rolls back together. A
+ * batch's samples and lines outside `window` are left out and counted (see TelemetryWriter).
+ */
 export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #db: DatabaseSync;
+  readonly #window: TimeWindow;
+  readonly #outside = new OutsideWindowTally();
   readonly #hello;
   readonly #seen;
   readonly #removeAbsent;
@@ -24,8 +35,9 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #insertLine;
   readonly #addDropped;
 
-  constructor(db: DatabaseSync, series: SeriesIds) {
+  constructor(db: DatabaseSync, series: SeriesIds, window: TimeWindow) {
     this.#db = db;
+    this.#window = window;
     this.#series = series;
     this.#metrics = new MetricWriter(db, series);
     this.#hello = db.prepare("UPDATE hosts SET agent_version = ?, info = ?, last_seen = ? WHERE id = ?");
@@ -57,8 +69,25 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   }
 
   async write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
+    const { results, outside } = this.writeCounting(writes);
+    this.#outside.merge(outside);
+    return results;
+  }
+
+  outsideWindow(): Record<string, OutsideWindow> {
+    return this.#outside.byHost();
+  }
+
+  /**
+   * Stores the writes in one transaction (synchronously) as `write` does, without adding to
+   * `outsideWindow`: returns the results and this call's rows left out, which the worker thread
+   * sends back to the WorkerTelemetryWriter that counts them. Throws SQLite's error after a rollback.
+   */
+  writeCounting(writes: readonly TelemetryWrite[]): CountedWrite {
+    const outside = new OutsideWindowTally();
     try {
-      return transaction(this.#db, () => writes.map((write) => this.#apply(write)));
+      const results = transaction(this.#db, () => writes.map((write) => this.#apply(write, outside)));
+      return { results, outside: outside.byHost() };
     } catch (err) {
       // Series made and minutes packed in the rolled back transaction are gone again.
       this.#series.forget();
@@ -67,7 +96,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     }
   }
 
-  #apply(write: TelemetryWrite): WriteResult {
+  #apply(write: TelemetryWrite, outside: OutsideWindowTally): WriteResult {
     switch (write.kind) {
       case "hello":
         this.#hello.run(write.agentVersion, JSON.stringify(write.info), write.at, write.hostId);
@@ -89,7 +118,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       case "batch": {
         const result = this.#recordBatch(write.hostId, write.message, write.at);
         if (result === "duplicate") return result;
-        this.#applyBatch(write.hostId, write.message, write.clockOffsetMs ?? 0);
+        outside.add(write.hostId, this.#applyBatch(write));
         this.#seen.run(write.at, write.hostId);
         return result;
       }
@@ -109,22 +138,32 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     return rows.length === 0 ? "stored" : "collided";
   }
 
-  /** Stores a batch's content, its times put on the server's time line (`clockOffsetMs`, see TelemetryWrite). */
-  #applyBatch(hostId: string, message: SequencedAgentMessage, clockOffsetMs: number): void {
+  /**
+   * Stores a batch's content, its times put on the server's time line (`clockOffsetMs`, see
+   * TelemetryWrite) and only those in the window of its arrival; returns the rows left out.
+   */
+  #applyBatch(write: Extract<TelemetryWrite, { kind: "batch" }>): OutsideWindow {
+    const { hostId, at, message } = write;
+    const clockOffsetMs = write.clockOffsetMs ?? 0;
     switch (message.type) {
       case "events":
         for (const event of message.events) this.#applyEvent(hostId, event);
-        return;
-      case "metrics":
-        this.#metrics.put(hostId, placeSamples(message.samples, clockOffsetMs));
-        return;
-      case "logs":
-        for (const line of message.lines) this.#putLine(hostId, line, clockOffsetMs);
-        return;
+        break;
+      case "metrics": {
+        const samples = this.#window.samples(message.samples, clockOffsetMs, at);
+        this.#metrics.put(hostId, samples.inside);
+        return { samples: samples.outside, lines: 0 };
+      }
+      case "logs": {
+        const lines = this.#window.lines(message.lines, clockOffsetMs, at);
+        for (const line of lines.inside) this.#putLine(hostId, line, clockOffsetMs);
+        return { samples: 0, lines: lines.outside };
+      }
       case "gap":
         this.#addDropped.run(message.droppedBatches, hostId);
-        return;
+        break;
     }
+    return { samples: 0, lines: 0 };
   }
 
   #applyEvent(hostId: string, event: ContainerEvent): void {

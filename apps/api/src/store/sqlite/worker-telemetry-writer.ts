@@ -1,11 +1,15 @@
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
+import { type OutsideWindow, OutsideWindowTally } from "../time-window.ts";
+import type { CountedWrite } from "./telemetry-writer.ts";
 
 /** What the worker is started with. */
 export interface TelemetryWorkerData {
   /** The database file, already migrated. */
   path: string;
+  /** The longest retention, ms: the time window's (TimeWindow) reach into the past. */
+  keepMs: number;
 }
 
 /** One `write` call sent to the worker. */
@@ -14,8 +18,11 @@ export interface TelemetryRequest {
   writes: readonly TelemetryWrite[];
 }
 
-/** The worker's answer to a request, sent after its transaction committed (results) or rolled back (error). */
-export type TelemetryReply = { id: number; results: WriteResult[] } | { id: number; error: string };
+/**
+ * The worker's answer to a request, sent after its transaction committed (each write's result and
+ * the rows the time window left out) or rolled back (error).
+ */
+export type TelemetryReply = ({ id: number } & CountedWrite) | { id: number; error: string };
 
 /** What the worker sends: `ready` once its connection is open, then a reply per request. */
 export type TelemetryWorkerMessage = { ready: true } | TelemetryReply;
@@ -56,6 +63,8 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
   /** The worker takes requests one at a time in the order sent. */
   readonly storesInCallOrder = true;
   readonly #path: string;
+  readonly #keepMs: number;
+  readonly #outside = new OutsideWindowTally();
   readonly #pending = new Map<number, Pending>();
   #worker: Worker | null = null;
   #nextId = 1;
@@ -64,8 +73,10 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
   /** Resolves once the first thread has opened its connection; rejects if it could not. */
   readonly ready: Promise<void>;
 
-  constructor(path: string) {
+  /** `keepMs`: the longest retention, ms, which the worker's TimeWindow reaches back. */
+  constructor(path: string, keepMs: number) {
     this.#path = path;
+    this.#keepMs = keepMs;
     const worker = this.#start();
     this.ready = new Promise((resolve, reject) => {
       worker.on("message", (message: TelemetryWorkerMessage) => {
@@ -97,6 +108,10 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
     });
   }
 
+  outsideWindow(): Record<string, OutsideWindow> {
+    return this.#outside.byHost();
+  }
+
   /** Lets the writes already sent finish, then closes the worker's connection and ends its thread. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -110,7 +125,7 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
 
   #start(): Worker {
     const worker = new Worker(WORKER_ENTRY, {
-      workerData: { path: this.#path } satisfies TelemetryWorkerData,
+      workerData: { path: this.#path, keepMs: this.#keepMs } satisfies TelemetryWorkerData,
       name: "crowsnest-telemetry-writer",
     });
     worker.on("message", (reply: TelemetryWorkerMessage) => {
@@ -118,7 +133,10 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
       const pending = this.#settle(reply.id);
       if (pending === undefined) return;
       if ("error" in reply) pending.reject(new Error(reply.error));
-      else pending.resolve(reply.results);
+      else {
+        this.#outside.merge(reply.outside);
+        pending.resolve(reply.results);
+      }
     });
     worker.on("error", (err) => this.#lost(worker, err));
     worker.on("exit", (code) =>
