@@ -19,7 +19,8 @@ function status(ctx: AppContext, reply: FastifyReply): "ok" | "degraded" {
  * GET /api/health — liveness for anyone (load balancers, `npm start`): `{ status }` only, since
  * how many agents and dashboards are connected is nobody else's business.
  * GET /api/health/details (ADMIN) — the same status with storage, uptime, connected agents, live
- * hub memory, ingest counters and the cluster bus (NATS) when there is one.
+ * hub memory, ingest counters, rows refused for their time per host (TelemetryWriter.outsideWindow)
+ * and the cluster bus (NATS) when there is one.
  * Both ask the database first (StorageProbe: at most one ping a second), so that a replica with
  * nothing to write still reports a database that is gone.
  */
@@ -38,6 +39,8 @@ export function registerGetHealth(app: FastifyInstance, ctx: AppContext): void {
       agentsOnline: ctx.agents.onlineHostIds().length,
       live: ctx.hub.memory(),
       ingest: { ...ctx.counters },
+      /** Per host: samples and log lines refused for a time outside the store's window (a broken agent clock). */
+      outsideWindow: ctx.store.telemetry.outsideWindow(),
       cluster: ctx.cluster.report(),
     };
   });
