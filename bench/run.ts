@@ -10,12 +10,9 @@ import { join, relative } from "node:path";
 import { requireDockerEngine } from "../test/support/docker-cli.ts";
 import { ROOT } from "../test/support/processes.ts";
 import { publishClusterSection } from "./report/cluster-section.ts";
-import { withFigure } from "./report/kept-sections.ts";
 import { benchmarksMarkdown } from "./report/markdown.ts";
 import { publishReport, RESULTS_DIR } from "./report/publish.ts";
 import type { BenchResults } from "./report/results.ts";
-import { storageSearchSection } from "./report/storage-search-table.ts";
-import { storageSection } from "./report/storage-table.ts";
 import { clusterSuite } from "./suites/cluster.ts";
 import { fanOutSuite } from "./suites/fan-out.ts";
 import { hostCostSuite } from "./suites/host-cost.ts";
@@ -81,15 +78,6 @@ const rawPath = join(RESULTS_DIR, `bench-${results.startedAt.replace(/[:.]/g, "-
 writeFileSync(rawPath, `${JSON.stringify(results)}\n`);
 log(`raw results: ${relative(ROOT, rawPath)}`);
 
-// Figures 7 and 7b of a storage run alone replace their own sections of the published report.
-if (!options.publish && !options.quick && (results.storage || results.storageSearch)) {
-  const path = join(ROOT, "BENCHMARKS.md");
-  let report = readFileSync(path, "utf8");
-  if (results.storage) report = withFigure(report, storageSection(results.storage));
-  if (results.storageSearch) report = withFigure(report, storageSearchSection(results.storageSearch));
-  writeFileSync(path, report);
-  log(`figures 7, 7b: ${relative(ROOT, path)}`);
-}
 // Figure 8 is its own section: `--only cluster` rewrites it without the rest of the report.
 if (results.cluster && !options.quick) {
   log(`figure 8: ${relative(ROOT, await publishClusterSection(results.cluster, results.startedAt))}`);

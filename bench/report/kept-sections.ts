@@ -21,21 +21,3 @@ export function keepSections(fresh: string, previous: string): string {
   }
   return out;
 }
-
-/**
- * `markdown` with one generated figure replaced: `figure` is the figure's lines as the report
- * makes them, its first line the heading (`## 7. Storage …`); the old figure runs from the heading
- * with the same number (`## 7.`) to the next `## ` heading or kept section. A suite run alone
- * (`--only storage`) so updates its own figures and leaves the others as they were measured.
- * Throws when the report has no figure of that number.
- */
-export function withFigure(markdown: string, figure: readonly string[]): string {
-  const number = /^## ([0-9]+[a-z]?)\. /.exec(figure[0] ?? "")?.[1];
-  if (number === undefined) throw new Error(`not a figure heading: ${figure[0]}`);
-  const start = markdown.search(new RegExp(`^## ${number}\\. `, "m"));
-  if (start < 0) throw new Error(`BENCHMARKS.md has no figure ${number}`);
-  const rest = markdown.slice(start + 1);
-  const next = rest.search(/^(## |<!-- section:)/m);
-  const end = next < 0 ? markdown.length : start + 1 + next;
-  return `${markdown.slice(0, start)}${figure.join("\n").trimEnd()}\n\n${markdown.slice(end)}`;
-}
