@@ -63,7 +63,8 @@ export function clusterSection(runs: ClusterRun[], pngDir: string, measuredAt: s
     "",
     `![Live latency across replicas](${pngDir}/${CLUSTER_PNG})`,
     "",
-    "Disk per sample and per line on PostgreSQL beside SQLite's: figure 7.",
+    "PostgreSQL's disk per sample and per line beside SQLite's: the PostgreSQL column of the storage suite",
+    "(figure 7's table when the whole report is regenerated).",
   ].join("\n");
 }
 
