@@ -1,5 +1,4 @@
 import type { LogLine, MetricSample } from "@crowsnest/protocol";
-import type { RetentionConfig } from "../retention/retention.ts";
 import { tsToNs } from "./log-time.ts";
 import { placeSamples } from "./server-time.ts";
 
@@ -12,8 +11,12 @@ export const FUTURE_MS = DAY_MS;
 /** `keepMs` when the caller gives no retention: the longest of the server's defaults (1-minute rollups, config.ts). */
 export const DEFAULT_KEEP_MS = 30 * DAY_MS;
 
-/** The retention settings the accepted window depends on (see keepMsOf). */
-export type KeptRetention = Pick<RetentionConfig, "rawMetricsMs" | "rollupMetricsMs" | "logsMs">;
+/** The retention settings the accepted window depends on, in ms (the server's RetentionConfig has them; see keepMsOf). */
+export interface KeptRetention {
+  rawMetricsMs: number;
+  rollupMetricsMs: number;
+  logsMs: number;
+}
 
 /** The longest time, in ms, the server keeps any telemetry: the largest of the three retentions. */
 export function keepMsOf(retention: KeptRetention): number {

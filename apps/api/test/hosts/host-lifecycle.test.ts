@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthTestServer } from "../auth/support/auth-server.ts";
-import { requireDocker } from "../auth/support/docker.ts";
+import { removeTestContainers, requireDocker, runTestContainer } from "../auth/support/docker.ts";
 import { RealAgent, waitFor } from "../auth/support/real-agent.ts";
 import { upgradeStatus } from "../auth/support/upgrade-status.ts";
 
@@ -15,6 +15,8 @@ const agents: RealAgent[] = [];
 
 beforeAll(async () => {
   await requireDocker();
+  // Something for the agents' inventory to list, whatever else the Engine runs (nothing, in CI).
+  await runTestContainer("lifecycle");
   srv = await AuthTestServer.start();
   await srv.addUser("root", "ADMIN");
   await srv.addUser("watcher", "VIEWER");
@@ -24,6 +26,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const agent of agents) await agent.dispose();
   await srv?.close();
+  await removeTestContainers();
 });
 
 async function enrol(name: string, agentUrl?: string) {
