@@ -1,4 +1,5 @@
 import pg from "pg";
+import { migrationsAfter } from "../migration-steps.ts";
 import type { Migration } from "../sqlite/migrations/migration.ts";
 
 /** A connection the repositories query through: the pool, or one client inside a transaction. */
@@ -81,11 +82,6 @@ export function pgText(text: string): string {
   return text.includes("\0") ? text.replaceAll("\0", "\uFFFD") : text;
 }
 
-/** pgText, null kept. */
-export function pgTextOrNull(text: string | null): string | null {
-  return text === null ? null : pgText(text);
-}
-
 /** The SQLSTATE of a PostgreSQL error (`23505` unique violation…), or undefined for any other error. */
 export function sqlState(err: unknown): string | undefined {
   return err instanceof Error && "code" in err && typeof err.code === "string" ? err.code : undefined;
@@ -104,7 +100,6 @@ export const SCHEMA_LOCK = 0x636e_7363_6865_6d61n;
  * version reached.
  */
 export async function migrate(pool: pg.Pool, migrations: readonly Migration[]): Promise<number> {
-  const latest = migrations.at(-1)?.version ?? 0;
   return transaction(pool, async (client) => {
     // Locked before anything is created: two replicas creating the table at once would collide.
     await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK.toString()]);
@@ -114,16 +109,7 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[]): 
       "SELECT max(version) AS version FROM schema_migrations",
     );
     let current = rows[0]?.version ?? 0;
-    if (current > latest) {
-      throw new Error(`database schema version ${current} is newer than this server (${latest})`);
-    }
-    for (const migration of migrations) {
-      if (migration.version <= current) continue;
-      if (migration.version !== current + 1) {
-        throw new Error(
-          `migration ${migration.version} (${migration.name}) does not follow version ${current}`,
-        );
-      }
+    for (const migration of migrationsAfter(current, migrations)) {
       // One transaction for all of them: PostgreSQL's DDL is transactional, so a failed step leaves nothing half done.
       await client.query(migration.sql);
       await client.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [

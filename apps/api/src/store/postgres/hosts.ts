@@ -1,29 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { HostInfo, hostNameKey } from "@crowsnest/protocol";
+import { type HostInfo, hostNameKey } from "@crowsnest/protocol";
 import type pg from "pg";
-import { HostNameTakenError } from "../host-name-taken.ts";
-import type { HostConflict, HostRecord, HostRepository, NewHostAccess } from "../store.ts";
+import { HOST_COLUMNS, type HostRow, hostInsertError, newHostRecord, toHostRecord } from "../host-rows.ts";
+import type { HostRecord, HostRepository, NewHostAccess } from "../store.ts";
 import { sqlState, transaction } from "./database.ts";
 import { grant, revokeAll } from "./host-access.ts";
 import type { SeriesIds } from "./series.ts";
-
-interface HostRow {
-  id: string;
-  name: string;
-  created_at: number;
-  last_seen: number | null;
-  agent_version: string | null;
-  info: string | null;
-  dropped_batches: number;
-  conflict_refused_at: number | null;
-  conflict_refusals: number;
-  conflict_host_info: string | null;
-  revoked_at: number | null;
-  deleted_at: number | null;
-}
-
-const COLUMNS =
-  "id, name, created_at, last_seen, agent_version, info, dropped_batches, conflict_refused_at, conflict_refusals, conflict_host_info, revoked_at, deleted_at";
 
 /** PostgreSQL's SQLSTATE for a unique violation. */
 const UNIQUE_VIOLATION = "23505";
@@ -59,33 +40,21 @@ export class PgHostRepository implements HostRepository {
   }
 
   async create(name: string, now: number, access: NewHostAccess): Promise<HostRecord> {
-    const id = randomBytes(9).toString("base64url");
+    const host = newHostRecord(name, now);
     await transaction(this.#pool, async (client) => {
       try {
         await client.query("INSERT INTO hosts (id, name, name_key, created_at) VALUES ($1, $2, $3, $4)", [
-          id,
+          host.id,
           name,
           hostNameKey(name),
           now,
         ]);
       } catch (err) {
-        if (sqlState(err) === UNIQUE_VIOLATION) throw new HostNameTakenError(name);
-        throw err;
+        throw hostInsertError(err, name, sqlState(err) === UNIQUE_VIOLATION);
       }
-      await grant(client, id, access, now);
+      await grant(client, host.id, access, now);
     });
-    return {
-      id,
-      name,
-      createdAt: now,
-      lastSeen: null,
-      agentVersion: null,
-      info: null,
-      droppedBatches: 0,
-      conflict: null,
-      revokedAt: null,
-      deletedAt: null,
-    };
+    return host;
   }
 
   async revoke(hostId: string, now: number): Promise<number> {
@@ -135,13 +104,15 @@ export class PgHostRepository implements HostRepository {
   }
 
   async get(hostId: string): Promise<HostRecord | null> {
-    const { rows } = await this.#pool.query<HostRow>(`SELECT ${COLUMNS} FROM hosts WHERE id = $1`, [hostId]);
-    return rows[0] ? toRecord(rows[0]) : null;
+    const { rows } = await this.#pool.query<HostRow>(`SELECT ${HOST_COLUMNS} FROM hosts WHERE id = $1`, [
+      hostId,
+    ]);
+    return rows[0] ? toHostRecord(rows[0]) : null;
   }
 
   async list(): Promise<HostRecord[]> {
-    const { rows } = await this.#pool.query<HostRow>(`SELECT ${COLUMNS} FROM hosts ORDER BY name, id`);
-    return rows.map(toRecord);
+    const { rows } = await this.#pool.query<HostRow>(`SELECT ${HOST_COLUMNS} FROM hosts ORDER BY name, id`);
+    return rows.map(toHostRecord);
   }
 
   async lastStoredSeq(hostId: string): Promise<number | null> {
@@ -159,29 +130,4 @@ export class PgHostRepository implements HostRepository {
       [at, JSON.stringify(refusedHost), hostId],
     );
   }
-}
-
-function toRecord(row: HostRow): HostRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    createdAt: row.created_at,
-    lastSeen: row.last_seen,
-    agentVersion: row.agent_version,
-    // Stored from a validated hello; parsed again so that a hand-edited row cannot smuggle in a bad shape.
-    info: row.info === null ? null : HostInfo.parse(JSON.parse(row.info)),
-    droppedBatches: row.dropped_batches,
-    conflict: toConflict(row),
-    revokedAt: row.revoked_at,
-    deletedAt: row.deleted_at,
-  };
-}
-
-function toConflict(row: HostRow): HostConflict | null {
-  if (row.conflict_refused_at === null || row.conflict_host_info === null) return null;
-  return {
-    lastRefusedAt: row.conflict_refused_at,
-    refusedConnections: row.conflict_refusals,
-    refusedHost: HostInfo.parse(JSON.parse(row.conflict_host_info)),
-  };
 }

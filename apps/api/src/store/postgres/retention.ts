@@ -4,6 +4,9 @@ import type { RetentionRepository } from "../store.ts";
 import { transaction } from "./database.ts";
 import { DAYS_AHEAD, dayOf, type PartitionedTable, type Partitions, partitionName } from "./partitions.ts";
 
+/** The tables of metric rows, each keyed by (series, its time column), with that column (epoch ms). */
+const METRIC_TIME = { metric_samples: "t", metric_rollups: "minute" } as const;
+
 /** How long dropping a day partition waits for its parent table's lock, ms. */
 const DROP_LOCK_TIMEOUT_MS = 2_000;
 
@@ -24,25 +27,11 @@ export class PgRetentionRepository implements RetentionRepository {
   }
 
   async deleteRawMetricsBefore(t: number, limit: number): Promise<number> {
-    const dropped = await this.#dropDaysBefore("metric_samples", t);
-    if (dropped >= limit) return dropped;
-    const { rowCount } = await this.#pool.query(
-      `DELETE FROM metric_samples WHERE t < $1 AND (series, t) IN (
-         SELECT series, t FROM metric_samples WHERE t < $1 LIMIT $2)`,
-      [t, limit - dropped],
-    );
-    return dropped + (rowCount ?? 0);
+    return this.#deleteMetricRowsBefore("metric_samples", t, limit);
   }
 
   async deleteRollupsBefore(t: number, limit: number): Promise<number> {
-    const dropped = await this.#dropDaysBefore("metric_rollups", t);
-    if (dropped >= limit) return dropped;
-    const { rowCount } = await this.#pool.query(
-      `DELETE FROM metric_rollups WHERE minute < $1 AND (series, minute) IN (
-         SELECT series, minute FROM metric_rollups WHERE minute < $1 LIMIT $2)`,
-      [t, limit - dropped],
-    );
-    return dropped + (rowCount ?? 0);
+    return this.#deleteMetricRowsBefore("metric_rollups", t, limit);
   }
 
   async deleteLogsBefore(ts: string, limit: number): Promise<number> {
@@ -105,6 +94,22 @@ export class PgRetentionRepository implements RetentionRepository {
       [t, limit - deleted],
     );
     return deleted + (tombstones.rowCount ?? 0);
+  }
+
+  /**
+   * Retention of a table of metric rows: drops its days wholly before `t` (epoch ms), then deletes
+   * at most the rest of `limit` rows older than `t`.
+   */
+  async #deleteMetricRowsBefore(table: keyof typeof METRIC_TIME, t: number, limit: number): Promise<number> {
+    const time = METRIC_TIME[table];
+    const dropped = await this.#dropDaysBefore(table, t);
+    if (dropped >= limit) return dropped;
+    const { rowCount } = await this.#pool.query(
+      `DELETE FROM ${table} WHERE ${time} < $1 AND (series, ${time}) IN (
+         SELECT series, ${time} FROM ${table} WHERE ${time} < $1 LIMIT $2)`,
+      [t, limit - dropped],
+    );
+    return dropped + (rowCount ?? 0);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
+import { migrationsAfter } from "../migration-steps.ts";
 import type { Migration } from "./migrations/migration.ts";
 
 /** Settings for a file shared by one writer process: WAL, foreign keys, a bounded wait on locks. */
@@ -19,17 +20,7 @@ export function configure(db: DatabaseSync): void {
 export function migrate(db: DatabaseSync, migrations: readonly Migration[]): number {
   const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
   let current = row.user_version;
-  const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest) {
-    throw new Error(`database schema version ${current} is newer than this server (${latest})`);
-  }
-  for (const migration of migrations) {
-    if (migration.version <= current) continue;
-    if (migration.version !== current + 1) {
-      throw new Error(
-        `migration ${migration.version} (${migration.name}) does not follow version ${current}`,
-      );
-    }
+  for (const migration of migrationsAfter(current, migrations)) {
     transaction(db, () => {
       db.exec(migration.sql);
       db.exec(`PRAGMA user_version = ${migration.version}`);

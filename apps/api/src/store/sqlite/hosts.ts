@@ -1,28 +1,9 @@
-import { randomBytes } from "node:crypto";
 import type { DatabaseSync } from "node:sqlite";
-import { HostInfo, hostNameKey } from "@crowsnest/protocol";
-import { HostNameTakenError } from "../host-name-taken.ts";
-import type { HostConflict, HostRecord, HostRepository, NewHostAccess } from "../store.ts";
+import { type HostInfo, hostNameKey } from "@crowsnest/protocol";
+import { HOST_COLUMNS, type HostRow, hostInsertError, newHostRecord, toHostRecord } from "../host-rows.ts";
+import type { HostRecord, HostRepository, NewHostAccess } from "../store.ts";
 import { transaction } from "./database.ts";
 import type { HostAccessStatements } from "./host-access.ts";
-
-interface HostRow {
-  id: string;
-  name: string;
-  created_at: number;
-  last_seen: number | null;
-  agent_version: string | null;
-  info: string | null;
-  dropped_batches: number;
-  conflict_refused_at: number | null;
-  conflict_refusals: number;
-  conflict_host_info: string | null;
-  revoked_at: number | null;
-  deleted_at: number | null;
-}
-
-const COLUMNS =
-  "id, name, created_at, last_seen, agent_version, info, dropped_batches, conflict_refused_at, conflict_refusals, conflict_host_info, revoked_at, deleted_at";
 
 type EnrolmentAccess = Extract<NewHostAccess, { kind: "enrolment" }>;
 
@@ -52,8 +33,8 @@ export class SqliteHostRepository implements HostRepository {
     this.#markDeleted = db.prepare("UPDATE hosts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL");
     this.#deleteHost = db.prepare("DELETE FROM hosts WHERE id = ?");
     this.#deleteData = hostDataDeletes(db).map((sql) => db.prepare(sql));
-    this.#get = db.prepare(`SELECT ${COLUMNS} FROM hosts WHERE id = ?`);
-    this.#list = db.prepare(`SELECT ${COLUMNS} FROM hosts ORDER BY name, id`);
+    this.#get = db.prepare(`SELECT ${HOST_COLUMNS} FROM hosts WHERE id = ?`);
+    this.#list = db.prepare(`SELECT ${HOST_COLUMNS} FROM hosts ORDER BY name, id`);
     this.#lastSeq = db.prepare("SELECT max(seq) AS seq FROM ingested_batches WHERE host_id = ?");
     this.#conflict = db.prepare(
       "UPDATE hosts SET conflict_refused_at = ?, conflict_refusals = conflict_refusals + 1, conflict_host_info = ? WHERE id = ?",
@@ -61,29 +42,16 @@ export class SqliteHostRepository implements HostRepository {
   }
 
   async create(name: string, now: number, access: NewHostAccess): Promise<HostRecord> {
-    const id = randomBytes(9).toString("base64url");
+    const host = newHostRecord(name, now);
     transaction(this.#db, () => {
       try {
-        this.#insert.run(id, name, hostNameKey(name), now);
+        this.#insert.run(host.id, name, hostNameKey(name), now);
       } catch (err) {
-        if ((err as { errcode?: number }).errcode === SQLITE_CONSTRAINT_UNIQUE)
-          throw new HostNameTakenError(name);
-        throw err;
+        throw hostInsertError(err, name, (err as { errcode?: number }).errcode === SQLITE_CONSTRAINT_UNIQUE);
       }
-      this.#access.grant(id, access, now);
+      this.#access.grant(host.id, access, now);
     });
-    return {
-      id,
-      name,
-      createdAt: now,
-      lastSeen: null,
-      agentVersion: null,
-      info: null,
-      droppedBatches: 0,
-      conflict: null,
-      revokedAt: null,
-      deletedAt: null,
-    };
+    return host;
   }
 
   async revoke(hostId: string, now: number): Promise<number> {
@@ -119,11 +87,11 @@ export class SqliteHostRepository implements HostRepository {
 
   async get(hostId: string): Promise<HostRecord | null> {
     const row = this.#get.get(hostId) as HostRow | undefined;
-    return row ? toRecord(row) : null;
+    return row ? toHostRecord(row) : null;
   }
 
   async list(): Promise<HostRecord[]> {
-    return (this.#list.all() as unknown as HostRow[]).map(toRecord);
+    return (this.#list.all() as unknown as HostRow[]).map(toHostRecord);
   }
 
   async lastStoredSeq(hostId: string): Promise<number | null> {
@@ -133,22 +101,6 @@ export class SqliteHostRepository implements HostRepository {
   async recordConflict(hostId: string, refusedHost: HostInfo, at: number): Promise<void> {
     this.#conflict.run(at, JSON.stringify(refusedHost), hostId);
   }
-}
-
-function toRecord(row: HostRow): HostRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    createdAt: row.created_at,
-    lastSeen: row.last_seen,
-    agentVersion: row.agent_version,
-    // Stored from a validated hello; parsed again so that a hand-edited row cannot smuggle in a bad shape.
-    info: row.info === null ? null : HostInfo.parse(JSON.parse(row.info)),
-    droppedBatches: row.dropped_batches,
-    conflict: toConflict(row),
-    revokedAt: row.revoked_at,
-    deletedAt: row.deleted_at,
-  };
 }
 
 /** SQLite's extended result code for a UNIQUE constraint failure. */
@@ -175,13 +127,4 @@ function hostDataDeletes(db: DatabaseSync): string[] {
     .filter((row) => row.col === "host_id")
     .map((row) => `DELETE FROM "${row.tbl}" WHERE host_id = ?`);
   return [...bySeries, ...byHost];
-}
-
-function toConflict(row: HostRow): HostConflict | null {
-  if (row.conflict_refused_at === null || row.conflict_host_info === null) return null;
-  return {
-    lastRefusedAt: row.conflict_refused_at,
-    refusedConnections: row.conflict_refusals,
-    refusedHost: HostInfo.parse(JSON.parse(row.conflict_host_info)),
-  };
 }
