@@ -2,7 +2,8 @@
  * `npm run bench`: Crowsnest side by side with `docker stats` and Netdata on this machine, in one
  * run that stops by itself, then BENCHMARKS.md and its plots regenerated from what was measured.
  * `--quick` measures less (one short run each) and writes its report under bench/results/quick/;
- * `--only host-cost,ingest,...` runs some suites and only prints and saves their raw results;
+ * `--only host-cost,ingest,...` runs some suites and saves their raw results; of the report it rewrites
+ * only figures 7 and 7b (storage) and 8 (cluster), kept sections of their own, and prints the rest;
  * `--report bench/results/bench-<time>.json` measures nothing and regenerates that run's report.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import { requireDockerEngine } from "../test/support/docker-cli.ts";
 import { ROOT } from "../test/support/processes.ts";
 import { publishClusterSection } from "./report/cluster-section.ts";
 import { benchmarksMarkdown } from "./report/markdown.ts";
-import { publishReport, RESULTS_DIR } from "./report/publish.ts";
+import { publishReport, publishStorageFigures, RESULTS_DIR } from "./report/publish.ts";
 import type { BenchResults } from "./report/results.ts";
 import { clusterSuite } from "./suites/cluster.ts";
 import { fanOutSuite } from "./suites/fan-out.ts";
@@ -81,6 +82,10 @@ log(`raw results: ${relative(ROOT, rawPath)}`);
 // Figure 8 is its own section: `--only cluster` rewrites it without the rest of the report.
 if (results.cluster && !options.quick) {
   log(`figure 8: ${relative(ROOT, await publishClusterSection(results.cluster, results.startedAt))}`);
+}
+// Figures 7 and 7b are sections too, with notes kept: `--only storage` rewrites them alone.
+if (!options.publish && (results.storage || results.storageSearch)) {
+  log(`figures 7, 7b: ${relative(ROOT, publishStorageFigures(results))}`);
 }
 if (options.publish) log(`report: ${relative(ROOT, await publishReport(results))}`);
 else console.log(benchmarksMarkdown(results, "docs/bench"));

@@ -63,8 +63,8 @@ export function clusterSection(runs: ClusterRun[], pngDir: string, measuredAt: s
     "",
     `![Live latency across replicas](${pngDir}/${CLUSTER_PNG})`,
     "",
-    "PostgreSQL's disk per sample and per line beside SQLite's: the PostgreSQL column of the storage suite",
-    "(figure 7's table when the whole report is regenerated).",
+    "PostgreSQL's disk per sample and per line beside SQLite's: the PostgreSQL column of figure 7 (the storage",
+    "suite, `npm run bench -- --only storage`).",
   ].join("\n");
 }
 

@@ -21,3 +21,14 @@ export function keepSections(fresh: string, previous: string): string {
   }
   return out;
 }
+
+/**
+ * Hand-written notes inside a generated figure (the history of earlier measurements the prose
+ * refers to), between `<!-- notes:NAME -->` and `<!-- /notes:NAME -->`: the block as `markdown`
+ * has it, markers included, or an empty block when it has none. A figure that prints this block
+ * keeps its notes when it is regenerated.
+ */
+export function keptNotes(markdown: string, name: string): string {
+  const found = new RegExp(`<!-- notes:${name} -->\\n[\\s\\S]*?<!-- /notes:${name} -->`).exec(markdown);
+  return found?.[0] ?? `<!-- notes:${name} -->\n<!-- /notes:${name} -->`;
+}

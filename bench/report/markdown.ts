@@ -3,11 +3,12 @@ import { comparedToolsNote, hostCostSection, pathsSection } from "./host-cost-ta
 import { logFloodSection } from "./log-flood-table.ts";
 import type { BenchResults } from "./results.ts";
 import { serverSections } from "./server-tables.ts";
-import { storageSearchSection } from "./storage-search-table.ts";
-import { storageSection } from "./storage-table.ts";
 import { watcherCosts } from "./summaries.ts";
 
-/** BENCHMARKS.md: the machine, how to reproduce, then every figure's table and plot. */
+/**
+ * BENCHMARKS.md: the machine, how to reproduce, then every figure's table and plot; figures 7 and
+ * 7b are kept sections of their own (withStorageFigures), as figure 8 is.
+ */
 export function benchmarksMarkdown(results: BenchResults, pngDir: string): string {
   const m = results.machine;
   const costs = watcherCosts(results.hostCost ?? []);
@@ -59,7 +60,5 @@ export function benchmarksMarkdown(results: BenchResults, pngDir: string): strin
   }
   lines.push(...serverSections(results, pngDir));
   if (results.logFlood) lines.push(...logFloodSection(results.logFlood));
-  if (results.storage) lines.push(...storageSection(results.storage));
-  if (results.storageSearch) lines.push(...storageSearchSection(results.storageSearch));
   return lines.join("\n");
 }

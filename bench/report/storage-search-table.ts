@@ -5,10 +5,13 @@ import { cell, table } from "./format.ts";
 /** Issue 13's query target for a one-word search (over 10 million lines). */
 const SEARCH_TARGET_MS = 200;
 
-/** Figure 7b: log search over stored lines, by word start (index) and anywhere (bounded scan). */
-export function storageSearchSection(runs: readonly StorageSearchRun[]): string[] {
+/**
+ * Figure 7b: log search over stored lines, by word start (index) and anywhere (bounded scan);
+ * `notes` is the figure's kept notes block (keptNotes), printed last. Throws on no runs.
+ */
+export function storageSearchSection(runs: readonly StorageSearchRun[], notes: string): string {
   const first = runs[0];
-  if (first === undefined) return [];
+  if (first === undefined) throw new Error("figure 7b needs at least one search run");
   const rows = first.searches.map((search, i) => {
     const ms = spread(runs.map((r) => r.searches[i]?.medianMs ?? Number.NaN));
     const p95 = spread(runs.map((r) => r.searches[i]?.p95Ms ?? Number.NaN));
@@ -39,5 +42,7 @@ export function storageSearchSection(runs: readonly StorageSearchRun[]): string[
     "",
     table(["search", "ms (median)", "ms (p95)", "lines", "target, ms", "reached"], rows),
     "",
-  ];
+    notes,
+    "",
+  ].join("\n");
 }
