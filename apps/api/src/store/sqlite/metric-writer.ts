@@ -1,6 +1,6 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { MetricSample } from "@crowsnest/protocol";
-import { decodeChunk, encodeChunk, HOUR, MINUTE, type SeriesSample } from "./metric-chunk.ts";
+import { byPeriod, decodeChunk, encodeChunk, HOUR, MINUTE, type SeriesSample } from "./metric-chunk.ts";
 import { RollupWriter } from "./rollup-writer.ts";
 import type { SeriesIds } from "./series.ts";
 
@@ -108,7 +108,7 @@ export class MetricWriter {
   #pack(series: number, minute: number): void {
     const rows = this.#headBefore.all(series, minute) as unknown as SeriesSample[];
     if (rows.length === 0) return;
-    for (const [start, group] of groupBy(rows, MINUTE)) {
+    for (const [start, group] of byPeriod(rows, (s) => s.t, MINUTE)) {
       const chunk = this.#coveringChunk(series, start);
       if (chunk === null) this.#insert(series, start, MINUTE, group);
       else {
@@ -123,14 +123,7 @@ export class MetricWriter {
   /** Makes the series' minute chunks of the hours before `hour` one chunk per hour. */
   #packHours(series: number, hour: number): void {
     const chunks = this.#minuteChunksBefore.all(series, hour) as unknown as ChunkRow[];
-    const byHour = new Map<number, ChunkRow[]>();
-    for (const chunk of chunks) {
-      const start = chunk.start - (chunk.start % HOUR);
-      const list = byHour.get(start);
-      if (list) list.push(chunk);
-      else byHour.set(start, [chunk]);
-    }
-    for (const [start, minutes] of byHour) {
+    for (const [start, minutes] of byPeriod(chunks, (c) => c.start, HOUR)) {
       const samples = minutes.flatMap((c) => decodeChunk(c.data));
       for (const chunk of minutes) this.#deleteChunk.run(chunk.id);
       this.#insert(series, start, HOUR, samples);
@@ -146,18 +139,6 @@ export class MetricWriter {
     samples.sort((a, b) => a.t - b.t);
     this.#updateChunk.run(samples.length, encodeChunk(samples), id);
   }
-}
-
-/** Samples (sorted by t) grouped by the start of their `span`-long period, in order. */
-function groupBy(samples: readonly SeriesSample[], span: number): Map<number, SeriesSample[]> {
-  const groups = new Map<number, SeriesSample[]>();
-  for (const sample of samples) {
-    const start = sample.t - (sample.t % span);
-    const list = groups.get(start);
-    if (list) list.push(sample);
-    else groups.set(start, [sample]);
-  }
-  return groups;
 }
 
 function withoutContainer(sample: MetricSample): SeriesSample {

@@ -2,7 +2,8 @@ import type { DatabaseSync } from "node:sqlite";
 import type { MetricPoint } from "@crowsnest/protocol";
 import { type Downsampled, Downsampler, downsample } from "../downsample.ts";
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
-import { type ChunkColumns, decodeColumns, HOUR, orNull, type SeriesSample } from "./metric-chunk.ts";
+import { orNull } from "./chunk-codec.ts";
+import { type ChunkColumns, decodeColumns, HOUR, type SeriesSample } from "./metric-chunk.ts";
 import { decodeRollups, rollupPoint } from "./rollup-chunk.ts";
 import type { SeriesIds } from "./series.ts";
 

@@ -1,11 +1,11 @@
 import type { MetricPoint } from "@crowsnest/protocol";
-import { type ChunkLayout, decodeRows, encodeRows, orNull } from "./metric-chunk.ts";
+import { type ChunkLayout, decodeRows, encodeRows, orNull } from "./chunk-codec.ts";
 
 /**
  * One series' rollup of one minute as a chunk stores it: the sums, minima and maxima of its
  * `samples`, the last limit and the highest counters. CPU is in CPU_UNITS (thousandths of a
  * percentage point, the precision rollups keep: every sample's CPU is rounded to it as it is
- * counted), so that every column is an integer and delta-encodes to a byte or two.
+ * counted), so that every column is an integer.
  */
 export interface RollupRow {
   minute: number;
@@ -45,6 +45,9 @@ const ROLLUP_LAYOUT: ChunkLayout<keyof RollupRow> = {
     "pidsSum",
   ],
   floats: new Set(),
+  // Rice codes: a minute's sums, minima and maxima are noise, which zstd over varints codes a few
+  // bits a value above its entropy (chunk-codec.ts).
+  coding: "rice",
 };
 
 /** A sample's CPU % as counted in a rollup: rounded to CPU_UNITS. */

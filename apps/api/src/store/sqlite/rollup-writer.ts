@@ -1,6 +1,6 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { MetricSample } from "@crowsnest/protocol";
-import { HOUR, MINUTE } from "./metric-chunk.ts";
+import { byPeriod, HOUR, MINUTE } from "./metric-chunk.ts";
 import {
   CPU_UNITS,
   decodeRollups,
@@ -92,14 +92,7 @@ export class RollupWriter {
   pack(series: number, hour: number): void {
     const rows = (this.#headBefore.all(series, hour) as unknown as RollupRow[]).map(fromHead);
     if (rows.length === 0) return;
-    const byHour = new Map<number, RollupRow[]>();
-    for (const row of rows) {
-      const start = row.minute - (row.minute % HOUR);
-      const list = byHour.get(start);
-      if (list) list.push(row);
-      else byHour.set(start, [row]);
-    }
-    for (const [start, minutes] of byHour) {
+    for (const [start, minutes] of byPeriod(rows, (r) => r.minute, HOUR)) {
       const chunk = this.#chunk.get(series, start) as ChunkRow | undefined;
       if (chunk === undefined) this.#insertChunk.run(series, start, minutes.length, encodeRollups(minutes));
       else this.#merge(chunk, decodeRollups(chunk.data), minutes);

@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { afterAll, describe, expect, it } from "vitest";
+import { openConnection } from "../../src/store/sqlite/connection.ts";
+import { migrate } from "../../src/store/sqlite/database.ts";
+import { registerHostNameKey } from "../../src/store/sqlite/host-name-key.ts";
+import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.ts";
+import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import { metricSample, containerId as newContainerId } from "../support/samples.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "crowsnest-rollup-rice-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const PAGE = 4096;
+
+/**
+ * An hour's rollup chunk as the codec before Rice codes wrote it (format 1: varint deltas, then
+ * zstd; made by encodeRollups of commit 1a42414): minute 1 of 3 samples (CPU sum 61.5, min 10.25,
+ * max 30.75; memory 500–502 pages, sum 3 × 501; network rx 1,002, tx null; blocks 8 and 9; pids
+ * sum 9) and minute 2 of 60 (CPU sum 1,200, min 5.125, max 99.999; memory 470–490 pages, sum
+ * 60 × 480; rx 2,002, tx null; blocks 4,104 and 9; pids sum 300).
+ */
+const FORMAT_1_HOUR =
+  "KLUv/SBLWQIAAQIEBaYdph0ABnIEAp7wAaLfIgCUoAGJUAC84AOCuggEDL4XwqoDBA30Ax0EDfYDCwQQgIAQAAQB6gfoBwIDBAMCgAgAEgAAEsYE";
+
+function chunkFormat(path: string): number {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const { data } = db.prepare("SELECT data FROM metric_rollup_chunks").get() as { data: Uint8Array };
+    return data[0] as number;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Rollup chunks in Rice codes (chunk-codec.ts, format 2) need no schema change: a file of the
+ * current schema keeps its zstd chunks, which read as before, and a chunk is rewritten in the new
+ * format when a late sample is merged into it.
+ */
+describe("rollup chunks of the zstd format in a file of the current schema", () => {
+  it("read as before, and a late sample merged into one rewrites it in Rice codes", async () => {
+    const path = join(dir, "zstd-chunks.db");
+    const db = openConnection(path);
+    registerHostNameKey(db);
+    migrate(db, MIGRATIONS);
+    const id = newContainerId();
+    db.prepare("INSERT INTO hosts (id, name, name_key, created_at) VALUES ('h1', 'old', 'old', 1)").run();
+    db.prepare("INSERT INTO series (id, host_id, container_id) VALUES (1, 'h1', ?)").run(id);
+    db.prepare("INSERT INTO metric_rollup_chunks (series, hour, n, data) VALUES (1, 0, 2, ?)").run(
+      Buffer.from(FORMAT_1_HOUR, "base64"),
+    );
+    db.close();
+    expect(chunkFormat(path)).toBe(0x28); // a zstd frame
+
+    const store = await openSqliteStore(path);
+    try {
+      const range = { hostId: "h1", containerId: id, from: 0, to: 2 * HOUR };
+      const minute1 = {
+        t: MINUTE,
+        cpuPercent: 20.5,
+        cpuPercentMin: 10.25,
+        cpuPercentMax: 30.75,
+        memUsedBytes: 501 * PAGE,
+        memUsedBytesMin: 500 * PAGE,
+        memUsedBytesMax: 502 * PAGE,
+        memLimitBytes: 8 * 1024 ** 3,
+        netRxBytes: 1_002,
+        netTxBytes: null,
+        blkReadBytes: 8,
+        blkWriteBytes: 9,
+        pids: 3,
+      };
+      const minute2 = {
+        t: 2 * MINUTE,
+        cpuPercent: 20,
+        cpuPercentMin: 5.125,
+        cpuPercentMax: 99.999,
+        memUsedBytes: 480 * PAGE,
+        memUsedBytesMin: 470 * PAGE,
+        memUsedBytesMax: 490 * PAGE,
+        memLimitBytes: 8 * 1024 ** 3,
+        netRxBytes: 2_002,
+        netTxBytes: null,
+        blkReadBytes: 4_104,
+        blkWriteBytes: 9,
+        pids: 5,
+      };
+      expect(await store.metrics.rollups(range)).toEqual([minute1, minute2]);
+
+      // A sample of hour 1, then a late one of minute 1: hour 0's chunk is merged and rewritten.
+      await store.telemetry.write([
+        {
+          kind: "batch",
+          hostId: "h1",
+          at: 1,
+          message: { type: "metrics", seq: 1, samples: [metricSample(id, HOUR + 5_000)] },
+        },
+      ]);
+      await store.telemetry.write([
+        {
+          kind: "batch",
+          hostId: "h1",
+          at: 2,
+          message: {
+            type: "metrics",
+            seq: 2,
+            samples: [metricSample(id, MINUTE + 30_000, 50.125, 600 * PAGE)],
+          },
+        },
+      ]);
+      expect(chunkFormat(path)).toBe(2);
+      const [merged, second] = await store.metrics.rollups(range);
+      expect(merged).toEqual({
+        ...minute1,
+        cpuPercent: (61.5 + 50.125) / 4,
+        cpuPercentMax: 50.125,
+        memUsedBytes: ((3 * 501 + 600) * PAGE) / 4,
+        memUsedBytesMax: 600 * PAGE,
+        pids: 10 / 4,
+      });
+      expect(second).toEqual(minute2);
+    } finally {
+      await store.close();
+    }
+  });
+});
