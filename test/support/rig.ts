@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Hello, PROTOCOL_VERSION } from "@crowsnest/protocol";
+import { helloMessage } from "../../packages/protocol/test/fixtures.ts";
 import { buildDashboardIfStale, WEB_DIR } from "../../scripts/dashboard-build.ts";
 import { ApiClient } from "./api-client.ts";
 import { removeLabelled } from "./containers.ts";
@@ -9,25 +9,8 @@ import { requireDockerEngine } from "./docker-cli.ts";
 import { ADMIN_PASSWORD, type ManagedProcess, ServerProcess, startAgent } from "./processes.ts";
 import { expectOpen, nextMatching, type Opened, send } from "./raw-sockets.ts";
 
-/** A `hello` as a protocol-level agent sends it. */
-export function helloMessage(hostname: string): Hello {
-  return {
-    type: "hello",
-    protocolVersion: PROTOCOL_VERSION,
-    agentVersion: "test",
-    host: {
-      hostname,
-      os: "Linux",
-      kernel: "6",
-      architecture: "x86_64",
-      cpus: 1,
-      memoryBytes: 1,
-      dockerVersion: "20.10",
-      dockerApiVersion: "1.41",
-      cgroupVersion: "1",
-    },
-  };
-}
+// The one builder of a test `hello`, shared with the protocol package's own tests.
+export { helloMessage };
 
 /**
  * What a whole-system test stands on: a temporary directory, a real server process in it, the

@@ -9,7 +9,7 @@ import {
   PROTOCOL_VERSION,
   SERVER_TO_AGENT_MESSAGES,
 } from "../src/index.ts";
-import { CONTAINER_ID, container, logLine, sample } from "./fixtures.ts";
+import { CONTAINER_ID, container, helloMessage, logLine, sample } from "./fixtures.ts";
 
 const agentLimits = { maxBytes: LIMITS.agentFrameBytes };
 const decodeAgent = (frame: string | Uint8Array) => decode(AGENT_MESSAGES, frame, agentLimits);
@@ -136,23 +136,7 @@ describe("decode: hostile and malformed input", () => {
     expect(decodeAgent(died(-(2 ** 31))).ok).toBe(true);
     expect(errorCode(decodeAgent(died(2 ** 31)))).toBe("invalid");
     expect(errorCode(decodeAgent(died(-(2 ** 31) - 1)))).toBe("invalid");
-    const hello = (agentVersion: string) =>
-      JSON.stringify({
-        type: "hello",
-        protocolVersion: PROTOCOL_VERSION,
-        agentVersion,
-        host: {
-          hostname: "h1",
-          os: "Linux",
-          kernel: "6",
-          architecture: "x86_64",
-          cpus: 1,
-          memoryBytes: 1,
-          dockerVersion: "20.10",
-          dockerApiVersion: "1.41",
-          cgroupVersion: "1",
-        },
-      });
+    const hello = (agentVersion: string) => JSON.stringify(helloMessage("h1", agentVersion));
     expect(decodeAgent(hello("1.0.0-rc.1+build")).ok).toBe(true);
     expect(errorCode(decodeAgent(hello("1.0\u0000")))).toBe("invalid");
   });

@@ -1,4 +1,10 @@
-import type { ContainerInfo, LogLine, MetricSample } from "../src/index.ts";
+import {
+  type ContainerInfo,
+  type Hello,
+  type LogLine,
+  type MetricSample,
+  PROTOCOL_VERSION,
+} from "../src/index.ts";
 
 export const CONTAINER_ID = "4f2b8c1d9e7a6b5c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c";
 
@@ -49,5 +55,25 @@ export function logLine(overrides: Partial<LogLine> = {}): LogLine {
     text: "hello",
     truncated: false,
     ...overrides,
+  };
+}
+
+/** A `hello` as a protocol-level agent sends it, from a small Linux host named `hostname`. */
+export function helloMessage(hostname: string, agentVersion = "test"): Hello {
+  return {
+    type: "hello",
+    protocolVersion: PROTOCOL_VERSION,
+    agentVersion,
+    host: {
+      hostname,
+      os: "Linux",
+      kernel: "6",
+      architecture: "x86_64",
+      cpus: 1,
+      memoryBytes: 1,
+      dockerVersion: "20.10",
+      dockerApiVersion: "1.41",
+      cgroupVersion: "1",
+    },
   };
 }
