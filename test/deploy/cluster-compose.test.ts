@@ -5,10 +5,13 @@
  * PostgreSQL, NATS and HAProxy images cannot be pulled; the same haproxy.cfg runs for real in
  * test/cluster, in front of three replicas.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
+import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../support/processes.ts";
+import { NATS_SERVER_BINARY } from "../support/cluster.ts";
+import { freePort, ROOT, waitFor } from "../support/processes.ts";
 
 const execFileAsync = promisify(execFile);
 const FILE = "compose.cluster.yaml";
@@ -64,9 +67,14 @@ describe("compose.cluster.yaml", () => {
       expect(Object.values(proxy)).toContain(`${name}:8080`);
     }
     expect(config.match(/published: /g)).toHaveLength(1);
-    // nats-server requires that user and password of every client.
+    // nats-server requires that user and password of every client (deploy/cluster/nats.conf,
+    // checked for real below), the password in its environment and not in its command line.
     const nats = /\n {2}nats:\n((?: {4}.*\n)+)/.exec(config)?.[1] ?? "";
-    expect(nats).toContain("- --user\n    - crowsnest\n    - --pass\n    - compose-check-nats-password\n");
+    expect(environmentOf(config, "nats")).toEqual({ CROWSNEST_NATS_PASSWORD: "compose-check-nats-password" });
+    expect(nats).toContain(
+      "command:\n    - --config\n    - /etc/nats/crowsnest.conf\n    - --jetstream\n    - --store_dir\n    - /data\n",
+    );
+    expect(nats).toContain(`- ${ROOT}/deploy/cluster/nats.conf:/etc/nats/crowsnest.conf:ro\n`);
 
     // HAProxy checks its configuration with the addresses compose passes it.
     const { stderr } = await execFileAsync("haproxy", ["-c", "-f", "deploy/cluster/haproxy.cfg"], {
@@ -74,6 +82,33 @@ describe("compose.cluster.yaml", () => {
       env: { ...process.env, ...proxy },
     });
     expect(stderr).not.toMatch(/ALERT/);
+  });
+
+  it("has nats-server take its password from the environment through deploy/cluster/nats.conf", async () => {
+    // Debian's nats-server with the file compose mounts; a password as the docs make one.
+    const password = "n0123456789abcdef";
+    const port = await freePort();
+    const nats = spawn(
+      NATS_SERVER_BINARY,
+      ["-c", "deploy/cluster/nats.conf", "-a", "127.0.0.1", "-p", String(port)],
+      { cwd: ROOT, env: { ...process.env, CROWSNEST_NATS_PASSWORD: password }, stdio: "ignore" },
+    );
+    try {
+      const server = `127.0.0.1:${port}`;
+      const client = await waitFor(
+        "nats-server to accept the password",
+        () => connect({ servers: server, user: "crowsnest", pass: password, reconnect: false }),
+        10_000,
+        50,
+      );
+      await client.close();
+      await expect(
+        connect({ servers: server, user: "crowsnest", pass: "another password", reconnect: false }),
+      ).rejects.toThrow(/Authorization Violation/);
+      expect(readFileSync(`/proc/${nats.pid}/cmdline`, "utf8")).not.toContain(password);
+    } finally {
+      nats.kill("SIGKILL");
+    }
   });
 
   it("refuses to start without a database password", async () => {

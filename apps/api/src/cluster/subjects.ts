@@ -1,5 +1,7 @@
 /**
- * The NATS subjects of a Crowsnest cluster, under one versioned prefix (notes/scale-out.md §4).
+ * The NATS subjects of a Crowsnest cluster, under one versioned prefix (docs/scale-out.md, "What
+ * travels on NATS"; subject syntax: https://docs.nats.io/nats-concepts/subjects). The prefix is
+ * fixed, so a NATS server or account serves one cluster (docs/scale-out.md, "Trust").
  * Host ids are valid subject tokens by their schema (HostId: A-Z a-z 0-9 _ -).
  */
 const PREFIX = "cn.v1";
