@@ -139,7 +139,8 @@ function rollupNote(percent: number, rawBytesPerSample: number): string[] {
   const minuteOfRaw = rawBytesPerSample * 60;
   return [
     `Rollups miss their target: a minute of one container costs ${num(minuteOfRaw, 0)} bytes of raw samples (60 at 1 s) and`,
-    `${num((minuteOfRaw * percent) / 100, 0)} bytes of rollup (its share of an hour's chunk: 14 integer columns delta-encoded, then zstd);`,
+    `${num((minuteOfRaw * percent) / 100, 0)} bytes of rollup (its share of an hour's chunk: 14 integer columns, each in Rice codes of its values,`,
+    "deltas or deltas of deltas, whichever is shortest: chunk-codec.ts);",
     `${TARGETS.rollupPercent} % would be ${num((minuteOfRaw * TARGETS.rollupPercent) / 100, 0)} bytes. The CPU sum of 60 noisy samples, the memory sum and the two network`,
     "counters each move by about 2^16 units a minute, the minima, maxima and disk counters by 2^8 to 2^11:",
     "about 14 bytes of information a minute that no lossless coding stores in fewer.",
