@@ -113,7 +113,7 @@ run("crowsnest-server", ["apps/api/src/main.ts"], {
 });
 await waitForServer();
 // The server printed where it listens and, beyond loopback, how to put TLS in front: see above.
-say(`dashboard: ${notice.url} (${notice.lines[0]})`);
+say(`dashboard: ${notice.url}`);
 
 const socketPath = dockerSocketPath();
 const dockerAnswers = socketPath !== null && (await httpStatus({ socketPath, path: "/_ping" })) === 200;

@@ -4,8 +4,10 @@ import { ensureFirstAdmin } from "./auth/first-run-admin.ts";
 import { loadConfig, SERVER_HELP } from "./config.ts";
 import { listenNotice } from "./listen-notice.ts";
 import { serverLogger } from "./log-output.ts";
-import { buildServer } from "./server.ts";
+import { buildServer, type CrowsnestServer } from "./server.ts";
+import { exitOnStartFailure, listenFailure, storeFailure } from "./start-failure.ts";
 import { openStore } from "./store/open-store.ts";
+import type { Store } from "./store/store.ts";
 import { registerDashboard } from "./web/dashboard.ts";
 
 function say(text: string): void {
@@ -15,29 +17,40 @@ function say(text: string): void {
 const config = loadOrExit("crowsnest-server", SERVER_HELP, () =>
   loadConfig(process.argv.slice(2), process.env),
 );
-const store = await openStore(config);
-const webDir = config.webDir;
-const server = await buildServer({
-  config,
-  store,
-  ...(webDir === null
-    ? {}
-    : { dashboard: (app) => registerDashboard(app, { dir: webDir, dev: config.webDev }) }),
-  logger: await serverLogger(config.logLevel, config.logFormat),
-});
-await ensureFirstAdmin(
-  store.users,
-  server.auth.hasher,
-  config.auth.adminPassword,
-  // Plain text, not a JSON log line: a person has to read and copy it on the first run.
-  (m) => say(`\n[crowsnest] ${m}\n`),
-  Date.now(),
-);
-const address = await server.listen();
-// Plain text as well: where to point a browser, and whether anyone else can reach it unencrypted.
-const notice = listenNotice(address.address, address.port);
-say(notice.lines.map((line) => `[crowsnest] ${line}`).join("\n"));
-say(`[crowsnest] data: ${config.dataDir}`);
+// A start that fails on its surroundings (database, NATS, port) says why in one line and exits 1.
+const { server, store } = await start().catch((err: unknown) => exitOnStartFailure(config, err));
+
+/** Opens the store, builds the server (joining NATS when configured), makes the first admin and listens. */
+async function start(): Promise<{ server: CrowsnestServer; store: Store }> {
+  const store = await openStore(config).catch((err: unknown) => {
+    throw storeFailure(config.database, err);
+  });
+  const webDir = config.webDir;
+  const server = await buildServer({
+    config,
+    store,
+    ...(webDir === null
+      ? {}
+      : { dashboard: (app) => registerDashboard(app, { dir: webDir, dev: config.webDev }) }),
+    logger: await serverLogger(config.logLevel, config.logFormat),
+  });
+  await ensureFirstAdmin(
+    store.users,
+    server.auth.hasher,
+    config.auth.adminPassword,
+    // Plain text, not a JSON log line: a person has to read and copy it on the first run.
+    (m) => say(`\n[crowsnest] ${m}\n`),
+    Date.now(),
+  );
+  const address = await server.listen().catch((err: unknown) => {
+    throw listenFailure(config.host, config.port, err);
+  });
+  // Plain text as well: where to point a browser, and whether anyone else can reach it unencrypted.
+  const notice = listenNotice(address.address, address.port);
+  say(notice.lines.map((line) => `[crowsnest] ${line}`).join("\n"));
+  say(`[crowsnest] data: ${config.dataDir}`);
+  return { server, store };
+}
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
