@@ -1,15 +1,13 @@
-import { ContainerEventAction, type ContainerEventRecord, ContainerInfo } from "@crowsnest/protocol";
+import type { ContainerEventRecord } from "@crowsnest/protocol";
 import type pg from "pg";
+import {
+  CONTAINER_COLUMNS,
+  type ContainerEventRow,
+  type ContainerRow,
+  toContainerEvent,
+  toStoredContainer,
+} from "../container-rows.ts";
 import type { ContainerEventQuery, ContainerRepository, StoredContainer } from "../store.ts";
-
-interface ContainerRow {
-  host_id: string;
-  info: string;
-  updated_at: number;
-  removed_at: number | null;
-}
-
-const COLUMNS = "host_id, info, updated_at, removed_at";
 
 export class PgContainerRepository implements ContainerRepository {
   readonly #pool: pg.Pool;
@@ -22,38 +20,33 @@ export class PgContainerRepository implements ContainerRepository {
     const { rows } =
       hostId === undefined
         ? await this.#pool.query<ContainerRow>(
-            `SELECT ${COLUMNS} FROM containers WHERE removed_at IS NULL ORDER BY host_id, id`,
+            `SELECT ${CONTAINER_COLUMNS} FROM containers WHERE removed_at IS NULL ORDER BY host_id, id`,
           )
         : await this.#pool.query<ContainerRow>(
-            `SELECT ${COLUMNS} FROM containers WHERE host_id = $1 AND removed_at IS NULL ORDER BY id`,
+            `SELECT ${CONTAINER_COLUMNS} FROM containers WHERE host_id = $1 AND removed_at IS NULL ORDER BY id`,
             [hostId],
           );
-    return rows.map(toStored);
+    return rows.map(toStoredContainer);
   }
 
   async get(hostId: string, containerId: string): Promise<StoredContainer | null> {
     const { rows } = await this.#pool.query<ContainerRow>(
-      `SELECT ${COLUMNS} FROM containers WHERE host_id = $1 AND id = $2 AND removed_at IS NULL`,
+      `SELECT ${CONTAINER_COLUMNS} FROM containers WHERE host_id = $1 AND id = $2 AND removed_at IS NULL`,
       [hostId, containerId],
     );
-    return rows[0] ? toStored(rows[0]) : null;
+    return rows[0] ? toStoredContainer(rows[0]) : null;
   }
 
   async find(hostId: string, containerId: string): Promise<StoredContainer | null> {
     const { rows } = await this.#pool.query<ContainerRow>(
-      `SELECT ${COLUMNS} FROM containers WHERE host_id = $1 AND id = $2`,
+      `SELECT ${CONTAINER_COLUMNS} FROM containers WHERE host_id = $1 AND id = $2`,
       [hostId, containerId],
     );
-    return rows[0] ? toStored(rows[0]) : null;
+    return rows[0] ? toStoredContainer(rows[0]) : null;
   }
 
   async events(q: ContainerEventQuery): Promise<ContainerEventRecord[]> {
-    const { rows } = await this.#pool.query<{
-      time: number;
-      action: string;
-      exit_code: number | null;
-      oom_killed: boolean;
-    }>(
+    const { rows } = await this.#pool.query<ContainerEventRow>(
       `SELECT time, action, exit_code, oom_killed FROM (
          SELECT id, time, action, exit_code, oom_killed FROM container_events
          WHERE host_id = $1 AND container_id = $2 AND time BETWEEN $3 AND $4
@@ -61,20 +54,6 @@ export class PgContainerRepository implements ContainerRepository {
        ) AS newest ORDER BY time, id`,
       [q.hostId, q.containerId, q.from, q.to, q.limit],
     );
-    return rows.map((row) => ({
-      time: row.time,
-      action: ContainerEventAction.parse(row.action),
-      exitCode: row.exit_code,
-      oomKilled: row.oom_killed,
-    }));
+    return rows.map(toContainerEvent);
   }
-}
-
-function toStored(row: ContainerRow): StoredContainer {
-  return {
-    hostId: row.host_id,
-    info: ContainerInfo.parse(JSON.parse(row.info)),
-    updatedAt: row.updated_at,
-    removedAt: row.removed_at,
-  };
 }

@@ -5,11 +5,31 @@ import type {
   LoginFailureRepository,
   LoginFailureReservation,
 } from "../login-failure-repository.ts";
+import {
+  type LoginFailureRow,
+  type LoginReservationRow,
+  toLoginFailureCount,
+  toLoginReservation,
+} from "../login-failure-rows.ts";
 import { pgText, transaction } from "./database.ts";
 
 /** The counters of the keys given, passed as three parallel arrays to `unnest`. */
 function keyArrays(keys: readonly LoginFailureKey[]): [string[], string[], string[]] {
   return [keys.map((k) => k.scope), keys.map((k) => pgText(k.account)), keys.map((k) => pgText(k.address))];
+}
+
+/** A counter's key as a statement over several keys returns it beside the counter's columns. */
+interface KeyColumns {
+  scope: string;
+  account: string;
+  address: string;
+}
+
+/** The row among `rows` of the counter `key` (its text as stored: see pgText), if any. */
+function rowOf<R extends KeyColumns>(rows: readonly R[], key: LoginFailureKey): R | undefined {
+  return rows.find(
+    (r) => r.scope === key.scope && r.account === pgText(key.account) && r.address === pgText(key.address),
+  );
 }
 
 /** Shared by every replica, so that N replicas do not allow N times the attempts. */
@@ -22,13 +42,7 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
 
   async find(keys: readonly LoginFailureKey[], since: number): Promise<LoginFailureCount[]> {
     if (keys.length === 0) return [];
-    const { rows } = await this.#pool.query<{
-      scope: string;
-      account: string;
-      address: string;
-      failures: number;
-      last_failure_at: number;
-    }>(
+    const { rows } = await this.#pool.query<KeyColumns & LoginFailureRow>(
       `SELECT f.scope, f.account, f.address, f.failures, f.last_failure_at
        FROM unnest($1::text[], $2::text[], $3::text[]) AS k(scope, account, address)
        JOIN login_failures f USING (scope, account, address)
@@ -37,11 +51,8 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
     );
     // In the order of the keys asked for, as SQLite answers.
     return keys.flatMap((key) => {
-      const row = rows.find(
-        (r) =>
-          r.scope === key.scope && r.account === pgText(key.account) && r.address === pgText(key.address),
-      );
-      return row ? [{ ...key, failures: row.failures, lastFailureAt: row.last_failure_at }] : [];
+      const row = rowOf(rows, key);
+      return row ? [toLoginFailureCount(key, row)] : [];
     });
   }
 
@@ -56,14 +67,7 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
     // from any server follow one another, each seeing those before it. Rows are taken in the
     // keys' order (scope by scope, as every caller orders them), so two attempts cannot deadlock.
     // A new counter has no failure yet (last_failure_at 0): only its reservation.
-    const { rows } = await this.#pool.query<{
-      scope: string;
-      account: string;
-      address: string;
-      failures: number;
-      last_failure_at: number;
-      pending: number;
-    }>(
+    const { rows } = await this.#pool.query<KeyColumns & LoginReservationRow>(
       `INSERT INTO login_failures AS f (scope, account, address, failures, last_failure_at, pending, pending_at)
        SELECT k.scope, k.account, k.address, 0, 0, 1, $4
        FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(scope, account, address, n)
@@ -76,12 +80,9 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
       [...keyArrays(keys), at, pendingSince, since],
     );
     return keys.map((key) => {
-      const row = rows.find(
-        (r) =>
-          r.scope === key.scope && r.account === pgText(key.account) && r.address === pgText(key.address),
-      );
+      const row = rowOf(rows, key);
       if (!row) throw new Error(`login_failures: no row returned for a ${key.scope} reservation`);
-      return { ...key, failures: row.failures, lastFailureAt: row.last_failure_at, pending: row.pending };
+      return toLoginReservation(key, row);
     });
   }
 

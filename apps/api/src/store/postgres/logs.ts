@@ -1,13 +1,8 @@
-import {
-  compileLogSearch,
-  findLogMatches,
-  type LogSearch,
-  type StoredLogLine,
-  stripAnsi,
-} from "@crowsnest/protocol";
+import { compileLogSearch, type LogSearch } from "@crowsnest/protocol";
 import type pg from "pg";
-import { nsToTs, tsToNs } from "../log-time.ts";
-import { LOG_SCAN_LINES, type LogPage, type LogQuery, type LogRepository } from "../store.ts";
+import { LineScan, type LogRead, type LogReadStep, logPageReads, type ReadLine } from "../log-reads.ts";
+import { tsToNs } from "../log-time.ts";
+import type { LogPage, LogQuery, LogRepository } from "../store.ts";
 import { prefixQuery } from "./log-words.ts";
 import type { SeriesIds } from "./series.ts";
 
@@ -21,23 +16,13 @@ interface LogRow {
   truncated: boolean;
 }
 
-/** A line's position as read: (ts in ns, id). */
-interface Position {
-  ts: bigint;
-  id: number;
-}
-
-/** Lines a prefix search reads, newest first, before it asks the index (as on SQLite). */
-const PROBE_LINES = 2_000;
-
 /** Lines fetched per round trip while reading newest first. */
 const CHUNK_LINES = 1_000;
 
 /**
  * Log lines keyed by series, `ts` in integer nanoseconds, `stream` 0/1 (as on SQLite). Reads walk
- * the (series, ts, id) index newest first in chunks, each line checked with `findLogMatches`; a
- * prefix search that the newest lines do not answer asks the `words` index (see log-words.ts) for
- * candidates. The same steps and limits as SQLite's, so that the contract tests hold on both.
+ * the (series, ts, id) index newest first in chunks, by the steps of log-reads.ts; the word index
+ * of a prefix search is the `words` column (see log-words.ts).
  */
 export class PgLogRepository implements LogRepository {
   readonly #pool: pg.Pool;
@@ -57,106 +42,60 @@ export class PgLogRepository implements LogRepository {
       params.push(query.stream === "stderr" ? 1 : 0);
       where.push(`stream = $${params.length}`);
     }
-    const start: Position | null =
-      query.before === null ? null : { ts: tsToNs(query.before.ts), id: query.before.id };
     const search = compileLogSearch(query.words ?? [], query.match, query.caseSensitive);
-    const indexed = search?.match === "prefix" ? prefixQuery(search.words) : null;
-    let read: Read;
-    if (search !== null && indexed !== null) {
-      // A word on many lines is found sooner in the newest lines than by listing every line the
-      // index holds for it; only if those few do not fill the page does the index answer the rest.
-      read = await this.#read(where, params, start, search, query.limit, PROBE_LINES);
-      const last = read.stoppedAt?.row;
-      if (last && read.rows.length <= query.limit) {
-        params.push(indexed);
-        const rest = await this.#read(
-          [...where, `words @@ $${params.length}::tsquery`],
-          params,
-          position(last),
-          search,
-          query.limit - read.rows.length,
-          Number.POSITIVE_INFINITY,
-        );
-        read = { rows: [...read.rows, ...rest.rows], stoppedAt: null };
-      } else read = { rows: read.rows, stoppedAt: null };
-    } else {
-      read = await this.#read(where, params, start, search, query.limit, query.scanLines ?? LOG_SCAN_LINES);
-    }
-    const { rows, stoppedAt } = read;
-    const page = rows.slice(0, query.limit);
-    const oldest = rows.length > query.limit ? page.at(-1) : stoppedAt?.row;
-    return {
-      lines: page.reverse().map((row) => toLine(row, query.containerId)),
-      next: oldest ? { ts: nsToTs(BigInt(oldest.ts)), id: oldest.id } : null,
-      scanned: rows.length > query.limit ? null : (stoppedAt?.scanned ?? null),
-    };
+    const reads = logPageReads(query, search, search?.match === "prefix" ? prefixQuery(search.words) : null);
+    let step = reads.next();
+    while (!step.done) step = reads.next(await this.#read(where, params, search, step.value));
+    return step.value;
   }
 
-  /**
-   * The lines strictly before `start` (all, when null) that match `search` (all, when null), newest
-   * first: at most `limit + 1` (one more says an older page exists), reading at most `maxLines`
-   * lines; `stoppedAt` is the last line read when that limit stopped it.
-   */
+  /** Runs one read of a page (see LogReadStep) over the lines that `where` selects. */
   async #read(
     where: readonly string[],
     params: readonly unknown[],
-    start: Position | null,
     search: LogSearch | null,
-    limit: number,
-    maxLines: number,
-  ): Promise<Read> {
-    const rows: LogRow[] = [];
-    let scanned = 0;
-    let after = start;
+    step: LogReadStep<string>,
+  ): Promise<LogRead> {
+    const clauses = [...where];
+    const stepParams = [...params];
+    if (step.index !== null) {
+      stepParams.push(step.index);
+      clauses.push(`words @@ $${stepParams.length}::tsquery`);
+    }
+    const scan = new LineScan(search, step);
+    let after = step.after;
     for (;;) {
-      const chunk = Math.min(CHUNK_LINES, maxLines - scanned);
-      const chunkParams = [...params];
-      const clauses = [...where];
+      const chunk = Math.min(CHUNK_LINES, scan.unread);
+      const chunkParams = [...stepParams];
+      const chunkClauses = [...clauses];
       if (after !== null) {
         chunkParams.push(after.ts.toString(), after.id);
-        clauses.push(`(ts, id) < ($${chunkParams.length - 1}::bigint, $${chunkParams.length}::bigint)`);
+        chunkClauses.push(`(ts, id) < ($${chunkParams.length - 1}::bigint, $${chunkParams.length}::bigint)`);
       }
       chunkParams.push(chunk);
-      const { rows: lines } = await this.#pool.query<LogRow>(
+      const { rows } = await this.#pool.query<LogRow>(
         `SELECT id, ts::text AS ts, server_offset_ms, stream, text, truncated FROM log_lines
-         WHERE ${clauses.join(" AND ")} ORDER BY ts DESC, id DESC LIMIT $${chunkParams.length}`,
+         WHERE ${chunkClauses.join(" AND ")} ORDER BY ts DESC, id DESC LIMIT $${chunkParams.length}`,
         chunkParams,
       );
-      for (const row of lines) {
-        scanned++;
-        if (
-          (search === null || findLogMatches(stripAnsi(row.text), search) !== null) &&
-          rows.push(row) > limit
-        ) {
-          return { rows, stoppedAt: null };
-        }
-        if (scanned >= maxLines) return { rows, stoppedAt: { row, scanned } };
+      const lines = rows.map(toReadLine);
+      for (const line of lines) {
+        const read = scan.take(line);
+        if (read !== null) return read;
       }
       const last = lines.at(-1);
-      if (lines.length < chunk || last === undefined) return { rows, stoppedAt: null };
-      after = position(last);
+      if (lines.length < chunk || last === undefined) return scan.end();
+      after = last;
     }
   }
 }
 
-/** What one read of the lines found, and where it stopped if its line limit stopped it. */
-interface Read {
-  rows: LogRow[];
-  stoppedAt: { row: LogRow; scanned: number } | null;
-}
-
-function position(row: LogRow): Position {
-  return { ts: BigInt(row.ts), id: row.id };
-}
-
-function toLine(row: LogRow, containerId: string): StoredLogLine {
-  const ts = BigInt(row.ts);
+function toReadLine(row: LogRow): ReadLine {
   return {
-    id: String(row.id),
-    containerId,
-    ts: nsToTs(ts),
-    serverTs: nsToTs(ts + BigInt(row.server_offset_ms) * 1_000_000n),
-    stream: row.stream === 1 ? "stderr" : "stdout",
+    id: row.id,
+    ts: BigInt(row.ts),
+    serverOffsetMs: row.server_offset_ms,
+    stderr: row.stream === 1,
     text: row.text,
     truncated: row.truncated,
   };

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { SessionRecord, SessionRepository } from "../session-repository.ts";
 import type { UserRecord } from "../user-repository.ts";
-import { toUser, type UserRow } from "./users.ts";
+import { toUserRecord, type UserRow } from "../user-rows.ts";
 
 interface SessionRow {
   id_hash: string;
@@ -45,7 +45,7 @@ export class PgSessionRepository implements SessionRepository {
       expiresAt: row.expires_at,
       clientAddress: row.client_address,
     };
-    return { session, user: toUser(row.user) };
+    return { session, user: toUserRecord(row.user) };
   }
 
   async touch(idHash: string, lastSeenAt: number): Promise<void> {

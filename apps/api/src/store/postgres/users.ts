@@ -1,10 +1,14 @@
-import { randomUUID } from "node:crypto";
-import { Role } from "@crowsnest/protocol";
 import type pg from "pg";
 import type { NewUser, UserChange, UserPatch, UserRecord, UserRepository } from "../user-repository.ts";
+import {
+  newUserRecord,
+  patchedUser,
+  removesActiveAdmin,
+  toUserRecord,
+  USER_COLUMNS,
+  type UserRow,
+} from "../user-rows.ts";
 import { pgText, type Queryable, transaction } from "./database.ts";
-
-const COLUMNS = "id, username, role, disabled, password_hash, created_at";
 
 /**
  * Key of the transaction-scoped advisory lock held while a change that could leave no enabled
@@ -12,15 +16,6 @@ const COLUMNS = "id, username, role, disabled, password_hash, created_at";
  * serialised, so the second sees the first's change. Any constant; "cnadmins".
  */
 const ADMINS_LOCK = "7165064587930873459";
-
-export interface UserRow {
-  id: string;
-  username: string;
-  role: string;
-  disabled: boolean;
-  password_hash: string;
-  created_at: number;
-}
 
 export class PgUserRepository implements UserRepository {
   readonly #pool: pg.Pool;
@@ -30,14 +25,14 @@ export class PgUserRepository implements UserRepository {
   }
 
   async create(user: NewUser): Promise<UserRecord | null> {
-    const id = randomUUID();
+    const record = newUserRecord(user);
     const { rowCount } = await this.#pool.query(
-      `INSERT INTO users (${COLUMNS}) VALUES ($1, $2, $3, false, $4, $5)
+      `INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, false, $4, $5)
        ON CONFLICT ((lower(username))) DO NOTHING`,
-      [id, user.username, user.role, user.passwordHash, user.createdAt],
+      [record.id, user.username, user.role, user.passwordHash, user.createdAt],
     );
     if (rowCount === 0) return null;
-    return { id, disabled: false, ...user };
+    return record;
   }
 
   async get(id: string): Promise<UserRecord | null> {
@@ -46,17 +41,17 @@ export class PgUserRepository implements UserRepository {
 
   async findByUsername(username: string): Promise<UserRecord | null> {
     const { rows } = await this.#pool.query<UserRow>(
-      `SELECT ${COLUMNS} FROM users WHERE lower(username) = lower($1)`,
+      `SELECT ${USER_COLUMNS} FROM users WHERE lower(username) = lower($1)`,
       [pgText(username)],
     );
-    return rows[0] ? toUser(rows[0]) : null;
+    return rows[0] ? toUserRecord(rows[0]) : null;
   }
 
   async list(): Promise<UserRecord[]> {
     const { rows } = await this.#pool.query<UserRow>(
-      `SELECT ${COLUMNS} FROM users ORDER BY created_at, username`,
+      `SELECT ${USER_COLUMNS} FROM users ORDER BY created_at, username`,
     );
-    return rows.map(toUser);
+    return rows.map(toUserRecord);
   }
 
   async count(): Promise<number> {
@@ -69,13 +64,8 @@ export class PgUserRepository implements UserRepository {
       await client.query("SELECT pg_advisory_xact_lock($1)", [ADMINS_LOCK]);
       const user = await byId(client, id);
       if (!user) return { kind: "not_found" };
-      const next: UserRecord = {
-        ...user,
-        role: patch.role ?? user.role,
-        disabled: patch.disabled ?? user.disabled,
-        passwordHash: patch.passwordHash ?? user.passwordHash,
-      };
-      if (isActiveAdmin(user) && !isActiveAdmin(next) && (await isLastActiveAdmin(client, id))) {
+      const next = patchedUser(user, patch);
+      if (removesActiveAdmin(user, next) && (await isLastActiveAdmin(client, id))) {
         return { kind: "last_admin" };
       }
       await client.query("UPDATE users SET role = $1, disabled = $2, password_hash = $3 WHERE id = $4", [
@@ -93,7 +83,8 @@ export class PgUserRepository implements UserRepository {
       await client.query("SELECT pg_advisory_xact_lock($1)", [ADMINS_LOCK]);
       const user = await byId(client, id);
       if (!user) return { kind: "not_found" };
-      if (isActiveAdmin(user) && (await isLastActiveAdmin(client, id))) return { kind: "last_admin" };
+      if (removesActiveAdmin(user, null) && (await isLastActiveAdmin(client, id)))
+        return { kind: "last_admin" };
       await client.query("DELETE FROM users WHERE id = $1", [id]);
       return { kind: "done", user };
     });
@@ -101,8 +92,8 @@ export class PgUserRepository implements UserRepository {
 }
 
 async function byId(db: Queryable, id: string): Promise<UserRecord | null> {
-  const { rows } = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
-  return rows[0] ? toUser(rows[0]) : null;
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+  return rows[0] ? toUserRecord(rows[0]) : null;
 }
 
 async function isLastActiveAdmin(db: Queryable, id: string): Promise<boolean> {
@@ -111,20 +102,4 @@ async function isLastActiveAdmin(db: Queryable, id: string): Promise<boolean> {
     [id],
   );
   return (rows[0]?.n ?? 0) === 0;
-}
-
-function isActiveAdmin(user: UserRecord): boolean {
-  return user.role === "ADMIN" && !user.disabled;
-}
-
-/** A `users` row as a record (its role parsed again, so a hand-edited row cannot pass a bad one). */
-export function toUser(row: UserRow): UserRecord {
-  return {
-    id: row.id,
-    username: row.username,
-    role: Role.parse(row.role),
-    disabled: row.disabled,
-    passwordHash: row.password_hash,
-    createdAt: row.created_at,
-  };
 }

@@ -1,22 +1,13 @@
 import type { DatabaseSync } from "node:sqlite";
-import { ContainerEventAction, type ContainerEventRecord, ContainerInfo } from "@crowsnest/protocol";
+import type { ContainerEventRecord } from "@crowsnest/protocol";
+import {
+  CONTAINER_COLUMNS,
+  type ContainerEventRow,
+  type ContainerRow,
+  toContainerEvent,
+  toStoredContainer,
+} from "../container-rows.ts";
 import type { ContainerEventQuery, ContainerRepository, StoredContainer } from "../store.ts";
-
-interface ContainerRow {
-  host_id: string;
-  info: string;
-  updated_at: number;
-  removed_at: number | null;
-}
-
-interface EventRow {
-  time: number;
-  action: string;
-  exit_code: number | null;
-  oom_killed: number;
-}
-
-const COLUMNS = "host_id, info, updated_at, removed_at";
 
 export class SqliteContainerRepository implements ContainerRepository {
   readonly #listAll;
@@ -27,15 +18,15 @@ export class SqliteContainerRepository implements ContainerRepository {
 
   constructor(db: DatabaseSync) {
     this.#listAll = db.prepare(
-      `SELECT ${COLUMNS} FROM containers WHERE removed_at IS NULL ORDER BY host_id, id`,
+      `SELECT ${CONTAINER_COLUMNS} FROM containers WHERE removed_at IS NULL ORDER BY host_id, id`,
     );
     this.#listHost = db.prepare(
-      `SELECT ${COLUMNS} FROM containers WHERE host_id = ? AND removed_at IS NULL ORDER BY id`,
+      `SELECT ${CONTAINER_COLUMNS} FROM containers WHERE host_id = ? AND removed_at IS NULL ORDER BY id`,
     );
     this.#get = db.prepare(
-      `SELECT ${COLUMNS} FROM containers WHERE host_id = ? AND id = ? AND removed_at IS NULL`,
+      `SELECT ${CONTAINER_COLUMNS} FROM containers WHERE host_id = ? AND id = ? AND removed_at IS NULL`,
     );
-    this.#find = db.prepare(`SELECT ${COLUMNS} FROM containers WHERE host_id = ? AND id = ?`);
+    this.#find = db.prepare(`SELECT ${CONTAINER_COLUMNS} FROM containers WHERE host_id = ? AND id = ?`);
     this.#events = db.prepare(`
       SELECT time, action, exit_code, oom_killed FROM (
         SELECT id, time, action, exit_code, oom_killed FROM container_events
@@ -48,35 +39,27 @@ export class SqliteContainerRepository implements ContainerRepository {
     const rows = (hostId === undefined
       ? this.#listAll.all()
       : this.#listHost.all(hostId)) as unknown as ContainerRow[];
-    return rows.map(toStored);
+    return rows.map(toStoredContainer);
   }
 
   async get(hostId: string, containerId: string): Promise<StoredContainer | null> {
     const row = this.#get.get(hostId, containerId) as ContainerRow | undefined;
-    return row ? toStored(row) : null;
+    return row ? toStoredContainer(row) : null;
   }
 
   async find(hostId: string, containerId: string): Promise<StoredContainer | null> {
     const row = this.#find.get(hostId, containerId) as ContainerRow | undefined;
-    return row ? toStored(row) : null;
+    return row ? toStoredContainer(row) : null;
   }
 
   async events(q: ContainerEventQuery): Promise<ContainerEventRecord[]> {
-    const rows = this.#events.all(q.hostId, q.containerId, q.from, q.to, q.limit) as unknown as EventRow[];
-    return rows.map((row) => ({
-      time: row.time,
-      action: ContainerEventAction.parse(row.action),
-      exitCode: row.exit_code,
-      oomKilled: row.oom_killed === 1,
-    }));
+    const rows = this.#events.all(
+      q.hostId,
+      q.containerId,
+      q.from,
+      q.to,
+      q.limit,
+    ) as unknown as ContainerEventRow[];
+    return rows.map(toContainerEvent);
   }
-}
-
-function toStored(row: ContainerRow): StoredContainer {
-  return {
-    hostId: row.host_id,
-    info: ContainerInfo.parse(JSON.parse(row.info)),
-    updatedAt: row.updated_at,
-    removedAt: row.removed_at,
-  };
 }

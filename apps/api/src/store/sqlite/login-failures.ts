@@ -5,6 +5,12 @@ import type {
   LoginFailureRepository,
   LoginFailureReservation,
 } from "../login-failure-repository.ts";
+import {
+  type LoginFailureRow,
+  type LoginReservationRow,
+  toLoginFailureCount,
+  toLoginReservation,
+} from "../login-failure-rows.ts";
 
 export class SqliteLoginFailureRepository implements LoginFailureRepository {
   readonly #db: DatabaseSync;
@@ -79,10 +85,8 @@ export class SqliteLoginFailureRepository implements LoginFailureRepository {
   async find(keys: readonly LoginFailureKey[], since: number): Promise<LoginFailureCount[]> {
     const found: LoginFailureCount[] = [];
     for (const key of keys) {
-      const row = this.#find.get(key.scope, key.account, key.address, since) as
-        | { failures: number; last_failure_at: number }
-        | undefined;
-      if (row) found.push({ ...key, failures: row.failures, lastFailureAt: row.last_failure_at });
+      const row = this.#find.get(key.scope, key.account, key.address, since) as LoginFailureRow | undefined;
+      if (row) found.push(toLoginFailureCount(key, row));
     }
     return found;
   }
@@ -95,12 +99,15 @@ export class SqliteLoginFailureRepository implements LoginFailureRepository {
   ): Promise<LoginFailureReservation[]> {
     return this.#inTransaction(() =>
       keys.map((key) => {
-        const row = this.#reserve.get(key.scope, key.account, key.address, at, pendingSince, since) as {
-          failures: number;
-          last_failure_at: number;
-          pending: number;
-        };
-        return { ...key, failures: row.failures, lastFailureAt: row.last_failure_at, pending: row.pending };
+        const row = this.#reserve.get(
+          key.scope,
+          key.account,
+          key.address,
+          at,
+          pendingSince,
+          since,
+        ) as unknown as LoginReservationRow;
+        return toLoginReservation(key, row);
       }),
     );
   }

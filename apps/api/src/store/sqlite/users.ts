@@ -1,9 +1,13 @@
-import { randomUUID } from "node:crypto";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { Role } from "@crowsnest/protocol";
 import type { NewUser, UserChange, UserPatch, UserRecord, UserRepository } from "../user-repository.ts";
-
-const COLUMNS = "id, username, role, disabled, password_hash, created_at";
+import {
+  newUserRecord,
+  patchedUser,
+  removesActiveAdmin,
+  toUserRecord,
+  USER_COLUMNS,
+  type UserRow,
+} from "../user-rows.ts";
 
 export class SqliteUserRepository implements UserRepository {
   readonly #insert: StatementSync;
@@ -17,11 +21,11 @@ export class SqliteUserRepository implements UserRepository {
 
   constructor(db: DatabaseSync) {
     this.#insert = db.prepare(
-      `INSERT INTO users (${COLUMNS}) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (username) DO NOTHING`,
+      `INSERT INTO users (${USER_COLUMNS}) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (username) DO NOTHING`,
     );
-    this.#byId = db.prepare(`SELECT ${COLUMNS} FROM users WHERE id = ?`);
-    this.#byUsername = db.prepare(`SELECT ${COLUMNS} FROM users WHERE username = ?`);
-    this.#all = db.prepare(`SELECT ${COLUMNS} FROM users ORDER BY created_at, username`);
+    this.#byId = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
+    this.#byUsername = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`);
+    this.#all = db.prepare(`SELECT ${USER_COLUMNS} FROM users ORDER BY created_at, username`);
     this.#count = db.prepare("SELECT count(*) AS n FROM users");
     this.#otherActiveAdmins = db.prepare(
       "SELECT count(*) AS n FROM users WHERE role = 'ADMIN' AND disabled = 0 AND id <> ?",
@@ -31,10 +35,16 @@ export class SqliteUserRepository implements UserRepository {
   }
 
   async create(user: NewUser): Promise<UserRecord | null> {
-    const id = randomUUID();
-    const { changes } = this.#insert.run(id, user.username, user.role, user.passwordHash, user.createdAt);
+    const record = newUserRecord(user);
+    const { changes } = this.#insert.run(
+      record.id,
+      user.username,
+      user.role,
+      user.passwordHash,
+      user.createdAt,
+    );
     if (changes === 0) return null;
-    return { id, disabled: false, ...user };
+    return record;
   }
 
   async get(id: string): Promise<UserRecord | null> {
@@ -46,7 +56,7 @@ export class SqliteUserRepository implements UserRepository {
   }
 
   async list(): Promise<UserRecord[]> {
-    return this.#all.all().map((row) => toUser(row) as UserRecord);
+    return (this.#all.all() as unknown as UserRow[]).map(toUserRecord);
   }
 
   async count(): Promise<number> {
@@ -58,13 +68,8 @@ export class SqliteUserRepository implements UserRepository {
   async update(id: string, patch: UserPatch): Promise<UserChange> {
     const user = toUser(this.#byId.get(id));
     if (!user) return { kind: "not_found" };
-    const next: UserRecord = {
-      ...user,
-      role: patch.role ?? user.role,
-      disabled: patch.disabled ?? user.disabled,
-      passwordHash: patch.passwordHash ?? user.passwordHash,
-    };
-    if (isActiveAdmin(user) && !isActiveAdmin(next) && this.#isLastActiveAdmin(id)) {
+    const next = patchedUser(user, patch);
+    if (removesActiveAdmin(user, next) && this.#isLastActiveAdmin(id)) {
       return { kind: "last_admin" };
     }
     this.#update.run(next.role, next.disabled ? 1 : 0, next.passwordHash, id);
@@ -74,7 +79,7 @@ export class SqliteUserRepository implements UserRepository {
   async delete(id: string): Promise<UserChange> {
     const user = toUser(this.#byId.get(id));
     if (!user) return { kind: "not_found" };
-    if (isActiveAdmin(user) && this.#isLastActiveAdmin(id)) return { kind: "last_admin" };
+    if (removesActiveAdmin(user, null) && this.#isLastActiveAdmin(id)) return { kind: "last_admin" };
     this.#delete.run(id);
     return { kind: "done", user };
   }
@@ -84,19 +89,7 @@ export class SqliteUserRepository implements UserRepository {
   }
 }
 
-function isActiveAdmin(user: UserRecord): boolean {
-  return user.role === "ADMIN" && !user.disabled;
-}
-
+/** The user a `users` row selected by USER_COLUMNS holds, or null when no row was found. */
 function toUser(row: unknown): UserRecord | null {
-  if (row === undefined) return null;
-  const r = row as Record<string, string | number>;
-  return {
-    id: String(r.id),
-    username: String(r.username),
-    role: Role.parse(r.role),
-    disabled: r.disabled === 1,
-    passwordHash: String(r.password_hash),
-    createdAt: Number(r.created_at),
-  };
+  return row === undefined ? null : toUserRecord(row as UserRow);
 }
