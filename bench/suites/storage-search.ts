@@ -73,12 +73,13 @@ export async function storageSearchSuite(
       await timeSearch(store, "word start, 1 % of lines: `time` (→ Timeout)", ["time"]),
       await timeSearch(store, "word start, every line: `req` (→ request)", ["req"]),
       await timeSearch(store, "word start, 1 in 8 lines: `pay` (→ payment)", ["pay"]),
-      await timeSearch(store, "word start, no line: `zzz`", ["zzz"]),
+      // Absent words have six letters: a line's base-36 number has at most five (10 million is 5yc1s).
+      await timeSearch(store, "word start, no line: `zebras`", ["zebras"]),
       await timeSearch(store, "word start, case-sensitive: `Time` (1 % of lines)", ["Time"], {
         caseSensitive: true,
       }),
       await timeSearch(store, "anywhere, 1 % of lines: `meout`", ["meout"], { match: "substring" }),
-      await timeSearch(store, "anywhere, no line (reads up to the scan limit): `qqq`", ["qqq"], {
+      await timeSearch(store, "anywhere, no line (reads up to the scan limit): `qqqqqq`", ["qqqqqq"], {
         match: "substring",
       }),
     ];
