@@ -376,9 +376,17 @@ class BitWriter {
     this.#out = out;
   }
 
-  /** `value` (an integer below 2^count, count ≤ 53) in `count` bits. */
+  /** `value` (an integer below 2^count, count ≤ 53) in `count` bits, a byte's worth at a time. */
   bits(value: number, count: number): void {
-    for (let i = count - 1; i >= 0; i--) this.#bit(Math.floor(value / 2 ** i) % 2);
+    let left = count;
+    while (left > 0) {
+      const take = Math.min(left, 8 - this.#used);
+      left -= take;
+      const part = Math.floor(value / 2 ** left) % 2 ** take;
+      this.#byte = (this.#byte << take) | part;
+      this.#used += take;
+      if (this.#used === 8) this.flush();
+    }
   }
 
   /** r ≥ 0 as a Rice code: its quotient by 2^k in unary (ones, then a zero) and its k low bits. */
@@ -421,7 +429,17 @@ class BitReader {
 
   bits(count: number): number {
     let value = 0;
-    for (let i = 0; i < count; i++) value = value * 2 + this.#bit();
+    let left = count;
+    while (left > 0) {
+      if (this.#left === 0) {
+        this.#byte = this.#input.byte();
+        this.#left = 8;
+      }
+      const take = Math.min(left, this.#left);
+      this.#left -= take;
+      value = value * 2 ** take + ((this.#byte >> this.#left) & ((1 << take) - 1));
+      left -= take;
+    }
     return value;
   }
 
