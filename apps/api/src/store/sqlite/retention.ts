@@ -1,13 +1,45 @@
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { tsToNs } from "../log-time.ts";
 import type { RetentionRepository } from "../store.ts";
 import { HOUR, MINUTE } from "./metric-chunk.ts";
 
+/**
+ * The tables of a tier of metrics: its chunks, each holding `n` samples (or minutes), and the rows
+ * not yet in a chunk, keyed by (series, `time`). `ended` says, of a chunk `c`, that its whole span
+ * is before the bound `$t`.
+ */
+interface MetricTier {
+  chunks: string;
+  ended: string;
+  rows: string;
+  time: string;
+}
+
+const RAW_TIER: MetricTier = {
+  chunks: "metric_chunks",
+  ended: `c.start <= $t - ${MINUTE} AND c.start + c.span <= $t`,
+  rows: "metric_head",
+  time: "t",
+};
+
+const ROLLUP_TIER: MetricTier = {
+  chunks: "metric_rollup_chunks",
+  ended: `c.hour <= $t - ${HOUR}`,
+  rows: "metric_rollups",
+  time: "minute",
+};
+
+/** The deletes of a tier's retention (see metricTierDeletes). */
+interface MetricTierDeletes {
+  /** Deletes at most `$limit` chunks wholly before `$t`; returns the `n` of each. */
+  chunks: StatementSync;
+  /** Deletes at most `limit` rows before `t` (positional: t, limit). */
+  rows: StatementSync;
+}
+
 export class SqliteRetentionRepository implements RetentionRepository {
-  readonly #chunksBefore;
-  readonly #headBefore;
-  readonly #rollupChunksBefore;
-  readonly #rollupsBefore;
+  readonly #raw: MetricTierDeletes;
+  readonly #rollups: MetricTierDeletes;
   readonly #logsBefore;
   readonly #overCap;
   readonly #oldestLogs;
@@ -17,25 +49,9 @@ export class SqliteRetentionRepository implements RetentionRepository {
 
   constructor(db: DatabaseSync) {
     // No table has an index on time alone (migration 9): each walks the series, and each series'
-    // rows in time order. A chunk goes once its whole span is before the bound; then head rows.
-    this.#chunksBefore = db.prepare(`
-      DELETE FROM metric_chunks WHERE id IN (
-        SELECT c.id FROM series s
-        JOIN metric_chunks c ON c.series = s.id AND c.start <= $t - ${MINUTE} AND c.start + c.span <= $t
-        LIMIT $limit)
-      RETURNING n`);
-    this.#headBefore = db.prepare(`
-      DELETE FROM metric_head WHERE (series, t) IN (
-        SELECT h.series, h.t FROM series s JOIN metric_head h ON h.series = s.id AND h.t < ? LIMIT ?)`);
-    this.#rollupChunksBefore = db.prepare(`
-      DELETE FROM metric_rollup_chunks WHERE id IN (
-        SELECT c.id FROM series s
-        JOIN metric_rollup_chunks c ON c.series = s.id AND c.hour <= $t - ${HOUR}
-        LIMIT $limit)
-      RETURNING n`);
-    this.#rollupsBefore = db.prepare(`
-      DELETE FROM metric_rollups WHERE (series, minute) IN (
-        SELECT r.series, r.minute FROM series s JOIN metric_rollups r ON r.series = s.id AND r.minute < ? LIMIT ?)`);
+    // rows in time order.
+    this.#raw = metricTierDeletes(db, RAW_TIER);
+    this.#rollups = metricTierDeletes(db, ROLLUP_TIER);
     this.#logsBefore = db.prepare(`
       DELETE FROM log_lines WHERE id IN (
         SELECT l.id FROM series s JOIN log_lines l ON l.series = s.id AND l.ts < ? LIMIT ?)`);
@@ -60,19 +76,14 @@ export class SqliteRetentionRepository implements RetentionRepository {
     );
   }
 
+  /** A chunk goes once its whole span is before `t`; then head rows. Returns the samples deleted. */
   async deleteRawMetricsBefore(t: number, limit: number): Promise<number> {
-    const chunks = this.#chunksBefore.all({ t, limit }) as unknown as { n: number }[];
-    const samples = chunks.reduce((sum, chunk) => sum + chunk.n, 0);
-    if (chunks.length === limit) return samples;
-    return samples + Number(this.#headBefore.run(t, limit - chunks.length).changes);
+    return deleteMetricTierBefore(this.#raw, t, limit);
   }
 
   /** An hour's chunk goes once its whole hour is before `t`; then rows. Returns the minutes deleted. */
   async deleteRollupsBefore(t: number, limit: number): Promise<number> {
-    const chunks = this.#rollupChunksBefore.all({ t, limit }) as unknown as { n: number }[];
-    const minutes = chunks.reduce((sum, chunk) => sum + chunk.n, 0);
-    if (chunks.length === limit) return minutes;
-    return minutes + Number(this.#rollupsBefore.run(t, limit - chunks.length).changes);
+    return deleteMetricTierBefore(this.#rollups, t, limit);
   }
 
   async deleteLogsBefore(ts: string, limit: number): Promise<number> {
@@ -97,4 +108,28 @@ export class SqliteRetentionRepository implements RetentionRepository {
     if (events === limit) return events;
     return events + Number(this.#tombstonesBefore.run(t, limit - events).changes);
   }
+}
+
+/** The statements of a tier's retention, walking the series (see the constructor). */
+function metricTierDeletes(db: DatabaseSync, { chunks, ended, rows, time }: MetricTier): MetricTierDeletes {
+  return {
+    chunks: db.prepare(`
+      DELETE FROM ${chunks} WHERE id IN (
+        SELECT c.id FROM series s JOIN ${chunks} c ON c.series = s.id AND ${ended} LIMIT $limit)
+      RETURNING n`),
+    rows: db.prepare(`
+      DELETE FROM ${rows} WHERE (series, ${time}) IN (
+        SELECT r.series, r.${time} FROM series s JOIN ${rows} r ON r.series = s.id AND r.${time} < ? LIMIT ?)`),
+  };
+}
+
+/**
+ * Retention of a tier of metrics: deletes at most `limit` of its chunks wholly before `t`, then at
+ * most the rest of `limit` of its rows before `t`; returns the samples (or minutes) they held.
+ */
+function deleteMetricTierBefore(tier: MetricTierDeletes, t: number, limit: number): number {
+  const chunks = tier.chunks.all({ t, limit }) as unknown as { n: number }[];
+  const held = chunks.reduce((sum, chunk) => sum + chunk.n, 0);
+  if (chunks.length === limit) return held;
+  return held + Number(tier.rows.run(t, limit - chunks.length).changes);
 }
