@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { cliCommand } from "../cli-command.ts";
 import type { UserRepository } from "../store/user-repository.ts";
 import type { PasswordHasher } from "./password.ts";
 
@@ -28,7 +29,7 @@ export async function ensureFirstAdmin(
   announce(
     configuredPassword === null
       ? `created the first user "${FIRST_ADMIN_USERNAME}" with the generated password: ${password}\n` +
-          "  (shown only this once; change it with `npm run cli -- user reset-password admin`)"
+          `  (shown only this once; change it with \`${cliCommand()} user reset-password admin\`)`
       : `created the first user "${FIRST_ADMIN_USERNAME}" with the password from CROWSNEST_ADMIN_PASSWORD`,
   );
 }

@@ -1,32 +1,31 @@
 import { Username } from "@crowsnest/protocol";
 import { CLI_ACTOR } from "../auth/audit-trail.ts";
-import type { Config } from "../config.ts";
 import { openStore } from "../store/open-store.ts";
+import { type CliCommand, usageOf } from "./command.ts";
 import { readOrGeneratePassword } from "./password-input.ts";
 import { userAdminForCli } from "./user-admin-for-cli.ts";
 
 /** `user reset-password <username>`: sets a new password and ends the user's sessions. */
-export async function userResetPassword(
-  args: readonly string[],
-  config: Config,
-  json: boolean,
-): Promise<void> {
-  const username = Username.safeParse(args[0]);
-  if (args.length !== 1 || !username.success) {
-    throw new Error("usage: user reset-password <username>  (password: piped on stdin, or generated)");
-  }
-  const { password, generated } = await readOrGeneratePassword();
-  const store = await openStore(config);
-  try {
-    await userAdminForCli(config, store).resetPassword(username.data, password, CLI_ACTOR);
-    const shown = generated ? password : null;
-    if (json) {
-      process.stdout.write(`${JSON.stringify({ username: username.data, generatedPassword: shown })}\n`);
-      return;
+export const userResetPassword: CliCommand = {
+  name: "user reset-password",
+  args: "<username>",
+  summary: "sets a new password (piped on stdin, or generated and printed once) and ends the user's sessions",
+  async run(args, config, json) {
+    const username = Username.safeParse(args[0]);
+    if (args.length !== 1 || !username.success) throw new Error(usageOf(userResetPassword));
+    const { password, generated } = await readOrGeneratePassword();
+    const store = await openStore(config);
+    try {
+      await userAdminForCli(config, store).resetPassword(username.data, password, CLI_ACTOR);
+      const shown = generated ? password : null;
+      if (json) {
+        process.stdout.write(`${JSON.stringify({ username: username.data, generatedPassword: shown })}\n`);
+        return;
+      }
+      process.stdout.write(`new password set for "${username.data}"; their sessions were ended\n`);
+      if (shown) process.stdout.write(`password (shown only this once): ${shown}\n`);
+    } finally {
+      await store.close();
     }
-    process.stdout.write(`new password set for "${username.data}"; their sessions were ended\n`);
-    if (shown) process.stdout.write(`password (shown only this once): ${shown}\n`);
-  } finally {
-    await store.close();
-  }
-}
+  },
+};

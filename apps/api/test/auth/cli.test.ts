@@ -133,7 +133,7 @@ describe("crowsnest CLI", () => {
     for (const verb of ["add", "enrol"]) {
       const nameless = await cli(["host", verb], "");
       expect(nameless.code).toBe(1);
-      expect(nameless.stderr).toContain(`usage: host ${verb} <name>`);
+      expect(nameless.stderr).toContain(`usage: npm run cli -- host ${verb} <name>`);
       const badUrl = await cli(["host", verb, "x", "--server-url", "not a url"], "");
       expect(badUrl.code).toBe(1);
       expect(badUrl.stderr).toContain("--server-url: not a URL");

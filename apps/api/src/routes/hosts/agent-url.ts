@@ -1,26 +1,20 @@
-import { type AgentUrlSetting, agentUrlWarnings } from "@crowsnest/protocol";
+import type { AgentUrlSetting } from "@crowsnest/protocol";
 import type { FastifyRequest } from "fastify";
-import { agentUrlFor } from "../../auth/host-enrolment.ts";
+import { type AgentUrlSources, enrolmentAgentUrl, savedOrGuessedAgentUrl } from "../../auth/agent-url.ts";
 import type { AppContext } from "../../context.ts";
 
-/** The settings key under which the URL an admin chose for new agents is stored. */
-export const AGENT_URL_SETTING = "agent-url";
+/** What a request chooses the agent URL from: the store's setting, CROWSNEST_PUBLIC_URL, the address it came to. */
+function sourcesOf(request: FastifyRequest, ctx: AppContext): AgentUrlSources {
+  return {
+    settings: ctx.store.settings,
+    publicUrl: ctx.auth.publicUrl,
+    guessBaseUrl: `${request.protocol}://${request.host}`,
+  };
+}
 
-/**
- * Where a new agent should dial, and why: the URL an admin saved (PUT /api/settings/agent-url),
- * else CROWSNEST_PUBLIC_URL's agent endpoint, else the address this request came to (a guess: on a
- * fresh install, often localhost); with what is wrong with it for an agent on another machine.
- */
+/** GET/PUT /api/settings/agent-url's answer: the URL for new agents, its source and warnings (auth/agent-url.ts). */
 export async function agentUrlSetting(request: FastifyRequest, ctx: AppContext): Promise<AgentUrlSetting> {
-  const saved = await ctx.store.settings.get(AGENT_URL_SETTING);
-  const { publicUrl } = ctx.auth;
-  const [agentUrl, source]: [string, AgentUrlSetting["source"]] =
-    saved !== null
-      ? [saved, "saved"]
-      : publicUrl !== null
-        ? [agentUrlFor(publicUrl), "public-url"]
-        : [agentUrlFor(`${request.protocol}://${request.host}`), "request"];
-  return { agentUrl, source, warnings: agentUrlWarnings(agentUrl) };
+  return savedOrGuessedAgentUrl(sourcesOf(request, ctx));
 }
 
 /** The URL a new enrolment's command points at: the one the request chose, else the setting's. */
@@ -29,5 +23,5 @@ export async function agentUrlOf(
   ctx: AppContext,
   chosen: string | undefined,
 ): Promise<string> {
-  return chosen ?? (await agentUrlSetting(request, ctx)).agentUrl;
+  return (await enrolmentAgentUrl(sourcesOf(request, ctx), chosen)).agentUrl;
 }

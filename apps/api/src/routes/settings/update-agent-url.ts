@@ -1,10 +1,11 @@
 import { type AgentUrlSetting, UpdateAgentUrlSetting } from "@crowsnest/protocol";
 import type { FastifyInstance } from "fastify";
+import { AGENT_URL_SETTING } from "../../auth/agent-url.ts";
 import { actorOf } from "../../auth/audit-trail.ts";
 import type { AppContext } from "../../context.ts";
 import { parseInput } from "../../errors/validate.ts";
 import { ADMIN_ONLY, requirePrincipal } from "../access.ts";
-import { AGENT_URL_SETTING, agentUrlSetting } from "../hosts/agent-url.ts";
+import { agentUrlSetting } from "../hosts/agent-url.ts";
 
 /**
  * PUT /api/settings/agent-url (ADMIN): remembers the URL new agents are told to dial (null forgets
