@@ -1,3 +1,10 @@
+/** One schema step of a backend. Versions are consecutive from 1 and never edited once released. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
 /**
  * The migrations to apply, in order, over a schema at version `current`: those newer than it, each
  * checked, as it comes, to follow the one before (versions are consecutive from 1). Throws before

@@ -7,8 +7,10 @@ import { describe, expect, it } from "vitest";
  * never from a higher one:
  *
  *   @crowsnest/protocol   shared schemas and rules (a package; it imports nothing of the apps)
- *   kit                   errors/, logging/, ws/, listen-notice.ts: HTTP and socket plumbing
- *   store                 store/: the Store contract and its backends
+ *   kit                   errors/, logging/, ws/, listen-notice.ts: HTTP and socket plumbing;
+ *                         cli-command.ts: how hints name the CLI
+ *   store                 store/: the Store contract and its backends (store/postgres, store/sqlite:
+ *                         neither imports the other; what both use is a module of store/)
  *   retention < auth < live < ingest < actions
  *                         the domain: telemetry retention; sessions, users, host identities and
  *                         the authenticators; the browser-socket hub; agent sockets, ingest and
@@ -17,13 +19,13 @@ import { describe, expect, it } from "vitest";
  *   config                config.ts: the settings table, composed of the parts' own rows
  *   http                  context.ts, routes/ (a folder per resource), web/ (the dashboard route)
  *   server                server.ts: buildServer, the one place where the parts are wired
- *   entry points          main.ts, cli/
+ *   entry points          main.ts (start-failure.ts: why a start failed), cli/
  *
  * Process-local state (agent registry, latest samples, live hub) reaches the layers above it
  * only through narrow interfaces, so that a shared implementation can replace it (scale-out).
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ["errors", "logging", "ws", "listen-notice.ts"],
+  ["errors", "logging", "ws", "listen-notice.ts", "cli-command.ts"],
   ["store"],
   ["retention"],
   ["auth"],
@@ -34,7 +36,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["config.ts"],
   ["context.ts", "routes", "web"],
   ["server.ts", "log-output.ts"],
-  ["main.ts", "cli"],
+  ["main.ts", "start-failure.ts", "cli"],
 ];
 
 const SRC = resolve(import.meta.dirname, "../../src");
@@ -52,6 +54,11 @@ function sourceFiles(dir: string): string[] {
     if (entry.isDirectory()) return sourceFiles(path);
     return entry.name.endsWith(".ts") ? [path] : [];
   });
+}
+
+/** The store backend a module belongs to ("postgres" or "sqlite"), or null for any other module. */
+function backend(file: string): string | null {
+  return /^store\/(postgres|sqlite)\//.exec(relative(SRC, file))?.[1] ?? null;
 }
 
 /** Relative import and export specifiers of a module (static, dynamic and type-only alike). */
@@ -76,5 +83,16 @@ describe("the server's layers", () => {
         .map((target) => `${relative(SRC, file)} → ${relative(SRC, target)}`),
     );
     expect(upward).toEqual([]);
+  });
+
+  it("keep the store's backends apart: store/postgres and store/sqlite never import each other", () => {
+    const crossing = files.flatMap((file) => {
+      const from = backend(file);
+      if (from === null) return [];
+      return relativeImports(file)
+        .filter((target) => backend(target) !== null && backend(target) !== from)
+        .map((target) => `${relative(SRC, file)} → ${relative(SRC, target)}`);
+    });
+    expect(crossing).toEqual([]);
   });
 });

@@ -1,6 +1,5 @@
 import pg from "pg";
-import { migrationsAfter } from "../migration-steps.ts";
-import type { Migration } from "../sqlite/migrations/migration.ts";
+import { type Migration, migrationsAfter } from "../migration-steps.ts";
 
 /** A connection the repositories query through: the pool, or one client inside a transaction. */
 export type Queryable = pg.Pool | pg.PoolClient;

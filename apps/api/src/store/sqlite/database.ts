@@ -1,6 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
-import { migrationsAfter } from "../migration-steps.ts";
-import type { Migration } from "./migrations/migration.ts";
+import { type Migration, migrationsAfter } from "../migration-steps.ts";
 
 /** Settings for a file shared by one writer process: WAL, foreign keys, a bounded wait on locks. */
 export function configure(db: DatabaseSync): void {

@@ -1,4 +1,4 @@
-import type { Migration } from "../../sqlite/migrations/migration.ts";
+import type { Migration } from "../../migration-steps.ts";
 
 /**
  * Migration 1 of the PostgreSQL store: the schema SQLite reached after its migration 10, in one step,

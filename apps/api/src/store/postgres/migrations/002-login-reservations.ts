@@ -1,4 +1,4 @@
-import type { Migration } from "../../sqlite/migrations/migration.ts";
+import type { Migration } from "../../migration-steps.ts";
 
 /**
  * Migration 2 of the PostgreSQL store: login attempts are reserved in the store, as SQLite's

@@ -1,4 +1,4 @@
-import type { Migration } from "../../sqlite/migrations/migration.ts";
+import type { Migration } from "../../migration-steps.ts";
 import { schemaMigration } from "./001-schema.ts";
 import { loginReservationsMigration } from "./002-login-reservations.ts";
 

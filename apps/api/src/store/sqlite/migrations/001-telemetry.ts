@@ -1,4 +1,4 @@
-import type { Migration } from "./migration.ts";
+import type { Migration } from "../../migration-steps.ts";
 
 /** Hosts and their credentials, inventory, metrics (raw + 1-minute rollups), logs with FTS5, the batch ledger. */
 export const telemetryMigration: Migration = {

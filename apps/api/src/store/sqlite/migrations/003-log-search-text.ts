@@ -1,4 +1,4 @@
-import type { Migration } from "./migration.ts";
+import type { Migration } from "../../migration-steps.ts";
 
 /**
  * Migration 3: the log search index holds each line without its ANSI escape sequences (see

@@ -1,4 +1,4 @@
-import type { Migration } from "./migration.ts";
+import type { Migration } from "../../migration-steps.ts";
 
 /**
  * Migration 6: a batch's identity is (host, incarnation, seq, digest), so that an agent whose

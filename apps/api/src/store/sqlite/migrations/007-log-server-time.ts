@@ -1,4 +1,4 @@
-import type { Migration } from "./migration.ts";
+import type { Migration } from "../../migration-steps.ts";
 
 /**
  * Migration 7: each log line keeps, beside Docker's own timestamp (`ts`, the Engine host's clock),

@@ -1,4 +1,4 @@
-import type { Migration } from "./migration.ts";
+import type { Migration } from "../../migration-steps.ts";
 
 /**
  * Migration 9: compact telemetry (issue 13). A `series` row gives each (host, container) a small

@@ -1,4 +1,4 @@
-import type { Migration } from "./migration.ts";
+import type { Migration } from "../../migration-steps.ts";
 
 /**
  * Migration 10: hosts have a lifecycle. `name_key` (`hostNameKey`: the name without case) is unique

@@ -1,4 +1,4 @@
-import type { Migration } from "./migration.ts";
+import type { Migration } from "../../migration-steps.ts";
 
 /**
  * Migration 11: one-minute rollups in chunks (issue 13: rollups ≤ 2 % of the raw tier). The rows

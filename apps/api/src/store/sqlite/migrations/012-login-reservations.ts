@@ -1,4 +1,4 @@
-import type { Migration } from "./migration.ts";
+import type { Migration } from "../../migration-steps.ts";
 
 /**
  * Migration 12: login attempts are reserved in the store, not in one server's memory, so that

@@ -1,3 +1,4 @@
+import type { Migration } from "../../migration-steps.ts";
 import { telemetryMigration } from "./001-telemetry.ts";
 import { authMigration } from "./002-auth.ts";
 import { logSearchTextMigration } from "./003-log-search-text.ts";
@@ -10,7 +11,6 @@ import { compactTelemetryMigration } from "./009-compact-telemetry.ts";
 import { hostLifecycleMigration } from "./010-host-lifecycle.ts";
 import { rollupChunksMigration } from "./011-rollup-chunks.ts";
 import { loginReservationsMigration } from "./012-login-reservations.ts";
-import type { Migration } from "./migration.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
