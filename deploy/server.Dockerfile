@@ -27,6 +27,9 @@ RUN set -e; cd /src; \
     cp -a --parents packages/protocol/package.json packages/protocol/src apps/api/package.json apps/api/src \
       apps/web/package.json apps/web/next.config.ts apps/web/.next deploy/healthcheck.ts /out/app/; \
     printf 'export { default } from "./next.config.ts";\n' >/out/app/apps/web/next.config.mjs; \
+    mkdir /out/app/bin; \
+    printf '#!/bin/sh\n# crowsnest-server CLI (docs/api.md, CLI)\nexec node /app/apps/api/src/cli/main.ts "$@"\n' >/out/app/bin/crowsnest; \
+    chmod 0755 /out/app/bin/crowsnest; \
     chmod 0700 /out/data
 
 FROM ${BASE}
@@ -37,8 +40,12 @@ LABEL org.opencontainers.image.title="crowsnest-server" \
       org.opencontainers.image.description="Crowsnest server: the dashboard, the API and the agents' WebSocket endpoint on one port" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"
+# The CLI is the command `crowsnest` (docker exec <container> crowsnest …), and the server's hints
+# name it so (apps/api/src/cli-command.ts).
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
+    PATH=/app/bin:$PATH \
+    CROWSNEST_CLI_COMMAND=crowsnest \
     CROWSNEST_PORT=8080 \
     CROWSNEST_DATA_DIR=/var/lib/crowsnest \
     CROWSNEST_WEB_DIR=/app/apps/web

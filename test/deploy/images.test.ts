@@ -40,18 +40,31 @@ interface Enrolment {
   token: string;
 }
 
-/** `host enrol` through the CLI inside a running server container, as an operator would. */
+/** `host enrol` through the CLI inside a running server container (`crowsnest` on its PATH), as an operator would. */
 async function enrol(exec: string[], name: string): Promise<Enrolment> {
   const { stdout } = await execFileAsync(exec[0] as string, [
     ...exec.slice(1),
-    "node",
-    "apps/api/src/cli/main.ts",
+    "crowsnest",
     "host",
     "enrol",
     name,
     "--json",
   ]);
   return JSON.parse(stdout) as Enrolment;
+}
+
+/**
+ * Follows the first run's hint in `docker logs` as a user would: runs the command it names in the
+ * container, the new password on stdin, so the test knows it.
+ */
+async function followPasswordHint(container: string, password: string): Promise<string> {
+  const logs = await execFileAsync("docker", ["logs", container]);
+  const hint = /change it with `([^`]+)`/.exec(logs.stdout + logs.stderr)?.[1];
+  if (hint === undefined) throw new Error(`no password hint in the server's log:\n${logs.stderr}`);
+  const run = execFileAsync("docker", ["exec", "-i", container, "sh", "-c", hint]);
+  run.child.stdin?.end(`${password}\n`);
+  await run;
+  return hint;
 }
 
 /** Waits until the host is online and `/api/containers` lists `containerId` on it, running. */
@@ -145,13 +158,13 @@ describe("the images", () => {
       ...FAST_HEALTH,
       "-e",
       `CROWSNEST_PORT=${port}`,
-      "-e",
-      `CROWSNEST_ADMIN_PASSWORD=${PASSWORD}`,
       "-v",
       `${volumes[0]}:/var/lib/crowsnest`,
       SERVER_IMAGE,
     );
     await waitHealthy(serverName, 90_000);
+    // No CROWSNEST_ADMIN_PASSWORD: the generated one is printed with a hint that works in the image.
+    expect(await followPasswordHint(serverName, PASSWORD)).toBe("crowsnest user reset-password admin");
     const baseUrl = `http://127.0.0.1:${port}`;
     expect((await fetch(`${baseUrl}/login`)).status).toBe(200); // the dashboard, from the same port
     expect(await docker("exec", serverName, "id", "-u")).toBe("1000");
