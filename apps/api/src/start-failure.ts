@@ -3,16 +3,13 @@ import type { Config } from "./config.ts";
 import { serverLogger } from "./log-output.ts";
 import { type DatabaseLocation, showDatabase } from "./store/database-url.ts";
 
-/**
- * Why a start failed, in one sentence: an error's message, else its code (node-postgres rejects
- * with an AggregateError without a message when every address of a name refuses), else its parts'.
- */
+/** Why a start failed, in one sentence: the error's message, else its code. */
 function reasonOf(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  if (err.message !== "") return err.message;
   const { code } = err as { code?: unknown };
-  if (typeof code === "string") return code;
-  return err instanceof AggregateError ? err.errors.map(reasonOf).join("; ") : err.name;
+  // Node rejects a connection to a name all of whose addresses refuse with an AggregateError
+  // whose message is empty; its code says why (ECONNREFUSED).
+  return err.message !== "" ? err.message : typeof code === "string" ? code : err.name;
 }
 
 /** The store could not be opened: which one (the password left out) and why. */
@@ -45,6 +42,8 @@ export async function exitOnStartFailure(
   config: Pick<Config, "logLevel" | "logFormat">,
   err: unknown,
 ): Promise<never> {
+  // Fastify's logger (pino) with the server's options: the same format as every other log line,
+  // without depending on pino directly.
   const { log } = Fastify({ logger: await serverLogger(config.logLevel, config.logFormat, 2) });
   log.fatal(reasonOf(err));
   log.debug({ err }, "the start failure in detail");
