@@ -87,8 +87,8 @@ export class SqliteLogRepository implements LogRepository {
 }
 
 /**
- * Up to this many lines holding a searched word in the whole store are read by id (a few ms for
- * all of them); a word on more is searched by reading the container's range newest first.
+ * Up to this many lines holding a searched word in the whole store are read by id (tens of ms at
+ * most); a word on more is searched by reading the container's range newest first.
  */
 const FEW_MATCHES = 20_000;
 
