@@ -6,13 +6,17 @@
 # root's: CROWSNEST_SERVER_URL and CROWSNEST_TOKEN), installs deploy/systemd/crowsnest-agent.service
 # and starts it. The token is read from stdin (first line) or CROWSNEST_TOKEN, never from argv,
 # which every local user sees in `ps`; without one, an existing environment file's is kept.
+# It also raises the kernel's inotify instance limit per user to at least 1024, now and in
+# /etc/sysctl.d/60-crowsnest-agent.conf: dockerd watches each log the agent follows with one, and
+# past the limit (128 by default) it polls each further log every 200 ms, at a CPU cost.
 #
 # Options:
 #   --server-url URL   the server's agent endpoint, ws:// or wss:// (required)
 #   --exec "CMD"       how to start the agent (default: crowsnest-agent on the PATH, else this
 #                      checkout's pinned Node.js running apps/agent/src/main.ts)
 #   --root DIR         write every file under DIR instead of /, and only print the commands that
-#                      would change the running system (useradd, chown, systemctl): for a test or a look
+#                      would change the running system (useradd, chown, sysctl, systemctl): for a test or a look
+#   --no-sysctl        leave fs.inotify.max_user_instances as it is
 set -euo pipefail
 
 unit_name=crowsnest-agent
@@ -22,6 +26,7 @@ checkout="$(dirname "$here")"
 server_url=""
 exec_cmd=""
 root=""
+sysctl_too=yes
 
 die() { printf 'install-agent: %s\n' "$*" >&2; exit 2; }
 say() { printf 'install-agent: %s\n' "$*"; }
@@ -33,7 +38,8 @@ while [ $# -gt 0 ]; do
     --server-url) server_url="${2:-}"; shift 2 ;;
     --exec) exec_cmd="${2:-}"; shift 2 ;;
     --root) root="${2:-}"; [ -n "$root" ] || die "--root needs a directory"; shift 2 ;;
-    -h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-sysctl) sysctl_too=""; shift ;;
+    -h | --help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option: $1 (--help lists them)" ;;
   esac
 done
@@ -93,6 +99,23 @@ sed -e "s|^ExecStart=.*|ExecStart=$exec_cmd|" -e "s|^SupplementaryGroups=.*|Supp
 chmod 0644 "$unit_file"
 
 say "wrote $unit_file, $env_file (mode 600) and $state_dir"
+
+# dockerd watches each followed json-file or local log with an inotify instance of its user, and
+# past fs.inotify.max_user_instances polls the log file every 200 ms instead (more dockerd CPU).
+if [ -n "$sysctl_too" ]; then
+  inotify_now="$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 0)"
+  inotify_min=1024
+  [ "$inotify_now" -ge "$inotify_min" ] && inotify_min="$inotify_now"
+  sysctl_file="$root/etc/sysctl.d/60-crowsnest-agent.conf"
+  mkdir -p "$(dirname "$sysctl_file")"
+  {
+    printf '# deploy/install-agent.sh: dockerd watches each log crowsnest-agent follows with an inotify instance.\n'
+    printf 'fs.inotify.max_user_instances = %s\n' "$inotify_min"
+  } >"$sysctl_file"
+  chmod 0644 "$sysctl_file"
+  say "wrote $sysctl_file (fs.inotify.max_user_instances = $inotify_min; it was $inotify_now)"
+  [ "$inotify_now" -ge "$inotify_min" ] || act sysctl -w "fs.inotify.max_user_instances=$inotify_min"
+fi
 [ -n "$token" ] || say "no token given (stdin or CROWSNEST_TOKEN): the agent starts with the credential in its state directory"
 act systemctl daemon-reload
 act systemctl enable --now "$unit_name.service"

@@ -10,7 +10,7 @@
  */
 import { chmodSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const ROOT = resolve(import.meta.dirname, "..");
 /** Where the bundle goes; apps/agent/package.json's `bin` and `files` point here. */
@@ -29,6 +29,7 @@ export async function buildAgent(): Promise<string> {
     alias: { zod: join(ROOT, "scripts", "agent-zod.ts") },
     // ws's optional native speed-ups: required inside a try, so ws falls back to JavaScript without them.
     external: ["bufferutil", "utf-8-validate"],
+    plugins: [loadedOnFirstUse(["tls", "https"])],
     minifySyntax: true,
     minifyWhitespace: true,
     legalComments: "eof",
@@ -36,6 +37,31 @@ export async function buildAgent(): Promise<string> {
   });
   chmodSync(AGENT_BUNDLE, 0o755);
   return AGENT_BUNDLE;
+}
+
+/**
+ * These built-ins are required when first used rather than when the bundle loads. ws requires
+ * node:tls and node:https at its top for wss:// alone, and the agent node:tls for --ca-file alone;
+ * loading them sets up OpenSSL's TLS side, about 3 MiB resident (BENCHMARKS.md, "Agent footprint")
+ * that an agent on ws:// never uses. Each is a proxy that requires the module at its first property read.
+ */
+function loadedOnFirstUse(builtins: string[]): Plugin {
+  const filter = new RegExp(`^(node:)?(${builtins.join("|")})$`);
+  return {
+    name: "loaded-on-first-use",
+    setup(bundle) {
+      // The proxy's own require is of the real built-in.
+      bundle.onResolve({ filter }, (args) =>
+        args.namespace === "first-use"
+          ? { path: args.path, external: true }
+          : { path: args.path.replace(/^node:/, ""), namespace: "first-use" },
+      );
+      bundle.onLoad({ filter: /.*/, namespace: "first-use" }, (args) => ({
+        loader: "js",
+        contents: `let loaded; module.exports = new Proxy({}, { get: (_, key) => (loaded ??= require("node:${args.path}"))[key] });`,
+      }));
+    },
+  };
 }
 
 if (import.meta.main) {

@@ -38,6 +38,7 @@ export function hostCostSection(costs: WatcherCost[], pngDir: string): string[] 
     "harness's N plus the _others_ column. The watcher's own CPU is measured exactly; the extra",
     "daemon CPU is the noisy part: read the totals at small N with their spread.",
     "",
+    ...inotifyNote(compared),
     table(
       [
         "N",
@@ -128,6 +129,27 @@ export function comparedToolsNote(): string[] {
   ];
 }
 
+/**
+ * The inotify instance limit the runs had: dockerd watches each log the agent follows with one,
+ * and polls the logs past the limit, which shows as extra dockerd CPU (see "Agent footprint").
+ */
+function inotifyNote(costs: WatcherCost[]): string[] {
+  const limits = inotifyLimits(costs);
+  if (limits === "–") return [];
+  return [
+    `The host's inotify instance limit per user (\`fs.inotify.max_user_instances\`) was ${limits} during the`,
+    "runs: dockerd watches each log the agent follows with one inotify instance and polls the logs",
+    "past the limit every 200 ms, which shows as extra dockerd CPU.",
+    "",
+  ];
+}
+
+/** The distinct limits of these runs, "128" or "128, 1024"; "–" when none was recorded. */
+function inotifyLimits(costs: WatcherCost[]): string {
+  const limits = [...new Set(costs.flatMap((c) => c.inotifyInstances ?? []))].sort((a, b) => a - b);
+  return limits.length === 0 ? "–" : limits.join(", ");
+}
+
 /** One sentence per tool at the largest N: what a reader looks for first. */
 function headline(costs: WatcherCost[]): string[] {
   const top = Math.max(...costs.map((c) => c.containers));
@@ -189,6 +211,7 @@ export function footprintTable(costs: WatcherCost[]): string {
       "agent total / Netdata's",
       "Netdata own CPU %",
       "Netdata peak RSS MiB",
+      "inotify instance limit",
     ],
     counts.flatMap((n) => {
       const agent = at("crowsnest", n);
@@ -205,6 +228,7 @@ export function footprintTable(costs: WatcherCost[]): string {
           netdata && netdata.totalCpu.runs > 0 ? ratio(agent.totalCpu.median, netdata.totalCpu.median) : "–",
           cell(netdata?.watcherCpu ?? none),
           cell(netdata?.rssMiB ?? none),
+          inotifyLimits([agent]),
         ],
       ];
     }),

@@ -22,6 +22,8 @@ export interface WatcherCost {
   totalCpuSecondsPer1000: Spread;
   sampleAgeP50Ms: Spread;
   sampleAgeP99Ms: Spread;
+  /** The inotify instance limits the runs had (fs.inotify.max_user_instances); empty when not recorded. */
+  inotifyInstances: number[];
   failures: string[];
 }
 
@@ -66,6 +68,8 @@ export function watcherCosts(rows: HostCostRow[]): WatcherCost[] {
       totalCpuSecondsPer1000: spread(measured.map((r) => per1000(total(r), r))),
       sampleAgeP50Ms: spread(measured.map((r) => r.sampleAgeP50Ms)),
       sampleAgeP99Ms: spread(measured.map((r) => r.sampleAgeP99Ms)),
+      // Results saved before the limit was recorded have no such field.
+      inotifyInstances: [...new Set(runs.map((r) => r.inotifyInstances).filter((n) => Number.isFinite(n)))],
       failures: runs.flatMap((r) => (r.failure === null ? [] : [`run ${r.run}: ${r.failure}`])),
     });
   }

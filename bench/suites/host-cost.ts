@@ -4,7 +4,7 @@
  * meanwhile, against a baseline with no watcher measured in the same round. The Crowsnest agent
  * is measured on each of its collection paths, switched by --stats-source, at one container count.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureIdleContainers, otherRunningContainers } from "../support/bench-containers.ts";
@@ -32,6 +32,11 @@ export interface HostCostRow {
   dockerdCpuSeconds: number;
   containerdCpuSeconds: number;
   watcherRssMiB: number;
+  /**
+   * fs.inotify.max_user_instances during the window (NaN where unreadable): dockerd watches each
+   * followed log with one inotify instance and polls the logs past the limit, at a CPU cost.
+   */
+  inotifyInstances: number;
   samples: number;
   sampleAgeP50Ms: number;
   sampleAgeP99Ms: number;
@@ -142,6 +147,7 @@ function emptyRow(name: WatcherName, containers: number, run: number): HostCostR
     dockerdCpuSeconds: Number.NaN,
     containerdCpuSeconds: Number.NaN,
     watcherRssMiB: Number.NaN,
+    inotifyInstances: Number.NaN,
     samples: 0,
     sampleAgeP50Ms: Number.NaN,
     sampleAgeP99Ms: Number.NaN,
@@ -156,7 +162,11 @@ async function measureWindow(
   run: number,
   timing: Timing,
 ): Promise<HostCostRow> {
-  const row = { ...emptyRow(name, containers, run), others: await otherRunningContainers() };
+  const row = {
+    ...emptyRow(name, containers, run),
+    others: await otherRunningContainers(),
+    inotifyInstances: inotifyInstanceLimit(),
+  };
   const dockerdBefore = pidsNamed("dockerd").join();
   const own = new CpuMeter(watcher.pids, watcher.root === null ? [] : [watcher.root]);
   const rss = new PeakRss(watcher.pids);
@@ -197,6 +207,15 @@ async function measureWindow(
     sampleAgeP50Ms: percentile(ages, 50),
     sampleAgeP99Ms: percentile(ages, 99),
   };
+}
+
+/** The host's inotify instance limit per user (dockerd's user's), NaN where it cannot be read. */
+function inotifyInstanceLimit(): number {
+  try {
+    return Number.parseInt(readFileSync("/proc/sys/fs/inotify/max_user_instances", "utf8"), 10);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 const firstLine = (err: unknown): string => String((err as Error).message ?? err).split("\n")[0] ?? "";

@@ -159,6 +159,29 @@ describe("the agent's systemd unit and install script", () => {
     }
   });
 
+  it("raises the inotify instance limit to at least 1024 in /etc/sysctl.d and now; --no-sysctl leaves it", () => {
+    const fresh = mkdtempSync(join(tmpdir(), "crowsnest-systemd-sysctl-"));
+    try {
+      const now = Number(readFileSync("/proc/sys/fs/inotify/max_user_instances", "utf8"));
+      const wanted = Math.max(1024, now);
+      const res = install(fresh, ["--server-url", "wss://crowsnest.example/ws/agent"], "");
+      expect(res.status, res.stderr).toBe(0);
+      const conf = readFileSync(join(fresh, "etc/sysctl.d/60-crowsnest-agent.conf"), "utf8");
+      expect(conf).toContain(`\nfs.inotify.max_user_instances = ${wanted}\n`);
+      // Never lowered: the command runs only when the host allows fewer.
+      expect(res.stdout.includes(`would run: sysctl -w fs.inotify.max_user_instances=${wanted}`)).toBe(
+        now < wanted,
+      );
+
+      const kept = install(fresh, ["--server-url", "wss://crowsnest.example/ws/agent", "--no-sysctl"], "");
+      expect(kept.status, kept.stderr).toBe(0);
+      expect(kept.stdout).not.toContain("would run: sysctl");
+      expect(kept.stdout).not.toContain("60-crowsnest-agent.conf");
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
   it("keeps the token already installed when run again without one", () => {
     const envPath = join(root, "etc/crowsnest-agent/agent.env");
     const before = envFile(envPath);

@@ -13,6 +13,7 @@ import { fetchHostInfo } from "./docker/host-info.ts";
 import { SocketEngine } from "./docker/socket-engine.ts";
 import { Inventory } from "./inventory/inventory.ts";
 import type { Logger } from "./logger.ts";
+import { inotifyInstanceLimit, warnIfInotifyShort } from "./logs/inotify-limit.ts";
 import { LogManager } from "./logs/log-manager.ts";
 import { Sampler } from "./metrics/sampler.ts";
 import { selectCollector } from "./metrics/select-collector.ts";
@@ -90,6 +91,7 @@ export class Agent {
     });
     const inventoryDone = inventory.run(stop.signal);
     await Promise.race([inventory.ready, inventoryDone]);
+    warnIfInotifyShort(logs.following, await inotifyInstanceLimit(), log.child({ part: "logs" }));
 
     const sampler = new Sampler(
       collector,

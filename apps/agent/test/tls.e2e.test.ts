@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildAgent } from "../../../scripts/build-agent.ts";
 import { AgentProcess, tempStateDir } from "./helpers/agent-process.ts";
 import { FakeServer } from "./helpers/fake-server.ts";
 
@@ -69,6 +70,20 @@ describe("wss:// with a CA file", () => {
     });
     agents.push(agent);
     await server.waitFor(() => server.received.find((m) => m.type === "inventory"));
+  });
+
+  // The one-file build loads node:tls and node:https on first use only (scripts/build-agent.ts).
+  it("connects from the one-file build too, when --ca-file names the server's CA", async () => {
+    const before = server.received.length;
+    const agent = AgentProcess.start({
+      serverUrl: server.url,
+      token: TOKEN,
+      stateDir: await tempStateDir(),
+      extra: ["--ca-file", certFile],
+      entry: await buildAgent(),
+    });
+    agents.push(agent);
+    await server.waitFor(() => server.received.slice(before).find((m) => m.type === "inventory"));
   });
 
   it("exits with 2 when the CA file is not a certificate", async () => {

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { DockerEndpoint } from "./docker-host.ts";
+import { openStream, type StreamAnswer } from "./stream-answer.ts";
 
 /** Query parameters; undefined ones are left out. */
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -13,9 +14,10 @@ export interface HttpAnswer {
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /**
- * HTTP/1.1 over the Engine's socket (or TCP address) with node:http and a keep-alive pool. Only
- * SocketEngine uses it: it resolves with any status, and rejects only when no answer came
- * (connection refused or reset, timeout, abort, a body over 64 MiB).
+ * HTTP/1.1 over the Engine's socket (or TCP address): whole answers with node:http and a keep-alive
+ * pool, streams each on a connection of its own (openStream). Only SocketEngine uses it: it resolves
+ * with any status, and rejects only when no answer came (connection refused or reset, timeout,
+ * abort, a body over 64 MiB).
  */
 export class HttpTransport {
   readonly #endpoint: DockerEndpoint;
@@ -27,24 +29,28 @@ export class HttpTransport {
 
   /** Sends a request and reads the whole body. */
   async request(method: string, path: string, query: Query, signal: AbortSignal): Promise<HttpAnswer> {
-    const res = await this.open(method, path, query, signal);
-    return { status: res.statusCode ?? 0, body: await readBody(res) };
-  }
-
-  /** Sends a request and resolves with the response once its head arrived; the caller reads the body. */
-  open(method: string, path: string, query: Query, signal: AbortSignal): Promise<http.IncomingMessage> {
-    const search = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, String(value));
-    const target = search.size > 0 ? `${path}?${search}` : path;
     const where =
       this.#endpoint.kind === "unix"
         ? { socketPath: this.#endpoint.socketPath }
         : { host: this.#endpoint.host, port: this.#endpoint.port };
-    return new Promise((resolve, reject) => {
-      const req = http.request({ ...where, method, path: target, agent: this.#agent, signal }, resolve);
-      req.on("error", (err) => reject(new Error(`Docker ${method} ${path}: ${err.message}`, { cause: err })));
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(
+        { ...where, method, path: target(path, query), agent: this.#agent, signal },
+        resolve,
+      );
+      req.on("error", (err) => reject(transportError(method, path, err)));
       req.end();
     });
+    return { status: res.statusCode ?? 0, body: await readBody({ body: res, close: () => res.destroy() }) };
+  }
+
+  /** Sends a GET and resolves with the answer once its head arrived; the caller reads the body. */
+  async open(path: string, query: Query, signal: AbortSignal): Promise<StreamAnswer> {
+    try {
+      return await openStream(this.#endpoint, target(path, query), signal);
+    } catch (err) {
+      throw transportError("GET", path, err as Error);
+    }
   }
 
   close(): void {
@@ -52,14 +58,26 @@ export class HttpTransport {
   }
 }
 
+/** The path with the query's defined parameters. */
+function target(path: string, query: Query): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, String(value));
+  return search.size > 0 ? `${path}?${search}` : path;
+}
+
+/** A failure below HTTP, naming the request; the socket's error is its cause. */
+function transportError(method: string, path: string, err: Error): Error {
+  return new Error(`Docker ${method} ${path}: ${err.message}`, { cause: err });
+}
+
 /** The body as text, at most 64 MiB. */
-export async function readBody(res: http.IncomingMessage): Promise<string> {
+export async function readBody(answer: Pick<StreamAnswer, "body" | "close">): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
+  for await (const chunk of answer.body) {
     size += chunk.length;
     if (size > MAX_BODY_BYTES) {
-      res.destroy();
+      answer.close();
       throw new Error(`Docker response larger than ${MAX_BODY_BYTES} bytes`);
     }
     chunks.push(chunk);

@@ -1,15 +1,14 @@
-import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 
 /**
  * Yields each JSON value of a newline-delimited stream (Docker's events and stats streams).
  * A line that is not JSON is a broken stream, so it throws rather than skipping data silently.
  */
-export async function* jsonLines(stream: Readable): AsyncGenerator<unknown> {
+export async function* jsonLines(stream: AsyncIterable<Buffer>): AsyncGenerator<unknown> {
   // A chunk can end inside a multi-byte character; the decoder carries it over.
   const decoder = new StringDecoder("utf8");
   let buffered = "";
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of stream) {
     buffered += decoder.write(chunk);
     let newline = buffered.indexOf("\n");
     while (newline >= 0) {

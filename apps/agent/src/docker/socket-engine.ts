@@ -1,4 +1,3 @@
-import type http from "node:http";
 import { type ZodType, z } from "zod";
 import {
   ContainerList,
@@ -21,6 +20,7 @@ import {
 } from "./engine.ts";
 import { type HttpAnswer, HttpTransport, type Query, readBody } from "./http-transport.ts";
 import { jsonLines } from "./json-stream.ts";
+import type { StreamAnswer } from "./stream-answer.ts";
 
 /**
  * The newest Engine API version the agent was written against: the answers of v1.41 (Engine
@@ -251,23 +251,22 @@ export class SocketEngine implements DockerEngine {
   }
 
   /** Opens a streaming GET; the body is the caller's to read, until the signal aborts. */
-  async #open(path: string, query: Query, signal: AbortSignal): Promise<http.IncomingMessage> {
+  async #open(path: string, query: Query, signal: AbortSignal): Promise<StreamAnswer> {
     const { prefix } = await this.#negotiated();
-    let res: http.IncomingMessage;
+    let answer: StreamAnswer;
     try {
-      res = await this.#http.open("GET", prefix + path, query, signal);
+      answer = await this.#http.open(prefix + path, query, signal);
     } catch (err) {
       throw this.#unreachable(err);
     }
-    const status = res.statusCode ?? 0;
-    if (status >= 200 && status <= 299) return res;
+    if (answer.status >= 200 && answer.status <= 299) return answer;
     let body: string;
     try {
-      body = await readBody(res);
+      body = await readBody(answer);
     } catch (err) {
       throw this.#unreachable(err);
     }
-    throw answerError({ status, body });
+    throw answerError({ status: answer.status, body });
   }
 
   #negotiated(): Promise<Negotiated> {
@@ -353,8 +352,8 @@ function badAnswer(err: unknown): EngineError {
 }
 
 /** The newline-delimited JSON of a stream (events, stats), each value checked against the schema. */
-async function* parsedLines<T>(res: http.IncomingMessage, schema: ZodType<T>): AsyncGenerator<T> {
-  const lines = jsonLines(res)[Symbol.asyncIterator]();
+async function* parsedLines<T>(answer: StreamAnswer, schema: ZodType<T>): AsyncGenerator<T> {
+  const lines = jsonLines(answer.body)[Symbol.asyncIterator]();
   try {
     for (;;) {
       let next: IteratorResult<unknown>;
@@ -369,14 +368,14 @@ async function* parsedLines<T>(res: http.IncomingMessage, schema: ZodType<T>): A
       yield parsed.data;
     }
   } finally {
-    res.destroy();
+    answer.close();
   }
 }
 
 /** The raw body, with a broken connection as EngineError. */
-async function* chunks(res: http.IncomingMessage): AsyncGenerator<Buffer> {
+async function* chunks(answer: StreamAnswer): AsyncGenerator<Buffer> {
   try {
-    for await (const chunk of res as AsyncIterable<Buffer>) yield chunk;
+    yield* answer.body;
   } catch (err) {
     throw asEngineError(err);
   }

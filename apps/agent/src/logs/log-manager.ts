@@ -72,6 +72,11 @@ export class LogManager {
     if (live || (unread && !neverFollowed)) this.#follow(id, tty, startedAt, preexisting);
   }
 
+  /** How many containers' logs are followed now. */
+  get following(): number {
+    return this.#followers.size;
+  }
+
   stop(): void {
     this.#stopped = true;
     for (const controller of this.#followers.values()) controller.abort();

@@ -22,8 +22,9 @@ export class AgentProcess {
     });
   }
 
-  static spawn(args: string[], env: Record<string, string> = {}): AgentProcess {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+  /** `entry`: the script run, the agent's .ts sources unless given (e.g. the one-file build). */
+  static spawn(args: string[], env: Record<string, string> = {}, entry = MAIN): AgentProcess {
+    const child = spawn(process.execPath, [entry, ...args], {
       env: { PATH: process.env.PATH ?? "", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -35,6 +36,7 @@ export class AgentProcess {
     token: string;
     stateDir: string;
     extra?: string[];
+    entry?: string;
   }): AgentProcess {
     // The token in the environment, as the server's printed command passes it: never in argv.
     return AgentProcess.spawn(
@@ -50,6 +52,7 @@ export class AgentProcess {
         ...(options.extra ?? []),
       ],
       { CROWSNEST_TOKEN: options.token },
+      options.entry,
     );
   }
 
