@@ -8,8 +8,8 @@ import type { SeriesIds } from "./series.ts";
 
 interface LogRow {
   id: number;
-  /** Nanoseconds, selected as text (they pass 2^53). */
-  ts: string;
+  /** `ts` in nanoseconds, selected as text (they pass 2^53). */
+  ts_text: string;
   server_offset_ms: number;
   stream: number;
   text: string;
@@ -73,8 +73,11 @@ export class PgLogRepository implements LogRepository {
         chunkClauses.push(`(ts, id) < ($${chunkParams.length - 1}::bigint, $${chunkParams.length}::bigint)`);
       }
       chunkParams.push(chunk);
+      // Not aliased `ts`: ORDER BY takes a bare name for the output column first and would sort the
+      // text ("1249000000" after "10000000000"), out of step with the numeric (ts, id) cursor (lines
+      // read twice, a page repeating them) and sorting the whole range instead of reading the index.
       const { rows } = await this.#pool.query<LogRow>(
-        `SELECT id, ts::text AS ts, server_offset_ms, stream, text, truncated FROM log_lines
+        `SELECT id, ts::text AS ts_text, server_offset_ms, stream, text, truncated FROM log_lines
          WHERE ${chunkClauses.join(" AND ")} ORDER BY ts DESC, id DESC LIMIT $${chunkParams.length}`,
         chunkParams,
       );
@@ -93,7 +96,7 @@ export class PgLogRepository implements LogRepository {
 function toReadLine(row: LogRow): ReadLine {
   return {
     id: row.id,
-    ts: BigInt(row.ts),
+    ts: BigInt(row.ts_text),
     serverOffsetMs: row.server_offset_ms,
     stderr: row.stream === 1,
     text: row.text,
