@@ -1,6 +1,12 @@
 import { mkdir, readFile } from "node:fs/promises";
 import tls from "node:tls";
-import { type AgentMessage, Backoff, type HostInfo, LIMITS, PROTOCOL_VERSION } from "@crowsnest/protocol";
+import {
+  type AgentMessage,
+  Backoff,
+  type HostInfo,
+  LIMITS,
+  PROTOCOL_VERSION,
+} from "@crowsnest/protocol/agent";
 import packageJson from "../package.json" with { type: "json" };
 import { rejectBadCommand } from "./commands/bad-command.ts";
 import { CommandExecutor } from "./commands/executor.ts";

@@ -1,4 +1,4 @@
-import type { CommandResult } from "@crowsnest/protocol";
+import type { CommandResult } from "@crowsnest/protocol/agent";
 import { z } from "zod";
 import { failure } from "./executor.ts";
 

@@ -6,7 +6,7 @@ import {
   DISRUPTIVE_ACTIONS,
   protectingLabels,
   writtenLabelText,
-} from "@crowsnest/protocol";
+} from "@crowsnest/protocol/agent";
 import type { DockerInspect } from "../docker/answers.ts";
 import { type EngineContainerActions, type EngineContainerReads, EngineError } from "../docker/engine.ts";
 

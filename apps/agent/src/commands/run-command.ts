@@ -1,4 +1,4 @@
-import type { Command, CommandOutcome } from "@crowsnest/protocol";
+import type { Command, CommandOutcome } from "@crowsnest/protocol/agent";
 import { describeError, type Logger } from "../logger.ts";
 import { failure } from "./executor.ts";
 

@@ -9,7 +9,7 @@ import {
   SERVER_TO_AGENT_MESSAGES,
   type ServerToAgentMessage,
   type Welcome,
-} from "@crowsnest/protocol";
+} from "@crowsnest/protocol/agent";
 import WebSocket from "ws";
 import type { Logger } from "../logger.ts";
 import { sleep } from "../sleep.ts";

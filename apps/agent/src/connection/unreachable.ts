@@ -1,4 +1,4 @@
-import { isLoopbackHostname } from "@crowsnest/protocol";
+import { isLoopbackHostname } from "@crowsnest/protocol/agent";
 
 /** Errors of the socket that mean the server was not reached at all (no answer, no such name, no route). */
 const UNREACHABLE_CODES = new Set([

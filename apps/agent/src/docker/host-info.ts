@@ -1,4 +1,4 @@
-import type { HostInfo } from "@crowsnest/protocol";
+import type { HostInfo } from "@crowsnest/protocol/agent";
 import type { EngineSystem } from "./engine.ts";
 
 /** What `hello` tells the server about this host, from the Engine's `/info` and `/version`; throws EngineError. */

@@ -7,7 +7,7 @@ import {
   capContainerInfo,
   type HealthState,
   type Port,
-} from "@crowsnest/protocol";
+} from "@crowsnest/protocol/agent";
 import type { DockerInspect } from "./answers.ts";
 
 /** Docker's zero time means "never"; it must not reach the dashboard as year 1. */

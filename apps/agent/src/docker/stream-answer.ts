@@ -35,7 +35,7 @@ export async function openStream(
   else signal.addEventListener("abort", abort, { once: true });
   socket.once("close", () => signal.removeEventListener("abort", abort));
   socket.write(`GET ${target} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n`);
-  const reader = new Reader(socket[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
+  const reader = new Reader(chunksOf(socket));
   try {
     const head = await reader.head();
     const body = head.chunked
@@ -48,6 +48,53 @@ export async function openStream(
     socket.destroy();
     throw err;
   }
+}
+
+/**
+ * The socket's chunks, one at a time: the socket is paused while a chunk waits to be read, so a
+ * slow reader slows the Engine down (backpressure). Lighter than a Readable's async iterator, whose
+ * end-of-stream listeners and promises each follower would hold as long as it runs.
+ */
+function chunksOf(socket: net.Socket): AsyncIterator<Buffer> {
+  const queued: Buffer[] = [];
+  let ended = false;
+  let failed: Error | null = null;
+  let wake: (() => void) | null = null;
+  const woken = () => {
+    wake?.();
+    wake = null;
+  };
+  socket.on("data", (chunk: Buffer) => {
+    queued.push(chunk);
+    socket.pause();
+    woken();
+  });
+  socket.on("end", () => {
+    ended = true;
+    woken();
+  });
+  socket.on("error", (err) => {
+    failed = err;
+    woken();
+  });
+  socket.on("close", () => {
+    ended = true;
+    woken();
+  });
+  return {
+    async next(): Promise<IteratorResult<Buffer>> {
+      for (;;) {
+        const chunk = queued.shift();
+        if (chunk !== undefined) return { done: false, value: chunk };
+        if (failed !== null) throw failed;
+        if (ended) return { done: true, value: undefined };
+        socket.resume();
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    },
+  };
 }
 
 /** The body, with the connection closed however its reading ends. */

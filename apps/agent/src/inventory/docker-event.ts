@@ -1,4 +1,4 @@
-import { ContainerEventAction as ActionSchema, type ContainerEventAction } from "@crowsnest/protocol";
+import { ContainerEventAction as ActionSchema, type ContainerEventAction } from "@crowsnest/protocol/agent";
 import type { DockerEventMessage } from "../docker/answers.ts";
 
 export interface ParsedDockerEvent {

@@ -1,4 +1,4 @@
-import { Backoff, type ContainerEvent, type ContainerInfo } from "@crowsnest/protocol";
+import { Backoff, type ContainerEvent, type ContainerInfo } from "@crowsnest/protocol/agent";
 import type { DockerEventMessage } from "../docker/answers.ts";
 import { type EngineContainerReads, EngineError, type EngineSystem } from "../docker/engine.ts";
 import { hasHostNetwork, logDriver, toContainerInfo } from "../docker/inspect.ts";

@@ -1,4 +1,4 @@
-import { type LogDrop, type LogLine, type LogStream, Rfc3339Nano } from "@crowsnest/protocol";
+import { type LogDrop, type LogLine, type LogStream, Rfc3339Nano } from "@crowsnest/protocol/agent";
 import type { EngineContainerReads, LogConfig, LogsOptions } from "../docker/engine.ts";
 import type { Logger } from "../logger.ts";
 import { sleep } from "../sleep.ts";

@@ -1,4 +1,4 @@
-import { LIMITS, logCutMarker } from "@crowsnest/protocol";
+import { LIMITS, logCutMarker } from "@crowsnest/protocol/agent";
 
 /** A complete log line: Docker's timestamp of its first piece and its text, ready for the wire. */
 export interface AssembledLine {

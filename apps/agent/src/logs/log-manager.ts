@@ -1,4 +1,4 @@
-import type { LogLine } from "@crowsnest/protocol";
+import type { LogLine } from "@crowsnest/protocol/agent";
 import { type EngineContainerReads, EngineError } from "../docker/engine.ts";
 import type { TrackedContainer } from "../inventory/inventory.ts";
 import type { Logger } from "../logger.ts";

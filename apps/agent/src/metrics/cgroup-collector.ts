@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import type { MetricSample } from "@crowsnest/protocol";
+import type { MetricSample } from "@crowsnest/protocol/agent";
 import type { TrackedContainer } from "../inventory/inventory.ts";
 import type { Logger } from "../logger.ts";
 import { cpuPercent, memoryLimit, memoryUsed, nonNegativeInt } from "./calculations.ts";

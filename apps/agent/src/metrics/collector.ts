@@ -1,4 +1,4 @@
-import type { MetricSample } from "@crowsnest/protocol";
+import type { MetricSample } from "@crowsnest/protocol/agent";
 import type { TrackedContainer } from "../inventory/inventory.ts";
 
 /**

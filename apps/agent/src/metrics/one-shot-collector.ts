@@ -1,4 +1,4 @@
-import type { MetricSample } from "@crowsnest/protocol";
+import type { MetricSample } from "@crowsnest/protocol/agent";
 import type { EngineStats } from "../docker/answers.ts";
 import type { EngineContainerReads } from "../docker/engine.ts";
 import type { TrackedContainer } from "../inventory/inventory.ts";

@@ -8,7 +8,7 @@ import {
   LogsBatch,
   MetricsBatch,
   type SequencedAgentMessage,
-} from "@crowsnest/protocol";
+} from "@crowsnest/protocol/agent";
 import { z } from "zod";
 import { EventsPosition } from "../inventory/events-position.ts";
 import { ResumePoint } from "../logs/resume.ts";

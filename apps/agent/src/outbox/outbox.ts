@@ -7,7 +7,7 @@ import {
   type LogLine,
   type MetricSample,
   type SequencedAgentMessage,
-} from "@crowsnest/protocol";
+} from "@crowsnest/protocol/agent";
 import type { EventsPosition } from "../inventory/events-position.ts";
 import type { Logger } from "../logger.ts";
 import type { ResumePoint } from "../logs/resume.ts";
