@@ -22,9 +22,18 @@ export class AgentProcess {
     });
   }
 
-  /** `entry`: the script run, the agent's .ts sources unless given (e.g. the one-file build). */
-  static spawn(args: string[], env: Record<string, string> = {}, entry = MAIN): AgentProcess {
-    const child = spawn(process.execPath, [entry, ...args], {
+  /**
+   * `entry`: the script run, the agent's .ts sources unless given (e.g. the one-file build).
+   * `wrapper`: a command that runs the agent's command line given after it (e.g. `unshare … --`).
+   */
+  static spawn(
+    args: string[],
+    env: Record<string, string> = {},
+    entry = MAIN,
+    wrapper: string[] = [],
+  ): AgentProcess {
+    const [command, ...commandArgs] = [...wrapper, process.execPath, entry, ...args] as [string, ...string[]];
+    const child = spawn(command, commandArgs, {
       env: { PATH: process.env.PATH ?? "", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -37,6 +46,7 @@ export class AgentProcess {
     stateDir: string;
     extra?: string[];
     entry?: string;
+    wrapper?: string[];
   }): AgentProcess {
     // The token in the environment, as the server's printed command passes it: never in argv.
     return AgentProcess.spawn(
@@ -53,6 +63,7 @@ export class AgentProcess {
       ],
       { CROWSNEST_TOKEN: options.token },
       options.entry,
+      options.wrapper,
     );
   }
 
