@@ -4,13 +4,14 @@
  * repository, its `crowsnest-agent` bin started with nothing but Node.js on the PATH, welcomed by a
  * real server, its host and containers seen through the API, running with the agent's Node.js flags.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { ContainerView, Host } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MIN_NODE_MAJOR } from "../../apps/agent/src/node-version.ts";
 import { NODE_FLAGS } from "../../apps/agent/src/runtime-flags.ts";
 import { ApiClient } from "../support/api-client.ts";
 import { removeLabelled, runTestContainer } from "../support/containers.ts";
@@ -70,7 +71,7 @@ describe("crowsnest-agent packed, installed into an empty directory and run", ()
     ) as { dependencies?: object; bin: Record<string, string>; engines: { node: string } };
     expect(manifest.dependencies ?? {}).toEqual({});
     expect(manifest.bin).toEqual({ "crowsnest-agent": "dist/crowsnest-agent.cjs" });
-    expect(manifest.engines.node).toBe(">=24");
+    expect(manifest.engines.node).toBe(`>=${MIN_NODE_MAJOR}`);
     // Nothing but the agent itself was installed: zod and ws are inside the file.
     expect(readdirSync(join(installDir, "node_modules")).filter((name) => !name.startsWith("."))).toEqual([
       "crowsnest-agent",
@@ -127,5 +128,21 @@ describe("crowsnest-agent packed, installed into an empty directory and run", ()
     // The bin's shebang names no flag: the agent re-executed itself with its own (runtime-flags.ts).
     const argv = readFileSync(`/proc/${agent.pid}/cmdline`, "utf8").split("\0");
     expect(argv.filter((arg) => NODE_FLAGS.includes(arg))).toEqual([...NODE_FLAGS]);
+  });
+
+  it("says in one line which Node.js it needs when started by an older one, and exits 1", () => {
+    // The Node.js these machines have preinstalled (20): what a Docker host may well have on its PATH.
+    const olderNode = "/usr/bin/node";
+    const version = execFileSync(olderNode, ["--version"], { encoding: "utf8" }).trim();
+    expect(Number.parseInt(version.slice(1), 10)).toBeLessThan(MIN_NODE_MAJOR);
+    const bin = join(installDir, "node_modules", "crowsnest-agent", "dist", "crowsnest-agent.cjs");
+    const run = spawnSync(olderNode, [bin, "--server-url", server.agentUrl], {
+      env: { PATH: "/usr/bin:/bin", CROWSNEST_TOKEN: "unused-token-0123456789abcdef" },
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `crowsnest-agent needs Node.js ${MIN_NODE_MAJOR} or newer; this is Node.js ${version.slice(1)} (${olderNode})\n`,
+    );
   });
 });
