@@ -54,8 +54,28 @@ if [ -z "$exec_cmd" ]; then
     exec_cmd="$(command -v crowsnest-agent)"
   elif [ -x "$checkout/node_modules/node/bin/node" ]; then
     exec_cmd="$checkout/node_modules/node/bin/node $checkout/apps/agent/src/main.ts"
+    from_checkout=yes
   else
     die "no crowsnest-agent on the PATH and no npm install in $checkout: install the agent, or pass --exec"
+  fi
+fi
+
+# The unit runs as $user with PrivateTmp=yes: a checkout under /tmp or /var/tmp is hidden from it,
+# and one behind a directory other users cannot enter (/root is mode 700) cannot be read by it.
+if [ -n "${from_checkout:-}" ]; then
+  unreachable=""
+  case "$checkout/" in
+    /tmp/* | /var/tmp/*) unreachable="it is under a temporary directory, which the unit's PrivateTmp= hides" ;;
+  esac
+  dir="$checkout"
+  while [ -z "$unreachable" ] && [ "$dir" != "/" ]; do
+    [ -n "$(find "$dir" -maxdepth 0 -perm -o=x)" ] ||
+      unreachable="other users cannot enter $dir (mode $(stat -c %a "$dir"))"
+    dir="$(dirname "$dir")"
+  done
+  if [ -n "$unreachable" ]; then
+    problem="the service's user $user could not start the agent from $checkout: $unreachable; move the checkout (e.g. to /opt/crowsnest), install the crowsnest-agent package, or pass --exec"
+    if [ -n "$root" ]; then say "warning: $problem"; else die "$problem"; fi
   fi
 fi
 

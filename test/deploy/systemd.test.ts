@@ -6,7 +6,17 @@
  * welcomed by a real server and keeps its credential in the state directory.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Host } from "@crowsnest/protocol";
@@ -179,6 +189,51 @@ describe("the agent's systemd unit and install script", () => {
       expect(kept.stdout).not.toContain("60-crowsnest-agent.conf");
     } finally {
       rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it("warns (refuses without --root) about a checkout the service's user cannot reach", () => {
+    // A checkout of the script and unit with an installed Node.js, placed where the unit's user
+    // cannot reach it: under /tmp (hidden by PrivateTmp=), and behind a mode-700 directory.
+    const place = (parent: string): string => {
+      const checkout = join(parent, "checkout");
+      mkdirSync(join(checkout, "deploy/systemd"), { recursive: true });
+      mkdirSync(join(checkout, "node_modules/node/bin"), { recursive: true });
+      copyFileSync(SCRIPT, join(checkout, "deploy/install-agent.sh"));
+      copyFileSync(UNIT, join(checkout, "deploy/systemd/crowsnest-agent.service"));
+      writeFileSync(join(checkout, "node_modules/node/bin/node"), "#!/bin/sh\n", { mode: 0o755 });
+      return checkout;
+    };
+    const inTmp = mkdtempSync(join(tmpdir(), "crowsnest-install-checkout-"));
+    const closed = mkdtempSync("/run/crowsnest-install-checkout-");
+    chmodSync(closed, 0o700);
+    const target = mkdtempSync(join(tmpdir(), "crowsnest-install-root-"));
+    try {
+      const run = (checkout: string, args: string[]) =>
+        spawnSync("bash", [join(checkout, "deploy/install-agent.sh"), ...args], {
+          input: "",
+          encoding: "utf8",
+          env: { PATH },
+        });
+      const args = ["--server-url", "wss://crowsnest.example/ws/agent", "--no-sysctl"];
+
+      const hidden = place(inTmp);
+      const dry = run(hidden, ["--root", target, ...args]);
+      expect(dry.status, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain(
+        `install-agent: warning: the service's user crowsnest-agent could not start the agent from ${hidden}: it is under a temporary directory`,
+      );
+
+      // Without --root the same finding stops the script before it changes anything (exit 2); the
+      // test stays in --root, which never touches this machine.
+      const behindClosed = place(closed);
+      const warned = run(behindClosed, ["--root", target, ...args]);
+      expect(warned.status, warned.stderr).toBe(0);
+      expect(warned.stdout).toContain(
+        `could not start the agent from ${behindClosed}: other users cannot enter ${closed} (mode 700)`,
+      );
+    } finally {
+      for (const dir of [inTmp, closed, target]) rmSync(dir, { recursive: true, force: true });
     }
   });
 
