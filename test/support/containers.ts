@@ -40,10 +40,20 @@ export async function runTestContainer(label: string, script: string, extra: str
   return runContainer({ label, args: extra, command: ["sh", "-c", script] });
 }
 
-/** Removes every container carrying the label, and only those. */
+/**
+ * Containers removed by one `docker rm -f` call, which removes all it is given at once (up to 50 in
+ * parallel, docker/cli's parallelOperation). About 100 removals at once, from two such calls, left
+ * this machine's dockerd 20.10 deadlocked in libnetwork (releaseNetwork, every later removal and
+ * `docker info` blocked; 2026-12-01), so tests and benches remove a few at a time.
+ */
+const REMOVED_AT_ONCE = 10;
+
+/** Removes every container carrying the label, and only those, REMOVED_AT_ONCE at a time. */
 export async function removeLabelled(label: string): Promise<void> {
   const ids = (await docker("ps", "-aq", "--filter", `label=${label}`)).split("\n").filter(Boolean);
-  if (ids.length > 0) await docker("rm", "-f", ...ids);
+  for (let i = 0; i < ids.length; i += REMOVED_AT_ONCE) {
+    await docker("rm", "-f", ...ids.slice(i, i + REMOVED_AT_ONCE));
+  }
 }
 
 /** A shell loop writing numbered lines "L 1", "L 2", ... at about `perSecond` lines a second, in 10 bursts. */
