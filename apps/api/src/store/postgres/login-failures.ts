@@ -156,8 +156,14 @@ export class PgLoginFailureRepository implements LoginFailureRepository {
   }
 
   async deleteBefore(t: number): Promise<number> {
+    // Rows a sign-in's transaction holds are skipped, not waited for: a sweep that locked one
+    // counter and waited on another could deadlock with a sign-in locking them in its keys' order
+    // (one of the two then fails with 40P01). A counter in use is not stale; the next sweep gets it.
     const { rowCount } = await this.#pool.query(
-      "DELETE FROM login_failures WHERE last_failure_at < $1 AND (pending = 0 OR pending_at < $1)",
+      `DELETE FROM login_failures WHERE (scope, account, address) IN (
+         SELECT scope, account, address FROM login_failures
+         WHERE last_failure_at < $1 AND (pending = 0 OR pending_at < $1)
+         FOR UPDATE SKIP LOCKED)`,
       [t],
     );
     return rowCount ?? 0;
