@@ -1,6 +1,35 @@
-import type { StoredLogLine } from "@crowsnest/protocol";
+import type { LogLine, StoredLogLine } from "@crowsnest/protocol";
 import { tsToNs } from "../../src/store/log-time.ts";
 import type { LogQuery, Store } from "../../src/store/store.ts";
+import { anyCredential } from "./backends.ts";
+
+/** Lines per log batch that addHostWithLogs writes, within an agent batch's LIMITS.logLinesPerBatch. */
+const LINES_PER_WRITE = 5_000;
+
+/**
+ * Creates a host named `name` in `store` and writes `lines` as its logs, in batches of
+ * LINES_PER_WRITE lines with seq 1, 2, … as its agent sends them; resolves to the host's id. For
+ * the log-search contracts' stores of more than 20,000 lines, where a word is on so many lines
+ * that the SQLite store reads its range rather than its lines by id.
+ */
+export async function addHostWithLogs(
+  store: Store,
+  name: string,
+  lines: readonly LogLine[],
+): Promise<string> {
+  const hostId = (await store.hosts.create(name, 1_000, anyCredential())).id;
+  for (let i = 0, seq = 1; i < lines.length; i += LINES_PER_WRITE, seq++) {
+    await store.telemetry.write([
+      {
+        kind: "batch",
+        hostId,
+        at: 1,
+        message: { type: "logs", seq, lines: lines.slice(i, i + LINES_PER_WRITE), drops: [] },
+      },
+    ]);
+  }
+  return hostId;
+}
 
 /**
  * Every line `query` finds, newest first, read page by page as a client does (each page's `next`

@@ -1,10 +1,9 @@
-import type { LogLine } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import type { LogQuery, Store } from "../../src/store/store.ts";
 import { logLine, containerId as newContainerId } from "../support/samples.ts";
-import { anyCredential, BACKENDS } from "./backends.ts";
-import { pageThrough } from "./log-pages.ts";
+import { BACKENDS } from "./backends.ts";
+import { addHostWithLogs, pageThrough } from "./log-pages.ts";
 
 /** More lines hold the word in another container than the SQLite store reads by id (20,000). */
 const OTHER_MATCHES = 21_000;
@@ -29,22 +28,11 @@ describe.each(BACKENDS)(
     // Written once: the cases only read.
     beforeAll(async () => {
       store = await open();
-      hostId = (await store.hosts.create("h", 1_000, anyCredential())).id;
-      const lines: LogLine[] = [
+      hostId = await addHostWithLogs(store, "h", [
         ...Array.from({ length: OWN_MATCHES }, (_, i) => logLine(own, 1_000 + i, `needle ${i}`)),
         ...Array.from({ length: OWN_NEWER }, (_, i) => logLine(own, 10_000 + i, `hay ${i}`)),
         ...Array.from({ length: OTHER_MATCHES }, (_, i) => logLine(other, 1_000 + i, `needle ${i}`)),
-      ];
-      for (let i = 0, seq = 1; i < lines.length; i += 5_000, seq++) {
-        await store.telemetry.write([
-          {
-            kind: "batch",
-            hostId,
-            at: 1,
-            message: { type: "logs", seq, lines: lines.slice(i, i + 5_000), drops: [] },
-          },
-        ]);
-      }
+      ]);
     });
     afterAll(async () => {
       await store.close();

@@ -5,7 +5,7 @@ import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import type { LogQuery, Store } from "../../src/store/store.ts";
 import { logLine, containerId as newContainerId } from "../support/samples.ts";
 import { anyCredential, BACKENDS } from "./backends.ts";
-import { pageThrough, strictlyNewestFirst } from "./log-pages.ts";
+import { addHostWithLogs, pageThrough, strictlyNewestFirst } from "./log-pages.ts";
 
 /** Lines of another container holding "needle" and "crème": more than SQLite reads by id (20,000). */
 const CROWD = 20_001;
@@ -77,19 +77,9 @@ describe.each(BACKENDS)("Store contract, paging through log search matches ($nam
   let hosts = 0;
   beforeAll(async () => {
     store = await open();
-    const hostId = (await store.hosts.create("crowd", 1_000, anyCredential())).id;
     const other = newContainerId();
     const lines = Array.from({ length: CROWD }, (_, i) => logLine(other, 1_000 + i, `needle crème ${i}`));
-    for (let i = 0, seq = 1; i < lines.length; i += 5_000, seq++) {
-      await store.telemetry.write([
-        {
-          kind: "batch",
-          hostId,
-          at: 1,
-          message: { type: "logs", seq, lines: lines.slice(i, i + 5_000), drops: [] },
-        },
-      ]);
-    }
+    await addHostWithLogs(store, "crowd", lines);
   });
   afterAll(async () => {
     await store.close();
