@@ -1,8 +1,7 @@
 import { agentRunWays } from "../auth/agent-run-ways.ts";
 import { AuditTrail, CLI_ACTOR } from "../auth/audit-trail.ts";
 import { createHostWithCredential } from "../auth/host-credential.ts";
-import { openStore } from "../store/open-store.ts";
-import { type CliCommand, usageOf } from "./command.ts";
+import { type CliCommand, usageOf, withStore } from "./command.ts";
 import { hostAgentUrl, printHostToken, readHostArgs } from "./host-token-output.ts";
 
 /**
@@ -16,8 +15,7 @@ export const hostAdd: CliCommand = {
     "creates a host with a long-lived credential, printed once, for unattended set-ups; URL as for host enrol",
   async run(args, config, json) {
     const { name, chosenAgentUrl } = readHostArgs(args, usageOf(hostAdd));
-    const store = await openStore(config);
-    try {
+    await withStore(config, async (store) => {
       const choice = await hostAgentUrl(store, config, chosenAgentUrl);
       const { host, token } = await new AuditTrail(store.audit).run(
         CLI_ACTOR,
@@ -40,8 +38,6 @@ export const hostAdd: CliCommand = {
         config,
         json,
       );
-    } finally {
-      await store.close();
-    }
+    });
   },
 };

@@ -1,7 +1,6 @@
 import { AuditTrail, CLI_ACTOR } from "../auth/audit-trail.ts";
 import { HostEnrolment } from "../auth/host-enrolment.ts";
-import { openStore } from "../store/open-store.ts";
-import { type CliCommand, usageOf } from "./command.ts";
+import { type CliCommand, usageOf, withStore } from "./command.ts";
 import { hostAgentUrl, printHostToken, readHostArgs } from "./host-token-output.ts";
 
 /**
@@ -15,8 +14,7 @@ export const hostEnrol: CliCommand = {
     "creates a host and prints its single-use enrolment token and the ways to run its agent; URL: how agents reach this server",
   async run(args, config, json) {
     const { name, chosenAgentUrl } = readHostArgs(args, usageOf(hostEnrol));
-    const store = await openStore(config);
-    try {
+    await withStore(config, async (store) => {
       const choice = await hostAgentUrl(store, config, chosenAgentUrl);
       // This process holds no agent connections: a brand-new host has none to close anyway.
       const enrolment = new HostEnrolment({
@@ -28,8 +26,6 @@ export const hostEnrol: CliCommand = {
       });
       const { host, token, expiresAt, runWays } = await enrolment.enrol(name, CLI_ACTOR, choice.agentUrl);
       printHostToken({ hostId: host.id, name: host.name, token, expiresAt, runWays }, choice, config, json);
-    } finally {
-      await store.close();
-    }
+    });
   },
 };

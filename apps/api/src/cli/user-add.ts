@@ -2,8 +2,7 @@ import { parseArgs } from "node:util";
 import { Role, Username } from "@crowsnest/protocol";
 import { CLI_ACTOR } from "../auth/audit-trail.ts";
 import type { Config } from "../config.ts";
-import { openStore } from "../store/open-store.ts";
-import { type CliCommand, usageOf } from "./command.ts";
+import { type CliCommand, usageOf, withStore } from "./command.ts";
 import { readOrGeneratePassword } from "./password-input.ts";
 import { userAdminForCli } from "./user-admin-for-cli.ts";
 
@@ -32,8 +31,7 @@ export const userAdd: CliCommand = {
     if (positionals.length !== 1 || !username.success) throw new Error(usageOf(userAdd));
     const role = roleOf(values.role);
     const { password, generated } = await readOrGeneratePassword();
-    const store = await openStore(config);
-    try {
+    await withStore(config, async (store) => {
       const user = await userAdminForCli(config, store).create(
         { username: username.data, password, role },
         CLI_ACTOR,
@@ -45,8 +43,6 @@ export const userAdd: CliCommand = {
       }
       process.stdout.write(`created ${user.role} "${user.username}" (id ${user.id})\n`);
       if (shown) process.stdout.write(`password (shown only this once): ${shown}\n`);
-    } finally {
-      await store.close();
-    }
+    });
   },
 };

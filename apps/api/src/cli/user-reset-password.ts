@@ -1,7 +1,6 @@
 import { Username } from "@crowsnest/protocol";
 import { CLI_ACTOR } from "../auth/audit-trail.ts";
-import { openStore } from "../store/open-store.ts";
-import { type CliCommand, usageOf } from "./command.ts";
+import { type CliCommand, usageOf, withStore } from "./command.ts";
 import { readOrGeneratePassword } from "./password-input.ts";
 import { userAdminForCli } from "./user-admin-for-cli.ts";
 
@@ -14,8 +13,7 @@ export const userResetPassword: CliCommand = {
     const username = Username.safeParse(args[0]);
     if (args.length !== 1 || !username.success) throw new Error(usageOf(userResetPassword));
     const { password, generated } = await readOrGeneratePassword();
-    const store = await openStore(config);
-    try {
+    await withStore(config, async (store) => {
       await userAdminForCli(config, store).resetPassword(username.data, password, CLI_ACTOR);
       const shown = generated ? password : null;
       if (json) {
@@ -24,8 +22,6 @@ export const userResetPassword: CliCommand = {
       }
       process.stdout.write(`new password set for "${username.data}"; their sessions were ended\n`);
       if (shown) process.stdout.write(`password (shown only this once): ${shown}\n`);
-    } finally {
-      await store.close();
-    }
+    });
   },
 };

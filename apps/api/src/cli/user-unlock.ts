@@ -1,8 +1,7 @@
 import { Username } from "@crowsnest/protocol";
 import { AuditTrail, CLI_ACTOR } from "../auth/audit-trail.ts";
 import { LoginThrottle } from "../auth/login-throttle.ts";
-import { openStore } from "../store/open-store.ts";
-import { type CliCommand, usageOf } from "./command.ts";
+import { type CliCommand, usageOf, withStore } from "./command.ts";
 
 /**
  * `user unlock <username>`: forgets the account's failed logins, from every address, so its
@@ -16,8 +15,7 @@ export const userUnlock: CliCommand = {
   async run(args, config, json) {
     const username = Username.safeParse(args[0]);
     if (args.length !== 1 || !username.success) throw new Error(usageOf(userUnlock));
-    const store = await openStore(config);
-    try {
+    await withStore(config, async (store) => {
       const user = await store.users.findByUsername(username.data);
       const cleared = await new AuditTrail(store.audit).run(
         CLI_ACTOR,
@@ -34,8 +32,6 @@ export const userUnlock: CliCommand = {
           ? `"${username.data}" unlocked: its failed sign-ins are forgotten\n`
           : `"${username.data}" had no failed sign-ins to forget\n`,
       );
-    } finally {
-      await store.close();
-    }
+    });
   },
 };
