@@ -77,18 +77,24 @@ describe("migration 11: rollup chunks", () => {
         pids: 3,
       });
 
-      // A sample of hour 2: the series' rows of hours 0 and 1 become two chunks.
+      // A sample of hour 2: the series' rows of hours 0 and 1 become two chunks; the sample is a
+      // head row, counted by the reader until its minute is packed (migration 13).
       await write(store, 1, [metricSample(id, 2 * HOUR + 5_000, 12.5)]);
       expect(count(path, "metric_rollup_chunks")).toBe(2);
-      expect(count(path, "metric_rollups")).toBe(1);
+      expect(count(path, "metric_rollups")).toBe(0);
       expect(await store.metrics.rollups(range)).toEqual([
         ...before,
         expect.objectContaining({ t: 2 * HOUR, cpuPercent: 12.5, cpuPercentMin: 12.5, cpuPercentMax: 12.5 }),
       ]);
 
-      // A late sample of minute 1 (hour 0, packed) is counted in its chunk, not as a row.
+      // A late sample of minute 1 (hour 0, packed; no raw chunk covers it, so it is a head row) is
+      // read with the chunk's minute 1, then counted in that chunk, not as a row, once a sample of
+      // a later minute packs the head.
       await write(store, 2, [metricSample(id, MINUTE + 30_000, 50.125, 1_000_001)]);
+      const lateFromHead = await store.metrics.rollups({ ...range, to: MINUTE });
+      await write(store, 3, [metricSample(id, 2 * HOUR + MINUTE, 12.5)]);
       expect(count(path, "metric_rollups")).toBe(1);
+      expect(await store.metrics.rollups({ ...range, to: MINUTE })).toEqual(lateFromHead);
       const [late] = await store.metrics.rollups({ ...range, to: MINUTE });
       expect(late).toMatchObject({
         t: MINUTE,
@@ -100,7 +106,11 @@ describe("migration 11: rollup chunks", () => {
 
       // Half of hour 1 is past the bound: only hour 0's chunk (its two minutes) goes.
       expect(await store.retention.deleteRollupsBefore(HOUR + 30 * MINUTE, 10)).toBe(2);
-      expect((await store.metrics.rollups(range)).map((p) => p.t)).toEqual([HOUR + MINUTE, 2 * HOUR]);
+      expect((await store.metrics.rollups(range)).map((p) => p.t)).toEqual([
+        HOUR + MINUTE,
+        2 * HOUR,
+        2 * HOUR + MINUTE,
+      ]);
     } finally {
       await store.close();
     }

@@ -112,6 +112,15 @@ describe("rollup chunks of the zstd format in a file of the current schema", () 
           },
         },
       ]);
+      // The late sample is a head row (no raw chunk covers it) until a later minute packs it.
+      await store.telemetry.write([
+        {
+          kind: "batch",
+          hostId: "h1",
+          at: 3,
+          message: { type: "metrics", seq: 3, samples: [metricSample(id, HOUR + MINUTE)] },
+        },
+      ]);
       expect(chunkFormat(path)).toBe(2);
       const [merged, second] = await store.metrics.rollups(range);
       expect(merged).toEqual({

@@ -22,6 +22,10 @@ export function byPeriod<T>(items: readonly T[], time: (item: T) => number, span
 /** A stored sample of one series: MetricSample without its container (the series says which). */
 export type SeriesSample = Omit<MetricSample, "containerId">;
 
+/** The columns of a `metric_head` row (migration 9) as a SeriesSample. */
+export const HEAD_COLUMNS =
+  "t, cpu_percent AS cpuPercent, online_cpus AS onlineCpus, mem_used AS memUsedBytes, mem_limit AS memLimitBytes, net_rx AS netRxBytes, net_tx AS netTxBytes, blk_read AS blkReadBytes, blk_write AS blkWriteBytes, pids";
+
 const SAMPLE_LAYOUT: ChunkLayout<keyof SeriesSample> = {
   columns: [
     "t",

@@ -1,11 +1,17 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { MetricSample } from "@crowsnest/protocol";
-import { byPeriod, decodeChunk, encodeChunk, HOUR, MINUTE, type SeriesSample } from "./metric-chunk.ts";
+import {
+  byPeriod,
+  decodeChunk,
+  encodeChunk,
+  HEAD_COLUMNS,
+  HOUR,
+  MINUTE,
+  type SeriesSample,
+} from "./metric-chunk.ts";
+import { rollupsOf, sampleRollup } from "./minute-rollups.ts";
 import { RollupWriter } from "./rollup-writer.ts";
 import type { SeriesIds } from "./series.ts";
-
-const HEAD_COLUMNS =
-  "t, cpu_percent AS cpuPercent, online_cpus AS onlineCpus, mem_used AS memUsedBytes, mem_limit AS memLimitBytes, net_rx AS netRxBytes, net_tx AS netTxBytes, blk_read AS blkReadBytes, blk_write AS blkWriteBytes, pids";
 
 interface ChunkRow {
   id: number;
@@ -16,18 +22,24 @@ interface ChunkRow {
 
 /**
  * Writes metric samples, inside the caller's transaction: each sample goes to its series' head
- * (rows of the newest minute) or, for a time already packed, into the chunk that covers it; and is
- * counted once in its minute's rollup (RollupWriter, whose rows of past hours are packed when the
- * raw tier's are). When a series' samples reach a new minute, its head rows of
- * the minutes before are packed into one chunk per minute (metric-chunk.ts); when they reach a new
- * hour, the minute chunks of the hours before become one chunk per hour. So the head holds about
- * a minute per series, the current hour is minute chunks, and the rest of the raw tier hour chunks.
+ * (rows of the newest minute) or, for a time already packed, into the chunk that covers it. When a
+ * series' samples reach a new minute, its head rows of the minutes before are packed into one
+ * chunk per minute (metric-chunk.ts); when they reach a new hour, the minute chunks of the hours
+ * before become one chunk per hour. So the head holds about a minute per series, the current hour
+ * is minute chunks, and the rest of the raw tier hour chunks.
+ *
+ * Rollups (RollupWriter) count a sample once it has left the head: a minute's head rows are
+ * counted together as they are packed, a late sample that joins a packed chunk on its own. The
+ * head's minutes are counted by whoever reads rollups (metrics.ts) or deletes head rows
+ * (retention.ts). After a restart the head holds the minutes it held before: the series' first
+ * sample of a later minute packs, and so counts, them; until then readers count them from the head.
  */
 export class MetricWriter {
   readonly #series: SeriesIds;
   readonly #insertHead;
   readonly #headBefore;
   readonly #deleteHeadBefore;
+  readonly #newestHead;
   readonly #covering;
   readonly #minuteChunksBefore;
   readonly #insertChunk;
@@ -47,6 +59,7 @@ export class MetricWriter {
       `SELECT ${HEAD_COLUMNS} FROM metric_head WHERE series = ? AND t < ? ORDER BY t`,
     );
     this.#deleteHeadBefore = db.prepare("DELETE FROM metric_head WHERE series = ? AND t < ?");
+    this.#newestHead = db.prepare("SELECT max(t) AS t FROM metric_head WHERE series = ?");
     this.#covering = db.prepare(`
       SELECT id, start, span, data FROM metric_chunks WHERE series = ? AND start <= ? ORDER BY start DESC LIMIT 1`);
     this.#minuteChunksBefore = db.prepare(`
@@ -64,10 +77,9 @@ export class MetricWriter {
     for (const sample of samples) {
       const series = this.#series.ensure(hostId, sample.containerId);
       const minute = sample.t - (sample.t % MINUTE);
-      if (!this.#store(series, minute, sample)) continue;
-      const head = this.#headMinute.get(series);
+      const head = this.#head(series);
+      if (!this.#store(series, minute, head, sample)) continue;
       const hour = minute - (minute % HOUR);
-      this.#rollups.add(series, sample, head !== undefined && hour < head - (head % HOUR));
       if (head === undefined || minute > head) {
         this.#pack(series, minute);
         if (head === undefined || hour > head - (head % HOUR)) {
@@ -84,19 +96,38 @@ export class MetricWriter {
     this.#headMinute.clear();
   }
 
-  /** Stores one sample in the head, or in the chunk covering its time; false if it was there already. */
-  #store(series: number, minute: number, sample: MetricSample): boolean {
-    const head = this.#headMinute.get(series);
+  /**
+   * Stores one sample in the head, or in the chunk covering its time (counted then in its minute's
+   * rollup: it is not in the head); false if it was there already.
+   */
+  #store(series: number, minute: number, head: number | undefined, sample: MetricSample): boolean {
     if (head === undefined || minute < head) {
       const chunk = this.#coveringChunk(series, sample.t);
       if (chunk !== null) {
         const stored = decodeChunk(chunk.data);
         if (stored.some((s) => s.t === sample.t)) return false;
-        this.#rewrite(chunk.id, [...stored, withoutContainer(sample)]);
+        const added = withoutContainer(sample);
+        this.#rewrite(chunk.id, [...stored, added]);
+        this.#rollups.add(series, sampleRollup(added));
         return true;
       }
     }
     return this.#insertHead.run(headParams(series, sample)).changes > 0;
+  }
+
+  /**
+   * The minute of the series' head: known once the writer has stored a sample of it, else (after a
+   * restart) its newest head row's, so that a resent sample of a minute packed before the restart
+   * is found in its chunk rather than stored again in the head; undefined when the head is empty.
+   */
+  #head(series: number): number | undefined {
+    const known = this.#headMinute.get(series);
+    if (known !== undefined) return known;
+    const { t } = this.#newestHead.get(series) as { t: number | null };
+    if (t === null) return undefined;
+    const minute = t - (t % MINUTE);
+    this.#headMinute.set(series, minute);
+    return minute;
   }
 
   #coveringChunk(series: number, t: number): ChunkRow | null {
@@ -104,18 +135,24 @@ export class MetricWriter {
     return chunk !== undefined && t < chunk.start + chunk.span ? chunk : null;
   }
 
-  /** Packs the series' head rows older than `minute` into the chunks of their minutes (or hours). */
+  /**
+   * Packs the series' head rows older than `minute` into the chunks of their minutes (or hours),
+   * counting each minute's rows that were not in its chunk yet in the minute's rollup.
+   */
   #pack(series: number, minute: number): void {
     const rows = this.#headBefore.all(series, minute) as unknown as SeriesSample[];
     if (rows.length === 0) return;
     for (const [start, group] of byPeriod(rows, (s) => s.t, MINUTE)) {
       const chunk = this.#coveringChunk(series, start);
+      let added = group;
       if (chunk === null) this.#insert(series, start, MINUTE, group);
       else {
         const stored = decodeChunk(chunk.data);
         const times = new Set(stored.map((s) => s.t));
-        this.#rewrite(chunk.id, [...stored, ...group.filter((s) => !times.has(s.t))]);
+        added = group.filter((s) => !times.has(s.t));
+        this.#rewrite(chunk.id, [...stored, ...added]);
       }
+      for (const rollup of rollupsOf(added)) this.#rollups.add(series, rollup);
     }
     this.#deleteHeadBefore.run(series, minute);
   }

@@ -3,14 +3,23 @@ import type { MetricPoint } from "@crowsnest/protocol";
 import { type Downsampled, Downsampler, downsample } from "../downsample.ts";
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
 import { orNull } from "./chunk-codec.ts";
-import { type ChunkColumns, decodeColumns, HOUR, type SeriesSample } from "./metric-chunk.ts";
-import { decodeRollups, rollupPoint } from "./rollup-chunk.ts";
+import {
+  type ChunkColumns,
+  decodeColumns,
+  HEAD_COLUMNS,
+  HOUR,
+  MINUTE,
+  type SeriesSample,
+} from "./metric-chunk.ts";
+import { combineByMinute, fromStoredRow, ROLLUP_ROW_COLUMNS, rollupsOf } from "./minute-rollups.ts";
+import { decodeRollups, type RollupRow, rollupPoint } from "./rollup-chunk.ts";
 import type { SeriesIds } from "./series.ts";
 
 /**
  * Reads the metric tiers of migration 9: raw samples from a series' chunks (decoded, see
- * metric-chunk.ts) and its head rows, rollups from their chunks (migration 11, rollup-chunk.ts)
- * and rows; both keyed by series id.
+ * metric-chunk.ts) and its head rows; rollups from their chunks (migration 11, rollup-chunk.ts)
+ * and rows, and those of the samples still in the head, which the stored rollups do not count
+ * (rollup-writer.ts); all keyed by series id.
  */
 export class SqliteMetricRepository implements MetricRepository {
   readonly #series: SeriesIds;
@@ -25,19 +34,11 @@ export class SqliteMetricRepository implements MetricRepository {
     this.#chunks = db.prepare(
       "SELECT data FROM metric_chunks WHERE series = ? AND start BETWEEN ? AND ? ORDER BY start",
     );
-    this.#head = db.prepare(`
-      SELECT t, cpu_percent AS cpuPercent, online_cpus AS onlineCpus, mem_used AS memUsedBytes,
-             mem_limit AS memLimitBytes, net_rx AS netRxBytes, net_tx AS netTxBytes,
-             blk_read AS blkReadBytes, blk_write AS blkWriteBytes, pids
-      FROM metric_head WHERE series = ? AND t BETWEEN ? AND ? ORDER BY t`);
+    this.#head = db.prepare(
+      `SELECT ${HEAD_COLUMNS} FROM metric_head WHERE series = ? AND t BETWEEN ? AND ? ORDER BY t`,
+    );
     this.#rollups = db.prepare(`
-      SELECT minute AS t, cpu_sum / n AS cpuPercent, cpu_min AS cpuPercentMin, cpu_max AS cpuPercentMax,
-             CAST(mem_sum AS REAL) / n AS memUsedBytes, mem_min AS memUsedBytesMin, mem_max AS memUsedBytesMax,
-             mem_limit AS memLimitBytes, net_rx AS netRxBytes, net_tx AS netTxBytes,
-             blk_read AS blkReadBytes, blk_write AS blkWriteBytes, CAST(pids_sum AS REAL) / n AS pids
-      FROM metric_rollups
-      WHERE series = ? AND minute BETWEEN ? AND ?
-      ORDER BY minute`);
+      SELECT ${ROLLUP_ROW_COLUMNS} FROM metric_rollups WHERE series = ? AND minute BETWEEN ? AND ? ORDER BY minute`);
     this.#rollupChunks = db.prepare(
       "SELECT data FROM metric_rollup_chunks WHERE series = ? AND hour BETWEEN ? AND ? ORDER BY hour",
     );
@@ -51,24 +52,31 @@ export class SqliteMetricRepository implements MetricRepository {
     return points;
   }
 
-  /** Packed hours (chunks) first, then the rows of the current hour: sorted again only if a late row came between. */
+  /**
+   * Packed hours (chunks), then the rows of the current hour, then the rollups of the head rows
+   * (computed here: a minute or so per series), combined per minute: a minute may be in more than
+   * one of them when late samples came.
+   */
   async rollups(range: MetricRange): Promise<MetricPoint[]> {
     const series = this.#series.find(range.hostId, range.containerId);
     if (series === null) return [];
     const chunks = this.#rollupChunks.all(series, range.from - HOUR + 1, range.to) as unknown as {
       data: Uint8Array;
     }[];
-    const points: MetricPoint[] = [];
+    const rows: RollupRow[] = [];
     for (const chunk of chunks) {
       for (const row of decodeRollups(chunk.data)) {
-        if (row.minute >= range.from && row.minute <= range.to) points.push(rollupPoint(row));
+        if (row.minute >= range.from && row.minute <= range.to) rows.push(row);
       }
     }
-    const head = this.#rollups.all(series, range.from, range.to) as unknown as MetricPoint[];
-    if (points.length === 0) return head;
-    points.push(...head);
-    if (points.some((p, i) => i > 0 && p.t < (points[i - 1]?.t ?? 0))) points.sort((a, b) => a.t - b.t);
-    return points;
+    for (const row of this.#rollups.all(series, range.from, range.to) as unknown as RollupRow[])
+      rows.push(fromStoredRow(row));
+    // The head rows of the minutes that start in the range.
+    const firstMinute = Math.ceil(range.from / MINUTE) * MINUTE;
+    const lastMinute = Math.floor(range.to / MINUTE) * MINUTE;
+    const head = this.#head.all(series, firstMinute, lastMinute + MINUTE - 1) as unknown as SeriesSample[];
+    rows.push(...rollupsOf(head));
+    return combineByMinute(rows).map(rollupPoint);
   }
 
   /**

@@ -1,18 +1,22 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { tsToNs } from "../log-time.ts";
 import type { RetentionRepository } from "../store.ts";
-import { HOUR, MINUTE } from "./metric-chunk.ts";
+import { transaction } from "./database.ts";
+import { HEAD_COLUMNS, HOUR, MINUTE, type SeriesSample } from "./metric-chunk.ts";
+import { rollupsOf } from "./minute-rollups.ts";
+import { RollupWriter } from "./rollup-writer.ts";
 
 /**
  * The tables of a tier of metrics: its chunks, each holding `n` samples (or minutes), and the rows
  * not yet in a chunk, keyed by (series, `time`). `ended` says, of a chunk `c`, that its whole span
- * is before the bound `$t`.
+ * is before the bound `$t`; `returned`, what the delete of rows returns of each.
  */
 interface MetricTier {
   chunks: string;
   ended: string;
   rows: string;
   time: string;
+  returned: string;
 }
 
 const RAW_TIER: MetricTier = {
@@ -20,6 +24,8 @@ const RAW_TIER: MetricTier = {
   ended: `c.start <= $t - ${MINUTE} AND c.start + c.span <= $t`,
   rows: "metric_head",
   time: "t",
+  // The samples, to count them in their rollups before they go (see the constructor).
+  returned: `series, ${HEAD_COLUMNS}`,
 };
 
 const ROLLUP_TIER: MetricTier = {
@@ -27,14 +33,15 @@ const ROLLUP_TIER: MetricTier = {
   ended: `c.hour <= $t - ${HOUR}`,
   rows: "metric_rollups",
   time: "minute",
+  returned: "series",
 };
 
-/** The deletes of a tier's retention (see metricTierDeletes). */
+/** The deletes of a tier's retention (see metricTierStatements). */
 interface MetricTierDeletes {
   /** Deletes at most `$limit` chunks wholly before `$t`; returns the `n` of each. */
   chunks: StatementSync;
-  /** Deletes at most `limit` rows before `t` (positional: t, limit). */
-  rows: StatementSync;
+  /** Deletes at most `limit` rows before `t`; returns how many. */
+  rows: (t: number, limit: number) => number;
 }
 
 export class SqliteRetentionRepository implements RetentionRepository {
@@ -50,8 +57,27 @@ export class SqliteRetentionRepository implements RetentionRepository {
   constructor(db: DatabaseSync) {
     // No table has an index on time alone (migration 9): each walks the series, and each series'
     // rows in time order.
-    this.#raw = metricTierDeletes(db, RAW_TIER);
-    this.#rollups = metricTierDeletes(db, ROLLUP_TIER);
+    const raw = metricTierStatements(db, RAW_TIER);
+    const rollupRows = metricTierStatements(db, ROLLUP_TIER);
+    const rollups = new RollupWriter(db);
+    // Head rows are not counted in the stored rollups (rollup-writer.ts): a series that sent
+    // nothing since keeps its last minute in the head until the raw tier's retention, which counts
+    // them as they go, since rollups outlive the raw tier. One transaction: counted once or not gone.
+    this.#raw = {
+      chunks: raw.chunks,
+      rows: (t, limit) =>
+        transaction(db, () => {
+          const deleted = raw.rows.all(t, limit) as unknown as HeadRow[];
+          for (const [series, samples] of bySeries(deleted)) {
+            for (const rollup of rollupsOf(samples)) rollups.add(series, rollup);
+          }
+          return deleted.length;
+        }),
+    };
+    this.#rollups = {
+      chunks: rollupRows.chunks,
+      rows: (t, limit) => rollupRows.rows.all(t, limit).length,
+    };
     this.#logsBefore = db.prepare(`
       DELETE FROM log_lines WHERE id IN (
         SELECT l.id FROM series s JOIN log_lines l ON l.series = s.id AND l.ts < ? LIMIT ?)`);
@@ -110,8 +136,28 @@ export class SqliteRetentionRepository implements RetentionRepository {
   }
 }
 
-/** The statements of a tier's retention, walking the series (see the constructor). */
-function metricTierDeletes(db: DatabaseSync, { chunks, ended, rows, time }: MetricTier): MetricTierDeletes {
+/** A head row as retention's delete returns it. */
+type HeadRow = { series: number } & SeriesSample;
+
+/** Rows grouped by series. */
+function bySeries(rows: readonly HeadRow[]): Map<number, HeadRow[]> {
+  const groups = new Map<number, HeadRow[]>();
+  for (const row of rows) {
+    const group = groups.get(row.series);
+    if (group) group.push(row);
+    else groups.set(row.series, [row]);
+  }
+  return groups;
+}
+
+/**
+ * The statements of a tier's retention, walking the series (see the constructor): `chunks`
+ * (named $t, $limit) returns each chunk's `n`, `rows` (positional t, limit) each row's `returned`.
+ */
+function metricTierStatements(
+  db: DatabaseSync,
+  { chunks, ended, rows, time, returned }: MetricTier,
+): { chunks: StatementSync; rows: StatementSync } {
   return {
     chunks: db.prepare(`
       DELETE FROM ${chunks} WHERE id IN (
@@ -119,7 +165,8 @@ function metricTierDeletes(db: DatabaseSync, { chunks, ended, rows, time }: Metr
       RETURNING n`),
     rows: db.prepare(`
       DELETE FROM ${rows} WHERE (series, ${time}) IN (
-        SELECT r.series, r.${time} FROM series s JOIN ${rows} r ON r.series = s.id AND r.${time} < ? LIMIT ?)`),
+        SELECT r.series, r.${time} FROM series s JOIN ${rows} r ON r.series = s.id AND r.${time} < ? LIMIT ?)
+      RETURNING ${returned}`),
   };
 }
 
@@ -131,5 +178,5 @@ function deleteMetricTierBefore(tier: MetricTierDeletes, t: number, limit: numbe
   const chunks = tier.chunks.all({ t, limit }) as unknown as { n: number }[];
   const held = chunks.reduce((sum, chunk) => sum + chunk.n, 0);
   if (chunks.length === limit) return held;
-  return held + Number(tier.rows.run(t, limit - chunks.length).changes);
+  return held + tier.rows(t, limit - chunks.length);
 }

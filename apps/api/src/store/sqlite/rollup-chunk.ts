@@ -50,11 +50,6 @@ const ROLLUP_LAYOUT: ChunkLayout<keyof RollupRow> = {
   coding: "rice",
 };
 
-/** A sample's CPU % as counted in a rollup: rounded to CPU_UNITS. */
-export function rollupCpu(cpuPercent: number): number {
-  return Math.round(cpuPercent * CPU_UNITS) / CPU_UNITS;
-}
-
 /** Rollup rows of one series (any order, one per minute) as a chunk, sorted by minute. */
 export function encodeRollups(rows: readonly RollupRow[]): Uint8Array {
   return encodeRows(
@@ -123,7 +118,7 @@ export function rollupPoint(r: RollupRow): MetricPoint {
   };
 }
 
-/** As SQL's max() in the head rows' upsert: null when either is. */
+/** As SQL's max() in the rows' upsert (rollup-writer.ts): null when either is. */
 function maxOrNull(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : Math.max(a, b);
 }

@@ -11,6 +11,7 @@ import { compactTelemetryMigration } from "./009-compact-telemetry.ts";
 import { hostLifecycleMigration } from "./010-host-lifecycle.ts";
 import { rollupChunksMigration } from "./011-rollup-chunks.ts";
 import { loginReservationsMigration } from "./012-login-reservations.ts";
+import { headUncountedMigration } from "./013-head-uncounted.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   hostLifecycleMigration,
   rollupChunksMigration,
   loginReservationsMigration,
+  headUncountedMigration,
 ];

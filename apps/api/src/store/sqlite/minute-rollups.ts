@@ -1,0 +1,72 @@
+import { MINUTE, type SeriesSample } from "./metric-chunk.ts";
+import { CPU_UNITS, mergeRollups, type RollupRow } from "./rollup-chunk.ts";
+
+/**
+ * The columns of a `metric_rollups` row (migration 9) as a RollupRow, but with CPU in percent as
+ * the row keeps it: `fromStoredRow` converts. Selected by the writer, which packs rows into hour
+ * chunks, and by the reader.
+ */
+export const ROLLUP_ROW_COLUMNS = `minute, n AS samples, cpu_sum AS cpuSum, cpu_min AS cpuMin, cpu_max AS cpuMax,
+  mem_sum AS memSum, mem_min AS memMin, mem_max AS memMax, mem_limit AS memLimit, net_rx AS netRx,
+  net_tx AS netTx, blk_read AS blkRead, blk_write AS blkWrite, pids_sum AS pidsSum`;
+
+/**
+ * A `metric_rollups` row read with ROLLUP_ROW_COLUMNS as a RollupRow: CPU in CPU_UNITS. Exact:
+ * the row's CPU values are sums, minima and maxima of values in whole CPU_UNITS, so multiplying
+ * back and rounding undoes the division (and the float sum's error, far below half a unit).
+ */
+export function fromStoredRow(row: RollupRow): RollupRow {
+  return {
+    ...row,
+    cpuSum: Math.round(row.cpuSum * CPU_UNITS),
+    cpuMin: Math.round(row.cpuMin * CPU_UNITS),
+    cpuMax: Math.round(row.cpuMax * CPU_UNITS),
+  };
+}
+
+/** One sample as the rollup of its minute: CPU rounded to CPU_UNITS, the precision rollups keep. */
+export function sampleRollup(s: SeriesSample): RollupRow {
+  const cpu = Math.round(s.cpuPercent * CPU_UNITS);
+  return {
+    minute: s.t - (s.t % MINUTE),
+    samples: 1,
+    cpuSum: cpu,
+    cpuMin: cpu,
+    cpuMax: cpu,
+    memSum: s.memUsedBytes,
+    memMin: s.memUsedBytes,
+    memMax: s.memUsedBytes,
+    memLimit: s.memLimitBytes,
+    netRx: s.netRxBytes,
+    netTx: s.netTxBytes,
+    blkRead: s.blkReadBytes,
+    blkWrite: s.blkWriteBytes,
+    pidsSum: s.pids,
+  };
+}
+
+/**
+ * The one-minute rollups of one series' samples, one per minute they touch, oldest first. Samples
+ * are counted in time order (any order given), so a minute's limit is its latest sample's, as
+ * mergeRollups keeps the later one. Each sample is counted once: pass no sample twice.
+ */
+export function rollupsOf(samples: readonly SeriesSample[]): RollupRow[] {
+  return combineByMinute([...samples].sort((a, b) => a.t - b.t).map(sampleRollup));
+}
+
+/**
+ * Rollups of one series as one per minute, oldest first: rows of the same minute (counted from
+ * different samples, e.g. a packed minute and late samples still in the head) merged with
+ * mergeRollups, a later one in `rows` counted as the later. Sorted stably, so nearly sorted input
+ * (chunks, then rows, then the head) costs about one pass.
+ */
+export function combineByMinute(rows: readonly RollupRow[]): RollupRow[] {
+  const sorted = [...rows].sort((a, b) => a.minute - b.minute);
+  const out: RollupRow[] = [];
+  for (const row of sorted) {
+    const last = out.at(-1);
+    if (last !== undefined && last.minute === row.minute) out[out.length - 1] = mergeRollups(last, row);
+    else out.push(row);
+  }
+  return out;
+}
