@@ -36,6 +36,20 @@ export function nodeFlags(fromSources = FROM_SOURCES): string[] {
   return NODE_FLAGS.filter((flag) => !(fromSources && NO_WEBASSEMBLY.has(flag)));
 }
 
+/** How a re-executed agent is told when its process was first started (see processStartedMs). */
+const STARTED_ENV = "CROWSNEST_AGENT_STARTED_MS";
+
+/**
+ * When the agent's process was started, epoch ms. `performance.timeOrigin` starts again with the
+ * image execWithNodeFlags puts in place, so that one is told the first image's time in its
+ * environment (taken out of it here: nothing the agent runs inherits it).
+ */
+export const processStartedMs: number = ((): number => {
+  const passed = Number(process.env[STARTED_ENV]);
+  delete process.env[STARTED_ENV];
+  return Number.isFinite(passed) && passed > 0 ? passed : performance.timeOrigin;
+})();
+
 /**
  * Replaces this process (same pid, environment and standard streams: `process.execve`) with the
  * same script started with the flags of nodeFlags() it lacks. A flag the operator gave, in the
@@ -47,5 +61,6 @@ export function execWithNodeFlags(proc: NodeJS.Process): void {
   const missing = nodeFlags().filter((flag) => !given.has(flagName(flag)));
   if (missing.length === 0 || proc.execve === undefined) return;
   const script = proc.argv.slice(1);
-  proc.execve(proc.execPath, [proc.execPath, ...missing, ...proc.execArgv, ...script], proc.env);
+  const env = { ...proc.env, [STARTED_ENV]: String(processStartedMs) };
+  proc.execve(proc.execPath, [proc.execPath, ...missing, ...proc.execArgv, ...script], env);
 }

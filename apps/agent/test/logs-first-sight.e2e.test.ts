@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { LogLine } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeLabelled, runContainer } from "../../../test/support/containers.ts";
@@ -12,11 +13,9 @@ const LINES = 3000;
 const SCRIPT = `seq 1 ${LINES}; sleep 3600`;
 
 /**
- * What the agent reads of a container depends on when it first saw it: one already running when
- * the agent made its first list gives its last 1,000 lines (an old log is not replayed), one started
- * after gives every line. A test that starts a container while the agent is still starting gets
- * either, by chance: wait for the agent's first inventory (it connects only once it has listed)
- * before starting the containers whose every line is expected.
+ * What the agent reads of a container depends on when it first saw it: one already running before
+ * the agent started gives its last 1,000 lines (an old log is not replayed), one started after gives
+ * every line.
  */
 describe("a container's log as the agent first sees it", () => {
   const server = new FakeServer({ token: TOKEN });
@@ -60,6 +59,52 @@ describe("a container's log as the agent first sees it", () => {
     const after = await runContainer({ label: LABEL, command: ["sh", "-c", SCRIPT] });
     await server.waitFor(() => textsOf(after).includes(String(LINES)), 30_000);
     expect(textsOf(after)).toEqual(numbers(1, LINES));
+  });
+});
+
+/**
+ * A container that starts after the agent process did, but before the agent's first list (held
+ * back START_DELAY_MS here, as on a slow machine or when `docker compose up` starts both): the list
+ * finds it running, yet its whole run is new to the agent.
+ */
+describe("a container started while the agent was starting", () => {
+  const START_DELAY_MS = 6_000;
+  const server = new FakeServer({ token: TOKEN });
+  let agent: AgentProcess | undefined;
+
+  afterAll(async () => {
+    await agent?.stop();
+    await server.stop();
+    await removeLabelled(LABEL);
+  });
+
+  it("has every line of its run read, not only the last 1,000", async () => {
+    await server.start();
+    const started = Date.now();
+    agent = AgentProcess.start({
+      serverUrl: server.url,
+      token: TOKEN,
+      stateDir: await tempStateDir(),
+      extra: ["--log-rate", "10000"],
+      wrapper: [
+        "env",
+        `NODE_OPTIONS=--import=${resolve(import.meta.dirname, "helpers/delay-start.mjs")}`,
+        `CROWSNEST_TEST_START_DELAY_MS=${START_DELAY_MS}`,
+      ],
+    });
+    const during = await runContainer({ label: LABEL, command: ["sh", "-c", SCRIPT] });
+    await waitForDockerLines(during, LINES);
+    // Only meaningful if the container ran and wrote before the agent could list it.
+    expect(Date.now() - started).toBeLessThan(START_DELAY_MS);
+    expect(server.received.find((m) => m.type === "inventory")).toBeUndefined();
+
+    const texts = (): string[] =>
+      server
+        .storedOf("logs")
+        .flatMap((batch) => batch.lines.filter((l: LogLine) => l.containerId === during))
+        .map((l) => l.text);
+    await server.waitFor(() => texts().includes(String(LINES)), 60_000);
+    expect(texts()).toEqual(Array.from({ length: LINES }, (_, i) => String(i + 1)));
   });
 });
 

@@ -2,6 +2,7 @@ import type { LogLine } from "@crowsnest/protocol/agent";
 import { type EngineContainerReads, EngineError } from "../docker/engine.ts";
 import type { TrackedContainer } from "../inventory/inventory.ts";
 import type { Logger } from "../logger.ts";
+import { processStartedMs } from "../runtime-flags.ts";
 import { type FollowOptions, followLogs, type LogSink } from "./follower.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import type { ResumePoint } from "./resume.ts";
@@ -10,6 +11,26 @@ import type { ResumePoint } from "./resume.ts";
 const FIRST_SIGHT_TAIL = 1000;
 const REFOLLOW_DELAY_MS = 1000;
 
+/**
+ * Where to read a container's log from when no position of it is kept: every line of one first
+ * seen after the agent's first list; the last FIRST_SIGHT_TAIL lines of one that list found running
+ * (an old log is not replayed), unless its run began after this agent process did. That one was
+ * starting alongside the agent (a boot, `docker compose up` of the agent with its services, a
+ * container started while the agent listed), so its whole run is new: read from the second its run
+ * began (Docker's `since` is whole seconds: a previous run's lines of that second come too).
+ * `startedAt` is Docker's `State.StartedAt` (RFC 3339), compared with the agent process's start
+ * (processStartedMs) on the same host's clock.
+ */
+function firstRead(
+  preexisting: boolean,
+  startedAt: string | null,
+): { start: ResumePoint | null; tail: number | undefined } {
+  if (!preexisting) return { start: null, tail: undefined };
+  const startedMs = startedAt === null ? Number.NaN : Date.parse(startedAt);
+  if (startedMs >= processStartedMs)
+    return { start: { since: Math.floor(startedMs / 1000), skip: 0 }, tail: undefined };
+  return { start: null, tail: FIRST_SIGHT_TAIL };
+}
 export interface LogManagerOptions {
   engine: Pick<EngineContainerReads, "logs" | "logConfig">;
   /** Receives lines, drops and lag reports; also where the durable resume positions live. */
@@ -91,13 +112,15 @@ export class LogManager {
       limiter = new RateLimiter(this.#options.ratePerSecond);
       this.#limiters.set(id, limiter);
     }
-    const start = this.#positions.get(id) ?? null;
+    const kept = this.#positions.get(id);
+    const { start, tail } =
+      kept === undefined ? firstRead(preexisting, startedAt) : { start: kept, tail: undefined };
     const options: FollowOptions = {
       engine: this.#options.engine,
       containerId: id,
       tty,
       start,
-      tail: start === null && preexisting ? FIRST_SIGHT_TAIL : undefined,
+      tail,
       limiter,
       sink: this.#sink,
       log: this.#options.log.child({ containerId: id }),
