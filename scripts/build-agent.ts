@@ -25,11 +25,14 @@ export async function buildAgent(): Promise<string> {
     platform: "node",
     format: "cjs",
     target: "node24",
-    // zod without its locales (see agent-zod.ts).
-    alias: { zod: join(ROOT, "scripts", "agent-zod.ts") },
+    // zod without its locales (see agent-zod.ts); fs/promises without readline (see fs-promises.ts).
+    alias: {
+      zod: join(ROOT, "scripts", "agent-zod.ts"),
+      "node:fs/promises": join(ROOT, "apps", "agent", "src", "fs-promises.ts"),
+    },
     // ws's optional native speed-ups: required inside a try, so ws falls back to JavaScript without them.
     external: ["bufferutil", "utf-8-validate"],
-    plugins: [loadedOnFirstUse(["tls", "https"])],
+    plugins: [loadedOnFirstUse(["tls", "https", "zlib"])],
     minifySyntax: true,
     minifyWhitespace: true,
     legalComments: "eof",
@@ -43,7 +46,9 @@ export async function buildAgent(): Promise<string> {
  * These built-ins are required when first used rather than when the bundle loads. ws requires
  * node:tls and node:https at its top for wss:// alone, and the agent node:tls for --ca-file alone;
  * loading them sets up OpenSSL's TLS side, about 3 MiB resident (BENCHMARKS.md, "Agent footprint")
- * that an agent on ws:// never uses. Each is a proxy that requires the module at its first property read.
+ * that an agent on ws:// never uses. ws requires node:zlib at its top for permessage-deflate alone,
+ * which the agent does not offer (connection.ts). Each is a proxy that requires the module at its
+ * first property read.
  */
 function loadedOnFirstUse(builtins: string[]): Plugin {
   const filter = new RegExp(`^(node:)?(${builtins.join("|")})$`);

@@ -2,6 +2,8 @@
  * Structured JSON logs, one object per line on stderr, so a log shipper can parse them; or, for a
  * person at a terminal (readableLogs), one readable line each: `[12:34:56.789] INFO: msg key=value`.
  */
+import { isoTime } from "./iso-time.ts";
+
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -22,24 +24,56 @@ export function createLogger(
   bound: LogFields = {},
   readable = false,
 ): Logger {
-  const threshold = LOG_LEVELS.indexOf(level);
-  const emit = (at: LogLevel, msg: string, fields?: LogFields): void => {
-    if (LOG_LEVELS.indexOf(at) < threshold) return;
-    const now = new Date();
-    const rest = { ...bound, ...serializeErrors(fields) };
-    write(
-      readable
-        ? readableLine(now, at, msg, rest)
-        : `${JSON.stringify({ time: now.toISOString(), level: at, msg, ...rest })}\n`,
+  return new LineLogger(LOG_LEVELS.indexOf(level), write, bound, readable);
+}
+
+/**
+ * A class rather than an object of closures: the agent holds a child logger per followed container
+ * (its id bound), and methods on the prototype are not made again for each one.
+ */
+class LineLogger implements Logger {
+  readonly #threshold: number;
+  readonly #write: (line: string) => void;
+  readonly #bound: LogFields;
+  readonly #readable: boolean;
+
+  constructor(threshold: number, write: (line: string) => void, bound: LogFields, readable: boolean) {
+    this.#threshold = threshold;
+    this.#write = write;
+    this.#bound = bound;
+    this.#readable = readable;
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    this.#emit("debug", msg, fields);
+  }
+
+  info(msg: string, fields?: LogFields): void {
+    this.#emit("info", msg, fields);
+  }
+
+  warn(msg: string, fields?: LogFields): void {
+    this.#emit("warn", msg, fields);
+  }
+
+  error(msg: string, fields?: LogFields): void {
+    this.#emit("error", msg, fields);
+  }
+
+  child(fields: LogFields): Logger {
+    return new LineLogger(this.#threshold, this.#write, { ...this.#bound, ...fields }, this.#readable);
+  }
+
+  #emit(at: LogLevel, msg: string, fields?: LogFields): void {
+    if (LOG_LEVELS.indexOf(at) < this.#threshold) return;
+    const now = Date.now();
+    const rest = { ...this.#bound, ...serializeErrors(fields) };
+    this.#write(
+      this.#readable
+        ? readableLine(new Date(now), at, msg, rest)
+        : `${JSON.stringify({ time: isoTime(now), level: at, msg, ...rest })}\n`,
     );
-  };
-  return {
-    debug: (msg, fields) => emit("debug", msg, fields),
-    info: (msg, fields) => emit("info", msg, fields),
-    warn: (msg, fields) => emit("warn", msg, fields),
-    error: (msg, fields) => emit("error", msg, fields),
-    child: (fields) => createLogger(level, write, { ...bound, ...fields }, readable),
-  };
+  }
 }
 
 /** `[HH:MM:SS.mmm] LEVEL: msg key=value …` in local time; a value with spaces or quotes is quoted as JSON. */

@@ -110,6 +110,9 @@ export class Connection {
       handshakeTimeout: 15_000,
       // Pongs are answered below, with this agent's clock when the ping is the server's clock probe.
       autoPong: false,
+      // Not offered: the server does not compress either, and a compressing socket would keep zlib
+      // contexts (hundreds of KiB) and load node:zlib, which the one-file build defers to first use.
+      perMessageDeflate: false,
     });
     this.#socket = socket;
     const done = Promise.withResolvers<boolean>();
