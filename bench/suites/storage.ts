@@ -34,7 +34,7 @@ const QUERY_REPEATS = 7;
 const LOG_LINES = 100_000;
 const LOG_CONTAINERS = 250;
 const LOG_BATCH = 500;
-const T0 = Date.parse("2026-11-30T00:00:00Z");
+export const T0 = Date.parse("2026-11-30T00:00:00Z");
 
 /** One schema's figures; bytes are SQLite pages (dbstat), per sample or per line stored. */
 export interface SchemaFigures {
@@ -447,7 +447,7 @@ function random(seed: number): () => number {
  * nanoseconds (a float with every mantissa bit used, as real ones are), memory walking by whole
  * pages, network counters growing by a few KiB a second, block IO now and then, pids steady.
  */
-class SeriesGenerator {
+export class SeriesGenerator {
   readonly #id: string;
   readonly #rand: () => number;
   #mem = 64 * 1024 ** 2;

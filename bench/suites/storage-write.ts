@@ -1,0 +1,163 @@
+/**
+ * The SQLite store's write cost per metric sample, alone: what figure 3's ingest asks of the
+ * telemetry writer's thread, without the server, the agents and the network around it. N series
+ * (20 hosts × 600 containers by default, as figure 3's agents) send one sample a second for S
+ * seconds, written through the real store (openSqliteStore on a file: the worker thread, its
+ * transactions, WAL and checkpoints) in writes of 7 host batches (4,200 samples: the server's
+ * write queue flushes about 4,000 rows at a time), one after the other.
+ *
+ * With `--baseline DIR` (a checkout of another commit, its dependencies installed; repeatable) the
+ * store of that checkout is measured in the same process, alternating with this one round by round,
+ * so that the load of a shared machine falls on all alike: the ratios are the figures to read. Run
+ * directly (Node 24: node_modules/.bin/node):
+ *
+ *   node bench/suites/storage-write.ts [--baseline DIR]… [--rounds 3] [--seconds 180] [--hosts 20]
+ *
+ * Prints per round and store: µs of wall time per sample (what a sequence of writes waits) and µs
+ * of the process's CPU time per sample (both threads: the structured clone to the worker and the
+ * transaction), then the medians and the ratio of this checkout's over each baseline's. Seconds
+ * past 60 make every series pack minutes (and their rollups), as a running server does.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { parseArgs } from "node:util";
+import type { MetricSample } from "@crowsnest/protocol";
+import type { Store, TelemetryWrite } from "../../apps/api/src/store/store.ts";
+import { spread } from "../support/measure.ts";
+import { SeriesGenerator, T0 } from "./storage.ts";
+
+const CONTAINERS_PER_HOST = 600;
+/** Host batches per write: 7 × 600 = 4,200 samples, about the write queue's 4,000 rows a flush. */
+const BATCHES_PER_WRITE = 7;
+
+/** One store implementation to measure: its checkout's openSqliteStore. */
+interface Variant {
+  name: string;
+  open: (path: string) => Promise<Store>;
+}
+
+/** One round of one variant: µs per sample stored. */
+interface WriteFigures {
+  wallUsPerSample: number;
+  cpuUsPerSample: number;
+}
+
+/** The store of `checkout`, named by its commit. */
+async function variant(checkout: string): Promise<Variant> {
+  const commit = execFileSync("git", ["-C", checkout, "rev-parse", "--short", "HEAD"], {
+    encoding: "utf8",
+  }).trim();
+  const dirty = execFileSync("git", ["-C", checkout, "status", "--porcelain", "--", "apps/api/src/store"], {
+    encoding: "utf8",
+  });
+  const name = `${commit}${dirty === "" ? "" : "+changes"} (${checkout})`;
+  const module = (await import(join(checkout, "apps/api/src/store/sqlite/sqlite-store.ts"))) as {
+    openSqliteStore: (path: string) => Promise<Store>;
+  };
+  return { name, open: (path) => module.openSqliteStore(path) };
+}
+
+/** Writes `hosts` × 600 series for `seconds` seconds into a new file through `v`; times only the writes. */
+async function measure(v: Variant, hosts: number, seconds: number): Promise<WriteFigures> {
+  const dir = mkdtempSync(join(tmpdir(), "crowsnest-bench-write-"));
+  try {
+    const path = join(dir, "store.db");
+    const store = await v.open(path);
+    const db = new DatabaseSync(path);
+    const hostIds = Array.from({ length: hosts }, (_, h) => `bench-host-${h}`);
+    for (const id of hostIds)
+      db.prepare("INSERT INTO hosts (id, name, created_at) VALUES (?, ?, 0)").run(id, id);
+    db.close();
+    const series = hostIds.map((_, h) =>
+      Array.from(
+        { length: CONTAINERS_PER_HOST },
+        (_, c) => new SeriesGenerator((h * CONTAINERS_PER_HOST + c + 1).toString(16).padStart(64, "0")),
+      ),
+    );
+    const seq = new Map(hostIds.map((id) => [id, 0]));
+    let wallMs = 0;
+    let cpuUs = 0;
+    let samples = 0;
+    for (let s = 0; s < seconds; s++) {
+      for (let h = 0; h < hosts; h += BATCHES_PER_WRITE) {
+        const writes: TelemetryWrite[] = [];
+        for (let k = h; k < Math.min(hosts, h + BATCHES_PER_WRITE); k++) {
+          const hostId = hostIds[k] as string;
+          const n = (seq.get(hostId) ?? 0) + 1;
+          seq.set(hostId, n);
+          const batch: MetricSample[] = (series[k] ?? []).map((g) => g.next(s));
+          samples += batch.length;
+          writes.push({
+            kind: "batch",
+            hostId,
+            at: T0 + s * 1_000,
+            message: { type: "metrics", seq: n, samples: batch },
+          });
+        }
+        const cpu = process.cpuUsage();
+        const started = performance.now();
+        await store.telemetry.write(writes);
+        wallMs += performance.now() - started;
+        const used = process.cpuUsage(cpu);
+        cpuUs += used.user + used.system;
+      }
+    }
+    await store.close();
+    return { wallUsPerSample: (wallMs * 1_000) / samples, cpuUsPerSample: cpuUs / samples };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      baseline: { type: "string", multiple: true },
+      rounds: { type: "string", default: "3" },
+      seconds: { type: "string", default: "180" },
+      hosts: { type: "string", default: "20" },
+    },
+  });
+  const rounds = Number(values.rounds);
+  const seconds = Number(values.seconds);
+  const hosts = Number(values.hosts);
+  const variants: Variant[] = [];
+  for (const dir of values.baseline ?? []) variants.push(await variant(resolve(dir)));
+  const mine = await variant(resolve(import.meta.dirname, "../.."));
+  variants.push(mine);
+  const results = new Map<string, WriteFigures[]>(variants.map((v) => [v.name, []]));
+  console.log(
+    `${hosts * CONTAINERS_PER_HOST} series × ${seconds} s = ${hosts * CONTAINERS_PER_HOST * seconds} samples per store and round`,
+  );
+  for (let round = 1; round <= rounds; round++) {
+    for (const v of variants) {
+      const figures = await measure(v, hosts, seconds);
+      results.get(v.name)?.push(figures);
+      console.log(
+        `round ${round} ${v.name}: ${figures.wallUsPerSample.toFixed(2)} µs/sample wall, ${figures.cpuUsPerSample.toFixed(2)} µs/sample CPU`,
+      );
+    }
+  }
+  const medians = new Map<string, WriteFigures>();
+  for (const [name, list] of results) {
+    const wall = spread(list.map((f) => f.wallUsPerSample));
+    const cpu = spread(list.map((f) => f.cpuUsPerSample));
+    medians.set(name, { wallUsPerSample: wall.median, cpuUsPerSample: cpu.median });
+    console.log(
+      `${name}: median ${wall.median.toFixed(2)} (${wall.min.toFixed(2)}–${wall.max.toFixed(2)}) µs/sample wall, ${cpu.median.toFixed(2)} (${cpu.min.toFixed(2)}–${cpu.max.toFixed(2)}) µs/sample CPU`,
+    );
+  }
+  const own = medians.get(mine.name);
+  for (const v of variants.slice(0, -1)) {
+    const base = medians.get(v.name);
+    if (base === undefined || own === undefined) continue;
+    console.log(
+      `${mine.name} ÷ ${v.name}: ${(own.wallUsPerSample / base.wallUsPerSample).toFixed(2)} wall, ${(own.cpuUsPerSample / base.cpuUsPerSample).toFixed(2)} CPU`,
+    );
+  }
+}
+
+await main();
