@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isoTime } from "../iso-time.ts";
 
 /** A Docker timestamp as the streams give it (RFC 3339, up to nanoseconds). */
 const DockerTs = z.string().max(40);
@@ -154,7 +155,7 @@ export class ResumeTracker {
       const since = Math.max(this.#since, epochSeconds(ts) - WINDOW_SECONDS);
       if (since > this.#since) {
         this.#since = since;
-        const cutoff = new Date(since * 1000).toISOString().slice(0, 19);
+        const cutoff = isoTime(since * 1000).slice(0, 19);
         this.#recent = this.#recent.filter((t) => t >= cutoff);
       }
     }
