@@ -34,6 +34,7 @@ const QUERY_REPEATS = 7;
 const LOG_LINES = 100_000;
 const LOG_CONTAINERS = 250;
 const LOG_BATCH = 500;
+/** When the generated data starts (epoch ms): second `s` of a SeriesGenerator is at T0 + s × 1,000. */
 export const T0 = Date.parse("2026-11-30T00:00:00Z");
 
 /** One schema's figures; bytes are SQLite pages (dbstat), per sample or per line stored. */
