@@ -10,13 +10,10 @@ export function configure(db: DatabaseSync): void {
     PRAGMA busy_timeout = 5000;
     -- 64 MiB of page cache: log and metric inserts from many hosts touch index pages all over the file.
     PRAGMA cache_size = -65536;
-    -- Checkpoint (and fsync) every ~256 MiB of WAL rather than every 4 MiB: checkpoints block the
-    -- writer, and a checkpoint copies each page once however often the WAL has it. Telemetry rewrites
-    -- the same head pages (one per series) in every transaction: at 12,000 series, every ~32 MiB
-    -- meant a checkpoint every few transactions; this setting took 29 % off the writer's wall
-    -- time per sample (BENCHMARKS.md figure 3). Durability is the WAL's and synchronous's, not the
-    -- checkpoint's. The WAL file keeps its largest size on disk (SQLite reuses it from its start).
-    PRAGMA wal_autocheckpoint = 65536;
+    -- Checkpoint (and fsync) every ~32 MiB of WAL rather than every 4 MiB: checkpoints block the writer.
+    -- Every 256 MiB made the telemetry writer faster alone but the ingest suite lose rows at a third
+    -- lower rates, samples and log lines alike (BENCHMARKS.md figure 3, 2026-12-01).
+    PRAGMA wal_autocheckpoint = 8192;
   `);
 }
 
