@@ -42,7 +42,11 @@ describe("PostgreSQL sweep of sign-in counters", () => {
     );
 
     const sweep = store.loginFailures.deleteBefore(10_000);
-    const swept = await Promise.race([sweep, waitingOnALock(database.url).then(() => "waiting" as const)]);
+    const watch = new AbortController();
+    const waiting = waitingOnALock(database.url, watch.signal);
+    const swept = await Promise.race([sweep, waiting.then(() => "waiting" as const)]);
+    watch.abort();
+    await waiting;
     // A sweep that waits for ADDRESS's row holds ACCOUNT's: the sign-in's next statement would deadlock.
     expect(swept).toBe(1);
 
@@ -67,14 +71,15 @@ describe("PostgreSQL sweep of sign-in counters", () => {
 });
 
 /**
- * Resolves once a session of the database at `url` waits for a lock (polled every 10 ms, each time
- * outside a transaction: within one, pg_stat_activity would show the same snapshot every time).
+ * Resolves once a session of the database at `url` waits for a lock, or once `signal` aborts
+ * (polled every 10 ms, each time outside a transaction: within one, pg_stat_activity would show the
+ * same snapshot every time). Its connection is closed when it resolves.
  */
-async function waitingOnALock(url: string): Promise<void> {
+async function waitingOnALock(url: string, signal: AbortSignal): Promise<void> {
   const watcher = new pg.Client({ connectionString: url });
   await watcher.connect();
   try {
-    for (;;) {
+    while (!signal.aborted) {
       const { rowCount } = await watcher.query(
         "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
       );
