@@ -53,8 +53,9 @@ export const processStartedMs: number = ((): number => {
 /**
  * Replaces this process (same pid, environment with processStartedMs added, standard streams:
  * `process.execve`) with the same script started with the flags of nodeFlags() it lacks. A flag the
- * operator gave, in the command line or NODE_OPTIONS, is kept with the operator's value. Returns when every flag already
- * applies, or where `process.execve` does not exist (Windows): the agent then runs without them.
+ * operator gave, in the command line or NODE_OPTIONS, is kept with the operator's value. Returns
+ * when every flag already applies, or where `process.execve` does not exist (Windows): the agent
+ * then runs without them.
  */
 export function execWithNodeFlags(proc: NodeJS.Process): void {
   const given = new Set([...proc.execArgv, ...(proc.env.NODE_OPTIONS ?? "").split(/\s+/)].map(flagName));

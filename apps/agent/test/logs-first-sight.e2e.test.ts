@@ -64,8 +64,9 @@ describe("a container's log as the agent first sees it", () => {
 
 /**
  * A container that starts after the agent process did, but before the agent's first list (held
- * back START_DELAY_MS here, as on a slow machine or when `docker compose up` starts both): the list
- * finds it running, yet its whole run is new to the agent.
+ * back START_DELAY_MS here, twice: NODE_OPTIONS holds the delay in the image the agent re-executes
+ * with its flags too; as on a slow machine or when `docker compose up` starts both): the list finds
+ * it running, yet its whole run is new to the agent.
  */
 describe("a container started while the agent was starting", () => {
   const START_DELAY_MS = 6_000;
@@ -80,7 +81,6 @@ describe("a container started while the agent was starting", () => {
 
   it("has every line of its run read, not only the last 1,000", async () => {
     await server.start();
-    const started = Date.now();
     agent = AgentProcess.start({
       serverUrl: server.url,
       token: TOKEN,
@@ -95,7 +95,6 @@ describe("a container started while the agent was starting", () => {
     const during = await runContainer({ label: LABEL, command: ["sh", "-c", SCRIPT] });
     await waitForDockerLines(during, LINES);
     // Only meaningful if the container ran and wrote before the agent could list it.
-    expect(Date.now() - started).toBeLessThan(START_DELAY_MS);
     expect(server.received.find((m) => m.type === "inventory")).toBeUndefined();
 
     const texts = (): string[] =>

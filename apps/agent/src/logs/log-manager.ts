@@ -16,8 +16,9 @@ const REFOLLOW_DELAY_MS = 1000;
  * seen after the agent's first list; the last FIRST_SIGHT_TAIL lines of one that list found running
  * (an old log is not replayed), unless its run began after this agent process did. That one was
  * starting alongside the agent (a boot, `docker compose up` of the agent with its services, a
- * container started while the agent listed), so its whole run is new: read from the second its run
- * began (Docker's `since` is whole seconds: a previous run's lines of that second come too).
+ * container started while the agent listed), so its whole run is new: read from the second before
+ * its run began (Docker's `since` is whole seconds, and Docker may stamp a run's first lines before
+ * it records StartedAt; a previous run's lines of those seconds come too).
  * `startedAt` is Docker's `State.StartedAt` (RFC 3339), compared with the agent process's start
  * (processStartedMs) on the same host's clock.
  */
@@ -28,9 +29,10 @@ function firstRead(
   if (!preexisting) return { start: null, tail: undefined };
   const startedMs = startedAt === null ? Number.NaN : Date.parse(startedAt);
   if (startedMs >= processStartedMs)
-    return { start: { since: Math.floor(startedMs / 1000), skip: 0 }, tail: undefined };
+    return { start: { since: Math.floor(startedMs / 1000) - 1, skip: 0 }, tail: undefined };
   return { start: null, tail: FIRST_SIGHT_TAIL };
 }
+
 export interface LogManagerOptions {
   engine: Pick<EngineContainerReads, "logs" | "logConfig">;
   /** Receives lines, drops and lag reports; also where the durable resume positions live. */

@@ -31,6 +31,22 @@ export function migrate(db: DatabaseSync, migrations: readonly Migration[]): num
   return current;
 }
 
+/**
+ * Runs fn's reads on one snapshot of the database (a deferred BEGIN … COMMIT; inside a transaction
+ * already open, in that one). Each statement outside a transaction sees the newest commit, so reads
+ * of data the telemetry writer moves between tables (head rows packed into chunks, from its own
+ * connection) could miss it between two statements. fn must not await.
+ */
+export function readSnapshot<T>(db: DatabaseSync, fn: () => T): T {
+  if (db.isTransaction) return fn();
+  db.exec("BEGIN");
+  try {
+    return fn();
+  } finally {
+    if (db.isTransaction) db.exec("COMMIT");
+  }
+}
+
 /** Runs fn inside BEGIN IMMEDIATE … COMMIT, rolling back (and rethrowing) if it throws. */
 export function transaction<T>(db: DatabaseSync, fn: () => T): T {
   db.exec("BEGIN IMMEDIATE");

@@ -3,6 +3,7 @@ import type { MetricPoint } from "@crowsnest/protocol";
 import { type Downsampled, Downsampler, downsample } from "../downsample.ts";
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
 import { orNull } from "./chunk-codec.ts";
+import { readSnapshot } from "./database.ts";
 import {
   type ChunkColumns,
   decodeColumns,
@@ -22,6 +23,7 @@ import type { SeriesIds } from "./series.ts";
  * (rollup-writer.ts); all keyed by series id.
  */
 export class SqliteMetricRepository implements MetricRepository {
+  readonly #db: DatabaseSync;
   readonly #series: SeriesIds;
   readonly #chunks;
   readonly #head;
@@ -29,6 +31,7 @@ export class SqliteMetricRepository implements MetricRepository {
   readonly #rollupChunks;
 
   constructor(db: DatabaseSync, series: SeriesIds) {
+    this.#db = db;
     this.#series = series;
     // A chunk that starts up to an hour before `from` may still cover it.
     this.#chunks = db.prepare(
@@ -60,21 +63,24 @@ export class SqliteMetricRepository implements MetricRepository {
   async rollups(range: MetricRange): Promise<MetricPoint[]> {
     const series = this.#series.find(range.hostId, range.containerId);
     if (series === null) return [];
-    const chunks = this.#rollupChunks.all(series, range.from - HOUR + 1, range.to) as unknown as {
-      data: Uint8Array;
-    }[];
+    // The writer moves a minute from the head to the rows and an hour from the rows to a chunk.
+    const [chunks, stored, head] = readSnapshot(this.#db, () => {
+      // The head rows of the minutes that start in the range.
+      const firstMinute = Math.ceil(range.from / MINUTE) * MINUTE;
+      const lastMinute = Math.floor(range.to / MINUTE) * MINUTE;
+      return [
+        this.#rollupChunks.all(series, range.from - HOUR + 1, range.to) as unknown as { data: Uint8Array }[],
+        this.#rollups.all(series, range.from, range.to) as unknown as RollupRow[],
+        this.#head.all(series, firstMinute, lastMinute + MINUTE - 1) as unknown as SeriesSample[],
+      ] as const;
+    });
     const rows: RollupRow[] = [];
     for (const chunk of chunks) {
       for (const row of decodeRollups(chunk.data)) {
         if (row.minute >= range.from && row.minute <= range.to) rows.push(row);
       }
     }
-    for (const row of this.#rollups.all(series, range.from, range.to) as unknown as RollupRow[])
-      rows.push(fromStoredRow(row));
-    // The head rows of the minutes that start in the range.
-    const firstMinute = Math.ceil(range.from / MINUTE) * MINUTE;
-    const lastMinute = Math.floor(range.to / MINUTE) * MINUTE;
-    const head = this.#head.all(series, firstMinute, lastMinute + MINUTE - 1) as unknown as SeriesSample[];
+    for (const row of stored) rows.push(fromStoredRow(row));
     rows.push(...rollupsOf(head));
     return combineByMinute(rows).map(rollupPoint);
   }
@@ -97,11 +103,16 @@ export class SqliteMetricRepository implements MetricRepository {
   #rawColumns(range: MetricRange): RawColumns {
     const series = this.#series.find(range.hostId, range.containerId);
     if (series === null) return { chunks: [], head: [], count: 0 };
-    const rows = this.#chunks.all(series, range.from - HOUR + 1, range.to) as unknown as {
-      data: Uint8Array;
-    }[];
+    // The writer moves a minute's head rows into a chunk.
+    const [rows, head] = readSnapshot(
+      this.#db,
+      () =>
+        [
+          this.#chunks.all(series, range.from - HOUR + 1, range.to) as unknown as { data: Uint8Array }[],
+          this.#head.all(series, range.from, range.to) as unknown as SeriesSample[],
+        ] as const,
+    );
     const chunks = rows.map((row) => decodeColumns(row.data));
-    const head = this.#head.all(series, range.from, range.to) as unknown as SeriesSample[];
     let count = head.length;
     for (const c of chunks) {
       for (let i = 0; i < c.n; i++) {
