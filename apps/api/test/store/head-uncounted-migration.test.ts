@@ -1,26 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { MetricSample } from "@crowsnest/protocol";
 import { afterAll, describe, expect, it } from "vitest";
-import { openConnection } from "../../src/store/sqlite/connection.ts";
-import { migrate } from "../../src/store/sqlite/database.ts";
-import { registerHostNameKey } from "../../src/store/sqlite/host-name-key.ts";
 import { headUncountedMigration } from "../../src/store/sqlite/migrations/013-head-uncounted.ts";
-import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import type { Store } from "../../src/store/store.ts";
 import { metricSample, containerId as newContainerId } from "../support/samples.ts";
+import { oldSchemaFile, writeSamples } from "./old-schema-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "crowsnest-head-uncounted-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const MINUTE = 60_000;
-
-function write(store: Store, seq: number, samples: MetricSample[]) {
-  return store.telemetry.write([
-    { kind: "batch", hostId: "h1", at: 1, message: { type: "metrics", seq, samples } },
-  ]);
-}
 
 /**
  * A file written by schema 12, whose writer counted every sample in its minute's rollup row as it
@@ -31,15 +20,8 @@ function write(store: Store, seq: number, samples: MetricSample[]) {
 describe("migration 13: the head is not counted in the stored rollups", () => {
   it("takes the head rows back out of their rollup rows, so a file of schema 12 reads the same", async () => {
     const path = join(dir, "v12.db");
-    const db = openConnection(path);
-    registerHostNameKey(db);
-    migrate(
-      db,
-      MIGRATIONS.filter((m) => m.version < headUncountedMigration.version),
-    );
     const id = newContainerId();
-    db.prepare("INSERT INTO hosts (id, name, name_key, created_at) VALUES ('h1', 'old', 'old', 1)").run();
-    db.prepare("INSERT INTO series (id, host_id, container_id) VALUES (1, 'h1', ?)").run(id);
+    const db = oldSchemaFile(path, headUncountedMigration.version, id);
     // Minute 2 packed before (its raw chunk left out: rollups do not read it); minute 3 in the head,
     // three samples, counted in its row as schema 12's writer did (CPU rounded to thousandths).
     const rollup = db.prepare(`
@@ -80,7 +62,7 @@ describe("migration 13: the head is not counted in the stored rollups", () => {
       expect(three).toEqual({ ...minute3, cpuPercent: three?.cpuPercent });
 
       // A sample of minute 4 packs minute 3, counting its samples once.
-      await write(store, 1, [metricSample(id, 4 * MINUTE)]);
+      await writeSamples(store, 1, [metricSample(id, 4 * MINUTE)]);
       const after = await store.metrics.rollups(range);
       expect(after).toHaveLength(3);
       expect(after[0]).toEqual(two);
@@ -89,7 +71,7 @@ describe("migration 13: the head is not counted in the stored rollups", () => {
       expect(after[2]).toMatchObject({ t: 4 * MINUTE, cpuPercent: 12.5 });
 
       // A late sample of minute 3 weighs one sample of four (counted twice, it would weigh one of seven).
-      await write(store, 2, [metricSample(id, 3 * MINUTE + 3_000, 80)]);
+      await writeSamples(store, 2, [metricSample(id, 3 * MINUTE + 3_000, 80)]);
       const [, late] = await store.metrics.rollups(range);
       expect(late?.cpuPercent).toBeCloseTo((10.125 + 20.001 + 30.75 + 80) / 4, 9);
       expect(late).toMatchObject({ cpuPercentMax: 80, memUsedBytes: (1_503 + 1_000_000) / 4 });

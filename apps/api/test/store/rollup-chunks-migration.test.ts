@@ -2,16 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import type { MetricSample } from "@crowsnest/protocol";
 import { afterAll, describe, expect, it } from "vitest";
-import { openConnection } from "../../src/store/sqlite/connection.ts";
-import { migrate } from "../../src/store/sqlite/database.ts";
-import { registerHostNameKey } from "../../src/store/sqlite/host-name-key.ts";
 import { rollupChunksMigration } from "../../src/store/sqlite/migrations/011-rollup-chunks.ts";
-import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import type { Store } from "../../src/store/store.ts";
 import { metricSample, containerId as newContainerId } from "../support/samples.ts";
+import { oldSchemaFile, writeSamples } from "./old-schema-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "crowsnest-rollup-chunks-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,12 +23,6 @@ function count(path: string, table: string): number {
   }
 }
 
-function write(store: Store, seq: number, samples: MetricSample[]) {
-  return store.telemetry.write([
-    { kind: "batch", hostId: "h1", at: 1, message: { type: "metrics", seq, samples } },
-  ]);
-}
-
 /**
  * A file written by the schema before migration 11 (every rollup a row): upgraded in place, its
  * rollups read as before; at the series' next write, its rows of past hours become one chunk per
@@ -43,15 +32,8 @@ function write(store: Store, seq: number, samples: MetricSample[]) {
 describe("migration 11: rollup chunks", () => {
   it("keeps a previous file's rollups, packs them by hour at the series' next write, and reads them the same", async () => {
     const path = join(dir, "v10.db");
-    const db = openConnection(path);
-    registerHostNameKey(db);
-    migrate(
-      db,
-      MIGRATIONS.filter((m) => m.version < rollupChunksMigration.version),
-    );
     const id = newContainerId();
-    db.prepare("INSERT INTO hosts (id, name, name_key, created_at) VALUES ('h1', 'old', 'old', 1)").run();
-    db.prepare("INSERT INTO series (id, host_id, container_id) VALUES (1, 'h1', ?)").run(id);
+    const db = oldSchemaFile(path, rollupChunksMigration.version, id);
     const rollup = db.prepare(`
       INSERT INTO metric_rollups (series, minute, n, cpu_sum, cpu_min, cpu_max, mem_sum, mem_min, mem_max, mem_limit,
                                   net_rx, net_tx, blk_read, blk_write, pids_sum)
@@ -79,7 +61,7 @@ describe("migration 11: rollup chunks", () => {
 
       // A sample of hour 2: the series' rows of hours 0 and 1 become two chunks; the sample is a
       // head row, counted by the reader until its minute is packed (migration 13).
-      await write(store, 1, [metricSample(id, 2 * HOUR + 5_000, 12.5)]);
+      await writeSamples(store, 1, [metricSample(id, 2 * HOUR + 5_000, 12.5)]);
       expect(count(path, "metric_rollup_chunks")).toBe(2);
       expect(count(path, "metric_rollups")).toBe(0);
       expect(await store.metrics.rollups(range)).toEqual([
@@ -90,9 +72,9 @@ describe("migration 11: rollup chunks", () => {
       // A late sample of minute 1 (hour 0, packed; no raw chunk covers it, so it is a head row) is
       // read with the chunk's minute 1, then counted in that chunk, not as a row, once a sample of
       // a later minute packs the head.
-      await write(store, 2, [metricSample(id, MINUTE + 30_000, 50.125, 1_000_001)]);
+      await writeSamples(store, 2, [metricSample(id, MINUTE + 30_000, 50.125, 1_000_001)]);
       const lateFromHead = await store.metrics.rollups({ ...range, to: MINUTE });
-      await write(store, 3, [metricSample(id, 2 * HOUR + MINUTE, 12.5)]);
+      await writeSamples(store, 3, [metricSample(id, 2 * HOUR + MINUTE, 12.5)]);
       expect(count(path, "metric_rollups")).toBe(1);
       expect(await store.metrics.rollups({ ...range, to: MINUTE })).toEqual(lateFromHead);
       const [late] = await store.metrics.rollups({ ...range, to: MINUTE });

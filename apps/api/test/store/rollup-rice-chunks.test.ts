@@ -3,12 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
-import { openConnection } from "../../src/store/sqlite/connection.ts";
-import { migrate } from "../../src/store/sqlite/database.ts";
-import { registerHostNameKey } from "../../src/store/sqlite/host-name-key.ts";
-import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { metricSample, containerId as newContainerId } from "../support/samples.ts";
+import { oldSchemaFile } from "./old-schema-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "crowsnest-rollup-rice-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,12 +41,8 @@ function chunkFormat(path: string): number {
 describe("rollup chunks of the zstd format in a file of the current schema", () => {
   it("read as before, and a late sample merged into one rewrites it in Rice codes", async () => {
     const path = join(dir, "zstd-chunks.db");
-    const db = openConnection(path);
-    registerHostNameKey(db);
-    migrate(db, MIGRATIONS);
     const id = newContainerId();
-    db.prepare("INSERT INTO hosts (id, name, name_key, created_at) VALUES ('h1', 'old', 'old', 1)").run();
-    db.prepare("INSERT INTO series (id, host_id, container_id) VALUES (1, 'h1', ?)").run(id);
+    const db = oldSchemaFile(path, Number.POSITIVE_INFINITY, id);
     db.prepare("INSERT INTO metric_rollup_chunks (series, hour, n, data) VALUES (1, 0, 2, ?)").run(
       Buffer.from(FORMAT_1_HOUR, "base64"),
     );
