@@ -25,13 +25,15 @@ export async function buildAgent(): Promise<string> {
     platform: "node",
     format: "cjs",
     target: "node24",
-    // zod without its locales (see agent-zod.ts); fs/promises without readline (see fs-promises.ts).
+    // zod without its locales (see agent-zod.ts); fs/promises without readline (see fs-promises.ts);
+    // ws's masking over 32-bit words instead of its byte loop (see ws-mask.ts).
     alias: {
       zod: join(ROOT, "scripts", "agent-zod.ts"),
       "node:fs/promises": join(ROOT, "apps", "agent", "src", "fs-promises.ts"),
+      bufferutil: join(ROOT, "apps", "agent", "src", "ws-mask.ts"),
     },
-    // ws's optional native speed-ups: required inside a try, so ws falls back to JavaScript without them.
-    external: ["bufferutil", "utf-8-validate"],
+    // ws's optional native UTF-8 check: required inside a try, so ws falls back to JavaScript without it.
+    external: ["utf-8-validate"],
     plugins: [loadedOnFirstUse(["tls", "https", "zlib"])],
     minifySyntax: true,
     minifyWhitespace: true,
