@@ -18,35 +18,17 @@ const SCRIPT = `seq 1 ${LINES}; sleep 3600`;
  * every line.
  */
 describe("a container's log as the agent first sees it", () => {
-  const server = new FakeServer({ token: TOKEN });
-  let agent: AgentProcess | undefined;
+  const { server, start, textsOf } = serverAndAgent();
   let before: string;
 
   beforeAll(async () => {
     await removeLabelled(LABEL);
     before = await runContainer({ label: LABEL, command: ["sh", "-c", SCRIPT] });
     await waitForDockerLines(before, LINES);
-    await server.start();
-    agent = AgentProcess.start({
-      serverUrl: server.url,
-      token: TOKEN,
-      stateDir: await tempStateDir(),
-      extra: ["--log-rate", "10000"],
-    });
+    await start();
     await server.waitFor(() => server.received.find((m) => m.type === "inventory"), 60_000);
   });
 
-  afterAll(async () => {
-    await agent?.stop();
-    await server.stop();
-    await removeLabelled(LABEL);
-  });
-
-  const textsOf = (id: string): string[] =>
-    server
-      .storedOf("logs")
-      .flatMap((batch) => batch.lines.filter((l: LogLine) => l.containerId === id))
-      .map((l) => l.text);
   const numbers = (from: number, to: number): string[] =>
     Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
 
@@ -70,6 +52,36 @@ describe("a container's log as the agent first sees it", () => {
  */
 describe("a container started while the agent was starting", () => {
   const START_DELAY_MS = 6_000;
+  const { server, start, textsOf } = serverAndAgent();
+
+  it("has every line of its run read, not only the last 1,000", async () => {
+    await start([
+      "env",
+      `NODE_OPTIONS=--import=${resolve(import.meta.dirname, "helpers/delay-start.mjs")}`,
+      `CROWSNEST_TEST_START_DELAY_MS=${START_DELAY_MS}`,
+    ]);
+    const during = await runContainer({ label: LABEL, command: ["sh", "-c", SCRIPT] });
+    await waitForDockerLines(during, LINES);
+    // Only meaningful if the container ran and wrote before the agent could list it.
+    expect(server.received.find((m) => m.type === "inventory")).toBeUndefined();
+
+    await server.waitFor(() => textsOf(during).includes(String(LINES)), 60_000);
+    expect(textsOf(during)).toEqual(Array.from({ length: LINES }, (_, i) => String(i + 1)));
+  });
+});
+
+/**
+ * For the calling describe block: a stand-in server, and `start`, which starts it and then the agent
+ * (from its .ts sources, a fresh state directory, up to 10,000 log lines a second) connected to it,
+ * run through `wrapper` if given (AgentProcess.spawn). An afterAll of the block stops the agent, then
+ * the server, and removes this file's containers. `textsOf(id)`: the texts of the container's log
+ * lines the server has received, in order.
+ */
+function serverAndAgent(): {
+  server: FakeServer;
+  start: (wrapper?: string[]) => Promise<void>;
+  textsOf: (id: string) => string[];
+} {
   const server = new FakeServer({ token: TOKEN });
   let agent: AgentProcess | undefined;
 
@@ -79,33 +91,25 @@ describe("a container started while the agent was starting", () => {
     await removeLabelled(LABEL);
   });
 
-  it("has every line of its run read, not only the last 1,000", async () => {
-    await server.start();
-    agent = AgentProcess.start({
-      serverUrl: server.url,
-      token: TOKEN,
-      stateDir: await tempStateDir(),
-      extra: ["--log-rate", "10000"],
-      wrapper: [
-        "env",
-        `NODE_OPTIONS=--import=${resolve(import.meta.dirname, "helpers/delay-start.mjs")}`,
-        `CROWSNEST_TEST_START_DELAY_MS=${START_DELAY_MS}`,
-      ],
-    });
-    const during = await runContainer({ label: LABEL, command: ["sh", "-c", SCRIPT] });
-    await waitForDockerLines(during, LINES);
-    // Only meaningful if the container ran and wrote before the agent could list it.
-    expect(server.received.find((m) => m.type === "inventory")).toBeUndefined();
-
-    const texts = (): string[] =>
+  return {
+    server,
+    start: async (wrapper) => {
+      await server.start();
+      agent = AgentProcess.start({
+        serverUrl: server.url,
+        token: TOKEN,
+        stateDir: await tempStateDir(),
+        extra: ["--log-rate", "10000"],
+        wrapper,
+      });
+    },
+    textsOf: (id) =>
       server
         .storedOf("logs")
-        .flatMap((batch) => batch.lines.filter((l: LogLine) => l.containerId === during))
-        .map((l) => l.text);
-    await server.waitFor(() => texts().includes(String(LINES)), 60_000);
-    expect(texts()).toEqual(Array.from({ length: LINES }, (_, i) => String(i + 1)));
-  });
-});
+        .flatMap((batch) => batch.lines.filter((l: LogLine) => l.containerId === id))
+        .map((l) => l.text),
+  };
+}
 
 /** Waits until `docker logs` holds `count` lines of the container. */
 async function waitForDockerLines(id: string, count: number): Promise<void> {
