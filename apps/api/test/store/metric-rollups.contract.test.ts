@@ -99,4 +99,23 @@ describe.each(BACKENDS)("Store contract, metric rollups ($name)", ({ open }) => 
     expect(await store.metrics.raw(range)).toEqual([]);
     expect(await store.metrics.rollups(range)).toEqual(before);
   });
+
+  it("gives a minute the memory limit of its latest sample, whatever order the samples came in", async () => {
+    const id = newContainerId();
+    const limited = (t: number, memLimitBytes: number) => ({ ...metricSample(id, t), memLimitBytes });
+    const limitAt = async (minute: number) =>
+      at(await store.metrics.rollups({ hostId, containerId: id, from: 0, to: DAY }), minute)?.memLimitBytes;
+    // Minute 0 while it is the newest: the 50 s sample is its latest, though the 20 s one came after it.
+    await write([limited(10 * SECOND, 1_000), limited(50 * SECOND, 2_000)]);
+    await write([limited(20 * SECOND, 3_000)]);
+    expect(await limitAt(0)).toBe(2_000);
+    // Minute 0 once the next minute's samples have come: a late sample older than its latest.
+    await write([limited(MINUTE + 10 * SECOND, 4_000)]);
+    await write([limited(30 * SECOND, 5_000)]);
+    expect(await limitAt(0)).toBe(2_000);
+    // A late sample newer than every other of its minute sets the limit.
+    await write([limited(55 * SECOND, 6_000)]);
+    expect(await limitAt(0)).toBe(6_000);
+    expect(await limitAt(MINUTE)).toBe(4_000);
+  });
 });

@@ -398,9 +398,9 @@ async function insertSamples(
        ON CONFLICT DO NOTHING
        RETURNING *)
      INSERT INTO metric_rollups (series, minute, n, cpu_sum, cpu_min, cpu_max, mem_sum, mem_min, mem_max, mem_limit,
-                                 net_rx, net_tx, blk_read, blk_write, pids_sum)
+                                 latest_t, net_rx, net_tx, blk_read, blk_write, pids_sum)
      SELECT series, t - t % ${MINUTE} AS minute, count(*), sum(cpu_percent), min(cpu_percent), max(cpu_percent),
-            sum(mem_used), min(mem_used), max(mem_used), (max(ARRAY[t, mem_limit]))[2],
+            sum(mem_used), min(mem_used), max(mem_used), (max(ARRAY[t, mem_limit]))[2], max(t),
             max(net_rx), max(net_tx), max(blk_read), max(blk_write), sum(pids)
      FROM inserted GROUP BY series, minute
      ON CONFLICT (series, minute) DO UPDATE SET
@@ -411,7 +411,10 @@ async function insertSamples(
        mem_sum = metric_rollups.mem_sum + excluded.mem_sum,
        mem_min = least(metric_rollups.mem_min, excluded.mem_min),
        mem_max = greatest(metric_rollups.mem_max, excluded.mem_max),
-       mem_limit = excluded.mem_limit,
+       -- The minute's limit is its latest sample's: a late sample older than that leaves it.
+       mem_limit = CASE WHEN excluded.latest_t > metric_rollups.latest_t
+                        THEN excluded.mem_limit ELSE metric_rollups.mem_limit END,
+       latest_t = greatest(metric_rollups.latest_t, excluded.latest_t),
        net_rx = greatest(metric_rollups.net_rx, excluded.net_rx),
        net_tx = greatest(metric_rollups.net_tx, excluded.net_tx),
        blk_read = greatest(metric_rollups.blk_read, excluded.blk_read),

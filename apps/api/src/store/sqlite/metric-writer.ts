@@ -9,7 +9,7 @@ import {
   MINUTE,
   type SeriesSample,
 } from "./metric-chunk.ts";
-import { rollupsOf, sampleRollup } from "./minute-rollups.ts";
+import { rollupsJoining } from "./minute-rollups.ts";
 import { RollupWriter } from "./rollup-writer.ts";
 import type { SeriesIds } from "./series.ts";
 
@@ -108,7 +108,7 @@ export class MetricWriter {
         if (stored.some((s) => s.t === sample.t)) return false;
         const added = withoutContainer(sample);
         this.#rewrite(chunk.id, [...stored, added]);
-        this.#rollups.add(series, sampleRollup(added));
+        for (const rollup of rollupsJoining(stored, [added])) this.#rollups.add(series, rollup);
         return true;
       }
     }
@@ -161,14 +161,15 @@ export class MetricWriter {
     for (const [start, group] of byPeriod(rows, (s) => s.t, MINUTE)) {
       const chunk = this.#coveringChunk(series, start);
       let added = group;
+      let stored: SeriesSample[] = [];
       if (chunk === null) this.#insert(series, start, MINUTE, group);
       else {
-        const stored = decodeChunk(chunk.data);
+        stored = decodeChunk(chunk.data);
         const times = new Set(stored.map((s) => s.t));
         added = group.filter((s) => !times.has(s.t));
         this.#rewrite(chunk.id, [...stored, ...added]);
       }
-      for (const rollup of rollupsOf(added)) this.#rollups.add(series, rollup);
+      for (const rollup of rollupsJoining(stored, added)) this.#rollups.add(series, rollup);
     }
     this.#deleteHeadBefore.run(series, minute);
   }

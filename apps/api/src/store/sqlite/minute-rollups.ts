@@ -25,7 +25,7 @@ export function fromStoredRow(row: RollupRow): RollupRow {
 }
 
 /** One sample as the rollup of its minute: CPU rounded to CPU_UNITS, the precision rollups keep. */
-export function sampleRollup(s: SeriesSample): RollupRow {
+function sampleRollup(s: SeriesSample): RollupRow {
   const cpu = Math.round(s.cpuPercent * CPU_UNITS);
   return {
     minute: s.t - (s.t % MINUTE),
@@ -52,6 +52,25 @@ export function sampleRollup(s: SeriesSample): RollupRow {
  */
 export function rollupsOf(samples: readonly SeriesSample[]): RollupRow[] {
   return combineByMinute([...samples].sort((a, b) => a.t - b.t).map(sampleRollup));
+}
+
+/**
+ * The rollups of `added`, samples of one series not counted before, as they join `stored` ones of
+ * the same series (counted already, e.g. a packed chunk's): as rollupsOf, but each minute's limit is
+ * that of its latest sample among both, since a minute keeps its latest sample's limit and the
+ * merge (mergeRollups, the rows' upsert) takes the added rollup's. Pass no sample in both.
+ */
+export function rollupsJoining(stored: readonly SeriesSample[], added: readonly SeriesSample[]): RollupRow[] {
+  const latest = new Map<number, SeriesSample>();
+  for (const s of [...stored, ...added]) {
+    const minute = s.t - (s.t % MINUTE);
+    const known = latest.get(minute);
+    if (known === undefined || s.t > known.t) latest.set(minute, s);
+  }
+  return rollupsOf(added).map((row) => ({
+    ...row,
+    memLimit: latest.get(row.minute)?.memLimitBytes ?? row.memLimit,
+  }));
 }
 
 /**

@@ -1,6 +1,11 @@
 import type { Migration } from "../../migration-steps.ts";
 import { schemaMigration } from "./001-schema.ts";
 import { loginReservationsMigration } from "./002-login-reservations.ts";
+import { rollupLatestMigration } from "./003-rollup-latest.ts";
 
 /** The PostgreSQL store's migrations, in version order (recorded in `schema_migrations`). */
-export const MIGRATIONS: readonly Migration[] = [schemaMigration, loginReservationsMigration];
+export const MIGRATIONS: readonly Migration[] = [
+  schemaMigration,
+  loginReservationsMigration,
+  rollupLatestMigration,
+];
