@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ChunkLayout, decodeRows, encodeRows } from "../../src/store/sqlite/chunk-codec.ts";
+import { type ChunkLayout, decodeRows, encodeRows } from "../../src/store/chunk-codec.ts";
 import { decodeRollups, encodeRollups, type RollupRow } from "../../src/store/sqlite/rollup-chunk.ts";
 
 type Column = "t" | "a" | "b" | "c";

@@ -4,11 +4,11 @@ import {
   byPeriod,
   decodeChunk,
   encodeChunk,
-  HEAD_COLUMNS,
   HOUR,
   MINUTE,
+  SAMPLE_COLUMNS,
   type SeriesSample,
-} from "./metric-chunk.ts";
+} from "../metric-chunk.ts";
 import { rollupsJoining } from "./minute-rollups.ts";
 import { RollupWriter } from "./rollup-writer.ts";
 import type { SeriesIds } from "./series.ts";
@@ -56,7 +56,7 @@ export class MetricWriter {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT DO NOTHING`);
     this.#headBefore = db.prepare(
-      `SELECT ${HEAD_COLUMNS} FROM metric_head WHERE series = ? AND t < ? ORDER BY t`,
+      `SELECT ${SAMPLE_COLUMNS} FROM metric_head WHERE series = ? AND t < ? ORDER BY t`,
     );
     this.#deleteHeadBefore = db.prepare("DELETE FROM metric_head WHERE series = ? AND t < ?");
     this.#newestHead = db.prepare("SELECT max(t) AS t FROM metric_head WHERE series = ?");

@@ -1,4 +1,4 @@
-import { MINUTE, type SeriesSample } from "./metric-chunk.ts";
+import { MINUTE, type SeriesSample } from "../metric-chunk.ts";
 import { CPU_UNITS, mergeRollups, type RollupRow } from "./rollup-chunk.ts";
 
 /**

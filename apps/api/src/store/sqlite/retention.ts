@@ -1,8 +1,8 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { tsToNs } from "../log-time.ts";
+import { HOUR, MINUTE, SAMPLE_COLUMNS, type SeriesSample } from "../metric-chunk.ts";
 import type { RetentionRepository } from "../store.ts";
 import { transaction } from "./database.ts";
-import { HEAD_COLUMNS, HOUR, MINUTE, type SeriesSample } from "./metric-chunk.ts";
 import { rollupsOf } from "./minute-rollups.ts";
 import { RollupWriter } from "./rollup-writer.ts";
 
@@ -25,7 +25,7 @@ const RAW_TIER: MetricTier = {
   rows: "metric_head",
   time: "t",
   // The samples, to count them in their rollups before they go (see the constructor).
-  returned: `series, ${HEAD_COLUMNS}`,
+  returned: `series, ${SAMPLE_COLUMNS}`,
 };
 
 const ROLLUP_TIER: MetricTier = {

@@ -1,5 +1,5 @@
 import type { MetricPoint } from "@crowsnest/protocol";
-import { type ChunkLayout, decodeRows, encodeRows, orNull } from "./chunk-codec.ts";
+import { type ChunkLayout, decodeRows, encodeRows, orNull } from "../chunk-codec.ts";
 
 /**
  * One series' rollup of one minute as a chunk stores it: the sums, minima and maxima of its

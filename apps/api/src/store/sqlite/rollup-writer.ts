@@ -1,5 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
-import { byPeriod, HOUR } from "./metric-chunk.ts";
+import { byPeriod, HOUR } from "../metric-chunk.ts";
 import { fromStoredRow, ROLLUP_ROW_COLUMNS } from "./minute-rollups.ts";
 import { CPU_UNITS, decodeRollups, encodeRollups, mergeRollups, type RollupRow } from "./rollup-chunk.ts";
 

@@ -22,9 +22,14 @@ export function byPeriod<T>(items: readonly T[], time: (item: T) => number, span
 /** A stored sample of one series: MetricSample without its container (the series says which). */
 export type SeriesSample = Omit<MetricSample, "containerId">;
 
-/** The columns of a `metric_head` row (migration 9) as a SeriesSample. */
-export const HEAD_COLUMNS =
-  "t, cpu_percent AS cpuPercent, online_cpus AS onlineCpus, mem_used AS memUsedBytes, mem_limit AS memLimitBytes, net_rx AS netRxBytes, net_tx AS netTxBytes, blk_read AS blkReadBytes, blk_write AS blkWriteBytes, pids";
+/**
+ * The columns of a sample row as a SeriesSample: SQLite's `metric_head` (migration 9) and
+ * PostgreSQL's `metric_samples` name them alike; the aliases are quoted for PostgreSQL, which
+ * folds unquoted names to lower case.
+ */
+export const SAMPLE_COLUMNS = `t, cpu_percent AS "cpuPercent", online_cpus AS "onlineCpus", mem_used AS "memUsedBytes",
+  mem_limit AS "memLimitBytes", net_rx AS "netRxBytes", net_tx AS "netTxBytes", blk_read AS "blkReadBytes",
+  blk_write AS "blkWriteBytes", pids`;
 
 const SAMPLE_LAYOUT: ChunkLayout<keyof SeriesSample> = {
   columns: [
