@@ -274,6 +274,14 @@ export interface RetentionRepository {
    * many samples went.
    */
   deleteRawMetricsBefore(t: number, limit: number): Promise<number>;
+  /**
+   * For a backend that packs raw samples into chunks apart from its writes (PostgreSQL,
+   * PgMetricPacker; SQLite packs as it writes and has none): packs the rows of minutes that ended
+   * a short delay before `now` (epoch ms; PgMetricPacker's PACK_DELAY_MS) and the minute chunks of
+   * hours that ended by then, about `limit` rows per call; returns the samples it moved, `limit`
+   * or more while rows are left to pack.
+   */
+  packRawMetrics?(now: number, limit: number): Promise<number>;
   deleteRollupsBefore(t: number, limit: number): Promise<number>;
   deleteLogsBefore(ts: string, limit: number): Promise<number>;
   /** Hosts whose stored log text exceeds the cap, with the excess in bytes. */

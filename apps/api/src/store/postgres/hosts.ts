@@ -17,6 +17,7 @@ const UNIQUE_VIOLATION = "23505";
  */
 const HOST_DATA_DELETES = [
   "DELETE FROM metric_samples WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
+  "DELETE FROM metric_chunks WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
   "DELETE FROM metric_rollups WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
   "DELETE FROM log_lines WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
   "DELETE FROM series WHERE host_id = $1",

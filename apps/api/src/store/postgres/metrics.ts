@@ -1,15 +1,11 @@
 import type { MetricPoint } from "@crowsnest/protocol";
 import type pg from "pg";
 import { type Downsampled, downsample } from "../downsample.ts";
+import { HOUR, SAMPLE_COLUMNS, type SeriesSample } from "../metric-chunk.ts";
+import { type RawSamples, rawHistory, rawPoints, rawSamples } from "../raw-samples.ts";
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
+import { transaction } from "./database.ts";
 import type { SeriesIds } from "./series.ts";
-
-/** Raw samples are wide rows, so a point's minimum and maximum are its value. */
-const RAW = `SELECT t, cpu_percent AS "cpuPercent", cpu_percent AS "cpuPercentMin", cpu_percent AS "cpuPercentMax",
-       mem_used AS "memUsedBytes", mem_used AS "memUsedBytesMin", mem_used AS "memUsedBytesMax",
-       mem_limit AS "memLimitBytes", net_rx AS "netRxBytes", net_tx AS "netTxBytes",
-       blk_read AS "blkReadBytes", blk_write AS "blkWriteBytes", pids
-FROM metric_samples WHERE series = $1 AND t BETWEEN $2 AND $3 ORDER BY t`;
 
 const ROLLUPS = `SELECT minute AS t, cpu_sum / n AS "cpuPercent", cpu_min AS "cpuPercentMin", cpu_max AS "cpuPercentMax",
        mem_sum::float8 / n AS "memUsedBytes", mem_min AS "memUsedBytesMin", mem_max AS "memUsedBytesMax",
@@ -18,29 +14,9 @@ const ROLLUPS = `SELECT minute AS t, cpu_sum / n AS "cpuPercent", cpu_min AS "cp
 FROM metric_rollups WHERE series = $1 AND minute BETWEEN $2 AND $3 ORDER BY minute`;
 
 /**
- * A bigint column's value at the bucket's latest sample: arrays compare element by element, and a
- * series has one sample per `t`, so the greatest [t, value] is the latest one's (a null value too).
+ * Reads the metric tiers: raw samples from a series' chunks (decoded, see metric-chunk.ts) and its
+ * rows not packed yet (PgMetricPacker), and one-minute rollups (one row per series and minute).
  */
-function latest(column: string): string {
-  return `(max(ARRAY[t, ${column}]))[2]`;
-}
-
-/**
- * Raw samples merged in the database into buckets of `$4` ms from `$2`, as `Downsampler` merges
- * them (the average, minimum and maximum of each bucket, the memory limit and counters of its
- * latest sample, `t` its start), with each bucket's sample count `n`: a day of one container comes
- * back as some 2,000 rows instead of 86,400.
- */
-const RAW_BUCKETS = `SELECT $2::bigint + b * $4::bigint AS t, count(*) AS n,
-       avg(cpu_percent) AS "cpuPercent", min(cpu_percent) AS "cpuPercentMin", max(cpu_percent) AS "cpuPercentMax",
-       avg(mem_used)::float8 AS "memUsedBytes", min(mem_used) AS "memUsedBytesMin", max(mem_used) AS "memUsedBytesMax",
-       ${latest("mem_limit")} AS "memLimitBytes", ${latest("net_rx")} AS "netRxBytes", ${latest("net_tx")} AS "netTxBytes",
-       ${latest("blk_read")} AS "blkReadBytes", ${latest("blk_write")} AS "blkWriteBytes",
-       avg(pids)::float8 AS pids
-FROM (SELECT *, (t - $2::bigint) / $4::bigint AS b FROM metric_samples WHERE series = $1 AND t BETWEEN $2 AND $3) AS s
-GROUP BY b ORDER BY b`;
-
-/** Reads the metric tiers: raw samples (one row each) and one-minute rollups, keyed by series id. */
 export class PgMetricRepository implements MetricRepository {
   readonly #pool: pg.Pool;
   readonly #series: SeriesIds;
@@ -51,37 +27,40 @@ export class PgMetricRepository implements MetricRepository {
   }
 
   async raw(range: MetricRange): Promise<MetricPoint[]> {
-    return this.#read(RAW, range);
+    return rawPoints(range, await this.#raw(range));
   }
 
   async rollups(range: MetricRange): Promise<MetricPoint[]> {
-    return this.#read(ROLLUPS, range);
+    const series = await this.#series.find(this.#pool, range.hostId, range.containerId);
+    if (series === null) return [];
+    const { rows } = await this.#pool.query<MetricPoint>(ROLLUPS, [series, range.from, range.to]);
+    return rows;
   }
 
   async history(query: MetricHistoryQuery): Promise<Downsampled> {
     if (query.tier === "1m")
       return downsample(await this.rollups(query), query.from, query.to, query.maxPoints);
-    const series = await this.#series.find(this.#pool, query.hostId, query.containerId);
-    if (series === null) return { points: [], bucketMs: null };
-    // Downsampler's bucket width, so that both backends draw the same chart.
-    const bucketMs = Math.max(1, Math.ceil((query.to - query.from + 1) / query.maxPoints));
-    const { rows } = await this.#pool.query<MetricPoint & { n: number }>(RAW_BUCKETS, [
-      series,
-      query.from,
-      query.to,
-      bucketMs,
-    ]);
-    // Few enough samples pass unchanged, as `downsample` passes them.
-    if (rows.reduce((sum, row) => sum + row.n, 0) <= query.maxPoints) {
-      return { points: await this.raw(query), bucketMs: null };
-    }
-    return { points: rows.map(({ n: _, ...point }) => point), bucketMs };
+    return rawHistory(query, await this.#raw(query));
   }
 
-  async #read(sql: string, range: MetricRange): Promise<MetricPoint[]> {
+  /** The series' chunks that may hold samples of the range and its rows in it, read on one snapshot. */
+  async #raw(range: MetricRange): Promise<RawSamples> {
     const series = await this.#series.find(this.#pool, range.hostId, range.containerId);
-    if (series === null) return [];
-    const { rows } = await this.#pool.query<MetricPoint>(sql, [series, range.from, range.to]);
-    return rows;
+    if (series === null) return rawSamples(range, [], []);
+    // The packer moves rows into chunks: both reads see the same moment.
+    const [chunks, rows] = await transaction(this.#pool, async (client) => {
+      await client.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      // A chunk that starts up to an hour before `from` may still cover it.
+      const chunks = await client.query<{ data: Buffer }>(
+        "SELECT data FROM metric_chunks WHERE series = $1 AND start BETWEEN $2 AND $3 ORDER BY start",
+        [series, range.from - HOUR + 1, range.to],
+      );
+      const rows = await client.query<SeriesSample>(
+        `SELECT ${SAMPLE_COLUMNS} FROM metric_samples WHERE series = $1 AND t BETWEEN $2 AND $3 ORDER BY t`,
+        [series, range.from, range.to],
+      );
+      return [chunks.rows.map((c) => c.data), rows.rows] as const;
+    });
+    return rawSamples(range, chunks, rows);
   }
 }

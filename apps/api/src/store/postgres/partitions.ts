@@ -10,6 +10,7 @@ export const DAYS_AHEAD = 2;
 /** The time-partitioned tables, with the unit of their partition key per ms (logs are in ns). */
 export const PARTITIONED = {
   metric_samples: 1n,
+  metric_chunks: 1n,
   metric_rollups: 1n,
   log_lines: 1_000_000n,
 } as const;

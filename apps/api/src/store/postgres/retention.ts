@@ -2,6 +2,7 @@ import type pg from "pg";
 import { tsToNs } from "../log-time.ts";
 import type { RetentionRepository } from "../store.ts";
 import { transaction } from "./database.ts";
+import { PgMetricPacker } from "./metric-packer.ts";
 import { DAYS_AHEAD, dayOf, type PartitionedTable, type Partitions, partitionName } from "./partitions.ts";
 
 /** The tables of metric rows, each keyed by (series, its time column), with that column (epoch ms). */
@@ -20,14 +21,31 @@ const DROP_LOCK_TIMEOUT_MS = 2_000;
 export class PgRetentionRepository implements RetentionRepository {
   readonly #pool: pg.Pool;
   readonly #partitions: Partitions;
+  readonly #packer: PgMetricPacker;
 
   constructor(pool: pg.Pool, partitions: Partitions) {
     this.#pool = pool;
     this.#partitions = partitions;
+    this.#packer = new PgMetricPacker(pool, partitions);
   }
 
+  /** Rows first, then chunks whose whole span is before `t`: `limit` counts rows of either. */
   async deleteRawMetricsBefore(t: number, limit: number): Promise<number> {
-    return this.#deleteMetricRowsBefore("metric_samples", t, limit);
+    const rows = await this.#deleteMetricRowsBefore("metric_samples", t, limit);
+    if (rows >= limit) return rows;
+    const dropped = await this.#dropDaysBefore("metric_chunks", t);
+    if (dropped >= limit - rows) return rows + dropped;
+    const { rows: deleted } = await this.#pool.query<{ n: number }>(
+      `DELETE FROM metric_chunks WHERE (series, start) IN (
+         SELECT series, start FROM metric_chunks WHERE start + span <= $1 LIMIT $2)
+       RETURNING n`,
+      [t, limit - rows - dropped],
+    );
+    return rows + dropped + deleted.reduce((sum, chunk) => sum + chunk.n, 0);
+  }
+
+  async packRawMetrics(now: number, limit: number): Promise<number> {
+    return this.#packer.packBefore(now, limit);
   }
 
   async deleteRollupsBefore(t: number, limit: number): Promise<number> {
@@ -137,7 +155,9 @@ export class PgRetentionRepository implements RetentionRepository {
           await subtractLogBytes(client, hosts);
           count = hosts.reduce((sum, h) => sum + h.n, 0);
         } else {
-          const { rows: counted } = await client.query<{ n: number }>(`SELECT count(*) AS n FROM ${name}`);
+          // A chunk counts its samples.
+          const counting = table === "metric_chunks" ? "coalesce(sum(n), 0)::bigint" : "count(*)";
+          const { rows: counted } = await client.query<{ n: number }>(`SELECT ${counting} AS n FROM ${name}`);
           count = counted[0]?.n ?? 0;
         }
         await client.query(`DROP TABLE ${name}`);

@@ -13,6 +13,7 @@ import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
 import { type OutsideWindow, OutsideWindowTally, type TimeWindow } from "../time-window.ts";
 import { pgText, sqlState, transaction } from "./database.ts";
 import { lineWords } from "./log-words.ts";
+import { withoutPacked } from "./metric-packer.ts";
 import { dayOf, type Partitions } from "./partitions.ts";
 import type { SeriesIds } from "./series.ts";
 
@@ -172,7 +173,13 @@ export class PgTelemetryWriter implements TelemetryWriter {
       ...pending.samples.map(({ hostId, sample }) => [hostId, sample.containerId] as const),
       ...pending.lines.map(({ hostId, line }) => [hostId, line.containerId] as const),
     ]);
-    if (pending.samples.length > 0) await insertSamples(client, pending.samples, series.id);
+    const samples = await withoutPacked(
+      client,
+      pending.samples,
+      ({ hostId, sample }) => series.id(hostId, sample.containerId),
+      Date.now(),
+    );
+    if (samples.length > 0) await insertSamples(client, samples, series.id);
     if (pending.lines.length > 0) await insertLines(client, pending.lines, series.id);
     return series.commit;
   }

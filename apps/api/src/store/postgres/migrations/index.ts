@@ -2,10 +2,12 @@ import type { Migration } from "../../migration-steps.ts";
 import { schemaMigration } from "./001-schema.ts";
 import { loginReservationsMigration } from "./002-login-reservations.ts";
 import { rollupLatestMigration } from "./003-rollup-latest.ts";
+import { metricChunksMigration } from "./004-metric-chunks.ts";
 
 /** The PostgreSQL store's migrations, in version order (recorded in `schema_migrations`). */
 export const MIGRATIONS: readonly Migration[] = [
   schemaMigration,
   loginReservationsMigration,
   rollupLatestMigration,
+  metricChunksMigration,
 ];

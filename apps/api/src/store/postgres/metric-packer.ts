@@ -1,0 +1,238 @@
+import type { MetricSample } from "@crowsnest/protocol";
+import type pg from "pg";
+import {
+  byPeriod,
+  decodeChunk,
+  encodeChunk,
+  HOUR,
+  MINUTE,
+  SAMPLE_COLUMNS,
+  type SeriesSample,
+} from "../metric-chunk.ts";
+import { transaction } from "./database.ts";
+import type { Partitions } from "./partitions.ts";
+
+/**
+ * How long after a minute ends its rows are packed: an agent's sample arrives within seconds; one
+ * later than this joins the packed minute's chunk on its own.
+ */
+export const PACK_DELAY_MS = 2 * MINUTE;
+
+/** Replicas' clocks may differ by this much: a writer checks samples this much newer than packed ones too. */
+const CLOCK_SKEW_MS = 30_000;
+
+/** A chunk as it is written back: its samples, oldest first, one per time. */
+interface ChunkWrite {
+  series: number;
+  start: number;
+  span: number;
+  samples: SeriesSample[];
+}
+
+interface StoredChunk {
+  series: number;
+  start: number;
+  span: number;
+  n: number;
+  data: Buffer;
+}
+
+/**
+ * Packs the PostgreSQL store's raw samples into chunks (migration 4), as the SQLite store's writer
+ * does as it writes (sqlite/metric-writer.ts), but apart from the writes: a maintenance pass, run by
+ * one replica at a time (the retention lease), so that ingest keeps its one INSERT per write and no
+ * two replicas rewrite one chunk. Rows of a finished minute become the minute's chunk; a finished
+ * hour's minute chunks become one chunk. A row whose minute is already packed (a late sample) joins
+ * the chunk that covers it, unless that chunk holds its time already (a resend). Rollups are not
+ * touched: the writer counts each sample as it inserts its row.
+ */
+export class PgMetricPacker {
+  readonly #pool: pg.Pool;
+  readonly #partitions: Partitions;
+
+  constructor(pool: pg.Pool, partitions: Partitions) {
+    this.#pool = pool;
+    this.#partitions = partitions;
+  }
+
+  /**
+   * Packs the rows of the minutes that ended PACK_DELAY_MS or more before `now` (epoch ms, the
+   * server's time line) and the minute chunks of the hours that ended by then: at most `limit`
+   * rows and `limit` / 60 minute chunks (an hour of each series a minute chunk of 60 samples), in
+   * one transaction each, taken by series and time so that a call packs whole minutes and hours
+   * but at its ends (the next call merges the rest in). Returns the samples it moved (rows into
+   * chunks, then minute chunks into hours): `limit` or more while rows are left to pack.
+   */
+  async packBefore(now: number, limit: number): Promise<number> {
+    const before = now - PACK_DELAY_MS;
+    // A chunk lies in its samples' day: make the chunk days of every day with sample rows first
+    // (outside the transaction, which must not wait for the parent table's lock).
+    await this.#partitions.ensure("metric_chunks", await this.#partitions.list("metric_samples"));
+    const rows = await this.#packRows(before - (before % MINUTE), limit);
+    return rows + (await this.#packHours(before - (before % HOUR), Math.ceil(limit / 60)));
+  }
+
+  /** At most `limit` rows before `bound` (a minute) into minute chunks or the chunks covering them; returns how many. */
+  async #packRows(bound: number, limit: number): Promise<number> {
+    return transaction(this.#pool, async (client) => {
+      const { rows } = await client.query<SeriesSample & { series: number }>(
+        `WITH picked AS (
+           SELECT series AS picked_series, t AS picked_t FROM metric_samples WHERE t < $1 ORDER BY series, t LIMIT $2)
+         DELETE FROM metric_samples s USING picked p WHERE s.series = p.picked_series AND s.t = p.picked_t
+         RETURNING s.series, ${SAMPLE_COLUMNS}`,
+        [bound, limit],
+      );
+      if (rows.length === 0) return 0;
+      const bySeries = byPeriod(rows, (r) => r.series, 1);
+      // A minute may be packed already, alone or in its hour: read both chunks that could cover it.
+      const keys: [number, number][] = [];
+      for (const [series, list] of bySeries) {
+        for (const minute of byPeriod(list, (r) => r.t, MINUTE).keys()) {
+          keys.push([series, minute], [series, minute - (minute % HOUR)]);
+        }
+      }
+      const stored = await storedChunks(client, keys);
+      const writes = new Map<string, ChunkWrite>();
+      for (const [series, list] of bySeries) {
+        for (const [minute, group] of byPeriod(list, (r) => r.t, MINUTE)) {
+          const covering =
+            stored.get(key(series, minute)) ??
+            [stored.get(key(series, minute - (minute % HOUR)))].find((c) => c?.span === HOUR);
+          const start = covering?.start ?? minute;
+          let write = writes.get(key(series, start));
+          if (write === undefined) {
+            write = {
+              series,
+              start,
+              span: covering?.span ?? MINUTE,
+              samples: covering === undefined ? [] : decodeChunk(covering.data),
+            };
+            writes.set(key(series, start), write);
+          }
+          write.samples.push(...group.map(withoutSeries));
+        }
+      }
+      await upsertChunks(client, [...writes.values()]);
+      return rows.length;
+    });
+  }
+
+  /** At most `limit` minute chunks of hours before `bound` (an hour) into their hours' chunks; returns their samples. */
+  async #packHours(bound: number, limit: number): Promise<number> {
+    return transaction(this.#pool, async (client) => {
+      const { rows } = await client.query<StoredChunk>(
+        `WITH picked AS (
+           SELECT series, start FROM metric_chunks WHERE span = ${MINUTE} AND start < $1
+           ORDER BY series, start LIMIT $2)
+         DELETE FROM metric_chunks c USING picked p WHERE c.series = p.series AND c.start = p.start
+         RETURNING c.series, c.start, c.span, c.n, c.data`,
+        [bound, limit],
+      );
+      if (rows.length === 0) return 0;
+      const byHour: [number, number, StoredChunk[]][] = [];
+      for (const [series, list] of byPeriod(rows, (c) => c.series, 1)) {
+        for (const [hour, minutes] of byPeriod(list, (c) => c.start, HOUR))
+          byHour.push([series, hour, minutes]);
+      }
+      // An hour whose first minutes an earlier call packed takes the rest in.
+      const stored = await storedChunks(
+        client,
+        byHour.map(([series, hour]) => [series, hour]),
+      );
+      const writes = byHour.map(([series, hour, minutes]) => ({
+        series,
+        start: hour,
+        span: HOUR,
+        samples: [stored.get(key(series, hour))?.data, ...minutes.map((c) => c.data)].flatMap((data) =>
+          data === undefined ? [] : decodeChunk(data),
+        ),
+      }));
+      await upsertChunks(client, writes);
+      return rows.reduce((sum, chunk) => sum + chunk.n, 0);
+    });
+  }
+}
+
+function key(series: number, start: number): string {
+  return `${series}/${start}`;
+}
+
+function withoutSeries({ series: _, ...sample }: SeriesSample & { series: number }): SeriesSample {
+  return sample;
+}
+
+/** The chunks at (series, start) `keys` that exist, locked for this transaction, by key(). */
+async function storedChunks(
+  client: pg.PoolClient,
+  keys: [number, number][],
+): Promise<Map<string, StoredChunk>> {
+  const { rows } = await client.query<StoredChunk>(
+    `SELECT series, start, span, n, data FROM metric_chunks
+     WHERE (series, start) IN (SELECT * FROM unnest($1::integer[], $2::bigint[])) FOR UPDATE`,
+    [keys.map(([series]) => series), keys.map(([, start]) => start)],
+  );
+  return new Map(rows.map((row) => [key(row.series, row.start), row]));
+}
+
+/**
+ * Writes the chunks (new, or in place of the stored one at the same start), each sorted by time
+ * with one sample per time: of two with the same time the first in `samples`, the stored one.
+ */
+async function upsertChunks(client: pg.PoolClient, writes: readonly ChunkWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  const data = writes.map((w) => {
+    const seen = new Set<number>();
+    const samples = w.samples.filter((s) => !seen.has(s.t) && seen.add(s.t));
+    samples.sort((a, b) => a.t - b.t);
+    return { n: samples.length, data: Buffer.from(encodeChunk(samples)) };
+  });
+  await client.query(
+    `INSERT INTO metric_chunks (series, start, span, n, data)
+     SELECT * FROM unnest($1::integer[], $2::bigint[], $3::integer[], $4::integer[], $5::bytea[])
+     ON CONFLICT (series, start) DO UPDATE SET span = excluded.span, n = excluded.n, data = excluded.data`,
+    [
+      writes.map((w) => w.series),
+      writes.map((w) => w.start),
+      writes.map((w) => w.span),
+      data.map((d) => d.n),
+      data.map((d) => d.data),
+    ],
+  );
+}
+
+/**
+ * The samples not in a chunk already, for a writer about to insert them as rows: a sample older
+ * than the newest minute the packer may have packed (by this replica's clock, less CLOCK_SKEW_MS)
+ * is looked up in the chunks that could cover it, and left out when one holds its time (a resend),
+ * so that it is neither stored nor counted in its rollup twice. Newer samples, nearly all, pass
+ * unread. A pack committed between this read and the insert can still see the resend stored once
+ * more as a row (it then merges into the chunk, which keeps its own; the rollup counts it twice).
+ */
+export async function withoutPacked<T extends { sample: MetricSample }>(
+  client: pg.PoolClient,
+  samples: readonly T[],
+  seriesId: (item: T) => number,
+  now: number,
+): Promise<readonly T[]> {
+  const horizon = now - PACK_DELAY_MS + CLOCK_SKEW_MS;
+  const old = samples.filter((item) => item.sample.t < horizon);
+  if (old.length === 0) return samples;
+  const keys = new Map<string, [number, number]>();
+  for (const item of old) {
+    const minute = item.sample.t - (item.sample.t % MINUTE);
+    const series = seriesId(item);
+    keys.set(key(series, minute), [series, minute]);
+    keys.set(key(series, minute - (minute % HOUR)), [series, minute - (minute % HOUR)]);
+  }
+  const { rows } = await client.query<StoredChunk>(
+    `SELECT series, start, span, n, data FROM metric_chunks
+     WHERE (series, start) IN (SELECT * FROM unnest($1::integer[], $2::bigint[]))`,
+    [[...keys.values()].map(([series]) => series), [...keys.values()].map(([, start]) => start)],
+  );
+  if (rows.length === 0) return samples;
+  const packed = new Set<string>();
+  for (const chunk of rows) {
+    for (const sample of decodeChunk(chunk.data)) packed.add(key(chunk.series, sample.t));
+  }
+  return samples.filter((item) => !packed.has(key(seriesId(item), item.sample.t)));
+}

@@ -1,0 +1,153 @@
+import Fastify from "fastify";
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Retention } from "../../src/retention/retention.ts";
+import { PACK_DELAY_MS } from "../../src/store/postgres/metric-packer.ts";
+import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
+import type { MetricRange, Store } from "../../src/store/store.ts";
+import { metricSample, containerId as newContainerId } from "../support/samples.ts";
+import { anyCredential } from "./backends.ts";
+import { createTestDatabase, type TestDatabase } from "./postgres-database.ts";
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** A day well inside the range of real times: 2024-10-04. */
+const DAY0 = 20_000 * DAY;
+
+/**
+ * The PostgreSQL store's raw samples in chunks (migration 4): the retention pass packs rows of
+ * finished minutes into minute chunks and finished hours into hour chunks, and every read gives
+ * what it gave from the rows; a late sample joins its packed hour once, a resent one not at all.
+ */
+describe("PostgreSQL store: raw samples packed into chunks", () => {
+  let database: TestDatabase;
+  let store: Store;
+  let admin: pg.Client;
+  let hostId: string;
+  let seq = 0;
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    store = await openPostgresStore(database.url, 3);
+    admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    hostId = (await store.hosts.create("h", 0, anyCredential())).id;
+    seq = 0;
+  });
+  afterEach(async () => {
+    await admin.end();
+    await store.close();
+    await database.drop();
+  });
+
+  async function write(samples: ReturnType<typeof metricSample>[]): Promise<void> {
+    seq += 1;
+    await store.telemetry.write([
+      { kind: "batch", hostId, at: DAY0, message: { type: "metrics", seq, samples } },
+    ]);
+  }
+
+  /** Chunk rows by span, and sample rows left. */
+  async function layout(): Promise<{ minuteChunks: number; hourChunks: number; rows: number }> {
+    const { rows } = await admin.query<{ minutes: string; hours: string; samples: string }>(
+      `SELECT (SELECT count(*) FROM metric_chunks WHERE span = ${MINUTE}) AS minutes,
+              (SELECT count(*) FROM metric_chunks WHERE span = ${HOUR}) AS hours,
+              (SELECT count(*) FROM metric_samples) AS samples`,
+    );
+    const row = rows[0];
+    return { minuteChunks: Number(row?.minutes), hourChunks: Number(row?.hours), rows: Number(row?.samples) };
+  }
+
+  /** Packs until a call finds nothing left; returns the samples moved in all. */
+  async function packAll(now: number, limit: number): Promise<number> {
+    const pack = store.retention.packRawMetrics?.bind(store.retention);
+    if (pack === undefined) throw new Error("the PostgreSQL store packs raw samples");
+    let total = 0;
+    for (let moved = await pack(now, limit); moved > 0; moved = await pack(now, limit)) total += moved;
+    return total;
+  }
+
+  async function reads(range: MetricRange) {
+    return {
+      raw: await store.metrics.raw(range),
+      chart: await store.metrics.history({ ...range, tier: "raw", maxPoints: 97 }),
+      all: await store.metrics.history({ ...range, tier: "raw", maxPoints: 2_000 }),
+      rollups: await store.metrics.rollups(range),
+    };
+  }
+
+  it("packs finished minutes and hours, reads the same, takes a late sample in once and a resend never", async () => {
+    const id = newContainerId();
+    // Two hours and three minutes at one sample every 10 s, CPU and memory varying.
+    const end = DAY0 + 2 * HOUR + 3 * MINUTE;
+    const samples = Array.from({ length: (end - DAY0) / (10 * SECOND) }, (_, i) =>
+      metricSample(id, DAY0 + i * 10 * SECOND, (i * 7) % 100, 1_000_000 + ((i * 4_096) % 65_536)),
+    );
+    for (let i = 0; i < samples.length; i += 100) await write(samples.slice(i, i + 100));
+    const range = { hostId, containerId: id, from: DAY0, to: end };
+    const before = await reads(range);
+    expect(before.raw).toHaveLength(samples.length);
+    expect(before.chart.bucketMs).not.toBeNull();
+
+    // Every minute ended by `end` is packed: hours 0 and 1 as one chunk each, minutes 120-122 alone.
+    // 50 rows a call: minutes and hours are split between calls, which merge into the same chunks.
+    expect(await packAll(end + PACK_DELAY_MS, 50)).toBeGreaterThanOrEqual(samples.length);
+    expect(await layout()).toEqual({ minuteChunks: 3, hourChunks: 2, rows: 0 });
+    expect(await reads(range)).toEqual(before);
+    // A pass with nothing to pack changes nothing.
+    expect(await packAll(end + PACK_DELAY_MS, 1_000)).toBe(0);
+
+    // A late sample of minute 5 (its hour packed) is a row until the next pass, then in the hour's chunk.
+    const late = metricSample(id, DAY0 + 5 * MINUTE + 5 * SECOND, 99, 9_000_000);
+    await write([late]);
+    expect(await layout()).toEqual({ minuteChunks: 3, hourChunks: 2, rows: 1 });
+    await write([late]);
+    expect(await packAll(end + PACK_DELAY_MS, 1_000)).toBe(1);
+    expect(await layout()).toEqual({ minuteChunks: 3, hourChunks: 2, rows: 0 });
+    // Resent once packed: not stored again, not counted again.
+    await write([late]);
+    expect(await layout()).toEqual({ minuteChunks: 3, hourChunks: 2, rows: 0 });
+    const after = await reads(range);
+    expect(after.raw).toHaveLength(samples.length + 1);
+    expect(after.raw.filter((p) => p.t === late.t)).toHaveLength(1);
+    const minute5 = after.rollups.find((p) => p.t === DAY0 + 5 * MINUTE);
+    const before5 = before.rollups.find((p) => p.t === DAY0 + 5 * MINUTE);
+    expect(minute5?.cpuPercent).toBeCloseTo(((before5?.cpuPercent ?? 0) * 6 + 99) / 7, 9);
+    expect(minute5?.memUsedBytesMax).toBe(9_000_000);
+
+    // Retention deletes the chunks whose whole span is before its bound, counting their samples.
+    expect(await store.retention.deleteRawMetricsBefore(DAY0 + HOUR + 1, 10_000)).toBe(360 + 1);
+    expect((await store.metrics.raw(range))[0]?.t).toBe(DAY0 + HOUR);
+    await store.hosts.delete(hostId);
+    expect(await layout()).toEqual({ minuteChunks: 0, hourChunks: 0, rows: 0 });
+  });
+
+  it("packs in the retention sweep, a few series at a time", async () => {
+    const ids = Array.from({ length: 3 }, () => newContainerId());
+    await write(ids.flatMap((id) => [0, 1, 2].map((m) => metricSample(id, DAY0 + m * MINUTE))));
+    const config = {
+      rawMetricsMs: 30 * DAY,
+      rollupMetricsMs: 30 * DAY,
+      logsMs: 30 * DAY,
+      logBytesPerHost: 1_000_000,
+      batchLedgerMs: 30 * DAY,
+      intervalMs: 60_000,
+      batchRows: 100,
+    };
+    const retention = new Retention(
+      store.retention,
+      store.maintenance,
+      config,
+      Fastify({ logger: false }).log,
+    );
+    // Minutes 0 and 1 ended two minutes before: packed; minute 2 stays a row.
+    const swept = await retention.sweep(DAY0 + 3 * MINUTE + PACK_DELAY_MS - 1);
+    expect(swept.rawMetricsPacked).toBe(6);
+    expect(await layout()).toEqual({ minuteChunks: 6, hourChunks: 0, rows: 3 });
+    for (const id of ids) {
+      const raw = await store.metrics.raw({ hostId, containerId: id, from: DAY0, to: DAY0 + HOUR });
+      expect(raw.map((p) => p.t - DAY0)).toEqual([0, MINUTE, 2 * MINUTE]);
+    }
+  });
+});
