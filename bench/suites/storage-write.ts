@@ -12,11 +12,14 @@
  * directly (Node 24: node_modules/.bin/node):
  *
  *   node bench/suites/storage-write.ts [--baseline DIR]… [--rounds 3] [--seconds 180] [--hosts 20]
+ *     [--hosts-per-write 7] [--seconds-per-write 1]
  *
  * Prints per round and store: µs of wall time per sample (what a sequence of writes waits) and µs
  * of the process's CPU time per sample (both threads: the structured clone to the worker and the
  * transaction), then the medians and the ratio of this checkout's over each baseline's. Seconds
- * past 60 make every series pack minutes (and their rollups), as a running server does.
+ * past 60 make every series pack minutes (and their rollups), as a running server does. A write
+ * holds 7 hosts' batches of one second by default; `--seconds-per-write S` puts S seconds of each
+ * series in one write (what a store that gathered samples before writing them would do).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -32,6 +35,15 @@ import { SeriesGenerator, T0 } from "./storage.ts";
 const CONTAINERS_PER_HOST = 600;
 /** Host batches per write: 7 × 600 = 4,200 samples, about the write queue's 4,000 rows a flush. */
 const BATCHES_PER_WRITE = 7;
+
+/**
+ * What one write holds: the batches of `hostsPerWrite` hosts for `secondsPerWrite` seconds, so
+ * `secondsPerWrite` samples of each of its series (one a second is what a server's flush holds).
+ */
+interface WriteShape {
+  hostsPerWrite: number;
+  secondsPerWrite: number;
+}
 
 /** One store implementation to measure: its checkout's openSqliteStore. */
 interface Variant {
@@ -61,7 +73,7 @@ async function variant(checkout: string): Promise<Variant> {
 }
 
 /** Writes `hosts` × 600 series for `seconds` seconds into a new file through `v`; times only the writes. */
-async function measure(v: Variant, hosts: number, seconds: number): Promise<WriteFigures> {
+async function measure(v: Variant, hosts: number, seconds: number, shape: WriteShape): Promise<WriteFigures> {
   const dir = mkdtempSync(join(tmpdir(), "crowsnest-bench-write-"));
   try {
     const path = join(dir, "store.db");
@@ -81,21 +93,23 @@ async function measure(v: Variant, hosts: number, seconds: number): Promise<Writ
     let wallMs = 0;
     let cpuUs = 0;
     let samples = 0;
-    for (let s = 0; s < seconds; s++) {
-      for (let h = 0; h < hosts; h += BATCHES_PER_WRITE) {
+    for (let s0 = 0; s0 < seconds; s0 += shape.secondsPerWrite) {
+      for (let h = 0; h < hosts; h += shape.hostsPerWrite) {
         const writes: TelemetryWrite[] = [];
-        for (let k = h; k < Math.min(hosts, h + BATCHES_PER_WRITE); k++) {
-          const hostId = hostIds[k] as string;
-          const n = (seq.get(hostId) ?? 0) + 1;
-          seq.set(hostId, n);
-          const batch: MetricSample[] = (series[k] ?? []).map((g) => g.next(s));
-          samples += batch.length;
-          writes.push({
-            kind: "batch",
-            hostId,
-            at: T0 + s * 1_000,
-            message: { type: "metrics", seq: n, samples: batch },
-          });
+        for (let s = s0; s < Math.min(seconds, s0 + shape.secondsPerWrite); s++) {
+          for (let k = h; k < Math.min(hosts, h + shape.hostsPerWrite); k++) {
+            const hostId = hostIds[k] as string;
+            const n = (seq.get(hostId) ?? 0) + 1;
+            seq.set(hostId, n);
+            const batch: MetricSample[] = (series[k] ?? []).map((g) => g.next(s));
+            samples += batch.length;
+            writes.push({
+              kind: "batch",
+              hostId,
+              at: T0 + s * 1_000,
+              message: { type: "metrics", seq: n, samples: batch },
+            });
+          }
         }
         const cpu = process.cpuUsage();
         const started = performance.now();
@@ -119,22 +133,28 @@ async function main(): Promise<void> {
       rounds: { type: "string", default: "3" },
       seconds: { type: "string", default: "180" },
       hosts: { type: "string", default: "20" },
+      "hosts-per-write": { type: "string", default: String(BATCHES_PER_WRITE) },
+      "seconds-per-write": { type: "string", default: "1" },
     },
   });
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   const hosts = Number(values.hosts);
+  const shape: WriteShape = {
+    hostsPerWrite: Number(values["hosts-per-write"]),
+    secondsPerWrite: Number(values["seconds-per-write"]),
+  };
   const variants: Variant[] = [];
   for (const dir of values.baseline ?? []) variants.push(await variant(resolve(dir)));
   const mine = await variant(resolve(import.meta.dirname, "../.."));
   variants.push(mine);
   const results = new Map<string, WriteFigures[]>(variants.map((v) => [v.name, []]));
   console.log(
-    `${hosts * CONTAINERS_PER_HOST} series × ${seconds} s = ${hosts * CONTAINERS_PER_HOST * seconds} samples per store and round`,
+    `${hosts * CONTAINERS_PER_HOST} series × ${seconds} s = ${hosts * CONTAINERS_PER_HOST * seconds} samples per store and round, writes of ${shape.hostsPerWrite} hosts × ${shape.secondsPerWrite} s`,
   );
   for (let round = 1; round <= rounds; round++) {
     for (const v of variants) {
-      const figures = await measure(v, hosts, seconds);
+      const figures = await measure(v, hosts, seconds, shape);
       results.get(v.name)?.push(figures);
       console.log(
         `round ${round} ${v.name}: ${figures.wallUsPerSample.toFixed(2)} µs/sample wall, ${figures.cpuUsPerSample.toFixed(2)} µs/sample CPU`,
