@@ -27,7 +27,7 @@ export interface SweepResult {
   containerHistory: number;
 }
 
-/** Sample rows per packing transaction (some 15 MB of rows, a tenth of a second to code). */
+/** Samples per packing transaction, of rows or of minute chunks (some 15 MB of rows, a tenth of a second to code). */
 const PACK_ROWS_PER_CALL = 100_000;
 
 /** The maintenance lease's task under which the periodic sweep runs (see MaintenanceLease). */
@@ -93,7 +93,7 @@ export class Retention {
     const limit = c.batchRows;
     const pack = repo.packRawMetrics?.bind(repo);
     const result: SweepResult = {
-      rawMetricsPacked: pack ? await drain((n) => pack(now, n), PACK_ROWS_PER_CALL) : 0,
+      rawMetricsPacked: pack ? await this.#packRawMetrics(pack, now) : 0,
       rawMetrics: await drain((n) => repo.deleteRawMetricsBefore(now - c.rawMetricsMs, n), limit),
       rollups: await drain((n) => repo.deleteRollupsBefore(now - c.rollupMetricsMs, n), limit),
       logsExpired: await drain((n) => repo.deleteLogsBefore(msToTs(now - c.logsMs), n), limit),
@@ -117,6 +117,19 @@ export class Retention {
     }
     if (Object.values(result).some((n) => n > 0)) this.#log.info({ deleted: result }, "retention sweep");
     return result;
+  }
+
+  /**
+   * Packs raw samples (see RetentionRepository.packRawMetrics); returns the samples packed. A
+   * failure is logged and the sweep goes on: its deletes free space, packing only saves it.
+   */
+  async #packRawMetrics(pack: (now: number, limit: number) => Promise<number>, now: number): Promise<number> {
+    try {
+      return await drain((n) => pack(now, n), PACK_ROWS_PER_CALL);
+    } catch (err) {
+      this.#log.error({ err }, "packing raw samples failed");
+      return 0;
+    }
   }
 }
 

@@ -123,6 +123,115 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
     expect(await layout()).toEqual({ minuteChunks: 0, hourChunks: 0, rows: 0 });
   });
 
+  it("lets a second packer wait for the first: an hour one packs is not overwritten by a late row the other packs", async () => {
+    const other = await openPostgresStore(database.url, 3);
+    try {
+      const [full, gappy] = [newContainerId(), newContainerId()];
+      // `full` has minutes 0-2 of the hour; `gappy` minutes 1-2, so its hour chunk is new at the hour's start.
+      await write([0, 1, 2].map((m) => metricSample(full, DAY0 + m * MINUTE)));
+      await write([1, 2].map((m) => metricSample(gappy, DAY0 + m * MINUTE)));
+      await packAll(DAY0 + 3 * MINUTE + PACK_DELAY_MS, 1_000);
+      expect(await layout()).toEqual({ minuteChunks: 5, hourChunks: 0, rows: 0 });
+      const series = async (id: string) =>
+        Number((await admin.query("SELECT id FROM series WHERE container_id = $1", [id])).rows[0]?.id);
+      // Hold the first packer inside its hour pass: an uncommitted chunk where it will write gappy's hour.
+      const holder = new pg.Client({ connectionString: database.url });
+      await holder.connect();
+      await holder.query("BEGIN");
+      await holder.query(
+        "INSERT INTO metric_chunks (series, start, span, n, data) VALUES ($1, $2, 3600000, 0, '')",
+        [await series(gappy), DAY0],
+      );
+      const later = DAY0 + HOUR + PACK_DELAY_MS;
+      const first = store.retention.packRawMetrics?.(later, 1_000);
+      await waitingBackends(1);
+      // A late row of full's minute 0, then the other store's pass while the first holds its hour.
+      await write([metricSample(full, DAY0 + 30 * SECOND)]);
+      const second = other.retention.packRawMetrics?.(later, 1_000);
+      await waitingBackends(2);
+      await holder.query("ROLLBACK");
+      await holder.end();
+      await Promise.all([first, second]);
+      const raw = await store.metrics.raw({ hostId, containerId: full, from: DAY0, to: DAY0 + HOUR });
+      expect(raw.map((p) => (p.t - DAY0) / SECOND)).toEqual([0, 30, 60, 120]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("makes a chunk day again that another replica's retention dropped", async () => {
+    const id = newContainerId();
+    await write([metricSample(id, DAY0)]);
+    await packAll(DAY0 + MINUTE + PACK_DELAY_MS, 1_000);
+    // Another replica drops the day (its retention), and a late sample of that day comes.
+    await admin.query(`DROP TABLE metric_chunks_d${DAY0 / DAY}`);
+    await write([metricSample(id, DAY0 + MINUTE)]);
+    await packAll(DAY0 + 2 * MINUTE + PACK_DELAY_MS, 1_000);
+    expect(await layout()).toEqual({ minuteChunks: 1, hourChunks: 0, rows: 0 });
+    const raw = await store.metrics.raw({ hostId, containerId: id, from: DAY0, to: DAY0 + HOUR });
+    expect(raw.map((p) => p.t - DAY0)).toEqual([MINUTE]);
+  });
+
+  it("deletes a host whose hour is being packed with every chunk, the new hour's too", async () => {
+    const [full, gappy] = [newContainerId(), newContainerId()];
+    await write([0, 1, 2].map((m) => metricSample(full, DAY0 + m * MINUTE)));
+    await write([1, 2].map((m) => metricSample(gappy, DAY0 + m * MINUTE)));
+    await packAll(DAY0 + 3 * MINUTE + PACK_DELAY_MS, 1_000);
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    await holder.query("BEGIN");
+    await holder.query(
+      "INSERT INTO metric_chunks (series, start, span, n, data) SELECT id, $2, 3600000, 0, '' FROM series WHERE container_id = $1",
+      [gappy, DAY0],
+    );
+    const packing = store.retention.packRawMetrics?.(DAY0 + HOUR + PACK_DELAY_MS, 1_000);
+    await waitingBackends(1);
+    const deleting = store.hosts.delete(hostId);
+    await waitingBackends(2);
+    await holder.query("ROLLBACK");
+    await holder.end();
+    await Promise.all([packing, deleting]);
+    expect(await layout()).toEqual({ minuteChunks: 0, hourChunks: 0, rows: 0 });
+  });
+
+  it("goes on with the sweep's deletes when packing fails", async () => {
+    const id = newContainerId();
+    await write([metricSample(id, DAY0)]);
+    const broken = async (): Promise<number> => {
+      throw new Error("packing is broken");
+    };
+    const repo = new Proxy(store.retention, {
+      get(target, name) {
+        if (name === "packRawMetrics") return broken;
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const config = {
+      rawMetricsMs: HOUR,
+      rollupMetricsMs: 30 * DAY,
+      logsMs: 30 * DAY,
+      logBytesPerHost: 1_000_000,
+      batchLedgerMs: 30 * DAY,
+      intervalMs: 60_000,
+      batchRows: 100,
+    };
+    const retention = new Retention(repo, store.maintenance, config, Fastify({ logger: false }).log);
+    expect(await retention.sweep(DAY0 + DAY)).toMatchObject({ rawMetricsPacked: 0, rawMetrics: 1 });
+  });
+
+  /** Resolves once `n` backends of the test database wait for a lock. */
+  async function waitingBackends(n: number): Promise<void> {
+    for (let i = 0; i < 500; i++) {
+      const { rows } = await admin.query<{ n: string }>(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+      );
+      if (Number(rows[0]?.n) >= n) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`${n} backends never waited for a lock`);
+  }
+
   it("packs in the retention sweep, a few series at a time", async () => {
     const ids = Array.from({ length: 3 }, () => newContainerId());
     await write(ids.flatMap((id) => [0, 1, 2].map((m) => metricSample(id, DAY0 + m * MINUTE))));

@@ -93,6 +93,14 @@ export function sqlState(err: unknown): string | undefined {
 export const SCHEMA_LOCK = 0x636e_7363_6865_6d61n;
 
 /**
+ * Key of the transaction-scoped advisory lock under which raw-sample chunks are rewritten
+ * (PgMetricPacker) or deleted with their host: the retention lease makes one replica the packer,
+ * but a lease lost in the middle of a sweep lets a second begin before the first has finished, and
+ * two transactions rewriting one chunk would each write what they read. "cnchunks".
+ */
+export const CHUNKS_LOCK = 0x636e_6368_756e_6b73n;
+
+/**
  * Applies, each in its own transaction, the migrations newer than the highest version recorded in
  * `schema_migrations`, under SCHEMA_LOCK so that replicas starting together migrate once. Rejects
  * when the database's schema is newer than this server (as SQLite's `migrate` does). Returns the

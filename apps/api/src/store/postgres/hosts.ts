@@ -2,7 +2,7 @@ import { type HostInfo, hostNameKey } from "@crowsnest/protocol";
 import type pg from "pg";
 import { HOST_COLUMNS, type HostRow, hostInsertError, newHostRecord, toHostRecord } from "../host-rows.ts";
 import type { HostRecord, HostRepository, NewHostAccess } from "../store.ts";
-import { sqlState, transaction } from "./database.ts";
+import { CHUNKS_LOCK, sqlState, transaction } from "./database.ts";
 import { grant, revokeAll } from "./host-access.ts";
 import type { SeriesIds } from "./series.ts";
 
@@ -96,6 +96,8 @@ export class PgHostRepository implements HostRepository {
 
   async delete(hostId: string): Promise<boolean> {
     const deleted = await transaction(this.#pool, async (client) => {
+      // Not while a chunk of the host is being packed: its new hour chunk would outlive the series.
+      await client.query("SELECT pg_advisory_xact_lock($1)", [CHUNKS_LOCK.toString()]);
       for (const sql of HOST_DATA_DELETES) await client.query(sql, [hostId]);
       const { rowCount } = await client.query("DELETE FROM hosts WHERE id = $1", [hostId]);
       return (rowCount ?? 0) > 0;

@@ -9,7 +9,7 @@ import {
   SAMPLE_COLUMNS,
   type SeriesSample,
 } from "../metric-chunk.ts";
-import { transaction } from "./database.ts";
+import { CHUNKS_LOCK, sqlState, transaction } from "./database.ts";
 import type { Partitions } from "./partitions.ts";
 
 /**
@@ -58,23 +58,32 @@ export class PgMetricPacker {
   /**
    * Packs the rows of the minutes that ended PACK_DELAY_MS or more before `now` (epoch ms, the
    * server's time line) and the minute chunks of the hours that ended by then: at most `limit`
-   * rows and `limit` / 60 minute chunks (an hour of each series a minute chunk of 60 samples), in
-   * one transaction each, taken by series and time so that a call packs whole minutes and hours
-   * but at its ends (the next call merges the rest in). Returns the samples it moved (rows into
-   * chunks, then minute chunks into hours): `limit` or more while rows are left to pack.
+   * samples of each, in one transaction each, taken by series and time so that a call packs whole
+   * minutes and hours but at its ends (the next call merges the rest in). Returns the samples it
+   * moved: `limit` or more while either found more than it took. Rejects with PostgreSQL's error.
    */
   async packBefore(now: number, limit: number): Promise<number> {
     const before = now - PACK_DELAY_MS;
-    // A chunk lies in its samples' day: make the chunk days of every day with sample rows first
-    // (outside the transaction, which must not wait for the parent table's lock).
-    await this.#partitions.ensure("metric_chunks", await this.#partitions.list("metric_samples"));
-    const rows = await this.#packRows(before - (before % MINUTE), limit);
-    return rows + (await this.#packHours(before - (before % HOUR), Math.ceil(limit / 60)));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // A chunk lies in its samples' day: make the chunk days of every day with sample rows
+        // first (outside the transaction, which must not wait for the parent table's lock).
+        await this.#partitions.ensure("metric_chunks", await this.#partitions.list("metric_samples"));
+        const rows = await this.#packRows(before - (before % MINUTE), limit);
+        return rows + (await this.#packHours(before - (before % HOUR), limit));
+      } catch (err) {
+        // A chunk day this store made may since have been dropped by another replica's retention
+        // and its samples' day made again (23514: no partition for the row): look again, once.
+        if (attempt === 2 || sqlState(err) !== "23514") throw err;
+        this.#partitions.forget();
+      }
+    }
   }
 
   /** At most `limit` rows before `bound` (a minute) into minute chunks or the chunks covering them; returns how many. */
   async #packRows(bound: number, limit: number): Promise<number> {
     return transaction(this.#pool, async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock($1)", [CHUNKS_LOCK.toString()]);
       const { rows } = await client.query<SeriesSample & { series: number }>(
         `WITH picked AS (
            SELECT series AS picked_series, t AS picked_t FROM metric_samples WHERE t < $1 ORDER BY series, t LIMIT $2)
@@ -117,18 +126,32 @@ export class PgMetricPacker {
     });
   }
 
-  /** At most `limit` minute chunks of hours before `bound` (an hour) into their hours' chunks; returns their samples. */
+  /**
+   * The first minute chunks (by series and time) of hours before `bound` (an hour), until they
+   * hold `limit` samples or more, into their hours' chunks; returns their samples (`limit` or more
+   * unless none are left).
+   */
   async #packHours(bound: number, limit: number): Promise<number> {
     return transaction(this.#pool, async (client) => {
-      const { rows } = await client.query<StoredChunk>(
-        `WITH picked AS (
-           SELECT series, start FROM metric_chunks WHERE span = ${MINUTE} AND start < $1
-           ORDER BY series, start LIMIT $2)
-         DELETE FROM metric_chunks c USING picked p WHERE c.series = p.series AND c.start = p.start
-         RETURNING c.series, c.start, c.span, c.n, c.data`,
+      await client.query("SELECT pg_advisory_xact_lock($1)", [CHUNKS_LOCK.toString()]);
+      // Each chunk holds a sample at least: `limit` chunks hold `limit` samples or more.
+      const { rows: first } = await client.query<{ series: number; start: number; n: number }>(
+        `SELECT series, start, n FROM metric_chunks WHERE span = ${MINUTE} AND start < $1
+         ORDER BY series, start LIMIT $2`,
         [bound, limit],
       );
-      if (rows.length === 0) return 0;
+      let samples = 0;
+      const taken = first.filter((c) => {
+        const take = samples < limit;
+        samples += c.n;
+        return take;
+      });
+      if (taken.length === 0) return 0;
+      const { rows } = await client.query<StoredChunk>(
+        `DELETE FROM metric_chunks WHERE (series, start) IN (SELECT * FROM unnest($1::integer[], $2::bigint[]))
+         RETURNING series, start, span, n, data`,
+        [taken.map((c) => c.series), taken.map((c) => c.start)],
+      );
       const byHour: [number, number, StoredChunk[]][] = [];
       for (const [series, list] of byPeriod(rows, (c) => c.series, 1)) {
         for (const [hour, minutes] of byPeriod(list, (c) => c.start, HOUR))

@@ -29,7 +29,10 @@ export class PgRetentionRepository implements RetentionRepository {
     this.#packer = new PgMetricPacker(pool, partitions);
   }
 
-  /** Rows first, then chunks whose whole span is before `t`: `limit` counts rows of either. */
+  /**
+   * Sample rows first, then chunks whose whole span is before `t`: `limit` counts stored rows of
+   * either kind (a chunk is one row, of up to an hour's samples); returns samples, as the contract says.
+   */
   async deleteRawMetricsBefore(t: number, limit: number): Promise<number> {
     const rows = await this.#deleteMetricRowsBefore("metric_samples", t, limit);
     if (rows >= limit) return rows;
