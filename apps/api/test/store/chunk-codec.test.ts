@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ChunkLayout, decodeRows, encodeRows } from "../../src/store/chunk-codec.ts";
-import { decodeRollups, encodeRollups, type RollupRow } from "../../src/store/sqlite/rollup-chunk.ts";
+import { decodeRollups, encodeRollups, type RollupRow } from "../../src/store/rollup-chunk.ts";
 
 type Column = "t" | "a" | "b" | "c";
 const COLUMNS: readonly Column[] = ["t", "a", "b", "c"];

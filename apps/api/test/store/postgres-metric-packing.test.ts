@@ -68,6 +68,14 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
     return total;
   }
 
+  /** Rollup chunks and rows. */
+  async function rollupLayout(): Promise<{ chunks: number; rows: number }> {
+    const { rows } = await admin.query<{ chunks: string; rows: string }>(
+      "SELECT (SELECT count(*) FROM metric_rollup_chunks) AS chunks, (SELECT count(*) FROM metric_rollups) AS rows",
+    );
+    return { chunks: Number(rows[0]?.chunks), rows: Number(rows[0]?.rows) };
+  }
+
   async function reads(range: MetricRange) {
     return {
       raw: await store.metrics.raw(range),
@@ -94,6 +102,8 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
     // 50 rows a call: minutes and hours are split between calls, which merge into the same chunks.
     expect(await packAll(end + PACK_DELAY_MS, 50)).toBeGreaterThanOrEqual(samples.length);
     expect(await layout()).toEqual({ minuteChunks: 3, hourChunks: 2, rows: 0 });
+    // Rollups likewise: hours 0 and 1 as a chunk each, minutes 120-122 still rows.
+    expect(await rollupLayout()).toEqual({ chunks: 2, rows: 3 });
     expect(await reads(range)).toEqual(before);
     // A pass with nothing to pack changes nothing.
     expect(await packAll(end + PACK_DELAY_MS, 1_000)).toBe(0);
@@ -103,7 +113,9 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
     await write([late]);
     expect(await layout()).toEqual({ minuteChunks: 3, hourChunks: 2, rows: 1 });
     await write([late]);
-    expect(await packAll(end + PACK_DELAY_MS, 1_000)).toBe(1);
+    // The row, and its minute's rollup row, which joins the hour's rollup chunk.
+    expect(await packAll(end + PACK_DELAY_MS, 1_000)).toBe(2);
+    expect(await rollupLayout()).toEqual({ chunks: 2, rows: 3 });
     expect(await layout()).toEqual({ minuteChunks: 3, hourChunks: 2, rows: 0 });
     // Resent once packed: not stored again, not counted again.
     await write([late]);
@@ -119,8 +131,34 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
     // Retention deletes the chunks whose whole span is before its bound, counting their samples.
     expect(await store.retention.deleteRawMetricsBefore(DAY0 + HOUR + 1, 10_000)).toBe(360 + 1);
     expect((await store.metrics.raw(range))[0]?.t).toBe(DAY0 + HOUR);
+    // Rollup retention likewise: hour 0's chunk, its 60 minutes.
+    expect(await store.retention.deleteRollupsBefore(DAY0 + HOUR + 1, 10_000)).toBe(60);
+    expect((await store.metrics.rollups(range))[0]?.t).toBe(DAY0 + HOUR);
     await store.hosts.delete(hostId);
     expect(await layout()).toEqual({ minuteChunks: 0, hourChunks: 0, rows: 0 });
+    expect(await rollupLayout()).toEqual({ chunks: 0, rows: 0 });
+  });
+
+  it("keeps a packed minute's memory limit its latest sample's when an older one comes late", async () => {
+    const id = newContainerId();
+    const limited = (t: number, memLimitBytes: number) => ({ ...metricSample(id, t), memLimitBytes });
+    await write([limited(DAY0 + 10 * SECOND, 1_000), limited(DAY0 + 50 * SECOND, 2_000)]);
+    await write([limited(DAY0 + HOUR, 3_000)]);
+    await packAll(DAY0 + HOUR + PACK_DELAY_MS, 1_000);
+    expect(await rollupLayout()).toEqual({ chunks: 1, rows: 1 });
+    const limitAt = async () =>
+      (await store.metrics.rollups({ hostId, containerId: id, from: DAY0, to: DAY0 + DAY }))[0]
+        ?.memLimitBytes;
+    expect(await limitAt()).toBe(2_000);
+    // Late, older than the minute's latest: a row until packed, then merged into the hour's chunk.
+    await write([limited(DAY0 + 30 * SECOND, 4_000)]);
+    expect(await limitAt()).toBe(2_000);
+    await packAll(DAY0 + HOUR + PACK_DELAY_MS, 1_000);
+    expect(await limitAt()).toBe(2_000);
+    // Late and newer than every other: its limit.
+    await write([limited(DAY0 + 55 * SECOND, 5_000)]);
+    await packAll(DAY0 + HOUR + PACK_DELAY_MS, 1_000);
+    expect(await limitAt()).toBe(5_000);
   });
 
   it("lets a second packer wait for the first: an hour one packs is not overwritten by a late row the other packs", async () => {

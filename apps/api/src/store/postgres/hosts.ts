@@ -19,6 +19,7 @@ const HOST_DATA_DELETES = [
   "DELETE FROM metric_samples WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
   "DELETE FROM metric_chunks WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
   "DELETE FROM metric_rollups WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
+  "DELETE FROM metric_rollup_chunks WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
   "DELETE FROM log_lines WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
   "DELETE FROM series WHERE host_id = $1",
   "DELETE FROM container_events WHERE host_id = $1",

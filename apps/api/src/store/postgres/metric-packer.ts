@@ -10,6 +10,14 @@ import {
   type SeriesSample,
 } from "../metric-chunk.ts";
 import { CHUNKS_LOCK, sqlState, transaction } from "./database.ts";
+import {
+  combineLatest,
+  decodeLatestRollups,
+  encodeLatestRollups,
+  fromLatestRow,
+  LATEST_ROLLUP_COLUMNS,
+  type LatestRollup,
+} from "./latest-rollups.ts";
 import type { Partitions } from "./partitions.ts";
 
 /**
@@ -57,10 +65,11 @@ export class PgMetricPacker {
 
   /**
    * Packs the rows of the minutes that ended PACK_DELAY_MS or more before `now` (epoch ms, the
-   * server's time line) and the minute chunks of the hours that ended by then: at most `limit`
-   * samples of each, in one transaction each, taken by series and time so that a call packs whole
-   * minutes and hours but at its ends (the next call merges the rest in). Returns the samples it
-   * moved: `limit` or more while either found more than it took. Rejects with PostgreSQL's error.
+   * server's time line), the minute chunks of the hours that ended by then (at most `limit`
+   * samples of each) and the rollup rows of those hours (at most `limit`), in one transaction each,
+   * taken by series and time so that a call packs whole minutes and hours but at its ends (the next
+   * call merges the rest in). Returns what it moved, samples and rollup rows: `limit` or more while
+   * any of the three found more than it took. Rejects with PostgreSQL's error.
    */
   async packBefore(now: number, limit: number): Promise<number> {
     const before = now - PACK_DELAY_MS;
@@ -69,8 +78,10 @@ export class PgMetricPacker {
         // A chunk lies in its samples' day: make the chunk days of every day with sample rows
         // first (outside the transaction, which must not wait for the parent table's lock).
         await this.#partitions.ensure("metric_chunks", await this.#partitions.list("metric_samples"));
+        await this.#partitions.ensure("metric_rollup_chunks", await this.#partitions.list("metric_rollups"));
+        const hour = before - (before % HOUR);
         const rows = await this.#packRows(before - (before % MINUTE), limit);
-        return rows + (await this.#packHours(before - (before % HOUR), limit));
+        return rows + (await this.#packHours(hour, limit)) + (await this.#packRollups(hour, limit));
       } catch (err) {
         // A chunk day this store made may since have been dropped by another replica's retention
         // and its samples' day made again (23514: no partition for the row): look again, once.
@@ -172,6 +183,50 @@ export class PgMetricPacker {
       }));
       await upsertChunks(client, writes);
       return rows.reduce((sum, chunk) => sum + chunk.n, 0);
+    });
+  }
+
+  /** At most `limit` rollup rows of hours before `bound` (an hour) into their hours' chunks (migration 5); returns how many. */
+  async #packRollups(bound: number, limit: number): Promise<number> {
+    return transaction(this.#pool, async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock($1)", [CHUNKS_LOCK.toString()]);
+      const { rows } = await client.query<LatestRollup & { series: number }>(
+        `WITH picked AS (
+           SELECT series AS picked_series, minute AS picked_minute FROM metric_rollups WHERE minute < $1
+           ORDER BY series, minute LIMIT $2)
+         DELETE FROM metric_rollups r USING picked p WHERE r.series = p.picked_series AND r.minute = p.picked_minute
+         RETURNING r.series, ${LATEST_ROLLUP_COLUMNS}`,
+        [bound, limit],
+      );
+      if (rows.length === 0) return 0;
+      const byHour: [number, number, LatestRollup[]][] = [];
+      for (const [series, list] of byPeriod(rows, (r) => r.series, 1)) {
+        for (const [hour, minutes] of byPeriod(list, (r) => r.minute, HOUR)) {
+          byHour.push([series, hour, minutes.map(({ series: _, ...row }) => fromLatestRow(row))]);
+        }
+      }
+      const { rows: stored } = await client.query<{ series: number; hour: number; data: Buffer }>(
+        `SELECT series, hour, data FROM metric_rollup_chunks
+         WHERE (series, hour) IN (SELECT * FROM unnest($1::integer[], $2::bigint[])) FOR UPDATE`,
+        [byHour.map(([series]) => series), byHour.map(([, hour]) => hour)],
+      );
+      const storedData = new Map(stored.map((c) => [key(c.series, c.hour), c.data]));
+      const chunks = byHour.map(([series, hour, minutes]) => {
+        const data = storedData.get(key(series, hour));
+        return combineLatest([...(data === undefined ? [] : decodeLatestRollups(data)), ...minutes]);
+      });
+      await client.query(
+        `INSERT INTO metric_rollup_chunks (series, hour, n, data)
+         SELECT * FROM unnest($1::integer[], $2::bigint[], $3::integer[], $4::bytea[])
+         ON CONFLICT (series, hour) DO UPDATE SET n = excluded.n, data = excluded.data`,
+        [
+          byHour.map(([series]) => series),
+          byHour.map(([, hour]) => hour),
+          chunks.map((c) => c.length),
+          chunks.map((c) => Buffer.from(encodeLatestRollups(c))),
+        ],
+      );
+      return rows.length;
     });
   }
 }

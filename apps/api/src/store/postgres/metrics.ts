@@ -3,19 +3,22 @@ import type pg from "pg";
 import { type Downsampled, downsample } from "../downsample.ts";
 import { HOUR, SAMPLE_COLUMNS, type SeriesSample } from "../metric-chunk.ts";
 import { type RawSamples, rawHistory, rawPoints, rawSamples } from "../raw-samples.ts";
+import { rollupPoint } from "../rollup-chunk.ts";
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
 import { transaction } from "./database.ts";
+import {
+  combineLatest,
+  decodeLatestRollups,
+  fromLatestRow,
+  LATEST_ROLLUP_COLUMNS,
+  type LatestRollup,
+} from "./latest-rollups.ts";
 import type { SeriesIds } from "./series.ts";
-
-const ROLLUPS = `SELECT minute AS t, cpu_sum / n AS "cpuPercent", cpu_min AS "cpuPercentMin", cpu_max AS "cpuPercentMax",
-       mem_sum::float8 / n AS "memUsedBytes", mem_min AS "memUsedBytesMin", mem_max AS "memUsedBytesMax",
-       mem_limit AS "memLimitBytes", net_rx AS "netRxBytes", net_tx AS "netTxBytes",
-       blk_read AS "blkReadBytes", blk_write AS "blkWriteBytes", pids_sum::float8 / n AS pids
-FROM metric_rollups WHERE series = $1 AND minute BETWEEN $2 AND $3 ORDER BY minute`;
 
 /**
  * Reads the metric tiers: raw samples from a series' chunks (decoded, see metric-chunk.ts) and its
- * rows not packed yet (PgMetricPacker), and one-minute rollups (one row per series and minute).
+ * rows not packed yet (PgMetricPacker), and one-minute rollups from their hour chunks and the rows
+ * of the hours not packed yet.
  */
 export class PgMetricRepository implements MetricRepository {
   readonly #pool: pg.Pool;
@@ -30,11 +33,24 @@ export class PgMetricRepository implements MetricRepository {
     return rawPoints(range, await this.#raw(range));
   }
 
+  /** Packed hours (chunks) and the rows of minutes not packed yet, on one snapshot, merged per minute. */
   async rollups(range: MetricRange): Promise<MetricPoint[]> {
     const series = await this.#series.find(this.#pool, range.hostId, range.containerId);
     if (series === null) return [];
-    const { rows } = await this.#pool.query<MetricPoint>(ROLLUPS, [series, range.from, range.to]);
-    return rows;
+    const [chunks, rows] = await snapshot(this.#pool, async (client) => [
+      await client.query<{ data: Buffer }>(
+        "SELECT data FROM metric_rollup_chunks WHERE series = $1 AND hour BETWEEN $2 AND $3 ORDER BY hour",
+        [series, range.from - HOUR + 1, range.to],
+      ),
+      await client.query<LatestRollup>(
+        `SELECT ${LATEST_ROLLUP_COLUMNS} FROM metric_rollups WHERE series = $1 AND minute BETWEEN $2 AND $3`,
+        [series, range.from, range.to],
+      ),
+    ]);
+    const minutes = chunks.rows
+      .flatMap((chunk) => decodeLatestRollups(chunk.data))
+      .filter((r) => r.minute >= range.from && r.minute <= range.to);
+    return combineLatest([...minutes, ...rows.rows.map(fromLatestRow)]).map(rollupPoint);
   }
 
   async history(query: MetricHistoryQuery): Promise<Downsampled> {
@@ -47,20 +63,32 @@ export class PgMetricRepository implements MetricRepository {
   async #raw(range: MetricRange): Promise<RawSamples> {
     const series = await this.#series.find(this.#pool, range.hostId, range.containerId);
     if (series === null) return rawSamples(range, [], []);
-    // The packer moves rows into chunks: both reads see the same moment.
-    const [chunks, rows] = await transaction(this.#pool, async (client) => {
-      await client.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    const [chunks, rows] = await snapshot(this.#pool, async (client) => [
       // A chunk that starts up to an hour before `from` may still cover it.
-      const chunks = await client.query<{ data: Buffer }>(
+      await client.query<{ data: Buffer }>(
         "SELECT data FROM metric_chunks WHERE series = $1 AND start BETWEEN $2 AND $3 ORDER BY start",
         [series, range.from - HOUR + 1, range.to],
-      );
-      const rows = await client.query<SeriesSample>(
+      ),
+      await client.query<SeriesSample>(
         `SELECT ${SAMPLE_COLUMNS} FROM metric_samples WHERE series = $1 AND t BETWEEN $2 AND $3 ORDER BY t`,
         [series, range.from, range.to],
-      );
-      return [chunks.rows.map((c) => c.data), rows.rows] as const;
-    });
-    return rawSamples(range, chunks, rows);
+      ),
+    ]);
+    return rawSamples(
+      range,
+      chunks.rows.map((c) => c.data),
+      rows.rows,
+    );
   }
+}
+
+/**
+ * Runs `reads` in a read-only REPEATABLE READ transaction: the packer moves rows into chunks, and
+ * every read of one query must see the same moment.
+ */
+function snapshot<T>(pool: pg.Pool, reads: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return transaction(pool, async (client) => {
+    await client.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    return reads(client);
+  });
 }

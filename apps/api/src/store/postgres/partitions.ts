@@ -12,6 +12,7 @@ export const PARTITIONED = {
   metric_samples: 1n,
   metric_chunks: 1n,
   metric_rollups: 1n,
+  metric_rollup_chunks: 1n,
   log_lines: 1_000_000n,
 } as const;
 export type PartitionedTable = keyof typeof PARTITIONED;

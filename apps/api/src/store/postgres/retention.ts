@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { tsToNs } from "../log-time.ts";
+import { HOUR } from "../metric-chunk.ts";
 import type { RetentionRepository } from "../store.ts";
 import { transaction } from "./database.ts";
 import { PgMetricPacker } from "./metric-packer.ts";
@@ -36,23 +37,43 @@ export class PgRetentionRepository implements RetentionRepository {
   async deleteRawMetricsBefore(t: number, limit: number): Promise<number> {
     const rows = await this.#deleteMetricRowsBefore("metric_samples", t, limit);
     if (rows >= limit) return rows;
-    const dropped = await this.#dropDaysBefore("metric_chunks", t);
-    if (dropped >= limit - rows) return rows + dropped;
-    const { rows: deleted } = await this.#pool.query<{ n: number }>(
-      `DELETE FROM metric_chunks WHERE (series, start) IN (
-         SELECT series, start FROM metric_chunks WHERE start + span <= $1 LIMIT $2)
-       RETURNING n`,
-      [t, limit - rows - dropped],
-    );
-    return rows + dropped + deleted.reduce((sum, chunk) => sum + chunk.n, 0);
+    return rows + (await this.#deleteChunksBefore("metric_chunks", "start", "span", t, limit - rows));
   }
 
   async packRawMetrics(now: number, limit: number): Promise<number> {
     return this.#packer.packBefore(now, limit);
   }
 
+  /** Rollup rows first, then hour chunks wholly before `t`, as deleteRawMetricsBefore; returns minutes. */
   async deleteRollupsBefore(t: number, limit: number): Promise<number> {
-    return this.#deleteMetricRowsBefore("metric_rollups", t, limit);
+    const rows = await this.#deleteMetricRowsBefore("metric_rollups", t, limit);
+    if (rows >= limit) return rows;
+    return (
+      rows + (await this.#deleteChunksBefore("metric_rollup_chunks", "hour", String(HOUR), t, limit - rows))
+    );
+  }
+
+  /**
+   * Deletes the chunks of `table` whose span (`start` to `start` + `span`, column names or SQL
+   * numbers) ends at or before `t`: the days wholly before it, then at most `limit` chunks;
+   * returns what they held (their `n`).
+   */
+  async #deleteChunksBefore(
+    table: "metric_chunks" | "metric_rollup_chunks",
+    start: string,
+    span: string,
+    t: number,
+    limit: number,
+  ): Promise<number> {
+    const dropped = await this.#dropDaysBefore(table, t);
+    if (dropped >= limit) return dropped;
+    const { rows: deleted } = await this.#pool.query<{ n: number }>(
+      `DELETE FROM ${table} WHERE (series, ${start}) IN (
+         SELECT series, ${start} FROM ${table} WHERE ${start} + ${span} <= $1 LIMIT $2)
+       RETURNING n`,
+      [t, limit - dropped],
+    );
+    return dropped + deleted.reduce((sum, chunk) => sum + chunk.n, 0);
   }
 
   async deleteLogsBefore(ts: string, limit: number): Promise<number> {
@@ -159,7 +180,10 @@ export class PgRetentionRepository implements RetentionRepository {
           count = hosts.reduce((sum, h) => sum + h.n, 0);
         } else {
           // A chunk counts its samples.
-          const counting = table === "metric_chunks" ? "coalesce(sum(n), 0)::bigint" : "count(*)";
+          const counting =
+            table === "metric_chunks" || table === "metric_rollup_chunks"
+              ? "coalesce(sum(n), 0)::bigint"
+              : "count(*)";
           const { rows: counted } = await client.query<{ n: number }>(`SELECT ${counting} AS n FROM ${name}`);
           count = counted[0]?.n ?? 0;
         }

@@ -9,7 +9,7 @@ import {
   SAMPLE_COLUMNS,
   type SeriesSample,
 } from "../metric-chunk.ts";
-import { rollupsJoining } from "./minute-rollups.ts";
+import { rollupsJoining } from "../minute-rollups.ts";
 import { RollupWriter } from "./rollup-writer.ts";
 import type { SeriesIds } from "./series.ts";
 

@@ -2,11 +2,11 @@ import type { DatabaseSync } from "node:sqlite";
 import type { MetricPoint } from "@crowsnest/protocol";
 import { type Downsampled, downsample } from "../downsample.ts";
 import { HOUR, MINUTE, SAMPLE_COLUMNS, type SeriesSample } from "../metric-chunk.ts";
+import { combineByMinute, fromStoredRow, ROLLUP_ROW_COLUMNS, rollupsOf } from "../minute-rollups.ts";
 import { type RawSamples, rawHistory, rawPoints, rawSamples } from "../raw-samples.ts";
+import { decodeRollups, type RollupRow, rollupPoint } from "../rollup-chunk.ts";
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
 import { readSnapshot } from "./database.ts";
-import { combineByMinute, fromStoredRow, ROLLUP_ROW_COLUMNS, rollupsOf } from "./minute-rollups.ts";
-import { decodeRollups, type RollupRow, rollupPoint } from "./rollup-chunk.ts";
 import type { SeriesIds } from "./series.ts";
 
 /**

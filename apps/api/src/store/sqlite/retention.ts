@@ -1,9 +1,9 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { tsToNs } from "../log-time.ts";
 import { HOUR, MINUTE, SAMPLE_COLUMNS, type SeriesSample } from "../metric-chunk.ts";
+import { rollupsOf } from "../minute-rollups.ts";
 import type { RetentionRepository } from "../store.ts";
 import { transaction } from "./database.ts";
-import { rollupsOf } from "./minute-rollups.ts";
 import { RollupWriter } from "./rollup-writer.ts";
 
 /**

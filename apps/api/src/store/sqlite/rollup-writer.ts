@@ -1,7 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { byPeriod, HOUR } from "../metric-chunk.ts";
-import { fromStoredRow, ROLLUP_ROW_COLUMNS } from "./minute-rollups.ts";
-import { CPU_UNITS, decodeRollups, encodeRollups, mergeRollups, type RollupRow } from "./rollup-chunk.ts";
+import { fromStoredRow, ROLLUP_ROW_COLUMNS } from "../minute-rollups.ts";
+import { CPU_UNITS, decodeRollups, encodeRollups, mergeRollups, type RollupRow } from "../rollup-chunk.ts";
 
 interface ChunkRow {
   id: number;

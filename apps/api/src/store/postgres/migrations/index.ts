@@ -3,6 +3,7 @@ import { schemaMigration } from "./001-schema.ts";
 import { loginReservationsMigration } from "./002-login-reservations.ts";
 import { rollupLatestMigration } from "./003-rollup-latest.ts";
 import { metricChunksMigration } from "./004-metric-chunks.ts";
+import { rollupChunksMigration } from "./005-rollup-chunks.ts";
 
 /** The PostgreSQL store's migrations, in version order (recorded in `schema_migrations`). */
 export const MIGRATIONS: readonly Migration[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: readonly Migration[] = [
   loginReservationsMigration,
   rollupLatestMigration,
   metricChunksMigration,
+  rollupChunksMigration,
 ];

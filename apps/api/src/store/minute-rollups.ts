@@ -1,14 +1,15 @@
-import { MINUTE, type SeriesSample } from "../metric-chunk.ts";
+import { MINUTE, type SeriesSample } from "./metric-chunk.ts";
 import { CPU_UNITS, mergeRollups, type RollupRow } from "./rollup-chunk.ts";
 
 /**
- * The columns of a `metric_rollups` row (migration 9) as a RollupRow, but with CPU in percent as
- * the row keeps it: `fromStoredRow` converts. Selected by the writer, which packs rows into hour
- * chunks, and by the reader.
+ * The columns of a `metric_rollups` row (SQLite's migration 9 and PostgreSQL's tables name them
+ * alike; aliases quoted for PostgreSQL) as a RollupRow, but with CPU in percent as the row keeps
+ * it: `fromStoredRow` converts. Selected by the writers, which pack rows into hour chunks, and by
+ * the readers.
  */
-export const ROLLUP_ROW_COLUMNS = `minute, n AS samples, cpu_sum AS cpuSum, cpu_min AS cpuMin, cpu_max AS cpuMax,
-  mem_sum AS memSum, mem_min AS memMin, mem_max AS memMax, mem_limit AS memLimit, net_rx AS netRx,
-  net_tx AS netTx, blk_read AS blkRead, blk_write AS blkWrite, pids_sum AS pidsSum`;
+export const ROLLUP_ROW_COLUMNS = `minute, n AS samples, cpu_sum AS "cpuSum", cpu_min AS "cpuMin", cpu_max AS "cpuMax",
+  mem_sum AS "memSum", mem_min AS "memMin", mem_max AS "memMax", mem_limit AS "memLimit", net_rx AS "netRx",
+  net_tx AS "netTx", blk_read AS "blkRead", blk_write AS "blkWrite", pids_sum AS "pidsSum"`;
 
 /**
  * A `metric_rollups` row read with ROLLUP_ROW_COLUMNS as a RollupRow: CPU in CPU_UNITS. Exact:

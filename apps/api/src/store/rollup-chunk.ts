@@ -1,5 +1,5 @@
 import type { MetricPoint } from "@crowsnest/protocol";
-import { type ChunkLayout, decodeRows, encodeRows, orNull } from "../chunk-codec.ts";
+import { type ChunkLayout, type DecodedChunk, decodeRows, encodeRows, orNull } from "./chunk-codec.ts";
 
 /**
  * One series' rollup of one minute as a chunk stores it: the sums, minima and maxima of its
@@ -27,23 +27,26 @@ export interface RollupRow {
 /** CPU per percentage point in a RollupRow: a rollup keeps CPU to a thousandth of a percentage point. */
 export const CPU_UNITS = 1_000;
 
+/** A RollupRow's fields in a chunk's column order. */
+export const ROLLUP_COLUMNS = [
+  "minute",
+  "samples",
+  "cpuSum",
+  "cpuMin",
+  "cpuMax",
+  "memSum",
+  "memMin",
+  "memMax",
+  "memLimit",
+  "netRx",
+  "netTx",
+  "blkRead",
+  "blkWrite",
+  "pidsSum",
+] as const satisfies readonly (keyof RollupRow)[];
+
 const ROLLUP_LAYOUT: ChunkLayout<keyof RollupRow> = {
-  columns: [
-    "minute",
-    "samples",
-    "cpuSum",
-    "cpuMin",
-    "cpuMax",
-    "memSum",
-    "memMin",
-    "memMax",
-    "memLimit",
-    "netRx",
-    "netTx",
-    "blkRead",
-    "blkWrite",
-    "pidsSum",
-  ],
+  columns: ROLLUP_COLUMNS,
   floats: new Set(),
   // Rice codes: a minute's sums, minima and maxima are noise, which zstd over varints codes a few
   // bits a value above its entropy (chunk-codec.ts).
@@ -61,7 +64,12 @@ export function encodeRollups(rows: readonly RollupRow[]): Uint8Array {
 /** The rows of a chunk made by encodeRollups, oldest first. */
 export function decodeRollups(chunk: Uint8Array): RollupRow[] {
   const c = decodeRows(ROLLUP_LAYOUT, chunk);
-  return Array.from({ length: c.n }, (_, i) => ({
+  return Array.from({ length: c.n }, (_, i) => rollupAt(c, i));
+}
+
+/** Row `i` of decoded rollup columns (any layout holding ROLLUP_COLUMNS) as a RollupRow. */
+export function rollupAt(c: DecodedChunk<keyof RollupRow>, i: number): RollupRow {
+  return {
     minute: c.minute[i] as number,
     samples: c.samples[i] as number,
     cpuSum: c.cpuSum[i] as number,
@@ -76,7 +84,7 @@ export function decodeRollups(chunk: Uint8Array): RollupRow[] {
     blkRead: c.blkRead[i] as number,
     blkWrite: c.blkWrite[i] as number,
     pidsSum: c.pidsSum[i] as number,
-  }));
+  };
 }
 
 /** Two rollups of the same minute as one: what counting the samples of both gives. */

@@ -1,0 +1,59 @@
+import { type ChunkLayout, decodeRows, encodeRows } from "../chunk-codec.ts";
+import { fromStoredRow, ROLLUP_ROW_COLUMNS } from "../minute-rollups.ts";
+import { mergeRollups, ROLLUP_COLUMNS, type RollupRow, rollupAt } from "../rollup-chunk.ts";
+
+/**
+ * A one-minute rollup as the PostgreSQL store keeps it: with `latestT`, the time (epoch ms) of the
+ * latest sample it counts, whose memory limit it holds (migration 3). Replicas may store a
+ * minute's samples in any order, so the limit of two rollups merged is that of the later one.
+ */
+export interface LatestRollup extends RollupRow {
+  latestT: number;
+}
+
+/** The columns of a `metric_rollups` row as a LatestRollup, CPU in percent: see `fromLatestRow`. */
+export const LATEST_ROLLUP_COLUMNS = `${ROLLUP_ROW_COLUMNS}, latest_t AS "latestT"`;
+
+/**
+ * A row read with LATEST_ROLLUP_COLUMNS as a LatestRollup: CPU in CPU_UNITS, rounded (the row sums
+ * samples' CPU as they came; a rollup keeps it to CPU_UNITS, as SQLite's, once packed).
+ */
+export function fromLatestRow(row: LatestRollup): LatestRollup {
+  return { ...fromStoredRow(row), latestT: row.latestT };
+}
+
+const LAYOUT: ChunkLayout<keyof LatestRollup> = {
+  columns: [...ROLLUP_COLUMNS, "latestT"],
+  floats: new Set(),
+  coding: "rice",
+};
+
+/** One series' rollups (one per minute) as a chunk of `metric_rollup_chunks` (migration 5), sorted by minute. */
+export function encodeLatestRollups(rows: readonly LatestRollup[]): Uint8Array {
+  return encodeRows(
+    LAYOUT,
+    [...rows].sort((a, b) => a.minute - b.minute),
+  );
+}
+
+/** The rollups of a chunk made by encodeLatestRollups, oldest first. */
+export function decodeLatestRollups(chunk: Uint8Array): LatestRollup[] {
+  const c = decodeRows(LAYOUT, chunk);
+  return Array.from({ length: c.n }, (_, i) => ({ ...rollupAt(c, i), latestT: c.latestT[i] as number }));
+}
+
+/** Rollups of one series as one per minute, oldest first: those of the same minute merged (mergeLatest). */
+export function combineLatest(rows: readonly LatestRollup[]): LatestRollup[] {
+  const byMinute = new Map<number, LatestRollup>();
+  for (const row of rows) {
+    const known = byMinute.get(row.minute);
+    byMinute.set(row.minute, known === undefined ? row : mergeLatest(known, row));
+  }
+  return [...byMinute.values()].sort((a, b) => a.minute - b.minute);
+}
+
+/** Two rollups of one minute as one (mergeRollups), the limit the later one's whichever comes first. */
+function mergeLatest(a: LatestRollup, b: LatestRollup): LatestRollup {
+  const [earlier, later] = a.latestT <= b.latestT ? [a, b] : [b, a];
+  return { ...mergeRollups(earlier, later), latestT: later.latestT };
+}
