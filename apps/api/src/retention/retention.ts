@@ -16,8 +16,8 @@ export interface RetentionConfig {
 }
 
 export interface SweepResult {
-  /** Raw samples packed: rows into minute chunks, then minute chunks into hours (a backend that packs apart from its writes). */
-  rawMetricsPacked: number;
+  /** What a backend that packs apart from its writes packed into chunks: raw samples and rollup rows (packRawMetrics). */
+  packed: number;
   rawMetrics: number;
   rollups: number;
   logsExpired: number;
@@ -93,7 +93,7 @@ export class Retention {
     const limit = c.batchRows;
     const pack = repo.packRawMetrics?.bind(repo);
     const result: SweepResult = {
-      rawMetricsPacked: pack ? await this.#packRawMetrics(pack, now) : 0,
+      packed: pack ? await this.#packRawMetrics(pack, now) : 0,
       rawMetrics: await drain((n) => repo.deleteRawMetricsBefore(now - c.rawMetricsMs, n), limit),
       rollups: await drain((n) => repo.deleteRollupsBefore(now - c.rollupMetricsMs, n), limit),
       logsExpired: await drain((n) => repo.deleteLogsBefore(msToTs(now - c.logsMs), n), limit),

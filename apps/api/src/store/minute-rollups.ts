@@ -12,9 +12,10 @@ export const ROLLUP_ROW_COLUMNS = `minute, n AS samples, cpu_sum AS "cpuSum", cp
   net_tx AS "netTx", blk_read AS "blkRead", blk_write AS "blkWrite", pids_sum AS "pidsSum"`;
 
 /**
- * A `metric_rollups` row read with ROLLUP_ROW_COLUMNS as a RollupRow: CPU in CPU_UNITS. Exact:
- * the row's CPU values are sums, minima and maxima of values in whole CPU_UNITS, so multiplying
- * back and rounding undoes the division (and the float sum's error, far below half a unit).
+ * A `metric_rollups` row read with ROLLUP_ROW_COLUMNS as a RollupRow: CPU in CPU_UNITS. Exact on
+ * SQLite, whose rows sum values in whole CPU_UNITS, so multiplying back and rounding undoes the
+ * division (and the float sum's error, far below half a unit); on PostgreSQL, whose rows sum the
+ * samples' CPU as it came, the sum, minimum and maximum are each rounded to CPU_UNITS.
  */
 export function fromStoredRow(row: RollupRow): RollupRow {
   return {

@@ -4,8 +4,8 @@ import { type ChunkLayout, type DecodedChunk, decodeRows, encodeRows, orNull } f
 /**
  * One series' rollup of one minute as a chunk stores it: the sums, minima and maxima of its
  * `samples`, the last limit and the highest counters. CPU is in CPU_UNITS (thousandths of a
- * percentage point, the precision rollups keep: every sample's CPU is rounded to it as it is
- * counted), so that every column is an integer.
+ * percentage point, the precision rollups keep: SQLite rounds every sample's CPU to it as it is
+ * counted, PostgreSQL a row's sums), so that every column is an integer.
  */
 export interface RollupRow {
   minute: number;

@@ -278,8 +278,8 @@ export interface RetentionRepository {
    * For a backend that packs raw samples into chunks apart from its writes (PostgreSQL,
    * PgMetricPacker; SQLite packs as it writes and has none): packs the rows of minutes that ended
    * a short delay before `now` (epoch ms; PgMetricPacker's PACK_DELAY_MS) and the minute chunks of
-   * hours that ended by then, about `limit` rows per call; returns the samples it moved, `limit`
-   * or more while rows are left to pack.
+   * hours that ended by then, and those hours' rollup rows, about `limit` rows per call; returns
+   * what it moved (samples, and rollup rows), `limit` or more while rows are left to pack.
    */
   packRawMetrics?(now: number, limit: number): Promise<number>;
   deleteRollupsBefore(t: number, limit: number): Promise<number>;

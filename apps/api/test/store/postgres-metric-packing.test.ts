@@ -161,6 +161,23 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
     expect(await limitAt()).toBe(5_000);
   });
 
+  it("merges a packed minute's network counters as the rows do: a late sample without them leaves them", async () => {
+    const id = newContainerId();
+    const net = (t: number, bytes: number | null) => ({
+      ...metricSample(id, t),
+      netRxBytes: bytes,
+      netTxBytes: bytes,
+    });
+    await write([net(DAY0 + 50 * SECOND, 100), net(DAY0 + HOUR, 200)]);
+    await packAll(DAY0 + HOUR + PACK_DELAY_MS, 1_000);
+    await write([net(DAY0 + 10 * SECOND, null)]);
+    const minute0 = async () =>
+      (await store.metrics.rollups({ hostId, containerId: id, from: DAY0, to: DAY0 + MINUTE - 1 }))[0];
+    expect(await minute0()).toMatchObject({ netRxBytes: 100, netTxBytes: 100 });
+    await packAll(DAY0 + HOUR + PACK_DELAY_MS, 1_000);
+    expect(await minute0()).toMatchObject({ netRxBytes: 100, netTxBytes: 100 });
+  });
+
   it("lets a second packer wait for the first: an hour one packs is not overwritten by a late row the other packs", async () => {
     const other = await openPostgresStore(database.url, 3);
     try {
@@ -255,7 +272,7 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
       batchRows: 100,
     };
     const retention = new Retention(repo, store.maintenance, config, Fastify({ logger: false }).log);
-    expect(await retention.sweep(DAY0 + DAY)).toMatchObject({ rawMetricsPacked: 0, rawMetrics: 1 });
+    expect(await retention.sweep(DAY0 + DAY)).toMatchObject({ packed: 0, rawMetrics: 1 });
   });
 
   /** Resolves once `n` backends of the test database wait for a lock. */
@@ -290,7 +307,7 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
     );
     // Minutes 0 and 1 ended two minutes before: packed; minute 2 stays a row.
     const swept = await retention.sweep(DAY0 + 3 * MINUTE + PACK_DELAY_MS - 1);
-    expect(swept.rawMetricsPacked).toBe(6);
+    expect(swept.packed).toBe(6);
     expect(await layout()).toEqual({ minuteChunks: 6, hourChunks: 0, rows: 3 });
     for (const id of ids) {
       const raw = await store.metrics.raw({ hostId, containerId: id, from: DAY0, to: DAY0 + HOUR });

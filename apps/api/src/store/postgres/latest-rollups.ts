@@ -52,8 +52,22 @@ export function combineLatest(rows: readonly LatestRollup[]): LatestRollup[] {
   return [...byMinute.values()].sort((a, b) => a.minute - b.minute);
 }
 
-/** Two rollups of one minute as one (mergeRollups), the limit the later one's whichever comes first. */
+/**
+ * Two rollups of one minute as one (mergeRollups), the limit the later one's whichever comes first,
+ * and a counter the highest either has, as the rows' upsert takes it (`greatest` skips a null).
+ */
 function mergeLatest(a: LatestRollup, b: LatestRollup): LatestRollup {
   const [earlier, later] = a.latestT <= b.latestT ? [a, b] : [b, a];
-  return { ...mergeRollups(earlier, later), latestT: later.latestT };
+  return {
+    ...mergeRollups(earlier, later),
+    netRx: greatest(a.netRx, b.netRx),
+    netTx: greatest(a.netTx, b.netTx),
+    latestT: later.latestT,
+  };
+}
+
+/** PostgreSQL's `greatest`: the larger, ignoring a null; null when both are. */
+function greatest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.max(a, b);
 }

@@ -46,13 +46,15 @@ interface StoredChunk {
 }
 
 /**
- * Packs the PostgreSQL store's raw samples into chunks (migration 4), as the SQLite store's writer
- * does as it writes (sqlite/metric-writer.ts), but apart from the writes: a maintenance pass, run by
- * one replica at a time (the retention lease), so that ingest keeps its one INSERT per write and no
- * two replicas rewrite one chunk. Rows of a finished minute become the minute's chunk; a finished
- * hour's minute chunks become one chunk. A row whose minute is already packed (a late sample) joins
- * the chunk that covers it, unless that chunk holds its time already (a resend). Rollups are not
- * touched: the writer counts each sample as it inserts its row.
+ * Packs the PostgreSQL store's raw samples and rollups into chunks (migrations 4 and 5), as the
+ * SQLite store's writer does as it writes (sqlite/metric-writer.ts), but apart from the writes: a
+ * maintenance pass, run by one replica at a time (the retention lease, and CHUNKS_LOCK should a
+ * second begin), so that ingest keeps its one INSERT per write and no two replicas rewrite one
+ * chunk. Rows of a finished minute become the minute's chunk; a finished hour's minute chunks
+ * become one chunk. A row whose minute is already packed (a late sample) joins the chunk that
+ * covers it, unless that chunk holds its time already (a resend). The writer counts each sample in
+ * its minute's rollup row as it inserts its row; a finished hour's rollup rows become one chunk,
+ * and a late row joins it.
  */
 export class PgMetricPacker {
   readonly #pool: pg.Pool;
