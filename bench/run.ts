@@ -69,7 +69,7 @@ results.liveTail = await attempt("live-tail", () => liveTailSuite(options, log))
 results.fanOut = await attempt("fan-out", () => fanOutSuite(options, log));
 results.logFlood = await attempt("log-flood", () => logFloodSuite(options, log));
 results.storage = await attempt("storage", () => storageSuite(options, log));
-results.storageSearch = await attempt("storage", () => storageSearchSuite(options, log));
+results.storageSearch = await attempt("storage-search", () => storageSearchSuite(options, log));
 results.cluster = await attempt("cluster", () => clusterSuite(options, log));
 results.finishedAt = new Date().toISOString();
 results.durationSeconds = (Date.now() - started) / 1000;
@@ -83,7 +83,7 @@ log(`raw results: ${relative(ROOT, rawPath)}`);
 if (results.cluster && !options.quick) {
   log(`figure 8: ${relative(ROOT, await publishClusterSection(results.cluster, results.startedAt))}`);
 }
-// Figures 7 and 7b are sections too, with notes kept: `--only storage` rewrites them alone.
+// Figures 7 and 7b are sections too, with notes kept: `--only storage,storage-search` rewrites them alone.
 if (!options.publish && (results.storage || results.storageSearch)) {
   log(`figures 7, 7b: ${relative(ROOT, publishStorageFigures(results))}`);
 }

@@ -54,7 +54,7 @@ export async function publishReport(results: BenchResults): Promise<string> {
 /**
  * Writes the storage figures (7 and 7b) of a run into its report (BENCHMARKS.md, or
  * bench/results/quick/ for a quick run) and leaves every other figure as it was: a storage run
- * alone (`--only storage`) publishes them. Returns the report's path.
+ * alone (`--only storage`, `--only storage-search`, or both) publishes them. Returns the report's path.
  */
 export function publishStorageFigures(results: BenchResults): string {
   const reportDir = reportDirOf(results);

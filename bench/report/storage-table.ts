@@ -61,11 +61,14 @@ export function storageSection(runs: readonly StorageRun[], notes: string): stri
     "serialized, median of 7 after a warm-up; the previous schema has no reduction: its raw query of the",
     "86,400 rows, serialized. Write times: one store transaction per batch, per sample or line.",
     "_PostgreSQL_: the PostgreSQL store (issue 14) on the same data through the same Store calls, each",
-    "figure on a fresh database on this machine's server: samples as one wide row each in day partitions",
-    "(primary key series and time), rollups as one row per series and minute, log lines with a tsvector of",
-    "their distinct folded words under a GIN index. Bytes: `pg_table_size` (TOAST included) and",
-    "`pg_total_relation_size` (with indexes) over the day partitions after `VACUUM ANALYZE`, plus the series",
-    "table for _with indexes_. The targets and _reached_ are the SQLite store's (issue 13).",
+    "figure on a fresh database on this machine's server: samples written as wide rows in day partitions",
+    "and packed, as on a running server, by the retention pass into the same chunks as SQLite's (migration 4,",
+    "a minute chunk 2 min after the minute ends, an hour chunk once the hour is over; here each minute of",
+    "the data, with a `VACUUM` of the rows as autovacuum would make, and every hour before measuring),",
+    "rollups likewise in hour chunks (migration 5), log lines with a tsvector of their distinct folded words",
+    "under a GIN index. Bytes: `pg_table_size` (TOAST included) and `pg_total_relation_size` (with indexes)",
+    "over the day partitions after `VACUUM FULL` (what the data occupies, as `dbstat` counts SQLite's used",
+    "pages), plus the series table for _with indexes_. The targets and _reached_ are the SQLite store's (issue 13).",
     "",
     table(
       ["figure", "previous", "current", "PostgreSQL", "target (issue 13)", "reached"],
@@ -110,21 +113,16 @@ export function storageSection(runs: readonly StorageRun[], notes: string): stri
 }
 
 /**
- * Why PostgreSQL's bytes per sample are many times SQLite's: one heap row per sample, each with
- * its tuple header and line pointer (storage page layout, postgresql.org/docs/15/storage-page-layout.html),
- * and a b-tree entry per sample for the primary key; SQLite's chunks store a series' minute or hour
- * as one compressed value.
+ * PostgreSQL's raw tier beside SQLite's: the same chunks, in rows with their own overhead (a chunk
+ * over 2 kB is stored out of line in the table's TOAST relation: postgresql.org/docs/15/storage-toast.html).
  */
 function postgresNote(runs: readonly SchemaFigures[], sqliteBytesPerSample: number): string[] {
-  const table = spread(runs.map((f) => f.rawBytesPerSample)).median;
   const total = spread(runs.map((f) => f.rawBytesPerSampleIndexed)).median;
+  const rollups = spread(runs.map((f) => f.rollupPercentOfRaw)).median;
   return [
-    `PostgreSQL takes ${num(total / sqliteBytesPerSample, 0)} × SQLite's bytes per sample because it keeps every sample as a row of its own:`,
-    `${num(table, 0)} bytes in the table (a 24-byte tuple header before 76 bytes of columns, aligned to 104, and a 4-byte line`,
-    `pointer) and ${num(total - table, 0)} in the primary key's b-tree on (series, t) (an 8-byte index tuple header, the key padded to`,
-    "16 bytes, a line pointer, leaves 90 % full), where SQLite stores a series' minute or hour as one compressed value; a",
-    "log line likewise costs a heap row and a GIN entry per distinct word. Only chunk rows, as on SQLite, would",
-    "bring this down materially: no index here is redundant (the primary key is also the dedupe of a resent sample).",
+    `PostgreSQL keeps raw samples and rollups in the same chunks as SQLite: ${num(total, 1)} bytes a sample with indexes`,
+    `(${num(total / sqliteBytesPerSample, 1)} × SQLite's), rollups ${num(rollups, 1)} % of that. An hour of one container is one row whose chunk lies in the`,
+    "table's TOAST relation; the rows of the minutes not packed yet are the only wide rows.",
     "",
   ];
 }

@@ -174,15 +174,18 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
 async function postgresSchema(lines: LogLine[]): Promise<SchemaFigures> {
   resetFleet();
   const samples = METRIC_CONTAINERS * METRIC_SECONDS;
-  const metrics = await measurePostgres(async (store) => {
+  const metrics = await measurePostgres(async (store, db) => {
     let seq = 0;
+    let maintenanceMs = 0;
     for (let s = 0; s < METRIC_SECONDS; s++) {
       const batchSamples = Array.from(
         { length: METRIC_CONTAINERS },
         (_, c) => fleet[c]?.next(s) as MetricSample,
       );
       await store.telemetry.write([batch(++seq, { type: "metrics", seq, samples: batchSamples })]);
+      if (s % 60 === 59) maintenanceMs += await maintain(store, db, T0 + (s + 1) * 1_000);
     }
+    return maintenanceMs;
   });
   const logs = await measurePostgres(async (store) => {
     for (let i = 0; i < lines.length; i += LOG_BATCH) {
@@ -191,6 +194,7 @@ async function postgresSchema(lines: LogLine[]): Promise<SchemaFigures> {
         batch(seq, { type: "logs", seq, lines: lines.slice(i, i + LOG_BATCH), drops: [] }),
       ]);
     }
+    return 0;
   });
   let points = 0;
   let dayQueryMs = 0;
@@ -202,6 +206,7 @@ async function postgresSchema(lines: LogLine[]): Promise<SchemaFigures> {
         const daySamples = Array.from({ length: 600 }, (_, i) => series.next(s + i));
         await store.telemetry.write([batch(s + 1, { type: "metrics", seq: s + 1, samples: daySamples })]);
       }
+      return 0;
     },
     async (store) => {
       const range = {
@@ -224,16 +229,18 @@ async function postgresSchema(lines: LogLine[]): Promise<SchemaFigures> {
   const series = metrics.sizes.get("series")?.total ?? 0;
   const rows = metrics.sizes.get("metric_samples");
   const chunks = metrics.sizes.get("metric_chunks");
-  const rollups = metrics.sizes.get("metric_rollups");
+  const rollupRows = metrics.sizes.get("metric_rollups");
+  const rollupChunks = metrics.sizes.get("metric_rollup_chunks");
   const logTable = logs.sizes.get("log_lines");
   const logSeries = logs.sizes.get("series")?.total ?? 0;
-  if (!rows || !chunks || !rollups || !logTable) throw new Error("PostgreSQL sizes missing");
+  if (!rows || !chunks || !rollupRows || !rollupChunks || !logTable)
+    throw new Error("PostgreSQL sizes missing");
   // The raw tier: the rows not packed yet (none once every hour is packed) and the chunks.
   const raw = { table: rows.table + chunks.table, total: rows.total + chunks.total };
   return {
     rawBytesPerSample: raw.table / samples,
     rawBytesPerSampleIndexed: (raw.total + series) / samples,
-    rollupPercentOfRaw: (100 * rollups.total) / (raw.total + series),
+    rollupPercentOfRaw: (100 * (rollupRows.total + rollupChunks.total)) / (raw.total + series),
     logBytesPerLine: logTable.table / lines.length,
     logBytesPerLineIndexed: (logTable.total + logSeries) / lines.length,
     writeUsPerSample: (metrics.writeMs * 1_000) / samples,
@@ -241,6 +248,22 @@ async function postgresSchema(lines: LogLine[]): Promise<SchemaFigures> {
     dayQueryMs,
     dayQueryPoints: points,
   };
+}
+
+/**
+ * What a running server's database does each minute beside the writes, on the data's clock: the
+ * retention pass packs the rows of finished minutes into chunks (PgMetricPacker), and autovacuum,
+ * which a table that lost a third of its rows qualifies for at its next round (a minute by
+ * default: postgresql.org/docs/15/routine-vacuuming.html#AUTOVACUUM), makes their pages reusable.
+ * Without it a bulk fill would keep two hours of emptied index pages that a server never has.
+ * Returns the ms it took (not write time).
+ */
+async function maintain(store: Store, db: pg.Client, now: number): Promise<number> {
+  const started = performance.now();
+  const pack = store.retention.packRawMetrics?.bind(store.retention);
+  for (let packed = 1; pack !== undefined && packed > 0; ) packed = await pack(now, 100_000);
+  await db.query("VACUUM metric_samples");
+  return performance.now() - started;
 }
 
 /** Bytes of one table on PostgreSQL: without indexes (`pg_table_size`, TOAST included) and with them. */
@@ -251,11 +274,11 @@ interface PgTableSize {
 
 /**
  * Creates a database on POSTGRES_URL's server, opens the PostgreSQL store on it with the bench host,
- * runs `fill` (timed), VACUUMs, measures each telemetry table over its partitions, runs `after`, and
- * drops the database.
+ * runs `fill` (timed, less the ms of maintenance it returns), packs every finished hour, compacts (VACUUM FULL),
+ * measures each telemetry table over its partitions, runs `after`, and drops the database.
  */
 async function measurePostgres(
-  fill: (store: Store) => Promise<void>,
+  fill: (store: Store, db: pg.Client) => Promise<number>,
   after?: (store: Store) => Promise<void>,
 ): Promise<{ writeMs: number; sizes: Map<string, PgTableSize> }> {
   const name = `crowsnest_bench_${process.pid}_${Date.now()}`;
@@ -273,18 +296,23 @@ async function measurePostgres(
         HOST,
       ]);
       const started = performance.now();
-      await fill(store);
-      const writeMs = performance.now() - started;
+      const maintenanceMs = await fill(store, db);
+      const writeMs = performance.now() - started - maintenanceMs;
       // The maintenance pass packs every finished hour into chunks, as it has for all but a
       // series' newest hour on a running server (not timed: it runs apart from the writes).
       const { rows: newest } = await db.query<{ t: string | null }>("SELECT max(t) AS t FROM metric_samples");
       const packNow = Number(newest[0]?.t ?? 0) + HOUR + PACK_DELAY_MS;
       const pack = store.retention.packRawMetrics?.bind(store.retention);
       for (let packed = 1; pack !== undefined && packed > 0; ) packed = await pack(packNow, 1_000);
-      await db.query("VACUUM ANALYZE");
+      // What the data occupies, as SQLite's dbstat counts its tables' pages without the file's free
+      // ones: on a running server the free space of packed rows and minute chunks is reused, a
+      // working set that does not grow with the days kept (BENCHMARKS.md, figure 7's notes).
+      await db.query("VACUUM FULL");
+      await db.query("ANALYZE");
       const { rows } = await db.query<{ name: string; table: string; total: string }>(
         `SELECT t.name, sum(pg_table_size(p.relid)) AS table, sum(pg_total_relation_size(p.relid)) AS total
-         FROM unnest(ARRAY['metric_samples', 'metric_chunks', 'metric_rollups', 'log_lines', 'series']) AS t(name),
+         FROM unnest(ARRAY['metric_samples', 'metric_chunks', 'metric_rollups', 'metric_rollup_chunks', 'log_lines',
+                           'series']) AS t(name),
               LATERAL pg_partition_tree(t.name::regclass) AS p
          GROUP BY t.name`,
       );

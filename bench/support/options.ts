@@ -7,6 +7,7 @@ export const SUITES = [
   "fan-out",
   "log-flood",
   "storage",
+  "storage-search",
   "cluster",
 ] as const;
 export type SuiteName = (typeof SUITES)[number];
