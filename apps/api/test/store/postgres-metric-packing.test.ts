@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Retention } from "../../src/retention/retention.ts";
 import { PACK_DELAY_MS } from "../../src/store/postgres/metric-packer.ts";
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
-import type { MetricRange, Store } from "../../src/store/store.ts";
+import type { MetricRange, RetentionRepository, Store } from "../../src/store/store.ts";
 import { metricSample, containerId as newContainerId } from "../support/samples.ts";
 import { anyCredential } from "./backends.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres-database.ts";
@@ -262,8 +262,13 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
+    expect(await sweeper(repo, HOUR).sweep(DAY0 + DAY)).toMatchObject({ packed: 0, rawMetrics: 1 });
+  });
+
+  /** The retention sweep on `repo`, raw samples kept `rawMetricsMs`, everything else 30 days. */
+  function sweeper(repo: RetentionRepository, rawMetricsMs: number): Retention {
     const config = {
-      rawMetricsMs: HOUR,
+      rawMetricsMs,
       rollupMetricsMs: 30 * DAY,
       logsMs: 30 * DAY,
       logBytesPerHost: 1_000_000,
@@ -271,9 +276,8 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
       intervalMs: 60_000,
       batchRows: 100,
     };
-    const retention = new Retention(repo, store.maintenance, config, Fastify({ logger: false }).log);
-    expect(await retention.sweep(DAY0 + DAY)).toMatchObject({ packed: 0, rawMetrics: 1 });
-  });
+    return new Retention(repo, store.maintenance, config, Fastify({ logger: false }).log);
+  }
 
   /** Resolves once `n` backends of the test database wait for a lock. */
   async function waitingBackends(n: number): Promise<void> {
@@ -290,23 +294,8 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
   it("packs in the retention sweep, a few series at a time", async () => {
     const ids = Array.from({ length: 3 }, () => newContainerId());
     await write(ids.flatMap((id) => [0, 1, 2].map((m) => metricSample(id, DAY0 + m * MINUTE))));
-    const config = {
-      rawMetricsMs: 30 * DAY,
-      rollupMetricsMs: 30 * DAY,
-      logsMs: 30 * DAY,
-      logBytesPerHost: 1_000_000,
-      batchLedgerMs: 30 * DAY,
-      intervalMs: 60_000,
-      batchRows: 100,
-    };
-    const retention = new Retention(
-      store.retention,
-      store.maintenance,
-      config,
-      Fastify({ logger: false }).log,
-    );
     // Minutes 0 and 1 ended two minutes before: packed; minute 2 stays a row.
-    const swept = await retention.sweep(DAY0 + 3 * MINUTE + PACK_DELAY_MS - 1);
+    const swept = await sweeper(store.retention, 30 * DAY).sweep(DAY0 + 3 * MINUTE + PACK_DELAY_MS - 1);
     expect(swept.packed).toBe(6);
     expect(await layout()).toEqual({ minuteChunks: 6, hourChunks: 0, rows: 3 });
     for (const id of ids) {
