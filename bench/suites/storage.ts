@@ -147,9 +147,16 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
     JSON.stringify(result);
   });
   await store.close();
-  const raw = metrics.bytes(["metric_head", "metric_chunks"]);
+  const raw = metrics.bytes(["metric_staging", "metric_chunks"]);
   const rawIndexed =
-    raw + metrics.bytes(["sqlite_autoindex_metric_chunks_1", "series", "sqlite_autoindex_series_1"]);
+    raw +
+    metrics.bytes([
+      "metric_staging_group",
+      "metric_staging_arrived",
+      "sqlite_autoindex_metric_chunks_1",
+      "series",
+      "sqlite_autoindex_series_1",
+    ]);
   // The packed hours (migration 11); the newest hour's rows (metric_rollups) are one of 720 in 30 days.
   const rollups = metrics.bytes(["metric_rollup_chunks", "sqlite_autoindex_metric_rollup_chunks_1"]);
   const logTable = logs.bytes(["log_lines"]);

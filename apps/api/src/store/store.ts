@@ -276,10 +276,12 @@ export interface RetentionRepository {
   deleteRawMetricsBefore(t: number, limit: number): Promise<number>;
   /**
    * For a backend that packs raw samples into chunks apart from its writes (PostgreSQL,
-   * PgMetricPacker; SQLite packs as it writes and has none): packs the rows of minutes that ended
-   * a short delay before `now` (epoch ms; PgMetricPacker's PACK_DELAY_MS) and the minute chunks of
-   * hours that ended by then, and those hours' rollup rows, about `limit` rows per call; returns
-   * what it moved (samples, and rollup rows), `limit` or more while rows are left to pack.
+   * PgMetricPacker, packs only here; SQLite's writer packs as it writes, SqliteMetricPacker, and
+   * this takes what it left when writes stopped): packs the samples that arrived (SQLite) or were
+   * taken (PostgreSQL) in minutes that ended a short delay before `now` (epoch ms; PACK_GRACE_MS,
+   * PACK_DELAY_MS) and the minute chunks of hours that ended by then, and those hours' rollup rows,
+   * about `limit` samples or rows per call; returns what it moved (samples, and rollup rows on
+   * PostgreSQL), `limit` or more while there are more to pack.
    */
   packRawMetrics?(now: number, limit: number): Promise<number>;
   deleteRollupsBefore(t: number, limit: number): Promise<number>;

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { MINUTE } from "../../src/store/metric-chunk.ts";
 import { openStore } from "../../src/store/open-store.ts";
+import { PACK_GRACE_MS } from "../../src/store/sqlite/metric-packer.ts";
 import type { NewHostAccess, Store } from "../../src/store/store.ts";
 import { openTempSqliteStore } from "../support/temp-sqlite-store.ts";
 import { openTempPostgresStore } from "./postgres-database.ts";
@@ -25,4 +27,13 @@ export const BACKENDS: readonly Backend[] = [
 /** A way in for a host that a test creates only to hold data: the hash of a credential nobody holds. */
 export function anyCredential(): NewHostAccess {
   return { kind: "credential", tokenHash: randomBytes(16).toString("hex") };
+}
+
+/**
+ * What the retention sweep does before it deletes, a minute after writes that arrived at 0 (the
+ * contract tests' `at`): SQLite packs the samples staged then (PACK_GRACE_MS after their minute),
+ * PostgreSQL none yet (its rows wait PACK_DELAY_MS, two minutes), so each deletes as it stores.
+ */
+export async function packArrivedAtZero(store: Store): Promise<void> {
+  await store.retention.packRawMetrics?.(MINUTE + PACK_GRACE_MS, 1_000_000);
 }

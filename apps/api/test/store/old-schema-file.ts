@@ -30,3 +30,12 @@ export function writeSamples(store: Store, seq: number, samples: MetricSample[])
     { kind: "batch", hostId: "h1", at: 1, message: { type: "metrics", seq, samples } },
   ]);
 }
+
+/**
+ * Packs every staged sample of a SQLite store (migration 14) into chunks, as the telemetry writer
+ * and the retention sweep do once the minute they arrived in is over: `writeSamples` writes arrive
+ * at 1 ms, long before now.
+ */
+export async function packStaged(store: Store): Promise<void> {
+  await store.retention.packRawMetrics?.(Date.now(), 1_000_000);
+}

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import type { Store } from "../../src/store/store.ts";
 import { logLine, metricSample, containerId as newContainerId } from "../support/samples.ts";
-import { anyCredential, BACKENDS } from "./backends.ts";
+import { anyCredential, BACKENDS, packArrivedAtZero } from "./backends.ts";
 
 const MINUTE = 60_000;
 
@@ -51,6 +51,7 @@ describe.each(BACKENDS)("Store contract, retention ($name)", ({ open }) => {
     ]);
     const range = { hostId, containerId: id, from: 0, to: 10 * MINUTE };
 
+    await packArrivedAtZero(store);
     expect(await store.retention.deleteRawMetricsBefore(4 * MINUTE, 2)).toBe(2);
     expect(await store.retention.deleteRawMetricsBefore(4 * MINUTE, 2)).toBe(1);
     expect(await store.retention.deleteRawMetricsBefore(4 * MINUTE, 2)).toBe(0);

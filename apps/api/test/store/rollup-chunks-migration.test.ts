@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { rollupChunksMigration } from "../../src/store/sqlite/migrations/011-rollup-chunks.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { metricSample, containerId as newContainerId } from "../support/samples.ts";
-import { oldSchemaFile, writeSamples } from "./old-schema-file.ts";
+import { oldSchemaFile, packStaged, writeSamples } from "./old-schema-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "crowsnest-rollup-chunks-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,12 +25,12 @@ function count(path: string, table: string): number {
 
 /**
  * A file written by the schema before migration 11 (every rollup a row): upgraded in place, its
- * rollups read as before; at the series' next write, its rows of past hours become one chunk per
- * hour and read the same; a late sample of a packed hour joins its chunk; retention deletes a
+ * rollups read as before; once the series' next samples are packed, its rows of past hours become
+ * one chunk per hour and read the same; a late sample of a packed hour joins its chunk; retention deletes a
  * chunk once its whole hour is past.
  */
 describe("migration 11: rollup chunks", () => {
-  it("keeps a previous file's rollups, packs them by hour at the series' next write, and reads them the same", async () => {
+  it("keeps a previous file's rollups, packs them by hour with the series' next samples, and reads them the same", async () => {
     const path = join(dir, "v10.db");
     const id = newContainerId();
     const db = oldSchemaFile(path, rollupChunksMigration.version, id);
@@ -59,24 +59,27 @@ describe("migration 11: rollup chunks", () => {
         pids: 3,
       });
 
-      // A sample of hour 2: the series' rows of hours 0 and 1 become two chunks; the sample is a
-      // head row, counted by the reader until its minute is packed (migration 13).
+      // A sample of hour 2, staged: counted by the reader until it is packed (migration 14).
       await writeSamples(store, 1, [metricSample(id, 2 * HOUR + 5_000, 12.5)]);
-      expect(count(path, "metric_rollup_chunks")).toBe(2);
-      expect(count(path, "metric_rollups")).toBe(0);
-      expect(await store.metrics.rollups(range)).toEqual([
+      const after = [
         ...before,
         expect.objectContaining({ t: 2 * HOUR, cpuPercent: 12.5, cpuPercentMin: 12.5, cpuPercentMax: 12.5 }),
-      ]);
-
-      // A late sample of minute 1 (hour 0, packed; no raw chunk covers it, so it is a head row) is
-      // read with the chunk's minute 1, then counted in that chunk, not as a row, once a sample of
-      // a later minute packs the head.
-      await writeSamples(store, 2, [metricSample(id, MINUTE + 30_000, 50.125, 1_000_001)]);
-      const lateFromHead = await store.metrics.rollups({ ...range, to: MINUTE });
-      await writeSamples(store, 3, [metricSample(id, 2 * HOUR + MINUTE, 12.5)]);
+      ];
+      expect(await store.metrics.rollups(range)).toEqual(after);
+      // Packed: the series' rows of hours 0 and 1 become two chunks, the sample's minute a row.
+      await packStaged(store);
+      expect(count(path, "metric_rollup_chunks")).toBe(2);
       expect(count(path, "metric_rollups")).toBe(1);
-      expect(await store.metrics.rollups({ ...range, to: MINUTE })).toEqual(lateFromHead);
+      expect(await store.metrics.rollups(range)).toEqual(after);
+
+      // A late sample of minute 1 (hour 0, packed; staged) is read with the chunk's minute 1, then
+      // counted in that chunk, not as a row, once packed.
+      await writeSamples(store, 2, [metricSample(id, MINUTE + 30_000, 50.125, 1_000_001)]);
+      const lateFromStaging = await store.metrics.rollups({ ...range, to: MINUTE });
+      await writeSamples(store, 3, [metricSample(id, 2 * HOUR + MINUTE, 12.5)]);
+      await packStaged(store);
+      expect(count(path, "metric_rollups")).toBe(2);
+      expect(await store.metrics.rollups({ ...range, to: MINUTE })).toEqual(lateFromStaging);
       const [late] = await store.metrics.rollups({ ...range, to: MINUTE });
       expect(late).toMatchObject({
         t: MINUTE,

@@ -5,7 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { metricSample, containerId as newContainerId } from "../support/samples.ts";
-import { oldSchemaFile } from "./old-schema-file.ts";
+import { oldSchemaFile, packStaged } from "./old-schema-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "crowsnest-rollup-rice-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -105,7 +105,7 @@ describe("rollup chunks of the zstd format in a file of the current schema", () 
           },
         },
       ]);
-      // The late sample is a head row (no raw chunk covers it) until a later minute packs it.
+      // The late sample is staged until packed.
       await store.telemetry.write([
         {
           kind: "batch",
@@ -114,6 +114,7 @@ describe("rollup chunks of the zstd format in a file of the current schema", () 
           message: { type: "metrics", seq: 3, samples: [metricSample(id, HOUR + MINUTE)] },
         },
       ]);
+      await packStaged(store);
       expect(chunkFormat(path)).toBe(2);
       const [merged, second] = await store.metrics.rollups(range);
       expect(merged).toEqual({

@@ -1,201 +1,80 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { MetricSample } from "@crowsnest/protocol";
-import {
-  byPeriod,
-  decodeChunk,
-  encodeChunk,
-  HOUR,
-  MINUTE,
-  SAMPLE_COLUMNS,
-  type SeriesSample,
-} from "../metric-chunk.ts";
-import { rollupsJoining } from "../minute-rollups.ts";
-import { RollupWriter } from "./rollup-writer.ts";
+import { MINUTE } from "../metric-chunk.ts";
+import { SqliteMetricPacker } from "./metric-packer.ts";
 import type { SeriesIds } from "./series.ts";
-
-interface ChunkRow {
-  id: number;
-  start: number;
-  span: number;
-  data: Uint8Array;
-}
+import type { StagedSample } from "./staged-samples.ts";
 
 /**
- * Writes metric samples, inside the caller's transaction: each sample goes to its series' head
- * (rows of the newest minute) or, for a time already packed, into the chunk that covers it. When a
- * series' samples reach a new minute, its head rows of the minutes before are packed into one
- * chunk per minute (metric-chunk.ts); when they reach a new hour, the minute chunks of the hours
- * before become one chunk per hour. So the head holds about a minute per series, the current hour
- * is minute chunks, and the rest of the raw tier hour chunks.
- *
- * Rollups (RollupWriter) count a sample once it has left the head: a minute's head rows are
- * counted together as they are packed, a late sample that joins a packed chunk on its own. The
- * head's minutes are counted by whoever reads rollups (metrics.ts) or deletes head rows
- * (retention.ts). After a restart the head holds the minutes it held before: the series' first
- * sample of a later minute packs, and so counts, them; until then readers count them from the head.
+ * Samples packed after each write, at least (whole staging groups, so often more): the writer
+ * packs a minute's staging as writes come, a slice each, instead of all of it in the first write
+ * after the minute, which would hold that write's acknowledgement for the whole minute's packing.
+ */
+export const PACK_SAMPLES_PER_WRITE = 10_000;
+
+/**
+ * Writes metric samples inside the caller's transaction: `put` gathers a write's samples, `flush`
+ * stages them (one row per host and staging group, migration 14) and packs the staging that is due
+ * into chunks (SqliteMetricPacker). A sample costs one copy into a staging row as it arrives,
+ * where a head row per sample dirtied a page per series in every transaction (BENCHMARKS.md figure
+ * 3), and its chunk's coding once a minute. Readers take the staged samples beside the chunks
+ * (metrics.ts); the stored rollups count a sample once it is packed.
  */
 export class MetricWriter {
   readonly #series: SeriesIds;
-  readonly #insertHead;
-  readonly #headBefore;
-  readonly #deleteHeadBefore;
-  readonly #newestHead;
-  readonly #covering;
-  readonly #minuteChunksBefore;
-  readonly #insertChunk;
-  readonly #updateChunk;
-  readonly #deleteChunk;
-  readonly #rollups: RollupWriter;
-  /** Per series, the minute whose samples the head holds (all older ones are packed). */
-  readonly #headMinute = new Map<number, number>();
+  readonly #packer: SqliteMetricPacker;
+  /** Per host, the samples `put` since the last flush and the latest arrival among their writes (ms). */
+  readonly #pending = new Map<string, { samples: StagedSample[]; at: number }>();
+  /** The packing error last reported, so that one that repeats every write is reported once. */
+  #packError: string | null = null;
 
   constructor(db: DatabaseSync, series: SeriesIds) {
     this.#series = series;
-    this.#insertHead = db.prepare(`
-      INSERT INTO metric_head (series, t, cpu_percent, online_cpus, mem_used, mem_limit, net_rx, net_tx, blk_read, blk_write, pids)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT DO NOTHING`);
-    this.#headBefore = db.prepare(
-      `SELECT ${SAMPLE_COLUMNS} FROM metric_head WHERE series = ? AND t < ? ORDER BY t`,
-    );
-    this.#deleteHeadBefore = db.prepare("DELETE FROM metric_head WHERE series = ? AND t < ?");
-    this.#newestHead = db.prepare("SELECT max(t) AS t FROM metric_head WHERE series = ?");
-    this.#covering = db.prepare(`
-      SELECT id, start, span, data FROM metric_chunks WHERE series = ? AND start <= ? ORDER BY start DESC LIMIT 1`);
-    this.#minuteChunksBefore = db.prepare(`
-      SELECT id, start, span, data FROM metric_chunks WHERE series = ? AND start < ? AND span = ${MINUTE} ORDER BY start`);
-    this.#insertChunk = db.prepare(
-      "INSERT INTO metric_chunks (series, start, span, n, data) VALUES (?, ?, ?, ?, ?)",
-    );
-    this.#updateChunk = db.prepare("UPDATE metric_chunks SET n = ?, data = ? WHERE id = ?");
-    this.#deleteChunk = db.prepare("DELETE FROM metric_chunks WHERE id = ?");
-    this.#rollups = new RollupWriter(db);
+    this.#packer = new SqliteMetricPacker(db);
   }
 
-  /** Stores a host's samples (already on the server's time line); a sample already stored is skipped. */
-  put(hostId: string, samples: readonly MetricSample[]): void {
+  /** Gathers a host's samples (already on the server's time line), arrived at `at` (ms), for `flush`. */
+  put(hostId: string, samples: readonly MetricSample[], at: number): void {
+    if (samples.length === 0) return;
+    let pending = this.#pending.get(hostId);
+    if (pending === undefined) {
+      pending = { samples: [], at };
+      this.#pending.set(hostId, pending);
+    }
+    pending.at = Math.max(pending.at, at);
     for (const sample of samples) {
-      const series = this.#series.ensure(hostId, sample.containerId);
-      const minute = sample.t - (sample.t % MINUTE);
-      const head = this.#head(series);
-      if (!this.#store(series, minute, head, sample)) continue;
-      const hour = minute - (minute % HOUR);
-      if (head === undefined || minute > head) {
-        this.#pack(series, minute);
-        if (head === undefined || hour > head - (head % HOUR)) {
-          this.#packHours(series, hour);
-          this.#rollups.pack(series, hour);
-        }
-        this.#headMinute.set(series, minute);
-      }
+      pending.samples.push({ series: this.#series.ensure(hostId, sample.containerId), sample });
     }
   }
 
-  /** Forgets what it knew of the head: after a rolled back write. */
+  /**
+   * Stages what `put` gathered, then packs staging due at `now` (ms: the latest arrival among the
+   * transaction's writes, so that staging follows the clock the writes arrive by), at least
+   * PACK_SAMPLES_PER_WRITE samples. Packing runs in a savepoint: should it fail, the write still
+   * commits, its samples staged, and the staging waits for the next write (the error is reported
+   * once as a process warning), so that no packing problem refuses an agent's data.
+   */
+  flush(db: DatabaseSync, now: number): void {
+    for (const [hostId, { samples, at }] of this.#pending)
+      this.#packer.stage(hostId, samples, at - (at % MINUTE));
+    this.#pending.clear();
+    db.exec("SAVEPOINT pack");
+    try {
+      this.#packer.packDue(now, PACK_SAMPLES_PER_WRITE);
+      db.exec("RELEASE pack");
+      this.#packError = null;
+    } catch (err) {
+      db.exec("ROLLBACK TO pack");
+      db.exec("RELEASE pack");
+      const message = err instanceof Error ? err.message : String(err);
+      if (message !== this.#packError)
+        process.emitWarning(`packing staged metric samples failed: ${message}`);
+      this.#packError = message;
+    }
+  }
+
+  /** Forgets what `put` gathered: after a rolled back write. */
   forget(): void {
-    this.#headMinute.clear();
+    this.#pending.clear();
   }
-
-  /**
-   * Stores one sample in the head, or in the chunk covering its time (counted then in its minute's
-   * rollup: it is not in the head); false if it was there already.
-   */
-  #store(series: number, minute: number, head: number | undefined, sample: MetricSample): boolean {
-    if (head === undefined || minute < head) {
-      const chunk = this.#coveringChunk(series, sample.t);
-      if (chunk !== null) {
-        const stored = decodeChunk(chunk.data);
-        if (stored.some((s) => s.t === sample.t)) return false;
-        const added = withoutContainer(sample);
-        this.#rewrite(chunk.id, [...stored, added]);
-        for (const rollup of rollupsJoining(stored, [added])) this.#rollups.add(series, rollup);
-        return true;
-      }
-    }
-    // Positional parameters: node:sqlite binds an object of named ones several µs slower per row
-    // (8-11 µs against 2-4 µs an insert, 300,000 of these rows in one loop on this machine).
-    return (
-      this.#insertHead.run(
-        series,
-        sample.t,
-        sample.cpuPercent,
-        sample.onlineCpus,
-        sample.memUsedBytes,
-        sample.memLimitBytes,
-        sample.netRxBytes,
-        sample.netTxBytes,
-        sample.blkReadBytes,
-        sample.blkWriteBytes,
-        sample.pids,
-      ).changes > 0
-    );
-  }
-
-  /**
-   * The minute of the series' head: known once the writer has stored a sample of it, else (after a
-   * restart) its newest head row's, so that a resent sample of a minute packed before the restart
-   * is found in its chunk rather than stored again in the head; undefined when the head is empty.
-   */
-  #head(series: number): number | undefined {
-    const known = this.#headMinute.get(series);
-    if (known !== undefined) return known;
-    const { t } = this.#newestHead.get(series) as { t: number | null };
-    if (t === null) return undefined;
-    const minute = t - (t % MINUTE);
-    this.#headMinute.set(series, minute);
-    return minute;
-  }
-
-  #coveringChunk(series: number, t: number): ChunkRow | null {
-    const chunk = this.#covering.get(series, t) as ChunkRow | undefined;
-    return chunk !== undefined && t < chunk.start + chunk.span ? chunk : null;
-  }
-
-  /**
-   * Packs the series' head rows older than `minute` into the chunks of their minutes (or hours),
-   * counting each minute's rows that were not in its chunk yet in the minute's rollup.
-   */
-  #pack(series: number, minute: number): void {
-    const rows = this.#headBefore.all(series, minute) as unknown as SeriesSample[];
-    if (rows.length === 0) return;
-    for (const [start, group] of byPeriod(rows, (s) => s.t, MINUTE)) {
-      const chunk = this.#coveringChunk(series, start);
-      let added = group;
-      let stored: SeriesSample[] = [];
-      if (chunk === null) this.#insert(series, start, MINUTE, group);
-      else {
-        stored = decodeChunk(chunk.data);
-        const times = new Set(stored.map((s) => s.t));
-        added = group.filter((s) => !times.has(s.t));
-        this.#rewrite(chunk.id, [...stored, ...added]);
-      }
-      for (const rollup of rollupsJoining(stored, added)) this.#rollups.add(series, rollup);
-    }
-    this.#deleteHeadBefore.run(series, minute);
-  }
-
-  /** Makes the series' minute chunks of the hours before `hour` one chunk per hour. */
-  #packHours(series: number, hour: number): void {
-    const chunks = this.#minuteChunksBefore.all(series, hour) as unknown as ChunkRow[];
-    for (const [start, minutes] of byPeriod(chunks, (c) => c.start, HOUR)) {
-      const samples = minutes.flatMap((c) => decodeChunk(c.data));
-      for (const chunk of minutes) this.#deleteChunk.run(chunk.id);
-      this.#insert(series, start, HOUR, samples);
-    }
-  }
-
-  #insert(series: number, start: number, span: number, samples: SeriesSample[]): void {
-    samples.sort((a, b) => a.t - b.t);
-    this.#insertChunk.run(series, start, span, samples.length, encodeChunk(samples));
-  }
-
-  #rewrite(id: number, samples: SeriesSample[]): void {
-    samples.sort((a, b) => a.t - b.t);
-    this.#updateChunk.run(samples.length, encodeChunk(samples), id);
-  }
-}
-
-function withoutContainer(sample: MetricSample): SeriesSample {
-  const { containerId: _, ...rest } = sample;
-  return rest;
 }

@@ -1,25 +1,28 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { MetricPoint } from "@crowsnest/protocol";
 import { type Downsampled, downsample } from "../downsample.ts";
-import { HOUR, MINUTE, SAMPLE_COLUMNS, type SeriesSample } from "../metric-chunk.ts";
+import { HOUR, MINUTE, type SeriesSample } from "../metric-chunk.ts";
 import { combineByMinute, fromStoredRow, ROLLUP_ROW_COLUMNS, rollupsOf } from "../minute-rollups.ts";
 import { type RawSamples, rawHistory, rawPoints, rawSamples } from "../raw-samples.ts";
 import { decodeRollups, type RollupRow, rollupPoint } from "../rollup-chunk.ts";
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
 import { readSnapshot } from "./database.ts";
 import type { SeriesIds } from "./series.ts";
+import { distinctByTime, StagedRow, stagingGroup } from "./staged-samples.ts";
 
 /**
  * Reads the metric tiers of migration 9: raw samples from a series' chunks (decoded, see
- * metric-chunk.ts) and its head rows; rollups from their chunks (migration 11, rollup-chunk.ts)
- * and rows, and those of the samples still in the head, which the stored rollups do not count
- * (rollup-writer.ts); all keyed by series id.
+ * metric-chunk.ts) and its staged samples (migration 14, staged-samples.ts); rollups from their
+ * chunks (migration 11, rollup-chunk.ts) and rows, and those of the staged samples, which the
+ * stored rollups do not count until they are packed (metric-packer.ts); all keyed by series id.
+ * A staged sample resent after its time was packed is left out of the raw samples (a chunk's comes
+ * first) but counted in the rollups until the packer drops it, a minute or so later.
  */
 export class SqliteMetricRepository implements MetricRepository {
   readonly #db: DatabaseSync;
   readonly #series: SeriesIds;
   readonly #chunks;
-  readonly #head;
+  readonly #staging;
   readonly #rollups;
   readonly #rollupChunks;
 
@@ -30,9 +33,7 @@ export class SqliteMetricRepository implements MetricRepository {
     this.#chunks = db.prepare(
       "SELECT data FROM metric_chunks WHERE series = ? AND start BETWEEN ? AND ? ORDER BY start",
     );
-    this.#head = db.prepare(
-      `SELECT ${SAMPLE_COLUMNS} FROM metric_head WHERE series = ? AND t BETWEEN ? AND ? ORDER BY t`,
-    );
+    this.#staging = db.prepare("SELECT data FROM metric_staging WHERE host_id = ? AND grp = ? ORDER BY id");
     this.#rollups = db.prepare(`
       SELECT ${ROLLUP_ROW_COLUMNS} FROM metric_rollups WHERE series = ? AND minute BETWEEN ? AND ? ORDER BY minute`);
     this.#rollupChunks = db.prepare(
@@ -45,22 +46,22 @@ export class SqliteMetricRepository implements MetricRepository {
   }
 
   /**
-   * Packed hours (chunks), then the rows of the current hour, then the rollups of the head rows
-   * (computed here: a minute or so per series), combined per minute: a minute may be in more than
-   * one of them when late samples came.
+   * Packed hours (chunks), then the rows of the current hour, then the rollups of the staged
+   * samples (computed here: a minute or two per series), combined per minute: a minute may be in
+   * more than one of them when late samples came.
    */
   async rollups(range: MetricRange): Promise<MetricPoint[]> {
     const series = this.#series.find(range.hostId, range.containerId);
     if (series === null) return [];
-    // The writer moves a minute from the head to the rows and an hour from the rows to a chunk.
-    const [chunks, stored, head] = readSnapshot(this.#db, () => {
-      // The head rows of the minutes that start in the range.
+    // The packer moves staged samples into the rows and an hour from the rows to a chunk.
+    const [chunks, stored, staged] = readSnapshot(this.#db, () => {
+      // The staged samples of the minutes that start in the range.
       const firstMinute = Math.ceil(range.from / MINUTE) * MINUTE;
       const lastMinute = Math.floor(range.to / MINUTE) * MINUTE;
       return [
         this.#rollupChunks.all(series, range.from - HOUR + 1, range.to) as unknown as { data: Uint8Array }[],
         this.#rollups.all(series, range.from, range.to) as unknown as RollupRow[],
-        this.#head.all(series, firstMinute, lastMinute + MINUTE - 1) as unknown as SeriesSample[],
+        this.#staged(range.hostId, series, firstMinute, lastMinute + MINUTE - 1),
       ] as const;
     });
     const rows: RollupRow[] = [];
@@ -70,7 +71,7 @@ export class SqliteMetricRepository implements MetricRepository {
       }
     }
     for (const row of stored) rows.push(fromStoredRow(row));
-    rows.push(...rollupsOf(head));
+    rows.push(...rollupsOf(staged));
     return combineByMinute(rows).map(rollupPoint);
   }
 
@@ -80,23 +81,34 @@ export class SqliteMetricRepository implements MetricRepository {
     return rawHistory(query, this.#raw(query));
   }
 
-  /** The series' chunks that may hold samples of the range and its head rows in it. */
+  /** The series' chunks that may hold samples of the range and its staged samples in it. */
   #raw(range: MetricRange): RawSamples {
     const series = this.#series.find(range.hostId, range.containerId);
     if (series === null) return rawSamples(range, [], []);
-    // The writer moves a minute's head rows into a chunk.
-    const [chunks, head] = readSnapshot(
+    // The packer moves staged samples into chunks.
+    const [chunks, staged] = readSnapshot(
       this.#db,
       () =>
         [
           this.#chunks.all(series, range.from - HOUR + 1, range.to) as unknown as { data: Uint8Array }[],
-          this.#head.all(series, range.from, range.to) as unknown as SeriesSample[],
+          this.#staged(range.hostId, series, range.from, range.to),
         ] as const,
     );
     return rawSamples(
       range,
       chunks.map((c) => c.data),
-      head,
+      staged,
     );
+  }
+
+  /** The series' staged samples from `from` to `to` (ms, inclusive), in time order, one per time. */
+  #staged(hostId: string, series: number, from: number, to: number): SeriesSample[] {
+    const rows = this.#staging.all(hostId, stagingGroup(series)) as unknown as { data: Uint8Array }[];
+    const samples: SeriesSample[] = [];
+    for (const row of rows) {
+      for (const s of new StagedRow(row.data).samplesOf(series))
+        if (s.t >= from && s.t <= to) samples.push(s);
+    }
+    return distinctByTime(samples);
   }
 }

@@ -1,52 +1,28 @@
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import { tsToNs } from "../log-time.ts";
-import { HOUR, MINUTE, SAMPLE_COLUMNS, type SeriesSample } from "../metric-chunk.ts";
-import { rollupsOf } from "../minute-rollups.ts";
+import { HOUR, MINUTE } from "../metric-chunk.ts";
 import type { RetentionRepository } from "../store.ts";
 import { transaction } from "./database.ts";
-import { RollupWriter } from "./rollup-writer.ts";
+import { SqliteMetricPacker } from "./metric-packer.ts";
 
 /**
- * The tables of a tier of metrics: its chunks, each holding `n` samples (or minutes), and the rows
- * not yet in a chunk, keyed by (series, `time`). `ended` says, of a chunk `c`, that its whole span
- * is before the bound `$t`; `returned`, what the delete of rows returns of each.
+ * The rollup tier's tables: its chunks, each holding `n` minutes, and the rows of the minutes not
+ * in a chunk yet; the raw tier has only chunks (staged samples are packed first, metric-packer.ts).
  */
-interface MetricTier {
-  chunks: string;
-  ended: string;
-  rows: string;
-  time: string;
-  returned: string;
-}
-
-const RAW_TIER: MetricTier = {
-  chunks: "metric_chunks",
-  ended: `c.start <= $t - ${MINUTE} AND c.start + c.span <= $t`,
-  rows: "metric_head",
-  time: "t",
-  // The samples, to count them in their rollups before they go (see the constructor).
-  returned: `series, ${SAMPLE_COLUMNS}`,
-};
-
-const ROLLUP_TIER: MetricTier = {
-  chunks: "metric_rollup_chunks",
-  ended: `c.hour <= $t - ${HOUR}`,
-  rows: "metric_rollups",
-  time: "minute",
-  returned: "series",
-};
-
-/** The deletes of a tier's retention (see metricTierStatements). */
-interface MetricTierDeletes {
-  /** Deletes at most `$limit` chunks wholly before `$t`; returns the `n` of each. */
-  chunks: StatementSync;
-  /** Deletes at most `limit` rows before `t`; returns how many. */
-  rows: (t: number, limit: number) => number;
-}
+const ROLLUP_CHUNKS_ENDED = `DELETE FROM metric_rollup_chunks WHERE id IN (
+  SELECT c.id FROM series s JOIN metric_rollup_chunks c ON c.series = s.id AND c.hour <= $t - ${HOUR} LIMIT $limit)
+  RETURNING n`;
+const RAW_CHUNKS_ENDED = `DELETE FROM metric_chunks WHERE id IN (
+  SELECT c.id FROM series s JOIN metric_chunks c ON c.series = s.id AND c.start <= $t - ${MINUTE} AND c.start + c.span <= $t
+  LIMIT $limit)
+  RETURNING n`;
 
 export class SqliteRetentionRepository implements RetentionRepository {
-  readonly #raw: MetricTierDeletes;
-  readonly #rollups: MetricTierDeletes;
+  readonly #db: DatabaseSync;
+  readonly #packer: SqliteMetricPacker;
+  readonly #rawChunks;
+  readonly #rollupChunks;
+  readonly #rollupRows;
   readonly #logsBefore;
   readonly #overCap;
   readonly #oldestLogs;
@@ -55,29 +31,15 @@ export class SqliteRetentionRepository implements RetentionRepository {
   readonly #tombstonesBefore;
 
   constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#packer = new SqliteMetricPacker(db);
     // No table has an index on time alone (migration 9): each walks the series, and each series'
     // rows in time order.
-    const raw = metricTierStatements(db, RAW_TIER);
-    const rollupRows = metricTierStatements(db, ROLLUP_TIER);
-    const rollups = new RollupWriter(db);
-    // Head rows are not counted in the stored rollups (rollup-writer.ts): a series that sent
-    // nothing since keeps its last minute in the head until the raw tier's retention, which counts
-    // them as they go, since rollups outlive the raw tier. One transaction: counted once or not gone.
-    this.#raw = {
-      chunks: raw.chunks,
-      rows: (t, limit) =>
-        transaction(db, () => {
-          const deleted = raw.rows.all(t, limit) as unknown as HeadRow[];
-          for (const [series, samples] of bySeries(deleted)) {
-            for (const rollup of rollupsOf(samples)) rollups.add(series, rollup);
-          }
-          return deleted.length;
-        }),
-    };
-    this.#rollups = {
-      chunks: rollupRows.chunks,
-      rows: (t, limit) => rollupRows.rows.all(t, limit).length,
-    };
+    this.#rawChunks = db.prepare(RAW_CHUNKS_ENDED);
+    this.#rollupChunks = db.prepare(ROLLUP_CHUNKS_ENDED);
+    this.#rollupRows = db.prepare(`
+      DELETE FROM metric_rollups WHERE (series, minute) IN (
+        SELECT r.series, r.minute FROM series s JOIN metric_rollups r ON r.series = s.id AND r.minute < ? LIMIT ?)`);
     this.#logsBefore = db.prepare(`
       DELETE FROM log_lines WHERE id IN (
         SELECT l.id FROM series s JOIN log_lines l ON l.series = s.id AND l.ts < ? LIMIT ?)`);
@@ -102,14 +64,25 @@ export class SqliteRetentionRepository implements RetentionRepository {
     );
   }
 
-  /** A chunk goes once its whole span is before `t`; then head rows. Returns the samples deleted. */
+  /**
+   * Packs staging that is due at `now` (ms; SqliteMetricPacker.packDue), at least `limit` samples
+   * when there are: the writer packs as it writes, so this takes what arrived before writes stopped.
+   */
+  async packRawMetrics(now: number, limit: number): Promise<number> {
+    return transaction(this.#db, () => this.#packer.packDue(now, limit));
+  }
+
+  /** A chunk goes once its whole span is before `t` (staged samples once packed). Returns the samples deleted. */
   async deleteRawMetricsBefore(t: number, limit: number): Promise<number> {
-    return deleteMetricTierBefore(this.#raw, t, limit);
+    return heldBy(this.#rawChunks.all({ t, limit }));
   }
 
   /** An hour's chunk goes once its whole hour is before `t`; then rows. Returns the minutes deleted. */
   async deleteRollupsBefore(t: number, limit: number): Promise<number> {
-    return deleteMetricTierBefore(this.#rollups, t, limit);
+    const chunks = this.#rollupChunks.all({ t, limit });
+    const held = heldBy(chunks);
+    if (chunks.length === limit) return held;
+    return held + Number(this.#rollupRows.run(t, limit - chunks.length).changes);
   }
 
   async deleteLogsBefore(ts: string, limit: number): Promise<number> {
@@ -136,47 +109,7 @@ export class SqliteRetentionRepository implements RetentionRepository {
   }
 }
 
-/** A head row as retention's delete returns it. */
-type HeadRow = { series: number } & SeriesSample;
-
-/** Rows grouped by series. */
-function bySeries(rows: readonly HeadRow[]): Map<number, HeadRow[]> {
-  const groups = new Map<number, HeadRow[]>();
-  for (const row of rows) {
-    const group = groups.get(row.series);
-    if (group) group.push(row);
-    else groups.set(row.series, [row]);
-  }
-  return groups;
-}
-
-/**
- * The statements of a tier's retention, walking the series (see the constructor): `chunks`
- * (named $t, $limit) returns each chunk's `n`, `rows` (positional t, limit) each row's `returned`.
- */
-function metricTierStatements(
-  db: DatabaseSync,
-  { chunks, ended, rows, time, returned }: MetricTier,
-): { chunks: StatementSync; rows: StatementSync } {
-  return {
-    chunks: db.prepare(`
-      DELETE FROM ${chunks} WHERE id IN (
-        SELECT c.id FROM series s JOIN ${chunks} c ON c.series = s.id AND ${ended} LIMIT $limit)
-      RETURNING n`),
-    rows: db.prepare(`
-      DELETE FROM ${rows} WHERE (series, ${time}) IN (
-        SELECT r.series, r.${time} FROM series s JOIN ${rows} r ON r.series = s.id AND r.${time} < ? LIMIT ?)
-      RETURNING ${returned}`),
-  };
-}
-
-/**
- * Retention of a tier of metrics: deletes at most `limit` of its chunks wholly before `t`, then at
- * most the rest of `limit` of its rows before `t`; returns the samples (or minutes) they held.
- */
-function deleteMetricTierBefore(tier: MetricTierDeletes, t: number, limit: number): number {
-  const chunks = tier.chunks.all({ t, limit }) as unknown as { n: number }[];
-  const held = chunks.reduce((sum, chunk) => sum + chunk.n, 0);
-  if (chunks.length === limit) return held;
-  return held + tier.rows(t, limit - chunks.length);
+/** The samples (or minutes) the deleted chunks held, from their returned `n`. */
+function heldBy(chunks: readonly unknown[]): number {
+  return (chunks as { n: number }[]).reduce((sum, chunk) => sum + chunk.n, 0);
 }

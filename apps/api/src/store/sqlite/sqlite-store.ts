@@ -12,6 +12,7 @@ import { registerHostNameKey } from "./host-name-key.ts";
 import { SqliteHostRepository } from "./hosts.ts";
 import { SqliteLoginFailureRepository } from "./login-failures.ts";
 import { SqliteLogRepository } from "./logs.ts";
+import { adoptHeadRows } from "./metric-packer.ts";
 import { SqliteMetricRepository } from "./metrics.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 import { SqliteRetentionRepository } from "./retention.ts";
@@ -35,6 +36,7 @@ export async function openSqliteStore(path: string, keepMs = DEFAULT_KEEP_MS): P
   try {
     registerHostNameKey(db); // for migration 10
     migrate(db, MIGRATIONS);
+    adoptHeadRows(db);
   } catch (err) {
     db.close();
     throw err;

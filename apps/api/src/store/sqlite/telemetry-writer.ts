@@ -86,10 +86,18 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   writeCounting(writes: readonly TelemetryWrite[]): CountedWrite {
     const outside = new OutsideWindowTally();
     try {
-      const results = transaction(this.#db, () => writes.map((write) => this.#apply(write, outside)));
+      const results = transaction(this.#db, () => {
+        const applied = writes.map((write) => this.#apply(write, outside));
+        // Staging is due by the arrival clock (a write's `at`), which a server's writes follow.
+        this.#metrics.flush(
+          this.#db,
+          writes.reduce((latest, w) => Math.max(latest, w.at), 0),
+        );
+        return applied;
+      });
       return { results, outside: outside.byHost() };
     } catch (err) {
-      // Series made and minutes packed in the rolled back transaction are gone again.
+      // Series made and samples gathered in the rolled back transaction are gone again.
       this.#series.forget();
       this.#metrics.forget();
       throw err;
@@ -151,7 +159,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
         break;
       case "metrics": {
         const samples = this.#window.samples(message.samples, clockOffsetMs, at);
-        this.#metrics.put(hostId, samples.inside);
+        this.#metrics.put(hostId, samples.inside, at);
         return { samples: samples.outside, lines: 0 };
       }
       case "logs": {

@@ -12,6 +12,7 @@ import { hostLifecycleMigration } from "./010-host-lifecycle.ts";
 import { rollupChunksMigration } from "./011-rollup-chunks.ts";
 import { loginReservationsMigration } from "./012-login-reservations.ts";
 import { headUncountedMigration } from "./013-head-uncounted.ts";
+import { metricStagingMigration } from "./014-metric-staging.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   rollupChunksMigration,
   loginReservationsMigration,
   headUncountedMigration,
+  metricStagingMigration,
 ];

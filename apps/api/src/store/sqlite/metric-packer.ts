@@ -1,0 +1,213 @@
+import type { DatabaseSync } from "node:sqlite";
+import {
+  byPeriod,
+  decodeChunk,
+  encodeChunk,
+  HOUR,
+  MINUTE,
+  SAMPLE_COLUMNS,
+  type SeriesSample,
+} from "../metric-chunk.ts";
+import { rollupsJoining } from "../minute-rollups.ts";
+import { transaction } from "./database.ts";
+import { RollupWriter } from "./rollup-writer.ts";
+import {
+  distinctByTime,
+  encodeStaged,
+  StagedRow,
+  type StagedSample,
+  stagingGroup,
+} from "./staged-samples.ts";
+
+/**
+ * A staging row is packed once the minute it arrived in has been over this long (ms), so that the
+ * batches an agent cut at that minute's end, which reach the server a second or two later, are
+ * packed with it rather than merged into its chunks afterwards.
+ */
+export const PACK_GRACE_MS = 5_000;
+
+interface ChunkRow {
+  id: number;
+  start: number;
+  span: number;
+  data: Uint8Array;
+}
+
+/**
+ * Moves staged samples (migration 14, staged-samples.ts) into the raw tier's chunks, inside the
+ * caller's transaction: the telemetry writer after each write, retention before it deletes. A
+ * staging group is packed whole: each of its series' samples join the chunk of their minute (made
+ * if new, else decoded, merged and rewritten; a time already there is skipped, so a resent sample
+ * is stored and counted once), then the series' minute chunks of the hours before its newest
+ * sample's become one chunk per hour. Rollups (RollupWriter) count each sample as it joins a chunk.
+ *
+ * Everything it decides comes from the database in that transaction, so two connections (the
+ * writer's thread and the main one's retention) may both pack: SQLite runs their transactions one
+ * after the other.
+ */
+export class SqliteMetricPacker {
+  readonly #insertStaged;
+  readonly #due;
+  readonly #groupRows;
+  readonly #deleteGroup;
+  readonly #covering;
+  readonly #minuteChunksBefore;
+  readonly #insertChunk;
+  readonly #updateChunk;
+  readonly #deleteChunk;
+  readonly #rollups: RollupWriter;
+
+  constructor(db: DatabaseSync) {
+    this.#insertStaged = db.prepare(
+      "INSERT INTO metric_staging (host_id, grp, arrived, data) VALUES (?, ?, ?, ?)",
+    );
+    // The oldest due row's group: one step down the `arrived` index (a DISTINCT over due rows
+    // would walk every row of each group).
+    this.#due = db.prepare(`
+      SELECT host_id AS hostId, grp FROM metric_staging INDEXED BY metric_staging_arrived
+      WHERE arrived <= ? ORDER BY arrived LIMIT 1`);
+    this.#groupRows = db.prepare(
+      "SELECT id, data FROM metric_staging WHERE host_id = ? AND grp = ? ORDER BY id",
+    );
+    this.#deleteGroup = db.prepare("DELETE FROM metric_staging WHERE host_id = ? AND grp = ? AND id <= ?");
+    this.#covering = db.prepare(`
+      SELECT id, start, span, data FROM metric_chunks WHERE series = ? AND start <= ? ORDER BY start DESC LIMIT 1`);
+    this.#minuteChunksBefore = db.prepare(`
+      SELECT id, start, span, data FROM metric_chunks WHERE series = ? AND start < ? AND span = ${MINUTE} ORDER BY start`);
+    this.#insertChunk = db.prepare(
+      "INSERT INTO metric_chunks (series, start, span, n, data) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.#updateChunk = db.prepare("UPDATE metric_chunks SET n = ?, data = ? WHERE id = ?");
+    this.#deleteChunk = db.prepare("DELETE FROM metric_chunks WHERE id = ?");
+    this.#rollups = new RollupWriter(db);
+  }
+
+  /**
+   * Stages one host's samples, arrived in the minute that starts at `arrived` (ms): one row per
+   * staging group they fall in. Sorts `samples` in place.
+   */
+  stage(hostId: string, samples: StagedSample[], arrived: number): void {
+    const groups = new Map<number, StagedSample[]>();
+    for (const s of samples) {
+      const grp = stagingGroup(s.series);
+      const list = groups.get(grp);
+      if (list) list.push(s);
+      else groups.set(grp, [s]);
+    }
+    for (const [grp, list] of groups) this.#insertStaged.run(hostId, grp, arrived, encodeStaged(list));
+  }
+
+  /**
+   * Packs the staging groups holding a row that arrived in a minute over for PACK_GRACE_MS at
+   * `now` (ms), whole groups, until at least `limit` samples are packed or none is due; returns
+   * the staged samples it took (a resent one counted, though stored once).
+   */
+  packDue(now: number, limit: number): number {
+    const cutoff = now - PACK_GRACE_MS - MINUTE;
+    let packed = 0;
+    while (packed < limit) {
+      const due = this.#due.get(cutoff) as { hostId: string; grp: number } | undefined;
+      if (due === undefined) break;
+      packed += this.#packGroup(due.hostId, due.grp);
+    }
+    return packed;
+  }
+
+  /** Packs every row of one host's staging group; returns the samples they held. */
+  #packGroup(hostId: string, grp: number): number {
+    const rows = this.#groupRows.all(hostId, grp) as unknown as { id: number; data: Uint8Array }[];
+    const bySeries = new Map<number, SeriesSample[]>();
+    let count = 0;
+    for (const row of rows) {
+      const staged = new StagedRow(row.data);
+      count += staged.n;
+      for (let i = 0; i < staged.n; i++) {
+        const series = staged.series(i);
+        const list = bySeries.get(series);
+        if (list) list.push(staged.sample(i));
+        else bySeries.set(series, [staged.sample(i)]);
+      }
+    }
+    for (const [series, samples] of bySeries) this.#packSeries(series, distinctByTime(samples));
+    const last = rows.at(-1);
+    if (last !== undefined) this.#deleteGroup.run(hostId, grp, last.id);
+    return count;
+  }
+
+  /**
+   * Merges one series' staged samples (time order, one per time) into the chunks of their minutes,
+   * counting each that was not stored yet in its minute's rollup, then packs the series' finished
+   * hours: minute chunks into hour chunks, rollup rows into rollup chunks.
+   */
+  #packSeries(series: number, samples: SeriesSample[]): void {
+    for (const [start, group] of byPeriod(samples, (s) => s.t, MINUTE)) {
+      const chunk = this.#coveringChunk(series, start);
+      let added = group;
+      let stored: SeriesSample[] = [];
+      if (chunk === null) this.#insert(series, start, MINUTE, group);
+      else {
+        stored = decodeChunk(chunk.data);
+        const times = new Set(stored.map((s) => s.t));
+        added = group.filter((s) => !times.has(s.t));
+        if (added.length === 0) continue;
+        this.#rewrite(chunk.id, [...stored, ...added]);
+      }
+      for (const rollup of rollupsJoining(stored, added)) this.#rollups.add(series, rollup);
+    }
+    const newest = samples.at(-1)?.t;
+    if (newest === undefined) return;
+    const hour = newest - (newest % HOUR);
+    this.#packHours(series, hour);
+    this.#rollups.pack(series, hour);
+  }
+
+  /** The chunk whose span holds `t`, if any (a minute's, or an hour's once that hour is packed). */
+  #coveringChunk(series: number, t: number): ChunkRow | null {
+    const chunk = this.#covering.get(series, t) as ChunkRow | undefined;
+    return chunk !== undefined && t < chunk.start + chunk.span ? chunk : null;
+  }
+
+  /** Makes the series' minute chunks of the hours before `hour` one chunk per hour. */
+  #packHours(series: number, hour: number): void {
+    const chunks = this.#minuteChunksBefore.all(series, hour) as unknown as ChunkRow[];
+    for (const [start, minutes] of byPeriod(chunks, (c) => c.start, HOUR)) {
+      const samples = minutes.flatMap((c) => decodeChunk(c.data));
+      for (const chunk of minutes) this.#deleteChunk.run(chunk.id);
+      this.#insert(series, start, HOUR, samples);
+    }
+  }
+
+  #insert(series: number, start: number, span: number, samples: SeriesSample[]): void {
+    samples.sort((a, b) => a.t - b.t);
+    this.#insertChunk.run(series, start, span, samples.length, encodeChunk(samples));
+  }
+
+  #rewrite(id: number, samples: SeriesSample[]): void {
+    samples.sort((a, b) => a.t - b.t);
+    this.#updateChunk.run(samples.length, encodeChunk(samples), id);
+  }
+}
+
+/**
+ * Moves the head rows a file of schema 13 holds (`metric_head`, see migration 14) into staging,
+ * due at once, in one transaction; the telemetry writer packs them at its next write. A no-op on an
+ * empty head. Run at open, before the writer's thread starts.
+ */
+export function adoptHeadRows(db: DatabaseSync): void {
+  const select = db.prepare(
+    `SELECT s.host_id AS hostId, h.series, ${SAMPLE_COLUMNS} FROM metric_head h JOIN series s ON s.id = h.series`,
+  );
+  transaction(db, () => {
+    const rows = select.all() as unknown as ({ hostId: string; series: number } & SeriesSample)[];
+    if (rows.length === 0) return;
+    const byHost = new Map<string, StagedSample[]>();
+    for (const { hostId, series, ...sample } of rows) {
+      const list = byHost.get(hostId);
+      if (list) list.push({ series, sample });
+      else byHost.set(hostId, [{ series, sample }]);
+    }
+    const packer = new SqliteMetricPacker(db);
+    for (const [hostId, samples] of byHost) packer.stage(hostId, samples, 0);
+    db.exec("DELETE FROM metric_head");
+  });
+}

@@ -1,0 +1,30 @@
+import type { Migration } from "../../migration-steps.ts";
+
+/**
+ * Migration 14: samples arrive in staging rows instead of head rows (issue 13: ingest). A write
+ * stored a `metric_head` row per sample, clustered by (series, t), so each transaction dirtied a
+ * page per series it touched: COMMIT and the inserts were two thirds of the writer's time
+ * (BENCHMARKS.md figure 3). Now a write appends one `metric_staging` row per host and staging
+ * group (staged-samples.ts: the samples of 32 consecutive series ids, 64-bit floats), and the
+ * writer packs a group's rows into the series' chunks once the minute they arrived in is over
+ * (metric-packer.ts). `arrived` is the start of that minute (ms since the epoch).
+ *
+ * `metric_head` stays for the rows a file of schema 13 holds: opening the store moves them into
+ * staging (adoptHeadRows, metric-packer.ts), which SQL cannot encode, and they are packed at the
+ * next write. Nothing writes to it since.
+ */
+export const metricStagingMigration: Migration = {
+  version: 14,
+  name: "metric-staging",
+  sql: `
+CREATE TABLE metric_staging (
+  id INTEGER PRIMARY KEY,
+  host_id TEXT NOT NULL,
+  grp INTEGER NOT NULL,
+  arrived INTEGER NOT NULL,
+  data BLOB NOT NULL
+) STRICT;
+CREATE INDEX metric_staging_group ON metric_staging (host_id, grp);
+CREATE INDEX metric_staging_arrived ON metric_staging (arrived, host_id, grp);
+`,
+};

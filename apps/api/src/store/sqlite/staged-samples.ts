@@ -1,0 +1,127 @@
+import type { SeriesSample } from "../metric-chunk.ts";
+
+/**
+ * A staging row (`metric_staging`, migration 14) holds the samples one write brought for the
+ * series of one host whose ids share `id >> GROUP_BITS`: 32 consecutive ids, so a host's
+ * containers, whose series are made together, fill a few rows a write, and a reader of one series
+ * reads only its group's rows.
+ */
+export const GROUP_BITS = 5;
+
+/** The staging group of a series id (see GROUP_BITS). */
+export function stagingGroup(series: number): number {
+  return Math.floor(series / 2 ** GROUP_BITS);
+}
+
+/** A sample bound for staging, with the series it belongs to. */
+export interface StagedSample {
+  series: number;
+  sample: SeriesSample;
+}
+
+/** The fields of a sample, in the order of a staging row's columns after `series`. */
+const FIELDS = [
+  "t",
+  "cpuPercent",
+  "onlineCpus",
+  "memUsedBytes",
+  "memLimitBytes",
+  "netRxBytes",
+  "netTxBytes",
+  "blkReadBytes",
+  "blkWriteBytes",
+  "pids",
+] as const satisfies readonly (keyof SeriesSample)[];
+
+/**
+ * Encodes samples as a staging row's `data`: 64-bit floats in the machine's byte order (little
+ * endian on every platform Node ships for but s390x; the rows live only until packed, minutes,
+ * on the machine that wrote them): `n`, then `n` series ids, then each of FIELDS' `n` values, a
+ * null as NaN, rows in (series, t) order. No compression: a row is read back whole within a minute
+ * or two, and writing it costs one copy of each value (the write is what the head rows it replaced
+ * made slow: BENCHMARKS.md figure 3). Sorts `samples` in place.
+ */
+export function encodeStaged(samples: StagedSample[]): Uint8Array {
+  samples.sort((a, b) => a.series - b.series || a.sample.t - b.sample.t);
+  const n = samples.length;
+  const out = new Float64Array(1 + n * (1 + FIELDS.length));
+  out[0] = n;
+  for (let i = 0; i < n; i++) {
+    const { series, sample } = samples[i] as StagedSample;
+    out[1 + i] = series;
+    for (let f = 0; f < FIELDS.length; f++) {
+      out[1 + (f + 1) * n + i] = sample[FIELDS[f] as keyof SeriesSample] ?? Number.NaN;
+    }
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/**
+ * A staging row's `data` (encodeStaged) read in place. Throws when its length does not fit the
+ * layout (a row not written by encodeStaged).
+ */
+export class StagedRow {
+  readonly n: number;
+  readonly #values: Float64Array;
+
+  constructor(data: Uint8Array) {
+    if (data.byteLength % 8 !== 0 || data.byteLength === 0) {
+      throw new Error(`a staging row of ${data.byteLength} bytes is not one of 64-bit values`);
+    }
+    // A Float64Array needs an 8-byte aligned offset; node:sqlite's blobs start their own buffer.
+    const bytes = data.byteOffset % 8 === 0 ? data : data.slice();
+    this.#values = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+    this.n = this.#values[0] as number;
+    if (this.#values.length !== 1 + this.n * (1 + FIELDS.length)) {
+      throw new Error(`a staging row of ${data.byteLength} bytes does not hold ${this.n} samples`);
+    }
+  }
+
+  /** The series of row `i`. */
+  series(i: number): number {
+    return this.#values[1 + i] as number;
+  }
+
+  /** Row `i` as a sample. */
+  sample(i: number): SeriesSample {
+    const v = this.#values;
+    const n = this.n;
+    const at = (f: number) => v[1 + (f + 1) * n + i] as number;
+    const net = (f: number) => (Number.isNaN(at(f)) ? null : at(f));
+    return {
+      t: at(0),
+      cpuPercent: at(1),
+      onlineCpus: at(2),
+      memUsedBytes: at(3),
+      memLimitBytes: at(4),
+      netRxBytes: net(5),
+      netTxBytes: net(6),
+      blkReadBytes: at(7),
+      blkWriteBytes: at(8),
+      pids: at(9),
+    };
+  }
+
+  /** The samples of `series`, in time order: found by binary search over the sorted series ids. */
+  samplesOf(series: number): SeriesSample[] {
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.series(mid) < series) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: SeriesSample[] = [];
+    for (let i = lo; i < this.n && this.series(i) === series; i++) out.push(this.sample(i));
+    return out;
+  }
+}
+
+/**
+ * Samples of one series from several places (staging rows in write order) as one list in time
+ * order, a time that came more than once kept once (its first): an agent may resend a sample.
+ */
+export function distinctByTime(samples: SeriesSample[]): SeriesSample[] {
+  samples.sort((a, b) => a.t - b.t);
+  return samples.filter((s, i) => i === 0 || s.t !== samples[i - 1]?.t);
+}
