@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import type { MetricSample } from "@crowsnest/protocol";
+import { MetricSample } from "@crowsnest/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MINUTE } from "../../src/store/metric-chunk.ts";
 import { PACK_GRACE_MS } from "../../src/store/sqlite/metric-packer.ts";
@@ -17,7 +17,8 @@ const SECOND = 1_000;
  * SQLite's staging (migration 14), through a store on a file as the server opens it (the writer in
  * its thread): samples are staged as they arrive and packed into chunks once the minute they
  * arrived in is over, by the arrival clock of the writes; reads are the same before and after; a
- * packing failure refuses no write; deleting a host takes its staged samples.
+ * group that cannot be packed holds up no write and no other group; deleting a host takes its
+ * staged samples.
  */
 describe("SQLite metric staging", () => {
   let dir: string;
@@ -93,10 +94,12 @@ describe("SQLite metric staging", () => {
     expect(await store.retention.packRawMetrics?.(10 * MINUTE, 1_000)).toBe(0);
   });
 
-  it("commits a write whose packing fails, its samples staged, and packs once the staging can be read", async () => {
+  it("puts off a group it cannot pack, and packs every other group and the write that came", async () => {
     const id = newContainerId();
+    const other = (await store.hosts.create("other", 0, anyCredential())).id;
+    const otherId = newContainerId();
     await write([metricSample(id, 0)], 0);
-    // A staging row of the same group that no writer made (a damaged file), due at once.
+    // A staging row of the first host's group that no writer made (a damaged file), due at once.
     const own = new DatabaseSync(path);
     try {
       own.exec("PRAGMA busy_timeout = 5000");
@@ -109,19 +112,89 @@ describe("SQLite metric staging", () => {
       own
         .prepare("INSERT INTO metric_staging (host_id, grp, arrived, data) VALUES (?, ?, 0, ?)")
         .run(host, grp, new Uint8Array(24));
-      expect(await write([metricSample(id, SECOND)], 2 * MINUTE)).toEqual(["stored"]);
-      expect(count("metric_chunks")).toBe(0);
-      expect(count("metric_staging")).toBe(3);
+      seq += 1;
+      const both = await store.telemetry.write([
+        {
+          kind: "batch",
+          hostId,
+          at: 0,
+          message: { type: "metrics", seq, samples: [metricSample(id, SECOND)] },
+        },
+        {
+          kind: "batch",
+          hostId: other,
+          at: 0,
+          message: { type: "metrics", seq, samples: [metricSample(otherId, 0)] },
+        },
+      ]);
+      expect(both).toEqual(["stored", "stored"]);
+      // Packed a minute later: the other host's group is, the damaged one waits a minute more.
+      expect(await write([], 2 * MINUTE)).toEqual(["stored"]);
+      expect(count("metric_chunks")).toBe(1);
+      const waiting = own.prepare("SELECT DISTINCT host_id AS h, arrived FROM metric_staging").all();
+      expect(waiting).toEqual([{ h: hostId, arrived: 2 * MINUTE }]);
+      expect(await store.retention.packRawMetrics?.(2 * MINUTE + PACK_GRACE_MS, 1_000)).toBe(0);
 
       own.exec("DELETE FROM metric_staging WHERE length(data) = 24");
     } finally {
       own.close();
     }
-    expect(await write([metricSample(id, 2 * SECOND)], 2 * MINUTE)).toEqual(["stored"]);
+    expect(await store.retention.packRawMetrics?.(3 * MINUTE + PACK_GRACE_MS, 1_000)).toBe(2);
     expect(count("metric_staging")).toBe(0);
     expect(
       (await store.metrics.raw({ hostId, containerId: id, from: 0, to: MINUTE })).map((p) => p.t),
-    ).toEqual([0, SECOND, 2 * SECOND]);
+    ).toEqual([0, SECOND]);
+  });
+
+  it("packs a minute of samples whose memory adds up past 2^63, and every other host's", async () => {
+    const evil = newContainerId();
+    const other = (await store.hosts.create("other", 0, anyCredential())).id;
+    const otherId = newContainerId();
+    // Valid samples (the protocol's bound is 2^53 − 1 bytes), 1,100 of one minute.
+    const huge = Array.from({ length: 1_100 }, (_, i) =>
+      MetricSample.parse(metricSample(evil, i, 1, Number.MAX_SAFE_INTEGER)),
+    );
+    await write(huge, 0);
+    seq += 1;
+    await store.telemetry.write([
+      {
+        kind: "batch",
+        hostId: other,
+        at: 0,
+        message: { type: "metrics", seq, samples: [metricSample(otherId, 0)] },
+      },
+    ]);
+    // A sample of the next hour, so that the minute's rollup row is read back to be packed.
+    await write([metricSample(evil, 60 * MINUTE)], 61 * MINUTE + PACK_GRACE_MS);
+    await store.retention.packRawMetrics?.(62 * MINUTE + PACK_GRACE_MS, 10_000);
+    expect(count("metric_staging")).toBe(0);
+    const [minute] = await store.metrics.rollups({ hostId, containerId: evil, from: 0, to: 0 });
+    expect(minute?.memUsedBytes).toBeCloseTo(Number.MAX_SAFE_INTEGER, -3);
+    expect(await store.metrics.raw({ hostId: other, containerId: otherId, from: 0, to: 0 })).toHaveLength(1);
+  });
+
+  it("counts a staged sample in its minute's rollup as it will be once packed: a resend once, the latest limit", async () => {
+    const id = newContainerId();
+    const range = { hostId, containerId: id, from: 0, to: 0 };
+    const limited = (t: number, cpu: number, memLimitBytes: number) => ({
+      ...metricSample(id, t, cpu),
+      memLimitBytes,
+    });
+    await write(
+      [10, 20, 30].map((s) => limited(s * SECOND, 10, 100)),
+      SECOND,
+    );
+    await write([limited(MINUTE, 10, 100)], MINUTE + PACK_GRACE_MS);
+    expect(count("metric_staging")).toBe(0);
+    // Staged: a late sample older than the minute's latest, and a resend of a packed one.
+    await write([limited(5 * SECOND, 40, 200), limited(20 * SECOND, 1_000, 300)], MINUTE + 10 * SECOND);
+    const staged = await store.metrics.rollups(range);
+    expect(staged).toEqual([
+      expect.objectContaining({ cpuPercent: 17.5, cpuPercentMax: 40, memLimitBytes: 100 }),
+    ]);
+    await write([], 2 * MINUTE + PACK_GRACE_MS);
+    expect(count("metric_staging")).toBe(0);
+    expect(await store.metrics.rollups(range)).toEqual(staged);
   });
 
   it("deletes a host's staged samples with the host", async () => {

@@ -46,7 +46,9 @@ interface ChunkRow {
  * after the other.
  */
 export class SqliteMetricPacker {
+  readonly #db: DatabaseSync;
   readonly #insertStaged;
+  readonly #defer;
   readonly #due;
   readonly #groupRows;
   readonly #deleteGroup;
@@ -56,8 +58,12 @@ export class SqliteMetricPacker {
   readonly #updateChunk;
   readonly #deleteChunk;
   readonly #rollups: RollupWriter;
+  /** The packing error last reported, so that one that repeats is reported once. */
+  #reported: string | null = null;
 
   constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#defer = db.prepare("UPDATE metric_staging SET arrived = ? WHERE host_id = ? AND grp = ?");
     this.#insertStaged = db.prepare(
       "INSERT INTO metric_staging (host_id, grp, arrived, data) VALUES (?, ?, ?, ?)",
     );
@@ -100,7 +106,11 @@ export class SqliteMetricPacker {
   /**
    * Packs the staging groups holding a row that arrived in a minute over for PACK_GRACE_MS at
    * `now` (ms), whole groups, until at least `limit` samples are packed or none is due; returns
-   * the staged samples it took (a resent one counted, though stored once).
+   * the staged samples it took (a resent one counted, though stored once). Each group is packed in
+   * a savepoint: one that fails (a value the tables refuse, a damaged row) is put off to the next
+   * minute, its rows kept and still read, and reported once as a process warning, so that it holds
+   * up neither the write that packs nor any other group. Throws only what leaves the transaction
+   * unusable (SQLite rolled it back: a full disk), and then the caller's write fails.
    */
   packDue(now: number, limit: number): number {
     const cutoff = now - PACK_GRACE_MS - MINUTE;
@@ -108,9 +118,24 @@ export class SqliteMetricPacker {
     while (packed < limit) {
       const due = this.#due.get(cutoff) as { hostId: string; grp: number } | undefined;
       if (due === undefined) break;
-      packed += this.#packGroup(due.hostId, due.grp);
+      this.#db.exec("SAVEPOINT pack_group");
+      try {
+        packed += this.#packGroup(due.hostId, due.grp);
+        this.#db.exec("RELEASE pack_group");
+      } catch (err) {
+        this.#db.exec("ROLLBACK TO pack_group");
+        this.#db.exec("RELEASE pack_group");
+        this.#defer.run(now - (now % MINUTE), due.hostId, due.grp);
+        this.#report(due.hostId, err);
+      }
     }
     return packed;
+  }
+
+  #report(hostId: string, err: unknown): void {
+    const message = `packing staged metric samples of host ${hostId} failed (tried again in a minute): ${err instanceof Error ? err.message : String(err)}`;
+    if (message !== this.#reported) process.emitWarning(message);
+    this.#reported = message;
   }
 
   /** Packs every row of one host's staging group; returns the samples they held. */

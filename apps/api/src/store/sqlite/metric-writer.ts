@@ -25,8 +25,6 @@ export class MetricWriter {
   readonly #packer: SqliteMetricPacker;
   /** Per host, the samples `put` since the last flush and the latest arrival among their writes (ms). */
   readonly #pending = new Map<string, { samples: StagedSample[]; at: number }>();
-  /** The packing error last reported, so that one that repeats every write is reported once. */
-  #packError: string | null = null;
 
   constructor(db: DatabaseSync, series: SeriesIds) {
     this.#series = series;
@@ -50,27 +48,19 @@ export class MetricWriter {
   /**
    * Stages what `put` gathered, then packs staging due at `now` (ms: the latest arrival among the
    * transaction's writes, so that staging follows the clock the writes arrive by), at least
-   * PACK_SAMPLES_PER_WRITE samples. Packing runs in a savepoint: should it fail, the write still
-   * commits, its samples staged, and the staging waits for the next write (the error is reported
-   * once as a process warning), so that no packing problem refuses an agent's data.
+   * PACK_SAMPLES_PER_WRITE samples (SqliteMetricPacker.packDue: a group that fails to pack is put
+   * off, and refuses no write).
    */
-  flush(db: DatabaseSync, now: number): void {
+  flush(now: number): void {
     for (const [hostId, { samples, at }] of this.#pending)
       this.#packer.stage(hostId, samples, at - (at % MINUTE));
     this.#pending.clear();
-    db.exec("SAVEPOINT pack");
-    try {
-      this.#packer.packDue(now, PACK_SAMPLES_PER_WRITE);
-      db.exec("RELEASE pack");
-      this.#packError = null;
-    } catch (err) {
-      db.exec("ROLLBACK TO pack");
-      db.exec("RELEASE pack");
-      const message = err instanceof Error ? err.message : String(err);
-      if (message !== this.#packError)
-        process.emitWarning(`packing staged metric samples failed: ${message}`);
-      this.#packError = message;
-    }
+    this.#packer.packDue(now, PACK_SAMPLES_PER_WRITE);
+  }
+
+  /** Packs staging due at `now` (ms), at least `limit` samples when there are; returns the samples packed. */
+  pack(now: number, limit: number): number {
+    return this.#packer.packDue(now, limit);
   }
 
   /** Forgets what `put` gathered: after a rolled back write. */

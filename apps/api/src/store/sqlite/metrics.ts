@@ -1,8 +1,14 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { MetricPoint } from "@crowsnest/protocol";
 import { type Downsampled, downsample } from "../downsample.ts";
-import { HOUR, MINUTE, type SeriesSample } from "../metric-chunk.ts";
-import { combineByMinute, fromStoredRow, ROLLUP_ROW_COLUMNS, rollupsOf } from "../minute-rollups.ts";
+import { decodeChunk, HOUR, MINUTE, type SeriesSample } from "../metric-chunk.ts";
+import {
+  combineByMinute,
+  fromStoredRow,
+  ROLLUP_ROW_COLUMNS,
+  rollupsJoining,
+  rollupsOf,
+} from "../minute-rollups.ts";
 import { type RawSamples, rawHistory, rawPoints, rawSamples } from "../raw-samples.ts";
 import { decodeRollups, type RollupRow, rollupPoint } from "../rollup-chunk.ts";
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
@@ -15,8 +21,7 @@ import { distinctByTime, StagedRow, stagingGroup } from "./staged-samples.ts";
  * metric-chunk.ts) and its staged samples (migration 14, staged-samples.ts); rollups from their
  * chunks (migration 11, rollup-chunk.ts) and rows, and those of the staged samples, which the
  * stored rollups do not count until they are packed (metric-packer.ts); all keyed by series id.
- * A staged sample resent after its time was packed is left out of the raw samples (a chunk's comes
- * first) but counted in the rollups until the packer drops it, a minute or so later.
+ * A staged sample resent after its time was packed is left out of both (a chunk's comes first).
  */
 export class SqliteMetricRepository implements MetricRepository {
   readonly #db: DatabaseSync;
@@ -54,14 +59,21 @@ export class SqliteMetricRepository implements MetricRepository {
     const series = this.#series.find(range.hostId, range.containerId);
     if (series === null) return [];
     // The packer moves staged samples into the rows and an hour from the rows to a chunk.
-    const [chunks, stored, staged] = readSnapshot(this.#db, () => {
+    const [chunks, stored, staged, packed] = readSnapshot(this.#db, () => {
       // The staged samples of the minutes that start in the range.
       const firstMinute = Math.ceil(range.from / MINUTE) * MINUTE;
       const lastMinute = Math.floor(range.to / MINUTE) * MINUTE;
+      const staged = this.#staged(range.hostId, series, firstMinute, lastMinute + MINUTE - 1);
+      const first = staged[0]?.t;
+      const last = staged.at(-1)?.t;
       return [
         this.#rollupChunks.all(series, range.from - HOUR + 1, range.to) as unknown as { data: Uint8Array }[],
         this.#rollups.all(series, range.from, range.to) as unknown as RollupRow[],
-        this.#staged(range.hostId, series, firstMinute, lastMinute + MINUTE - 1),
+        staged,
+        // The raw chunks of the staged samples' minutes, which the stored rollups count.
+        first === undefined || last === undefined
+          ? []
+          : (this.#chunks.all(series, first - HOUR + 1, last) as unknown as { data: Uint8Array }[]),
       ] as const;
     });
     const rows: RollupRow[] = [];
@@ -71,7 +83,7 @@ export class SqliteMetricRepository implements MetricRepository {
       }
     }
     for (const row of stored) rows.push(fromStoredRow(row));
-    rows.push(...rollupsOf(staged));
+    rows.push(...stagedRollups(staged, packed));
     return combineByMinute(rows).map(rollupPoint);
   }
 
@@ -111,4 +123,26 @@ export class SqliteMetricRepository implements MetricRepository {
     }
     return distinctByTime(samples);
   }
+}
+
+/**
+ * The rollups the staged samples add to what is packed (`packed`: the raw chunks of their
+ * minutes, whose samples the stored rollups count): a staged sample whose time is packed already
+ * (an agent's resend) is not counted again, and each minute takes the limit of its latest sample,
+ * packed or staged (rollupsJoining), as it will once the packer merges them.
+ */
+function stagedRollups(
+  staged: readonly SeriesSample[],
+  packed: readonly { data: Uint8Array }[],
+): RollupRow[] {
+  if (packed.length === 0) return rollupsOf(staged);
+  const minutes = new Set(staged.map((s) => s.t - (s.t % MINUTE)));
+  const stored = packed
+    .flatMap((chunk) => decodeChunk(chunk.data))
+    .filter((s) => minutes.has(s.t - (s.t % MINUTE)));
+  const times = new Set(stored.map((s) => s.t));
+  return rollupsJoining(
+    stored,
+    staged.filter((s) => !times.has(s.t)),
+  );
 }

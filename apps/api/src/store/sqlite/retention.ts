@@ -2,8 +2,6 @@ import type { DatabaseSync } from "node:sqlite";
 import { tsToNs } from "../log-time.ts";
 import { HOUR, MINUTE } from "../metric-chunk.ts";
 import type { RetentionRepository } from "../store.ts";
-import { transaction } from "./database.ts";
-import { SqliteMetricPacker } from "./metric-packer.ts";
 
 /**
  * The rollup tier's tables: its chunks, each holding `n` minutes, and the rows of the minutes not
@@ -18,8 +16,7 @@ const RAW_CHUNKS_ENDED = `DELETE FROM metric_chunks WHERE id IN (
   RETURNING n`;
 
 export class SqliteRetentionRepository implements RetentionRepository {
-  readonly #db: DatabaseSync;
-  readonly #packer: SqliteMetricPacker;
+  readonly #packRaw: (now: number, limit: number) => Promise<number>;
   readonly #rawChunks;
   readonly #rollupChunks;
   readonly #rollupRows;
@@ -30,9 +27,12 @@ export class SqliteRetentionRepository implements RetentionRepository {
   readonly #eventsBefore;
   readonly #tombstonesBefore;
 
-  constructor(db: DatabaseSync) {
-    this.#db = db;
-    this.#packer = new SqliteMetricPacker(db);
+  /**
+   * `packRaw`: the telemetry writer's packRawMetrics (SqliteTelemetryWriter, or its worker thread's),
+   * so that every metric write is on the writer's connection.
+   */
+  constructor(db: DatabaseSync, packRaw: (now: number, limit: number) => Promise<number>) {
+    this.#packRaw = packRaw;
     // No table has an index on time alone (migration 9): each walks the series, and each series'
     // rows in time order.
     this.#rawChunks = db.prepare(RAW_CHUNKS_ENDED);
@@ -68,8 +68,8 @@ export class SqliteRetentionRepository implements RetentionRepository {
    * Packs staging that is due at `now` (ms; SqliteMetricPacker.packDue), at least `limit` samples
    * when there are: the writer packs as it writes, so this takes what arrived before writes stopped.
    */
-  async packRawMetrics(now: number, limit: number): Promise<number> {
-    return transaction(this.#db, () => this.#packer.packDue(now, limit));
+  packRawMetrics(now: number, limit: number): Promise<number> {
+    return this.#packRaw(now, limit);
   }
 
   /** A chunk goes once its whole span is before `t` (staged samples once packed). Returns the samples deleted. */

@@ -70,7 +70,7 @@ export async function openSqliteStore(path: string, keepMs = DEFAULT_KEEP_MS): P
     metrics: new SqliteMetricRepository(db, series),
     logs: new SqliteLogRepository(db, series),
     telemetry,
-    retention: new SqliteRetentionRepository(db),
+    retention: new SqliteRetentionRepository(db, (now, limit) => telemetry.packRawMetrics(now, limit)),
     settings: new SqliteSettingsRepository(db),
     // One server process owns a SQLite file: it leads every task.
     maintenance: { tryLead: async () => true },

@@ -4,9 +4,9 @@
  * transactions never hold up the server's event loop. The file's schema is already migrated by
  * the main thread. Bundled beside the server as crowsnest-telemetry-worker.mjs (scripts/build-server.ts).
  *
- * Messages in: a TelemetryRequest per write, then `null` to close. Out: `ready` once the
+ * Messages in: a TelemetryRequest per write or pack, then `null` to close. Out: `ready` once the
  * connection is open, then a TelemetryReply per request, in order, sent only once its transaction
- * has committed (with the rows the time window left out) or failed.
+ * has committed (with the rows the time window left out, or the samples packed) or failed.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { TimeWindow } from "../time-window.ts";
@@ -35,7 +35,10 @@ port.on("message", (request: TelemetryRequest | null) => {
   }
   let reply: TelemetryReply;
   try {
-    reply = { id: request.id, ...writer.writeCounting(request.writes) };
+    reply =
+      "pack" in request
+        ? { id: request.id, packed: writer.pack(request.pack.now, request.pack.limit) }
+        : { id: request.id, ...writer.writeCounting(request.writes) };
   } catch (err) {
     reply = { id: request.id, error: err instanceof Error ? err.message : String(err) };
   }

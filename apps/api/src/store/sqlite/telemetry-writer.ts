@@ -78,6 +78,19 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     return this.#outside.byHost();
   }
 
+  async packRawMetrics(now: number, limit: number): Promise<number> {
+    return this.pack(now, limit);
+  }
+
+  /**
+   * Packs staging due at `now` (ms) in a transaction of its own, at least `limit` samples when
+   * there are (SqliteMetricPacker.packDue); returns the samples packed. What the retention sweep
+   * asks once writes have stopped; the worker thread runs it as `packRawMetrics` does here.
+   */
+  pack(now: number, limit: number): number {
+    return transaction(this.#db, () => this.#metrics.pack(now, limit));
+  }
+
   /**
    * Stores the writes in one transaction (synchronously) as `write` does, without adding to
    * `outsideWindow`: returns the results and this call's rows left out, which the worker thread
@@ -89,10 +102,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       const results = transaction(this.#db, () => {
         const applied = writes.map((write) => this.#apply(write, outside));
         // Staging is due by the arrival clock (a write's `at`), which a server's writes follow.
-        this.#metrics.flush(
-          this.#db,
-          writes.reduce((latest, w) => Math.max(latest, w.at), 0),
-        );
+        this.#metrics.flush(writes.reduce((latest, w) => Math.max(latest, w.at), 0));
         return applied;
       });
       return { results, outside: outside.byHost() };

@@ -12,17 +12,19 @@ export interface TelemetryWorkerData {
   keepMs: number;
 }
 
-/** One `write` call sent to the worker. */
-export interface TelemetryRequest {
-  id: number;
-  writes: readonly TelemetryWrite[];
-}
+/** One `write` or `packRawMetrics` call sent to the worker. */
+export type TelemetryRequest =
+  | { id: number; writes: readonly TelemetryWrite[] }
+  | { id: number; pack: { now: number; limit: number } };
 
 /**
- * The worker's answer to a request, sent after its transaction committed (each write's result and
- * the rows the time window left out) or rolled back (error).
+ * The worker's answer to a request, sent after its transaction committed (a write's: each write's
+ * result and the rows the time window left out; a pack's: the samples packed) or rolled back (error).
  */
-export type TelemetryReply = ({ id: number } & CountedWrite) | { id: number; error: string };
+export type TelemetryReply =
+  | ({ id: number } & CountedWrite)
+  | { id: number; packed: number }
+  | { id: number; error: string };
 
 /** What the worker sends: `ready` once its connection is open, then a reply per request. */
 export type TelemetryWorkerMessage = { ready: true } | TelemetryReply;
@@ -40,7 +42,7 @@ const WORKER_ENTRY = import.meta.url.endsWith(".ts")
   : new URL(`./${TELEMETRY_WORKER_BUNDLE}`, import.meta.url);
 
 interface Pending {
-  resolve: (results: WriteResult[]) => void;
+  resolve: (reply: CountedWrite | { packed: number }) => void;
   reject: (err: Error) => void;
 }
 
@@ -92,15 +94,30 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
     this.ready.catch(() => {});
   }
 
-  write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
+  async write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
+    const reply = await this.#request((id) => ({ id, writes }));
+    if (!("results" in reply))
+      throw new Error("the telemetry writer's thread answered a write with no results");
+    this.#outside.merge(reply.outside);
+    return reply.results;
+  }
+
+  /** SqliteTelemetryWriter.pack in the worker's thread: packs staging due at `now` (ms); resolves with the samples packed. */
+  async packRawMetrics(now: number, limit: number): Promise<number> {
+    const reply = await this.#request((id) => ({ id, pack: { now, limit } }));
+    if (!("packed" in reply)) throw new Error("the telemetry writer's thread answered a pack with no count");
+    return reply.packed;
+  }
+
+  #request(request: (id: number) => TelemetryRequest): Promise<CountedWrite | { packed: number }> {
     if (this.#closed) return Promise.reject(new Error("the telemetry writer is closed"));
     const worker = this.#worker ?? this.#start();
     const id = this.#nextId++;
-    return new Promise<WriteResult[]>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.ref();
       try {
-        worker.postMessage({ id, writes } satisfies TelemetryRequest);
+        worker.postMessage(request(id));
       } catch (err) {
         this.#settle(id);
         reject(err instanceof Error ? err : new Error(String(err)));
@@ -133,10 +150,7 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
       const pending = this.#settle(reply.id);
       if (pending === undefined) return;
       if ("error" in reply) pending.reject(new Error(reply.error));
-      else {
-        this.#outside.merge(reply.outside);
-        pending.resolve(reply.results);
-      }
+      else pending.resolve(reply);
     });
     worker.on("error", (err) => this.#lost(worker, err));
     worker.on("exit", (code) =>

@@ -13,6 +13,7 @@ import { rollupChunksMigration } from "./011-rollup-chunks.ts";
 import { loginReservationsMigration } from "./012-login-reservations.ts";
 import { headUncountedMigration } from "./013-head-uncounted.ts";
 import { metricStagingMigration } from "./014-metric-staging.ts";
+import { rollupMemSumRealMigration } from "./015-rollup-mem-sum-real.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   loginReservationsMigration,
   headUncountedMigration,
   metricStagingMigration,
+  rollupMemSumRealMigration,
 ];
