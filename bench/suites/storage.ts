@@ -113,14 +113,16 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
     let seq = 0;
     for (let s = 0; s < METRIC_SECONDS; s++) {
       const samples = Array.from({ length: METRIC_CONTAINERS }, (_, c) => fleet[c]?.next(s) as MetricSample);
-      await store.telemetry.write([batch(++seq, { type: "metrics", seq, samples })]);
+      await store.telemetry.write([batch(++seq, { type: "metrics", seq, samples }, T0 + s * 1_000)]);
     }
     // The next hour begins: the measured hours' rollups are packed, as all but a series' newest are.
     const next = Array.from(
       { length: METRIC_CONTAINERS },
       (_, c) => fleet[c]?.next(METRIC_SECONDS) as MetricSample,
     );
-    await store.telemetry.write([batch(++seq, { type: "metrics", seq, samples: next })]);
+    const end = T0 + METRIC_SECONDS * 1_000;
+    await store.telemetry.write([batch(++seq, { type: "metrics", seq, samples: next }, end)]);
+    await packStaged(store, end);
   });
   const logs = await measureStore(join(dir, "current-logs.db"), async (store) => {
     for (let i = 0; i < lines.length; i += LOG_BATCH) {
@@ -134,8 +136,11 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
     const series = new SeriesGenerator(containerId(999));
     for (let s = 0; s < DAY_SECONDS; s += 10) {
       const samples = Array.from({ length: 10 }, (_, i) => series.next(s + i));
-      await store.telemetry.write([batch(s + 1, { type: "metrics", seq: s + 1, samples })]);
+      await store.telemetry.write([
+        batch(s + 1, { type: "metrics", seq: s + 1, samples }, T0 + (s + 10) * 1_000),
+      ]);
     }
+    await packStaged(store, T0 + DAY_SECONDS * 1_000);
   });
   const store = await openSqliteStore(join(dir, "current-day.db"));
   const range = { hostId: HOST, containerId: containerId(999), from: T0, to: T0 + DAY_SECONDS * 1_000 - 1 };
@@ -152,7 +157,7 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
     raw +
     metrics.bytes([
       "metric_staging_group",
-      "metric_staging_arrived",
+      "metric_staging_minute",
       "sqlite_autoindex_metric_chunks_1",
       "series",
       "sqlite_autoindex_series_1",
@@ -420,9 +425,19 @@ function containerId(n: number): string {
   return n.toString(16).padStart(64, "0");
 }
 
-/** A batch arriving at T0 (its times within the store's time window of it). */
-function batch(seq: number, message: SequencedAgentMessage): TelemetryWrite {
-  return { kind: "batch", hostId: HOST, at: T0 + seq, message };
+/** A batch arriving at `at` (its times within the store's time window of it). */
+function batch(seq: number, message: SequencedAgentMessage, at = T0 + seq): TelemetryWrite {
+  return { kind: "batch", hostId: HOST, at, message };
+}
+
+/**
+ * What a running SQLite server's writer has done a minute after writes that ended at `end` (ms,
+ * the data's clock): packed the samples it staged, which a store measured just after its last
+ * write would still hold as staging rows. Timed with the writes: it is the writer's work.
+ */
+async function packStaged(store: Store, end: number): Promise<void> {
+  const pack = store.retention.packRawMetrics?.bind(store.retention);
+  for (let packed = 1; pack !== undefined && packed > 0; ) packed = await pack(end + 2 * 60_000, 100_000);
 }
 
 /**

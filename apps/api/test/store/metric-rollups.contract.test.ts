@@ -2,7 +2,7 @@ import type { MetricPoint, MetricSample } from "@crowsnest/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/store.ts";
 import { metricSample, containerId as newContainerId } from "../support/samples.ts";
-import { anyCredential, BACKENDS, packArrivedAtZero } from "./backends.ts";
+import { anyCredential, BACKENDS, packAll } from "./backends.ts";
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -95,7 +95,7 @@ describe.each(BACKENDS)("Store contract, metric rollups ($name)", ({ open }) => 
       }),
     ]);
 
-    await packArrivedAtZero(store);
+    await packAll(store);
     expect(await store.retention.deleteRawMetricsBefore(DAY, 100)).toBe(3);
     expect(await store.metrics.raw(range)).toEqual([]);
     expect(await store.metrics.rollups(range)).toEqual(before);

@@ -41,7 +41,7 @@ describe("migration 14: staging instead of head rows", () => {
     const store = await openSqliteStore(path);
     try {
       expect(count(path, "metric_head")).toBe(0);
-      expect(count(path, "metric_staging")).toBe(1);
+      expect(count(path, "metric_staging")).toBe(2);
       const range = { hostId: "h1", containerId: id, from: 0, to: 10 * MINUTE };
       const raw = await store.metrics.raw(range);
       expect(raw.map((p) => [p.t, p.cpuPercent, p.memUsedBytes, p.netRxBytes, p.netTxBytes])).toEqual([

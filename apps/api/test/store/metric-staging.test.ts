@@ -15,8 +15,8 @@ const SECOND = 1_000;
 
 /**
  * SQLite's staging (migration 14), through a store on a file as the server opens it (the writer in
- * its thread): samples are staged as they arrive and packed into chunks once the minute they
- * arrived in is over, by the arrival clock of the writes; reads are the same before and after; a
+ * its thread): samples are staged as they arrive and packed into chunks once their minute is over
+ * by the arrival clock of the writes; reads are the same before and after; a
  * group that cannot be packed holds up no write and no other group; deleting a host takes its
  * staged samples.
  */
@@ -53,14 +53,15 @@ describe("SQLite metric staging", () => {
     }
   }
 
-  it("packs staged samples once the minute they arrived in is over, and reads them the same", async () => {
+  it("packs a minute's staged samples once it is over, and reads them the same", async () => {
     const id = newContainerId();
     const range = { hostId, containerId: id, from: 0, to: 10 * MINUTE };
     // Two and a half minutes of samples, every 10 s, arriving in minute 0; one resent.
     const samples = Array.from({ length: 15 }, (_, i) => metricSample(id, i * 10 * SECOND, i));
     await write(samples.slice(0, 10), 10 * SECOND);
     await write([...samples.slice(9), samples[3] as MetricSample], 20 * SECOND);
-    expect(count("metric_staging")).toBe(2);
+    // A row per write and minute of its samples.
+    expect(count("metric_staging")).toBe(5);
     expect(count("metric_chunks")).toBe(0);
     const raw = await store.metrics.raw(range);
     expect(raw.map((p) => p.t)).toEqual(samples.map((s) => s.t));
@@ -71,17 +72,19 @@ describe("SQLite metric staging", () => {
       [2 * MINUTE, 13],
     ]);
 
-    // Minute 0 is over, but not yet for PACK_GRACE_MS: its staging waits.
+    // Minute 0 is over, but not yet for PACK_GRACE_MS by the arrival clock: its staging waits.
     await write([metricSample(id, 150 * SECOND, 15)], MINUTE + PACK_GRACE_MS - 1);
     expect(count("metric_chunks")).toBe(0);
-    // Now it is due: the group is packed whole, the row that arrived in minute 1 too.
+    // Now minute 0 is due, and only it.
     await write([metricSample(id, 160 * SECOND, 16)], MINUTE + PACK_GRACE_MS);
-    expect(count("metric_staging")).toBe(0);
+    expect(count("metric_chunks")).toBe(1);
+    expect(count("metric_staging")).toBe(5);
+    expect(await store.metrics.raw({ ...range, to: 140 * SECOND })).toEqual(raw);
+    expect((await store.metrics.rollups(range)).slice(0, 2)).toEqual(rollups.slice(0, 2));
+    // Then minutes 1 and 2.
+    await write([], 3 * MINUTE + PACK_GRACE_MS);
     expect(count("metric_chunks")).toBe(3);
-    expect(await store.metrics.raw(range)).toEqual([
-      ...raw,
-      ...(await store.metrics.raw({ ...range, from: 150 * SECOND })),
-    ]);
+    expect(count("metric_staging")).toBe(0);
     expect((await store.metrics.raw(range)).map((p) => p.t)).toEqual([
       ...samples.map((s) => s.t),
       150 * SECOND,
@@ -110,7 +113,7 @@ describe("SQLite metric staging", () => {
         grp: number;
       };
       own
-        .prepare("INSERT INTO metric_staging (host_id, grp, arrived, data) VALUES (?, ?, 0, ?)")
+        .prepare("INSERT INTO metric_staging (host_id, grp, minute, data) VALUES (?, ?, 0, ?)")
         .run(host, grp, new Uint8Array(24));
       seq += 1;
       const both = await store.telemetry.write([
@@ -131,8 +134,8 @@ describe("SQLite metric staging", () => {
       // Packed a minute later: the other host's group is, the damaged one waits a minute more.
       expect(await write([], 2 * MINUTE)).toEqual(["stored"]);
       expect(count("metric_chunks")).toBe(1);
-      const waiting = own.prepare("SELECT DISTINCT host_id AS h, arrived FROM metric_staging").all();
-      expect(waiting).toEqual([{ h: hostId, arrived: 2 * MINUTE }]);
+      const waiting = own.prepare("SELECT DISTINCT host_id AS h, minute FROM metric_staging").all();
+      expect(waiting).toEqual([{ h: hostId, minute: 2 * MINUTE }]);
       expect(await store.retention.packRawMetrics?.(2 * MINUTE + PACK_GRACE_MS, 1_000)).toBe(0);
 
       own.exec("DELETE FROM metric_staging WHERE length(data) = 24");
@@ -184,15 +187,15 @@ describe("SQLite metric staging", () => {
       [10, 20, 30].map((s) => limited(s * SECOND, 10, 100)),
       SECOND,
     );
-    await write([limited(MINUTE, 10, 100)], MINUTE + PACK_GRACE_MS);
-    expect(count("metric_staging")).toBe(0);
+    expect(await store.retention.packRawMetrics?.(MINUTE + PACK_GRACE_MS, 1_000)).toBe(3);
     // Staged: a late sample older than the minute's latest, and a resend of a packed one.
-    await write([limited(5 * SECOND, 40, 200), limited(20 * SECOND, 1_000, 300)], MINUTE + 10 * SECOND);
+    await write([limited(5 * SECOND, 40, 200), limited(20 * SECOND, 1_000, 300)], 2 * SECOND);
+    expect(count("metric_staging")).toBe(1);
     const staged = await store.metrics.rollups(range);
     expect(staged).toEqual([
       expect.objectContaining({ cpuPercent: 17.5, cpuPercentMax: 40, memLimitBytes: 100 }),
     ]);
-    await write([], 2 * MINUTE + PACK_GRACE_MS);
+    expect(await store.retention.packRawMetrics?.(MINUTE + PACK_GRACE_MS, 1_000)).toBe(2);
     expect(count("metric_staging")).toBe(0);
     expect(await store.metrics.rollups(range)).toEqual(staged);
   });

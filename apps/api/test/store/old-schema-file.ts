@@ -33,8 +33,8 @@ export function writeSamples(store: Store, seq: number, samples: MetricSample[])
 
 /**
  * Packs every staged sample of a SQLite store (migration 14) into chunks, as the telemetry writer
- * and the retention sweep do once the minute they arrived in is over: `writeSamples` writes arrive
- * at 1 ms, long before now.
+ * and the retention sweep do once their minute is over (by the arrival clock): every minute is
+ * long past now.
  */
 export async function packStaged(store: Store): Promise<void> {
   await store.retention.packRawMetrics?.(Date.now(), 1_000_000);

@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import type { Store } from "../../src/store/store.ts";
 import { logLine, metricSample, containerId as newContainerId } from "../support/samples.ts";
-import { anyCredential, BACKENDS, packArrivedAtZero } from "./backends.ts";
+import { anyCredential, BACKENDS, packAll } from "./backends.ts";
 
-const MINUTE = 60_000;
+const HOUR = 3_600_000;
 
 /** RetentionRepository on every backend: what goes, what stays, and at most `limit` rows per call. */
 describe.each(BACKENDS)("Store contract, retention ($name)", ({ open }) => {
@@ -45,21 +45,22 @@ describe.each(BACKENDS)("Store contract, retention ($name)", ({ open }) => {
 
   it("deletes raw samples and rollups older than the bound, at most `limit` per call", async () => {
     const id = newContainerId();
-    const samples = Array.from({ length: 5 }, (_, i) => metricSample(id, (i + 1) * MINUTE));
+    // One sample an hour: each hour's chunk (and its rollups') holds one, once packed.
+    const samples = Array.from({ length: 5 }, (_, i) => metricSample(id, (i + 1) * HOUR));
     await store.telemetry.write([
       { kind: "batch", hostId, at: 0, message: { type: "metrics", seq: 1, samples } },
     ]);
-    const range = { hostId, containerId: id, from: 0, to: 10 * MINUTE };
+    const range = { hostId, containerId: id, from: 0, to: 10 * HOUR };
 
-    await packArrivedAtZero(store);
-    expect(await store.retention.deleteRawMetricsBefore(4 * MINUTE, 2)).toBe(2);
-    expect(await store.retention.deleteRawMetricsBefore(4 * MINUTE, 2)).toBe(1);
-    expect(await store.retention.deleteRawMetricsBefore(4 * MINUTE, 2)).toBe(0);
-    expect((await store.metrics.raw(range)).map((p) => p.t)).toEqual([4 * MINUTE, 5 * MINUTE]);
+    await packAll(store);
+    expect(await store.retention.deleteRawMetricsBefore(4 * HOUR, 2)).toBe(2);
+    expect(await store.retention.deleteRawMetricsBefore(4 * HOUR, 2)).toBe(1);
+    expect(await store.retention.deleteRawMetricsBefore(4 * HOUR, 2)).toBe(0);
+    expect((await store.metrics.raw(range)).map((p) => p.t)).toEqual([4 * HOUR, 5 * HOUR]);
     // Rollups have their own bound: all five minutes are still there.
     expect(await store.metrics.rollups(range)).toHaveLength(5);
-    expect(await store.retention.deleteRollupsBefore(2 * MINUTE, 10)).toBe(1);
-    expect((await store.metrics.rollups(range)).map((p) => p.t)).toEqual([2, 3, 4, 5].map((m) => m * MINUTE));
+    expect(await store.retention.deleteRollupsBefore(2 * HOUR, 10)).toBe(1);
+    expect((await store.metrics.rollups(range)).map((p) => p.t)).toEqual([2, 3, 4, 5].map((h) => h * HOUR));
   });
 
   it("deletes log lines older than a timestamp, and search forgets them", async () => {

@@ -20,9 +20,9 @@ import {
 } from "./staged-samples.ts";
 
 /**
- * A staging row is packed once the minute it arrived in has been over this long (ms), so that the
- * batches an agent cut at that minute's end, which reach the server a second or two later, are
- * packed with it rather than merged into its chunks afterwards.
+ * A staging row is packed once the minute of its samples has been over this long (ms) by the
+ * arrival clock, so that the batches an agent cut at that minute's end, which reach the server a
+ * second or two later, are packed with it rather than merged into its chunks afterwards.
  */
 export const PACK_GRACE_MS = 5_000;
 
@@ -63,19 +63,23 @@ export class SqliteMetricPacker {
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#defer = db.prepare("UPDATE metric_staging SET arrived = ? WHERE host_id = ? AND grp = ?");
-    this.#insertStaged = db.prepare(
-      "INSERT INTO metric_staging (host_id, grp, arrived, data) VALUES (?, ?, ?, ?)",
+    this.#defer = db.prepare(
+      "UPDATE metric_staging SET minute = ? WHERE host_id = ? AND grp = ? AND minute <= ?",
     );
-    // The oldest due row's group: one step down the `arrived` index (a DISTINCT over due rows
+    this.#insertStaged = db.prepare(
+      "INSERT INTO metric_staging (host_id, grp, minute, data) VALUES (?, ?, ?, ?)",
+    );
+    // The oldest due row's group: one step down the `minute` index (a DISTINCT over due rows
     // would walk every row of each group).
     this.#due = db.prepare(`
-      SELECT host_id AS hostId, grp FROM metric_staging INDEXED BY metric_staging_arrived
-      WHERE arrived <= ? ORDER BY arrived LIMIT 1`);
+      SELECT host_id AS hostId, grp FROM metric_staging INDEXED BY metric_staging_minute
+      WHERE minute <= ? ORDER BY minute LIMIT 1`);
     this.#groupRows = db.prepare(
-      "SELECT id, data FROM metric_staging WHERE host_id = ? AND grp = ? ORDER BY id",
+      "SELECT id, data FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ? ORDER BY id",
     );
-    this.#deleteGroup = db.prepare("DELETE FROM metric_staging WHERE host_id = ? AND grp = ? AND id <= ?");
+    this.#deleteGroup = db.prepare(
+      "DELETE FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ?",
+    );
     this.#covering = db.prepare(`
       SELECT id, start, span, data FROM metric_chunks WHERE series = ? AND start <= ? ORDER BY start DESC LIMIT 1`);
     this.#minuteChunksBefore = db.prepare(`
@@ -89,25 +93,28 @@ export class SqliteMetricPacker {
   }
 
   /**
-   * Stages one host's samples, arrived in the minute that starts at `arrived` (ms): one row per
-   * staging group they fall in. Sorts `samples` in place.
+   * Stages one host's samples: one row per staging group and minute they fall in. Sorts `samples`
+   * in place.
    */
-  stage(hostId: string, samples: StagedSample[], arrived: number): void {
-    const groups = new Map<number, StagedSample[]>();
+  stage(hostId: string, samples: StagedSample[]): void {
+    const rows = new Map<string, { grp: number; minute: number; samples: StagedSample[] }>();
     for (const s of samples) {
       const grp = stagingGroup(s.series);
-      const list = groups.get(grp);
-      if (list) list.push(s);
-      else groups.set(grp, [s]);
+      const minute = s.sample.t - (s.sample.t % MINUTE);
+      const key = `${grp}/${minute}`;
+      const row = rows.get(key);
+      if (row) row.samples.push(s);
+      else rows.set(key, { grp, minute, samples: [s] });
     }
-    for (const [grp, list] of groups) this.#insertStaged.run(hostId, grp, arrived, encodeStaged(list));
+    for (const row of rows.values())
+      this.#insertStaged.run(hostId, row.grp, row.minute, encodeStaged(row.samples));
   }
 
   /**
-   * Packs the staging groups holding a row that arrived in a minute over for PACK_GRACE_MS at
-   * `now` (ms), whole groups, until at least `limit` samples are packed or none is due; returns
-   * the staged samples it took (a resent one counted, though stored once). Each group is packed in
-   * a savepoint: one that fails (a value the tables refuse, a damaged row) is put off to the next
+   * Packs the staging rows of minutes over for PACK_GRACE_MS at `now` (ms), a group's due rows at
+   * a time, oldest first, until at least `limit` samples are packed or none is due; returns the
+   * staged samples it took (a resent one counted, though stored once). Each group is packed in a
+   * savepoint: one that fails (a value the tables refuse, a damaged row) is put off to the next
    * minute, its rows kept and still read, and reported once as a process warning, so that it holds
    * up neither the write that packs nor any other group. Throws only what leaves the transaction
    * unusable (SQLite rolled it back: a full disk), and then the caller's write fails.
@@ -120,12 +127,12 @@ export class SqliteMetricPacker {
       if (due === undefined) break;
       this.#db.exec("SAVEPOINT pack_group");
       try {
-        packed += this.#packGroup(due.hostId, due.grp);
+        packed += this.#packGroup(due.hostId, due.grp, cutoff);
         this.#db.exec("RELEASE pack_group");
       } catch (err) {
         this.#db.exec("ROLLBACK TO pack_group");
         this.#db.exec("RELEASE pack_group");
-        this.#defer.run(now - (now % MINUTE), due.hostId, due.grp);
+        this.#defer.run(now - (now % MINUTE), due.hostId, due.grp, cutoff);
         this.#report(due.hostId, err);
       }
     }
@@ -138,9 +145,9 @@ export class SqliteMetricPacker {
     this.#reported = message;
   }
 
-  /** Packs every row of one host's staging group; returns the samples they held. */
-  #packGroup(hostId: string, grp: number): number {
-    const rows = this.#groupRows.all(hostId, grp) as unknown as { id: number; data: Uint8Array }[];
+  /** Packs one host's staging group's rows of minutes up to `cutoff` (ms); returns the samples they held. */
+  #packGroup(hostId: string, grp: number, cutoff: number): number {
+    const rows = this.#groupRows.all(hostId, grp, cutoff) as unknown as { id: number; data: Uint8Array }[];
     const bySeries = new Map<number, SeriesSample[]>();
     let count = 0;
     for (const row of rows) {
@@ -154,8 +161,7 @@ export class SqliteMetricPacker {
       }
     }
     for (const [series, samples] of bySeries) this.#packSeries(series, distinctByTime(samples));
-    const last = rows.at(-1);
-    if (last !== undefined) this.#deleteGroup.run(hostId, grp, last.id);
+    this.#deleteGroup.run(hostId, grp, cutoff);
     return count;
   }
 
@@ -214,8 +220,8 @@ export class SqliteMetricPacker {
 }
 
 /**
- * Moves the head rows a file of schema 13 holds (`metric_head`, see migration 14) into staging,
- * due at once, in one transaction; the telemetry writer packs them at its next write. A no-op on an
+ * Moves the head rows a file of schema 13 holds (`metric_head`, see migration 14) into staging, in
+ * one transaction; the telemetry writer packs them at its next write. A no-op on an
  * empty head. Run at open, before the writer's thread starts.
  */
 export function adoptHeadRows(db: DatabaseSync): void {
@@ -232,7 +238,7 @@ export function adoptHeadRows(db: DatabaseSync): void {
       else byHost.set(hostId, [{ series, sample }]);
     }
     const packer = new SqliteMetricPacker(db);
-    for (const [hostId, samples] of byHost) packer.stage(hostId, samples, 0);
+    for (const [hostId, samples] of byHost) packer.stage(hostId, samples);
     db.exec("DELETE FROM metric_head");
   });
 }

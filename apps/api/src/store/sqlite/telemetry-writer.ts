@@ -169,7 +169,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
         break;
       case "metrics": {
         const samples = this.#window.samples(message.samples, clockOffsetMs, at);
-        this.#metrics.put(hostId, samples.inside, at);
+        this.#metrics.put(hostId, samples.inside);
         return { samples: samples.outside, lines: 0 };
       }
       case "logs": {
