@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { MINUTE } from "../../src/store/metric-chunk.ts";
 import { openStore } from "../../src/store/open-store.ts";
-import { PACK_GRACE_MS } from "../../src/store/sqlite/metric-packer.ts";
 import type { NewHostAccess, Store } from "../../src/store/store.ts";
 import { openTempSqliteStore } from "../support/temp-sqlite-store.ts";
 import { openTempPostgresStore } from "./postgres-database.ts";
