@@ -55,8 +55,8 @@ describe("staged samples", () => {
     expect(() => new StagedRow(new Uint8Array(13))).toThrow(/13 bytes is not one of 64-bit values/);
   });
 
-  it("groups 32 consecutive series ids", () => {
-    expect([0, 31, 32, 63, 64, 2 ** 40].map(stagingGroup)).toEqual([0, 0, 1, 1, 2, 2 ** 35]);
+  it("groups 128 consecutive series ids", () => {
+    expect([0, 127, 128, 255, 256, 2 ** 40].map(stagingGroup)).toEqual([0, 0, 1, 1, 2, 2 ** 33]);
   });
 
   it("keeps the first of samples of the same time, in time order", () => {

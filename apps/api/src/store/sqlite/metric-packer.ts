@@ -26,6 +26,15 @@ import {
  */
 export const PACK_GRACE_MS = 5_000;
 
+/** A staging group being packed: its rows of minutes up to `cutoff` with ids up to `lastId`, from series `nextSeries` on. */
+interface GroupInProgress {
+  hostId: string;
+  grp: number;
+  cutoff: number;
+  lastId: number;
+  nextSeries: number;
+}
+
 interface ChunkRow {
   id: number;
   start: number;
@@ -50,6 +59,7 @@ export class SqliteMetricPacker {
   readonly #insertStaged;
   readonly #defer;
   readonly #due;
+  readonly #lastDueId;
   readonly #groupRows;
   readonly #deleteGroup;
   readonly #covering;
@@ -58,6 +68,8 @@ export class SqliteMetricPacker {
   readonly #updateChunk;
   readonly #deleteChunk;
   readonly #rollups: RollupWriter;
+  /** The group whose series are being packed, slice by slice (packDue). */
+  #inProgress: GroupInProgress | null = null;
   /** The packing error last reported, so that one that repeats is reported once. */
   #reported: string | null = null;
 
@@ -74,11 +86,14 @@ export class SqliteMetricPacker {
     this.#due = db.prepare(`
       SELECT host_id AS hostId, grp FROM metric_staging INDEXED BY metric_staging_minute
       WHERE minute <= ? ORDER BY minute LIMIT 1`);
+    this.#lastDueId = db.prepare(
+      "SELECT max(id) AS lastId FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ?",
+    );
     this.#groupRows = db.prepare(
-      "SELECT id, data FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ? ORDER BY id",
+      "SELECT data FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ? AND id <= ? ORDER BY id",
     );
     this.#deleteGroup = db.prepare(
-      "DELETE FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ?",
+      "DELETE FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ? AND id <= ?",
     );
     this.#covering = db.prepare(`
       SELECT id, start, span, data FROM metric_chunks WHERE series = ? AND start <= ? ORDER BY start DESC LIMIT 1`);
@@ -111,32 +126,46 @@ export class SqliteMetricPacker {
   }
 
   /**
-   * Packs the staging rows of minutes over for PACK_GRACE_MS at `now` (ms), a group's due rows at
-   * a time, oldest first, until at least `limit` samples are packed or none is due; returns the
-   * staged samples it took (a resent one counted, though stored once). Each group is packed in a
-   * savepoint: one that fails (a value the tables refuse, a damaged row) is put off to the next
-   * minute, its rows kept and still read, and reported once as a process warning, so that it holds
-   * up neither the write that packs nor any other group. Throws only what leaves the transaction
-   * unusable (SQLite rolled it back: a full disk), and then the caller's write fails.
+   * Packs the staging rows of minutes over for PACK_GRACE_MS at `now` (ms), oldest first, a slice
+   * of a group's series at a time, until at least `limit` samples are packed or none is due;
+   * returns the staged samples it took (a resent one counted, though stored once). A group's rows
+   * go once all its series are packed; until then readers find a packed series' samples in both
+   * places and keep one of each time, and packing one again stores nothing twice (#packSeries), so
+   * that the progress kept in memory may be lost (forget). Each slice is packed in a savepoint: a
+   * group that fails (a value the tables refuse, a damaged row) is put off to the next minute, its
+   * rows kept and still read, and reported once as a process warning, so that it holds up neither
+   * the write that packs nor any other group. Throws only what leaves the transaction unusable
+   * (SQLite rolled it back: a full disk), and then the caller's write fails.
    */
   packDue(now: number, limit: number): number {
     const cutoff = now - PACK_GRACE_MS - MINUTE;
     let packed = 0;
     while (packed < limit) {
-      const due = this.#due.get(cutoff) as { hostId: string; grp: number } | undefined;
-      if (due === undefined) break;
+      let group = this.#inProgress;
+      if (group === null) {
+        const due = this.#due.get(cutoff) as { hostId: string; grp: number } | undefined;
+        if (due === undefined) break;
+        const { lastId } = this.#lastDueId.get(due.hostId, due.grp, cutoff) as { lastId: number };
+        group = { ...due, cutoff, lastId, nextSeries: 0 };
+      }
       this.#db.exec("SAVEPOINT pack_group");
       try {
-        packed += this.#packGroup(due.hostId, due.grp, cutoff);
+        packed += this.#packSlice(group, limit - packed);
         this.#db.exec("RELEASE pack_group");
       } catch (err) {
         this.#db.exec("ROLLBACK TO pack_group");
         this.#db.exec("RELEASE pack_group");
-        this.#defer.run(now - (now % MINUTE), due.hostId, due.grp, cutoff);
-        this.#report(due.hostId, err);
+        this.#inProgress = null;
+        this.#defer.run(now - (now % MINUTE), group.hostId, group.grp, group.cutoff);
+        this.#report(group.hostId, err);
       }
     }
     return packed;
+  }
+
+  /** Forgets the group being packed (after a rolled back transaction): it starts again from its first series. */
+  forget(): void {
+    this.#inProgress = null;
   }
 
   #report(hostId: string, err: unknown): void {
@@ -145,23 +174,36 @@ export class SqliteMetricPacker {
     this.#reported = message;
   }
 
-  /** Packs one host's staging group's rows of minutes up to `cutoff` (ms); returns the samples they held. */
-  #packGroup(hostId: string, grp: number, cutoff: number): number {
-    const rows = this.#groupRows.all(hostId, grp, cutoff) as unknown as { id: number; data: Uint8Array }[];
-    const bySeries = new Map<number, SeriesSample[]>();
-    let count = 0;
+  /**
+   * Packs the next series of a group's due rows, from `nextSeries` on, until at least `budget`
+   * samples; deletes the rows once its last series is packed. Returns the samples packed.
+   */
+  #packSlice(group: GroupInProgress, budget: number): number {
+    const rows = (
+      this.#groupRows.all(group.hostId, group.grp, group.cutoff, group.lastId) as unknown as {
+        data: Uint8Array;
+      }[]
+    ).map((row) => new StagedRow(row.data));
+    const series = new Set<number>();
     for (const row of rows) {
-      const staged = new StagedRow(row.data);
-      count += staged.n;
-      for (let i = 0; i < staged.n; i++) {
-        const series = staged.series(i);
-        const list = bySeries.get(series);
-        if (list) list.push(staged.sample(i));
-        else bySeries.set(series, [staged.sample(i)]);
-      }
+      for (let i = 0; i < row.n; i++) if (row.series(i) >= group.nextSeries) series.add(row.series(i));
     }
-    for (const [series, samples] of bySeries) this.#packSeries(series, distinctByTime(samples));
-    this.#deleteGroup.run(hostId, grp, cutoff);
+    const ordered = [...series].sort((a, b) => a - b);
+    let count = 0;
+    let next = 0;
+    while (next < ordered.length && count < budget) {
+      const id = ordered[next++] as number;
+      const samples = rows.flatMap((row) => row.samplesOf(id));
+      count += samples.length;
+      this.#packSeries(id, distinctByTime(samples));
+    }
+    if (next < ordered.length) {
+      group.nextSeries = (ordered[next - 1] as number) + 1;
+      this.#inProgress = group;
+    } else {
+      this.#deleteGroup.run(group.hostId, group.grp, group.cutoff, group.lastId);
+      this.#inProgress = null;
+    }
     return count;
   }
 

@@ -11,7 +11,7 @@ import type { StagedSample } from "./staged-samples.ts";
  * than by the first writes after the minute, whose acknowledgements would wait for the whole
  * minute's packing (BENCHMARKS.md figure 3).
  */
-export const PACK_RATIO = 2;
+export const PACK_RATIO = 1.25;
 export const PACK_FLOOR = 1_000;
 
 /**
@@ -67,8 +67,9 @@ export class MetricWriter {
     return this.#packer.packDue(now, limit);
   }
 
-  /** Forgets what `put` gathered: after a rolled back write. */
+  /** Forgets what `put` gathered and how far packing went: after a rolled back transaction. */
   forget(): void {
     this.#pending.clear();
+    this.#packer.forget();
   }
 }

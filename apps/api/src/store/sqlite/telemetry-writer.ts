@@ -88,7 +88,12 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
    * asks once writes have stopped; the worker thread runs it as `packRawMetrics` does here.
    */
   pack(now: number, limit: number): number {
-    return transaction(this.#db, () => this.#metrics.pack(now, limit));
+    try {
+      return transaction(this.#db, () => this.#metrics.pack(now, limit));
+    } catch (err) {
+      this.#metrics.forget();
+      throw err;
+    }
   }
 
   /**

@@ -5,7 +5,7 @@ import type { Migration } from "../../migration-steps.ts";
  * stored a `metric_head` row per sample, clustered by (series, t), so each transaction dirtied a
  * page per series it touched: COMMIT and the inserts were two thirds of the writer's time
  * (BENCHMARKS.md figure 3). Now a write appends one `metric_staging` row per host, staging group
- * (staged-samples.ts: the samples of 32 consecutive series ids, 64-bit floats) and minute its
+ * (staged-samples.ts: the samples of 128 consecutive series ids, 64-bit floats) and minute its
  * samples fall in, and the writer packs a group's rows of a minute into the series' chunks once
  * that minute is over (metric-packer.ts). `minute` is its start (ms since the epoch), or, for a
  * row whose packing failed, the minute it was put off to.
