@@ -97,6 +97,37 @@ describe("SQLite metric staging", () => {
     expect(await store.retention.packRawMetrics?.(10 * MINUTE, 1_000)).toBe(0);
   });
 
+  it("packs a group a slice of its series at a time, reads exact between slices, and takes its rows once done", async () => {
+    const ids = Array.from({ length: 100 }, () => newContainerId());
+    // 100 containers of one host (one staging group), six samples each in minute 0.
+    await write(
+      ids.flatMap((id, c) => Array.from({ length: 6 }, (_, i) => metricSample(id, i * 10 * SECOND, c + i))),
+      0,
+    );
+    const read = async () =>
+      Promise.all(
+        ids.map(async (id) => {
+          const range = { hostId, containerId: id, from: 0, to: MINUTE };
+          return [
+            (await store.metrics.raw(range)).length,
+            (await store.metrics.rollups(range))[0]?.cpuPercent,
+          ];
+        }),
+      );
+    const expected = ids.map((_, c) => [6, c + 2.5]);
+    expect(await read()).toEqual(expected);
+    let slices = 0;
+    for (let packed = 1; packed > 0; slices++) {
+      packed = (await store.retention.packRawMetrics?.(MINUTE + PACK_GRACE_MS, 100)) ?? 0;
+      if (packed > 0) expect(await read()).toEqual(expected);
+      if (count("metric_staging") > 0) expect(count("metric_chunks")).toBeLessThan(100);
+    }
+    expect(slices).toBeGreaterThan(5);
+    expect(count("metric_staging")).toBe(0);
+    expect(count("metric_chunks")).toBe(100);
+    expect(await read()).toEqual(expected);
+  });
+
   it("puts off a group it cannot pack, and packs every other group and the write that came", async () => {
     const id = newContainerId();
     const other = (await store.hosts.create("other", 0, anyCredential())).id;
