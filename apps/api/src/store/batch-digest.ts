@@ -1,21 +1,10 @@
 import { createHash } from "node:crypto";
-import type { MetricSample, SequencedAgentMessage } from "@crowsnest/protocol";
+import type { SequencedAgentMessage } from "@crowsnest/protocol";
+import { SAMPLE_FIELDS } from "./metric-chunk.ts";
 
-/** Bytes of one sample in a metrics batch's digest: its container id, then each number as a double. */
+/** Bytes of one sample in a metrics batch's digest: its container id, then each of SAMPLE_FIELDS as a double. */
 const ID_BYTES = 64;
-const NUMBERS: readonly (keyof Omit<MetricSample, "containerId">)[] = [
-  "t",
-  "cpuPercent",
-  "onlineCpus",
-  "memUsedBytes",
-  "memLimitBytes",
-  "netRxBytes",
-  "netTxBytes",
-  "blkReadBytes",
-  "blkWriteBytes",
-  "pids",
-];
-const SAMPLE_BYTES = ID_BYTES + 8 * NUMBERS.length;
+const SAMPLE_BYTES = ID_BYTES + 8 * SAMPLE_FIELDS.length;
 
 /**
  * The content part of a batch's identity: SHA-256, as 64 hex digits, of the batch as parsed. A
@@ -36,7 +25,7 @@ export function batchDigest(message: SequencedAgentMessage): string {
     message.samples.forEach((sample, i) => {
       const at = i * SAMPLE_BYTES;
       layout.write(sample.containerId, at, ID_BYTES, "latin1");
-      NUMBERS.forEach((key, k) => {
+      SAMPLE_FIELDS.forEach((key, k) => {
         layout.writeDoubleLE(sample[key] ?? Number.NaN, at + ID_BYTES + 8 * k);
       });
     });

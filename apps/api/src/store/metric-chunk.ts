@@ -31,19 +31,22 @@ export const SAMPLE_COLUMNS = `t, cpu_percent AS "cpuPercent", online_cpus AS "o
   mem_limit AS "memLimitBytes", net_rx AS "netRxBytes", net_tx AS "netTxBytes", blk_read AS "blkReadBytes",
   blk_write AS "blkWriteBytes", pids`;
 
+/** A sample's fields, in the order every layout of samples stores them (chunks, staging rows, the ledger's digest). */
+export const SAMPLE_FIELDS = [
+  "t",
+  "cpuPercent",
+  "onlineCpus",
+  "memUsedBytes",
+  "memLimitBytes",
+  "netRxBytes",
+  "netTxBytes",
+  "blkReadBytes",
+  "blkWriteBytes",
+  "pids",
+] as const satisfies readonly (keyof SeriesSample)[];
+
 const SAMPLE_LAYOUT: ChunkLayout<keyof SeriesSample> = {
-  columns: [
-    "t",
-    "cpuPercent",
-    "onlineCpus",
-    "memUsedBytes",
-    "memLimitBytes",
-    "netRxBytes",
-    "netTxBytes",
-    "blkReadBytes",
-    "blkWriteBytes",
-    "pids",
-  ],
+  columns: SAMPLE_FIELDS,
   floats: new Set(["cpuPercent"]),
   // zstd over varint deltas: a raw minute's CPU floats and growing counters compress well as a whole.
   coding: "zstd",

@@ -1,25 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { metricStagingMigration } from "../../src/store/sqlite/migrations/014-metric-staging.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { containerId as newContainerId } from "../support/samples.ts";
-import { oldSchemaFile, packStaged } from "./old-schema-file.ts";
+import { countRows, oldSchemaFile, packStaged } from "./old-schema-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "crowsnest-staging-migration-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const MINUTE = 60_000;
-
-function count(path: string, table: string): number {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
 
 /**
  * A file written by schema 13, its newest samples head rows: upgraded in place and opened, the head
@@ -40,8 +30,8 @@ describe("migration 14: staging instead of head rows", () => {
 
     const store = await openSqliteStore(path);
     try {
-      expect(count(path, "metric_head")).toBe(0);
-      expect(count(path, "metric_staging")).toBe(2);
+      expect(countRows(path, "metric_head")).toBe(0);
+      expect(countRows(path, "metric_staging")).toBe(2);
       const range = { hostId: "h1", containerId: id, from: 0, to: 10 * MINUTE };
       const raw = await store.metrics.raw(range);
       expect(raw.map((p) => [p.t, p.cpuPercent, p.memUsedBytes, p.netRxBytes, p.netTxBytes])).toEqual([
@@ -56,8 +46,8 @@ describe("migration 14: staging instead of head rows", () => {
       ]);
 
       await packStaged(store);
-      expect(count(path, "metric_staging")).toBe(0);
-      expect(count(path, "metric_chunks")).toBe(2);
+      expect(countRows(path, "metric_staging")).toBe(0);
+      expect(countRows(path, "metric_chunks")).toBe(2);
       expect(await store.metrics.raw(range)).toEqual(raw);
       expect(await store.metrics.rollups(range)).toEqual(rollups);
     } finally {
@@ -66,6 +56,6 @@ describe("migration 14: staging instead of head rows", () => {
     // Opened again: nothing left to move.
     const again = await openSqliteStore(path);
     await again.close();
-    expect(count(path, "metric_staging")).toBe(0);
+    expect(countRows(path, "metric_staging")).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { metricSample, containerId as newContainerId } from "../support/samples.ts";
 import { anyCredential } from "./backends.ts";
+import { countRows } from "./old-schema-file.ts";
 
 const SECOND = 1_000;
 
@@ -43,15 +44,8 @@ describe("SQLite metric staging", () => {
     return store.telemetry.write([{ kind: "batch", hostId, at, message: { type: "metrics", seq, samples } }]);
   }
 
-  /** Rows of a table, read on a connection of the test's own. */
-  function count(table: string): number {
-    const db = new DatabaseSync(path, { readOnly: true });
-    try {
-      return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  }
+  /** Rows of a table of the store's file. */
+  const count = (table: string) => countRows(path, table);
 
   it("packs a minute's staged samples once it is over, and reads them the same", async () => {
     const id = newContainerId();

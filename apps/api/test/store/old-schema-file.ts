@@ -1,4 +1,4 @@
-import type { DatabaseSync } from "node:sqlite";
+import { DatabaseSync } from "node:sqlite";
 import type { MetricSample } from "@crowsnest/protocol";
 import { openConnection } from "../../src/store/sqlite/connection.ts";
 import { migrate } from "../../src/store/sqlite/database.ts";
@@ -38,4 +38,14 @@ export function writeSamples(store: Store, seq: number, samples: MetricSample[])
  */
 export async function packStaged(store: Store): Promise<void> {
   await store.retention.packRawMetrics?.(Date.now(), 1_000_000);
+}
+
+/** Rows of a table of the SQLite file at `path`, counted on a read-only connection of the test's own. */
+export function countRows(path: string, table: string): number {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
 }

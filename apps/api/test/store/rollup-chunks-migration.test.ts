@@ -1,27 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { rollupChunksMigration } from "../../src/store/sqlite/migrations/011-rollup-chunks.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { metricSample, containerId as newContainerId } from "../support/samples.ts";
-import { oldSchemaFile, packStaged, writeSamples } from "./old-schema-file.ts";
+import { countRows, oldSchemaFile, packStaged, writeSamples } from "./old-schema-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "crowsnest-rollup-chunks-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-/** Rows of a table, counted with a connection of the test's own. */
-function count(path: string, table: string): number {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
 
 /**
  * A file written by the schema before migration 11 (every rollup a row): upgraded in place, its
@@ -68,8 +57,8 @@ describe("migration 11: rollup chunks", () => {
       expect(await store.metrics.rollups(range)).toEqual(after);
       // Packed: the series' rows of hours 0 and 1 become two chunks, the sample's minute a row.
       await packStaged(store);
-      expect(count(path, "metric_rollup_chunks")).toBe(2);
-      expect(count(path, "metric_rollups")).toBe(1);
+      expect(countRows(path, "metric_rollup_chunks")).toBe(2);
+      expect(countRows(path, "metric_rollups")).toBe(1);
       expect(await store.metrics.rollups(range)).toEqual(after);
 
       // A late sample of minute 1 (hour 0, packed; staged) is read with the chunk's minute 1, then
@@ -78,7 +67,7 @@ describe("migration 11: rollup chunks", () => {
       const lateFromStaging = await store.metrics.rollups({ ...range, to: MINUTE });
       await writeSamples(store, 3, [metricSample(id, 2 * HOUR + MINUTE, 12.5)]);
       await packStaged(store);
-      expect(count(path, "metric_rollups")).toBe(2);
+      expect(countRows(path, "metric_rollups")).toBe(2);
       expect(await store.metrics.rollups({ ...range, to: MINUTE })).toEqual(lateFromStaging);
       const [late] = await store.metrics.rollups({ ...range, to: MINUTE });
       expect(late).toMatchObject({

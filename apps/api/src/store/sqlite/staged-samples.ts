@@ -1,4 +1,4 @@
-import type { SeriesSample } from "../metric-chunk.ts";
+import { SAMPLE_FIELDS, type SeriesSample } from "../metric-chunk.ts";
 
 /**
  * A staging row (`metric_staging`, migration 14) holds the samples one write brought for the
@@ -19,24 +19,10 @@ export interface StagedSample {
   sample: SeriesSample;
 }
 
-/** The fields of a sample, in the order of a staging row's columns after `series`. */
-const FIELDS = [
-  "t",
-  "cpuPercent",
-  "onlineCpus",
-  "memUsedBytes",
-  "memLimitBytes",
-  "netRxBytes",
-  "netTxBytes",
-  "blkReadBytes",
-  "blkWriteBytes",
-  "pids",
-] as const satisfies readonly (keyof SeriesSample)[];
-
 /**
  * Encodes samples as a staging row's `data`: 64-bit floats in the machine's byte order (little
  * endian on every platform Node ships for but s390x; the rows live only until packed, minutes,
- * on the machine that wrote them): `n`, then `n` series ids, then each of FIELDS' `n` values, a
+ * on the machine that wrote them): `n`, then `n` series ids, then each of SAMPLE_FIELDS' `n` values, a
  * null as NaN, rows in (series, t) order. No compression: a row is read back whole within a minute
  * or two, and writing it costs one copy of each value (the write is what the head rows it replaced
  * made slow: BENCHMARKS.md figure 3). Sorts `samples` in place.
@@ -44,13 +30,13 @@ const FIELDS = [
 export function encodeStaged(samples: StagedSample[]): Uint8Array {
   samples.sort((a, b) => a.series - b.series || a.sample.t - b.sample.t);
   const n = samples.length;
-  const out = new Float64Array(1 + n * (1 + FIELDS.length));
+  const out = new Float64Array(1 + n * (1 + SAMPLE_FIELDS.length));
   out[0] = n;
   for (let i = 0; i < n; i++) {
     const { series, sample } = samples[i] as StagedSample;
     out[1 + i] = series;
-    for (let f = 0; f < FIELDS.length; f++) {
-      out[1 + (f + 1) * n + i] = sample[FIELDS[f] as keyof SeriesSample] ?? Number.NaN;
+    for (let f = 0; f < SAMPLE_FIELDS.length; f++) {
+      out[1 + (f + 1) * n + i] = sample[SAMPLE_FIELDS[f] as (typeof SAMPLE_FIELDS)[number]] ?? Number.NaN;
     }
   }
   return new Uint8Array(out.buffer);
@@ -72,7 +58,7 @@ export class StagedRow {
     const bytes = data.byteOffset % 8 === 0 ? data : data.slice();
     this.#values = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
     this.n = this.#values[0] as number;
-    if (this.#values.length !== 1 + this.n * (1 + FIELDS.length)) {
+    if (this.#values.length !== 1 + this.n * (1 + SAMPLE_FIELDS.length)) {
       throw new Error(`a staging row of ${data.byteLength} bytes does not hold ${this.n} samples`);
     }
   }
