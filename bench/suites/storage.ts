@@ -437,7 +437,7 @@ function batch(seq: number, message: SequencedAgentMessage, at = T0 + seq): Tele
  */
 async function packStaged(store: Store, end: number): Promise<void> {
   const pack = store.retention.packRawMetrics?.bind(store.retention);
-  for (let packed = 1; pack !== undefined && packed > 0; ) packed = await pack(end + 2 * 60_000, 100_000);
+  for (let packed = 1; pack !== undefined && packed > 0; ) packed = await pack(end + 3 * 60_000, 100_000);
 }
 
 /**

@@ -77,9 +77,9 @@ export function rollupsJoining(stored: readonly SeriesSample[], added: readonly 
 
 /**
  * Rollups of one series as one per minute, oldest first: rows of the same minute (counted from
- * different samples, e.g. a packed minute and late samples still in the head) merged with
+ * different samples, e.g. a packed minute and late samples still staged or in rows) merged with
  * mergeRollups, a later one in `rows` counted as the later. Sorted stably, so nearly sorted input
- * (chunks, then rows, then the head) costs about one pass.
+ * (chunks, then rows, then staged samples) costs about one pass.
  */
 export function combineByMinute(rows: readonly RollupRow[]): RollupRow[] {
   const sorted = [...rows].sort((a, b) => a.minute - b.minute);

@@ -7,9 +7,9 @@ import type { MetricHistoryQuery, MetricRange } from "./store.ts";
 /**
  * One series' raw samples of a range as a backend that keeps them in chunks (metric-chunk.ts) and
  * rows has read them: the chunks that may cover the range, decoded (they may hold samples outside
- * it), the rows in the range, and how many samples lie in the range (a sample in a chunk and in a
- * row, which a backend that packs rows into chunks apart from its writes may briefly hold, counted
- * twice).
+ * it), the rows in the range whose time no chunk holds, and how many samples lie in the range.
+ * A backend that packs rows into chunks apart from its writes may hold a sample in both for a
+ * while (SQLite keeps a staging group's rows until all its series are packed): the chunk's counts.
  */
 export interface RawSamples {
   chunks: ChunkColumns[];
@@ -17,32 +17,34 @@ export interface RawSamples {
   count: number;
 }
 
-/** The chunks (as stored) and rows (in the range) of one series read for `range`, decoded and counted. */
+/** The chunks (as stored) and rows (in the range) of one series read for `range`, decoded, a row a chunk holds left out, and counted. */
 export function rawSamples(
   range: MetricRange,
   chunks: readonly Uint8Array[],
   rows: SeriesSample[],
 ): RawSamples {
   const decoded = chunks.map(decodeColumns);
-  let count = rows.length;
+  const rowTimes = new Set(rows.map((r) => r.t));
+  const packed = new Set<number>();
+  let count = 0;
   for (const c of decoded) {
     for (let i = 0; i < c.n; i++) {
       const t = c.t[i] as number;
-      if (t >= range.from && t <= range.to) count++;
+      if (t < range.from || t > range.to) continue;
+      count++;
+      if (rowTimes.has(t)) packed.add(t);
     }
   }
-  return { chunks: decoded, rows, count };
+  const kept = packed.size === 0 ? rows : rows.filter((r) => !packed.has(r.t));
+  return { chunks: decoded, rows: kept, count: count + kept.length };
 }
 
-/** The samples of the range as points, oldest first, one per time (a chunk's over a row's). */
+/** The samples of the range as points, oldest first (one per time: RawSamples holds no time twice). */
 export function rawPoints(range: MetricRange, raw: RawSamples): MetricPoint[] {
   const points: MetricPoint[] = [];
   eachPoint(range, raw, (p) => points.push({ ...p }));
-  // Rows come after the chunks, except a late sample of a time already packed.
-  if (points.some((p, i) => i > 0 && p.t <= (points[i - 1]?.t ?? 0))) {
-    points.sort((a, b) => a.t - b.t);
-    return points.filter((p, i) => i === 0 || p.t !== points[i - 1]?.t);
-  }
+  // Rows come after the chunks, except a late sample older than a chunk's newest.
+  if (points.some((p, i) => i > 0 && p.t < (points[i - 1]?.t ?? 0))) points.sort((a, b) => a.t - b.t);
   return points;
 }
 
@@ -50,7 +52,7 @@ export function rawPoints(range: MetricRange, raw: RawSamples): MetricPoint[] {
  * The chart of a raw range: the points themselves when there are no more than `maxPoints`, else
  * min/max buckets (Downsampler) filled straight from the decoded columns, without a point object
  * per sample (86,400 for a day of one container), so that a day stays a few ms of work. A sample
- * in both a chunk and a row is counted once per place in its bucket's average (rare: see RawSamples).
+ * in both a chunk and a row is counted once (RawSamples leaves the row out).
  */
 export function rawHistory(query: MetricHistoryQuery, raw: RawSamples): Downsampled {
   if (raw.count <= query.maxPoints) return { points: rawPoints(query, raw), bucketMs: null };

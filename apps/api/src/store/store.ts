@@ -277,11 +277,12 @@ export interface RetentionRepository {
   /**
    * For a backend that packs raw samples into chunks apart from its writes (PostgreSQL,
    * PgMetricPacker, packs only here; SQLite's writer packs as it writes, SqliteMetricPacker, and
-   * this takes what it left when writes stopped): packs the samples that arrived (SQLite) or were
-   * taken (PostgreSQL) in minutes that ended a short delay before `now` (epoch ms; PACK_GRACE_MS,
-   * PACK_DELAY_MS) and the minute chunks of hours that ended by then, and those hours' rollup rows,
-   * about `limit` samples or rows per call; returns what it moved (samples, and rollup rows on
-   * PostgreSQL), `limit` or more while there are more to pack.
+   * this takes what it left when writes stopped): packs the samples of minutes that ended a short
+   * delay before `now` (epoch ms; PACK_DELAY_MS; SQLite's a minute more than the writer's
+   * PACK_GRACE_MS) and finished hours (PostgreSQL: hours that ended by then; SQLite: those before a
+   * series' newest packed sample's), and those hours' rollup rows, about `limit` samples or rows per
+   * call; returns what it moved (samples, and rollup rows on PostgreSQL), `limit` or more while
+   * there are more to pack.
    */
   packRawMetrics?(now: number, limit: number): Promise<number>;
   deleteRollupsBefore(t: number, limit: number): Promise<number>;

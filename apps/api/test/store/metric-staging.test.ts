@@ -110,10 +110,22 @@ describe("SQLite metric staging", () => {
       );
     const expected = ids.map((_, c) => [6, c + 2.5]);
     expect(await read()).toEqual(expected);
+    // A chart of at most six points: each sample counted once, staged or packed, so the six are shown as they are.
+    const history = async () =>
+      Promise.all(
+        ids.map(async (id) => {
+          const range = { hostId, containerId: id, from: 0, to: MINUTE };
+          const { points, bucketMs } = await store.metrics.history({ ...range, tier: "raw", maxPoints: 6 });
+          return [points.length, bucketMs];
+        }),
+      );
+    const expectedHistory = ids.map(() => [6, null]);
+    expect(await history()).toEqual(expectedHistory);
     let slices = 0;
     for (let packed = 1; packed > 0; slices++) {
-      packed = (await store.retention.packRawMetrics?.(MINUTE + PACK_GRACE_MS, 100)) ?? 0;
+      packed = (await store.retention.packRawMetrics?.(2 * MINUTE + PACK_GRACE_MS, 100)) ?? 0;
       if (packed > 0) expect(await read()).toEqual(expected);
+      if (packed > 0) expect(await history()).toEqual(expectedHistory);
       if (count("metric_staging") > 0) expect(count("metric_chunks")).toBeLessThan(100);
     }
     expect(slices).toBeGreaterThan(5);
@@ -167,7 +179,7 @@ describe("SQLite metric staging", () => {
     } finally {
       own.close();
     }
-    expect(await store.retention.packRawMetrics?.(3 * MINUTE + PACK_GRACE_MS, 1_000)).toBe(2);
+    expect(await store.retention.packRawMetrics?.(4 * MINUTE + PACK_GRACE_MS, 1_000)).toBe(2);
     expect(count("metric_staging")).toBe(0);
     expect(
       (await store.metrics.raw({ hostId, containerId: id, from: 0, to: MINUTE })).map((p) => p.t),
@@ -212,7 +224,9 @@ describe("SQLite metric staging", () => {
       [10, 20, 30].map((s) => limited(s * SECOND, 10, 100)),
       SECOND,
     );
-    expect(await store.retention.packRawMetrics?.(MINUTE + PACK_GRACE_MS, 1_000)).toBe(3);
+    // The sweep packs staging due a minute before (the writer packs the newest as writes come).
+    expect(await store.retention.packRawMetrics?.(MINUTE + PACK_GRACE_MS, 1_000)).toBe(0);
+    expect(await store.retention.packRawMetrics?.(2 * MINUTE + PACK_GRACE_MS, 1_000)).toBe(3);
     // Staged: a late sample older than the minute's latest, and a resend of a packed one.
     await write([limited(5 * SECOND, 40, 200), limited(20 * SECOND, 1_000, 300)], 2 * SECOND);
     expect(count("metric_staging")).toBe(1);
@@ -220,7 +234,7 @@ describe("SQLite metric staging", () => {
     expect(staged).toEqual([
       expect.objectContaining({ cpuPercent: 17.5, cpuPercentMax: 40, memLimitBytes: 100 }),
     ]);
-    expect(await store.retention.packRawMetrics?.(MINUTE + PACK_GRACE_MS, 1_000)).toBe(2);
+    expect(await store.retention.packRawMetrics?.(2 * MINUTE + PACK_GRACE_MS, 1_000)).toBe(2);
     expect(count("metric_staging")).toBe(0);
     expect(await store.metrics.rollups(range)).toEqual(staged);
   });

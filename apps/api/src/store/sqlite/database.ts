@@ -34,7 +34,7 @@ export function migrate(db: DatabaseSync, migrations: readonly Migration[]): num
 /**
  * Runs fn's reads on one snapshot of the database (a deferred BEGIN … COMMIT; inside a transaction
  * already open, in that one). Each statement outside a transaction sees the newest commit, so reads
- * of data the telemetry writer moves between tables (head rows packed into chunks, from its own
+ * of data the telemetry writer moves between tables (staged samples packed into chunks, from its own
  * connection) could miss it between two statements. fn must not await.
  */
 export function readSnapshot<T>(db: DatabaseSync, fn: () => T): T {

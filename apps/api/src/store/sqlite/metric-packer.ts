@@ -44,15 +44,13 @@ interface ChunkRow {
 
 /**
  * Moves staged samples (migration 14, staged-samples.ts) into the raw tier's chunks, inside the
- * caller's transaction: the telemetry writer after each write, retention before it deletes. A
- * staging group is packed whole: each of its series' samples join the chunk of their minute (made
- * if new, else decoded, merged and rewritten; a time already there is skipped, so a resent sample
- * is stored and counted once), then the series' minute chunks of the hours before its newest
- * sample's become one chunk per hour. Rollups (RollupWriter) count each sample as it joins a chunk.
- *
- * Everything it decides comes from the database in that transaction, so two connections (the
- * writer's thread and the main one's retention) may both pack: SQLite runs their transactions one
- * after the other.
+ * caller's transaction, on the telemetry writer's connection only (the writer after each write,
+ * and for the retention sweep): it keeps in memory how far it got through a group. A group's due
+ * rows are packed a slice of its series at a time: each series' samples join the chunk of their
+ * minute (made if new, else decoded, merged and rewritten; a time already there is skipped, so a
+ * resent sample is stored and counted once), then the series' minute chunks of the hours before its
+ * newest sample's become one chunk per hour. Rollups (RollupWriter) count each sample as it joins
+ * a chunk.
  */
 export class SqliteMetricPacker {
   readonly #db: DatabaseSync;
@@ -153,6 +151,9 @@ export class SqliteMetricPacker {
         packed += this.#packSlice(group, limit - packed);
         this.#db.exec("RELEASE pack_group");
       } catch (err) {
+        // SQLite has rolled the whole transaction back after some errors (a full disk): the
+        // caller's write fails with that error.
+        if (!this.#db.isTransaction) throw err;
         this.#db.exec("ROLLBACK TO pack_group");
         this.#db.exec("RELEASE pack_group");
         this.#inProgress = null;

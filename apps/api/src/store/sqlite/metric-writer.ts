@@ -6,10 +6,10 @@ import type { StagedSample } from "./staged-samples.ts";
 
 /**
  * After each write the writer packs at least PACK_RATIO times the samples that write staged (and at
- * least PACK_FLOOR; a group's due rows at a time, so often more): a minute's staging, all due once the
- * minute ends, is then packed over about the next half minute, a slice with each write, rather
- * than by the first writes after the minute, whose acknowledgements would wait for the whole
- * minute's packing (BENCHMARKS.md figure 3).
+ * least PACK_FLOOR; a series at a time, so a little more): a minute's staging, all due once the
+ * minute ends, is then packed over most of the next minute, a slice with each write, rather than
+ * by the first writes after the minute, whose acknowledgements would wait for the whole minute's
+ * packing (BENCHMARKS.md figure 3).
  */
 export const PACK_RATIO = 1.25;
 export const PACK_FLOOR = 1_000;

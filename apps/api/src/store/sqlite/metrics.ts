@@ -21,7 +21,8 @@ import { distinctByTime, StagedRow, stagingGroup } from "./staged-samples.ts";
  * metric-chunk.ts) and its staged samples (migration 14, staged-samples.ts); rollups from their
  * chunks (migration 11, rollup-chunk.ts) and rows, and those of the staged samples, which the
  * stored rollups do not count until they are packed (metric-packer.ts); all keyed by series id.
- * A staged sample resent after its time was packed is left out of both (a chunk's comes first).
+ * A staged sample whose time is packed (a resend, or a series packed while its group's rows wait
+ * for the rest of the group) is left out of both: the chunk's counts.
  */
 export class SqliteMetricRepository implements MetricRepository {
   readonly #db: DatabaseSync;

@@ -65,11 +65,13 @@ export class SqliteRetentionRepository implements RetentionRepository {
   }
 
   /**
-   * Packs staging that is due at `now` (ms; SqliteMetricPacker.packDue), at least `limit` samples
-   * when there are: the writer packs as it writes, so this takes what arrived before writes stopped.
+   * Packs staging that has been due for a minute at `now` (ms; SqliteMetricPacker.packDue), at least
+   * `limit` samples when there are: what the writer, which packs the newest as writes come, would
+   * have packed had writes not stopped. Staging due more recently is left to it, so that a sweep
+   * during a minute's packing does not pack the rest in large transactions that hold up acks.
    */
   packRawMetrics(now: number, limit: number): Promise<number> {
-    return this.#packRaw(now, limit);
+    return this.#packRaw(now - MINUTE, limit);
   }
 
   /** A chunk goes once its whole span is before `t` (staged samples once packed). Returns the samples deleted. */

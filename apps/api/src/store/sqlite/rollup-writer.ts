@@ -15,10 +15,10 @@ interface ChunkRow {
  * about 60 times fewer rows at a tenth of their bytes.
  *
  * A rollup is added once per series and minute, computed from the minute's samples when they
- * leave the raw tier's head (MetricWriter packs them, or retention deletes them), plus once per
+ * are packed out of staging (SqliteMetricPacker), plus once per
  * late sample that joins a packed minute: counting each sample as it arrives cost an upsert per
  * sample (a fifth of the writer's time in the ingest benchmark, BENCHMARKS.md figure 3). So the
- * rollups stored never count a head row: a reader adds the head's (metrics.ts).
+ * rollups stored never count a staged sample: a reader adds those (metrics.ts).
  */
 export class RollupWriter {
   readonly #upsert;

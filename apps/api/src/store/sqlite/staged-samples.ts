@@ -1,8 +1,8 @@
 import { SAMPLE_FIELDS, type SeriesSample } from "../metric-chunk.ts";
 
 /**
- * A staging row (`metric_staging`, migration 14) holds the samples one write brought for the
- * series of one host whose ids share `id >> GROUP_BITS`: 128 consecutive ids, so a host's
+ * A staging row (`metric_staging`, migration 14) holds the samples of one minute that one write
+ * brought for the series of one host whose ids share `id >> GROUP_BITS`: 128 consecutive ids, so a host's
  * containers, whose series are made together, fill a few rows a write (fewer, larger rows cost
  * the writer less per sample), and a reader of one series reads only its group's rows.
  */
