@@ -105,10 +105,7 @@ export class SqliteMetricPacker {
     this.#rollups = new RollupWriter(db);
   }
 
-  /**
-   * Stages one host's samples: one row per staging group and minute they fall in. Sorts `samples`
-   * in place.
-   */
+  /** Stages one host's samples: one row per staging group and minute they fall in. */
   stage(hostId: string, samples: StagedSample[]): void {
     const rows = new Map<string, { grp: number; minute: number; samples: StagedSample[] }>();
     for (const s of samples) {

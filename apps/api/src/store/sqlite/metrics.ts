@@ -129,7 +129,7 @@ export class SqliteMetricRepository implements MetricRepository {
 /**
  * The rollups the staged samples add to what is packed (`packed`: the raw chunks of their
  * minutes, whose samples the stored rollups count): a staged sample whose time is packed already
- * (an agent's resend) is not counted again, and each minute takes the limit of its latest sample,
+ * (an agent's resend, or a series packed while its group's rows wait) is not counted again, and each minute takes the limit of its latest sample,
  * packed or staged (rollupsJoining), as it will once the packer merges them.
  */
 function stagedRollups(
