@@ -190,6 +190,11 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
     if (inFlight === MAX_IN_FLIGHT) ws.pause();
     deps.ingest.batch(hostId, message, Date.now(), clock.offsetMs ?? 0).then(
       (result) => {
+        if (result === "unknown-host") {
+          // Deleted while the batch was queued; its socket is closed, so no ack is owed.
+          release();
+          return;
+        }
         if (result === "duplicate") deps.counters.duplicateBatches++;
         else deps.counters.storedBatches++;
         if (result === "collided") {

@@ -242,9 +242,11 @@ export type TelemetryWrite =
  * `collided`: written too, though another batch with the same (host, incarnation, seq) and other
  * content was stored before (an agent whose numbering forked, e.g. an older agent reset). A batch
  * that was not stored is never `duplicate`. Rows from before migration 6 carry no digest and still
- * match on (host, seq) for agents that send no incarnation.
+ * match on (host, seq) for agents that send no incarnation. Any write, batch or not, is
+ * `unknown-host` when its host no longer exists (deleted while the write was queued): nothing of it
+ * was written, so that nothing outlives the host or lands under another host's reused series id.
  */
-export type WriteResult = "stored" | "duplicate" | "collided";
+export type WriteResult = "stored" | "duplicate" | "collided" | "unknown-host";
 
 export interface TelemetryWriter {
   /**

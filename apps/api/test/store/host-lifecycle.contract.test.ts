@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HostNameTakenError } from "../../src/store/host-name-taken.ts";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
-import type { NewHostAccess, Store } from "../../src/store/store.ts";
+import type { NewHostAccess, Store, TelemetryWrite } from "../../src/store/store.ts";
 import {
   containerInfo,
   HOST_INFO,
@@ -167,6 +167,67 @@ describe.each(BACKENDS)("Store contract, host lifecycle ($name)", ({ open }) => 
     expect(await store.hosts.archive(other.hostId, 5)).toBe(true);
     expect(await store.hosts.delete(other.hostId)).toBe(true);
     expect(await store.hosts.list()).toEqual([]);
+  });
+
+  it("stores nothing for a host deleted while its writes were queued, not even in a new host's series", async () => {
+    const gone = await hostWithData("gone");
+    // Readers and the writer have now looked up the gone host's series.
+    expect((await stored(gone.hostId, gone.containerId)).raw).toBe(1);
+    expect(await store.hosts.delete(gone.hostId)).toBe(true);
+    // SQLite gives a new row the deleted series' id again.
+    const other = await hostWithData("other");
+    const late = (seq: number, at: number): TelemetryWrite => ({
+      kind: "batch",
+      hostId: gone.hostId,
+      at,
+      message: { type: "metrics", seq, samples: [metricSample(gone.containerId, 61_000)] },
+    });
+    const snapshot = {
+      type: "inventory" as const,
+      time: 70_001,
+      containers: [containerInfo(gone.containerId, "web")],
+    };
+    const results = await store.telemetry.write([
+      late(3, 70_001),
+      {
+        kind: "batch",
+        hostId: gone.hostId,
+        at: 70_001,
+        message: { type: "logs", seq: 4, lines: [logLine(gone.containerId, 61_000, "late")], drops: [] },
+      },
+      { kind: "inventory", hostId: gone.hostId, at: 70_001, snapshot },
+      { kind: "hello", hostId: gone.hostId, at: 70_001, agentVersion: "1", info: HOST_INFO },
+      { kind: "seen", hostId: gone.hostId, at: 70_001 },
+      {
+        kind: "batch",
+        hostId: other.hostId,
+        at: 70_001,
+        message: { type: "metrics", seq: 3, samples: [metricSample(other.containerId, 62_000)] },
+      },
+    ]);
+    expect(results).toEqual([
+      "unknown-host",
+      "unknown-host",
+      "unknown-host",
+      "unknown-host",
+      "unknown-host",
+      "stored",
+    ]);
+    expect(await stored(other.hostId, other.containerId)).toEqual({
+      containers: 1,
+      raw: 2,
+      rollups: 1,
+      logs: 1,
+      lastSeq: 3,
+    });
+    expect(await stored(gone.hostId, gone.containerId)).toEqual({
+      containers: 0,
+      raw: 0,
+      rollups: 0,
+      logs: 0,
+      lastSeq: null,
+    });
+    expect(await store.hosts.get(gone.hostId)).toBeNull();
   });
 
   it("keeps settings by key until cleared", async () => {

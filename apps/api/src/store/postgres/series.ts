@@ -1,20 +1,16 @@
+import { seriesKey as key, SeriesCache } from "../series-cache.ts";
 import type { Queryable } from "./database.ts";
-
-/** A (host, container) pair's key in the cache. */
-function key(hostId: string, containerId: string): string {
-  return `${hostId}/${containerId}`;
-}
 
 /**
  * The small integer that stands for a (host, container) pair in every metric and log row (table
  * `series`), cached in memory: ids are never reused or changed while the host exists.
  */
 export class SeriesIds {
-  readonly #cache = new Map<string, number>();
+  readonly #cache = new SeriesCache();
 
   /** The pair's id, or null when nothing was ever stored for it. */
   async find(db: Queryable, hostId: string, containerId: string): Promise<number | null> {
-    const cached = this.#cache.get(key(hostId, containerId));
+    const cached = this.#cache.get(hostId, containerId);
     if (cached !== undefined) return cached;
     const { rows } = await db.query<{ id: number }>(
       "SELECT id FROM series WHERE host_id = $1 AND container_id = $2",
@@ -38,7 +34,7 @@ export class SeriesIds {
     for (const [hostId, containerId] of pairs) {
       const k = key(hostId, containerId);
       if (ids.has(k)) continue;
-      const cached = this.#cache.get(k);
+      const cached = this.#cache.get(hostId, containerId);
       if (cached !== undefined) ids.set(k, cached);
       else if (!missingHosts.some((h, i) => h === hostId && missingContainers[i] === containerId)) {
         missingHosts.push(hostId);
@@ -83,7 +79,7 @@ export class SeriesIds {
 
   /** Forgets a deleted host's pairs (their rows went with it). */
   forgetHost(hostId: string): void {
-    for (const k of this.#cache.keys()) if (k.startsWith(`${hostId}/`)) this.#cache.delete(k);
+    this.#cache.forgetHost(hostId);
   }
 }
 

@@ -134,10 +134,19 @@ export class PgTelemetryWriter implements TelemetryWriter {
     let commitSeries = (): void => undefined;
     let outside: Record<string, OutsideWindow> = {};
     const results = await transaction(this.#pool, async (client) => {
-      const results = await recordBatches(client, writes);
+      const hosts = await lockHosts(client, writes);
+      const live = writes.flatMap((write, i) => (hosts.has(write.hostId) ? [i] : []));
+      const recorded = await recordBatches(
+        client,
+        live.map((i) => writes[i] as TelemetryWrite),
+      );
+      const results = writes.map((): WriteResult => "unknown-host");
+      for (const [j, i] of live.entries()) results[i] = recorded[j] ?? "unknown-host";
       const pending = new Pending();
       for (const [i, write] of writes.entries()) {
-        if (results[i] !== "duplicate") await applyWrite(client, write, placed[i] ?? null, pending);
+        const result = results[i];
+        if (result === "stored" || result === "collided")
+          await applyWrite(client, write, placed[i] ?? null, pending);
       }
       commitSeries = await this.#insertTelemetry(client, pending);
       await updateHosts(client, pending);
@@ -183,6 +192,19 @@ export class PgTelemetryWriter implements TelemetryWriter {
     if (pending.lines.length > 0) await insertLines(client, pending.lines, series.id);
     return series.commit;
   }
+}
+
+/**
+ * The writes' hosts that exist, each locked (`FOR KEY SHARE`, in id order) until the transaction
+ * ends, so that a host deleted by another transaction is deleted before or after all of these writes.
+ */
+async function lockHosts(client: pg.PoolClient, writes: readonly TelemetryWrite[]): Promise<Set<string>> {
+  const ids = [...new Set(writes.map((write) => write.hostId))].sort();
+  const { rows } = await client.query<{ id: string }>(
+    "SELECT id FROM hosts WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE",
+    [ids],
+  );
+  return new Set(rows.map((row) => row.id));
 }
 
 /**

@@ -4,12 +4,14 @@ import { HOST_COLUMNS, type HostRow, hostInsertError, newHostRecord, toHostRecor
 import type { HostRecord, HostRepository, NewHostAccess } from "../store.ts";
 import { transaction } from "./database.ts";
 import type { HostAccessStatements } from "./host-access.ts";
+import type { SeriesIds } from "./series.ts";
 
 type EnrolmentAccess = Extract<NewHostAccess, { kind: "enrolment" }>;
 
 export class SqliteHostRepository implements HostRepository {
   readonly #db: DatabaseSync;
   readonly #access: HostAccessStatements;
+  readonly #series: SeriesIds;
   readonly #insert;
   readonly #get;
   readonly #list;
@@ -21,9 +23,11 @@ export class SqliteHostRepository implements HostRepository {
   readonly #deleteHost;
   readonly #deleteData;
 
-  constructor(db: DatabaseSync, access: HostAccessStatements) {
+  /** `series`: the main connection's ids, whose cache forgets a deleted host's. */
+  constructor(db: DatabaseSync, access: HostAccessStatements, series: SeriesIds) {
     this.#db = db;
     this.#access = access;
+    this.#series = series;
     this.#insert = db.prepare("INSERT INTO hosts (id, name, name_key, created_at) VALUES (?, ?, ?, ?)");
     this.#markRevoked = db.prepare("UPDATE hosts SET revoked_at = ? WHERE id = ? AND deleted_at IS NULL");
     this.#unrevokeIfUnconnected = db.prepare(
@@ -79,10 +83,12 @@ export class SqliteHostRepository implements HostRepository {
   }
 
   async delete(hostId: string): Promise<boolean> {
-    return transaction(this.#db, () => {
+    const deleted = transaction(this.#db, () => {
       for (const statement of this.#deleteData) statement.run(hostId);
       return this.#deleteHost.run(hostId).changes > 0;
     });
+    this.#series.forgetHost(hostId);
+    return deleted;
   }
 
   async get(hostId: string): Promise<HostRecord | null> {

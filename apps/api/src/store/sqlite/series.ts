@@ -1,13 +1,15 @@
 import type { DatabaseSync } from "node:sqlite";
+import { SeriesCache, seriesKey } from "../series-cache.ts";
 
 /**
  * The small integer that stands for a (host, container) pair in every metric and log row
- * (`series`, migration 9), cached in memory: ids are never reused or changed.
+ * (`series`, migration 9), cached in memory: an id never changes, and is reused only after its
+ * host was deleted (`forgetHost`; the writer stores nothing for a deleted host).
  */
 export class SeriesIds {
   readonly #find;
   readonly #insert;
-  readonly #cache = new Map<string, number>();
+  readonly #cache = new SeriesCache();
 
   constructor(db: DatabaseSync) {
     this.#find = db.prepare("SELECT id FROM series WHERE host_id = ? AND container_id = ?");
@@ -16,12 +18,11 @@ export class SeriesIds {
 
   /** The pair's id, or null when nothing was ever stored for it. */
   find(hostId: string, containerId: string): number | null {
-    const key = `${hostId}/${containerId}`;
-    const cached = this.#cache.get(key);
+    const cached = this.#cache.get(hostId, containerId);
     if (cached !== undefined) return cached;
     const row = this.#find.get(hostId, containerId) as { id: number } | undefined;
     if (row === undefined) return null;
-    this.#cache.set(key, row.id);
+    this.#cache.set(seriesKey(hostId, containerId), row.id);
     return row.id;
   }
 
@@ -33,8 +34,16 @@ export class SeriesIds {
     const found = this.find(hostId, containerId);
     if (found !== null) return found;
     const { id } = this.#insert.get(hostId, containerId) as { id: number };
-    this.#cache.set(`${hostId}/${containerId}`, id);
+    this.#cache.set(seriesKey(hostId, containerId), id);
     return id;
+  }
+
+  /**
+   * Drops the host's pairs from the cache, once its series are deleted: SQLite may give their ids
+   * to new series.
+   */
+  forgetHost(hostId: string): void {
+    this.#cache.forgetHost(hostId);
   }
 
   /** Drops the cache: after a rolled back write, whose new ids no longer exist. */

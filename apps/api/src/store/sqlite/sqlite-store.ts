@@ -64,7 +64,7 @@ export async function openSqliteStore(path: string, keepMs = DEFAULT_KEEP_MS): P
     enrolmentTokens: new SqliteEnrolmentTokenRepository(db, access),
     credentialRotations: new SqliteCredentialRotationRepository(db, access),
     audit: new SqliteAuditRepository(db),
-    hosts: new SqliteHostRepository(db, access),
+    hosts: new SqliteHostRepository(db, access, series),
     hostCredentials: new SqliteHostCredentialRepository(db),
     containers: new SqliteContainerRepository(db),
     metrics: new SqliteMetricRepository(db, series),

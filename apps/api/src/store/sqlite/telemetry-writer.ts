@@ -34,6 +34,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #metrics: MetricWriter;
   readonly #insertLine;
   readonly #addDropped;
+  readonly #hostExists;
 
   constructor(db: DatabaseSync, series: SeriesIds, window: TimeWindow) {
     this.#db = db;
@@ -66,6 +67,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       "INSERT INTO log_lines (series, ts, server_offset_ms, stream, truncated, text) VALUES (?, ?, ?, ?, ?, ?)",
     );
     this.#addDropped = db.prepare("UPDATE hosts SET dropped_batches = dropped_batches + ? WHERE id = ?");
+    this.#hostExists = db.prepare("SELECT 1 FROM hosts WHERE id = ?");
   }
 
   async write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
@@ -105,7 +107,16 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     const outside = new OutsideWindowTally();
     try {
       const results = transaction(this.#db, () => {
-        const applied = writes.map((write) => this.#apply(write, outside));
+        // Checked in the transaction: a host deleted on the main connection is gone for all of it.
+        const exists = new Map<string, boolean>();
+        const applied = writes.map((write): WriteResult => {
+          let known = exists.get(write.hostId);
+          if (known === undefined) {
+            known = this.#hostExists.get(write.hostId) !== undefined;
+            exists.set(write.hostId, known);
+          }
+          return known ? this.#apply(write, outside) : "unknown-host";
+        });
         // Staging is due by the arrival clock (a write's `at`), which a server's writes follow.
         this.#metrics.flush(writes.reduce((latest, w) => Math.max(latest, w.at), 0));
         return applied;
