@@ -6,6 +6,7 @@ import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
 import { type OutsideWindow, OutsideWindowTally, type TimeWindow } from "../time-window.ts";
 import { transaction } from "./database.ts";
 import { MetricWriter } from "./metric-writer.ts";
+import { SEARCH_TEXT } from "./search-text.ts";
 import type { SeriesIds } from "./series.ts";
 
 /** What one `writeCounting` call did: each write's result, and the rows the window left out per host. */
@@ -33,6 +34,9 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #series: SeriesIds;
   readonly #metrics: MetricWriter;
   readonly #insertLine;
+  readonly #indexLine;
+  /** The lines inserted in the running transaction, not yet in the search index: id, then text. */
+  #unindexed: (number | string)[] = [];
   readonly #addDropped;
   readonly #hostExists;
 
@@ -64,8 +68,10 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       "INSERT INTO ingested_batches (host_id, incarnation, seq, digest, stored_at) VALUES (?, ?, ?, ?, ?)",
     );
     this.#insertLine = db.prepare(
-      "INSERT INTO log_lines (series, ts, server_offset_ms, stream, truncated, text) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO log_lines (series, ts, server_offset_ms, stream, truncated, text) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     );
+    // Once a write's lines are in: see migration 16 for why not line by line.
+    this.#indexLine = db.prepare(`INSERT INTO log_fts (rowid, text) VALUES (?, ${SEARCH_TEXT}(?))`);
     this.#addDropped = db.prepare("UPDATE hosts SET dropped_batches = dropped_batches + ? WHERE id = ?");
     this.#hostExists = db.prepare("SELECT 1 FROM hosts WHERE id = ?");
   }
@@ -117,6 +123,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
           }
           return known ? this.#apply(write, outside) : "unknown-host";
         });
+        this.#indexLines();
         // Staging is due by the arrival clock (a write's `at`), which a server's writes follow.
         this.#metrics.flush(writes.reduce((latest, w) => Math.max(latest, w.at), 0));
         return applied;
@@ -126,6 +133,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       // Series made and samples gathered in the rolled back transaction are gone again.
       this.#series.forget();
       this.#metrics.forget();
+      this.#unindexed = [];
       throw err;
     }
   }
@@ -225,13 +233,21 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
 
   #putLine(hostId: string, line: LogLine, clockOffsetMs: number): void {
     // The server's time line is Docker's time shifted by whole ms (shiftTs): kept as that shift.
-    this.#insertLine.run(
+    const { id } = this.#insertLine.get(
       this.#series.ensure(hostId, line.containerId),
       tsToNs(line.ts),
       -clockOffsetMs,
       line.stream === "stderr" ? 1 : 0,
       line.truncated ? 1 : 0,
       line.text,
-    );
+    ) as { id: number };
+    this.#unindexed.push(id, line.text);
+  }
+
+  /** Enters the lines of the running transaction in the search index, one insert after another. */
+  #indexLines(): void {
+    const lines = this.#unindexed;
+    this.#unindexed = [];
+    for (let i = 0; i < lines.length; i += 2) this.#indexLine.run(lines[i] as number, lines[i + 1] as string);
   }
 }

@@ -14,6 +14,7 @@ import { loginReservationsMigration } from "./012-login-reservations.ts";
 import { headUncountedMigration } from "./013-head-uncounted.ts";
 import { metricStagingMigration } from "./014-metric-staging.ts";
 import { rollupMemSumRealMigration } from "./015-rollup-mem-sum-real.ts";
+import { logIndexAfterLinesMigration } from "./016-log-index-after-lines.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   headUncountedMigration,
   metricStagingMigration,
   rollupMemSumRealMigration,
+  logIndexAfterLinesMigration,
 ];
