@@ -17,9 +17,9 @@ const SECOND = 1_000;
 /**
  * SQLite's staging (migration 14), through a store on a file as the server opens it (the writer in
  * its thread): samples are staged as they arrive and packed into chunks once their minute is over
- * by the arrival clock of the writes; reads are the same before and after; a
- * group that cannot be packed holds up no write and no other group; deleting a host takes its
- * staged samples.
+ * by the arrival clock of the writes; reads are the same before and after; a row that does not
+ * decode is set aside, and a group that cannot be packed holds up no write and no other group;
+ * deleting a host takes its staged samples.
  */
 describe("SQLite metric staging", () => {
   let dir: string;
@@ -134,56 +134,87 @@ describe("SQLite metric staging", () => {
     expect(await read()).toEqual(expected);
   });
 
+  it("sets a staging row that does not decode aside, and packs the rest of its group", async () => {
+    const id = newContainerId();
+    await write([metricSample(id, 0)], 0);
+    // A staging row of the host's group that no writer made (a damaged file), due at once.
+    const own = new DatabaseSync(path);
+    try {
+      own.exec("PRAGMA busy_timeout = 5000");
+      const { grp } = own.prepare("SELECT grp FROM metric_staging").get() as { grp: number };
+      own
+        .prepare("INSERT INTO metric_staging (host_id, grp, minute, data) VALUES (?, ?, 0, ?)")
+        .run(hostId, grp, new Uint8Array(24));
+    } finally {
+      own.close();
+    }
+    const range = { hostId, containerId: id, from: 0, to: MINUTE };
+    // Read around while it waits.
+    expect(await write([metricSample(id, SECOND)], 0)).toEqual(["stored"]);
+    expect((await store.metrics.raw(range)).map((p) => p.t)).toEqual([0, SECOND]);
+    expect((await store.metrics.rollups(range)).map((p) => p.t)).toEqual([0]);
+
+    expect(await write([], 2 * MINUTE)).toEqual(["stored"]);
+    expect(count("metric_staging")).toBe(0);
+    expect(count("metric_chunks")).toBe(1);
+    expect((await store.metrics.raw(range)).map((p) => p.t)).toEqual([0, SECOND]);
+    const reader = new DatabaseSync(path, { readOnly: true });
+    try {
+      expect(
+        reader.prepare("SELECT host_id AS h, length(data) AS bytes, error FROM metric_staging_damaged").all(),
+      ).toEqual([{ h: hostId, bytes: 24, error: "a staging row of 24 bytes does not hold 0 samples" }]);
+    } finally {
+      reader.close();
+    }
+    // Deleted with its host.
+    expect(await store.hosts.delete(hostId)).toBe(true);
+    expect(count("metric_staging_damaged")).toBe(0);
+  });
+
   it("puts off a group it cannot pack, and packs every other group and the write that came", async () => {
     const id = newContainerId();
     const other = (await store.hosts.create("other", 0, anyCredential())).id;
     const otherId = newContainerId();
     await write([metricSample(id, 0)], 0);
-    // A staging row of the first host's group that no writer made (a damaged file), due at once.
+    await write([], 2 * MINUTE);
+    expect(count("metric_chunks")).toBe(1);
+    // The host's packed minute damaged on disk: the next sample of that minute cannot join it.
     const own = new DatabaseSync(path);
     try {
       own.exec("PRAGMA busy_timeout = 5000");
-      const { hostId: host, grp } = own
-        .prepare("SELECT host_id AS hostId, grp FROM metric_staging")
-        .get() as {
-        hostId: string;
-        grp: number;
-      };
-      own
-        .prepare("INSERT INTO metric_staging (host_id, grp, minute, data) VALUES (?, ?, 0, ?)")
-        .run(host, grp, new Uint8Array(24));
+      own.exec("UPDATE metric_chunks SET data = x'ff'");
       seq += 1;
       const both = await store.telemetry.write([
         {
           kind: "batch",
           hostId,
-          at: 0,
+          at: 2 * MINUTE,
           message: { type: "metrics", seq, samples: [metricSample(id, SECOND)] },
         },
         {
           kind: "batch",
           hostId: other,
-          at: 0,
+          at: 2 * MINUTE,
           message: { type: "metrics", seq, samples: [metricSample(otherId, 0)] },
         },
       ]);
       expect(both).toEqual(["stored", "stored"]);
-      // Packed a minute later: the other host's group is, the damaged one waits a minute more.
-      expect(await write([], 2 * MINUTE)).toEqual(["stored"]);
-      expect(count("metric_chunks")).toBe(1);
+      // Packed at the next write: the other host's group is, the failing one waits a minute more.
+      expect(await write([], 2 * MINUTE + 1)).toEqual(["stored"]);
+      expect(count("metric_chunks")).toBe(2);
       const waiting = own.prepare("SELECT DISTINCT host_id AS h, minute FROM metric_staging").all();
       expect(waiting).toEqual([{ h: hostId, minute: 2 * MINUTE }]);
-      expect(await store.retention.packRawMetrics?.(2 * MINUTE + PACK_GRACE_MS, 1_000)).toBe(0);
+      expect(await store.retention.packRawMetrics?.(3 * MINUTE + PACK_GRACE_MS, 1_000)).toBe(0);
 
-      own.exec("DELETE FROM metric_staging WHERE length(data) = 24");
+      own.exec("DELETE FROM metric_chunks WHERE length(data) = 1");
     } finally {
       own.close();
     }
-    expect(await store.retention.packRawMetrics?.(4 * MINUTE + PACK_GRACE_MS, 1_000)).toBe(2);
+    expect(await store.retention.packRawMetrics?.(5 * MINUTE + PACK_GRACE_MS, 1_000)).toBe(1);
     expect(count("metric_staging")).toBe(0);
     expect(
       (await store.metrics.raw({ hostId, containerId: id, from: 0, to: MINUTE })).map((p) => p.t),
-    ).toEqual([0, SECOND]);
+    ).toEqual([SECOND]);
   });
 
   it("packs a minute of samples whose memory adds up past 2^63, and every other host's", async () => {

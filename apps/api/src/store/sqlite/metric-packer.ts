@@ -12,6 +12,7 @@ import { rollupsJoining } from "../minute-rollups.ts";
 import { transaction } from "./database.ts";
 import { RollupWriter } from "./rollup-writer.ts";
 import {
+  decodeStaged,
   distinctByTime,
   encodeStaged,
   StagedRow,
@@ -59,6 +60,8 @@ export class SqliteMetricPacker {
   readonly #due;
   readonly #lastDueId;
   readonly #groupRows;
+  readonly #setAside;
+  readonly #deleteRow;
   readonly #deleteGroup;
   readonly #covering;
   readonly #minuteChunksBefore;
@@ -88,8 +91,12 @@ export class SqliteMetricPacker {
       "SELECT max(id) AS lastId FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ?",
     );
     this.#groupRows = db.prepare(
-      "SELECT data FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ? AND id <= ? ORDER BY id",
+      "SELECT id, data FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ? AND id <= ? ORDER BY id",
     );
+    this.#setAside = db.prepare(`
+      INSERT INTO metric_staging_damaged (id, host_id, grp, minute, data, error, set_aside_at)
+      SELECT id, host_id, grp, minute, data, ?, ? FROM metric_staging WHERE id = ?`);
+    this.#deleteRow = db.prepare("DELETE FROM metric_staging WHERE id = ?");
     this.#deleteGroup = db.prepare(
       "DELETE FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ? AND id <= ?",
     );
@@ -126,10 +133,11 @@ export class SqliteMetricPacker {
    * returns the staged samples it took (a resent one counted, though stored once). A group's rows
    * go once all its series are packed; until then readers find a packed series' samples in both
    * places and keep one of each time, and packing one again stores nothing twice (#packSeries), so
-   * that the progress kept in memory may be lost (forget). Each slice is packed in a savepoint: a
-   * group that fails (a value the tables refuse, a damaged row) is put off to the next minute, its
-   * rows kept and still read, and reported once as a process warning, so that it holds up neither
-   * the write that packs nor any other group. Throws only what leaves the transaction unusable
+   * that the progress kept in memory may be lost (forget). A row that does not decode is set aside
+   * (#setAsideRow) and the rest of its group packed. Each slice is packed in a savepoint: a group
+   * that fails all the same (a value the tables refuse) is put off to the next minute, its rows kept
+   * and still read, and reported once as a process warning, so that it holds up neither the write
+   * that packs nor any other group. Throws only what leaves the transaction unusable
    * (SQLite rolled it back: a full disk), and then the caller's write fails.
    */
   packDue(now: number, limit: number): number {
@@ -145,7 +153,7 @@ export class SqliteMetricPacker {
       }
       this.#db.exec("SAVEPOINT pack_group");
       try {
-        packed += this.#packSlice(group, limit - packed);
+        packed += this.#packSlice(group, limit - packed, now);
         this.#db.exec("RELEASE pack_group");
       } catch (err) {
         // SQLite has rolled the whole transaction back after some errors (a full disk): the
@@ -166,6 +174,18 @@ export class SqliteMetricPacker {
     this.#inProgress = null;
   }
 
+  /**
+   * Moves a staging row that does not decode to `metric_staging_damaged` (migration 17), reported
+   * as a process warning: no packing could ever take it, and retrying it held up its group.
+   */
+  #setAsideRow(hostId: string, id: number, error: Error, now: number): void {
+    this.#setAside.run(error.message, now, id);
+    this.#deleteRow.run(id);
+    process.emitWarning(
+      `a damaged staging row of host ${hostId} (metric_staging id ${id}) was set aside in metric_staging_damaged: ${error.message}`,
+    );
+  }
+
   #report(hostId: string, err: unknown): void {
     const message = `packing staged metric samples of host ${hostId} failed (tried again in a minute): ${err instanceof Error ? err.message : String(err)}`;
     if (message !== this.#reported) process.emitWarning(message);
@@ -176,12 +196,16 @@ export class SqliteMetricPacker {
    * Packs the next series of a group's due rows, from `nextSeries` on, until at least `budget`
    * samples; deletes the rows once its last series is packed. Returns the samples packed.
    */
-  #packSlice(group: GroupInProgress, budget: number): number {
-    const rows = (
-      this.#groupRows.all(group.hostId, group.grp, group.cutoff, group.lastId) as unknown as {
-        data: Uint8Array;
-      }[]
-    ).map((row) => new StagedRow(row.data));
+  #packSlice(group: GroupInProgress, budget: number, now: number): number {
+    const rows: StagedRow[] = [];
+    for (const row of this.#groupRows.all(group.hostId, group.grp, group.cutoff, group.lastId) as unknown as {
+      id: number;
+      data: Uint8Array;
+    }[]) {
+      const staged = decodeStaged(row.data);
+      if (staged instanceof StagedRow) rows.push(staged);
+      else this.#setAsideRow(group.hostId, row.id, staged, now);
+    }
     const series = new Set<number>();
     for (const row of rows) {
       for (let i = 0; i < row.n; i++) if (row.series(i) >= group.nextSeries) series.add(row.series(i));

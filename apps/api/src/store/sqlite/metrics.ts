@@ -14,7 +14,7 @@ import { decodeRollups, type RollupRow, rollupPoint } from "../rollup-chunk.ts";
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
 import { readSnapshot } from "./database.ts";
 import type { SeriesIds } from "./series.ts";
-import { distinctByTime, StagedRow, stagingGroup } from "./staged-samples.ts";
+import { decodeStaged, distinctByTime, StagedRow, stagingGroup } from "./staged-samples.ts";
 
 /**
  * Reads the metric tiers of migration 9: raw samples from a series' chunks (decoded, see
@@ -119,8 +119,10 @@ export class SqliteMetricRepository implements MetricRepository {
     const rows = this.#staging.all(hostId, stagingGroup(series)) as unknown as { data: Uint8Array }[];
     const samples: SeriesSample[] = [];
     for (const row of rows) {
-      for (const s of new StagedRow(row.data).samplesOf(series))
-        if (s.t >= from && s.t <= to) samples.push(s);
+      // A damaged row is skipped: the packer sets it aside (migration 17).
+      const staged = decodeStaged(row.data);
+      if (!(staged instanceof StagedRow)) continue;
+      for (const s of staged.samplesOf(series)) if (s.t >= from && s.t <= to) samples.push(s);
     }
     return distinctByTime(samples);
   }

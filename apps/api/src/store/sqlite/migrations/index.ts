@@ -15,6 +15,7 @@ import { headUncountedMigration } from "./013-head-uncounted.ts";
 import { metricStagingMigration } from "./014-metric-staging.ts";
 import { rollupMemSumRealMigration } from "./015-rollup-mem-sum-real.ts";
 import { logIndexAfterLinesMigration } from "./016-log-index-after-lines.ts";
+import { damagedStagingMigration } from "./017-damaged-staging.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   metricStagingMigration,
   rollupMemSumRealMigration,
   logIndexAfterLinesMigration,
+  damagedStagingMigration,
 ];
