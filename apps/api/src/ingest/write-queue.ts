@@ -118,13 +118,20 @@ export class WriteQueue implements RelayedWrites {
   }
 }
 
+/**
+ * What a write weighs against a flush's `rowsPerFlush`. A log line weighs one, though SQLite stores
+ * it as a table row, an index entry and its search terms: a flush's log lines cost mostly by the
+ * index pages they dirty (about one per container with lines in it), which more lines a flush
+ * share. The writer's cost a line, same thread, 250 containers, 1.4 million lines: 24.1 µs in
+ * flushes of 1,400 lines, 20.3 in 2,800, 17.3 in 5,600 (a flush of 4,000 lines, about 70 ms).
+ */
 function rowCount(write: TelemetryWrite | undefined): number {
   if (write === undefined) return 0;
   if (write.kind === "inventory") return 1 + write.snapshot.containers.length;
   if (write.kind !== "batch") return 1;
   const m = write.message;
   if (m.type === "metrics") return 1 + m.samples.length * 2;
-  if (m.type === "logs") return 1 + m.lines.length * 3;
+  if (m.type === "logs") return 1 + m.lines.length;
   if (m.type === "events") return 1 + m.events.length;
   return 1;
 }
