@@ -1,5 +1,10 @@
-import { seriesKey as key, SeriesCache } from "../series-cache.ts";
+import { SeriesCache } from "../series-cache.ts";
 import type { Queryable } from "./database.ts";
+
+/** A (host, container) pair's key in one `ensure` call's maps. */
+function key(hostId: string, containerId: string): string {
+  return `${hostId}/${containerId}`;
+}
 
 /**
  * The small integer that stands for a (host, container) pair in every metric and log row (table
@@ -18,7 +23,7 @@ export class SeriesIds {
     );
     const id = rows[0]?.id;
     if (id === undefined) return null;
-    this.#cache.set(key(hostId, containerId), id);
+    this.#cache.set(hostId, containerId, id);
     return id;
   }
 
@@ -41,7 +46,7 @@ export class SeriesIds {
         missingContainers.push(containerId);
       }
     }
-    const made = new Map<string, number>();
+    const made: { host_id: string; container_id: string; id: number }[] = [];
     if (missingHosts.length > 0) {
       // In key order, so that replicas making overlapping pairs at once lock them in one order.
       const order = missingHosts
@@ -62,9 +67,9 @@ export class SeriesIds {
          JOIN unnest($1::text[], $2::text[]) AS p(host_id, container_id) USING (host_id, container_id)`,
         [missingHosts, missingContainers],
       );
-      for (const row of rows) made.set(key(row.host_id, row.container_id), row.id);
+      made.push(...rows);
     }
-    for (const [k, id] of made) ids.set(k, id);
+    for (const row of made) ids.set(key(row.host_id, row.container_id), row.id);
     return {
       id: (hostId, containerId) => {
         const id = ids.get(key(hostId, containerId));
@@ -72,7 +77,7 @@ export class SeriesIds {
         return id;
       },
       commit: () => {
-        for (const [k, id] of made) this.#cache.set(k, id);
+        for (const row of made) this.#cache.set(row.host_id, row.container_id, row.id);
       },
     };
   }

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
-import { SeriesCache, seriesKey } from "../series-cache.ts";
+import { SeriesCache } from "../series-cache.ts";
 
 /**
  * The small integer that stands for a (host, container) pair in every metric and log row
@@ -22,7 +22,7 @@ export class SeriesIds {
     if (cached !== undefined) return cached;
     const row = this.#find.get(hostId, containerId) as { id: number } | undefined;
     if (row === undefined) return null;
-    this.#cache.set(seriesKey(hostId, containerId), row.id);
+    this.#cache.set(hostId, containerId, row.id);
     return row.id;
   }
 
@@ -34,7 +34,7 @@ export class SeriesIds {
     const found = this.find(hostId, containerId);
     if (found !== null) return found;
     const { id } = this.#insert.get(hostId, containerId) as { id: number };
-    this.#cache.set(seriesKey(hostId, containerId), id);
+    this.#cache.set(hostId, containerId, id);
     return id;
   }
 
