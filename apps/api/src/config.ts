@@ -65,6 +65,8 @@ export interface Config {
   logFormat: LogFormat;
   heartbeatMs: number;
   commandTimeoutMs: number;
+  /** Rows from agents waiting for storage above which no agent socket is read (WriteQueue). */
+  ingestBacklogRows: number;
   retention: RetentionConfig;
   live: LiveConfig;
   auth: AuthConfig;
@@ -178,6 +180,12 @@ export const SERVER_SETTINGS = {
     kind: ms(100),
     default: 30_000,
   }),
+  ingestBacklogRows: setting({
+    env: "CROWSNEST_INGEST_BACKLOG_ROWS",
+    help: "rows from agents waiting for storage (a sample counts 2, a log line 1 per 256 characters begun) above which the server reads no agent socket until half are stored: bounds its memory when the store falls behind",
+    kind: integer(1_000),
+    default: 100_000,
+  }),
   rawMetricsMs: setting({
     env: "CROWSNEST_RETENTION_RAW_MS",
     help: "how long raw metric samples are kept",
@@ -267,6 +275,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     logFormat: v.logFormat,
     heartbeatMs: v.heartbeatMs,
     commandTimeoutMs: v.commandTimeoutMs,
+    ingestBacklogRows: v.ingestBacklogRows,
     retention: {
       rawMetricsMs: v.rawMetricsMs,
       rollupMetricsMs: v.rollupMetricsMs,

@@ -99,7 +99,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
   const counters = newIngestCounters();
   const links = new AgentLinks(config.commandTimeoutMs);
   const storage = new StorageHealth();
-  const queue = new WriteQueue(store.telemetry, storage);
+  const queue = new WriteQueue(store.telemetry, storage, undefined, config.ingestBacklogRows);
   // With CROWSNEST_NATS_URL, the bus-backed implementations wrap this process's hub, latest
   // samples and agent links; without it, those run alone, exactly as one server always did.
   const cluster =

@@ -17,6 +17,7 @@ describe("crowsnest-server configuration", () => {
       trustedProxies: [],
       heartbeatMs: 15_000,
       commandTimeoutMs: 30_000,
+      ingestBacklogRows: 100_000,
       retention: {
         rawMetricsMs: DAY,
         rollupMetricsMs: 30 * DAY,

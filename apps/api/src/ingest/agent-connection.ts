@@ -27,7 +27,10 @@ import { ClockOffsetEstimator, exchangeReading, helloReading } from "./clock-off
 import type { IngestCounters } from "./counters.ts";
 import type { Ingest } from "./ingest.ts";
 
-/** Above this many batches waiting for storage, stop reading the socket until the store catches up. */
+/**
+ * Above this many batches waiting for storage, stop reading the socket until half are stored; all
+ * agents' sockets stop likewise while the server's whole backlog is full (Ingest.backlogFull).
+ */
 const MAX_IN_FLIGHT = 64;
 /** How long a live agent has to answer a ping when a second agent shows up on its credential. */
 const PROBE_MS = 5_000;
@@ -95,8 +98,10 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
     clock.add(exchangeReading(answer.serverSentMs, answer.agentMs, answer.agentMs, receivedAt));
   });
   ws.on("error", (err) => log.warn({ err }, "agent socket error"));
+  const stopBacklog = deps.ingest.onBacklog((full) => (full ? ws.pause() : resumeIfRoom()));
   ws.on("close", () => {
     stopHeartbeat();
+    stopBacklog();
     if (!admitted || !deps.links.detach(hostId, connection)) return;
     const now = Date.now();
     deps.live.hostStatus(hostId, false, now);
@@ -187,7 +192,7 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
 
   function storeBatch(message: SequencedAgentMessage): void {
     inFlight++;
-    if (inFlight === MAX_IN_FLIGHT) ws.pause();
+    if (inFlight >= MAX_IN_FLIGHT || deps.ingest.backlogFull()) ws.pause();
     deps.ingest.batch(hostId, message, Date.now(), clock.offsetMs ?? 0).then(
       (result) => {
         if (result === "unknown-host") {
@@ -216,7 +221,11 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
 
   function release(): void {
     inFlight--;
-    if (inFlight === MAX_IN_FLIGHT / 2 && ws.isPaused) ws.resume();
+    resumeIfRoom();
+  }
+
+  function resumeIfRoom(): void {
+    if (ws.isPaused && inFlight <= MAX_IN_FLIGHT / 2 && !deps.ingest.backlogFull()) ws.resume();
   }
 }
 

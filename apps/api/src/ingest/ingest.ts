@@ -39,6 +39,16 @@ export class Ingest {
     return this.#hosts.lastStoredSeq(hostId);
   }
 
+  /** Whether the agents' data waiting for storage is at its bound (WriteQueue.full): read no more. */
+  backlogFull(): boolean {
+    return this.#queue.full;
+  }
+
+  /** Calls `listener` as the backlog becomes full and is down to half again (WriteQueue.onBacklog); returns how to stop it. */
+  onBacklog(listener: (full: boolean) => void): () => void {
+    return this.#queue.onBacklog(listener);
+  }
+
   /** Records a second agent refused on the host's credential (what its hello said, `at` in epoch ms). */
   async conflict(hostId: string, refusedHost: HostInfo, at: number): Promise<void> {
     await this.#hosts.recordConflict(hostId, refusedHost, at);

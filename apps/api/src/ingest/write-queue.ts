@@ -14,36 +14,71 @@ interface Pending {
  * call order (`storesInCallOrder`: the SQLite store's worker thread) is handed a second flush
  * while one runs, so it starts the next transaction as soon as one commits while this thread
  * gathers the one after; any other writer gets one flush at a time. Each flush's writes settle with
- * its own result, so a failed flush fails only its writes.
+ * its own result, so a failed flush fails only its writes. The rows queued or being stored are
+ * counted against `backlogRows`: once they reach it the queue is `full`, and the agent connections
+ * stop reading their sockets until `onBacklog` says half of them are stored, so that the memory
+ * held for a store that falls behind is bounded for any number of agents.
  */
 export class WriteQueue implements RelayedWrites {
   readonly #writer: TelemetryWriter;
   readonly #health: StorageHealth;
   readonly #rowsPerFlush: number;
   readonly #flushesInFlight: number;
+  readonly #backlogRows: number;
+  /** Rows (rowCount) enqueued and not yet settled. */
+  #queuedRows = 0;
+  /** Whether `full` was true since the rows last fell to half the backlog. */
+  #wasFull = false;
+  readonly #listeners = new Set<(full: boolean) => void>();
   #pending: Pending[] = [];
   #scheduled = false;
   readonly #flushing = new Set<Promise<void>>();
   /** Settles with the newest write queued: writes are stored in order, so with every one before it. */
   #last: Promise<void> = Promise.resolve();
 
-  constructor(writer: TelemetryWriter, health: StorageHealth, rowsPerFlush = 4_000) {
+  constructor(writer: TelemetryWriter, health: StorageHealth, rowsPerFlush = 4_000, backlogRows = 100_000) {
     this.#writer = writer;
     this.#health = health;
     this.#rowsPerFlush = rowsPerFlush;
+    this.#backlogRows = backlogRows;
     this.#flushesInFlight = writer.storesInCallOrder === true ? 2 : 1;
   }
 
   enqueue(write: TelemetryWrite): Promise<WriteResult> {
+    const rows = rowCount(write);
+    this.#queuedRows += rows;
+    if (!this.#wasFull && this.full) {
+      this.#wasFull = true;
+      for (const listener of this.#listeners) listener(true);
+    }
     const result = new Promise<WriteResult>((resolve, reject) => {
       this.#pending.push({ write, resolve, reject });
       this.#schedule();
     });
-    this.#last = result.then(
-      () => undefined,
-      () => undefined,
-    );
+    const settled = () => this.#settled(rows);
+    this.#last = result.then(settled, settled);
     return result;
+  }
+
+  /** Whether the rows queued or being stored have reached `backlogRows`: read no more from agents. */
+  get full(): boolean {
+    return this.#queuedRows >= this.#backlogRows;
+  }
+
+  /**
+   * Calls `listener(true)` each time the queue becomes full, and `listener(false)` each time it is
+   * down to half its backlog after; returns the function that stops it.
+   */
+  onBacklog(listener: (full: boolean) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #settled(rows: number): void {
+    this.#queuedRows -= rows;
+    if (!this.#wasFull || this.#queuedRows > this.#backlogRows / 2) return;
+    this.#wasFull = false;
+    for (const listener of this.#listeners) listener(false);
   }
 
   settled(): Promise<void> {
@@ -119,11 +154,19 @@ export class WriteQueue implements RelayedWrites {
 }
 
 /**
- * What a write weighs against a flush's `rowsPerFlush`. A log line weighs one, though SQLite stores
- * it as a table row, an index entry and its search terms: a flush's log lines cost mostly by the
- * index pages they dirty (about one per container with lines in it), which more lines a flush
- * share. The writer's cost a line, same thread, 250 containers, 1.4 million lines: 24.1 µs in
- * flushes of 1,400 lines, 20.3 in 2,800, 17.3 in 5,600 (a flush of 4,000 lines, about 70 ms).
+ * Characters of a log line's text that weigh one row (rowCount), a row for each begun: lines this
+ * short or shorter, most lines, weigh one; the longest (LIMITS.logLineBytes, 256 KiB) 1,024.
+ */
+const LINE_CHARS_PER_ROW = 256;
+
+/**
+ * What a write weighs against a flush's `rowsPerFlush` and the queue's `backlogRows`. A log line
+ * weighs one, though SQLite stores it as a table row, an index entry and its search terms: a
+ * flush's log lines cost mostly by the index pages they dirty (about one per container with lines
+ * in it), which more lines a flush share. The writer's cost a line, same thread, 250 containers,
+ * 1.4 million lines: 24.1 µs in flushes of 1,400 lines, 20.3 in 2,800, 17.3 in 5,600 (a flush of
+ * 4,000 lines, about 70 ms). A longer line weighs a row per LINE_CHARS_PER_ROW characters begun,
+ * so that a flush or the backlog of long lines holds no more text than one of short lines would.
  */
 function rowCount(write: TelemetryWrite | undefined): number {
   if (write === undefined) return 0;
@@ -131,7 +174,11 @@ function rowCount(write: TelemetryWrite | undefined): number {
   if (write.kind !== "batch") return 1;
   const m = write.message;
   if (m.type === "metrics") return 1 + m.samples.length * 2;
-  if (m.type === "logs") return 1 + m.lines.length;
+  if (m.type === "logs")
+    return m.lines.reduce(
+      (rows, line) => rows + Math.max(1, Math.ceil(line.text.length / LINE_CHARS_PER_ROW)),
+      1,
+    );
   if (m.type === "events") return 1 + m.events.length;
   return 1;
 }

@@ -1,35 +1,12 @@
 import { type LiveLogs, LiveOrder, type LogsResponse } from "@crowsnest/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import type { TelemetryWrite, WriteResult } from "../../src/store/store.ts";
+import { controlStore } from "../support/control-store.ts";
 import { LiveSocket, until } from "../support/live-socket.ts";
 import { containerInfo, logLine, containerId as newContainerId } from "../support/samples.ts";
 import { SimAgent } from "../support/sim-agent.ts";
 import { TelemetryServer } from "../support/telemetry-server.ts";
 
 const INCARNATION = "relay-before-store-run-1";
-
-/** Holds the store's writes until `release()`, or fails the next one: the disk made slow or full. */
-function controlStore(server: TelemetryServer) {
-  const writer = server.store.telemetry;
-  const write = writer.write.bind(writer);
-  let open: () => void = () => {};
-  let gate: Promise<void> = Promise.resolve();
-  const spy = vi
-    .spyOn(writer, "write")
-    .mockImplementation(async (writes: readonly TelemetryWrite[]): Promise<WriteResult[]> => {
-      await gate;
-      return write(writes);
-    });
-  return {
-    hold: () => {
-      gate = new Promise((resolve) => {
-        open = resolve;
-      });
-    },
-    release: () => open(),
-    failNext: () => spy.mockRejectedValueOnce(new Error("disk full (test)")),
-  };
-}
 
 /** What a browser shows of `frames`: LiveOrder's verdicts, as the dashboard's live client judges them. */
 function verdicts(frames: LiveLogs[]): string[] {

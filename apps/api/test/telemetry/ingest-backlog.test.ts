@@ -1,0 +1,87 @@
+import type { LogsResponse, MetricsResponse } from "@crowsnest/protocol";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { controlStore } from "../support/control-store.ts";
+import { LiveSocket, until } from "../support/live-socket.ts";
+import { containerInfo, logLine, metricSample, containerId as newContainerId } from "../support/samples.ts";
+import { SimAgent } from "../support/sim-agent.ts";
+import { TelemetryServer } from "../support/telemetry-server.ts";
+
+/**
+ * The server's bound on what it holds for a store that falls behind (CROWSNEST_INGEST_BACKLOG_ROWS,
+ * WriteQueue): once the rows waiting for storage reach it, no agent's socket is read, not only the
+ * one that filled it, and every agent is read again once half are stored; nothing is lost.
+ */
+describe("ingest backlog bound (real server, protocol-level agents)", () => {
+  let server: TelemetryServer;
+  beforeAll(async () => {
+    server = await TelemetryServer.start({ CROWSNEST_INGEST_BACKLOG_ROWS: "1000" });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it.each([
+    ["600 samples", 600],
+    ["one log line of 256,000 characters", 0],
+  ])(
+    "stops reading every agent while %s fill the backlog, and reads and stores it all after",
+    async (_name, samples) => {
+      const filler = await server.addHost(`backlog-filler-${samples}`);
+      const other = await server.addHost(`backlog-other-${samples}`);
+      const fillerId = newContainerId();
+      const otherId = newContainerId();
+      const a = await SimAgent.connect(server.agentUrl, filler.token, {
+        containers: [containerInfo(fillerId, "a")],
+      });
+      const b = await SimAgent.connect(server.agentUrl, other.token, {
+        containers: [containerInfo(otherId, "b")],
+      });
+      const browser = await LiveSocket.open(server.liveUrl);
+      await browser.subscribe({ kind: "container", hostId: filler.hostId, containerId: fillerId });
+      await browser.subscribe({ kind: "container", hostId: other.hostId, containerId: otherId });
+      const lines = () => browser.of("logs").flatMap((f) => f.lines.map((l) => l.text));
+      const store = controlStore(server);
+
+      store.hold();
+      const t = Date.now();
+      const first = b.send({ type: "logs", lines: [logLine(otherId, t, "before the bound")], drops: [] });
+      await until(() => lines().length === 1, "the line sent before the bound, relayed at once");
+      // 600 samples weigh 1,201 rows, a line of 256,000 characters 1,001: past the bound of 1,000.
+      // Relayed once read, as any batch.
+      const full =
+        samples > 0
+          ? a.send({
+              type: "metrics",
+              samples: Array.from({ length: samples }, (_, i) =>
+                metricSample(fillerId, t - 599_000 + i * 1_000),
+              ),
+            })
+          : a.send({ type: "logs", lines: [logLine(fillerId, t, "x".repeat(256_000))], drops: [] });
+      await until(
+        () => browser.of(samples > 0 ? "metrics" : "logs").length > (samples > 0 ? 0 : 1),
+        "the batch that fills the backlog, read",
+      );
+      // The other agent's next batch is not read while the store is held.
+      const second = b.send({ type: "logs", lines: [logLine(otherId, t + 1, "while full")], drops: [] });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(lines().filter((l) => l.length < 100)).toEqual(["before the bound"]);
+
+      store.release();
+      await Promise.all([full.acked, first.acked, second.acked]);
+      expect(lines().filter((l) => l.length < 100)).toEqual(["before the bound", "while full"]);
+      const raw = await server.get<MetricsResponse>(
+        `/api/hosts/${filler.hostId}/containers/${fillerId}/metrics?from=${t - 600_000}&to=${t}`,
+      );
+      expect(raw.body.points).toHaveLength(samples);
+      const stored = await server.get<LogsResponse>(
+        `/api/hosts/${filler.hostId}/containers/${fillerId}/logs`,
+      );
+      expect(stored.body.lines.map((l) => l.text.length)).toEqual(samples > 0 ? [] : [256_000]);
+      await browser.close();
+      await Promise.all([a.close(), b.close()]);
+    },
+  );
+});
