@@ -171,6 +171,48 @@ describe("SQLite metric staging", () => {
     expect(count("metric_staging_damaged")).toBe(0);
   });
 
+  it("sets aside damaged rows with ids of their own, and packs a late row staged while their group is packed", async () => {
+    const ids = Array.from({ length: 100 }, () => newContainerId());
+    const damage = () => {
+      const own = new DatabaseSync(path);
+      try {
+        own.exec("PRAGMA busy_timeout = 5000");
+        own
+          .prepare(
+            "INSERT INTO metric_staging (host_id, grp, minute, data) SELECT host_id, grp, 0, ? FROM metric_staging LIMIT 1",
+          )
+          .run(new Uint8Array(16));
+      } finally {
+        own.close();
+      }
+    };
+    // 100 containers of one host (one staging group), six samples each in minute 0; a damaged row
+    // staged last, so the group's packing starts at its id.
+    await write(
+      ids.flatMap((id) => Array.from({ length: 6 }, (_, i) => metricSample(id, i * 10 * SECOND))),
+      0,
+    );
+    damage();
+    // One slice: the damaged row is set aside, some series are packed.
+    expect(await store.retention.packRawMetrics?.(2 * MINUTE + PACK_GRACE_MS, 100)).toBeGreaterThan(0);
+    expect(count("metric_staging_damaged")).toBe(1);
+    // A late sample of a packed series, staged while the rest of the group is packed.
+    const first = ids[0] as string;
+    await write([metricSample(first, 55 * SECOND)], MINUTE);
+    await store.retention.packRawMetrics?.(3 * MINUTE + PACK_GRACE_MS, 100_000);
+    expect(count("metric_staging")).toBe(0);
+    const range = { hostId, containerId: first, from: 0, to: MINUTE };
+    expect((await store.metrics.raw(range)).map((p) => p.t)).toEqual(
+      [0, 10, 20, 30, 40, 50, 55].map((s) => s * SECOND),
+    );
+    // A second damaged row, once staging was emptied: set aside beside the first.
+    await write([metricSample(first, 2 * MINUTE)], 2 * MINUTE);
+    damage();
+    await store.retention.packRawMetrics?.(5 * MINUTE + PACK_GRACE_MS, 100_000);
+    expect(count("metric_staging")).toBe(0);
+    expect(count("metric_staging_damaged")).toBe(2);
+  });
+
   it("puts off a group it cannot pack, and packs every other group and the write that came", async () => {
     const id = newContainerId();
     const other = (await store.hosts.create("other", 0, anyCredential())).id;

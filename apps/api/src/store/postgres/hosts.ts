@@ -99,6 +99,9 @@ export class PgHostRepository implements HostRepository {
     const deleted = await transaction(this.#pool, async (client) => {
       // Not while a chunk of the host is being packed: its new hour chunk would outlive the series.
       await client.query("SELECT pg_advisory_xact_lock($1)", [CHUNKS_LOCK.toString()]);
+      // Waits for the writes that hold the host (FOR KEY SHARE, telemetry-writer.ts) to commit, so
+      // that their rows are deleted here, and the writes after find no host.
+      await client.query("SELECT 1 FROM hosts WHERE id = $1 FOR UPDATE", [hostId]);
       for (const sql of HOST_DATA_DELETES) await client.query(sql, [hostId]);
       const { rowCount } = await client.query("DELETE FROM hosts WHERE id = $1", [hostId]);
       return (rowCount ?? 0) > 0;
