@@ -14,6 +14,11 @@
  *   node bench/suites/storage-write.ts [--baseline DIR]… [--rounds 3] [--seconds 180] [--hosts 20]
  *     [--hosts-per-write 7] [--seconds-per-write 1]
  *
+ * With `--logs`, log lines instead (`--lines 1400000` of the storage suite's kind, 60 bytes or so,
+ * over 250 containers of the hosts, `--lines-per-write 4000`: the write queue's flush of lines),
+ * per line: what the search index and the lines' table ask of the writer, which grows with the
+ * index until its pages outnumber what a write touches (BENCHMARKS.md figure 3).
+ *
  * Prints per round and store: µs of wall time per sample (what a sequence of writes waits) and µs
  * of the process's CPU time per sample (both threads: the structured clone to the worker and the
  * transaction), then the medians and the ratio of this checkout's over each baseline's. Seconds
@@ -27,10 +32,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
-import type { MetricSample } from "@crowsnest/protocol";
+import type { LogLine, MetricSample } from "@crowsnest/protocol";
 import type { Store, TelemetryWrite } from "../../apps/api/src/store/store.ts";
 import { spread } from "../support/measure.ts";
-import { SeriesGenerator, T0 } from "./storage.ts";
+import { logLine, SeriesGenerator, T0 } from "./storage.ts";
 
 const CONTAINERS_PER_HOST = 600;
 /** Host batches per write: 7 × 600 = 4,200 samples, about the write queue's 4,000 rows a flush. */
@@ -72,17 +77,71 @@ async function variant(checkout: string): Promise<Variant> {
   return { name, open: (path) => module.openSqliteStore(path) };
 }
 
+/** A store of `v` on a new file in `dir` with `hosts` hosts, and their ids. */
+async function openWithHosts(
+  v: Variant,
+  dir: string,
+  hosts: number,
+): Promise<{ store: Store; hostIds: string[] }> {
+  const path = join(dir, "store.db");
+  const store = await v.open(path);
+  const db = new DatabaseSync(path);
+  const hostIds = Array.from({ length: hosts }, (_, h) => `bench-host-${h}`);
+  for (const id of hostIds)
+    db.prepare("INSERT INTO hosts (id, name, created_at) VALUES (?, ?, 0)").run(id, id);
+  db.close();
+  return { store, hostIds };
+}
+
+/** Times `write` (wall ms and the process's CPU µs, both threads) into `into`. */
+async function timed(into: { wallMs: number; cpuUs: number }, write: () => Promise<unknown>): Promise<void> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await write();
+  into.wallMs += performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  into.cpuUs += used.user + used.system;
+}
+
+/**
+ * Writes `lines` log lines into a new file through `v`, `linesPerWrite` a write, each write one
+ * batch of each host; times only the writes. Figures are per line.
+ */
+async function measureLogs(
+  v: Variant,
+  hosts: number,
+  lines: number,
+  linesPerWrite: number,
+): Promise<WriteFigures> {
+  const dir = mkdtempSync(join(tmpdir(), "crowsnest-bench-write-"));
+  try {
+    const { store, hostIds } = await openWithHosts(v, dir, hosts);
+    const time = { wallMs: 0, cpuUs: 0 };
+    const perBatch = Math.ceil(linesPerWrite / hosts);
+    let seq = 0;
+    for (let n = 0; n < lines; ) {
+      seq += 1;
+      const writes: TelemetryWrite[] = [];
+      for (const hostId of hostIds) {
+        const batch: LogLine[] = [];
+        for (let i = 0; i < perBatch && n < lines; i++, n++) batch.push(logLine(n));
+        const at = Date.parse(batch.at(-1)?.ts ?? "") || T0;
+        writes.push({ kind: "batch", hostId, at, message: { type: "logs", seq, lines: batch, drops: [] } });
+      }
+      await timed(time, () => store.telemetry.write(writes));
+    }
+    await store.close();
+    return { wallUsPerSample: (time.wallMs * 1_000) / lines, cpuUsPerSample: time.cpuUs / lines };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Writes `hosts` × 600 series for `seconds` seconds into a new file through `v`; times only the writes. */
 async function measure(v: Variant, hosts: number, seconds: number, shape: WriteShape): Promise<WriteFigures> {
   const dir = mkdtempSync(join(tmpdir(), "crowsnest-bench-write-"));
   try {
-    const path = join(dir, "store.db");
-    const store = await v.open(path);
-    const db = new DatabaseSync(path);
-    const hostIds = Array.from({ length: hosts }, (_, h) => `bench-host-${h}`);
-    for (const id of hostIds)
-      db.prepare("INSERT INTO hosts (id, name, created_at) VALUES (?, ?, 0)").run(id, id);
-    db.close();
+    const { store, hostIds } = await openWithHosts(v, dir, hosts);
     const series = hostIds.map((_, h) =>
       Array.from(
         { length: CONTAINERS_PER_HOST },
@@ -90,8 +149,7 @@ async function measure(v: Variant, hosts: number, seconds: number, shape: WriteS
       ),
     );
     const seq = new Map(hostIds.map((id) => [id, 0]));
-    let wallMs = 0;
-    let cpuUs = 0;
+    const time = { wallMs: 0, cpuUs: 0 };
     let samples = 0;
     for (let s0 = 0; s0 < seconds; s0 += shape.secondsPerWrite) {
       for (let h = 0; h < hosts; h += shape.hostsPerWrite) {
@@ -111,19 +169,12 @@ async function measure(v: Variant, hosts: number, seconds: number, shape: WriteS
             });
           }
         }
-        const cpu = process.cpuUsage();
-        const started = performance.now();
-        await store.telemetry.write(writes);
-        wallMs += performance.now() - started;
-        const used = process.cpuUsage(cpu);
-        cpuUs += used.user + used.system;
+        await timed(time, () => store.telemetry.write(writes));
       }
     }
     // Finish what each design defers: a second of every series a minute later packs the minute the
     // head rows held (before staging), and a retention pass what is staged (SQLite's staging waits
     // for its arrival minute to end), so that every sample but that second's is packed in both.
-    const cpu = process.cpuUsage();
-    const started = performance.now();
     const after = T0 + (seconds + 60) * 1_000;
     const last: TelemetryWrite[] = hostIds.map((hostId, k) => {
       const n = (seq.get(hostId) ?? 0) + 1;
@@ -131,14 +182,14 @@ async function measure(v: Variant, hosts: number, seconds: number, shape: WriteS
       samples += batch.length;
       return { kind: "batch", hostId, at: after, message: { type: "metrics", seq: n, samples: batch } };
     });
-    await store.telemetry.write(last);
-    const pack = store.retention.packRawMetrics?.bind(store.retention);
-    for (let packed = 1; pack !== undefined && packed > 0; ) packed = await pack(after + 2 * 60_000, 100_000);
-    wallMs += performance.now() - started;
-    const used = process.cpuUsage(cpu);
-    cpuUs += used.user + used.system;
+    await timed(time, async () => {
+      await store.telemetry.write(last);
+      const pack = store.retention.packRawMetrics?.bind(store.retention);
+      for (let packed = 1; pack !== undefined && packed > 0; )
+        packed = await pack(after + 2 * 60_000, 100_000);
+    });
     await store.close();
-    return { wallUsPerSample: (wallMs * 1_000) / samples, cpuUsPerSample: cpuUs / samples };
+    return { wallUsPerSample: (time.wallMs * 1_000) / samples, cpuUsPerSample: time.cpuUs / samples };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -153,8 +204,15 @@ async function main(): Promise<void> {
       hosts: { type: "string", default: "20" },
       "hosts-per-write": { type: "string", default: String(BATCHES_PER_WRITE) },
       "seconds-per-write": { type: "string", default: "1" },
+      logs: { type: "boolean", default: false },
+      lines: { type: "string", default: "1400000" },
+      "lines-per-write": { type: "string", default: "4000" },
     },
   });
+  const logs = values.logs === true;
+  const lines = Number(values.lines);
+  const linesPerWrite = Number(values["lines-per-write"]);
+  const unit = logs ? "line" : "sample";
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   const hosts = Number(values.hosts);
@@ -168,14 +226,18 @@ async function main(): Promise<void> {
   variants.push(mine);
   const results = new Map<string, WriteFigures[]>(variants.map((v) => [v.name, []]));
   console.log(
-    `${hosts * CONTAINERS_PER_HOST} series × ${seconds} s = ${hosts * CONTAINERS_PER_HOST * seconds} samples per store and round, writes of ${shape.hostsPerWrite} hosts × ${shape.secondsPerWrite} s`,
+    logs
+      ? `${lines} log lines per store and round, writes of ${linesPerWrite} lines of ${hosts} hosts`
+      : `${hosts * CONTAINERS_PER_HOST} series × ${seconds} s = ${hosts * CONTAINERS_PER_HOST * seconds} samples per store and round, writes of ${shape.hostsPerWrite} hosts × ${shape.secondsPerWrite} s`,
   );
   for (let round = 1; round <= rounds; round++) {
     for (const v of variants) {
-      const figures = await measure(v, hosts, seconds, shape);
+      const figures = logs
+        ? await measureLogs(v, hosts, lines, linesPerWrite)
+        : await measure(v, hosts, seconds, shape);
       results.get(v.name)?.push(figures);
       console.log(
-        `round ${round} ${v.name}: ${figures.wallUsPerSample.toFixed(2)} µs/sample wall, ${figures.cpuUsPerSample.toFixed(2)} µs/sample CPU`,
+        `round ${round} ${v.name}: ${figures.wallUsPerSample.toFixed(2)} µs/${unit} wall, ${figures.cpuUsPerSample.toFixed(2)} µs/${unit} CPU`,
       );
     }
   }
@@ -185,7 +247,7 @@ async function main(): Promise<void> {
     const cpu = spread(list.map((f) => f.cpuUsPerSample));
     medians.set(name, { wallUsPerSample: wall.median, cpuUsPerSample: cpu.median });
     console.log(
-      `${name}: median ${wall.median.toFixed(2)} (${wall.min.toFixed(2)}–${wall.max.toFixed(2)}) µs/sample wall, ${cpu.median.toFixed(2)} (${cpu.min.toFixed(2)}–${cpu.max.toFixed(2)}) µs/sample CPU`,
+      `${name}: median ${wall.median.toFixed(2)} (${wall.min.toFixed(2)}–${wall.max.toFixed(2)}) µs/${unit} wall, ${cpu.median.toFixed(2)} (${cpu.min.toFixed(2)}–${cpu.max.toFixed(2)}) µs/${unit} CPU`,
     );
   }
   const own = medians.get(mine.name);

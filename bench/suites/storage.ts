@@ -558,16 +558,19 @@ function resetFleet(): void {
 
 /** The ingest suite's lines (sim-load.ts): about 60 bytes, a request path, a latency, a user, a trace id. */
 function logLines(): LogLine[] {
-  return Array.from({ length: LOG_LINES }, (_, n) => {
-    const t = T0 + Math.floor(n / 10);
-    return {
-      containerId: containerId(n % LOG_CONTAINERS),
-      ts: new Date(t).toISOString().replace("Z", `${String(n % 1_000_000).padStart(6, "0")}Z`),
-      stream: n % 10 === 0 ? "stderr" : "stdout",
-      text: `GET /api/items/${n} 200 ${n % 97}ms user=u${n % 13} trace=${t.toString(16)}`,
-      truncated: false,
-    };
-  });
+  return Array.from({ length: LOG_LINES }, (_, n) => logLine(n));
+}
+
+/** The bench's log line `n`: one of LOG_CONTAINERS' access-log lines, ten a millisecond from T0. */
+export function logLine(n: number): LogLine {
+  const t = T0 + Math.floor(n / 10);
+  return {
+    containerId: containerId(n % LOG_CONTAINERS),
+    ts: new Date(t).toISOString().replace("Z", `${String(n % 1_000_000).padStart(6, "0")}Z`),
+    stream: n % 10 === 0 ? "stderr" : "stdout",
+    text: `GET /api/items/${n} 200 ${n % 97}ms user=u${n % 13} trace=${t.toString(16)}`,
+    truncated: false,
+  };
 }
 
 /** The previous schema's writer: its statements, one transaction per batch, rollups upserted per sample. */

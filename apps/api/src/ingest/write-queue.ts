@@ -161,12 +161,12 @@ const LINE_CHARS_PER_ROW = 256;
 
 /**
  * What a write weighs against a flush's `rowsPerFlush` and the queue's `backlogRows`. A log line
- * weighs one, though SQLite stores it as a table row, an index entry and its search terms: a
- * flush's log lines cost mostly by the index pages they dirty (about one per container with lines
- * in it), which more lines a flush share. The writer's cost a line, same thread, 250 containers,
- * 1.4 million lines: 24.1 µs in flushes of 1,400 lines, 20.3 in 2,800, 17.3 in 5,600 (a flush of
- * 4,000 lines, about 70 ms). A longer line weighs a row per LINE_CHARS_PER_ROW characters begun,
- * so that a flush or the backlog of long lines holds no more text than one of short lines would.
+ * weighs one, though SQLite stores it as a table row, an index entry and its search terms: part of
+ * what lines cost is per transaction (COMMIT, the search index's new segment), which more lines a
+ * flush share. Through the server (BENCHMARKS.md figure 3), log lines sustained 37,722/s with a
+ * line weighing three, 56,496–56,939/s weighing one (flushes of 4,000 lines, about 80 ms of the
+ * writer). A longer line weighs a row per LINE_CHARS_PER_ROW characters begun, so that a flush or
+ * the backlog of long lines holds no more text than one of short lines would.
  */
 function rowCount(write: TelemetryWrite | undefined): number {
   if (write === undefined) return 0;
