@@ -11,6 +11,9 @@ import {
 } from "../support/samples.ts";
 import { anyCredential, BACKENDS } from "./backends.ts";
 
+/** What `stored` finds of a deleted host. */
+const NOTHING_STORED = { containers: 0, raw: 0, rollups: 0, logs: 0, lastSeq: null };
+
 const token = (tokenHash: string, expiresAt = 1_000_000): Extract<NewHostAccess, { kind: "enrolment" }> => ({
   kind: "enrolment",
   tokenHash,
@@ -147,13 +150,7 @@ describe.each(BACKENDS)("Store contract, host lifecycle ($name)", ({ open }) => 
     const other = await hostWithData("other");
     expect(await store.hosts.delete(gone.hostId)).toBe(true);
     expect(await store.hosts.get(gone.hostId)).toBeNull();
-    expect(await stored(gone.hostId, gone.containerId)).toEqual({
-      containers: 0,
-      raw: 0,
-      rollups: 0,
-      logs: 0,
-      lastSeq: null,
-    });
+    expect(await stored(gone.hostId, gone.containerId)).toEqual(NOTHING_STORED);
     expect(await stored(other.hostId, other.containerId)).toEqual({
       containers: 1,
       raw: 1,
@@ -220,13 +217,7 @@ describe.each(BACKENDS)("Store contract, host lifecycle ($name)", ({ open }) => 
       logs: 1,
       lastSeq: 3,
     });
-    expect(await stored(gone.hostId, gone.containerId)).toEqual({
-      containers: 0,
-      raw: 0,
-      rollups: 0,
-      logs: 0,
-      lastSeq: null,
-    });
+    expect(await stored(gone.hostId, gone.containerId)).toEqual(NOTHING_STORED);
     expect(await store.hosts.get(gone.hostId)).toBeNull();
   });
 
