@@ -10,7 +10,9 @@
  * ping on a `/ws/live` socket (Responsiveness), the gaps between the heartbeat pings it sends the
  * agents (every HEARTBEAT_MS), and its resident memory. After the climb the sustained rate is held
  * for HOLD_MS, past a minute of the store's deferred work. BENCH_CPU_PROF=DIR makes the server write
- * a CPU profile per thread into DIR (`--cpu-prof`), to see what limits it.
+ * a CPU profile per thread into DIR (`--cpu-prof`), to see what limits it; BENCH_SERVER_NODE_OPTIONS
+ * adds Node.js options to the server's alone (e.g. `--max-semi-space-size=4`, to see what V8's
+ * young generation costs in memory and time), not to this process and its load.
  */
 import { PeakRss, percentile, sleep } from "../support/measure.ts";
 import type { BenchOptions } from "../support/options.ts";
@@ -148,9 +150,15 @@ async function ingestRun(
   holdMs: number,
 ): Promise<IngestRun> {
   const profileDir = process.env.BENCH_CPU_PROF;
+  const nodeOptions = [
+    process.env.BENCH_SERVER_NODE_OPTIONS ?? "",
+    profileDir ? `--cpu-prof --cpu-prof-dir=${profileDir}` : "",
+  ]
+    .join(" ")
+    .trim();
   const seeded = await startSeededServer(HOSTS, {
     CROWSNEST_HEARTBEAT_MS: String(HEARTBEAT_MS),
-    ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+    ...(nodeOptions === "" ? {} : { NODE_OPTIONS: nodeOptions }),
   });
   let probe: Responsiveness | undefined;
   try {
