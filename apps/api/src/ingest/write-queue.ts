@@ -4,6 +4,8 @@ import type { StorageHealth } from "./storage-health.ts";
 
 interface Pending {
   write: TelemetryWrite;
+  /** rowCount(write), counted once at enqueue. */
+  rows: number;
   resolve: (result: WriteResult) => void;
   reject: (err: Error) => void;
 }
@@ -52,7 +54,7 @@ export class WriteQueue implements RelayedWrites {
       for (const listener of this.#listeners) listener(true);
     }
     const result = new Promise<WriteResult>((resolve, reject) => {
-      this.#pending.push({ write, resolve, reject });
+      this.#pending.push({ write, rows, resolve, reject });
       this.#schedule();
     });
     const settled = () => this.#settled(rows);
@@ -119,7 +121,7 @@ export class WriteQueue implements RelayedWrites {
     let rows = 0;
     let count = 0;
     while (count < this.#pending.length && (count === 0 || rows < this.#rowsPerFlush)) {
-      rows += rowCount(this.#pending[count]?.write);
+      rows += this.#pending[count]?.rows ?? 0;
       count++;
     }
     return this.#pending.splice(0, count);
@@ -168,8 +170,7 @@ const LINE_CHARS_PER_ROW = 256;
  * writer). A longer line weighs a row per LINE_CHARS_PER_ROW characters begun, so that a flush or
  * the backlog of long lines holds no more text than one of short lines would.
  */
-function rowCount(write: TelemetryWrite | undefined): number {
-  if (write === undefined) return 0;
+function rowCount(write: TelemetryWrite): number {
   if (write.kind === "inventory") return 1 + write.snapshot.containers.length;
   if (write.kind !== "batch") return 1;
   const m = write.message;
