@@ -113,6 +113,30 @@ export function decodeRows<C extends string>(layout: ChunkLayout<C>, chunk: Uint
   return { ...columns, n } as DecodedChunk<C>;
 }
 
+/**
+ * `decode(chunk)`, or the error it threw: a stored chunk that does not decode is damaged (a damaged
+ * file or a writer's bug). Readers skip it and packers set it aside (`metric_chunks_damaged`, see
+ * damagedChunkWarning), so that one damaged chunk fails neither a chart nor the packing of the
+ * series around it.
+ */
+export function decodedOrDamage<T>(decode: (chunk: Uint8Array) => T, chunk: Uint8Array): T | Error {
+  try {
+    return decode(chunk);
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** The chunks decoded by `decode`, for a reader: one that does not decode (decodedOrDamage) is left out. */
+export function decodedChunks<T>(decode: (chunk: Uint8Array) => T, chunks: readonly Uint8Array[]): T[] {
+  const decoded: T[] = [];
+  for (const chunk of chunks) {
+    const d = decodedOrDamage(decode, chunk);
+    if (!(d instanceof Error)) decoded.push(d);
+  }
+  return decoded;
+}
+
 /** A stored NaN (a null of a nullable column) as null. */
 export function orNull(value: number): number | null {
   return Number.isNaN(value) ? null : value;

@@ -86,3 +86,23 @@ export function decodeChunk(chunk: Uint8Array): SeriesSample[] {
   const columns = decodeColumns(chunk);
   return Array.from({ length: columns.n }, (_, i) => sampleAt(columns, i));
 }
+
+/**
+ * A stored chunk that does not decode (decodedOrDamage), as a packer sets it aside in
+ * `metric_chunks_damaged` (SQLite migration 18, PostgreSQL migration 6) before it packs the series
+ * without it: its tier (`raw`: a `metric_chunks` row; `1m`: a `metric_rollup_chunks` row), series,
+ * start and span (epoch ms, ms), bytes, and why it does not decode.
+ */
+export interface DamagedChunk {
+  tier: "raw" | "1m";
+  series: number;
+  start: number;
+  span: number;
+  data: Uint8Array;
+  error: Error;
+}
+
+/** The process warning a packer emits for a chunk it set aside. */
+export function damagedChunkWarning(chunk: DamagedChunk): string {
+  return `a damaged ${chunk.tier} chunk of series ${chunk.series} from ${new Date(chunk.start).toISOString()} was set aside in metric_chunks_damaged and its series packed without it: ${chunk.error.message}`;
+}

@@ -1,5 +1,5 @@
 import type { MetricPoint } from "@crowsnest/protocol";
-import { orNull } from "./chunk-codec.ts";
+import { decodedChunks, orNull } from "./chunk-codec.ts";
 import { type Downsampled, Downsampler } from "./downsample.ts";
 import { type ChunkColumns, decodeColumns, type SeriesSample } from "./metric-chunk.ts";
 import type { MetricHistoryQuery, MetricRange } from "./store.ts";
@@ -23,7 +23,8 @@ export function rawSamples(
   chunks: readonly Uint8Array[],
   rows: SeriesSample[],
 ): RawSamples {
-  const decoded = chunks.map(decodeColumns);
+  // A damaged chunk is left out: its packer sets it aside.
+  const decoded = decodedChunks(decodeColumns, chunks);
   const rowTimes = new Set(rows.map((r) => r.t));
   const packed = new Set<number>();
   let count = 0;

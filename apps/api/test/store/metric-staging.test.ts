@@ -18,7 +18,8 @@ const SECOND = 1_000;
  * SQLite's staging (migration 14), through a store on a file as the server opens it (the writer in
  * its thread): samples are staged as they arrive and packed into chunks once their minute is over
  * by the arrival clock of the writes; reads are the same before and after; a row that does not
- * decode is set aside, and a group that cannot be packed holds up no write and no other group;
+ * decode is set aside, and so is a chunk (migration 18); a group that cannot be packed holds up no
+ * write and no other group;
  * deleting a host takes its staged samples.
  */
 describe("SQLite metric staging", () => {
@@ -220,11 +221,12 @@ describe("SQLite metric staging", () => {
     await write([metricSample(id, 0)], 0);
     await write([], 2 * MINUTE);
     expect(count("metric_chunks")).toBe(1);
-    // The host's packed minute damaged on disk: the next sample of that minute cannot join it.
     const own = new DatabaseSync(path);
     try {
       own.exec("PRAGMA busy_timeout = 5000");
-      own.exec("UPDATE metric_chunks SET data = x'ff'");
+      // The host's packed minute cannot take another sample: the table refuses its rewrite.
+      own.exec(`CREATE TRIGGER refuse_rewrite BEFORE UPDATE ON metric_chunks
+                BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
       seq += 1;
       const both = await store.telemetry.write([
         {
@@ -247,8 +249,11 @@ describe("SQLite metric staging", () => {
       const waiting = own.prepare("SELECT DISTINCT host_id AS h, minute FROM metric_staging").all();
       expect(waiting).toEqual([{ h: hostId, minute: 2 * MINUTE }]);
       expect(await store.retention.packRawMetrics?.(3 * MINUTE + PACK_GRACE_MS, 1_000)).toBe(0);
-
-      own.exec("DELETE FROM metric_chunks WHERE length(data) = 1");
+      // Read meanwhile from staging.
+      expect(
+        (await store.metrics.raw({ hostId, containerId: id, from: 0, to: MINUTE })).map((p) => p.t),
+      ).toEqual([0, SECOND]);
+      own.exec("DROP TRIGGER refuse_rewrite");
     } finally {
       own.close();
     }
@@ -256,7 +261,62 @@ describe("SQLite metric staging", () => {
     expect(count("metric_staging")).toBe(0);
     expect(
       (await store.metrics.raw({ hostId, containerId: id, from: 0, to: MINUTE })).map((p) => p.t),
-    ).toEqual([SECOND]);
+    ).toEqual([0, SECOND]);
+  });
+
+  it("sets damaged chunks aside, raw and rollup, reads around them, and packs their series without them", async () => {
+    const id = newContainerId();
+    const range = { hostId, containerId: id, from: 0, to: 2 * MINUTE };
+    const times = (points: { t: number }[]) => points.map((p) => p.t);
+    const damaged = () =>
+      own.prepare("SELECT tier, start, span, hex(data) AS data FROM metric_chunks_damaged ORDER BY id").all();
+    // Minutes 0 and 1 packed, each a chunk.
+    await write([metricSample(id, 0), metricSample(id, MINUTE)], 0);
+    await write([], 3 * MINUTE);
+    expect(count("metric_chunks")).toBe(2);
+    const own = new DatabaseSync(path);
+    try {
+      own.exec("PRAGMA busy_timeout = 5000");
+      own.exec(`UPDATE metric_chunks SET data = x'ff' WHERE start = ${MINUTE}`);
+      // A chart reads around the damaged chunk.
+      expect(times(await store.metrics.raw(range))).toEqual([0]);
+      expect((await store.metrics.history({ ...range, tier: "raw", maxPoints: 100 })).points).toHaveLength(1);
+      expect(await store.metrics.rollups(range)).toHaveLength(2);
+
+      // A late sample of the damaged minute: the chunk is set aside and written anew with it.
+      await write([metricSample(id, MINUTE + SECOND)], 3 * MINUTE);
+      await write([], 3 * MINUTE + 1);
+      expect(count("metric_staging")).toBe(0);
+      expect(damaged()).toEqual([{ tier: "raw", start: MINUTE, span: MINUTE, data: "FF" }]);
+      expect(times(await store.metrics.raw(range))).toEqual([0, MINUTE + SECOND]);
+
+      // Minute 0 damaged, then the next hour's sample packs hour 0: without it, and it set aside.
+      own.exec("UPDATE metric_chunks SET data = x'fe' WHERE start = 0");
+      await write([metricSample(id, 60 * MINUTE)], 60 * MINUTE);
+      await write([], 62 * MINUTE);
+      expect(own.prepare("SELECT start, span, n FROM metric_chunks ORDER BY start").all()).toEqual([
+        { start: 0, span: 60 * MINUTE, n: 1 },
+        { start: 60 * MINUTE, span: MINUTE, n: 1 },
+      ]);
+      expect(damaged().at(-1)).toEqual({ tier: "raw", start: 0, span: MINUTE, data: "FE" });
+      expect(times(await store.metrics.raw(range))).toEqual([MINUTE + SECOND]);
+
+      // Hour 0's rollups are a chunk now; damaged, the rollups read around it, and a late sample's
+      // minute is counted in a chunk written anew.
+      expect(count("metric_rollup_chunks")).toBe(1);
+      own.exec("UPDATE metric_rollup_chunks SET data = x'fd'");
+      expect(await store.metrics.rollups(range)).toEqual([]);
+      await write([metricSample(id, 2 * MINUTE)], 62 * MINUTE);
+      await write([], 62 * MINUTE + 1);
+      expect(damaged().at(-1)).toEqual({ tier: "1m", start: 0, span: 60 * MINUTE, data: "FD" });
+      expect((await store.metrics.rollups(range)).map((p) => p.t)).toEqual([2 * MINUTE]);
+      expect(count("metric_staging")).toBe(0);
+    } finally {
+      own.close();
+    }
+    // The host's damaged chunks go with it.
+    expect(await store.hosts.delete(hostId)).toBe(true);
+    expect(count("metric_chunks_damaged")).toBe(0);
   });
 
   it("packs a minute of samples whose memory adds up past 2^63, and every other host's", async () => {

@@ -139,6 +139,67 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
     expect(await rollupLayout()).toEqual({ chunks: 0, rows: 0 });
   });
 
+  it("sets damaged chunks aside, raw and rollup, reads around them, and packs the fleet without them", async () => {
+    const id = newContainerId();
+    const range = { hostId, containerId: id, from: DAY0, to: DAY0 + 2 * HOUR };
+    const times = (points: { t: number }[]) => points.map((p) => p.t - DAY0);
+    const damaged = async () =>
+      (
+        await admin.query<{ tier: string; start: string; span: number; data: Buffer }>(
+          "SELECT tier, start, span, data FROM metric_chunks_damaged ORDER BY id",
+        )
+      ).rows.map((r) => ({
+        tier: r.tier,
+        start: Number(r.start) - DAY0,
+        span: r.span,
+        data: r.data.toString("hex"),
+      }));
+    // Minutes 0 and 1 of hour 0 packed, each a chunk; another series too.
+    const other = newContainerId();
+    await write([metricSample(id, DAY0), metricSample(id, DAY0 + MINUTE), metricSample(other, DAY0)]);
+    await packAll(DAY0 + 2 * MINUTE + PACK_DELAY_MS, 1_000);
+    expect(await layout()).toEqual({ minuteChunks: 3, hourChunks: 0, rows: 0 });
+    await admin.query(`UPDATE metric_chunks SET data = '\\xff' WHERE start = ${DAY0 + MINUTE}`);
+    // A chart reads around it; a late sample of its minute is taken (the writer looks the chunk up).
+    expect(times(await store.metrics.raw(range))).toEqual([0]);
+    await write([metricSample(id, DAY0 + MINUTE + SECOND)]);
+    expect(times(await store.metrics.raw(range))).toEqual([0, MINUTE + SECOND]);
+    // Packed: the damaged chunk set aside, its minute's chunk written anew with the late sample.
+    await packAll(DAY0 + 2 * MINUTE + PACK_DELAY_MS, 1_000);
+    expect(await layout()).toEqual({ minuteChunks: 3, hourChunks: 0, rows: 0 });
+    expect(await damaged()).toEqual([{ tier: "raw", start: MINUTE, span: MINUTE, data: "ff" }]);
+    expect(times(await store.metrics.raw(range))).toEqual([0, MINUTE + SECOND]);
+
+    // Minute 0 damaged, then hour 0 packed: without it, and it set aside; the other series whole.
+    await admin.query(
+      `UPDATE metric_chunks SET data = '\\xfe' WHERE start = ${DAY0} AND n = 1 AND series = (
+      SELECT id FROM series WHERE container_id = $1)`,
+      [id],
+    );
+    await packAll(DAY0 + HOUR + PACK_DELAY_MS, 1_000);
+    expect(await layout()).toEqual({ minuteChunks: 0, hourChunks: 2, rows: 0 });
+    expect((await damaged()).at(-1)).toEqual({ tier: "raw", start: 0, span: MINUTE, data: "fe" });
+    expect(times(await store.metrics.raw(range))).toEqual([MINUTE + SECOND]);
+    expect(times(await store.metrics.raw({ ...range, containerId: other }))).toEqual([0]);
+
+    // Hour 0's rollups are chunks; one damaged, it reads as nothing, and a late minute joins it anew.
+    expect(await rollupLayout()).toEqual({ chunks: 2, rows: 0 });
+    await admin.query(
+      `UPDATE metric_rollup_chunks SET data = '\\xfd' WHERE series = (
+      SELECT id FROM series WHERE container_id = $1)`,
+      [id],
+    );
+    expect(await store.metrics.rollups(range)).toEqual([]);
+    await write([metricSample(id, DAY0 + 2 * MINUTE)]);
+    await packAll(DAY0 + HOUR + PACK_DELAY_MS, 1_000);
+    expect((await damaged()).at(-1)).toEqual({ tier: "1m", start: 0, span: HOUR, data: "fd" });
+    expect(times(await store.metrics.rollups(range))).toEqual([2 * MINUTE]);
+    expect(times(await store.metrics.rollups({ ...range, containerId: other }))).toEqual([0]);
+    // The host's damaged chunks go with it.
+    await store.hosts.delete(hostId);
+    expect(await damaged()).toEqual([]);
+  });
+
   it("keeps a packed minute's memory limit its latest sample's when an older one comes late", async () => {
     const id = newContainerId();
     const limited = (t: number, memLimitBytes: number) => ({ ...metricSample(id, t), memLimitBytes });

@@ -20,6 +20,7 @@ const HOST_DATA_DELETES = [
   "DELETE FROM metric_chunks WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
   "DELETE FROM metric_rollups WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
   "DELETE FROM metric_rollup_chunks WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
+  "DELETE FROM metric_chunks_damaged WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
   "DELETE FROM log_lines WHERE series IN (SELECT id FROM series WHERE host_id = $1)",
   "DELETE FROM series WHERE host_id = $1",
   "DELETE FROM container_events WHERE host_id = $1",

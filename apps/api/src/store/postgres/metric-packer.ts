@@ -1,5 +1,6 @@
 import type { MetricSample } from "@crowsnest/protocol";
 import type pg from "pg";
+import { decodedOrDamage } from "../chunk-codec.ts";
 import {
   byPeriod,
   decodeChunk,
@@ -9,6 +10,7 @@ import {
   SAMPLE_COLUMNS,
   type SeriesSample,
 } from "../metric-chunk.ts";
+import { PgSetAside } from "./damaged-chunks.ts";
 import { CHUNKS_LOCK, sqlState, transaction } from "./database.ts";
 import {
   combineLatest,
@@ -95,7 +97,8 @@ export class PgMetricPacker {
 
   /** At most `limit` rows before `bound` (a minute) into minute chunks or the chunks covering them; returns how many. */
   async #packRows(bound: number, limit: number): Promise<number> {
-    return transaction(this.#pool, async (client) => {
+    const aside = new PgSetAside();
+    const packed = await transaction(this.#pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock($1)", [CHUNKS_LOCK.toString()]);
       const { rows } = await client.query<SeriesSample & { series: number }>(
         `WITH picked AS (
@@ -127,16 +130,22 @@ export class PgMetricPacker {
               series,
               start,
               span: covering?.span ?? MINUTE,
-              samples: covering === undefined ? [] : decodeChunk(covering.data),
+              samples:
+                covering === undefined
+                  ? []
+                  : (aside.decoded({ tier: "raw", ...covering }, decodeChunk) ?? []),
             };
             writes.set(key(series, start), write);
           }
           write.samples.push(...group.map(withoutSeries));
         }
       }
+      await aside.store(client);
       await upsertChunks(client, [...writes.values()]);
       return rows.length;
     });
+    aside.warn();
+    return packed;
   }
 
   /**
@@ -145,7 +154,8 @@ export class PgMetricPacker {
    * unless none are left).
    */
   async #packHours(bound: number, limit: number): Promise<number> {
-    return transaction(this.#pool, async (client) => {
+    const aside = new PgSetAside();
+    const packed = await transaction(this.#pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock($1)", [CHUNKS_LOCK.toString()]);
       // Each chunk holds a sample at least: `limit` chunks hold `limit` samples or more.
       const { rows: first } = await client.query<{ series: number; start: number; n: number }>(
@@ -179,18 +189,22 @@ export class PgMetricPacker {
         series,
         start: hour,
         span: HOUR,
-        samples: [stored.get(key(series, hour))?.data, ...minutes.map((c) => c.data)].flatMap((data) =>
-          data === undefined ? [] : decodeChunk(data),
+        samples: [stored.get(key(series, hour)), ...minutes].flatMap((chunk) =>
+          chunk === undefined ? [] : (aside.decoded({ tier: "raw", ...chunk }, decodeChunk) ?? []),
         ),
       }));
+      await aside.store(client);
       await upsertChunks(client, writes);
       return rows.reduce((sum, chunk) => sum + chunk.n, 0);
     });
+    aside.warn();
+    return packed;
   }
 
   /** At most `limit` rollup rows of hours before `bound` (an hour) into their hours' chunks (migration 5); returns how many. */
   async #packRollups(bound: number, limit: number): Promise<number> {
-    return transaction(this.#pool, async (client) => {
+    const aside = new PgSetAside();
+    const packed = await transaction(this.#pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock($1)", [CHUNKS_LOCK.toString()]);
       const { rows } = await client.query<LatestRollup & { series: number }>(
         `WITH picked AS (
@@ -215,8 +229,14 @@ export class PgMetricPacker {
       const storedData = new Map(stored.map((c) => [key(c.series, c.hour), c.data]));
       const chunks = byHour.map(([series, hour, minutes]) => {
         const data = storedData.get(key(series, hour));
-        return combineLatest([...(data === undefined ? [] : decodeLatestRollups(data)), ...minutes]);
+        const kept =
+          data === undefined
+            ? []
+            : (aside.decoded({ tier: "1m", series, start: hour, span: HOUR, data }, decodeLatestRollups) ??
+              []);
+        return combineLatest([...kept, ...minutes]);
       });
+      await aside.store(client);
       await client.query(
         `INSERT INTO metric_rollup_chunks (series, hour, n, data)
          SELECT * FROM unnest($1::integer[], $2::bigint[], $3::integer[], $4::bytea[])
@@ -230,6 +250,8 @@ export class PgMetricPacker {
       );
       return rows.length;
     });
+    aside.warn();
+    return packed;
   }
 }
 
@@ -312,7 +334,10 @@ export async function withoutPacked<T extends { sample: MetricSample }>(
   if (rows.length === 0) return samples;
   const packed = new Set<string>();
   for (const chunk of rows) {
-    for (const sample of decodeChunk(chunk.data)) packed.add(key(chunk.series, sample.t));
+    // A damaged chunk holds nothing here: the packer sets it aside.
+    const samples = decodedOrDamage(decodeChunk, chunk.data);
+    if (samples instanceof Error) continue;
+    for (const sample of samples) packed.add(key(chunk.series, sample.t));
   }
   return samples.filter((item) => !packed.has(key(seriesId(item), item.sample.t)));
 }

@@ -1,5 +1,6 @@
 import type { MetricPoint } from "@crowsnest/protocol";
 import type pg from "pg";
+import { decodedChunks } from "../chunk-codec.ts";
 import { type Downsampled, downsample } from "../downsample.ts";
 import { HOUR, SAMPLE_COLUMNS, type SeriesSample } from "../metric-chunk.ts";
 import { type RawSamples, rawHistory, rawPoints, rawSamples } from "../raw-samples.ts";
@@ -47,8 +48,11 @@ export class PgMetricRepository implements MetricRepository {
         [series, range.from, range.to],
       ),
     ]);
-    const minutes = chunks.rows
-      .flatMap((chunk) => decodeLatestRollups(chunk.data))
+    const minutes = decodedChunks(
+      decodeLatestRollups,
+      chunks.rows.map((chunk) => chunk.data),
+    )
+      .flat()
       .filter((r) => r.minute >= range.from && r.minute <= range.to);
     return combineLatest([...minutes, ...rows.rows.map(fromLatestRow)]).map(rollupPoint);
   }

@@ -9,6 +9,7 @@ import {
   type SeriesSample,
 } from "../metric-chunk.ts";
 import { rollupsJoining } from "../minute-rollups.ts";
+import { SqliteSetAside } from "./damaged-chunks.ts";
 import { transaction } from "./database.ts";
 import { RollupWriter } from "./rollup-writer.ts";
 import {
@@ -60,7 +61,7 @@ export class SqliteMetricPacker {
   readonly #due;
   readonly #lastDueId;
   readonly #groupRows;
-  readonly #setAside;
+  readonly #moveStagingRow;
   readonly #deleteRow;
   readonly #deleteGroup;
   readonly #covering;
@@ -69,6 +70,7 @@ export class SqliteMetricPacker {
   readonly #updateChunk;
   readonly #deleteChunk;
   readonly #rollups: RollupWriter;
+  readonly #aside: SqliteSetAside;
   /** The group whose series are being packed, slice by slice (packDue). */
   #inProgress: GroupInProgress | null = null;
   /** The packing error last reported, so that one that repeats is reported once. */
@@ -93,7 +95,7 @@ export class SqliteMetricPacker {
     this.#groupRows = db.prepare(
       "SELECT id, data FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ? AND id <= ? ORDER BY id",
     );
-    this.#setAside = db.prepare(`
+    this.#moveStagingRow = db.prepare(`
       INSERT INTO metric_staging_damaged (id, host_id, grp, minute, data, error, set_aside_at)
       SELECT id, host_id, grp, minute, data, ?, ? FROM metric_staging WHERE id = ?`);
     this.#deleteRow = db.prepare("DELETE FROM metric_staging WHERE id = ?");
@@ -109,7 +111,8 @@ export class SqliteMetricPacker {
     );
     this.#updateChunk = db.prepare("UPDATE metric_chunks SET n = ?, data = ? WHERE id = ?");
     this.#deleteChunk = db.prepare("DELETE FROM metric_chunks WHERE id = ?");
-    this.#rollups = new RollupWriter(db);
+    this.#aside = new SqliteSetAside(db);
+    this.#rollups = new RollupWriter(db, this.#aside);
   }
 
   /** Stages one host's samples: one row per staging group and minute they fall in. */
@@ -155,12 +158,14 @@ export class SqliteMetricPacker {
       try {
         packed += this.#packSlice(group, limit - packed, now);
         this.#db.exec("RELEASE pack_group");
+        this.#aside.emit();
       } catch (err) {
         // SQLite has rolled the whole transaction back after some errors (a full disk): the
         // caller's write fails with that error.
         if (!this.#db.isTransaction) throw err;
         this.#db.exec("ROLLBACK TO pack_group");
         this.#db.exec("RELEASE pack_group");
+        this.#aside.drop();
         this.#inProgress = null;
         this.#defer.run(now - (now % MINUTE), group.hostId, group.grp, group.cutoff);
         this.#report(group.hostId, err);
@@ -179,9 +184,9 @@ export class SqliteMetricPacker {
    * as a process warning: no packing could ever take it, and retrying it held up its group.
    */
   #setAsideRow(hostId: string, id: number, error: Error, now: number): void {
-    this.#setAside.run(error.message, now, id);
+    this.#moveStagingRow.run(error.message, now, id);
     this.#deleteRow.run(id);
-    process.emitWarning(
+    this.#aside.warn(
       `a damaged staging row of host ${hostId} (metric_staging id ${id}) was set aside in metric_staging_damaged: ${error.message}`,
     );
   }
@@ -241,11 +246,16 @@ export class SqliteMetricPacker {
       let stored: SeriesSample[] = [];
       if (chunk === null) this.#insert(series, start, MINUTE, group);
       else {
-        stored = decodeChunk(chunk.data);
-        const times = new Set(stored.map((s) => s.t));
-        added = group.filter((s) => !times.has(s.t));
-        if (added.length === 0) continue;
-        this.#rewrite(chunk.id, [...stored, ...added]);
+        // A damaged chunk (set aside) is written over with the minute's samples alone.
+        const decoded = this.#aside.decoded({ tier: "raw", series, ...chunk }, decodeChunk);
+        if (decoded === null) this.#rewrite(chunk.id, group);
+        else {
+          stored = decoded;
+          const times = new Set(stored.map((s) => s.t));
+          added = group.filter((s) => !times.has(s.t));
+          if (added.length === 0) continue;
+          this.#rewrite(chunk.id, [...stored, ...added]);
+        }
       }
       for (const rollup of rollupsJoining(stored, added)) this.#rollups.add(series, rollup);
     }
@@ -266,9 +276,11 @@ export class SqliteMetricPacker {
   #packHours(series: number, hour: number): void {
     const chunks = this.#minuteChunksBefore.all(series, hour) as unknown as ChunkRow[];
     for (const [start, minutes] of byPeriod(chunks, (c) => c.start, HOUR)) {
-      const samples = minutes.flatMap((c) => decodeChunk(c.data));
+      const samples = minutes.flatMap(
+        (c) => this.#aside.decoded({ tier: "raw", series, ...c }, decodeChunk) ?? [],
+      );
       for (const chunk of minutes) this.#deleteChunk.run(chunk.id);
-      this.#insert(series, start, HOUR, samples);
+      if (samples.length > 0) this.#insert(series, start, HOUR, samples);
     }
   }
 

@@ -1,5 +1,6 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { MetricPoint } from "@crowsnest/protocol";
+import { decodedChunks } from "../chunk-codec.ts";
 import { type Downsampled, downsample } from "../downsample.ts";
 import { decodeChunk, HOUR, MINUTE, type SeriesSample } from "../metric-chunk.ts";
 import {
@@ -78,10 +79,11 @@ export class SqliteMetricRepository implements MetricRepository {
       ] as const;
     });
     const rows: RollupRow[] = [];
-    for (const chunk of chunks) {
-      for (const row of decodeRollups(chunk.data)) {
-        if (row.minute >= range.from && row.minute <= range.to) rows.push(row);
-      }
+    for (const chunkRows of decodedChunks(
+      decodeRollups,
+      chunks.map((c) => c.data),
+    )) {
+      for (const row of chunkRows) if (row.minute >= range.from && row.minute <= range.to) rows.push(row);
     }
     for (const row of stored) rows.push(fromStoredRow(row));
     rows.push(...stagedRollups(staged, packed));
@@ -140,8 +142,11 @@ function stagedRollups(
 ): RollupRow[] {
   if (packed.length === 0) return rollupsOf(staged);
   const minutes = new Set(staged.map((s) => s.t - (s.t % MINUTE)));
-  const stored = packed
-    .flatMap((chunk) => decodeChunk(chunk.data))
+  const stored = decodedChunks(
+    decodeChunk,
+    packed.map((chunk) => chunk.data),
+  )
+    .flat()
     .filter((s) => minutes.has(s.t - (s.t % MINUTE)));
   const times = new Set(stored.map((s) => s.t));
   return rollupsJoining(

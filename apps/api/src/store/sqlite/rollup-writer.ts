@@ -2,6 +2,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { byPeriod, HOUR } from "../metric-chunk.ts";
 import { fromStoredRow, ROLLUP_ROW_COLUMNS } from "../minute-rollups.ts";
 import { CPU_UNITS, decodeRollups, encodeRollups, mergeRollups, type RollupRow } from "../rollup-chunk.ts";
+import type { SqliteSetAside } from "./damaged-chunks.ts";
 
 interface ChunkRow {
   id: number;
@@ -27,8 +28,11 @@ export class RollupWriter {
   readonly #chunk;
   readonly #insertChunk;
   readonly #updateChunk;
+  readonly #aside: SqliteSetAside;
 
-  constructor(db: DatabaseSync) {
+  /** `aside`: where a rollup chunk that does not decode goes (its hour is then written anew). */
+  constructor(db: DatabaseSync, aside: SqliteSetAside) {
+    this.#aside = aside;
     // CPU in percent, as rows keep it (fromStoredRow); the merge is mergeRollups' in SQL.
     this.#upsert = db.prepare(`
       INSERT INTO metric_rollups (series, minute, n, cpu_sum, cpu_min, cpu_max, mem_sum, mem_min, mem_max, mem_limit,
@@ -59,9 +63,10 @@ export class RollupWriter {
    * into the chunk of its hour when that hour is packed, else into the minute's row (made if new).
    */
   add(series: number, rollup: RollupRow): void {
-    const chunk = this.#chunk.get(series, rollup.minute - (rollup.minute % HOUR)) as ChunkRow | undefined;
+    const hour = rollup.minute - (rollup.minute % HOUR);
+    const chunk = this.#chunk.get(series, hour) as ChunkRow | undefined;
     if (chunk !== undefined) {
-      this.#merge(chunk, decodeRollups(chunk.data), [rollup]);
+      this.#merge(chunk, this.#stored(series, hour, chunk), [rollup]);
       return;
     }
     this.#upsert.run({
@@ -90,9 +95,17 @@ export class RollupWriter {
     for (const [start, minutes] of byPeriod(rows, (r) => r.minute, HOUR)) {
       const chunk = this.#chunk.get(series, start) as ChunkRow | undefined;
       if (chunk === undefined) this.#insertChunk.run(series, start, minutes.length, encodeRollups(minutes));
-      else this.#merge(chunk, decodeRollups(chunk.data), minutes);
+      else this.#merge(chunk, this.#stored(series, start, chunk), minutes);
     }
     this.#deleteRowsBefore.run(series, hour);
+  }
+
+  /** The rollups of a series' hour chunk; none when it does not decode (it is set aside). */
+  #stored(series: number, hour: number, chunk: ChunkRow): RollupRow[] {
+    return (
+      this.#aside.decoded({ tier: "1m", series, start: hour, span: HOUR, data: chunk.data }, decodeRollups) ??
+      []
+    );
   }
 
   /** Rewrites a chunk with `added` counted in: a minute it has is merged, a new one joins. */

@@ -1,3 +1,4 @@
+import { decodedOrDamage } from "../chunk-codec.ts";
 import { SAMPLE_FIELDS, type SeriesSample } from "../metric-chunk.ts";
 
 /**
@@ -108,11 +109,7 @@ export class StagedRow {
  * migration 17), for the callers that go on without it.
  */
 export function decodeStaged(data: Uint8Array): StagedRow | Error {
-  try {
-    return new StagedRow(data);
-  } catch (err) {
-    return err instanceof Error ? err : new Error(String(err));
-  }
+  return decodedOrDamage((d) => new StagedRow(d), data);
 }
 
 /**

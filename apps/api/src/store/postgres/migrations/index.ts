@@ -4,6 +4,7 @@ import { loginReservationsMigration } from "./002-login-reservations.ts";
 import { rollupLatestMigration } from "./003-rollup-latest.ts";
 import { metricChunksMigration } from "./004-metric-chunks.ts";
 import { rollupChunksMigration } from "./005-rollup-chunks.ts";
+import { damagedChunksMigration } from "./006-damaged-chunks.ts";
 
 /** The PostgreSQL store's migrations, in version order (recorded in `schema_migrations`). */
 export const MIGRATIONS: readonly Migration[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: readonly Migration[] = [
   rollupLatestMigration,
   metricChunksMigration,
   rollupChunksMigration,
+  damagedChunksMigration,
 ];

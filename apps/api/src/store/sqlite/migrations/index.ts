@@ -16,6 +16,7 @@ import { metricStagingMigration } from "./014-metric-staging.ts";
 import { rollupMemSumRealMigration } from "./015-rollup-mem-sum-real.ts";
 import { logIndexAfterLinesMigration } from "./016-log-index-after-lines.ts";
 import { damagedStagingMigration } from "./017-damaged-staging.ts";
+import { damagedChunksMigration } from "./018-damaged-chunks.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   rollupMemSumRealMigration,
   logIndexAfterLinesMigration,
   damagedStagingMigration,
+  damagedChunksMigration,
 ];
