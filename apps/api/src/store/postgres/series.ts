@@ -1,11 +1,6 @@
 import { SeriesCache } from "../series-cache.ts";
 import type { Queryable } from "./database.ts";
 
-/** A (host, container) pair's key in one `ensure` call's maps. */
-function key(hostId: string, containerId: string): string {
-  return `${hostId}/${containerId}`;
-}
-
 /**
  * The small integer that stands for a (host, container) pair in every metric and log row (table
  * `series`), cached in memory: ids are never reused or changed while the host exists.
@@ -28,35 +23,35 @@ export class SeriesIds {
   }
 
   /**
-   * The ids of the pairs (new ones made), by `key`; in the caller's transaction, so the new ids are
+   * The ids of the pairs (new ones made); in the caller's transaction, so the new ids are
    * cached only once `commit` is called after it committed. Two replicas making the same pair at
    * once get the same id (the second waits on the first's unique key, then reads its row).
    */
   async ensure(db: Queryable, pairs: Iterable<readonly [string, string]>): Promise<Ensured> {
-    const ids = new Map<string, number>();
-    const missingHosts: string[] = [];
-    const missingContainers: string[] = [];
+    const ids = new SeriesCache();
+    const missing = new Map<string, Set<string>>();
     for (const [hostId, containerId] of pairs) {
-      const k = key(hostId, containerId);
-      if (ids.has(k)) continue;
+      if (ids.get(hostId, containerId) !== undefined) continue;
       const cached = this.#cache.get(hostId, containerId);
-      if (cached !== undefined) ids.set(k, cached);
-      else if (!missingHosts.some((h, i) => h === hostId && missingContainers[i] === containerId)) {
-        missingHosts.push(hostId);
-        missingContainers.push(containerId);
+      if (cached !== undefined) ids.set(hostId, containerId, cached);
+      else {
+        const containers = missing.get(hostId);
+        if (containers === undefined) missing.set(hostId, new Set([containerId]));
+        else containers.add(containerId);
       }
     }
     const made: { host_id: string; container_id: string; id: number }[] = [];
-    if (missingHosts.length > 0) {
-      // In key order, so that replicas making overlapping pairs at once lock them in one order.
-      const order = missingHosts
-        .map((_, i) => i)
-        .sort(
-          (a, b) =>
-            compare(missingHosts[a], missingHosts[b]) || compare(missingContainers[a], missingContainers[b]),
-        );
-      const hosts = order.map((i) => missingHosts[i]);
-      const containers = order.map((i) => missingContainers[i]);
+    if (missing.size > 0) {
+      // In key order (code units, as sort() compares), so that replicas making overlapping pairs at
+      // once lock them in one order.
+      const hosts: string[] = [];
+      const containers: string[] = [];
+      for (const hostId of [...missing.keys()].sort()) {
+        for (const containerId of [...(missing.get(hostId) ?? [])].sort()) {
+          hosts.push(hostId);
+          containers.push(containerId);
+        }
+      }
       await db.query(
         `INSERT INTO series (host_id, container_id)
          SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
@@ -65,14 +60,14 @@ export class SeriesIds {
       const { rows } = await db.query<{ id: number; host_id: string; container_id: string }>(
         `SELECT s.id, s.host_id, s.container_id FROM series s
          JOIN unnest($1::text[], $2::text[]) AS p(host_id, container_id) USING (host_id, container_id)`,
-        [missingHosts, missingContainers],
+        [hosts, containers],
       );
       made.push(...rows);
     }
-    for (const row of made) ids.set(key(row.host_id, row.container_id), row.id);
+    for (const row of made) ids.set(row.host_id, row.container_id, row.id);
     return {
       id: (hostId, containerId) => {
-        const id = ids.get(key(hostId, containerId));
+        const id = ids.get(hostId, containerId);
         if (id === undefined) throw new Error(`no series for ${hostId}/${containerId}`);
         return id;
       },
@@ -94,9 +89,4 @@ export interface Ensured {
   id(hostId: string, containerId: string): number;
   /** Caches the ids made, once the transaction that made them committed. */
   commit(): void;
-}
-
-/** Code-unit order of two strings (undefined first). */
-function compare(a: string | undefined, b: string | undefined): number {
-  return a === b ? 0 : (a ?? "") < (b ?? "") ? -1 : 1;
 }
