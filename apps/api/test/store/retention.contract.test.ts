@@ -103,6 +103,18 @@ describe.each(BACKENDS)("Store contract, retention ($name)", ({ open }) => {
     expect(await texts(other, id)).toEqual(["other-0001"]);
   });
 
+  it("weighs a host's lines by their UTF-8 bytes, as stored, and takes them off as they are deleted", async () => {
+    const id = newContainerId();
+    // 2 + 5 + 3 (a lone surrogate is stored as U+FFFD) + 5 bytes, over two writes.
+    await storeLines(hostId, id, ["é", "😀x"]);
+    await storeLines(hostId, id, ["\uD800", "plain"]);
+    expect(await store.retention.hostsOverLogCap(0)).toEqual([{ hostId, excessBytes: 15 }]);
+    expect(await store.retention.deleteOldestLogs(hostId, 7, 100)).toBe(2);
+    expect(await store.retention.hostsOverLogCap(0)).toEqual([{ hostId, excessBytes: 8 }]);
+    expect(await store.retention.deleteOldestLogs(hostId, 1_000, 100)).toBe(2);
+    expect(await store.retention.hostsOverLogCap(0)).toEqual([]);
+  });
+
   it("forgets stored batch numbers older than the bound", async () => {
     const id = newContainerId();
     await storeLines(hostId, id, ["a"], 100);
