@@ -11,8 +11,17 @@ interface Pending {
 }
 
 /**
+ * The most rows (rowCount) a flush takes, by default. A flush takes what is pending, so flushes are
+ * this large only while the store is behind, and then a larger one costs less a row: part of a
+ * transaction's cost is per page it dirties, and writes spread over many series dirty a page of
+ * each series' index per transaction however few of its rows they bring (SQLite: 4,000 log lines
+ * over as many series cost the writer 1.6 times a line what 16,000 did, BENCHMARKS.md figure 3).
+ */
+export const ROWS_PER_FLUSH = 16_000;
+
+/**
  * Gathers writes from every agent connection and stores them together, one transaction per
- * flush, in arrival order. A flush takes about `rowsPerFlush` rows. A writer that stores calls in
+ * flush, in arrival order. A flush takes what is pending, up to about `rowsPerFlush` rows. A writer that stores calls in
  * call order (`storesInCallOrder`: the SQLite store's worker thread) is handed a second flush
  * while one runs, so it starts the next transaction as soon as one commits while this thread
  * gathers the one after; any other writer gets one flush at a time. Each flush's writes settle with
@@ -38,7 +47,12 @@ export class WriteQueue implements RelayedWrites {
   /** Settles with the newest write queued: writes are stored in order, so with every one before it. */
   #last: Promise<void> = Promise.resolve();
 
-  constructor(writer: TelemetryWriter, health: StorageHealth, rowsPerFlush = 4_000, backlogRows = 100_000) {
+  constructor(
+    writer: TelemetryWriter,
+    health: StorageHealth,
+    rowsPerFlush = ROWS_PER_FLUSH,
+    backlogRows = 100_000,
+  ) {
     this.#writer = writer;
     this.#health = health;
     this.#rowsPerFlush = rowsPerFlush;
