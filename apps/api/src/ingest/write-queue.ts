@@ -11,17 +11,20 @@ interface Pending {
 }
 
 /**
- * The most rows (rowCount) a flush takes, by default. A flush takes what is pending, so flushes are
- * this large only while the store is behind, and then a larger one costs less a row: part of a
+ * A flush takes what is pending up to about `rowsPerFlush` rows (4,000 by default); once this many
+ * times that is pending, the store is behind, and a flush takes that many times as much: then a
+ * larger transaction costs the writer less a row and acks the last of it sooner. Part of a
  * transaction's cost is per page it dirties, and writes spread over many series dirty a page of
  * each series' index per transaction however few of its rows they bring (SQLite: 4,000 log lines
  * over as many series cost the writer 1.6 times a line what 16,000 did, BENCHMARKS.md figure 3).
+ * Below that backlog flushes stay small, so that the first rows of a burst are acked early.
  */
-export const ROWS_PER_FLUSH = 16_000;
+export const BEHIND_FLUSHES = 4;
 
 /**
  * Gathers writes from every agent connection and stores them together, one transaction per
- * flush, in arrival order. A flush takes what is pending, up to about `rowsPerFlush` rows. A writer that stores calls in
+ * flush, in arrival order. A flush takes what is pending, up to about `rowsPerFlush` rows, or
+ * BEHIND_FLUSHES times as many once that many flushes' worth is pending. A writer that stores calls in
  * call order (`storesInCallOrder`: the SQLite store's worker thread) is handed a second flush
  * while one runs, so it starts the next transaction as soon as one commits while this thread
  * gathers the one after; any other writer gets one flush at a time. Each flush's writes settle with
@@ -38,6 +41,8 @@ export class WriteQueue implements RelayedWrites {
   readonly #backlogRows: number;
   /** Rows (rowCount) enqueued and not yet settled. */
   #queuedRows = 0;
+  /** Rows (rowCount) enqueued and not yet taken into a flush. */
+  #pendingRows = 0;
   /** Whether `full` was true since the rows last fell to half the backlog. */
   #wasFull = false;
   readonly #listeners = new Set<(full: boolean) => void>();
@@ -47,12 +52,7 @@ export class WriteQueue implements RelayedWrites {
   /** Settles with the newest write queued: writes are stored in order, so with every one before it. */
   #last: Promise<void> = Promise.resolve();
 
-  constructor(
-    writer: TelemetryWriter,
-    health: StorageHealth,
-    rowsPerFlush = ROWS_PER_FLUSH,
-    backlogRows = 100_000,
-  ) {
+  constructor(writer: TelemetryWriter, health: StorageHealth, rowsPerFlush = 4_000, backlogRows = 100_000) {
     this.#writer = writer;
     this.#health = health;
     this.#rowsPerFlush = rowsPerFlush;
@@ -63,6 +63,7 @@ export class WriteQueue implements RelayedWrites {
   enqueue(write: TelemetryWrite): Promise<WriteResult> {
     const rows = rowCount(write);
     this.#queuedRows += rows;
+    this.#pendingRows += rows;
     if (!this.#wasFull && this.full) {
       this.#wasFull = true;
       for (const listener of this.#listeners) listener(true);
@@ -130,14 +131,17 @@ export class WriteQueue implements RelayedWrites {
     }
   }
 
-  /** The oldest pending writes, about `rowsPerFlush` rows (at least one write). */
+  /** The oldest pending writes, about `rowsPerFlush` rows or BEHIND_FLUSHES times that (at least one write). */
   #take(): Pending[] {
+    const behind = BEHIND_FLUSHES * this.#rowsPerFlush;
+    const limit = this.#pendingRows >= behind ? behind : this.#rowsPerFlush;
     let rows = 0;
     let count = 0;
-    while (count < this.#pending.length && (count === 0 || rows < this.#rowsPerFlush)) {
+    while (count < this.#pending.length && (count === 0 || rows < limit)) {
       rows += this.#pending[count]?.rows ?? 0;
       count++;
     }
+    this.#pendingRows -= rows;
     return this.#pending.splice(0, count);
   }
 
