@@ -37,9 +37,6 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #indexLine;
   /** The lines inserted in the running transaction, not yet in the search index: id, then text. */
   #unindexed: (number | string)[] = [];
-  readonly #addLogBytes;
-  /** The UTF-8 bytes of the text of the lines inserted in the running transaction, by host. */
-  #logBytes = new Map<string, number>();
   readonly #addDropped;
   readonly #hostExists;
 
@@ -75,8 +72,6 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     );
     // Once a write's lines are in: see migration 16 for why not line by line.
     this.#indexLine = db.prepare(`INSERT INTO log_fts (rowid, text) VALUES (?, ${SEARCH_TEXT}(?))`);
-    // Once a write's lines are in, a host at a time: see migration 19 for why not line by line.
-    this.#addLogBytes = db.prepare("UPDATE hosts SET log_bytes = log_bytes + ? WHERE id = ?");
     this.#addDropped = db.prepare("UPDATE hosts SET dropped_batches = dropped_batches + ? WHERE id = ?");
     this.#hostExists = db.prepare("SELECT 1 FROM hosts WHERE id = ?");
   }
@@ -129,7 +124,6 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
           return known ? this.#apply(write, outside) : "unknown-host";
         });
         this.#indexLines();
-        this.#countLogBytes();
         // Staging is due by the arrival clock (a write's `at`), which a server's writes follow.
         this.#metrics.flush(writes.reduce((latest, w) => Math.max(latest, w.at), 0));
         return applied;
@@ -140,7 +134,6 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       this.#series.forget();
       this.#metrics.forget();
       this.#unindexed = [];
-      this.#logBytes.clear();
       throw err;
     }
   }
@@ -249,14 +242,6 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       line.text,
     ) as { id: number };
     this.#unindexed.push(id, line.text);
-    // What SQLite's length(CAST(text AS BLOB)) gives for it, which the delete trigger subtracts.
-    this.#logBytes.set(hostId, (this.#logBytes.get(hostId) ?? 0) + Buffer.byteLength(line.text));
-  }
-
-  /** Adds the bytes of the lines of the running transaction to their hosts' `log_bytes`. */
-  #countLogBytes(): void {
-    for (const [hostId, bytes] of this.#logBytes) this.#addLogBytes.run(bytes, hostId);
-    this.#logBytes.clear();
   }
 
   /** Enters the lines of the running transaction in the search index, one insert after another. */

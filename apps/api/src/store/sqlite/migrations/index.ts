@@ -17,7 +17,6 @@ import { rollupMemSumRealMigration } from "./015-rollup-mem-sum-real.ts";
 import { logIndexAfterLinesMigration } from "./016-log-index-after-lines.ts";
 import { damagedStagingMigration } from "./017-damaged-staging.ts";
 import { damagedChunksMigration } from "./018-damaged-chunks.ts";
-import { logBytesPerWriteMigration } from "./019-log-bytes-per-write.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -39,5 +38,4 @@ export const MIGRATIONS: readonly Migration[] = [
   logIndexAfterLinesMigration,
   damagedStagingMigration,
   damagedChunksMigration,
-  logBytesPerWriteMigration,
 ];
