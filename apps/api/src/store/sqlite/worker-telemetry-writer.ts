@@ -47,6 +47,15 @@ interface Pending {
 }
 
 /**
+ * The writer thread's V8 young generation, MiB (Node's `resourceLimits`, which a worker takes as it
+ * starts, where the main thread's would need a flag at the process's start). By default it grew to
+ * tens of MiB of short-lived rows: the writer alone held a peak RSS of 441–463 MiB writing 1.44
+ * million samples, 327–352 with 8 MiB and 337 with 16, at the same cost a sample (7.7–10.5 µs either
+ * way, `bench/suites/storage-write.ts`, BENCHMARKS.md figure 3); log lines 301–306 MiB against 323–329.
+ */
+export const WRITER_YOUNG_GENERATION_MB = 16;
+
+/**
  * The TelemetryWriter of a database file: SqliteTelemetryWriter run in a worker thread
  * (telemetry-worker.ts) with its own connection to the same file (WAL: the main connection keeps
  * reading while the worker writes), so that a transaction never blocks the event loop. The worker
@@ -144,6 +153,7 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
     const worker = new Worker(WORKER_ENTRY, {
       workerData: { path: this.#path, keepMs: this.#keepMs } satisfies TelemetryWorkerData,
       name: "crowsnest-telemetry-writer",
+      resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB },
     });
     worker.on("message", (reply: TelemetryWorkerMessage) => {
       if ("ready" in reply) return;
