@@ -119,7 +119,7 @@ export function decodeRows<C extends string>(layout: ChunkLayout<C>, chunk: Uint
  * damagedChunkWarning), so that one damaged chunk fails neither a chart nor the packing of the
  * series around it.
  */
-export function decodedOrDamage<T>(decode: (chunk: Uint8Array) => T, chunk: Uint8Array): T | Error {
+export function decodedOrDamage<C, T>(decode: (chunk: C) => T, chunk: C): T | Error {
   try {
     return decode(chunk);
   } catch (err) {
@@ -127,8 +127,35 @@ export function decodedOrDamage<T>(decode: (chunk: Uint8Array) => T, chunk: Uint
   }
 }
 
+/**
+ * Decoded chunk rows checked against what the chunk's table row says of them: throws (the chunk is
+ * damaged, see decodedOrDamage) unless there are `n`, their `time` strictly increasing inside
+ * [start, start + span) (ms), and every value a finite number or null. A chunk can decode and still
+ * be damaged: a bit flipped in its count, where constant columns store no values a row, decodes to
+ * rows that were never stored, and a flipped exponent to NaN where no value may be missing.
+ */
+export function checkedRows<T extends object>(
+  rows: T[],
+  chunk: { n: number; start: number; span: number },
+  time: (row: T) => number,
+): T[] {
+  if (rows.length !== chunk.n)
+    throw new Error(`the chunk holds ${rows.length} rows where its row says ${chunk.n}`);
+  let previous = chunk.start - 1;
+  for (const row of rows) {
+    const t = time(row);
+    if (!(t > previous && t < chunk.start + chunk.span))
+      throw new Error(`a row of the chunk at ${t} is out of order or outside its span`);
+    previous = t;
+    for (const value of Object.values(row))
+      if (value !== null && !Number.isFinite(value))
+        throw new Error(`a value of the chunk at ${t} is ${value}`);
+  }
+  return rows;
+}
+
 /** The chunks decoded by `decode`, for a reader: one that does not decode (decodedOrDamage) is left out. */
-export function decodedChunks<T>(decode: (chunk: Uint8Array) => T, chunks: readonly Uint8Array[]): T[] {
+export function decodedChunks<C, T>(decode: (chunk: C) => T, chunks: readonly C[]): T[] {
   const decoded: T[] = [];
   for (const chunk of chunks) {
     const d = decodedOrDamage(decode, chunk);

@@ -1,5 +1,12 @@
 import type { MetricSample } from "@crowsnest/protocol";
-import { type ChunkLayout, type DecodedChunk, decodeRows, encodeRows, orNull } from "./chunk-codec.ts";
+import {
+  type ChunkLayout,
+  checkedRows,
+  type DecodedChunk,
+  decodeRows,
+  encodeRows,
+  orNull,
+} from "./chunk-codec.ts";
 
 /** Rollups and the first chunks of a series span one minute (ms); a minute starts at a multiple of it. */
 export const MINUTE = 60_000;
@@ -86,6 +93,41 @@ export function decodeChunk(chunk: Uint8Array): SeriesSample[] {
   const columns = decodeColumns(chunk);
   return Array.from({ length: columns.n }, (_, i) => sampleAt(columns, i));
 }
+
+/** A chunk as its table stores it: `n` samples of [start, start + span) (epoch ms, ms) in `data`. */
+export interface StoredChunk {
+  n: number;
+  start: number;
+  span: number;
+  data: Uint8Array;
+}
+
+/** The samples of a stored chunk, oldest first; throws when it is damaged (checkedRows). */
+export function storedSamples(chunk: StoredChunk): SeriesSample[] {
+  return checkedRows(decodeChunk(chunk.data), chunk, (s) => s.t);
+}
+
+/**
+ * The columns of a stored chunk, for a reader that walks them (raw-samples.ts); throws when it is
+ * damaged, as storedSamples, without making a sample object per row.
+ */
+export function storedColumns(chunk: StoredChunk): ChunkColumns {
+  const c = decodeColumns(chunk.data);
+  if (c.n !== chunk.n) throw new Error(`the chunk holds ${c.n} samples where its row says ${chunk.n}`);
+  let previous = chunk.start - 1;
+  for (let i = 0; i < c.n; i++) {
+    const t = c.t[i] as number;
+    if (!(t > previous && t < chunk.start + chunk.span))
+      throw new Error(`a sample of the chunk at ${t} is out of order or outside its span`);
+    previous = t;
+  }
+  for (const field of REQUIRED_FIELDS)
+    for (const v of c[field]) if (!Number.isFinite(v)) throw new Error(`the chunk's ${field} holds ${v}`);
+  return c;
+}
+
+/** The fields no stored sample lacks (the network counters may be null: NaN in the columns). */
+const REQUIRED_FIELDS = SAMPLE_FIELDS.filter((f) => f !== "netRxBytes" && f !== "netTxBytes");
 
 /**
  * A stored chunk that does not decode (decodedOrDamage), as a packer sets it aside in

@@ -1,7 +1,7 @@
 import type { MetricPoint } from "@crowsnest/protocol";
 import { decodedChunks, orNull } from "./chunk-codec.ts";
 import { type Downsampled, Downsampler } from "./downsample.ts";
-import { type ChunkColumns, decodeColumns, type SeriesSample } from "./metric-chunk.ts";
+import { type ChunkColumns, type SeriesSample, type StoredChunk, storedColumns } from "./metric-chunk.ts";
 import type { MetricHistoryQuery, MetricRange } from "./store.ts";
 
 /**
@@ -20,11 +20,11 @@ export interface RawSamples {
 /** The chunks (as stored) and rows (in the range) of one series read for `range`, decoded, a row a chunk holds left out, and counted. */
 export function rawSamples(
   range: MetricRange,
-  chunks: readonly Uint8Array[],
+  chunks: readonly StoredChunk[],
   rows: SeriesSample[],
 ): RawSamples {
   // A damaged chunk is left out: its packer sets it aside.
-  const decoded = decodedChunks(decodeColumns, chunks);
+  const decoded = decodedChunks(storedColumns, chunks);
   const rowTimes = new Set(rows.map((r) => r.t));
   const packed = new Set<number>();
   let count = 0;

@@ -1,5 +1,13 @@
 import type { MetricPoint } from "@crowsnest/protocol";
-import { type ChunkLayout, type DecodedChunk, decodeRows, encodeRows, orNull } from "./chunk-codec.ts";
+import {
+  type ChunkLayout,
+  checkedRows,
+  type DecodedChunk,
+  decodeRows,
+  encodeRows,
+  orNull,
+} from "./chunk-codec.ts";
+import { HOUR } from "./metric-chunk.ts";
 
 /**
  * One series' rollup of one minute as a chunk stores it: the sums, minima and maxima of its
@@ -65,6 +73,25 @@ export function encodeRollups(rows: readonly RollupRow[]): Uint8Array {
 export function decodeRollups(chunk: Uint8Array): RollupRow[] {
   const c = decodeRows(ROLLUP_LAYOUT, chunk);
   return Array.from({ length: c.n }, (_, i) => rollupAt(c, i));
+}
+
+/** A rollup chunk as its table stores it: `n` minutes of the hour from `hour` (epoch ms) in `data`. */
+export interface StoredRollupChunk {
+  n: number;
+  hour: number;
+  data: Uint8Array;
+}
+
+/**
+ * The rollups of a stored chunk of `n` minutes of the hour from `hour` (epoch ms), oldest first;
+ * throws when it is damaged (checkedRows).
+ */
+export function storedRollups(chunk: StoredRollupChunk): RollupRow[] {
+  return checkedRows(
+    decodeRollups(chunk.data),
+    { n: chunk.n, start: chunk.hour, span: HOUR },
+    (r) => r.minute,
+  );
 }
 
 /** Row `i` of decoded rollup columns (any layout holding ROLLUP_COLUMNS) as a RollupRow. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { MetricSample } from "@crowsnest/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MINUTE } from "../../src/store/metric-chunk.ts";
+import { encodeChunk, MINUTE } from "../../src/store/metric-chunk.ts";
 import { PACK_GRACE_MS } from "../../src/store/sqlite/metric-packer.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -317,6 +317,67 @@ describe("SQLite metric staging", () => {
     // The host's damaged chunks go with it.
     expect(await store.hosts.delete(hostId)).toBe(true);
     expect(count("metric_chunks_damaged")).toBe(0);
+  });
+
+  it("sets aside a chunk that decodes but is not what its row says: a count flipped, a NaN", async () => {
+    const id = newContainerId();
+    const other = newContainerId();
+    const range = { hostId, containerId: id, from: 0, to: 3 * 60 * MINUTE };
+    // One sample a minute through hour 0, then one of hour 1 that packs hour 0's rollups into a chunk.
+    await write(
+      Array.from({ length: 60 }, (_, i) => metricSample(id, i * MINUTE)),
+      60 * MINUTE,
+    );
+    await write([metricSample(id, 62 * MINUTE)], 62 * MINUTE);
+    await write([], 64 * MINUTE);
+    expect(count("metric_rollup_chunks")).toBe(1);
+    const own = new DatabaseSync(path);
+    try {
+      own.exec("PRAGMA busy_timeout = 5000");
+      // Bit 6 of the rollup chunk's count flipped (60 → 124): its constant columns store no values
+      // a row, so it still decodes, to minutes it never held.
+      const { data } = own.prepare("SELECT data FROM metric_rollup_chunks").get() as { data: Uint8Array };
+      expect(data[1]).toBe(60);
+      const flipped = data.slice();
+      flipped[1] = 60 | 64;
+      own.prepare("UPDATE metric_rollup_chunks SET data = ?").run(flipped);
+      expect((await store.metrics.rollups(range)).map((p) => p.t)).toEqual([62 * MINUTE]);
+      // The minute chunk of hour 1 with a NaN memory limit: it decodes too.
+      const { containerId: _, ...sample } = metricSample(id, 62 * MINUTE);
+      own
+        .prepare(`UPDATE metric_chunks SET data = ? WHERE start = ${62 * MINUTE}`)
+        .run(encodeChunk([{ ...sample, memLimitBytes: Number.NaN }]));
+      expect(await store.metrics.raw({ ...range, from: 60 * MINUTE })).toEqual([]);
+      // Late samples of both minutes, beside another series of the group: all packed, both set aside.
+      await write(
+        [
+          metricSample(id, 30 * MINUTE + SECOND),
+          metricSample(id, 62 * MINUTE + SECOND),
+          metricSample(other, 63 * MINUTE),
+        ],
+        64 * MINUTE,
+      );
+      await write([], 66 * MINUTE);
+      expect(count("metric_staging")).toBe(0);
+      expect(own.prepare("SELECT tier, start FROM metric_chunks_damaged ORDER BY tier").all()).toEqual([
+        { tier: "1m", start: 0 },
+        { tier: "raw", start: 62 * MINUTE },
+      ]);
+      expect((await store.metrics.rollups(range)).map((p) => p.t)).toEqual([30 * MINUTE, 62 * MINUTE]);
+      expect((await store.metrics.raw({ ...range, from: 60 * MINUTE })).map((p) => p.t)).toEqual([
+        62 * MINUTE + SECOND,
+      ]);
+
+      // Retention takes the damaged copies as it takes their tier's chunks.
+      await store.retention.deleteRawMetricsBefore(62 * MINUTE, 10_000);
+      expect(count("metric_chunks_damaged")).toBe(2);
+      await store.retention.deleteRawMetricsBefore(63 * MINUTE, 10_000);
+      expect(own.prepare("SELECT tier FROM metric_chunks_damaged").all()).toEqual([{ tier: "1m" }]);
+      await store.retention.deleteRollupsBefore(60 * MINUTE, 10_000);
+      expect(count("metric_chunks_damaged")).toBe(0);
+    } finally {
+      own.close();
+    }
   });
 
   it("packs a minute of samples whose memory adds up past 2^63, and every other host's", async () => {

@@ -200,6 +200,21 @@ describe("PostgreSQL store: raw samples packed into chunks", () => {
     expect(await damaged()).toEqual([]);
   });
 
+  it("leaves no chunk for an hour whose minute chunks are all damaged, and retention takes damaged copies", async () => {
+    const id = newContainerId();
+    await write([metricSample(id, DAY0)]);
+    await packAll(DAY0 + 2 * MINUTE + PACK_DELAY_MS, 1_000);
+    await admin.query(`UPDATE metric_chunks SET data = '\\xff' WHERE start = ${DAY0}`);
+    await packAll(DAY0 + HOUR + PACK_DELAY_MS, 1_000);
+    expect(await layout()).toEqual({ minuteChunks: 0, hourChunks: 0, rows: 0 });
+    const damaged = async () => (await admin.query("SELECT tier FROM metric_chunks_damaged")).rows;
+    expect(await damaged()).toEqual([{ tier: "raw" }]);
+    await store.retention.deleteRawMetricsBefore(DAY0 + MINUTE - 1, 1_000);
+    expect(await damaged()).toEqual([{ tier: "raw" }]);
+    await store.retention.deleteRawMetricsBefore(DAY0 + MINUTE, 1_000);
+    expect(await damaged()).toEqual([]);
+  });
+
   it("keeps a packed minute's memory limit its latest sample's when an older one comes late", async () => {
     const id = newContainerId();
     const limited = (t: number, memLimitBytes: number) => ({ ...metricSample(id, t), memLimitBytes });

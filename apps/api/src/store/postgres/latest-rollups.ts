@@ -1,6 +1,13 @@
-import { type ChunkLayout, decodeRows, encodeRows } from "../chunk-codec.ts";
+import { type ChunkLayout, checkedRows, decodeRows, encodeRows } from "../chunk-codec.ts";
+import { HOUR } from "../metric-chunk.ts";
 import { fromStoredRow, ROLLUP_ROW_COLUMNS } from "../minute-rollups.ts";
-import { mergeRollups, ROLLUP_COLUMNS, type RollupRow, rollupAt } from "../rollup-chunk.ts";
+import {
+  mergeRollups,
+  ROLLUP_COLUMNS,
+  type RollupRow,
+  rollupAt,
+  type StoredRollupChunk,
+} from "../rollup-chunk.ts";
 
 /**
  * A one-minute rollup as the PostgreSQL store keeps it: with `latestT`, the time (epoch ms) of the
@@ -40,6 +47,15 @@ export function encodeLatestRollups(rows: readonly LatestRollup[]): Uint8Array {
 export function decodeLatestRollups(chunk: Uint8Array): LatestRollup[] {
   const c = decodeRows(LAYOUT, chunk);
   return Array.from({ length: c.n }, (_, i) => ({ ...rollupAt(c, i), latestT: c.latestT[i] as number }));
+}
+
+/** The rollups of a stored chunk of `n` minutes of the hour from `hour`; throws when it is damaged (checkedRows). */
+export function storedLatestRollups(chunk: StoredRollupChunk): LatestRollup[] {
+  return checkedRows(
+    decodeLatestRollups(chunk.data),
+    { n: chunk.n, start: chunk.hour, span: HOUR },
+    (r) => r.minute,
+  );
 }
 
 /** Rollups of one series as one per minute, oldest first: those of the same minute merged (mergeLatest). */

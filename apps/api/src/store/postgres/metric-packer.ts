@@ -3,22 +3,22 @@ import type pg from "pg";
 import { decodedOrDamage } from "../chunk-codec.ts";
 import {
   byPeriod,
-  decodeChunk,
   encodeChunk,
   HOUR,
   MINUTE,
   SAMPLE_COLUMNS,
   type SeriesSample,
+  storedSamples,
 } from "../metric-chunk.ts";
 import { PgSetAside } from "./damaged-chunks.ts";
 import { CHUNKS_LOCK, sqlState, transaction } from "./database.ts";
 import {
   combineLatest,
-  decodeLatestRollups,
   encodeLatestRollups,
   fromLatestRow,
   LATEST_ROLLUP_COLUMNS,
   type LatestRollup,
+  storedLatestRollups,
 } from "./latest-rollups.ts";
 import type { Partitions } from "./partitions.ts";
 
@@ -133,7 +133,7 @@ export class PgMetricPacker {
               samples:
                 covering === undefined
                   ? []
-                  : (aside.decoded({ tier: "raw", ...covering }, decodeChunk) ?? []),
+                  : (aside.decoded({ tier: "raw", ...covering }, () => storedSamples(covering)) ?? []),
             };
             writes.set(key(series, start), write);
           }
@@ -190,7 +190,9 @@ export class PgMetricPacker {
         start: hour,
         span: HOUR,
         samples: [stored.get(key(series, hour)), ...minutes].flatMap((chunk) =>
-          chunk === undefined ? [] : (aside.decoded({ tier: "raw", ...chunk }, decodeChunk) ?? []),
+          chunk === undefined
+            ? []
+            : (aside.decoded({ tier: "raw", ...chunk }, () => storedSamples(chunk)) ?? []),
         ),
       }));
       await aside.store(client);
@@ -221,19 +223,20 @@ export class PgMetricPacker {
           byHour.push([series, hour, minutes.map(({ series: _, ...row }) => fromLatestRow(row))]);
         }
       }
-      const { rows: stored } = await client.query<{ series: number; hour: number; data: Buffer }>(
-        `SELECT series, hour, data FROM metric_rollup_chunks
+      const { rows: stored } = await client.query<{ series: number; hour: number; n: number; data: Buffer }>(
+        `SELECT series, hour, n, data FROM metric_rollup_chunks
          WHERE (series, hour) IN (SELECT * FROM unnest($1::integer[], $2::bigint[])) FOR UPDATE`,
         [byHour.map(([series]) => series), byHour.map(([, hour]) => hour)],
       );
-      const storedData = new Map(stored.map((c) => [key(c.series, c.hour), c.data]));
+      const storedChunks = new Map(stored.map((c) => [key(c.series, c.hour), c]));
       const chunks = byHour.map(([series, hour, minutes]) => {
-        const data = storedData.get(key(series, hour));
+        const chunk = storedChunks.get(key(series, hour));
         const kept =
-          data === undefined
+          chunk === undefined
             ? []
-            : (aside.decoded({ tier: "1m", series, start: hour, span: HOUR, data }, decodeLatestRollups) ??
-              []);
+            : (aside.decoded({ tier: "1m", series, start: hour, span: HOUR, data: chunk.data }, () =>
+                storedLatestRollups(chunk),
+              ) ?? []);
         return combineLatest([...kept, ...minutes]);
       });
       await aside.store(client);
@@ -278,9 +281,17 @@ async function storedChunks(
 
 /**
  * Writes the chunks (new, or in place of the stored one at the same start), each sorted by time
- * with one sample per time: of two with the same time the first in `samples`, the stored one.
+ * with one sample per time: of two with the same time the first in `samples`, the stored one. A
+ * chunk left without samples (every chunk it was made of was damaged and set aside) is deleted.
  */
-async function upsertChunks(client: pg.PoolClient, writes: readonly ChunkWrite[]): Promise<void> {
+async function upsertChunks(client: pg.PoolClient, all: readonly ChunkWrite[]): Promise<void> {
+  const empty = all.filter((w) => w.samples.length === 0);
+  if (empty.length > 0)
+    await client.query(
+      "DELETE FROM metric_chunks WHERE (series, start) IN (SELECT * FROM unnest($1::integer[], $2::bigint[]))",
+      [empty.map((w) => w.series), empty.map((w) => w.start)],
+    );
+  const writes = all.filter((w) => w.samples.length > 0);
   if (writes.length === 0) return;
   const data = writes.map((w) => {
     const seen = new Set<number>();
@@ -335,7 +346,7 @@ export async function withoutPacked<T extends { sample: MetricSample }>(
   const packed = new Set<string>();
   for (const chunk of rows) {
     // A damaged chunk holds nothing here: the packer sets it aside.
-    const samples = decodedOrDamage(decodeChunk, chunk.data);
+    const samples = decodedOrDamage(storedSamples, chunk);
     if (samples instanceof Error) continue;
     for (const sample of samples) packed.add(key(chunk.series, sample.t));
   }

@@ -2,17 +2,17 @@ import type { MetricPoint } from "@crowsnest/protocol";
 import type pg from "pg";
 import { decodedChunks } from "../chunk-codec.ts";
 import { type Downsampled, downsample } from "../downsample.ts";
-import { HOUR, SAMPLE_COLUMNS, type SeriesSample } from "../metric-chunk.ts";
+import { HOUR, SAMPLE_COLUMNS, type SeriesSample, type StoredChunk } from "../metric-chunk.ts";
 import { type RawSamples, rawHistory, rawPoints, rawSamples } from "../raw-samples.ts";
-import { rollupPoint } from "../rollup-chunk.ts";
+import { rollupPoint, type StoredRollupChunk } from "../rollup-chunk.ts";
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
 import { transaction } from "./database.ts";
 import {
   combineLatest,
-  decodeLatestRollups,
   fromLatestRow,
   LATEST_ROLLUP_COLUMNS,
   type LatestRollup,
+  storedLatestRollups,
 } from "./latest-rollups.ts";
 import type { SeriesIds } from "./series.ts";
 
@@ -39,8 +39,8 @@ export class PgMetricRepository implements MetricRepository {
     const series = await this.#series.find(this.#pool, range.hostId, range.containerId);
     if (series === null) return [];
     const [chunks, rows] = await snapshot(this.#pool, async (client) => [
-      await client.query<{ data: Buffer }>(
-        "SELECT data FROM metric_rollup_chunks WHERE series = $1 AND hour BETWEEN $2 AND $3 ORDER BY hour",
+      await client.query<StoredRollupChunk>(
+        "SELECT n, hour, data FROM metric_rollup_chunks WHERE series = $1 AND hour BETWEEN $2 AND $3 ORDER BY hour",
         [series, range.from - HOUR + 1, range.to],
       ),
       await client.query<LatestRollup>(
@@ -48,10 +48,7 @@ export class PgMetricRepository implements MetricRepository {
         [series, range.from, range.to],
       ),
     ]);
-    const minutes = decodedChunks(
-      decodeLatestRollups,
-      chunks.rows.map((chunk) => chunk.data),
-    )
+    const minutes = decodedChunks(storedLatestRollups, chunks.rows)
       .flat()
       .filter((r) => r.minute >= range.from && r.minute <= range.to);
     return combineLatest([...minutes, ...rows.rows.map(fromLatestRow)]).map(rollupPoint);
@@ -69,8 +66,8 @@ export class PgMetricRepository implements MetricRepository {
     if (series === null) return rawSamples(range, [], []);
     const [chunks, rows] = await snapshot(this.#pool, async (client) => [
       // A chunk that starts up to an hour before `from` may still cover it.
-      await client.query<{ data: Buffer }>(
-        "SELECT data FROM metric_chunks WHERE series = $1 AND start BETWEEN $2 AND $3 ORDER BY start",
+      await client.query<StoredChunk>(
+        "SELECT n, start, span, data FROM metric_chunks WHERE series = $1 AND start BETWEEN $2 AND $3 ORDER BY start",
         [series, range.from - HOUR + 1, range.to],
       ),
       await client.query<SeriesSample>(
@@ -78,11 +75,7 @@ export class PgMetricRepository implements MetricRepository {
         [series, range.from, range.to],
       ),
     ]);
-    return rawSamples(
-      range,
-      chunks.rows.map((c) => c.data),
-      rows.rows,
-    );
+    return rawSamples(range, chunks.rows, rows.rows);
   }
 }
 

@@ -32,9 +32,11 @@ export class PgRetentionRepository implements RetentionRepository {
 
   /**
    * Sample rows first, then chunks whose whole span is before `t`: `limit` counts stored rows of
-   * either kind (a chunk is one row, of up to an hour's samples); returns samples, as the contract says.
+   * either kind (a chunk is one row, of up to an hour's samples); returns samples, as the contract
+   * says. Damaged chunks set aside (migration 6) go likewise, uncounted.
    */
   async deleteRawMetricsBefore(t: number, limit: number): Promise<number> {
+    await this.#deleteDamagedBefore("raw", t);
     const rows = await this.#deleteMetricRowsBefore("metric_samples", t, limit);
     if (rows >= limit) return rows;
     return rows + (await this.#deleteChunksBefore("metric_chunks", "start", "span", t, limit - rows));
@@ -46,11 +48,20 @@ export class PgRetentionRepository implements RetentionRepository {
 
   /** Rollup rows first, then hour chunks wholly before `t`, as deleteRawMetricsBefore; returns minutes. */
   async deleteRollupsBefore(t: number, limit: number): Promise<number> {
+    await this.#deleteDamagedBefore("1m", t);
     const rows = await this.#deleteMetricRowsBefore("metric_rollups", t, limit);
     if (rows >= limit) return rows;
     return (
       rows + (await this.#deleteChunksBefore("metric_rollup_chunks", "hour", String(HOUR), t, limit - rows))
     );
+  }
+
+  /** Deletes the damaged chunks of `tier` set aside whose span ends at or before `t`; a few rows. */
+  async #deleteDamagedBefore(tier: "raw" | "1m", t: number): Promise<void> {
+    await this.#pool.query("DELETE FROM metric_chunks_damaged WHERE tier = $1 AND start + span <= $2", [
+      tier,
+      t,
+    ]);
   }
 
   /**

@@ -5,13 +5,17 @@ import { type DamagedChunk, damagedChunkWarning } from "../metric-chunk.ts";
 /**
  * What the packer sets aside rather than fail on, inside the caller's transaction: chunks that do
  * not decode, copied to `metric_chunks_damaged` (migration 18), and the process warnings for them
- * and for damaged staging rows (migration 17). A warning waits for `emit` (the savepoint that set
- * the thing aside was released) or `drop` (it was rolled back, and the next try sets it aside
- * again), so that each thing set aside is reported once.
+ * and for damaged staging rows (migration 17). A warning is emitted only once what it reports is
+ * kept: it is held with the packer's savepoint (`released` keeps it for the transaction, `rolledBackSlice` drops
+ * it), then with the transaction (`committed` emits it, `rolledBack` drops it), so that a set-aside
+ * rolled back and done again is reported once.
  */
 export class SqliteSetAside {
   readonly #insertChunk;
-  #warnings: string[] = [];
+  /** Warnings of the savepoint being packed. */
+  #slice: string[] = [];
+  /** Warnings of released savepoints, waiting for the transaction to commit. */
+  #transaction: string[] = [];
 
   constructor(db: DatabaseSync) {
     this.#insertChunk = db.prepare(`
@@ -20,8 +24,9 @@ export class SqliteSetAside {
   }
 
   /**
-   * `decode(chunk.data)`; when it throws, the chunk is copied to `metric_chunks_damaged` and
-   * `null` returned: the caller packs the series without it and writes over or deletes its row.
+   * `decode(chunk.data)`, which throws on a chunk that is not what its row says (see
+   * checkedSamples); when it throws, the chunk is copied to `metric_chunks_damaged` and `null`
+   * returned: the caller packs the series without it and writes over or deletes its row.
    */
   decoded<T>(chunk: Omit<DamagedChunk, "error">, decode: (data: Uint8Array) => T): T | null {
     const decoded = decodedOrDamage(decode, chunk.data);
@@ -32,19 +37,32 @@ export class SqliteSetAside {
     return null;
   }
 
-  /** A warning to emit once what it reports is kept. */
+  /** A warning to emit once what it reports is committed. */
   warn(message: string): void {
-    this.#warnings.push(message);
+    this.#slice.push(message);
   }
 
-  /** Emits the warnings held: what they report was kept. */
-  emit(): void {
-    for (const message of this.#warnings) process.emitWarning(message);
-    this.#warnings = [];
+  /** The packer's savepoint was released: its warnings wait for the transaction. */
+  released(): void {
+    this.#transaction.push(...this.#slice);
+    this.#slice = [];
   }
 
-  /** Drops the warnings held: what they report was rolled back. */
-  drop(): void {
-    this.#warnings = [];
+  /** The packer's savepoint was rolled back: what its warnings report is gone. */
+  rolledBackSlice(): void {
+    this.#slice = [];
+  }
+
+  /** The transaction committed: emits the warnings of what it kept. */
+  committed(): void {
+    for (const message of this.#transaction) process.emitWarning(message);
+    this.#transaction = [];
+    this.#slice = [];
+  }
+
+  /** The transaction rolled back: what every warning held reports is gone. */
+  rolledBack(): void {
+    this.#transaction = [];
+    this.#slice = [];
   }
 }

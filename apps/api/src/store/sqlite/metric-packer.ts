@@ -1,12 +1,13 @@
 import type { DatabaseSync } from "node:sqlite";
 import {
   byPeriod,
-  decodeChunk,
   encodeChunk,
   HOUR,
   MINUTE,
   SAMPLE_COLUMNS,
   type SeriesSample,
+  type StoredChunk,
+  storedSamples,
 } from "../metric-chunk.ts";
 import { rollupsJoining } from "../minute-rollups.ts";
 import { SqliteSetAside } from "./damaged-chunks.ts";
@@ -37,11 +38,8 @@ interface GroupInProgress {
   nextSeries: number;
 }
 
-interface ChunkRow {
+interface ChunkRow extends StoredChunk {
   id: number;
-  start: number;
-  span: number;
-  data: Uint8Array;
 }
 
 /**
@@ -103,9 +101,9 @@ export class SqliteMetricPacker {
       "DELETE FROM metric_staging WHERE host_id = ? AND grp = ? AND minute <= ? AND id <= ?",
     );
     this.#covering = db.prepare(`
-      SELECT id, start, span, data FROM metric_chunks WHERE series = ? AND start <= ? ORDER BY start DESC LIMIT 1`);
+      SELECT id, n, start, span, data FROM metric_chunks WHERE series = ? AND start <= ? ORDER BY start DESC LIMIT 1`);
     this.#minuteChunksBefore = db.prepare(`
-      SELECT id, start, span, data FROM metric_chunks WHERE series = ? AND start < ? AND span = ${MINUTE} ORDER BY start`);
+      SELECT id, n, start, span, data FROM metric_chunks WHERE series = ? AND start < ? AND span = ${MINUTE} ORDER BY start`);
     this.#insertChunk = db.prepare(
       "INSERT INTO metric_chunks (series, start, span, n, data) VALUES (?, ?, ?, ?, ?)",
     );
@@ -158,14 +156,14 @@ export class SqliteMetricPacker {
       try {
         packed += this.#packSlice(group, limit - packed, now);
         this.#db.exec("RELEASE pack_group");
-        this.#aside.emit();
+        this.#aside.released();
       } catch (err) {
         // SQLite has rolled the whole transaction back after some errors (a full disk): the
         // caller's write fails with that error.
         if (!this.#db.isTransaction) throw err;
         this.#db.exec("ROLLBACK TO pack_group");
         this.#db.exec("RELEASE pack_group");
-        this.#aside.drop();
+        this.#aside.rolledBackSlice();
         this.#inProgress = null;
         this.#defer.run(now - (now % MINUTE), group.hostId, group.grp, group.cutoff);
         this.#report(group.hostId, err);
@@ -174,9 +172,18 @@ export class SqliteMetricPacker {
     return packed;
   }
 
-  /** Forgets the group being packed (after a rolled back transaction): it starts again from its first series. */
+  /**
+   * Forgets the group being packed and the warnings held (after a rolled back transaction): it
+   * starts again from its first series.
+   */
   forget(): void {
     this.#inProgress = null;
+    this.#aside.rolledBack();
+  }
+
+  /** Emits the warnings of what the committed transaction set aside. */
+  committed(): void {
+    this.#aside.committed();
   }
 
   /**
@@ -246,8 +253,9 @@ export class SqliteMetricPacker {
       let stored: SeriesSample[] = [];
       if (chunk === null) this.#insert(series, start, MINUTE, group);
       else {
-        // A damaged chunk (set aside) is written over with the minute's samples alone.
-        const decoded = this.#aside.decoded({ tier: "raw", series, ...chunk }, decodeChunk);
+        // A damaged chunk (set aside) is written over with the minute's samples alone. The minute's
+        // rollup still counts what it held: a resend among them is counted twice (damage is rare).
+        const decoded = this.#aside.decoded({ tier: "raw", series, ...chunk }, () => storedSamples(chunk));
         if (decoded === null) this.#rewrite(chunk.id, group);
         else {
           stored = decoded;
@@ -277,7 +285,7 @@ export class SqliteMetricPacker {
     const chunks = this.#minuteChunksBefore.all(series, hour) as unknown as ChunkRow[];
     for (const [start, minutes] of byPeriod(chunks, (c) => c.start, HOUR)) {
       const samples = minutes.flatMap(
-        (c) => this.#aside.decoded({ tier: "raw", series, ...c }, decodeChunk) ?? [],
+        (c) => this.#aside.decoded({ tier: "raw", series, ...c }, () => storedSamples(c)) ?? [],
       );
       for (const chunk of minutes) this.#deleteChunk.run(chunk.id);
       if (samples.length > 0) this.#insert(series, start, HOUR, samples);

@@ -67,6 +67,11 @@ export class MetricWriter {
     return this.#packer.packDue(now, limit);
   }
 
+  /** After the caller's transaction committed: reports what packing set aside in it. */
+  committed(): void {
+    this.#packer.committed();
+  }
+
   /** Forgets what `put` gathered and how far packing went: after a rolled back transaction. */
   forget(): void {
     this.#pending.clear();

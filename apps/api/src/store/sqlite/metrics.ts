@@ -2,7 +2,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { MetricPoint } from "@crowsnest/protocol";
 import { decodedChunks } from "../chunk-codec.ts";
 import { type Downsampled, downsample } from "../downsample.ts";
-import { decodeChunk, HOUR, MINUTE, type SeriesSample } from "../metric-chunk.ts";
+import { HOUR, MINUTE, type SeriesSample, type StoredChunk, storedSamples } from "../metric-chunk.ts";
 import {
   combineByMinute,
   fromStoredRow,
@@ -11,7 +11,7 @@ import {
   rollupsOf,
 } from "../minute-rollups.ts";
 import { type RawSamples, rawHistory, rawPoints, rawSamples } from "../raw-samples.ts";
-import { decodeRollups, type RollupRow, rollupPoint } from "../rollup-chunk.ts";
+import { type RollupRow, rollupPoint, type StoredRollupChunk, storedRollups } from "../rollup-chunk.ts";
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
 import { readSnapshot } from "./database.ts";
 import type { SeriesIds } from "./series.ts";
@@ -38,13 +38,13 @@ export class SqliteMetricRepository implements MetricRepository {
     this.#series = series;
     // A chunk that starts up to an hour before `from` may still cover it.
     this.#chunks = db.prepare(
-      "SELECT data FROM metric_chunks WHERE series = ? AND start BETWEEN ? AND ? ORDER BY start",
+      "SELECT n, start, span, data FROM metric_chunks WHERE series = ? AND start BETWEEN ? AND ? ORDER BY start",
     );
     this.#staging = db.prepare("SELECT data FROM metric_staging WHERE host_id = ? AND grp = ? ORDER BY id");
     this.#rollups = db.prepare(`
       SELECT ${ROLLUP_ROW_COLUMNS} FROM metric_rollups WHERE series = ? AND minute BETWEEN ? AND ? ORDER BY minute`);
     this.#rollupChunks = db.prepare(
-      "SELECT data FROM metric_rollup_chunks WHERE series = ? AND hour BETWEEN ? AND ? ORDER BY hour",
+      "SELECT n, hour, data FROM metric_rollup_chunks WHERE series = ? AND hour BETWEEN ? AND ? ORDER BY hour",
     );
   }
 
@@ -69,20 +69,17 @@ export class SqliteMetricRepository implements MetricRepository {
       const first = staged[0]?.t;
       const last = staged.at(-1)?.t;
       return [
-        this.#rollupChunks.all(series, range.from - HOUR + 1, range.to) as unknown as { data: Uint8Array }[],
+        this.#rollupChunks.all(series, range.from - HOUR + 1, range.to) as unknown as StoredRollupChunk[],
         this.#rollups.all(series, range.from, range.to) as unknown as RollupRow[],
         staged,
         // The raw chunks of the staged samples' minutes, which the stored rollups count.
         first === undefined || last === undefined
           ? []
-          : (this.#chunks.all(series, first - HOUR + 1, last) as unknown as { data: Uint8Array }[]),
+          : (this.#chunks.all(series, first - HOUR + 1, last) as unknown as StoredChunk[]),
       ] as const;
     });
     const rows: RollupRow[] = [];
-    for (const chunkRows of decodedChunks(
-      decodeRollups,
-      chunks.map((c) => c.data),
-    )) {
+    for (const chunkRows of decodedChunks(storedRollups, chunks)) {
       for (const row of chunkRows) if (row.minute >= range.from && row.minute <= range.to) rows.push(row);
     }
     for (const row of stored) rows.push(fromStoredRow(row));
@@ -105,15 +102,11 @@ export class SqliteMetricRepository implements MetricRepository {
       this.#db,
       () =>
         [
-          this.#chunks.all(series, range.from - HOUR + 1, range.to) as unknown as { data: Uint8Array }[],
+          this.#chunks.all(series, range.from - HOUR + 1, range.to) as unknown as StoredChunk[],
           this.#staged(range.hostId, series, range.from, range.to),
         ] as const,
     );
-    return rawSamples(
-      range,
-      chunks.map((c) => c.data),
-      staged,
-    );
+    return rawSamples(range, chunks, staged);
   }
 
   /** The series' staged samples from `from` to `to` (ms, inclusive), in time order, one per time. */
@@ -136,16 +129,10 @@ export class SqliteMetricRepository implements MetricRepository {
  * (an agent's resend, or a series packed while its group's rows wait) is not counted again, and each minute takes the limit of its latest sample,
  * packed or staged (rollupsJoining), as it will once the packer merges them.
  */
-function stagedRollups(
-  staged: readonly SeriesSample[],
-  packed: readonly { data: Uint8Array }[],
-): RollupRow[] {
+function stagedRollups(staged: readonly SeriesSample[], packed: readonly StoredChunk[]): RollupRow[] {
   if (packed.length === 0) return rollupsOf(staged);
   const minutes = new Set(staged.map((s) => s.t - (s.t % MINUTE)));
-  const stored = decodedChunks(
-    decodeChunk,
-    packed.map((chunk) => chunk.data),
-  )
+  const stored = decodedChunks(storedSamples, packed)
     .flat()
     .filter((s) => minutes.has(s.t - (s.t % MINUTE)));
   const times = new Set(stored.map((s) => s.t));

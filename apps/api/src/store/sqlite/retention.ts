@@ -20,6 +20,7 @@ export class SqliteRetentionRepository implements RetentionRepository {
   readonly #rawChunks;
   readonly #rollupChunks;
   readonly #rollupRows;
+  readonly #damagedBefore;
   readonly #logsBefore;
   readonly #overCap;
   readonly #oldestLogs;
@@ -37,6 +38,10 @@ export class SqliteRetentionRepository implements RetentionRepository {
     // rows in time order.
     this.#rawChunks = db.prepare(RAW_CHUNKS_ENDED);
     this.#rollupChunks = db.prepare(ROLLUP_CHUNKS_ENDED);
+    // Damaged chunks set aside (migration 18) go as their tier's chunks would have; a few rows.
+    this.#damagedBefore = db.prepare(
+      "DELETE FROM metric_chunks_damaged WHERE tier = ? AND start + span <= ?",
+    );
     this.#rollupRows = db.prepare(`
       DELETE FROM metric_rollups WHERE (series, minute) IN (
         SELECT r.series, r.minute FROM series s JOIN metric_rollups r ON r.series = s.id AND r.minute < ? LIMIT ?)`);
@@ -74,13 +79,18 @@ export class SqliteRetentionRepository implements RetentionRepository {
     return this.#packRaw(now - MINUTE, limit);
   }
 
-  /** A chunk goes once its whole span is before `t` (staged samples once packed). Returns the samples deleted. */
+  /**
+   * A chunk goes once its whole span is before `t` (staged samples once packed), and so does a
+   * damaged one set aside. Returns the samples deleted.
+   */
   async deleteRawMetricsBefore(t: number, limit: number): Promise<number> {
+    this.#damagedBefore.run("raw", t);
     return heldBy(this.#rawChunks.all({ t, limit }));
   }
 
-  /** An hour's chunk goes once its whole hour is before `t`; then rows. Returns the minutes deleted. */
+  /** An hour's chunk (or its damaged copy) goes once its whole hour is before `t`; then rows. Returns the minutes deleted. */
   async deleteRollupsBefore(t: number, limit: number): Promise<number> {
+    this.#damagedBefore.run("1m", t);
     const chunks = this.#rollupChunks.all({ t, limit });
     const held = heldBy(chunks);
     if (chunks.length === limit) return held;

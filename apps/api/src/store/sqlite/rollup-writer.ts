@@ -1,11 +1,12 @@
 import type { DatabaseSync } from "node:sqlite";
 import { byPeriod, HOUR } from "../metric-chunk.ts";
 import { fromStoredRow, ROLLUP_ROW_COLUMNS } from "../minute-rollups.ts";
-import { CPU_UNITS, decodeRollups, encodeRollups, mergeRollups, type RollupRow } from "../rollup-chunk.ts";
+import { CPU_UNITS, encodeRollups, mergeRollups, type RollupRow, storedRollups } from "../rollup-chunk.ts";
 import type { SqliteSetAside } from "./damaged-chunks.ts";
 
 interface ChunkRow {
   id: number;
+  n: number;
   data: Uint8Array;
 }
 
@@ -51,7 +52,7 @@ export class RollupWriter {
       `SELECT ${ROLLUP_ROW_COLUMNS} FROM metric_rollups WHERE series = ? AND minute < ? ORDER BY minute`,
     );
     this.#deleteRowsBefore = db.prepare("DELETE FROM metric_rollups WHERE series = ? AND minute < ?");
-    this.#chunk = db.prepare("SELECT id, data FROM metric_rollup_chunks WHERE series = ? AND hour = ?");
+    this.#chunk = db.prepare("SELECT id, n, data FROM metric_rollup_chunks WHERE series = ? AND hour = ?");
     this.#insertChunk = db.prepare(
       "INSERT INTO metric_rollup_chunks (series, hour, n, data) VALUES (?, ?, ?, ?)",
     );
@@ -103,8 +104,9 @@ export class RollupWriter {
   /** The rollups of a series' hour chunk; none when it does not decode (it is set aside). */
   #stored(series: number, hour: number, chunk: ChunkRow): RollupRow[] {
     return (
-      this.#aside.decoded({ tier: "1m", series, start: hour, span: HOUR, data: chunk.data }, decodeRollups) ??
-      []
+      this.#aside.decoded({ tier: "1m", series, start: hour, span: HOUR, data: chunk.data }, () =>
+        storedRollups({ ...chunk, hour }),
+      ) ?? []
     );
   }
 

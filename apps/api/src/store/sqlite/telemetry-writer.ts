@@ -97,7 +97,9 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
    */
   pack(now: number, limit: number): number {
     try {
-      return transaction(this.#db, () => this.#metrics.pack(now, limit));
+      const packed = transaction(this.#db, () => this.#metrics.pack(now, limit));
+      this.#metrics.committed();
+      return packed;
     } catch (err) {
       this.#metrics.forget();
       throw err;
@@ -128,6 +130,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
         this.#metrics.flush(writes.reduce((latest, w) => Math.max(latest, w.at), 0));
         return applied;
       });
+      this.#metrics.committed();
       return { results, outside: outside.byHost() };
     } catch (err) {
       // Series made and samples gathered in the rolled back transaction are gone again.

@@ -6,7 +6,8 @@ import type { Migration } from "../../migration-steps.ts";
  * tier `1m`; damaged storage or a writer's bug) is copied here by the packer, with why, before it
  * packs the series without it: until then every pass failed on it, and with it the packing of the
  * whole fleet, and a write of a late sample that looked the chunk up failed. Readers skip such a
- * chunk. Kept for whoever looks into the damage; deleted with its host. Not partitioned: a few rows.
+ * chunk. Kept for whoever looks into the damage until retention deletes its tier's chunks of that time, or
+ * its host goes. Not partitioned: a few rows.
  */
 export const damagedChunksMigration: Migration = {
   version: 6,

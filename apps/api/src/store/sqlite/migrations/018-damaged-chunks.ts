@@ -6,7 +6,8 @@ import type { Migration } from "../../migration-steps.ts";
  * here by the packer, with why, before it packs the series without it: until then the packing of
  * its staging group (128 series) was put off a minute at a time for good, its staging rows piling
  * up, and a chart that read the chunk failed. Readers skip such a chunk. Kept for whoever looks
- * into the damage; deleted with its host (by the `series` column, as every series table).
+ * into the damage until retention deletes its tier's chunks of that time, or its host goes (by the
+ * `series` column, as every series table).
  */
 export const damagedChunksMigration: Migration = {
   version: 18,
