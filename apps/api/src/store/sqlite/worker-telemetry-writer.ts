@@ -49,9 +49,9 @@ interface Pending {
 /**
  * The writer thread's V8 young generation, MiB (Node's `resourceLimits`, which a worker takes as it
  * starts, where the main thread's would need a flag at the process's start). By default it grew to
- * tens of MiB of short-lived rows: the writer alone held a peak RSS of 441–463 MiB writing 1.44
- * million samples, 327–352 with 8 MiB and 337 with 16, at the same cost a sample (7.7–10.5 µs either
- * way, `bench/suites/storage-write.ts`, BENCHMARKS.md figure 3); log lines 301–306 MiB against 323–329.
+ * tens of MiB of short-lived rows: the writer alone peaked at 431–452 MiB of RSS writing 1.44
+ * million samples, 320–344 with 8 MiB and 329 with 16, at the same cost a sample (7.7–10.5 µs either
+ * way, `bench/suites/storage-write.ts`, BENCHMARKS.md figure 3); with log lines 294–299 MiB against 315–321.
  */
 export const WRITER_YOUNG_GENERATION_MB = 16;
 
