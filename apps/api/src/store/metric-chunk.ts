@@ -1,12 +1,5 @@
 import type { MetricSample } from "@crowsnest/protocol";
-import {
-  type ChunkLayout,
-  checkedRows,
-  type DecodedChunk,
-  decodeRows,
-  encodeRows,
-  orNull,
-} from "./chunk-codec.ts";
+import { type ChunkLayout, type DecodedChunk, decodeRows, encodeRows, orNull } from "./chunk-codec.ts";
 
 /** Rollups and the first chunks of a series span one minute (ms); a minute starts at a multiple of it. */
 export const MINUTE = 60_000;
@@ -88,12 +81,6 @@ export function sampleAt(c: ChunkColumns, i: number): SeriesSample {
   };
 }
 
-/** The samples of a chunk made by encodeChunk, in their stored (time) order. */
-export function decodeChunk(chunk: Uint8Array): SeriesSample[] {
-  const columns = decodeColumns(chunk);
-  return Array.from({ length: columns.n }, (_, i) => sampleAt(columns, i));
-}
-
 /** A chunk as its table stores it: `n` samples of [start, start + span) (epoch ms, ms) in `data`. */
 export interface StoredChunk {
   n: number;
@@ -102,14 +89,18 @@ export interface StoredChunk {
   data: Uint8Array;
 }
 
-/** The samples of a stored chunk, oldest first; throws when it is damaged (checkedRows). */
+/** The samples of a stored chunk, oldest first; throws when it is damaged (storedColumns). */
 export function storedSamples(chunk: StoredChunk): SeriesSample[] {
-  return checkedRows(decodeChunk(chunk.data), chunk, (s) => s.t);
+  const columns = storedColumns(chunk);
+  return Array.from({ length: columns.n }, (_, i) => sampleAt(columns, i));
 }
 
 /**
- * The columns of a stored chunk, for a reader that walks them (raw-samples.ts); throws when it is
- * damaged, as storedSamples, without making a sample object per row.
+ * The columns of a stored chunk, for a reader that walks them (raw-samples.ts). Throws, as for a
+ * chunk that does not decode (decodedOrDamage), unless it holds the row's `n` samples, their times
+ * strictly increasing inside [start, start + span), every field but the network counters finite: a
+ * chunk can decode and still be damaged (a bit flipped in its count, where constant columns store
+ * no values a row, decodes to samples never stored; a flipped exponent to NaN).
  */
 export function storedColumns(chunk: StoredChunk): ChunkColumns {
   const c = decodeColumns(chunk.data);

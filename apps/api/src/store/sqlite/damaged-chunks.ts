@@ -25,7 +25,7 @@ export class SqliteSetAside {
 
   /**
    * `decode(chunk.data)`, which throws on a chunk that is not what its row says (see
-   * checkedSamples); when it throws, the chunk is copied to `metric_chunks_damaged` and `null`
+   * storedColumns, checkedRows); when it throws, the chunk is copied to `metric_chunks_damaged` and `null`
    * returned: the caller packs the series without it and writes over or deletes its row.
    */
   decoded<T>(chunk: Omit<DamagedChunk, "error">, decode: (data: Uint8Array) => T): T | null {
