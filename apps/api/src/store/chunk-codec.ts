@@ -139,19 +139,31 @@ export function checkedRows<T extends object>(
   chunk: { n: number; start: number; span: number },
   time: (row: T) => number,
 ): T[] {
-  if (rows.length !== chunk.n)
-    throw new Error(`the chunk holds ${rows.length} rows where its row says ${chunk.n}`);
+  checkTimes(rows.length, (i) => time(rows[i] as T), chunk);
+  for (const row of rows)
+    for (const value of Object.values(row))
+      if (value !== null && !Number.isFinite(value))
+        throw new Error(`a value of the chunk at ${time(row)} is ${value}`);
+  return rows;
+}
+
+/**
+ * Throws (the chunk is damaged) unless a decoded chunk's `count` rows are the `n` its table row
+ * says and their times, `time(i)`, strictly increase inside [start, start + span) (ms).
+ */
+export function checkTimes(
+  count: number,
+  time: (i: number) => number,
+  chunk: { n: number; start: number; span: number },
+): void {
+  if (count !== chunk.n) throw new Error(`the chunk holds ${count} rows where its row says ${chunk.n}`);
   let previous = chunk.start - 1;
-  for (const row of rows) {
-    const t = time(row);
+  for (let i = 0; i < count; i++) {
+    const t = time(i);
     if (!(t > previous && t < chunk.start + chunk.span))
       throw new Error(`a row of the chunk at ${t} is out of order or outside its span`);
     previous = t;
-    for (const value of Object.values(row))
-      if (value !== null && !Number.isFinite(value))
-        throw new Error(`a value of the chunk at ${t} is ${value}`);
   }
-  return rows;
 }
 
 /** The chunks decoded by `decode`, for a reader: one that does not decode (decodedOrDamage) is left out. */

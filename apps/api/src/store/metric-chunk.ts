@@ -1,5 +1,12 @@
 import type { MetricSample } from "@crowsnest/protocol";
-import { type ChunkLayout, type DecodedChunk, decodeRows, encodeRows, orNull } from "./chunk-codec.ts";
+import {
+  type ChunkLayout,
+  checkTimes,
+  type DecodedChunk,
+  decodeRows,
+  encodeRows,
+  orNull,
+} from "./chunk-codec.ts";
 
 /** Rollups and the first chunks of a series span one minute (ms); a minute starts at a multiple of it. */
 export const MINUTE = 60_000;
@@ -104,14 +111,7 @@ export function storedSamples(chunk: StoredChunk): SeriesSample[] {
  */
 export function storedColumns(chunk: StoredChunk): ChunkColumns {
   const c = decodeColumns(chunk.data);
-  if (c.n !== chunk.n) throw new Error(`the chunk holds ${c.n} samples where its row says ${chunk.n}`);
-  let previous = chunk.start - 1;
-  for (let i = 0; i < c.n; i++) {
-    const t = c.t[i] as number;
-    if (!(t > previous && t < chunk.start + chunk.span))
-      throw new Error(`a sample of the chunk at ${t} is out of order or outside its span`);
-    previous = t;
-  }
+  checkTimes(c.n, (i) => c.t[i] as number, chunk);
   for (const field of REQUIRED_FIELDS)
     for (const v of c[field]) if (!Number.isFinite(v)) throw new Error(`the chunk's ${field} holds ${v}`);
   return c;
