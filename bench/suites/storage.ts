@@ -167,7 +167,7 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
   const logTable = logs.bytes(["log_lines"]);
   const logIndexed =
     logTable +
-    logs.bytes(["log_lines_series", "series", "sqlite_autoindex_series_1"]) +
+    logs.bytes(["log_series_index", "log_series_pending", "series", "sqlite_autoindex_series_1"]) +
     logs.bytesMatching("log_fts");
   return {
     rawBytesPerSample: raw / (METRIC_CONTAINERS * METRIC_SECONDS),

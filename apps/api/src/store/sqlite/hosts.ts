@@ -4,6 +4,7 @@ import { HOST_COLUMNS, type HostRow, hostInsertError, newHostRecord, toHostRecor
 import type { HostRecord, HostRepository, NewHostAccess } from "../store.ts";
 import { transaction } from "./database.ts";
 import type { HostAccessStatements } from "./host-access.ts";
+import { lineIdsWhere } from "./log-keys.ts";
 import type { SeriesIds } from "./series.ts";
 
 type EnrolmentAccess = Extract<NewHostAccess, { kind: "enrolment" }>;
@@ -114,7 +115,7 @@ const SQLITE_CONSTRAINT_UNIQUE = 2067;
 
 /**
  * The statements that delete everything stored for a host (`delete`), whatever tables the
- * migrations have made: first the rows of every table with a `series` column, a `series` row
+ * migrations have made: first the host's log lines, then the rows of every table with a `series` column, a `series` row
  * naming the host; then those of every table with a `host_id` column, `series` included. The host
  * row itself and the append-only audit log are left out. Each statement takes the host id.
  */
@@ -126,11 +127,14 @@ function hostDataDeletes(db: DatabaseSync): string[] {
        ORDER BY m.name`,
     )
     .all() as { tbl: string; col: string }[];
+  // Log lines first, found by their keys (no index of `log_lines` by series), whose tables the
+  // delete trigger empties of them.
+  const lines = `DELETE FROM log_lines WHERE id IN (${lineIdsWhere("series IN (SELECT id FROM series WHERE host_id = ?1)")})`;
   const bySeries = rows
-    .filter((row) => row.col === "series")
+    .filter((row) => row.col === "series" && row.tbl !== "log_lines")
     .map((row) => `DELETE FROM "${row.tbl}" WHERE series IN (SELECT id FROM series WHERE host_id = ?)`);
   const byHost = rows
     .filter((row) => row.col === "host_id")
     .map((row) => `DELETE FROM "${row.tbl}" WHERE host_id = ?`);
-  return [...bySeries, ...byHost];
+  return [lines, ...bySeries, ...byHost];
 }

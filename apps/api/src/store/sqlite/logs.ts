@@ -3,6 +3,7 @@ import { compileLogSearch, type LogSearch } from "@crowsnest/protocol";
 import { LineScan, type LogRead, type LogReadStep, logPageReads, type ReadLine } from "../log-reads.ts";
 import { tsToNs } from "../log-time.ts";
 import type { LogPage, LogQuery, LogRepository } from "../store.ts";
+import { LOG_KEY_TABLES } from "./log-keys.ts";
 import type { SeriesIds } from "./series.ts";
 
 interface LogRow {
@@ -15,8 +16,9 @@ interface LogRow {
 }
 
 /**
- * Log lines as migration 9 stores them: keyed by series, `ts` in integer nanoseconds, `stream` 0/1.
- * Read by the steps of log-reads.ts; the word index of a prefix search is `log_fts` (FTS5).
+ * Log lines as migration 9 stores them: keyed by series, `ts` in integer nanoseconds, `stream` 0/1,
+ * found in a series' time order by the two tables of migration 19. Read by the steps of
+ * log-reads.ts; the word index of a prefix search is `log_fts` (FTS5).
  */
 export class SqliteLogRepository implements LogRepository {
   readonly #db: DatabaseSync;
@@ -32,58 +34,100 @@ export class SqliteLogRepository implements LogRepository {
   async query(query: LogQuery): Promise<LogPage> {
     const series = this.#series.find(query.hostId, query.containerId);
     if (series === null) return { lines: [], next: null, scanned: null };
-    const where = ["l.series = ?", "l.ts >= ?", "l.ts <= ?"];
-    const params: SQLInputValue[] = [series, tsToNs(query.from), tsToNs(query.to)];
-    if (query.stream !== null) {
-      where.push("l.stream = ?");
-      params.push(query.stream === "stderr" ? 1 : 0);
-    }
+    const range: LineRange = {
+      series,
+      from: tsToNs(query.from),
+      to: tsToNs(query.to),
+      stream: query.stream === null ? null : query.stream === "stderr" ? 1 : 0,
+    };
     const search = compileLogSearch(query.words ?? [], query.match, query.caseSensitive);
     const reads = logPageReads(query, search, search?.match === "prefix" ? prefixMatch(search.words) : null);
     let step = reads.next();
-    while (!step.done) step = reads.next(this.#read(where, params, search, step.value));
+    while (!step.done) step = reads.next(this.#read(range, search, step.value));
     return step.value;
   }
 
-  /** Runs one read of a page (see LogReadStep) over the lines that `where` selects. */
-  #read(
-    where: readonly string[],
-    params: readonly SQLInputValue[],
-    search: LogSearch | null,
-    step: LogReadStep<string>,
-  ): LogRead {
-    const clauses = [...where];
-    const stepParams = [...params];
-    if (step.after !== null) {
-      clauses.push("(l.ts < ? OR (l.ts = ? AND l.id < ?))");
-      stepParams.push(step.after.ts, step.after.ts, step.after.id);
-    }
-    let from = "log_lines l";
-    if (step.index !== null) {
+  /** Runs one read of a page (see LogReadStep) over the lines of `range`, newest first. */
+  #read(range: LineRange, search: LogSearch | null, step: LogReadStep<string>): LogRead {
+    let sql: string;
+    let params: SQLInputValue[];
+    const few = step.index === null ? null : this.#fewMatches.all(step.index, FEW_MATCHES + 1);
+    if (few !== null && few.length <= FEW_MATCHES) {
       // A word on few lines of the whole store: its lines are looked up by id, rather than the
       // container's range read to the end for want of matches (at 10 million lines an absent word
-      // took 270 ms that way, figure 7b). Else the range is read newest first, which stops early.
-      const few = this.#fewMatches.all(step.index, FEW_MATCHES + 1) as { rowid: number }[];
-      if (few.length <= FEW_MATCHES) {
-        from = "json_each(?) AS j CROSS JOIN log_lines l ON l.id = j.value"; // CROSS JOIN: j outer
-        stepParams.unshift(JSON.stringify(few.map((row) => row.rowid)));
-      } else {
-        clauses.push("l.id IN (SELECT rowid FROM log_fts WHERE log_fts MATCH ?)");
-        stepParams.push(step.index);
-      }
+      // took 270 ms that way, figure 7b). CROSS JOIN: the ids are the outer loop.
+      const where = lineFilter("l", range, step, null);
+      sql = `SELECT ${columns("l")} FROM json_each(?) AS j CROSS JOIN log_lines l ON l.id = j.value WHERE ${where.sql}`;
+      params = [JSON.stringify(few.map((row) => (row as { rowid: number }).rowid)), ...where.params];
+    } else {
+      // The range newest first, which stops early: the series index's lines (migration 19) merged
+      // with those whose keys are still pending. CROSS JOIN: the keys are the outer loop, and the
+      // order is theirs (no sort of the index's arm).
+      const arms = LOG_KEY_TABLES.map((table) => ({
+        table,
+        where: lineFilter("k", range, step, step.index),
+      }));
+      sql = arms
+        .map(
+          ({ table, where }) =>
+            `SELECT ${columns("k")} FROM ${table} k CROSS JOIN log_lines l ON l.id = k.id WHERE ${where.sql}`,
+        )
+        .join(" UNION ALL ");
+      params = arms.flatMap(({ where }) => where.params);
     }
-    const statement = this.#db.prepare(
-      `SELECT l.id, l.ts, l.server_offset_ms, l.stream, l.text, l.truncated FROM ${from}
-       WHERE ${clauses.join(" AND ")} ORDER BY l.ts DESC, l.id DESC`,
-    );
+    const statement = this.#db.prepare(`${sql} ORDER BY ts DESC, id DESC`);
     statement.setReadBigInts(true);
     const scan = new LineScan(search, step);
-    for (const row of statement.iterate(...stepParams) as Iterable<LogRow>) {
+    for (const row of statement.iterate(...params) as Iterable<LogRow>) {
       const read = scan.take(toReadLine(row));
       if (read !== null) return read;
     }
     return scan.end();
   }
+}
+
+/** The lines a query reads: a series' `ts` from..to (integer ns, both included), one stream (0 stdout, 1 stderr) or both. */
+interface LineRange {
+  series: number;
+  from: bigint;
+  to: bigint;
+  stream: 0 | 1 | null;
+}
+
+/**
+ * The columns read of a line, named as LogRow's: `l` is `log_lines`, `key` the table whose key
+ * columns (id, ts) order the read.
+ */
+function columns(key: string): string {
+  return `${key}.id AS id, ${key}.ts AS ts, l.server_offset_ms, l.stream, l.text, l.truncated`;
+}
+
+/**
+ * The WHERE clause of one read, on the key columns (series, ts, id) of the table aliased `key`
+ * (`log_lines` itself or a table of its series index) and the stream of `log_lines` `l`; with the
+ * word index query `index` when the lines must match it.
+ */
+function lineFilter(
+  key: string,
+  range: LineRange,
+  step: LogReadStep<string>,
+  index: string | null,
+): { sql: string; params: SQLInputValue[] } {
+  const clauses = [`${key}.series = ?`, `${key}.ts >= ?`, `${key}.ts <= ?`];
+  const params: SQLInputValue[] = [range.series, range.from, range.to];
+  if (range.stream !== null) {
+    clauses.push("l.stream = ?");
+    params.push(range.stream);
+  }
+  if (step.after !== null) {
+    clauses.push(`(${key}.ts < ? OR (${key}.ts = ? AND ${key}.id < ?))`);
+    params.push(step.after.ts, step.after.ts, step.after.id);
+  }
+  if (index !== null) {
+    clauses.push(`${key}.id IN (SELECT rowid FROM log_fts WHERE log_fts MATCH ?)`);
+    params.push(index);
+  }
+  return { sql: clauses.join(" AND "), params };
 }
 
 /**

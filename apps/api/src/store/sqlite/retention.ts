@@ -2,6 +2,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { tsToNs } from "../log-time.ts";
 import { HOUR, MINUTE } from "../metric-chunk.ts";
 import type { RetentionRepository } from "../store.ts";
+import { lineIdsWhere } from "./log-keys.ts";
 
 /**
  * The rollup tier's tables: its chunks, each holding `n` minutes, and the rows of the minutes not
@@ -45,18 +46,23 @@ export class SqliteRetentionRepository implements RetentionRepository {
     this.#rollupRows = db.prepare(`
       DELETE FROM metric_rollups WHERE (series, minute) IN (
         SELECT r.series, r.minute FROM series s JOIN metric_rollups r ON r.series = s.id AND r.minute < ? LIMIT ?)`);
+    // Lines by their keys (migration 19): the series index a series at a time, the pending keys by a scan.
     this.#logsBefore = db.prepare(`
       DELETE FROM log_lines WHERE id IN (
-        SELECT l.id FROM series s JOIN log_lines l ON l.series = s.id AND l.ts < ? LIMIT ?)`);
+        SELECT id FROM (
+          SELECT k.id FROM series s JOIN log_series_index k ON k.series = s.id AND k.ts < $ts
+          UNION ALL SELECT id FROM log_series_pending WHERE ts < $ts)
+        LIMIT $limit)`);
     this.#overCap = db.prepare("SELECT id, log_bytes - ? AS excess FROM hosts WHERE log_bytes > ?");
     // Oldest received first: ids grow with arrival. The window stops once it covers the bytes asked for.
     this.#oldestLogs = db.prepare(`
       DELETE FROM log_lines WHERE id IN (
         SELECT id FROM (
           SELECT id, sum(len) OVER (ORDER BY id) - len AS freed_before
-          FROM (SELECT id, length(CAST(text AS BLOB)) AS len FROM log_lines
-                WHERE series IN (SELECT id FROM series WHERE host_id = ?) ORDER BY id LIMIT ?)
-        ) WHERE freed_before < ?
+          FROM (SELECT id, length(CAST(text AS BLOB)) AS len FROM log_lines WHERE id IN (
+                  ${lineIdsWhere("series IN (SELECT id FROM series WHERE host_id = $host)")} ORDER BY id LIMIT $limit)
+                ORDER BY id)
+        ) WHERE freed_before < $bytes
       )`);
     this.#ledgerBefore = db.prepare(
       "DELETE FROM ingested_batches WHERE rowid IN (SELECT rowid FROM ingested_batches WHERE stored_at < ? LIMIT ?)",
@@ -98,7 +104,7 @@ export class SqliteRetentionRepository implements RetentionRepository {
   }
 
   async deleteLogsBefore(ts: string, limit: number): Promise<number> {
-    return Number(this.#logsBefore.run(tsToNs(ts), limit).changes);
+    return Number(this.#logsBefore.run({ ts: tsToNs(ts), limit }).changes);
   }
 
   async hostsOverLogCap(capBytes: number): Promise<{ hostId: string; excessBytes: number }[]> {
@@ -107,7 +113,7 @@ export class SqliteRetentionRepository implements RetentionRepository {
   }
 
   async deleteOldestLogs(hostId: string, bytes: number, limit: number): Promise<number> {
-    return Number(this.#oldestLogs.run(hostId, limit, bytes).changes);
+    return Number(this.#oldestLogs.run({ host: hostId, limit, bytes }).changes);
   }
 
   async deleteBatchLedgerBefore(t: number, limit: number): Promise<number> {

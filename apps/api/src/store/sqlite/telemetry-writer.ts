@@ -9,6 +9,13 @@ import { MetricWriter } from "./metric-writer.ts";
 import { SEARCH_TEXT } from "./search-text.ts";
 import type { SeriesIds } from "./series.ts";
 
+/**
+ * Lines whose keys wait in `log_series_pending` before the writer moves them into the series index
+ * in one sorted insert (migration 19). A page of the index then takes many lines of a series at
+ * once; readers scan the pending keys, at most this many and the lines of one write more.
+ */
+export const LOG_INDEX_BULK = 32_768;
+
 /** What one `writeCounting` call did: each write's result, and the rows the window left out per host. */
 export interface CountedWrite {
   results: WriteResult[];
@@ -37,6 +44,14 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #indexLine;
   /** The lines inserted in the running transaction, not yet in the search index: id, then text. */
   #unindexed: (number | string)[] = [];
+  /**
+   * Lines in `log_series_pending` (migration 19) as this writer counts them: what was there when it
+   * opened, then its own since the last move (lines deleted meanwhile bring the next move forward).
+   */
+  #pendingLines: number;
+  readonly #countPending;
+  readonly #indexPending;
+  readonly #clearPending;
   readonly #addDropped;
   readonly #hostExists;
 
@@ -72,6 +87,12 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     );
     // Once a write's lines are in: see migration 16 for why not line by line.
     this.#indexLine = db.prepare(`INSERT INTO log_fts (rowid, text) VALUES (?, ${SEARCH_TEXT}(?))`);
+    this.#countPending = db.prepare("SELECT count(*) AS n FROM log_series_pending");
+    this.#pendingLines = this.#pendingInStore();
+    this.#indexPending = db.prepare(
+      "INSERT INTO log_series_index (series, ts, id) SELECT series, ts, id FROM log_series_pending ORDER BY series, ts, id",
+    );
+    this.#clearPending = db.prepare("DELETE FROM log_series_pending");
     this.#addDropped = db.prepare("UPDATE hosts SET dropped_batches = dropped_batches + ? WHERE id = ?");
     this.#hostExists = db.prepare("SELECT 1 FROM hosts WHERE id = ?");
   }
@@ -126,6 +147,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
           return known ? this.#apply(write, outside) : "unknown-host";
         });
         this.#indexLines();
+        this.#movePendingLines();
         // Staging is due by the arrival clock (a write's `at`), which a server's writes follow.
         this.#metrics.flush(writes.reduce((latest, w) => Math.max(latest, w.at), 0));
         return applied;
@@ -137,6 +159,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       this.#series.forget();
       this.#metrics.forget();
       this.#unindexed = [];
+      this.#pendingLines = this.#pendingInStore();
       throw err;
     }
   }
@@ -245,6 +268,22 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       line.text,
     ) as { id: number };
     this.#unindexed.push(id, line.text);
+    this.#pendingLines++;
+  }
+
+  /**
+   * Moves the lines' keys pending in `log_series_pending` (the insert trigger's) into the series
+   * index `log_series_index`, sorted, once there are LOG_INDEX_BULK of them: see migration 19.
+   */
+  #movePendingLines(): void {
+    if (this.#pendingLines < LOG_INDEX_BULK) return;
+    this.#indexPending.run();
+    this.#clearPending.run();
+    this.#pendingLines = 0;
+  }
+
+  #pendingInStore(): number {
+    return (this.#countPending.get() as { n: number }).n;
   }
 
   /** Enters the lines of the running transaction in the search index, one insert after another. */

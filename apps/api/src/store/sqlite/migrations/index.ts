@@ -17,6 +17,7 @@ import { rollupMemSumRealMigration } from "./015-rollup-mem-sum-real.ts";
 import { logIndexAfterLinesMigration } from "./016-log-index-after-lines.ts";
 import { damagedStagingMigration } from "./017-damaged-staging.ts";
 import { damagedChunksMigration } from "./018-damaged-chunks.ts";
+import { logSeriesIndexInBulkMigration } from "./019-log-series-index-in-bulk.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly Migration[] = [
   logIndexAfterLinesMigration,
   damagedStagingMigration,
   damagedChunksMigration,
+  logSeriesIndexInBulkMigration,
 ];

@@ -1,0 +1,201 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import type { LogLine, StoredLogLine } from "@crowsnest/protocol";
+import { afterAll, describe, expect, it } from "vitest";
+import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
+import { logSeriesIndexInBulkMigration } from "../../src/store/sqlite/migrations/019-log-series-index-in-bulk.ts";
+import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import { LOG_INDEX_BULK } from "../../src/store/sqlite/telemetry-writer.ts";
+import type { LogQuery, Store } from "../../src/store/store.ts";
+import { logLine, containerId as newContainerId } from "../support/samples.ts";
+import { anyCredential } from "./backends.ts";
+import { pageThrough } from "./log-pages.ts";
+import { countRows, oldSchemaFile } from "./old-schema-file.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "crowsnest-log-series-index-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const T0 = 1_000_000;
+const LINES_PER_WRITE = 4_000;
+
+/** Writes `lines` as host `hostId`'s log batches from `seq` on, LINES_PER_WRITE a batch; returns the next seq. */
+async function writeLines(
+  store: Store,
+  hostId: string,
+  lines: readonly LogLine[],
+  seq: number,
+): Promise<number> {
+  for (let i = 0; i < lines.length; i += LINES_PER_WRITE, seq++) {
+    await store.telemetry.write([
+      {
+        kind: "batch",
+        hostId,
+        at: T0,
+        message: { type: "logs", seq, lines: lines.slice(i, i + LINES_PER_WRITE), drops: [] },
+      },
+    ]);
+  }
+  return seq;
+}
+
+function query(hostId: string, containerId: string, rest: Partial<LogQuery> = {}): Omit<LogQuery, "before"> {
+  return {
+    hostId,
+    containerId,
+    from: msToTs(0),
+    to: msToTsEnd(10 * T0),
+    words: [],
+    stream: null,
+    limit: 700,
+    ...rest,
+  };
+}
+
+/** The texts of `lines` (as written, in write order) newest first by time, then by write order. */
+function newestFirst(lines: readonly LogLine[]): string[] {
+  return lines
+    .map((line, order) => ({ line, order }))
+    .toSorted((a, b) => b.line.ts.localeCompare(a.line.ts) || b.order - a.order)
+    .map(({ line }) => line.text);
+}
+
+const texts = (lines: readonly StoredLogLine[]) => lines.map((line) => line.text);
+
+/**
+ * Migration 19: a line's key goes to `log_series_pending` as it is stored, and the writer moves the
+ * pending keys into `log_series_index` once LOG_INDEX_BULK have gathered. Reads, retention and host
+ * deletion take the lines of both; a restarted writer counts what is pending still.
+ */
+describe("the log lines' series index, filled in bulk (SQLite)", () => {
+  it("reads lines in both tables in time order, deletes them from both, and counts pending keys across a restart", async () => {
+    const path = join(dir, "bulk.db");
+    const [a, b, c] = [newContainerId(), newContainerId(), newContainerId()];
+    const containers = [a, b, c];
+    // Lines 2 ms apart, every seventh on stderr, all with "line", a few with "rare".
+    const line = (k: number, t: number, tag: string) =>
+      logLine(
+        containers[k % 3] as string,
+        t,
+        `line ${tag}${k}${k % 1_000 === 0 ? " rare" : ""}`,
+        k % 7 === 0 ? "stderr" : "stdout",
+      );
+    const first = Array.from({ length: 8 * LINES_PER_WRITE }, (_, k) => line(k, T0 + 2 * k, "a"));
+    // Late lines between the first ones: the write that brings the pending keys over the bulk…
+    const late = Array.from({ length: LINES_PER_WRITE }, (_, k) => line(k, T0 + 2 * (5 * k) + 1, "b"));
+    // …and lines whose keys stay pending, between lines already in the index.
+    const pending = Array.from({ length: 2_000 }, (_, k) => line(k, T0 + 2 * (7 * k) + 1, "c"));
+    expect(first.length).toBeLessThan(LOG_INDEX_BULK);
+    expect(first.length + late.length).toBeGreaterThanOrEqual(LOG_INDEX_BULK);
+
+    let store = await openSqliteStore(path);
+    let seq = 1;
+    let hostId: string;
+    try {
+      hostId = (await store.hosts.create("h", T0, anyCredential())).id;
+      seq = await writeLines(store, hostId, first, seq);
+      expect([countRows(path, "log_series_index"), countRows(path, "log_series_pending")]).toEqual([
+        0,
+        first.length,
+      ]);
+      seq = await writeLines(store, hostId, [...late, ...pending], seq);
+      expect([countRows(path, "log_series_index"), countRows(path, "log_series_pending")]).toEqual([
+        first.length + late.length,
+        pending.length,
+      ]);
+
+      const all = [...first, ...late, ...pending];
+      for (const id of containers) {
+        const own = all.filter((l) => l.containerId === id);
+        expect(texts(await pageThrough(store, query(hostId, id), 100))).toEqual(newestFirst(own));
+        expect(texts(await pageThrough(store, query(hostId, id, { stream: "stderr" }), 100))).toEqual(
+          newestFirst(own.filter((l) => l.stream === "stderr")),
+        );
+        // "line" is on more lines than are read by id; "rare" on few.
+        expect(texts(await pageThrough(store, query(hostId, id, { words: ["line"] }), 100))).toEqual(
+          newestFirst(own),
+        );
+        expect(texts(await pageThrough(store, query(hostId, id, { words: ["rare"] }), 100))).toEqual(
+          newestFirst(own.filter((l) => l.text.endsWith("rare"))),
+        );
+      }
+
+      // Retention by time takes lines of both tables, and their keys with them.
+      const cut = T0 + 2 * 3_000;
+      const older = all.filter((l) => Date.parse(l.ts) < cut);
+      expect(older.filter((l) => l.text.startsWith("line c")).length).toBeGreaterThan(0);
+      let deleted = 0;
+      for (let n = -1; n !== 0; deleted += n) n = await store.retention.deleteLogsBefore(msToTs(cut), 1_000);
+      expect(deleted).toBe(older.length);
+      const kept = all.filter((l) => Date.parse(l.ts) >= cut);
+      expect(texts(await pageThrough(store, query(hostId, a), 100))).toEqual(
+        newestFirst(kept.filter((l) => l.containerId === a)),
+      );
+      expect(countRows(path, "log_series_index") + countRows(path, "log_series_pending")).toBe(kept.length);
+      // Retention by the host's bytes takes the oldest received first: what is left of `first`.
+      const oldestTwo = kept.filter((l) => l.text.startsWith("line a")).slice(0, 2);
+      const bytes = oldestTwo.reduce((sum, l) => sum + Buffer.byteLength(l.text), 0);
+      expect(await store.retention.deleteOldestLogs(hostId, bytes, 100)).toBe(2);
+      expect(countRows(path, "log_lines")).toBe(kept.length - 2);
+    } finally {
+      await store.close();
+    }
+
+    // A new writer counts the keys still pending: its move comes when they and its own reach the bulk.
+    const stillPending = countRows(path, "log_series_pending");
+    expect(stillPending).toBeGreaterThan(0);
+    store = await openSqliteStore(path);
+    try {
+      const more = Array.from({ length: LOG_INDEX_BULK - stillPending }, (_, k) => line(k, 9 * T0 + k, "d"));
+      await writeLines(store, hostId, more, seq);
+      expect(countRows(path, "log_series_pending")).toBe(0);
+      expect(countRows(path, "log_series_index")).toBe(countRows(path, "log_lines"));
+
+      // Deleting the host takes its lines and their keys.
+      await store.hosts.delete(hostId);
+      expect(["log_lines", "log_series_index", "log_series_pending"].map((t) => countRows(path, t))).toEqual([
+        0, 0, 0,
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("upgrades a file of schema 18: its lines go to the series index, read in time order", async () => {
+    const path = join(dir, "v18.db");
+    const id = newContainerId();
+    const db = oldSchemaFile(path, logSeriesIndexInBulkMigration.version, id);
+    const insert = db.prepare(
+      "INSERT INTO log_lines (series, ts, server_offset_ms, stream, truncated, text) VALUES (1, ?, 0, 0, 0, ?)",
+    );
+    // Inserted out of time order, as late lines arrive.
+    for (const [ms, text] of [
+      [3_000, "third"],
+      [1_000, "first"],
+      [2_000, "second"],
+    ] as const)
+      insert.run(ms * 1_000_000, text);
+    db.close();
+
+    const store = await openSqliteStore(path);
+    try {
+      expect([countRows(path, "log_series_index"), countRows(path, "log_series_pending")]).toEqual([3, 0]);
+      expect(texts(await pageThrough(store, query("h1", id, { to: msToTsEnd(10_000) }), 10))).toEqual([
+        "third",
+        "second",
+        "first",
+      ]);
+      const check = new DatabaseSync(path, { readOnly: true });
+      try {
+        expect(check.prepare("SELECT name FROM sqlite_schema WHERE name = 'log_lines_series'").all()).toEqual(
+          [],
+        );
+      } finally {
+        check.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
