@@ -3,7 +3,7 @@
  * 19): the series index, filled in bulk, and the keys of the lines not moved into it yet. Every
  * line of `log_lines` is in exactly one of them, so a read by series takes both.
  */
-export const LOG_KEY_TABLES = ["log_series_index", "log_series_pending"] as const;
+const LOG_KEY_TABLES = ["log_series_index", "log_series_pending"] as const;
 
 /**
  * SQL that selects the ids of the lines whose keys satisfy `where` (on the columns series, ts, id;

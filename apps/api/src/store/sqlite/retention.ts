@@ -46,11 +46,12 @@ export class SqliteRetentionRepository implements RetentionRepository {
     this.#rollupRows = db.prepare(`
       DELETE FROM metric_rollups WHERE (series, minute) IN (
         SELECT r.series, r.minute FROM series s JOIN metric_rollups r ON r.series = s.id AND r.minute < ? LIMIT ?)`);
-    // Lines by their keys (migration 19): the series index a series at a time, the pending keys by a scan.
+    // Lines by their keys (migration 19): the series index a series at a time (CROSS JOIN: without
+    // ANALYZE's figures SQLite would scan the whole index), the pending keys by a scan.
     this.#logsBefore = db.prepare(`
       DELETE FROM log_lines WHERE id IN (
         SELECT id FROM (
-          SELECT k.id FROM series s JOIN log_series_index k ON k.series = s.id AND k.ts < $ts
+          SELECT k.id FROM series s CROSS JOIN log_series_index k ON k.series = s.id AND k.ts < $ts
           UNION ALL SELECT id FROM log_series_pending WHERE ts < $ts)
         LIMIT $limit)`);
     this.#overCap = db.prepare("SELECT id, log_bytes - ? AS excess FROM hosts WHERE log_bytes > ?");

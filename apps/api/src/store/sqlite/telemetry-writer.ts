@@ -11,8 +11,8 @@ import type { SeriesIds } from "./series.ts";
 
 /**
  * Lines whose keys wait in `log_series_pending` before the writer moves them into the series index
- * in one sorted insert (migration 19). A page of the index then takes many lines of a series at
- * once; readers scan the pending keys, at most this many and the lines of one write more.
+ * in one insert in key order (migration 19). A page of the index then takes many lines of a series
+ * at once, and the pending table stays a few hundred pages (at most this many keys and one write's).
  */
 export const LOG_INDEX_BULK = 32_768;
 
@@ -90,7 +90,9 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#countPending = db.prepare("SELECT count(*) AS n FROM log_series_pending");
     this.#pendingLines = this.#pendingInStore();
     this.#indexPending = db.prepare(
-      "INSERT INTO log_series_index (series, ts, id) SELECT series, ts, id FROM log_series_pending ORDER BY series, ts, id",
+      // OR IGNORE: a key already in the index (a file repaired by hand) is the same entry, and must
+      // not fail every write from then on.
+      "INSERT OR IGNORE INTO log_series_index (series, ts, id) SELECT series, ts, id FROM log_series_pending ORDER BY series, ts, id",
     );
     this.#clearPending = db.prepare("DELETE FROM log_series_pending");
     this.#addDropped = db.prepare("UPDATE hosts SET dropped_batches = dropped_batches + ? WHERE id = ?");
@@ -273,7 +275,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
 
   /**
    * Moves the lines' keys pending in `log_series_pending` (the insert trigger's) into the series
-   * index `log_series_index`, sorted, once there are LOG_INDEX_BULK of them: see migration 19.
+   * index `log_series_index` once there are LOG_INDEX_BULK of them: see migration 19.
    */
   #movePendingLines(): void {
     if (this.#pendingLines < LOG_INDEX_BULK) return;
