@@ -14,7 +14,9 @@ import type { Migration } from "../../migration-steps.ts";
  * a line), and the telemetry writer moves the pending keys into `log_series_index` once there are
  * enough of them (SqliteTelemetryWriter, LOG_INDEX_BULK): a page of the index then takes the lines
  * of many writes at once. The writer's cost a line fell to 0.54 of what it was (17.0 against 31.7
- * µs, `bench/suites/storage-write.ts --logs`, BENCHMARKS.md figure 3). Every line is in exactly one
+ * µs, `bench/suites/storage-write.ts --logs`, BENCHMARKS.md figure 3); where a write holds hundreds
+ * of lines of each series (10 containers), the old index's pages took them at once and the move is
+ * the extra: 1.08 × as long (figure 7b's build of 10 million lines). Every line is in exactly one
  * of the two; readers take both in key order (sqlite/logs.ts, retention, host deletion). The
  * delete trigger takes a line out of whichever holds it.
  */
