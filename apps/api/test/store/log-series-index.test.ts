@@ -103,6 +103,10 @@ describe("the log lines' series index, filled in bulk (SQLite)", () => {
       const repair = new DatabaseSync(path);
       repair.exec("INSERT INTO log_series_index SELECT series, ts, id FROM log_series_pending LIMIT 1");
       repair.close();
+      // …and is read once until then.
+      expect(texts(await pageThrough(store, query(hostId, a, { limit: 50_000 }), 2))).toEqual(
+        newestFirst(first.filter((l) => l.containerId === a)),
+      );
       seq = await writeLines(store, hostId, [...late, ...pending], seq);
       expect([countRows(path, "log_series_index"), countRows(path, "log_series_pending")]).toEqual([
         first.length + late.length,

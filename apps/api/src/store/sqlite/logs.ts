@@ -67,7 +67,8 @@ export class SqliteLogRepository implements LogRepository {
     } else {
       // The range newest first, which stops early: the keys of the series index and the pending
       // ones (migration 19), both in their tables' order, merged; then their lines (CROSS JOIN: the
-      // keys are the outer loop; LIMIT -1 keeps them a subquery, the merge one of keys alone). The
+      // keys are the outer loop; LIMIT -1 keeps them a subquery, the merge one of keys alone; UNION:
+      // a key in both, as a file repaired by hand may hold until the next move, is read once). The
       // pending keys are not looked up in the word index, whose listing of a common word's matches
       // (26–31 ms at 320,000 lines, bounded by rowid or not) would be paid twice: the scan checks
       // their lines itself. A search of 320,000 lines for a common word took 92–109 ms with 3,000
@@ -76,7 +77,7 @@ export class SqliteLogRepository implements LogRepository {
       const pending = keyFilter("p", range, step, null);
       sql = `SELECT ${columns("k")} FROM (
                SELECT k.id, k.ts FROM log_series_index k WHERE ${indexed.sql}
-               UNION ALL
+               UNION
                SELECT p.id, p.ts FROM log_series_pending p WHERE ${pending.sql}
                ORDER BY ts DESC, id DESC LIMIT -1
              ) k CROSS JOIN log_lines l ON l.id = k.id
