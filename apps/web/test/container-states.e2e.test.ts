@@ -184,9 +184,13 @@ describe("container states, logs and phones in a real browser", () => {
     await expect
       .poll(() => page.getByTestId("container-sections").getAttribute("data-first"), { timeout: 20_000 })
       .toBe("logs");
-    const logsY = (await page.getByTestId("logs").boundingBox())?.y ?? Infinity;
-    const chartsY = (await page.locator('[aria-label="Metrics"]').boundingBox())?.y ?? -Infinity;
-    expect(logsY).toBeLessThan(chartsY);
+    // Read in one go: a boot can flip the order between two reads.
+    const logsAboveCharts = `(() => {
+      const y = (selector) => document.querySelector(selector)?.getBoundingClientRect().y ?? Number.NaN;
+      const first = document.querySelector('[data-testid="container-sections"]')?.getAttribute("data-first");
+      return first === "logs" && y('[data-testid="logs"]') < y('[aria-label="Metrics"]');
+    })()`;
+    await expect.poll(() => page.evaluate(logsAboveCharts)).toBe(true);
     // Each boot is marked in the log with its exit code and time.
     await expect
       .poll(() => page.getByTestId("log-restart").count(), { timeout: 20_000 })
@@ -194,7 +198,22 @@ describe("container states, logs and phones in a real browser", () => {
     expect(await page.getByTestId("log-restart").first().getAttribute("data-exit-code")).toBe("1");
     expect(await page.getByTestId("log-restart").first().textContent()).toMatch(/exited with code 1 at /);
     await shoot(page, "crash-loop-container");
-  });
+    // The next boot runs for a second: the page turns to its charts, and the log view it had is
+    // moved below them, not mounted again (which would drop its tail, search and scroll).
+    await page.evaluate(`(() => {
+      const sections = document.querySelector('[data-testid="container-sections"]');
+      const logs = document.querySelector('[data-testid="logs"]');
+      window.flips = [];
+      new MutationObserver(() => {
+        const kept = document.querySelector('[data-testid="logs"]') === logs;
+        window.flips.push(sections.getAttribute("data-first") + (kept ? ":kept" : ":mounted again"));
+      }).observe(sections, { attributes: true, attributeFilter: ["data-first"] });
+    })()`);
+    // Docker's restart delay doubles up to a minute.
+    const flips = async () => (await page.evaluate("window.flips")) as string[];
+    await expect.poll(async () => (await flips()).length, { timeout: 75_000 }).toBeGreaterThan(0);
+    expect((await flips())[0]).toBe("charts:kept");
+  }, 180_000);
 
   it("wraps log lines by default on a phone, not on a desktop, and shows the logs full screen", async () => {
     const phone = await open(containerPath(doomedId), PHONE);

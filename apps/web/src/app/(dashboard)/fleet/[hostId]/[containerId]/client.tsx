@@ -1,7 +1,7 @@
 "use client";
 import { ContainerView, Host, isProtected, type LiveMessage } from "@crowsnest/protocol";
 import Link from "next/link";
-import { useCallback, useEffect } from "react";
+import { Fragment, useCallback, useEffect } from "react";
 import { ActionMenu } from "../../../../../components/action-menu.tsx";
 import { ContainerDetails } from "../../../../../components/container-details.tsx";
 import { Loaded } from "../../../../../components/loaded.tsx";
@@ -106,6 +106,11 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
               setState={setLogState}
             />
           );
+          // Keyed, so that a crash loop's flips between the two orders move the sections rather than
+          // mount the log view again (its tail, search and scroll kept).
+          const logsSection = <Fragment key="logs">{logs}</Fragment>;
+          const chartsSection = <Fragment key="charts">{charts}</Fragment>;
+          const details = <ContainerDetails key="details" c={c} now={now} />;
           return (
             <>
               <div className="row spread wrap">
@@ -125,10 +130,7 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
                 data-testid="container-sections"
                 data-first={logsFirst ? "logs" : "charts"}
               >
-                {logsFirst && logs}
-                <ContainerDetails c={c} now={now} />
-                {charts}
-                {!logsFirst && logs}
+                {logsFirst ? [logsSection, details, chartsSection] : [details, chartsSection, logsSection]}
               </div>
             </>
           );
