@@ -1,7 +1,10 @@
 import { compileLogSearch, stripAnsi } from "@crowsnest/protocol";
 
-/** Runs of what counts as a word's characters, as SQLite's `unicode61` tokenizer keeps them. */
-const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu;
+/**
+ * Runs of a word's characters as `findLogMatches` reads them: letters and digits. (A private-use
+ * character, an icon font's glyph, once counted too, and hid the word after it: migration 7.)
+ */
+const TOKEN = /[\p{L}\p{N}]+/gu;
 
 /**
  * A word longer than this is indexed (and asked for) by its first WORD_CHARS characters only: a

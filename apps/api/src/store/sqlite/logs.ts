@@ -148,8 +148,11 @@ function streamFilter(range: LineRange): { sql: string; params: SQLInputValue[] 
  */
 const FEW_MATCHES = 20_000;
 
-/** Runs of what the index's `unicode61` tokenizer keeps as a token's characters. */
-const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu;
+/**
+ * Runs of what the index keeps as a token's characters: `unicode61`'s letters and digits
+ * (private-use characters are spaces in the text it is given, search-text.ts).
+ */
+const TOKEN = /[\p{L}\p{N}]+/gu;
 
 /**
  * The FTS5 query for a prefix search: every token of every word as a prefix (the index keeps

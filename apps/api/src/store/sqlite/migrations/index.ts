@@ -18,7 +18,7 @@ import { logIndexAfterLinesMigration } from "./016-log-index-after-lines.ts";
 import { damagedStagingMigration } from "./017-damaged-staging.ts";
 import { damagedChunksMigration } from "./018-damaged-chunks.ts";
 import { logSeriesIndexInBulkMigration } from "./019-log-series-index-in-bulk.ts";
-import { logSearchFoldsAllDiacriticsMigration } from "./020-log-search-folds-all-diacritics.ts";
+import { logSearchWordsAsTheMatcherReadsThemMigration } from "./020-log-search-words-as-the-matcher-reads-them.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -41,5 +41,5 @@ export const MIGRATIONS: readonly Migration[] = [
   damagedStagingMigration,
   damagedChunksMigration,
   logSeriesIndexInBulkMigration,
-  logSearchFoldsAllDiacriticsMigration,
+  logSearchWordsAsTheMatcherReadsThemMigration,
 ];
