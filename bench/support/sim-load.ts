@@ -1,3 +1,4 @@
+import { FLUSH_BYTES, SAMPLE_BYTES } from "../../apps/agent/src/outbox/outbox.ts";
 import { containerId, containerInfo, logLine, metricSample } from "../../apps/api/test/support/samples.ts";
 import { type BatchBody, SimAgent } from "../../apps/api/test/support/sim-agent.ts";
 
@@ -5,6 +6,11 @@ export type RowKind = "metrics" | "logs";
 
 /** Batches per second each simulated agent sends: independent hosts, spread over the period. */
 const TICKS_PER_SECOND = 10;
+/**
+ * Samples in a metrics batch at most: a tick's samples are cut as the agent's outbox cuts them, at
+ * FLUSH_BYTES of SAMPLE_BYTES each (its estimate).
+ */
+const SAMPLES_PER_BATCH = Math.floor(FLUSH_BYTES / SAMPLE_BYTES);
 /** An agent with this many unacked batches skips a tick, as a real agent's outbox would hold them. */
 const MAX_UNACKED = 50;
 
@@ -129,35 +135,34 @@ export class SimLoad {
       return;
     }
     const t = Date.now();
-    const body: BatchBody =
-      kind === "metrics"
-        ? {
-            type: "metrics",
-            samples: host.containers.slice(0, perTick).map((id, i) => metricSample(id, t, (i % 7) * 3.5)),
-          }
-        : {
-            type: "logs",
-            drops: [],
-            lines: Array.from({ length: perTick }, (_, i) => {
-              const n = this.#sequence++;
-              const id = host.containers[n % host.containers.length] as string;
-              return logLine(
-                id,
-                t,
-                `GET /api/items/${n} 200 ${i % 97}ms user=u${i % 13} trace=${t.toString(16)}`,
-              );
-            }),
-          };
-    const rows = kind === "metrics" ? Math.min(perTick, host.containers.length) : perTick;
-    tally.offered += rows;
-    host.unacked++;
-    const sentAt = performance.now();
-    host.agent.send(body).acked.then(() => {
-      host.unacked--;
-      tally.acked += rows;
-      this.totalAcked += rows;
-      tally.ackMs.push(performance.now() - sentAt);
-    }, console.error);
+    const batches: { body: BatchBody; rows: number }[] = [];
+    if (kind === "metrics") {
+      const ids = host.containers.slice(0, perTick);
+      for (let i = 0; i < ids.length; i += SAMPLES_PER_BATCH) {
+        const samples = ids
+          .slice(i, i + SAMPLES_PER_BATCH)
+          .map((id, k) => metricSample(id, t, ((i + k) % 7) * 3.5));
+        batches.push({ body: { type: "metrics", samples }, rows: samples.length });
+      }
+    } else {
+      const lines = Array.from({ length: perTick }, (_, i) => {
+        const n = this.#sequence++;
+        const id = host.containers[n % host.containers.length] as string;
+        return logLine(id, t, `GET /api/items/${n} 200 ${i % 97}ms user=u${i % 13} trace=${t.toString(16)}`);
+      });
+      batches.push({ body: { type: "logs", drops: [], lines }, rows: perTick });
+    }
+    for (const { body, rows } of batches) {
+      tally.offered += rows;
+      host.unacked++;
+      const sentAt = performance.now();
+      host.agent.send(body).acked.then(() => {
+        host.unacked--;
+        tally.acked += rows;
+        this.totalAcked += rows;
+        tally.ackMs.push(performance.now() - sentAt);
+      }, console.error);
+    }
   }
 }
 

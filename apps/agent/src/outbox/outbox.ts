@@ -21,7 +21,7 @@ export const FLUSH_INTERVAL_MS = 250;
 /** A batch is cut at this many (estimated) bytes, well under the server's frame limit, in flight or not. */
 export const FLUSH_BYTES = 512 * 1024;
 /** Metric samples are small and uniform; estimating them saves a JSON.stringify per sample. */
-const SAMPLE_BYTES = 320;
+export const SAMPLE_BYTES = 320;
 
 /**
  * The key under which agents before EventsPosition kept the events stream position (a count of
