@@ -15,9 +15,19 @@ export type MessageTable = Readonly<Record<string, z.ZodType>>;
 
 type MessageOf<T extends MessageTable> = z.output<T[keyof T]>;
 
+/**
+ * A faster check of one message type's JSON value than its schema's parse (a validator compiled
+ * from the schema, the server's `agent-frame-checks.ts`), trusted only when it accepts: it must then
+ * have left the value as the schema would output it (unknown keys removed). When it refuses, the
+ * schema decides, and says why.
+ */
+export type AcceptCheck = (value: unknown) => boolean;
+
 export interface DecodeOptions {
   maxBytes: number;
   maxDepth?: number;
+  /** Checks by message type, tried before the schema (AcceptCheck). */
+  accept?: Readonly<Record<string, AcceptCheck>>;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -61,6 +71,9 @@ export function decode<T extends MessageTable>(
   if (typeof type !== "string") return fail("invalid", "message has no string `type` field");
   if (!Object.hasOwn(table, type)) {
     return fail("unknown_type", `unknown message type "${type.slice(0, 64)}"`);
+  }
+  if (options.accept !== undefined && Object.hasOwn(options.accept, type) && options.accept[type]?.(value)) {
+    return { ok: true, message: value as MessageOf<T> };
   }
   const schema = table[type] as z.ZodType;
   const parsed = schema.safeParse(value);

@@ -22,6 +22,7 @@ import type { AgentIdentity } from "../auth/agent-authenticator.ts";
 import type { LivePublisher } from "../live/live-publisher.ts";
 import { keepAlive } from "../ws/heartbeat.ts";
 import { frameBytes } from "../ws/raw-data.ts";
+import { AGENT_FRAME_CHECKS } from "./agent-frame-checks.ts";
 import type { AgentConnection, AgentSocketRegistry } from "./agent-links.ts";
 import { ClockOffsetEstimator, exchangeReading, helloReading } from "./clock-offset.ts";
 import type { IngestCounters } from "./counters.ts";
@@ -109,7 +110,10 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
   });
 
   ws.on("message", (data: RawData) => {
-    const decoded = decode(AGENT_MESSAGES, frameBytes(data), { maxBytes: LIMITS.agentFrameBytes });
+    const decoded = decode(AGENT_MESSAGES, frameBytes(data), {
+      maxBytes: LIMITS.agentFrameBytes,
+      accept: AGENT_FRAME_CHECKS,
+    });
     if (!decoded.ok) {
       reject("bad_frame", decoded.error.message);
       return;

@@ -1,0 +1,102 @@
+/**
+ * What the server's event loop pays to decode an agent's batch, per row: the frame's bytes to
+ * text, the nesting check, JSON.parse and the schema check (`decode` in packages/protocol), with
+ * zod's parse alone against the compiled checks tried first (apps/api/src/ingest/agent-frame-checks.ts),
+ * alternating round by round in one process so that a shared machine's load falls on both alike.
+ * Frames as figure 3's agents send them at its top rates (bench/support/sim-load.ts): a host's 600
+ * samples in one frame (about 190 KiB, as agents cut them before 128 KiB was their bound: the text of
+ * a larger frame is a V8 large object) and as many as the agent's outbox puts in one frame now, and
+ * 250 log lines of about 60 bytes. Run directly (Node 24:
+ * node_modules/.bin/node):
+ *
+ *   node bench/suites/agent-frames.ts [--rounds 15] [--frames 200]
+ *
+ * Prints, per kind, the median and range over the rounds of ns a row for each way, and the ratio.
+ */
+import { parseArgs } from "node:util";
+import { AGENT_MESSAGES, type DecodeOptions, decode, LIMITS } from "@crowsnest/protocol";
+import { FLUSH_BYTES, SAMPLE_BYTES } from "../../apps/agent/src/outbox/outbox.ts";
+import { AGENT_FRAME_CHECKS } from "../../apps/api/src/ingest/agent-frame-checks.ts";
+import { containerId, logLine, metricSample } from "../../apps/api/test/support/samples.ts";
+import { spread } from "../support/measure.ts";
+
+const { values } = parseArgs({
+  options: { rounds: { type: "string", default: "15" }, frames: { type: "string", default: "200" } },
+});
+const ROUNDS = Number(values.rounds);
+const FRAMES = Number(values.frames);
+/** A host's samples of one round in one frame: what the agent sent before it cut frames under 128 KiB. */
+const HOST_SAMPLES = 600;
+/** As the agent's outbox cuts them now (FLUSH_BYTES of SAMPLE_BYTES each). */
+const CUT_SAMPLES = Math.min(HOST_SAMPLES, Math.floor(FLUSH_BYTES / SAMPLE_BYTES));
+const LINES_PER_FRAME = 250;
+
+const containers = Array.from({ length: HOST_SAMPLES }, () => containerId());
+const t = Date.now();
+const metricsFrame = (samples: number) => (seq: number) =>
+  Buffer.from(
+    JSON.stringify({
+      type: "metrics",
+      seq,
+      samples: containers
+        .slice(0, samples)
+        .map((id, i) => metricSample(id, t + seq, (i % 7) * 3.5, 1_000_000 + seq * i)),
+    }),
+  );
+const KINDS = {
+  [`metrics, ${HOST_SAMPLES} a frame`]: { rows: HOST_SAMPLES, frame: metricsFrame(HOST_SAMPLES) },
+  [`metrics, ${CUT_SAMPLES} a frame`]: { rows: CUT_SAMPLES, frame: metricsFrame(CUT_SAMPLES) },
+  logs: {
+    rows: LINES_PER_FRAME,
+    frame: (seq: number) =>
+      Buffer.from(
+        JSON.stringify({
+          type: "logs",
+          seq,
+          drops: [],
+          lines: Array.from({ length: LINES_PER_FRAME }, (_, i) => {
+            const n = seq * LINES_PER_FRAME + i;
+            const text = `GET /api/items/${n} 200 ${i % 97}ms user=u${i % 13} trace=${t.toString(16)}`;
+            return logLine(containers[n % containers.length] as string, t, text);
+          }),
+        }),
+      ),
+  },
+};
+
+const WAYS: Record<string, DecodeOptions> = {
+  "zod alone": { maxBytes: LIMITS.agentFrameBytes },
+  "compiled checks first": { maxBytes: LIMITS.agentFrameBytes, accept: AGENT_FRAME_CHECKS },
+};
+
+/** ns a row to decode every frame once the way `options` says; throws on a frame it refuses. */
+function measure(frames: readonly Buffer[], rows: number, options: DecodeOptions): number {
+  const start = process.hrtime.bigint();
+  for (const frame of frames) {
+    const decoded = decode(AGENT_MESSAGES, frame, options);
+    if (!decoded.ok) throw new Error(decoded.error.message);
+  }
+  return Number(process.hrtime.bigint() - start) / (frames.length * rows);
+}
+
+for (const [kind, { rows, frame }] of Object.entries(KINDS)) {
+  const frames = Array.from({ length: FRAMES }, (_, i) => frame(i + 1));
+  const kib = Math.round(frames.reduce((sum, f) => sum + f.length, 0) / frames.length / 1024);
+  const ns: Record<string, number[]> = Object.fromEntries(Object.keys(WAYS).map((way) => [way, []]));
+  for (let round = 0; round <= ROUNDS; round++) {
+    const order = round % 2 === 0 ? Object.keys(WAYS) : Object.keys(WAYS).toReversed();
+    for (const way of order) {
+      const perRow = measure(frames, rows, WAYS[way] as DecodeOptions);
+      if (round > 0) ns[way]?.push(perRow); // round 0 warms both up
+    }
+  }
+  const [zod, checks] = Object.keys(WAYS).map((way) => spread(ns[way] ?? []));
+  for (const [way, s] of Object.entries({ "zod alone": zod, "compiled checks first": checks })) {
+    console.log(
+      `${kind}, ${way}: ${s?.median.toFixed(0)} ns a row (${s?.min.toFixed(0)}–${s?.max.toFixed(0)}) over ${ROUNDS} rounds of ${FRAMES} frames of ${rows} (${kib} KiB)`,
+    );
+  }
+  console.log(
+    `${kind}: compiled checks first / zod alone = ${((checks?.median ?? 0) / (zod?.median ?? 1)).toFixed(2)}`,
+  );
+}
