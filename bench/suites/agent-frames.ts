@@ -11,7 +11,8 @@
  *
  *   node bench/suites/agent-frames.ts [--rounds 15] [--frames 200]
  *
- * Prints, per kind, the median and range over the rounds of ns a row for each way, and the ratio.
+ * Prints, per kind, the median and range over the rounds of ns a row for each way, and the ratio;
+ * then each metrics kind and way against the first kind with zod alone (what agents sent before).
  */
 import { parseArgs } from "node:util";
 import { AGENT_MESSAGES, type DecodeOptions, decode, LIMITS } from "@crowsnest/protocol";
@@ -79,6 +80,8 @@ function measure(frames: readonly Buffer[], rows: number, options: DecodeOptions
   return Number(process.hrtime.bigint() - start) / (frames.length * rows);
 }
 
+/** Each kind's median ns a row by way, for the ratios against the first kind's zod alone. */
+const medians: { kind: string; way: string; ns: number }[] = [];
 for (const [kind, { rows, frame }] of Object.entries(KINDS)) {
   const frames = Array.from({ length: FRAMES }, (_, i) => frame(i + 1));
   const kib = Math.round(frames.reduce((sum, f) => sum + f.length, 0) / frames.length / 1024);
@@ -92,6 +95,7 @@ for (const [kind, { rows, frame }] of Object.entries(KINDS)) {
   }
   const [zod, checks] = Object.keys(WAYS).map((way) => spread(ns[way] ?? []));
   for (const [way, s] of Object.entries({ "zod alone": zod, "compiled checks first": checks })) {
+    medians.push({ kind, way, ns: s?.median ?? Number.NaN });
     console.log(
       `${kind}, ${way}: ${s?.median.toFixed(0)} ns a row (${s?.min.toFixed(0)}–${s?.max.toFixed(0)}) over ${ROUNDS} rounds of ${FRAMES} frames of ${rows} (${kib} KiB)`,
     );
@@ -99,4 +103,9 @@ for (const [kind, { rows, frame }] of Object.entries(KINDS)) {
   console.log(
     `${kind}: compiled checks first / zod alone = ${((checks?.median ?? 0) / (zod?.median ?? 1)).toFixed(2)}`,
   );
+}
+
+const base = medians[0];
+for (const { kind, way, ns } of medians.filter((m) => m.kind.startsWith("metrics"))) {
+  console.log(`${kind}, ${way} / ${base?.kind}, ${base?.way} = ${(ns / (base?.ns ?? 1)).toFixed(2)}`);
 }
