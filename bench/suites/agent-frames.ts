@@ -6,7 +6,7 @@
  * Frames as figure 3's agents send them at its top rates (bench/support/sim-load.ts): a host's 600
  * samples in one frame (about 190 KiB, as agents cut them before 128 KiB was their bound: the text of
  * a larger frame is a V8 large object) and as many as the agent's outbox puts in one frame now, and
- * 250 log lines of about 60 bytes. Run directly (Node 24:
+ * no more. (Log batches stay with zod: agent-frame-checks.ts.) Run directly (Node 24:
  * node_modules/.bin/node):
  *
  *   node bench/suites/agent-frames.ts [--rounds 15] [--frames 200]
@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { AGENT_MESSAGES, type DecodeOptions, decode, LIMITS } from "@crowsnest/protocol";
 import { FLUSH_BYTES, SAMPLE_BYTES } from "../../apps/agent/src/outbox/outbox.ts";
 import { AGENT_FRAME_CHECKS } from "../../apps/api/src/ingest/agent-frame-checks.ts";
-import { containerId, logLine, metricSample } from "../../apps/api/test/support/samples.ts";
+import { containerId, metricSample } from "../../apps/api/test/support/samples.ts";
 import { spread } from "../support/measure.ts";
 
 const { values } = parseArgs({
@@ -30,7 +30,6 @@ const FRAMES = Number(values.frames);
 const HOST_SAMPLES = 600;
 /** As the agent's outbox cuts them now (FLUSH_BYTES of SAMPLE_BYTES each). */
 const CUT_SAMPLES = Math.min(HOST_SAMPLES, Math.floor(FLUSH_BYTES / SAMPLE_BYTES));
-const LINES_PER_FRAME = 250;
 
 const containers = Array.from({ length: HOST_SAMPLES }, () => containerId());
 const t = Date.now();
@@ -47,22 +46,6 @@ const metricsFrame = (samples: number) => (seq: number) =>
 const KINDS = {
   [`metrics, ${HOST_SAMPLES} a frame`]: { rows: HOST_SAMPLES, frame: metricsFrame(HOST_SAMPLES) },
   [`metrics, ${CUT_SAMPLES} a frame`]: { rows: CUT_SAMPLES, frame: metricsFrame(CUT_SAMPLES) },
-  logs: {
-    rows: LINES_PER_FRAME,
-    frame: (seq: number) =>
-      Buffer.from(
-        JSON.stringify({
-          type: "logs",
-          seq,
-          drops: [],
-          lines: Array.from({ length: LINES_PER_FRAME }, (_, i) => {
-            const n = seq * LINES_PER_FRAME + i;
-            const text = `GET /api/items/${n} 200 ${i % 97}ms user=u${i % 13} trace=${t.toString(16)}`;
-            return logLine(containers[n % containers.length] as string, t, text);
-          }),
-        }),
-      ),
-  },
 };
 
 const WAYS: Record<string, DecodeOptions> = {
@@ -106,6 +89,6 @@ for (const [kind, { rows, frame }] of Object.entries(KINDS)) {
 }
 
 const base = medians[0];
-for (const { kind, way, ns } of medians.filter((m) => m.kind.startsWith("metrics"))) {
+for (const { kind, way, ns } of medians) {
   console.log(`${kind}, ${way} / ${base?.kind}, ${base?.way} = ${(ns / (base?.ns ?? 1)).toFixed(2)}`);
 }

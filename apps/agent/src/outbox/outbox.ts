@@ -19,14 +19,16 @@ import type { OutboxStore, StoredBatch } from "./outbox-store.ts";
  */
 export const FLUSH_INTERVAL_MS = 250;
 /**
- * A batch is cut at this many (estimated) bytes, in flight or not: so that its frame's text on the
- * server stays under 128 KiB, V8's largest object of its young generation (`kMaxRegularHeapObjectSize`).
- * A larger string is a large object of its own: the server decoded 150 KiB frames of samples in 1.7
- * times the time a sample it took for frames of 48 KiB (1.9 with its compiled checks;
- * bench/suites/agent-frames.ts, BENCHMARKS.md figure 3).
- * A frame's text takes two bytes a character once one is past U+00FF: 60 KiB of UTF-8 stays under it.
+ * A batch is cut at this many (estimated) bytes, in flight or not: so that a metrics batch's frame,
+ * text on the server, stays under 128 KiB, V8's largest object of its young generation
+ * (`kMaxRegularHeapObjectSize`), even at 400 bytes a sample (SAMPLE_BYTES is the estimate). A larger
+ * string is a large object of its own: the server decoded 150 KiB frames of samples in 1.7 times
+ * the time a sample it took for frames of 48 KiB (1.9 with its compiled check;
+ * bench/suites/agent-frames.ts, BENCHMARKS.md figure 3). Below that, a host of a few hundred
+ * containers sends a round's samples in one batch, and each cut costs the agent a batch file and
+ * its state file written.
  */
-export const FLUSH_BYTES = 60 * 1024;
+export const FLUSH_BYTES = 100 * 1024;
 /** Metric samples are small and uniform; estimating them saves a JSON.stringify per sample. */
 export const SAMPLE_BYTES = 320;
 
