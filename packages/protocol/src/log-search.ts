@@ -23,6 +23,11 @@ export interface LogSearch {
 /** A matched part of a line: [start, end) in UTF-16 code units. */
 export type Range = readonly [start: number, end: number];
 
+/**
+ * A word of a line as the search reads it: a run of letters and digits. The stores' word indexes cut
+ * text into these (matchAll needs the `g` flag), so that they find a superset of what this matches.
+ */
+export const LOG_WORD = /[\p{L}\p{N}]+/gu;
 const WORD_START = /^[\p{L}\p{N}]/u;
 const WORD_END = /[\p{L}\p{N}]$/u;
 const ASCII = /^[ -~]*$/;

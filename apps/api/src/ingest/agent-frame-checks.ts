@@ -20,7 +20,6 @@ const ajv = new Ajv2020({
   // As zod's object schemas: keys they do not name are dropped from the value, not refused. (String
   // lengths: both count code points.)
   removeAdditional: "all",
-  allErrors: false,
 });
 
 /** By message type, each check compiled once as the server loads (DecodeOptions.accept). */

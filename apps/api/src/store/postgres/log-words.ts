@@ -1,10 +1,4 @@
-import { compileLogSearch, stripAnsi } from "@crowsnest/protocol";
-
-/**
- * Runs of a word's characters as `findLogMatches` reads them: letters and digits. (A private-use
- * character, an icon font's glyph, once counted too, and hid the word after it: migration 7.)
- */
-const TOKEN = /[\p{L}\p{N}]+/gu;
+import { compileLogSearch, LOG_WORD, stripAnsi } from "@crowsnest/protocol";
 
 /**
  * A word longer than this is indexed (and asked for) by its first WORD_CHARS characters only: a
@@ -28,7 +22,7 @@ function compared(text: string): string {
  */
 export function lineWords(text: string): string {
   const words = new Set<string>();
-  for (const match of compared(stripAnsi(text)).matchAll(TOKEN)) words.add(match[0].slice(0, WORD_CHARS));
+  for (const match of compared(stripAnsi(text)).matchAll(LOG_WORD)) words.add(match[0].slice(0, WORD_CHARS));
   return [...words].join(" ");
 }
 
@@ -42,7 +36,7 @@ export function lineWords(text: string): string {
  */
 export function prefixQuery(words: readonly string[]): string | null {
   const tokens = words.flatMap((word) =>
-    Array.from(compared(word).matchAll(TOKEN), (m) => m[0].slice(0, WORD_CHARS)),
+    Array.from(compared(word).matchAll(LOG_WORD), (m) => m[0].slice(0, WORD_CHARS)),
   );
   return tokens.length > 0 ? tokens.map((token) => `'${token}':*`).join(" & ") : null;
 }

@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
-import { compileLogSearch, type LogSearch } from "@crowsnest/protocol";
+import { compileLogSearch, LOG_WORD, type LogSearch } from "@crowsnest/protocol";
 import { LineScan, type LogRead, type LogReadStep, logPageReads, type ReadLine } from "../log-reads.ts";
 import { tsToNs } from "../log-time.ts";
 import type { LogPage, LogQuery, LogRepository } from "../store.ts";
@@ -149,19 +149,13 @@ function streamFilter(range: LineRange): { sql: string; params: SQLInputValue[] 
 const FEW_MATCHES = 20_000;
 
 /**
- * Runs of what the index keeps as a token's characters: `unicode61`'s letters and digits
- * (private-use characters are spaces in the text it is given, search-text.ts).
- */
-const TOKEN = /[\p{L}\p{N}]+/gu;
-
-/**
  * The FTS5 query for a prefix search: every token of every word as a prefix (the index keeps
  * 3-character prefixes, migration 9). It finds a superset of the lines (no positions are kept,
  * `detail=none`), which the caller narrows with `findLogMatches`.
  * Each token is quoted, so input is never read as query syntax. Null when no word has a token.
  */
 function prefixMatch(words: readonly string[]): string | null {
-  const tokens = words.flatMap((word) => Array.from(word.matchAll(TOKEN), (m) => m[0]));
+  const tokens = words.flatMap((word) => Array.from(word.matchAll(LOG_WORD), (m) => m[0]));
   return tokens.length > 0 ? tokens.map((token) => `"${token}"*`).join(" ") : null;
 }
 
