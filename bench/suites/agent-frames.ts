@@ -4,7 +4,7 @@
  * zod's parse alone against the compiled checks tried first (apps/api/src/ingest/agent-frame-checks.ts),
  * alternating round by round in one process so that a shared machine's load falls on both alike.
  * Frames as figure 3's agents send them at its top rates (bench/support/sim-load.ts): a host's 600
- * samples in one frame (about 190 KiB, as agents cut them before 128 KiB was their bound: the text of
+ * samples in one frame (about 150 KiB, as agents cut them before 128 KiB was their bound: the text of
  * a larger frame is a V8 large object) and as many as the agent's outbox puts in one frame now, and
  * no more. (Log batches stay with zod: agent-frame-checks.ts.) Run directly (Node 24:
  * node_modules/.bin/node):
@@ -16,10 +16,10 @@
  */
 import { parseArgs } from "node:util";
 import { AGENT_MESSAGES, type DecodeOptions, decode, LIMITS } from "@crowsnest/protocol";
-import { FLUSH_BYTES, SAMPLE_BYTES } from "../../apps/agent/src/outbox/outbox.ts";
 import { AGENT_FRAME_CHECKS } from "../../apps/api/src/ingest/agent-frame-checks.ts";
 import { containerId, metricSample } from "../../apps/api/test/support/samples.ts";
 import { spread } from "../support/measure.ts";
+import { SAMPLES_PER_BATCH } from "../support/sim-load.ts";
 
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "15" }, frames: { type: "string", default: "200" } },
@@ -28,8 +28,8 @@ const ROUNDS = Number(values.rounds);
 const FRAMES = Number(values.frames);
 /** A host's samples of one round in one frame: what the agent sent before it cut frames under 128 KiB. */
 const HOST_SAMPLES = 600;
-/** As the agent's outbox cuts them now (FLUSH_BYTES of SAMPLE_BYTES each). */
-const CUT_SAMPLES = Math.min(HOST_SAMPLES, Math.floor(FLUSH_BYTES / SAMPLE_BYTES));
+/** As the agent's outbox cuts them now. */
+const CUT_SAMPLES = Math.min(HOST_SAMPLES, SAMPLES_PER_BATCH);
 
 const containers = Array.from({ length: HOST_SAMPLES }, () => containerId());
 const t = Date.now();

@@ -7,10 +7,10 @@ export type RowKind = "metrics" | "logs";
 /** Batches per second each simulated agent sends: independent hosts, spread over the period. */
 const TICKS_PER_SECOND = 10;
 /**
- * Samples in a metrics batch at most: a tick's samples are cut as the agent's outbox cuts them, at
- * FLUSH_BYTES of SAMPLE_BYTES each (its estimate).
+ * Samples in a metrics batch at most: a tick's samples are cut as the agent's outbox cuts them, once
+ * they reach FLUSH_BYTES at SAMPLE_BYTES each (its estimate): 320 at 100 KiB.
  */
-const SAMPLES_PER_BATCH = Math.floor(FLUSH_BYTES / SAMPLE_BYTES);
+export const SAMPLES_PER_BATCH = Math.ceil(FLUSH_BYTES / SAMPLE_BYTES);
 /** An agent with this many unacked batches skips a tick, as a real agent's outbox would hold them. */
 const MAX_UNACKED = 50;
 

@@ -1,9 +1,11 @@
 /**
  * The Node.js flags the agent runs with, whichever way it is started: its `bin`, `node` on the
  * one-file build, the container image, the systemd unit or `npm run agent`. main.ts applies them by
- * re-executing the process (execWithNodeFlags), so they are defined here and nowhere else. Each
+ * re-executing the process (execWithAgentFlags), so they are defined here and nowhere else. Each
  * one's effect, measured at 200 idle containers: BENCHMARKS.md, "Agent footprint".
  */
+import { execWithNodeFlags } from "@crowsnest/protocol/node-flags";
+
 export const NODE_FLAGS: readonly string[] = [
   // V8's young generation grows each semi-space up to 16 MiB under a steady allocation rate (every
   // sample and log line is short-lived); capped at 1 MiB, scavenges are more frequent and smaller.
@@ -26,11 +28,6 @@ const NO_WEBASSEMBLY = new Set(["--jitless"]);
 /** The script started is a .ts file only when the agent runs from its sources under type stripping. */
 const FROM_SOURCES = process.argv[1]?.endsWith(".ts") === true;
 
-/** A flag's name with `_` read as `-`, as V8 does: "--max-semi-space-size" for "--max_semi_space_size=1". */
-function flagName(flag: string): string {
-  return (flag.split("=")[0] ?? flag).replaceAll("_", "-");
-}
-
 /** NODE_FLAGS that apply to this run: all of them, but for WebAssembly's when running from sources. */
 export function nodeFlags(fromSources = FROM_SOURCES): string[] {
   return NODE_FLAGS.filter((flag) => !(fromSources && NO_WEBASSEMBLY.has(flag)));
@@ -41,7 +38,7 @@ const STARTED_ENV = "CROWSNEST_AGENT_STARTED_MS";
 
 /**
  * When the agent's process was started, epoch ms. `performance.timeOrigin` starts again with the
- * image execWithNodeFlags puts in place, so that one is told the first image's time in its
+ * image execWithAgentFlags puts in place, so that one is told the first image's time in its
  * environment (taken out of it here: nothing the agent runs inherits it).
  */
 export const processStartedMs: number = ((): number => {
@@ -51,17 +48,9 @@ export const processStartedMs: number = ((): number => {
 })();
 
 /**
- * Replaces this process (same pid, environment with processStartedMs added, standard streams:
- * `process.execve`) with the same script started with the flags of nodeFlags() it lacks. A flag the
- * operator gave, in the command line or NODE_OPTIONS, is kept with the operator's value. Returns
- * when every flag already applies, or where `process.execve` does not exist (Windows): the agent
- * then runs without them.
+ * Re-executes the agent with the flags of nodeFlags() it lacks (execWithNodeFlags), its environment
+ * telling the new image processStartedMs. Returns when every flag already applies.
  */
-export function execWithNodeFlags(proc: NodeJS.Process): void {
-  const given = new Set([...proc.execArgv, ...(proc.env.NODE_OPTIONS ?? "").split(/\s+/)].map(flagName));
-  const missing = nodeFlags().filter((flag) => !given.has(flagName(flag)));
-  if (missing.length === 0 || proc.execve === undefined) return;
-  const script = proc.argv.slice(1);
-  const env = { ...proc.env, [STARTED_ENV]: String(processStartedMs) };
-  proc.execve(proc.execPath, [proc.execPath, ...missing, ...proc.execArgv, ...script], env);
+export function execWithAgentFlags(proc: NodeJS.Process): void {
+  execWithNodeFlags(proc, nodeFlags(), { ...proc.env, [STARTED_ENV]: String(processStartedMs) });
 }

@@ -1,7 +1,7 @@
 /** The agent's Node.js flags: which apply where, and that a started agent runs with them. */
-import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { execArgvAtExit } from "../../../test/support/node-flags.ts";
 import { NODE_FLAGS, nodeFlags } from "../src/runtime-flags.ts";
 
 const MAIN = resolve(import.meta.dirname, "../src/main.ts");
@@ -14,21 +14,11 @@ describe("runtime flags", () => {
   });
 
   it("re-executes the agent with them, an operator's own value of a flag kept", () => {
-    // A preloaded module reports the flags the process exits with: the first process never exits,
-    // it is replaced (execve) by one started with the flags, which loads the same preload.
-    const report =
-      'data:text/javascript,process.on("exit",()=>process.stderr.write(JSON.stringify(process.execArgv)))';
-    const execArgvOf = (nodeArgs: string[]) => {
-      const run = spawnSync(process.execPath, [...nodeArgs, "--import", report, MAIN, "--help"], {
-        encoding: "utf8",
-      });
-      expect(run.status).toBe(0);
-      expect(run.stdout).toContain("--server-url");
-      return JSON.parse(run.stderr) as string[];
-    };
     const flags = nodeFlags(true); // MAIN is the .ts entry
-    expect(execArgvOf([]).filter((arg) => flags.includes(arg))).toEqual(flags);
-    const own = execArgvOf(["--max-semi-space-size=4"]);
+    const plain = execArgvAtExit(MAIN);
+    expect(plain.stdout).toContain("--server-url");
+    expect(plain.execArgv.filter((arg) => flags.includes(arg))).toEqual(flags);
+    const own = execArgvAtExit(MAIN, ["--max-semi-space-size=4"]).execArgv;
     expect(own).toContain("--max-semi-space-size=4");
     expect(own).not.toContain("--max-semi-space-size=1");
     expect(own).toContain("--single-threaded");

@@ -19,7 +19,8 @@ import { describe, expect, it } from "vitest";
  *   config                config.ts: the settings table, composed of the parts' own rows
  *   http                  context.ts, routes/ (a folder per resource), web/ (the dashboard route)
  *   server                server.ts: buildServer, the one place where the parts are wired
- *   entry points          main.ts (start-failure.ts: why a start failed), cli/
+ *   entry points          main.ts (runtime-flags.ts: its Node.js flags; serve.ts: the server it
+ *                         starts; start-failure.ts: why a start failed), cli/
  *
  * Process-local state (agent registry, latest samples, live hub) reaches the layers above it
  * only through narrow interfaces, so that a shared implementation can replace it (scale-out).
@@ -36,7 +37,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["config.ts"],
   ["context.ts", "routes", "web"],
   ["server.ts", "log-output.ts"],
-  ["main.ts", "start-failure.ts", "cli"],
+  ["main.ts", "runtime-flags.ts", "serve.ts", "start-failure.ts", "cli"],
 ];
 
 const SRC = resolve(import.meta.dirname, "../../src");

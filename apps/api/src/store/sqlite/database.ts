@@ -8,8 +8,10 @@ export function configure(db: DatabaseSync): void {
     PRAGMA synchronous = NORMAL;
     PRAGMA foreign_keys = ON;
     PRAGMA busy_timeout = 5000;
-    -- 64 MiB of page cache: log and metric inserts from many hosts touch index pages all over the file.
-    PRAGMA cache_size = -65536;
+    -- 16 MiB of page cache a connection: log and metric inserts from many hosts touch index pages all
+    -- over the file, yet the writer took no longer a row than with 64 (0.95x a log line, 1.03x a sample),
+    -- and the server's resident memory peaked up to 100 MiB lower (BENCHMARKS.md, "The server's memory").
+    PRAGMA cache_size = -16384;
     -- Checkpoint (and fsync) every ~32 MiB of WAL rather than every 4 MiB: checkpoints block the writer.
     -- Every 256 MiB made the telemetry writer faster alone but the ingest suite lose rows at a third
     -- lower rates, samples and log lines alike (BENCHMARKS.md figure 3, 2026-12-01).

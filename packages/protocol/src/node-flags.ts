@@ -1,0 +1,30 @@
+/**
+ * Node.js flags that a Crowsnest program runs with, whichever way it is started (its bin, `node` on
+ * a bundle, a container image, a systemd unit, `npm run …`). Each program lists its own in a
+ * runtime-flags module and its entry point calls execWithNodeFlags before loading the rest of its
+ * code, so that no launcher has to repeat them.
+ */
+
+/** A flag's name with `_` read as `-`, as V8 does: "--max-semi-space-size" for "--max_semi_space_size=1". */
+function flagName(flag: string): string {
+  return (flag.split("=")[0] ?? flag).replaceAll("_", "-");
+}
+
+/**
+ * Replaces this process (same pid, standard streams: `process.execve`) with the same script
+ * started with those of `flags` it lacks, in `env` (this process's environment by default). A flag
+ * the operator gave, in the command line or NODE_OPTIONS, is kept with the operator's value.
+ * Returns when every flag already applies, or where `process.execve` does not exist (Windows): the
+ * program then runs without them.
+ */
+export function execWithNodeFlags(
+  proc: NodeJS.Process,
+  flags: readonly string[],
+  env: NodeJS.ProcessEnv = proc.env,
+): void {
+  const given = new Set([...proc.execArgv, ...(proc.env.NODE_OPTIONS ?? "").split(/\s+/)].map(flagName));
+  const missing = flags.filter((flag) => !given.has(flagName(flag)));
+  if (missing.length === 0 || proc.execve === undefined) return;
+  const script = proc.argv.slice(1);
+  proc.execve(proc.execPath, [proc.execPath, ...missing, ...proc.execArgv, ...script], env);
+}

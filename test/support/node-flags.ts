@@ -1,0 +1,23 @@
+import { spawnSync } from "node:child_process";
+
+/**
+ * The Node.js flags (`process.execArgv`) a program ends up running with, started as
+ * `node [nodeArgs] ENTRY --help` with `env` added to this process's environment, and what it printed. A preloaded module reports them when the
+ * process exits: a process that re-executes itself with its flags (execWithNodeFlags) never exits,
+ * it is replaced by one started with them, which loads the same preload. Throws when the program
+ * does not exit with status 0.
+ */
+export function execArgvAtExit(
+  entry: string,
+  nodeArgs: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): { execArgv: string[]; stdout: string } {
+  const report =
+    'data:text/javascript,process.on("exit",()=>process.stderr.write(JSON.stringify(process.execArgv)))';
+  const run = spawnSync(process.execPath, [...nodeArgs, "--import", report, entry, "--help"], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
+  if (run.status !== 0) throw new Error(`${entry} --help exited with ${run.status}:\n${run.stderr}`);
+  return { execArgv: JSON.parse(run.stderr) as string[], stdout: run.stdout };
+}
