@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 
 /**
  * The Node.js flags (`process.execArgv`) a program ends up running with, started as
- * `node [nodeArgs] ENTRY --help` with `env` added to this process's environment, and what it printed. A preloaded module reports them when the
+ * `node [nodeArgs] ENTRY --help` with `env` added to this process's environment, and what it
+ * printed. A preloaded module reports them when the
  * process exits: a process that re-executes itself with its flags (execWithNodeFlags) never exits,
  * it is replaced by one started with them, which loads the same preload. Throws when the program
  * does not exit with status 0.

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The server's entry point. Its Node.js flags come first: without them the process replaces itself
-// with one started with them (runtime-flags.ts), before any of the server's code is loaded.
+// with one started with them (runtime-flags.ts), before any of the server's code runs (the bundle
+// loads its npm packages first: esbuild hoists their imports).
 import { execWithNodeFlags } from "@crowsnest/protocol/node-flags";
 import { NODE_FLAGS } from "./runtime-flags.ts";
 

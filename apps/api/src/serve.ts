@@ -1,6 +1,7 @@
 /**
- * crowsnest-server itself, loaded by main.ts once the process runs with the server's Node.js flags:
- * reads its settings, opens the store, listens, and stores pending writes on SIGINT or SIGTERM.
+ * crowsnest-server itself, loaded by main.ts once the process runs with the server's Node.js flags
+ * (without them where they cannot be applied): reads its settings, opens the store, listens, and
+ * stores pending writes on SIGINT or SIGTERM.
  */
 import { loadOrExit } from "@crowsnest/protocol/settings";
 import { ensureFirstAdmin } from "./auth/first-run-admin.ts";

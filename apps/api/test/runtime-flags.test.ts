@@ -14,10 +14,11 @@ describe("server runtime flags", () => {
   });
 
   it("keeps a value the operator gave, on the command line or in NODE_OPTIONS", () => {
-    const own = execArgvAtExit(MAIN, ["--max_semi_space_size=32"]).execArgv;
-    expect(own).toContain("--max_semi_space_size=32");
-    expect(own).not.toContain("--max-semi-space-size=8");
+    const semiSpace = (execArgv: string[]) => execArgv.filter((arg) => /semi.space/.test(arg));
+    expect(semiSpace(execArgvAtExit(MAIN, ["--max_semi_space_size=32"]).execArgv)).toEqual([
+      "--max_semi_space_size=32",
+    ]);
     const fromEnvironment = execArgvAtExit(MAIN, [], { NODE_OPTIONS: "--max-semi-space-size=32" }).execArgv;
-    expect(fromEnvironment).not.toContain("--max-semi-space-size=8");
+    expect(semiSpace(fromEnvironment)).toEqual([]);
   });
 });

@@ -14,8 +14,11 @@ function flagName(flag: string): string {
  * Replaces this process (same pid, standard streams: `process.execve`) with the same script
  * started with those of `flags` it lacks, in `env` (this process's environment by default). A flag
  * the operator gave, in the command line or NODE_OPTIONS, is kept with the operator's value.
- * Returns when every flag already applies, or where `process.execve` does not exist (Windows): the
- * program then runs without them.
+ * Returns, and the program runs without the flags, when every flag already applies; when the
+ * process has an IPC channel (started by `fork()`, `node --watch` or a process manager), which an
+ * image put in place by execve would lose; and where execve is refused: on Windows
+ * (ERR_FEATURE_UNAVAILABLE_ON_PLATFORM) or under Node's permission model without child processes
+ * allowed (ERR_ACCESS_DENIED).
  */
 export function execWithNodeFlags(
   proc: NodeJS.Process,
@@ -24,7 +27,11 @@ export function execWithNodeFlags(
 ): void {
   const given = new Set([...proc.execArgv, ...(proc.env.NODE_OPTIONS ?? "").split(/\s+/)].map(flagName));
   const missing = flags.filter((flag) => !given.has(flagName(flag)));
-  if (missing.length === 0 || proc.execve === undefined) return;
+  if (missing.length === 0 || proc.send !== undefined) return;
   const script = proc.argv.slice(1);
-  proc.execve(proc.execPath, [proc.execPath, ...missing, ...proc.execArgv, ...script], env);
+  try {
+    proc.execve?.(proc.execPath, [proc.execPath, ...missing, ...proc.execArgv, ...script], env);
+  } catch {
+    // Refused before anything was replaced: the program runs on as it was started.
+  }
 }

@@ -52,6 +52,8 @@ interface Pending {
  * tens of MiB of short-lived rows: the writer alone peaked at 431–452 MiB of RSS writing 1.44
  * million samples, 320–344 with 8 MiB and 329 with 16, at the same cost a sample (7.7–10.5 µs either
  * way, `bench/suites/storage-write.ts`, BENCHMARKS.md figure 3); with log lines 294–299 MiB against 315–321.
+ * Where the server runs with its `--max-semi-space-size` (apps/api/src/runtime-flags.ts), that
+ * process-wide flag sets this thread's new space instead, to about the same size.
  */
 export const WRITER_YOUNG_GENERATION_MB = 16;
 

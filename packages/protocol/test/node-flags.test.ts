@@ -1,0 +1,51 @@
+/**
+ * Where execWithNodeFlags leaves a process as it was started. That it re-executes one, with an
+ * operator's values kept, is tested through the programs themselves (apps/api/test/runtime-flags.test.ts,
+ * apps/agent/test/unit.runtime-flags.test.ts): these cases need a process that cannot be made here.
+ */
+import { describe, expect, it } from "vitest";
+import { execWithNodeFlags } from "../src/node-flags.ts";
+
+/** A process as execWithNodeFlags reads it, whose execve records its calls and then does `execve`. */
+function processWith(fields: Partial<NodeJS.Process>, execve: () => void = () => {}) {
+  const calls: string[][] = [];
+  const proc = {
+    execArgv: [],
+    env: {},
+    argv: ["/usr/bin/node", "/srv/main.ts", "--port", "8080"],
+    execPath: "/usr/bin/node",
+    execve: (_file: string, args: string[]) => {
+      calls.push(args);
+      execve();
+    },
+    ...fields,
+  } as unknown as NodeJS.Process;
+  return { proc, calls };
+}
+
+describe("execWithNodeFlags", () => {
+  it("re-executes the script with the flags it lacks, before its own flags and arguments", () => {
+    const { proc, calls } = processWith({ execArgv: ["--enable-source-maps"] });
+    execWithNodeFlags(proc, ["--max-semi-space-size=8"]);
+    expect(calls).toEqual([
+      ["/usr/bin/node", "--max-semi-space-size=8", "--enable-source-maps", "/srv/main.ts", "--port", "8080"],
+    ]);
+  });
+
+  it("runs on without them where execve is refused (Windows, the permission model)", () => {
+    const refused = Object.assign(new Error("execve is not available on this platform"), {
+      code: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
+    });
+    const { proc, calls } = processWith({}, () => {
+      throw refused;
+    });
+    expect(() => execWithNodeFlags(proc, ["--max-semi-space-size=8"])).not.toThrow();
+    expect(calls).toHaveLength(1);
+  });
+
+  it("keeps a process with an IPC channel, which the new image would lose", () => {
+    const { proc, calls } = processWith({ send: () => true });
+    execWithNodeFlags(proc, ["--max-semi-space-size=8"]);
+    expect(calls).toEqual([]);
+  });
+});
