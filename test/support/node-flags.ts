@@ -3,10 +3,10 @@ import { spawnSync } from "node:child_process";
 /**
  * The Node.js flags (`process.execArgv`) a program ends up running with, started as
  * `node [nodeArgs] ENTRY --help` with `env` added to this process's environment, and what it
- * printed. A preloaded module reports them when the
- * process exits: a process that re-executes itself with its flags (execWithNodeFlags) never exits,
- * it is replaced by one started with them, which loads the same preload. Throws when the program
- * does not exit with status 0.
+ * printed. A preloaded module reports them when the process exits: a process that re-executes
+ * itself with its flags (execWithNodeFlags) never exits, it is replaced by one started with them,
+ * which loads the same preload. Throws when the program does not exit with status 0 within 30 s
+ * (one that re-executes itself again and again never does).
  */
 export function execArgvAtExit(
   entry: string,
@@ -18,7 +18,10 @@ export function execArgvAtExit(
   const run = spawnSync(process.execPath, [...nodeArgs, "--import", report, entry, "--help"], {
     encoding: "utf8",
     env: { ...process.env, ...env },
+    timeout: 30_000,
   });
-  if (run.status !== 0) throw new Error(`${entry} --help exited with ${run.status}:\n${run.stderr}`);
+  if (run.status !== 0) {
+    throw new Error(`${entry} --help ended with ${run.status ?? run.signal}:\n${run.stderr.slice(-2000)}`);
+  }
   return { execArgv: JSON.parse(run.stderr) as string[], stdout: run.stdout };
 }

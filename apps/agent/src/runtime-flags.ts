@@ -49,7 +49,8 @@ export const processStartedMs: number = ((): number => {
 
 /**
  * Re-executes the agent with the flags of nodeFlags() it lacks (execWithNodeFlags), its environment
- * telling the new image processStartedMs. Returns when every flag already applies.
+ * telling the new image processStartedMs. Returns where execWithNodeFlags does (every flag already
+ * applies, an IPC channel, execve refused): the agent then runs as it was started.
  */
 export function execWithAgentFlags(proc: NodeJS.Process): void {
   execWithNodeFlags(proc, nodeFlags(), { ...proc.env, [STARTED_ENV]: String(processStartedMs) });

@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { execWithNodeFlags } from "../src/node-flags.ts";
 
-/** A process as execWithNodeFlags reads it, whose execve records its calls and then does `execve`. */
-function processWith(fields: Partial<NodeJS.Process>, execve: () => void = () => {}) {
+/** A process as execWithNodeFlags reads it, whose execve records its arguments, then calls `then`. */
+function processWith(fields: Partial<NodeJS.Process>, then: () => void = () => {}) {
   const calls: string[][] = [];
   const proc = {
     execArgv: [],
@@ -16,7 +16,7 @@ function processWith(fields: Partial<NodeJS.Process>, execve: () => void = () =>
     execPath: "/usr/bin/node",
     execve: (_file: string, args: string[]) => {
       calls.push(args);
-      execve();
+      then();
     },
     ...fields,
   } as unknown as NodeJS.Process;
