@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { table } from "../bench/report/format.ts";
 import { withSection } from "../bench/report/kept-sections.ts";
-import { buildServer } from "../scripts/build-server.ts";
+import { ENV_DEFAULTS, NODE_FLAGS } from "../apps/api/src/runtime-flags.ts";
+import { buildServer, SERVER_BUNDLE } from "../scripts/build-server.ts";
 import { buildDashboardIfStale } from "../scripts/dashboard-build.ts";
 import { launchChromium, loginPage } from "./support/browser.ts";
 import { ADMIN_PASSWORD, freePort, ManagedProcess, ROOT, waitFor } from "./support/processes.ts";
@@ -76,6 +77,17 @@ describe("the server's production start: one node process", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it("re-executes itself with its flags from an entry that has loaded nothing else", () => {
+    // esbuild's ES module output: `import … from "x";` or `import "x";` at the start of a line.
+    const entry = readFileSync(SERVER_BUNDLE, "utf8");
+    const staticImports = [...entry.matchAll(/^import\b[^;]*?["']([^"']+)["'];?$/gm)].map((m) => m[1]);
+    expect(staticImports).toEqual([]);
+    const commandLine = readFileSync(`/proc/${server.pid}/cmdline`, "utf8").split("\0");
+    expect(commandLine.filter((arg) => NODE_FLAGS.includes(arg))).toEqual([...NODE_FLAGS]);
+    const environment = readFileSync(`/proc/${server.pid}/environ`, "utf8").split("\0");
+    for (const [name, value] of Object.entries(ENV_DEFAULTS)) expect(environment).toContain(`${name}=${value}`);
+  });
+
   it("serves the dashboard from one process, idle at most 150 MiB resident", async () => {
     const browser = await launchChromium();
     try {
@@ -115,8 +127,8 @@ function section(f: { processes: number; afterPagesMiB: number; idleMiB: number;
   return [
     "## Server production start",
     "",
-    "After `npm install && npm run build` (the dashboard, and the server bundled into one file with no",
-    "type stripping at run time), one `node` process serves the dashboard, the API and the agents'",
+    "After `npm install && npm run build` (the dashboard, and the server bundled with no type stripping",
+    "at run time), one `node` process serves the dashboard, the API and the agents'",
     "endpoint, without npm or the start script around it (issue 15 counted about 135 MiB of those under `npm start`):",
     "",
     "```sh",
