@@ -53,5 +53,5 @@ export const processStartedMs: number = ((): number => {
  * applies, an IPC channel, execve refused): the agent then runs as it was started.
  */
 export function execWithAgentFlags(proc: NodeJS.Process): void {
-  execWithNodeFlags(proc, nodeFlags(), { env: { ...proc.env, [STARTED_ENV]: String(processStartedMs) } });
+  execWithNodeFlags(proc, nodeFlags(), { ...proc.env, [STARTED_ENV]: String(processStartedMs) });
 }

@@ -2,7 +2,7 @@
  * The Node.js flags crowsnest-server runs with, whichever way it is started: `npm start`, its `bin`,
  * `node` on the bundle (scripts/build-server.ts) or the container image. main.ts applies them by
  * re-executing the process (execWithNodeFlags, which says where it cannot), so they are defined
- * here and nowhere else, beside the environment it runs in. Measured under figure 3's ingest: BENCHMARKS.md, "The server's memory".
+ * here and nowhere else. Measured under figure 3's ingest: BENCHMARKS.md, "The server's memory".
  */
 export const NODE_FLAGS: readonly string[] = [
   // The main thread decodes every agent batch, and nearly all it allocates dies young. V8 let its
@@ -15,15 +15,9 @@ export const NODE_FLAGS: readonly string[] = [
   // After each full collection V8 lets the old generation grow to a factor of what survived it,
   // chosen between 1.1 and 4 from how fast it collects; rows that wait for the writer survive
   // scavenges and die old, so while the writer is behind the heap grew to several times its live
-  // size (a heap snapshot found 53 MiB live on the main thread of a server resident at 356 MiB). A fixed 1.5 collects them sooner.
+  // size (a heap snapshot found 53 MiB live on the main thread of a server resident at 356 MiB).
+  // The flag fixes the factor at 1.5 on both threads, in every mode of V8's heap controller (also
+  // where it would choose less, near a heap limit). A V8 flag, not Node's: an operator's own value
+  // goes on the command line (`--heap-growing-percent=0` is V8's choice again), NODE_OPTIONS refuses it.
   "--heap-growing-percent=50",
 ];
-
-/**
- * Environment variables the server runs with unless the operator set them (NodeStart.envDefaults).
- * glibc's malloc gives each thread that allocates its own arena, up to 8 a core, and frees into it
- * without returning the pages: the main thread, the telemetry writer, libuv's pool and V8's helper
- * threads each kept tens of MiB of freed buffers (frames, structured clones for the writer, SQLite's
- * pages). Two arenas hold it to the two that allocate most. Other C libraries ignore the variable.
- */
-export const ENV_DEFAULTS: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: "2" };

@@ -10,43 +10,28 @@ function flagName(flag: string): string {
   return (flag.split("=")[0] ?? flag).replaceAll("_", "-");
 }
 
-/** How execWithNodeFlags starts the new image. */
-export interface NodeStart {
-  /** The new image's environment: this process's by default. */
-  env?: NodeJS.ProcessEnv;
-  /**
-   * Variables the program runs with unless `env` sets them, the operator's value kept: settings of
-   * what Node.js is linked with, read only when a process starts (glibc's MALLOC_ARENA_MAX).
-   */
-  envDefaults?: Readonly<Record<string, string>>;
-}
-
 /**
  * Replaces this process (same pid, standard streams: `process.execve`) with the same script
- * started with those of `flags` it lacks, in `start.env` with the `start.envDefaults` it lacks. A
- * flag the operator gave, in the command line or NODE_OPTIONS, is kept with the operator's value,
- * and so is a variable of `envDefaults` set in `env`. Returns, and the program runs as it was
- * started, when every flag and default already applies; when the process has an IPC channel
- * (started by `fork()`, `node --watch` or a process manager), which an image put in place by
- * execve would lose; and where execve is refused: on Windows (ERR_FEATURE_UNAVAILABLE_ON_PLATFORM)
- * or under Node's permission model without child processes allowed (ERR_ACCESS_DENIED).
+ * started with those of `flags` it lacks, in `env` (this process's environment by default). A flag
+ * the operator gave, on the command line or in NODE_OPTIONS (where Node.js allows it there: not
+ * V8's own tuning flags), is kept with the operator's value.
+ * Returns, and the program runs without the flags, when every flag already applies; when the
+ * process has an IPC channel (started by `fork()`, `node --watch` or a process manager), which an
+ * image put in place by execve would lose; and where execve is refused: on Windows
+ * (ERR_FEATURE_UNAVAILABLE_ON_PLATFORM) or under Node's permission model without child processes
+ * allowed (ERR_ACCESS_DENIED).
  */
 export function execWithNodeFlags(
   proc: NodeJS.Process,
   flags: readonly string[],
-  start: NodeStart = {},
+  env: NodeJS.ProcessEnv = proc.env,
 ): void {
-  const env = start.env ?? proc.env;
   const given = new Set([...proc.execArgv, ...(proc.env.NODE_OPTIONS ?? "").split(/\s+/)].map(flagName));
   const missing = flags.filter((flag) => !given.has(flagName(flag)));
-  const unset = Object.entries(start.envDefaults ?? {}).filter(([name]) => env[name] === undefined);
-  if ((missing.length === 0 && unset.length === 0) || proc.send !== undefined) return;
+  if (missing.length === 0 || proc.send !== undefined) return;
   const script = proc.argv.slice(1);
   try {
-    proc.execve?.(proc.execPath, [proc.execPath, ...missing, ...proc.execArgv, ...script], {
-      ...Object.fromEntries(unset),
-      ...env,
-    });
+    proc.execve?.(proc.execPath, [proc.execPath, ...missing, ...proc.execArgv, ...script], env);
   } catch {
     // Refused before anything was replaced: the program runs on as it was started.
   }

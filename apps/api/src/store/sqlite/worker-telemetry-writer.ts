@@ -34,8 +34,8 @@ export const TELEMETRY_WORKER_BUNDLE = "crowsnest-telemetry-worker.mjs";
 
 /**
  * The worker's entry: the TypeScript source beside this module when the server runs from its
- * sources (type stripping), the bundle beside the server's bundle when it runs built (esbuild
- * keeps `import.meta.url`, which is then the bundle's).
+ * sources (type stripping), the bundle beside the server's when it runs built (esbuild keeps
+ * `import.meta.url`, which is then that of the chunk this module is bundled into, beside them).
  */
 const WORKER_ENTRY = import.meta.url.endsWith(".ts")
   ? new URL("./telemetry-worker.ts", import.meta.url)
