@@ -15,7 +15,7 @@ import { type BuildOptions, build } from "esbuild";
 import { TELEMETRY_WORKER_BUNDLE } from "../apps/api/src/store/sqlite/worker-telemetry-writer.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
-/** Where the bundle goes. */
+/** The bundle's entry file, beside the worker's entry and the chunks both load. */
 export const SERVER_BUNDLE = join(ROOT, "apps", "api", "dist", "crowsnest-server.mjs");
 
 const SQLITE_SOURCES = join(ROOT, "apps", "api", "src", "store", "sqlite");
