@@ -1,6 +1,12 @@
 import type { ContainerView, Host, LiveMessage, MetricPoint } from "@crowsnest/protocol";
 import { describe, expect, it } from "vitest";
-import { applyLiveToContainers, applyLiveToHosts, withLiveTotals } from "../src/lib/fleet.ts";
+import {
+  applyLiveToContainers,
+  applyLiveToHosts,
+  keepNewerSample,
+  keepNewerSamples,
+  withLiveTotals,
+} from "../src/lib/fleet.ts";
 import { compileSearch } from "../src/lib/log-search.ts";
 import { joinLogs, type LogRow, matchesFilter, newRows, rowsToText, tsKey } from "../src/lib/logs.ts";
 import { joinHistory, MetricColumns, type MetricRow, rowFromPoint } from "../src/lib/metrics.ts";
@@ -195,5 +201,21 @@ describe("live updates of a container list", () => {
     expect(applyLiveToHosts([host], { ...metrics, hostId: "h2" }, 5_000)[0]?.lastSeen).toBe(1_000);
     const offline: LiveMessage = { type: "host_status", hostId: "h1", online: false, lastSeen: 2_000 };
     expect(applyLiveToHosts([host], offline, 5_000)[0]).toMatchObject({ online: false, lastSeen: 2_000 });
+  });
+
+  it("keeps a live sample newer than what a read returned, and takes the read's otherwise", () => {
+    const sample = (t: number) => ({ t, cpuPercent: t / 1_000 }) as NonNullable<ContainerView["latest"]>;
+    const shown = { ...view, latest: sample(2_000) };
+    const read = { ...view, state: "paused" as const, latestStale: true, latest: sample(1_000) };
+    // The read's container, with the sample that came live while it was under way.
+    expect(keepNewerSample(read, shown)).toEqual({ ...read, latest: sample(2_000) });
+    expect(keepNewerSample({ ...read, latest: null }, shown).latest).toEqual(sample(2_000));
+    // A read as new or newer wins, and a removed container keeps no sample.
+    expect(keepNewerSample({ ...read, latest: sample(3_000) }, shown).latest).toEqual(sample(3_000));
+    expect(keepNewerSample({ ...read, latest: sample(2_000) }, shown).latest).toEqual(sample(2_000));
+    expect(keepNewerSample({ ...read, latest: null, removedAt: 5 }, shown).latest).toBeNull();
+    // In a list, by host and id: another host's container of the same id is not this one.
+    const other = { ...read, hostId: "h2" };
+    expect(keepNewerSamples([read, other], [shown]).map((c) => c.latest?.t)).toEqual([2_000, 1_000]);
   });
 });

@@ -4,17 +4,20 @@
  * by), then the server is killed (the agent resends what was relayed but not acked, relayed again:
  * the page drops the repeats). Built dashboard, real server, agent, Engine, Chromium; the page
  * reaches the server through a TCP proxy that the test cuts. Every line of the container appears
- * once, in order, with no gap.
+ * once, in order, with no gap; and what Docker changed while the page was cut off (a rename, which
+ * no later message repeats) is shown once it is back.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ContainerView } from "@crowsnest/protocol";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboardIfStale, WEB_DIR } from "../../../scripts/dashboard-build.ts";
+import { ApiClient } from "../../../test/support/api-client.ts";
 import { launchChromium, loginPage } from "../../../test/support/browser.ts";
 import { numberedLinesScript, removeLabelled, runTestContainer } from "../../../test/support/containers.ts";
-import { requireDockerEngine } from "../../../test/support/docker-cli.ts";
+import { docker, requireDockerEngine } from "../../../test/support/docker-cli.ts";
 import {
   ADMIN_PASSWORD,
   type ManagedProcess,
@@ -87,13 +90,27 @@ describe("the live log tail across a server restart", () => {
     };
     await waitFor("lines on the live tail", async () => (await last()) >= 20);
 
-    // The page is cut off for 3 s (60 lines), the agent and the server carry on.
+    // The page is cut off for at least 3 s (60 lines), the agent and the server carry on; the
+    // container is renamed meanwhile.
+    const api = await ApiClient.login(server.baseUrl, "admin", ADMIN_PASSWORD);
+    const name = `renamed-${id.slice(0, 12)}`;
     network.cut();
     const atCut = await last();
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const cutFor = new Promise((resolve) => setTimeout(resolve, 3_000));
+    await docker("rename", id, name);
+    await waitFor("the server to know the new name", async () => {
+      const view = await api.get<ContainerView>(`/api/hosts/${hostId}/containers/${id}`);
+      return view.names.includes(name);
+    });
+    await cutFor;
+    expect(await page.getByTestId("container-name").textContent()).not.toContain(name);
     network.restore();
     await waitFor("the live tail after the cut", async () => (await last()) >= atCut + 100, 60_000);
     await expectEachOnce();
+    // Read again once resubscribed: the agent sends no inventory unless its own event stream broke.
+    await expect
+      .poll(() => page.getByTestId("container-name").textContent(), { timeout: 10_000 })
+      .toContain(name);
 
     // The server dies with batches relayed and not acked: the agent resends them to the next one.
     await server.process.kill("SIGKILL");

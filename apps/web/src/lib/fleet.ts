@@ -95,3 +95,22 @@ export function applyLiveToContainers(list: ContainerView[], m: LiveMessage): Co
       return list;
   }
 }
+
+/**
+ * A container as a read of it returned, with the sample shown instead where that is newer: live
+ * samples that arrived while the read was under way are not taken back by it.
+ */
+export function keepNewerSample(fetched: ContainerView, shown: ContainerView): ContainerView {
+  if (fetched.removedAt !== null || shown.latest === null) return fetched;
+  if (fetched.latest !== null && fetched.latest.t >= shown.latest.t) return fetched;
+  return { ...fetched, latest: shown.latest };
+}
+
+/** keepNewerSample for each container of a list read that the list shown has too (by host and id). */
+export function keepNewerSamples(fetched: ContainerView[], shown: ContainerView[]): ContainerView[] {
+  const byKey = new Map(shown.map((c) => [`${c.hostId}/${c.id}`, c]));
+  return fetched.map((c) => {
+    const prev = byKey.get(`${c.hostId}/${c.id}`);
+    return prev === undefined ? c : keepNewerSample(c, prev);
+  });
+}

@@ -9,7 +9,12 @@ import { Loaded, noItems } from "../../../components/loaded.tsx";
 import { ExitSummary, ProtectedBadge, StaleFigures, StateBadge } from "../../../components/states.tsx";
 import { request } from "../../../lib/api.ts";
 import { type ContainerQuery, filterContainers, sortContainers } from "../../../lib/container-filter.ts";
-import { applyLiveToContainers, applyLiveToHosts, withLiveTotals } from "../../../lib/fleet.ts";
+import {
+  applyLiveToContainers,
+  applyLiveToHosts,
+  keepNewerSamples,
+  withLiveTotals,
+} from "../../../lib/fleet.ts";
 import { containerName, formatBytes, formatPercent } from "../../../lib/format.ts";
 import { ContainerList, HostList } from "../../../lib/schemas.ts";
 import { useLiveTopic } from "../../../lib/use-live-topic.ts";
@@ -40,7 +45,11 @@ export function FleetClient() {
   const [url, setUrl] = useUrlState(DEFAULTS);
   const now = useNow();
   const hosts = useRead("hosts", (signal) => request(HostList, "/api/hosts", { signal }));
-  const containers = useRead("containers", (signal) => request(ContainerList, "/api/containers", { signal }));
+  const containers = useRead(
+    "containers",
+    (signal) => request(ContainerList, "/api/containers", { signal }),
+    keepNewerSamples,
+  );
   const { set: setHosts } = hosts;
   const { set: setContainers, reload: reloadContainers } = containers;
   const onLive = useCallback(
@@ -51,7 +60,7 @@ export function FleetClient() {
     },
     [setHosts, setContainers, reloadContainers],
   );
-  useLiveTopic({ kind: "fleet" }, onLive);
+  useLiveTopic({ kind: "fleet" }, onLive, [hosts, containers]);
 
   const hostById = useMemo(() => new Map((hosts.state.data ?? []).map((h) => [h.id, h])), [hosts.state.data]);
   const rows = useMemo(

@@ -20,7 +20,12 @@ import {
 import { request } from "../../../../lib/api.ts";
 import { groupByProject } from "../../../../lib/compose-groups.ts";
 import { type ContainerFilter, filterContainers } from "../../../../lib/container-filter.ts";
-import { applyLiveToContainers, applyLiveToHosts, withLiveTotals } from "../../../../lib/fleet.ts";
+import {
+  applyLiveToContainers,
+  applyLiveToHosts,
+  keepNewerSamples,
+  withLiveTotals,
+} from "../../../../lib/fleet.ts";
 import {
   containerName,
   formatAgo,
@@ -53,8 +58,10 @@ export function HostClient({ hostId }: { hostId: string }) {
   const now = useNow();
   const base = `/api/hosts/${encodeURIComponent(hostId)}`;
   const host = useRead(`host:${hostId}`, (signal) => request(Host, base, { signal }));
-  const containers = useRead(`host-containers:${hostId}`, (signal) =>
-    request(ContainerList, `${base}/containers`, { signal }),
+  const containers = useRead(
+    `host-containers:${hostId}`,
+    (signal) => request(ContainerList, `${base}/containers`, { signal }),
+    keepNewerSamples,
   );
   const sparks = useRef(new SparkHistory(SPARK_POINTS));
   const { set: setHost } = host;
@@ -67,7 +74,7 @@ export function HostClient({ hostId }: { hostId: string }) {
     },
     [setHost, setContainers],
   );
-  useLiveTopic({ kind: "host", hostId }, onLive);
+  useLiveTopic({ kind: "host", hostId }, onLive, [host, containers]);
 
   const title = pageTitle(host.state.data?.name);
   useEffect(() => {

@@ -16,7 +16,7 @@ import {
   StateBadge,
 } from "../../../../../components/states.tsx";
 import { request } from "../../../../../lib/api.ts";
-import { applyLiveToContainers, applyLiveToHosts } from "../../../../../lib/fleet.ts";
+import { applyLiveToContainers, applyLiveToHosts, keepNewerSample } from "../../../../../lib/fleet.ts";
 import { containerName, pageTitle } from "../../../../../lib/format.ts";
 import { isRangeKey, type RangeKey } from "../../../../../lib/metrics.ts";
 import { useLiveTopic } from "../../../../../lib/use-live-topic.ts";
@@ -36,8 +36,10 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
   const now = useNow();
   const hostPath = `/api/hosts/${encodeURIComponent(hostId)}`;
   const host = useRead(`host:${hostId}`, (signal) => request(Host, hostPath, { signal }));
-  const container = useRead(`container:${hostId}:${containerId}`, (signal) =>
-    request(ContainerView, `${hostPath}/containers/${containerId}`, { signal }),
+  const container = useRead(
+    `container:${hostId}:${containerId}`,
+    (signal) => request(ContainerView, `${hostPath}/containers/${containerId}`, { signal }),
+    keepNewerSample,
   );
   const { set: setContainer } = container;
   const { set: setHost } = host;
@@ -64,7 +66,7 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
     },
     [containerId, setContainer, setHost],
   );
-  useLiveTopic({ kind: "container", hostId, containerId }, onLive);
+  useLiveTopic({ kind: "container", hostId, containerId }, onLive, [host, container]);
 
   const setLogState = useCallback((p: Partial<LogViewState>) => setUrl(p), [setUrl]);
   const h = host.state.data;
