@@ -1,12 +1,6 @@
-import type { ContainerView, Host, LiveMessage, MetricPoint } from "@crowsnest/protocol";
+import type { ContainerView, Host, LiveMessage, MetricPoint, MetricSample } from "@crowsnest/protocol";
 import { describe, expect, it } from "vitest";
-import {
-  applyLiveToContainers,
-  applyLiveToHosts,
-  keepNewerSample,
-  keepNewerSamples,
-  withLiveTotals,
-} from "../src/lib/fleet.ts";
+import { applyLiveToContainers, applyLiveToHosts, withLiveTotals, withSample } from "../src/lib/fleet.ts";
 import { compileSearch } from "../src/lib/log-search.ts";
 import { joinLogs, type LogRow, matchesFilter, newRows, rowsToText, tsKey } from "../src/lib/logs.ts";
 import { joinHistory, MetricColumns, type MetricRow, rowFromPoint } from "../src/lib/metrics.ts";
@@ -203,19 +197,14 @@ describe("live updates of a container list", () => {
     expect(applyLiveToHosts([host], offline, 5_000)[0]).toMatchObject({ online: false, lastSeen: 2_000 });
   });
 
-  it("keeps a live sample newer than what a read returned, and takes the read's otherwise", () => {
-    const sample = (t: number) => ({ t, cpuPercent: t / 1_000 }) as NonNullable<ContainerView["latest"]>;
-    const shown = { ...view, latest: sample(2_000) };
-    const read = { ...view, state: "paused" as const, latestStale: true, latest: sample(1_000) };
-    // The read's container, with the sample that came live while it was under way.
-    expect(keepNewerSample(read, shown)).toEqual({ ...read, latest: sample(2_000) });
-    expect(keepNewerSample({ ...read, latest: null }, shown).latest).toEqual(sample(2_000));
-    // A read as new or newer wins, and a removed container keeps no sample.
-    expect(keepNewerSample({ ...read, latest: sample(3_000) }, shown).latest).toEqual(sample(3_000));
-    expect(keepNewerSample({ ...read, latest: sample(2_000) }, shown).latest).toEqual(sample(2_000));
-    expect(keepNewerSample({ ...read, latest: null, removedAt: 5 }, shown).latest).toBeNull();
-    // In a list, by host and id: another host's container of the same id is not this one.
-    const other = { ...read, hostId: "h2" };
-    expect(keepNewerSamples([read, other], [shown]).map((c) => c.latest?.t)).toEqual([2_000, 1_000]);
+  it("takes a live sample only when newer, so that applied again to a later read it takes nothing back", () => {
+    const sample = (t: number) => ({ containerId: id, t, cpuPercent: t / 1_000 }) as MetricSample;
+    const read = { ...view, state: "paused" as const, latest: sample(2_000) };
+    expect(withSample(read, sample(1_000))).toBe(read);
+    expect(withSample(read, sample(2_000))).toBe(read);
+    expect(withSample(read, sample(3_000))).toEqual({ ...read, latest: sample(3_000) });
+    expect(withSample({ ...read, latest: null }, sample(1_000)).latest).toEqual(sample(1_000));
+    const older: LiveMessage = { type: "metrics", hostId: "h1", samples: [sample(1_000)] };
+    expect(applyLiveToContainers([read], older)[0]).toBe(read);
   });
 });

@@ -1,5 +1,8 @@
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
 import type { LiveMessage } from "@crowsnest/protocol";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type WebSocket, WebSocketServer } from "ws";
 import { LiveClient, liveUrl, messageMatches } from "../src/lib/live.ts";
 
 const A = "a".repeat(64);
@@ -122,5 +125,69 @@ describe("the live sequence (LiveOrder) in the page's live client", () => {
     client.receive(metrics());
     client.receive(metrics({ incarnation: RUN, seq: 3 }));
     expect(frames).toBe(3);
+  });
+});
+
+describe("resynchronising with a subscription (LiveClient.subscribe's onSubscribing)", () => {
+  const topic = { kind: "container", hostId: "h", containerId: A } as const;
+  let server: WebSocketServer;
+  let client: LiveClient;
+  afterEach(async () => {
+    client?.stop();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  /** A real socket server on loopback that collects what the page sends, a connection at a time. */
+  async function socketServer(): Promise<{
+    url: string;
+    next: () => Promise<{ socket: WebSocket; sent: string[] }>;
+  }> {
+    server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    const connections: { socket: WebSocket; sent: string[] }[] = [];
+    server.on("connection", (socket) => {
+      const sent: string[] = [];
+      socket.on("message", (data) => sent.push(String(data)));
+      connections.push({ socket, sent });
+    });
+    return {
+      url: `ws://127.0.0.1:${port}/ws/live`,
+      next: async () => {
+        const n = connections.length;
+        await vi.waitFor(() => expect(connections.length).toBeGreaterThan(n), { timeout: 10_000 });
+        return connections[n] as { socket: WebSocket; sent: string[] };
+      },
+    };
+  }
+
+  it("tells each listener right before the subscription is sent, at first and after a reconnect, and none that joins it confirmed", async () => {
+    const { url, next } = await socketServer();
+    client = new LiveClient(url);
+    const seen: string[] = [];
+    const join = (name: string) =>
+      client.subscribe(
+        topic,
+        (m) => seen.push(`${name} ${m.type}`),
+        () => seen.push(`${name} subscribing`),
+      );
+    join("a");
+    expect(seen).toEqual([]); // no socket yet: nothing sent
+    client.start();
+    const first = await next();
+    await vi.waitFor(() => expect(first.sent).toHaveLength(1));
+    expect(JSON.parse(first.sent[0] as string)).toEqual({ type: "subscribe", topic });
+    join("b"); // sent, not yet confirmed: a `subscribed` will come for it too
+    expect(seen).toEqual(["a subscribing", "b subscribing"]);
+    first.socket.send(JSON.stringify({ type: "subscribed", topic }));
+    await vi.waitFor(() => expect(seen).toContain("b subscribed"));
+    join("c"); // confirmed already: no `subscribed` will come, so it is not told one is
+    expect(seen).toEqual(["a subscribing", "b subscribing", "a subscribed", "b subscribed"]);
+
+    first.socket.terminate();
+    const second = await next();
+    await vi.waitFor(() => expect(second.sent).toHaveLength(1));
+    expect(seen.slice(4)).toEqual(["a subscribing", "b subscribing", "c subscribing"]);
+    expect(first.sent).toHaveLength(1); // one subscription per topic, whatever its listeners
   });
 });

@@ -5,6 +5,7 @@ import {
   type Host,
   isProtected,
   type LiveMessage,
+  type MetricSample,
 } from "@crowsnest/protocol";
 
 /**
@@ -85,9 +86,9 @@ export function applyLiveToContainers(list: ContainerView[], m: LiveMessage): Co
       let changed = false;
       const out = list.map((c) => {
         const s = c.hostId === m.hostId ? bySample.get(c.id) : undefined;
-        if (!s || (c.latest && c.latest.t >= s.t)) return c;
-        changed = true;
-        return { ...c, latest: s };
+        const next = s ? withSample(c, s) : c;
+        changed ||= next !== c;
+        return next;
       });
       return changed ? out : list;
     }
@@ -97,20 +98,9 @@ export function applyLiveToContainers(list: ContainerView[], m: LiveMessage): Co
 }
 
 /**
- * A container as a read of it returned, with the sample shown instead where that is newer: live
- * samples that arrived while the read was under way are not taken back by it.
+ * A container with a live sample as its latest, unless the one it has is as new or newer: applied
+ * again to a later read (LiveResync), an older sample does not take back that read's.
  */
-export function keepNewerSample(fetched: ContainerView, shown: ContainerView): ContainerView {
-  if (fetched.removedAt !== null || shown.latest === null) return fetched;
-  if (fetched.latest !== null && fetched.latest.t >= shown.latest.t) return fetched;
-  return { ...fetched, latest: shown.latest };
-}
-
-/** keepNewerSample for each container of a list read that the list shown has too (by host and id). */
-export function keepNewerSamples(fetched: ContainerView[], shown: ContainerView[]): ContainerView[] {
-  const byKey = new Map(shown.map((c) => [`${c.hostId}/${c.id}`, c]));
-  return fetched.map((c) => {
-    const prev = byKey.get(`${c.hostId}/${c.id}`);
-    return prev === undefined ? c : keepNewerSample(c, prev);
-  });
+export function withSample(c: ContainerView, sample: MetricSample): ContainerView {
+  return c.latest !== null && c.latest.t >= sample.t ? c : { ...c, latest: sample };
 }

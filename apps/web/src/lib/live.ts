@@ -45,6 +45,10 @@ const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 interface Subscription {
   topic: Topic;
   listeners: Set<LiveListener>;
+  /** Called right before the subscription is sent, at first and again after each reconnect. */
+  subscribing: Set<() => void>;
+  /** Whether the server confirmed it (`subscribed`) on the current socket. */
+  confirmed: boolean;
 }
 
 /**
@@ -92,24 +96,41 @@ export class LiveClient {
     return () => this.statusListeners.delete(listener);
   }
 
-  subscribe(topic: Topic, listener: LiveListener): () => void {
+  /**
+   * Adds a listener to a topic, subscribing to it unless it is already. `onSubscribing` is called
+   * right before the subscription is sent, at first and after each reconnect, so that the listener
+   * knows a `subscribed` will follow; joining a subscription already sent but not yet confirmed, at
+   * once; joining one already confirmed, not (no `subscribed` comes for it).
+   */
+  subscribe(topic: Topic, listener: LiveListener, onSubscribing?: () => void): () => void {
     const key = topicKey(topic);
     let sub = this.subs.get(key);
+    const joined = sub !== undefined;
     if (!sub) {
-      sub = { topic, listeners: new Set() };
+      sub = { topic, listeners: new Set(), subscribing: new Set(), confirmed: false };
       this.subs.set(key, sub);
-      this.send({ type: "subscribe", topic });
     }
     sub.listeners.add(listener);
+    if (onSubscribing) sub.subscribing.add(onSubscribing);
+    if (!joined) this.sendSubscribe(sub);
+    else if (onSubscribing && !sub.confirmed) onSubscribing();
     return () => {
       const current = this.subs.get(key);
       if (!current) return;
       current.listeners.delete(listener);
+      if (onSubscribing) current.subscribing.delete(onSubscribing);
       if (current.listeners.size === 0) {
         this.subs.delete(key);
         this.send({ type: "unsubscribe", topic });
       }
     };
+  }
+
+  private sendSubscribe(sub: Subscription): void {
+    if (this.socket?.readyState !== WebSocket.OPEN) return;
+    sub.confirmed = false;
+    for (const subscribing of sub.subscribing) subscribing();
+    this.send({ type: "subscribe", topic: sub.topic });
   }
 
   private send(message: { type: "subscribe" | "unsubscribe"; topic: Topic }): void {
@@ -139,7 +160,7 @@ export class LiveClient {
       this.order.resync();
       this.attempt = 0;
       this.setStatus("open");
-      for (const sub of this.subs.values()) this.send({ type: "subscribe", topic: sub.topic });
+      for (const sub of this.subs.values()) this.sendSubscribe(sub);
     };
     socket.onmessage = (ev: MessageEvent) => {
       if (typeof ev.data !== "string") return;
@@ -187,6 +208,11 @@ export class LiveClient {
         )
           return;
         break;
+      case "subscribed": {
+        const sub = this.subs.get(topicKey(message.topic));
+        if (sub) sub.confirmed = true;
+        break;
+      }
       case "gap":
         // The server counted what it did not send: the next frame's jump is that same hole.
         if (message.containerId !== null)

@@ -2,17 +2,18 @@
 import { type LiveMessage, type Topic, topicKey } from "@crowsnest/protocol";
 import { useEffect, useRef } from "react";
 import { useSession } from "../components/session.tsx";
+import type { LiveResync } from "./use-read.ts";
 
 /**
  * Subscribes to a live topic for as long as the component is mounted (and the topic unchanged).
- * `reads`: the reads (useRead) that the topic's messages keep up to date, read again each time the
- * server confirms the subscription (`subscribed`, also after every reconnect): what changed before
- * it took effect, after they were first read or while the socket was down, comes in no message.
+ * `reads`: the reads (useRead) that the topic's messages keep up to date, resynchronised with
+ * each subscription (LiveResync: read again once it takes effect, at first and after every
+ * reconnect, with the updates made meanwhile applied to what that read returns).
  */
 export function useLiveTopic(
   topic: Topic | null,
   listener: (message: LiveMessage) => void,
-  reads: readonly { reload: () => void }[] = [],
+  reads: readonly { resync: LiveResync }[] = [],
 ): void {
   const { live } = useSession();
   const ref = useRef(listener);
@@ -23,9 +24,15 @@ export function useLiveTopic(
   // biome-ignore lint/correctness/useExhaustiveDependencies: the topic is identified by its key
   useEffect(() => {
     if (!topic || !live) return;
-    return live.subscribe(topic, (m) => {
-      if (m.type === "subscribed") for (const read of readsRef.current) read.reload();
-      ref.current(m);
-    });
+    return live.subscribe(
+      topic,
+      (m) => {
+        if (m.type === "subscribed") for (const read of readsRef.current) read.resync.subscribed();
+        ref.current(m);
+      },
+      () => {
+        for (const read of readsRef.current) read.resync.subscribing();
+      },
+    );
   }, [key, live]);
 }

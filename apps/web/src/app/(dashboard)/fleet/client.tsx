@@ -9,12 +9,7 @@ import { Loaded, noItems } from "../../../components/loaded.tsx";
 import { ExitSummary, ProtectedBadge, StaleFigures, StateBadge } from "../../../components/states.tsx";
 import { request } from "../../../lib/api.ts";
 import { type ContainerQuery, filterContainers, sortContainers } from "../../../lib/container-filter.ts";
-import {
-  applyLiveToContainers,
-  applyLiveToHosts,
-  keepNewerSamples,
-  withLiveTotals,
-} from "../../../lib/fleet.ts";
+import { applyLiveToContainers, applyLiveToHosts, withLiveTotals } from "../../../lib/fleet.ts";
 import { containerName, formatBytes, formatPercent } from "../../../lib/format.ts";
 import { ContainerList, HostList } from "../../../lib/schemas.ts";
 import { useLiveTopic } from "../../../lib/use-live-topic.ts";
@@ -45,11 +40,7 @@ export function FleetClient() {
   const [url, setUrl] = useUrlState(DEFAULTS);
   const now = useNow();
   const hosts = useRead("hosts", (signal) => request(HostList, "/api/hosts", { signal }));
-  const containers = useRead(
-    "containers",
-    (signal) => request(ContainerList, "/api/containers", { signal }),
-    keepNewerSamples,
-  );
+  const containers = useRead("containers", (signal) => request(ContainerList, "/api/containers", { signal }));
   const { set: setHosts } = hosts;
   const { set: setContainers, reload: reloadContainers } = containers;
   const onLive = useCallback(

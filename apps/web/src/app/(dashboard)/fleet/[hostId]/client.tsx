@@ -20,12 +20,7 @@ import {
 import { request } from "../../../../lib/api.ts";
 import { groupByProject } from "../../../../lib/compose-groups.ts";
 import { type ContainerFilter, filterContainers } from "../../../../lib/container-filter.ts";
-import {
-  applyLiveToContainers,
-  applyLiveToHosts,
-  keepNewerSamples,
-  withLiveTotals,
-} from "../../../../lib/fleet.ts";
+import { applyLiveToContainers, applyLiveToHosts, withLiveTotals } from "../../../../lib/fleet.ts";
 import {
   containerName,
   formatAgo,
@@ -58,10 +53,8 @@ export function HostClient({ hostId }: { hostId: string }) {
   const now = useNow();
   const base = `/api/hosts/${encodeURIComponent(hostId)}`;
   const host = useRead(`host:${hostId}`, (signal) => request(Host, base, { signal }));
-  const containers = useRead(
-    `host-containers:${hostId}`,
-    (signal) => request(ContainerList, `${base}/containers`, { signal }),
-    keepNewerSamples,
+  const containers = useRead(`host-containers:${hostId}`, (signal) =>
+    request(ContainerList, `${base}/containers`, { signal }),
   );
   const sparks = useRef(new SparkHistory(SPARK_POINTS));
   const { set: setHost } = host;

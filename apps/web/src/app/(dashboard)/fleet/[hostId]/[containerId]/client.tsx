@@ -16,7 +16,7 @@ import {
   StateBadge,
 } from "../../../../../components/states.tsx";
 import { request } from "../../../../../lib/api.ts";
-import { applyLiveToContainers, applyLiveToHosts, keepNewerSample } from "../../../../../lib/fleet.ts";
+import { applyLiveToContainers, applyLiveToHosts, withSample } from "../../../../../lib/fleet.ts";
 import { containerName, pageTitle } from "../../../../../lib/format.ts";
 import { isRangeKey, type RangeKey } from "../../../../../lib/metrics.ts";
 import { useLiveTopic } from "../../../../../lib/use-live-topic.ts";
@@ -36,10 +36,8 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
   const now = useNow();
   const hostPath = `/api/hosts/${encodeURIComponent(hostId)}`;
   const host = useRead(`host:${hostId}`, (signal) => request(Host, hostPath, { signal }));
-  const container = useRead(
-    `container:${hostId}:${containerId}`,
-    (signal) => request(ContainerView, `${hostPath}/containers/${containerId}`, { signal }),
-    keepNewerSample,
+  const container = useRead(`container:${hostId}:${containerId}`, (signal) =>
+    request(ContainerView, `${hostPath}/containers/${containerId}`, { signal }),
   );
   const { set: setContainer } = container;
   const { set: setHost } = host;
@@ -57,7 +55,7 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
       } else if (info) setContainer((c) => ({ ...c, ...info, protected: isProtected(info.labels) }));
       if (m.type === "metrics") {
         const s = m.samples.filter((x) => x.containerId === containerId).at(-1);
-        if (s) setContainer((c) => ({ ...c, latest: s }));
+        if (s) setContainer((c) => withSample(c, s));
       }
       if (m.type === "host_status") {
         setHost((h) => applyLiveToHosts([h], m)[0] ?? h);
