@@ -130,6 +130,8 @@ describe("the live sequence (LiveOrder) in the page's live client", () => {
 
 describe("resynchronising with a subscription (LiveClient.subscribe's onSubscribing)", () => {
   const topic = { kind: "container", hostId: "h", containerId: A } as const;
+  /** Generous: a loaded 2-core machine can take a while to run a socket's callbacks. */
+  const eventually = (assertion: () => void) => vi.waitFor(assertion, { timeout: 10_000 });
   let server: WebSocketServer;
   let client: LiveClient;
   afterEach(async () => {
@@ -155,7 +157,7 @@ describe("resynchronising with a subscription (LiveClient.subscribe's onSubscrib
       url: `ws://127.0.0.1:${port}/ws/live`,
       next: async () => {
         const n = connections.length;
-        await vi.waitFor(() => expect(connections.length).toBeGreaterThan(n), { timeout: 10_000 });
+        await eventually(() => expect(connections.length).toBeGreaterThan(n));
         return connections[n] as { socket: WebSocket; sent: string[] };
       },
     };
@@ -175,19 +177,38 @@ describe("resynchronising with a subscription (LiveClient.subscribe's onSubscrib
     expect(seen).toEqual([]); // no socket yet: nothing sent
     client.start();
     const first = await next();
-    await vi.waitFor(() => expect(first.sent).toHaveLength(1));
+    await eventually(() => expect(first.sent).toHaveLength(1));
     expect(JSON.parse(first.sent[0] as string)).toEqual({ type: "subscribe", topic });
     join("b"); // sent, not yet confirmed: a `subscribed` will come for it too
     expect(seen).toEqual(["a subscribing", "b subscribing"]);
     first.socket.send(JSON.stringify({ type: "subscribed", topic }));
-    await vi.waitFor(() => expect(seen).toContain("b subscribed"));
+    await eventually(() => expect(seen).toContain("b subscribed"));
     join("c"); // confirmed already: no `subscribed` will come, so it is not told one is
     expect(seen).toEqual(["a subscribing", "b subscribing", "a subscribed", "b subscribed"]);
 
     first.socket.terminate();
     const second = await next();
-    await vi.waitFor(() => expect(second.sent).toHaveLength(1));
+    await eventually(() => expect(second.sent).toHaveLength(1));
     expect(seen.slice(4)).toEqual(["a subscribing", "b subscribing", "c subscribing"]);
     expect(first.sent).toHaveLength(1); // one subscription per topic, whatever its listeners
+  });
+
+  it("takes only the answer to the last subscribe frame sent for a topic as its confirmation", async () => {
+    const { url, next } = await socketServer();
+    client = new LiveClient(url);
+    client.start();
+    const socket = await next();
+    const seen: string[] = [];
+    const stop = client.subscribe(topic, () => {});
+    await eventually(() => expect(socket.sent).toHaveLength(1));
+    stop();
+    client.subscribe(topic, (m) => seen.push(m.type));
+    await eventually(() => expect(socket.sent).toHaveLength(3)); // subscribe, unsubscribe, subscribe
+    const subscribed = JSON.stringify({ type: "subscribed", topic });
+    socket.socket.send(subscribed); // the first subscription's, sent before the second was registered
+    socket.socket.send(JSON.stringify({ type: "inventory", hostId: "h", containers: [] }));
+    await eventually(() => expect(seen).toEqual(["inventory"]));
+    socket.socket.send(subscribed);
+    await eventually(() => expect(seen).toEqual(["inventory", "subscribed"]));
   });
 });

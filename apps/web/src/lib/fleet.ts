@@ -11,10 +11,10 @@ import {
 /**
  * Applies a live message to a host list: its online state (an offline host's figures are stale),
  * and its last-seen time, which the server announces only when the agent connects or leaves but
- * which anything relayed from the agent (samples, events, logs, inventory) brings up to the
- * moment it arrived.
+ * which anything relayed from the agent (samples, events, logs, inventory) brings up to `now`, the
+ * moment it arrived (epoch ms; taken by the caller, so that applied again it gives the same).
  */
-export function applyLiveToHosts(hosts: Host[], m: LiveMessage, now: number = Date.now()): Host[] {
+export function applyLiveToHosts(hosts: Host[], m: LiveMessage, now: number): Host[] {
   if (m.type === "host_status") {
     return hosts.map((h) =>
       h.id === m.hostId ? { ...h, online: m.online, lastSeen: m.lastSeen, figuresStale: !m.online } : h,

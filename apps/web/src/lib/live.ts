@@ -66,6 +66,12 @@ export class LiveClient {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private readonly order = new LiveOrder();
+  /**
+   * By topic key, the subscribe frames sent on the current socket that no `subscribed` has answered
+   * yet. The answer names only the topic: after an unsubscribe and a subscribe again, the first
+   * answer is not the confirmation of the second.
+   */
+  private readonly unanswered = new Map<string, number>();
   status: LiveStatus = "connecting";
   /** Called when the server refuses the session: the page sends the user to log in. */
   onUnauthorized: (() => void) | null = null;
@@ -87,6 +93,7 @@ export class LiveClient {
     this.timer = null;
     this.socket?.close(1000, "page closed");
     this.socket = null;
+    for (const sub of this.subs.values()) sub.confirmed = false;
     this.setStatus("closed");
   }
 
@@ -99,8 +106,9 @@ export class LiveClient {
   /**
    * Adds a listener to a topic, subscribing to it unless it is already. `onSubscribing` is called
    * right before the subscription is sent, at first and after each reconnect, so that the listener
-   * knows a `subscribed` will follow; joining a subscription already sent but not yet confirmed, at
-   * once; joining one already confirmed, not (no `subscribed` comes for it).
+   * knows a `subscribed` will follow; joining a subscription not yet confirmed, at once (the socket
+   * down: it is called again when the subscription is sent); joining one already confirmed, not (no
+   * `subscribed` comes for it).
    */
   subscribe(topic: Topic, listener: LiveListener, onSubscribing?: () => void): () => void {
     const key = topicKey(topic);
@@ -130,6 +138,8 @@ export class LiveClient {
     if (this.socket?.readyState !== WebSocket.OPEN) return;
     sub.confirmed = false;
     for (const subscribing of sub.subscribing) subscribing();
+    const key = topicKey(sub.topic);
+    this.unanswered.set(key, (this.unanswered.get(key) ?? 0) + 1);
     this.send({ type: "subscribe", topic: sub.topic });
   }
 
@@ -160,6 +170,7 @@ export class LiveClient {
       this.order.resync();
       this.attempt = 0;
       this.setStatus("open");
+      this.unanswered.clear();
       for (const sub of this.subs.values()) this.sendSubscribe(sub);
     };
     socket.onmessage = (ev: MessageEvent) => {
@@ -175,6 +186,7 @@ export class LiveClient {
     socket.onclose = (ev: CloseEvent) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      for (const sub of this.subs.values()) sub.confirmed = false;
       if (this.stopped) return;
       // Closed because the session was revoked or expired, or refused at the upgrade (the browser
       // only sees 1006 then): the page checks /api/me and sends the user to log in if it is gone.
@@ -209,7 +221,15 @@ export class LiveClient {
           return;
         break;
       case "subscribed": {
-        const sub = this.subs.get(topicKey(message.topic));
+        // Only the answer to the last subscribe frame sent for the topic confirms it.
+        const key = topicKey(message.topic);
+        const left = (this.unanswered.get(key) ?? 1) - 1;
+        if (left > 0) {
+          this.unanswered.set(key, left);
+          return;
+        }
+        this.unanswered.delete(key);
+        const sub = this.subs.get(key);
         if (sub) sub.confirmed = true;
         break;
       }

@@ -45,7 +45,9 @@ export function FleetClient() {
   const { set: setContainers, reload: reloadContainers } = containers;
   const onLive = useCallback(
     (m: LiveMessage) => {
-      setHosts((hs) => applyLiveToHosts(hs, m));
+      // Its arrival time, the same if the update is applied again to a later read (ReadResync).
+      const at = Date.now();
+      setHosts((hs) => applyLiveToHosts(hs, m, at));
       setContainers((cs) => applyLiveToContainers(cs, m));
       if (m.type === "host_status" && m.online) reloadContainers();
     },

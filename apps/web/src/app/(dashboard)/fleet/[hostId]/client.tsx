@@ -62,7 +62,9 @@ export function HostClient({ hostId }: { hostId: string }) {
   const onLive = useCallback(
     (m: LiveMessage) => {
       if (m.type === "metrics") sparks.current.push(m.samples);
-      setHost((h) => applyLiveToHosts([h], m)[0] ?? h);
+      // Its arrival time, the same if the update is applied again to a later read (ReadResync).
+      const at = Date.now();
+      setHost((h) => applyLiveToHosts([h], m, at)[0] ?? h);
       setContainers((cs) => applyLiveToContainers(cs, m));
     },
     [setHost, setContainers],

@@ -58,7 +58,8 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
         if (s) setContainer((c) => withSample(c, s));
       }
       if (m.type === "host_status") {
-        setHost((h) => applyLiveToHosts([h], m)[0] ?? h);
+        const at = Date.now();
+        setHost((h) => applyLiveToHosts([h], m, at)[0] ?? h);
         setContainer((c) => applyLiveToContainers([c], m)[0] ?? c);
       }
     },
