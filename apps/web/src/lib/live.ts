@@ -47,8 +47,6 @@ interface Subscription {
   listeners: Set<LiveListener>;
   /** Called right before the subscription is sent, at first and again after each reconnect. */
   subscribing: Set<() => void>;
-  /** Whether the server confirmed it (`subscribed`) on the current socket. */
-  confirmed: boolean;
 }
 
 /**
@@ -93,7 +91,6 @@ export class LiveClient {
     this.timer = null;
     this.socket?.close(1000, "page closed");
     this.socket = null;
-    for (const sub of this.subs.values()) sub.confirmed = false;
     this.setStatus("closed");
   }
 
@@ -115,13 +112,13 @@ export class LiveClient {
     let sub = this.subs.get(key);
     const joined = sub !== undefined;
     if (!sub) {
-      sub = { topic, listeners: new Set(), subscribing: new Set(), confirmed: false };
+      sub = { topic, listeners: new Set(), subscribing: new Set() };
       this.subs.set(key, sub);
     }
     sub.listeners.add(listener);
     if (onSubscribing) sub.subscribing.add(onSubscribing);
     if (!joined) this.sendSubscribe(sub);
-    else if (onSubscribing && !sub.confirmed) onSubscribing();
+    else if (onSubscribing && !this.confirmed(key)) onSubscribing();
     return () => {
       const current = this.subs.get(key);
       if (!current) return;
@@ -134,9 +131,13 @@ export class LiveClient {
     };
   }
 
+  /** Whether the server answered (`subscribed`) the last subscribe frame sent for a topic on the open socket. */
+  private confirmed(key: string): boolean {
+    return this.socket?.readyState === WebSocket.OPEN && !this.unanswered.has(key);
+  }
+
   private sendSubscribe(sub: Subscription): void {
     if (this.socket?.readyState !== WebSocket.OPEN) return;
-    sub.confirmed = false;
     for (const subscribing of sub.subscribing) subscribing();
     const key = topicKey(sub.topic);
     this.unanswered.set(key, (this.unanswered.get(key) ?? 0) + 1);
@@ -168,9 +169,9 @@ export class LiveClient {
       opened = true;
       // Frames sent while this page was away are missed for a reason already shown (it reloads what it shows).
       this.order.resync();
+      this.unanswered.clear();
       this.attempt = 0;
       this.setStatus("open");
-      this.unanswered.clear();
       for (const sub of this.subs.values()) this.sendSubscribe(sub);
     };
     socket.onmessage = (ev: MessageEvent) => {
@@ -186,7 +187,6 @@ export class LiveClient {
     socket.onclose = (ev: CloseEvent) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      for (const sub of this.subs.values()) sub.confirmed = false;
       if (this.stopped) return;
       // Closed because the session was revoked or expired, or refused at the upgrade (the browser
       // only sees 1006 then): the page checks /api/me and sends the user to log in if it is gone.
@@ -229,8 +229,6 @@ export class LiveClient {
           return;
         }
         this.unanswered.delete(key);
-        const sub = this.subs.get(key);
-        if (sub) sub.confirmed = true;
         break;
       }
       case "gap":
