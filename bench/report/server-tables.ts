@@ -1,7 +1,8 @@
+import type { IngestRun } from "../suites/ingest.ts";
 import { INGEST_PNGS, LATENCY_PNG } from "./charts.ts";
 import { cell, num, table } from "./format.ts";
 import type { BenchResults } from "./results.ts";
-import { fanOutSummaries, ingestSummaries, liveTailSummaries } from "./summaries.ts";
+import { fanOutSummaries, ingestHoldSummaries, ingestSummaries, liveTailSummaries } from "./summaries.ts";
 
 /** Figures 3 to 5 of BENCHMARKS.md: ingest, live tail latency and fan-out of crowsnest-server. */
 export function serverSections(results: BenchResults, pngDir: string): string[] {
@@ -61,6 +62,7 @@ export function serverSections(results: BenchResults, pngDir: string): string[] 
         ]),
       ),
       "",
+      ...holdsTable(results.ingest),
       ...Object.values(INGEST_PNGS).map((file) => `![ingest](${pngDir}/${file})\n`),
     );
   }
@@ -141,4 +143,49 @@ export function serverSections(results: BenchResults, pngDir: string): string[] 
     );
   }
   return lines;
+}
+
+/** Figure 3's holds, 75 s each: at the sustained rate after the climb, and at the target rate on a fresh server. */
+function holdsTable(runs: IngestRun[]): string[] {
+  const holds = ingestHoldSummaries(runs);
+  if (holds.length === 0) return [];
+  return [
+    "Each run then holds a rate for 75 s, past a minute of the store's deferred work: the sustained",
+    "rate (else the highest loss-free one) right after the climb, on the same server; then issue 13's",
+    "targets (100,000 samples/s, 50,000 lines/s) on a fresh server that never went past them. The",
+    "climb's overloaded top leaves the server's heap grown, and V8 keeps what its old generation took,",
+    "so the first hold's peak RSS is that of a server once overloaded. _unacked_: summed over the runs.",
+    "",
+    table(
+      [
+        "rows",
+        "held at",
+        "runs",
+        "offered /s",
+        "acked /s",
+        "unacked",
+        "ack p99 ms",
+        "server CPU %",
+        "/api/health p99 ms",
+        "/ws/live p99 ms",
+        "heartbeat gap max ms",
+        "peak RSS MiB",
+      ],
+      holds.map((h) => [
+        h.kind === "metrics" ? "metric samples" : "log lines",
+        h.hold === "sustained" ? "the sustained rate, after the climb" : "the target, fresh server",
+        String(h.runs),
+        cell(h.offeredPerSecond, 0),
+        cell(h.ackedPerSecond, 0),
+        String(h.lost),
+        cell(h.ackP99Ms, 0),
+        cell(h.serverCpuPercent, 0),
+        cell(h.healthP99Ms),
+        cell(h.livePingP99Ms),
+        cell(h.maxHeartbeatGapMs, 0),
+        cell(h.peakRssMiB, 0),
+      ]),
+    ),
+    "",
+  ];
 }

@@ -2,7 +2,7 @@
 
 import type { FanOutRun } from "../suites/fan-out.ts";
 import type { HostCostRow } from "../suites/host-cost.ts";
-import { type IngestRun, ingestResponsiveness } from "../suites/ingest.ts";
+import { type IngestRun, type IngestStage, ingestResponsiveness } from "../suites/ingest.ts";
 import type { LiveTailRun } from "../suites/live-tail.ts";
 import { type Spread, spread } from "../support/measure.ts";
 import type { WatcherName } from "../support/watchers.ts";
@@ -115,6 +115,54 @@ export function ingestSummaries(runs: IngestRun[]): IngestSummary[] {
       peakRssMiB: spread(responsiveness.map((r) => r.peakRssMiB)),
     };
   });
+}
+
+/** Which hold of an ingest run: at the climb's sustained rate, or at TARGET_RATE on a fresh server. */
+export type IngestHoldKind = "sustained" | "target";
+
+/** The holds of one row kind and hold kind over runs (IngestRun.hold, IngestRun.targetHold). */
+export interface IngestHoldSummary {
+  kind: IngestRun["kind"];
+  hold: IngestHoldKind;
+  runs: number;
+  offeredPerSecond: Spread;
+  ackedPerSecond: Spread;
+  /** Rows offered and not acked, summed over the runs. */
+  lost: number;
+  ackP99Ms: Spread;
+  serverCpuPercent: Spread;
+  healthP99Ms: Spread;
+  livePingP99Ms: Spread;
+  maxHeartbeatGapMs: Spread;
+  peakRssMiB: Spread;
+}
+
+/** One summary per row kind and hold kind that some run has (runs saved before a hold lack it). */
+export function ingestHoldSummaries(runs: IngestRun[]): IngestHoldSummary[] {
+  const summaries: IngestHoldSummary[] = [];
+  for (const kind of ["metrics", "logs"] as const)
+    for (const hold of ["sustained", "target"] as const) {
+      const stages = runs
+        .filter((r) => r.kind === kind)
+        .flatMap((r) => (hold === "sustained" ? r.hold : r.targetHold) ?? []);
+      if (stages.length === 0) continue;
+      const over = (pick: (s: IngestStage) => number) => spread(stages.map(pick));
+      summaries.push({
+        kind,
+        hold,
+        runs: stages.length,
+        offeredPerSecond: over((s) => s.offeredPerSecond),
+        ackedPerSecond: over((s) => s.ackedPerSecond),
+        lost: stages.reduce((sum, s) => sum + s.lost, 0),
+        ackP99Ms: over((s) => s.ackP99Ms),
+        serverCpuPercent: over((s) => s.serverCpuPercent),
+        healthP99Ms: over((s) => s.healthP99Ms),
+        livePingP99Ms: over((s) => s.livePingP99Ms),
+        maxHeartbeatGapMs: over((s) => s.maxHeartbeatGapMs),
+        peakRssMiB: over((s) => s.peakRssMiB),
+      });
+    }
+  return summaries;
 }
 
 export interface LiveTailSummary {
