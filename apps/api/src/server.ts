@@ -173,7 +173,6 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
       "/ws/live",
       liveUpgradeHandler(callers.browser, {
         hub,
-        store,
         relayed,
         limits: config.live,
         heartbeatMs: config.heartbeatMs,

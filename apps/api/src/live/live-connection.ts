@@ -4,7 +4,6 @@ import {
   decode,
   encode,
   LIMITS,
-  type LiveInventory,
   type ProtocolError,
   type Subscribed,
   type Topic,
@@ -13,7 +12,6 @@ import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { BrowserAuthenticator } from "../auth/browser-authenticator.ts";
 import type { Principal } from "../auth/principal.ts";
-import type { Store } from "../store/store.ts";
 import { keepAlive } from "../ws/heartbeat.ts";
 import { frameBytes } from "../ws/raw-data.ts";
 import type { LiveHub } from "./hub.ts";
@@ -26,7 +24,6 @@ const SUBSCRIBED_WAIT_MS = 2_000;
 
 export interface LiveConnectionDeps {
   hub: LiveHub;
-  store: Store;
   /** What was relayed before a subscription is stored by the time it is answered. */
   relayed: RelayedWrites;
   limits: BackpressureLimits;
@@ -46,7 +43,9 @@ const SESSION_ENDED = "your session ended: sign in again";
  * check closes the socket with 4003. Frames are handled one after another, in order. A subscription
  * takes effect at once, and its `subscribed` answer follows once what was relayed before it is
  * stored: batches are relayed before they are stored, so a browser that reads the REST API after
- * `subscribed` finds every line it could not have been sent live.
+ * `subscribed` finds every line it could not have been sent live. No state follows `subscribed`:
+ * read after it, state would be older than what was relayed meanwhile (an event's rename shown,
+ * then taken back); the browser reads it and applies what arrives live during the read.
  */
 export function serveLiveSocket(ws: WebSocket, principal: Principal, deps: LiveConnectionDeps): void {
   const client = new LiveClient(ws, principal, deps.limits);
@@ -112,22 +111,6 @@ async function handleFrame(
   );
   const subscribed: Subscribed = { type: "subscribed", topic: message.topic };
   client.send(encode(subscribed));
-  sendInitialState(client, message.topic, deps).catch((err: unknown) => {
-    deps.log.error({ err }, "could not send the initial state of a live subscription");
-    sendError(client, "internal", "could not load the current state");
-  });
-}
-
-/** A host subscription starts with the host's current inventory, so the view never waits for a change. */
-async function sendInitialState(client: LiveClient, topic: Topic, deps: LiveConnectionDeps): Promise<void> {
-  if (topic.kind !== "host") return;
-  const containers = await deps.store.containers.list(topic.hostId);
-  const inventory: LiveInventory = {
-    type: "inventory",
-    hostId: topic.hostId,
-    containers: containers.map((c) => c.info),
-  };
-  client.send(encode(inventory));
 }
 
 function settledWithin(relayed: RelayedWrites, hostId: string | null, ms: number): Promise<void> {
