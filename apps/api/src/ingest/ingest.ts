@@ -58,11 +58,16 @@ export class Ingest {
     await this.#queue.enqueue({ kind: "seen", hostId, at });
   }
 
+  /**
+   * Relays an inventory at once, as a batch is, then stores it. Relayed after storing, it reached the
+   * browsers after an event the agent sent after it (relayed at once), and took back what that
+   * event had shown (a rename, after the agent reconnected or resynced its event stream).
+   */
   async inventory(hostId: string, snapshot: InventorySnapshot, at: number): Promise<void> {
-    await this.#queue.enqueue({ kind: "inventory", hostId, at, snapshot });
     this.#latest.retainOnly(hostId, snapshot.containers);
     this.#order.retainOnly(hostId, snapshot.containers);
     this.#hub.inventory(hostId, snapshot.containers);
+    await this.#queue.enqueue({ kind: "inventory", hostId, at, snapshot });
   }
 
   /**

@@ -6,7 +6,6 @@ import {
   LIMITS,
   type ProtocolError,
   type Subscribed,
-  type Topic,
 } from "@crowsnest/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
@@ -45,7 +44,7 @@ const SESSION_ENDED = "your session ended: sign in again";
  * stored: batches are relayed before they are stored, so a browser that reads the REST API after
  * `subscribed` finds every line it could not have been sent live. No state follows `subscribed`:
  * read after it, state would be older than what was relayed meanwhile (an event's rename shown,
- * then taken back); the browser reads it and applies what arrives live during the read.
+ * then taken back); the browser reads it and applies to it what arrived live since it subscribed.
  */
 export function serveLiveSocket(ws: WebSocket, principal: Principal, deps: LiveConnectionDeps): void {
   const client = new LiveClient(ws, principal, deps.limits);

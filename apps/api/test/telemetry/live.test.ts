@@ -22,12 +22,57 @@ describe("/ws/live relay (protocol-level agents, real server, real sockets)", ()
     await server?.dispose();
   });
 
+  it("relays an inventory in the order the agent sent it, so an event sent after it is not taken back", async () => {
+    const { token, hostId } = await server.addHost("inventory-order");
+    const id = newContainerId();
+    const agent = await SimAgent.connect(server.agentUrl, token, {
+      containers: [containerInfo(id, "before")],
+    });
+    await until(
+      async () => (await server.get<unknown[]>(`/api/hosts/${hostId}/containers`)).body.length === 1,
+      "first inventory stored",
+    );
+    const watchHost = await LiveSocket.open(server.liveUrl);
+    await watchHost.subscribe({ kind: "host", hostId });
+    // What an agent sends once its event stream resynced: a snapshot, then an event newer than it.
+    agent.sendRaw(
+      JSON.stringify({ type: "inventory", time: Date.now(), containers: [containerInfo(id, "before")] }),
+    );
+    await agent.send({
+      type: "events",
+      events: [
+        {
+          containerId: id,
+          action: "rename",
+          time: Date.now(),
+          exitCode: null,
+          container: containerInfo(id, "after"),
+        },
+      ],
+    }).acked;
+    await until(
+      () => watchHost.of("inventory").length === 1 && watchHost.of("event").length === 1,
+      "the inventory and the event",
+    );
+    const order = watchHost.messages.flatMap((m) =>
+      m.type === "inventory" || m.type === "event" ? [m.type] : [],
+    );
+    expect(order).toEqual(["inventory", "event"]);
+    await watchHost.close();
+    await agent.close();
+  });
+
   it("sends a container's data only to sockets subscribed to it, and host subscribers get its summary", async () => {
     const { token, hostId } = await server.addHost("relay");
     const [a, b] = [newContainerId(), newContainerId()];
     const agent = await SimAgent.connect(server.agentUrl, token, {
       containers: [containerInfo(a, "a"), containerInfo(b, "b")],
     });
+    // The agent's inventory stored, so relayed before any socket subscribes.
+    await until(
+      async () => (await server.get<unknown[]>(`/api/hosts/${hostId}/containers`)).body.length === 2,
+      "inventory stored",
+    );
     const watchA = await LiveSocket.open(server.liveUrl);
     const watchB = await LiveSocket.open(server.liveUrl);
     const watchHost = await LiveSocket.open(server.liveUrl);
