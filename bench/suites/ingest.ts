@@ -153,12 +153,20 @@ interface IngestServer {
   measure(rate: number, ms: number): Promise<IngestStage>;
   /** Waits (up to 10 s) for what is in flight to be acked or lost. */
   settled(): Promise<void>;
-  /** Bytes the store grew by per million rows acked since connecting. */
-  bytesPerMillionRows(): number;
 }
 
-/** Runs `use` with a fresh seeded server and its agents, then stops both (the server checkpoints its WAL). */
-async function withIngestServer<T>(kind: RowKind, use: (server: IngestServer) => Promise<T>): Promise<T> {
+/** What `use` returned, and the rows acked and the store's growth (its WAL checkpointed) per million of them. */
+interface IngestServed<T> {
+  value: T;
+  storedRows: number;
+  bytesPerMillionRows: number;
+}
+
+/** Runs `use` with a fresh seeded server and its agents, then stops both. */
+async function withIngestServer<T>(
+  kind: RowKind,
+  use: (server: IngestServer) => Promise<T>,
+): Promise<IngestServed<T>> {
   const profileDir = process.env.BENCH_CPU_PROF;
   const nodeOptions = [
     process.env.BENCH_SERVER_NODE_OPTIONS ?? "",
@@ -232,16 +240,16 @@ async function withIngestServer<T>(kind: RowKind, use: (server: IngestServer) =>
       const settle = performance.now();
       while (agents.unacked > 0 && performance.now() - settle < 10_000) await sleep(50);
     };
-    const result = await use({
-      load: agents,
-      measure,
-      settled,
-      bytesPerMillionRows: () => ((directoryBytes(seeded.dataDir) - emptyBytes) / agents.totalAcked) * 1e6,
-    });
+    const value = await use({ load: agents, measure, settled });
+    const storedRows = agents.totalAcked;
     probe.close();
     await load.close();
     await seeded.server.stop(); // checkpoints the WAL into the database file
-    return result;
+    return {
+      value,
+      storedRows,
+      bytesPerMillionRows: ((directoryBytes(seeded.dataDir) - emptyBytes) / storedRows) * 1e6,
+    };
   } finally {
     probe?.close();
     await load?.close();
@@ -286,26 +294,26 @@ async function ingestRun(
       best,
       failed: stages[firstFailed],
       lossFree,
-      storedRows: server.load.totalAcked,
-      bytesPerMillionRows: server.bytesPerMillionRows(),
     };
   });
   // The climb's overloaded top leaves the server's heap grown (V8 keeps what its old generation
   // took): the target rate held on a server that never went past it is what the target asks.
   const targetHold =
     holdMs > 0
-      ? await withIngestServer(kind, async (server) => {
-          const stage = await server.measure(TARGET_RATE[kind], holdMs);
-          await server.settled();
-          return stage;
-        })
+      ? (
+          await withIngestServer(kind, async (server) => {
+            const stage = await server.measure(TARGET_RATE[kind], holdMs);
+            await server.settled();
+            return stage;
+          })
+        ).value
       : null;
-  const { best, failed, lossFree } = climbed;
+  const { stages, hold, best, failed, lossFree } = climbed.value;
   return {
     kind,
     run,
-    stages: climbed.stages,
-    hold: climbed.hold,
+    stages,
+    hold,
     targetHold,
     sustainedPerSecond: best?.ackedPerSecond ?? 0,
     serverCpuPercentAtSustained: best?.serverCpuPercent ?? Number.NaN,
