@@ -150,9 +150,18 @@ describe("dashboard in a real browser", () => {
     await expect.poll(() => page.getByTestId("logout").isVisible()).toBe(true);
     await page.keyboard.press("Escape");
     await expect.poll(isOpen).toBe(false);
+    // The server ends the session at once but its answer is held back a second: meanwhile the
+    // session's end closes the live socket, which must not start a navigation of its own (two
+    // navigations abort each other, or the next user is sent to the page this one left).
+    await page.route("**/api/auth/logout", async (route) => {
+      const response = await route.fetch();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await route.fulfill({ response });
+    });
     await page.getByTestId("user-name").click();
     await page.getByTestId("logout").click();
     await page.waitForURL((u) => u.pathname === "/login");
+    expect(new URL(page.url()).search).toBe("");
     expect((await page.request.get(`${server.baseUrl}/api/me`)).status()).toBe(401);
     await page.context().close();
   });

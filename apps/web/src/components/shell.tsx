@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { type ReactNode, useEffect, useRef, useState } from "react";
-import { errorText, request } from "../lib/api.ts";
+import { errorText, request, signOut } from "../lib/api.ts";
 import { NoContent } from "../lib/schemas.ts";
 import { SessionProvider, useSession } from "./session.tsx";
 import { ThemeToggle } from "./theme-toggle.tsx";
@@ -79,12 +79,10 @@ function UserMenu({ username, role }: { username: string; role: string }) {
   const logout = async (everywhere: boolean) => {
     const path = everywhere ? "/api/auth/logout-everywhere" : "/api/auth/logout";
     try {
-      await request(NoContent, path, { method: "POST", noAuthRedirect: true });
+      await signOut(() => request(NoContent, path, { method: "POST", noAuthRedirect: true }));
     } catch (err) {
       setError(errorText(err));
-      return;
     }
-    window.location.assign("/login");
   };
   return (
     <details ref={menu} className="user-menu" data-testid="user-menu">

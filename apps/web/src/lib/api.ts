@@ -57,10 +57,32 @@ export function pageLocation(): PageLocation | null {
   return (globalThis as { location?: PageLocation }).location ?? null;
 }
 
+/** Set while a deliberate sign-out runs; see `signOut`. */
+let signingOut = false;
+
+/** Sends the user to log in, with the page they were on as `next`; does nothing during `signOut`. */
 export function redirectToLogin(): void {
   const loc = pageLocation();
-  if (!loc || loc.pathname.startsWith("/login")) return;
+  if (signingOut || !loc || loc.pathname.startsWith("/login")) return;
   loc.assign(loginUrl(loc.pathname + loc.search));
+}
+
+/**
+ * A deliberate sign-out: `end` ends the session on the server (it throws to say it failed), then the
+ * page goes to `/login` with no `next`. The session's end also closes the live socket and fails the
+ * requests in flight with 401; while `end` runs those do not start their own navigation to the
+ * login page, which would abort this one (or win it, and send the next user to the page this one
+ * left). Errors: whatever `end` throws, with the guard lifted again.
+ */
+export async function signOut(end: () => Promise<unknown>): Promise<void> {
+  signingOut = true;
+  try {
+    await end();
+  } catch (err) {
+    signingOut = false;
+    throw err;
+  }
+  pageLocation()?.assign("/login");
 }
 
 interface RequestOptions {
