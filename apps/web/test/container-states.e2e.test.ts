@@ -209,16 +209,17 @@ describe("container states, logs and phones in a real browser", () => {
         window.flips.push(sections.getAttribute("data-first") + (kept ? ":kept" : ":mounted again"));
       }).observe(sections, { attributes: true, attributeFilter: ["data-first"] });
     })()`);
-    // Docker's restart delay doubles up to a minute.
+    // Docker's restart delay doubles up to a minute: the wait allows for a full minute's delay
+    // with a slow boot after it.
     const flips = async () => (await page.evaluate("window.flips")) as string[];
     // The loop may have booted and exited again since the checks above: wait for a turn to charts,
     // whichever flips come before it; each must have kept the log view.
     await expect
-      .poll(async () => (await flips()).some((f) => f.startsWith("charts")), { timeout: 75_000 })
+      .poll(async () => (await flips()).some((f) => f.startsWith("charts")), { timeout: 110_000 })
       .toBe(true);
     const seen = await flips();
     expect(seen).toEqual(seen.map((f) => f.replace(/:.*$/, ":kept")));
-  }, 180_000);
+  }, 240_000);
 
   it("wraps log lines by default on a phone, not on a desktop, and shows the logs full screen", async () => {
     const phone = await open(containerPath(doomedId), PHONE);
