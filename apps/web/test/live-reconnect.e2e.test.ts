@@ -5,7 +5,9 @@
  * the page drops the repeats). Built dashboard, real server, agent, Engine, Chromium; the page
  * reaches the server through a TCP proxy that the test cuts. Every line of the container appears
  * once, in order, with no gap; and what Docker changed while the page was cut off (a rename, which
- * no later message repeats) is shown once it is back.
+ * no later message repeats) is shown once it is back. The host page keeps a rename relayed while
+ * its read of the containers was under way, though the read answers with the name before it
+ * (use-read.ts's wiring of ReadResync).
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -118,6 +120,51 @@ describe("the live log tail across a server restart", () => {
     await server.restart();
     await waitFor("the live tail after the crash", async () => (await last()) >= atKill + 100, 60_000);
     await expectEachOnce();
+    await page.context().close();
+  });
+
+  it("keeps a rename relayed while the host page read its containers, the read's answer older", async () => {
+    const id = await runTestContainer(LABEL, numberedLinesScript(1));
+    const api = await ApiClient.login(server.baseUrl, "admin", ADMIN_PASSWORD);
+    await waitFor("the server to know the container", async () =>
+      api.get<ContainerView>(`/api/hosts/${hostId}/containers/${id}`).then(
+        () => true,
+        () => false,
+      ),
+    );
+    const page = await loginPage(browser, server.baseUrl, "admin", ADMIN_PASSWORD, "/fleet");
+    // Every read of the host's containers is answered as of its arrival, but only once the rename
+    // below has reached the page's live socket: each answer lacks the rename the page was sent.
+    let held = 0;
+    let release = () => {};
+    const renamed = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(`**/api/hosts/${hostId}/containers`, async (route) => {
+      const response = await route.fetch();
+      held++;
+      await renamed;
+      // A read the page gave up (the read again on `subscribed` aborts the first) has no taker.
+      await route.fulfill({ response }).catch(() => undefined);
+    });
+    const name = `read-meanwhile-${id.slice(0, 12)}`;
+    const framesWithName: string[] = [];
+    page.on("websocket", (ws) =>
+      ws.on("framereceived", ({ payload }) => {
+        if (String(payload).includes(name)) framesWithName.push(String(payload));
+      }),
+    );
+    await page.goto(`${server.baseUrl}/fleet/${encodeURIComponent(hostId)}`);
+    // The read on mount, then the read once the host topic's subscription took effect.
+    await waitFor("both reads to be held", async () => held >= 2);
+    await docker("rename", id, name);
+    await waitFor("the rename on the page's live socket", async () => framesWithName.length > 0);
+    release();
+    await expect
+      .poll(() => page.locator(`[data-testid="host-container-row"][data-container="${name}"]`).count(), {
+        timeout: 10_000,
+      })
+      .toBe(1);
     await page.context().close();
   });
 });
