@@ -1,7 +1,7 @@
 /** The agent's Node.js flags: which apply where, and that a started agent runs with them. */
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { execArgvAtExit } from "../../../test/support/node-flags.ts";
+import { runtimeAtExit } from "../../../test/support/node-flags.ts";
 import { NODE_FLAGS, nodeFlags } from "../src/runtime-flags.ts";
 
 const MAIN = resolve(import.meta.dirname, "../src/main.ts");
@@ -15,10 +15,10 @@ describe("runtime flags", () => {
 
   it("re-executes the agent with them, an operator's own value of a flag kept", () => {
     const flags = nodeFlags(true); // MAIN is the .ts entry
-    const plain = execArgvAtExit(MAIN);
+    const plain = runtimeAtExit(MAIN);
     expect(plain.stdout).toContain("--server-url");
     expect(plain.execArgv.filter((arg) => flags.includes(arg))).toEqual(flags);
-    const own = execArgvAtExit(MAIN, ["--max-semi-space-size=4"]).execArgv;
+    const own = runtimeAtExit(MAIN, ["--max-semi-space-size=4"]).execArgv;
     expect(own).toContain("--max-semi-space-size=4");
     expect(own).not.toContain("--max-semi-space-size=1");
     expect(own).toContain("--single-threaded");

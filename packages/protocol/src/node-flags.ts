@@ -12,26 +12,34 @@ function flagName(flag: string): string {
 
 /**
  * Replaces this process (same pid, standard streams: `process.execve`) with the same script
- * started with those of `flags` it lacks, in `env` (this process's environment by default). A flag
- * the operator gave, on the command line or in NODE_OPTIONS (where Node.js allows it there: not
- * V8's own tuning flags), is kept with the operator's value.
- * Returns, and the program runs without the flags, when every flag already applies; when the
- * process has an IPC channel (started by `fork()`, `node --watch` or a process manager), which an
- * image put in place by execve would lose; and where execve is refused: on Windows
+ * started with those of `flags` it lacks, in `env` (this process's environment by default) with
+ * those of `defaults` it lacks: variables read before any of the program's code runs, such as
+ * glibc's malloc settings. A flag the operator gave, on the command line or in NODE_OPTIONS (where
+ * Node.js allows it there: not V8's own tuning flags), is kept with the operator's value, and so is
+ * a variable set in this process's environment.
+ * Returns, and the program runs without them, when every flag and variable already applies; when
+ * the process has an IPC channel (started by `fork()`, `node --watch` or a process manager), which
+ * an image put in place by execve would lose; and where execve is refused: on Windows
  * (ERR_FEATURE_UNAVAILABLE_ON_PLATFORM) or under Node's permission model without child processes
- * allowed (ERR_ACCESS_DENIED).
+ * allowed (ERR_ACCESS_DENIED). Modules NODE_OPTIONS preloads (`--require`, `--import`) run in
+ * both images.
  */
 export function execWithNodeFlags(
   proc: NodeJS.Process,
   flags: readonly string[],
   env: NodeJS.ProcessEnv = proc.env,
+  defaults: Readonly<Record<string, string>> = {},
 ): void {
   const given = new Set([...proc.execArgv, ...(proc.env.NODE_OPTIONS ?? "").split(/\s+/)].map(flagName));
   const missing = flags.filter((flag) => !given.has(flagName(flag)));
-  if (missing.length === 0 || proc.send !== undefined) return;
+  const unset = Object.entries(defaults).filter(([name]) => proc.env[name] === undefined);
+  if ((missing.length === 0 && unset.length === 0) || proc.send !== undefined) return;
   const script = proc.argv.slice(1);
   try {
-    proc.execve?.(proc.execPath, [proc.execPath, ...missing, ...proc.execArgv, ...script], env);
+    proc.execve?.(proc.execPath, [proc.execPath, ...missing, ...proc.execArgv, ...script], {
+      ...env,
+      ...Object.fromEntries(unset),
+    });
   } catch {
     // Refused before anything was replaced: the program runs on as it was started.
   }

@@ -6,21 +6,23 @@
 import { describe, expect, it } from "vitest";
 import { execWithNodeFlags } from "../src/node-flags.ts";
 
-/** A process as execWithNodeFlags reads it, whose execve records its arguments, then calls `then`. */
+/** A process as execWithNodeFlags reads it, whose execve records its arguments and environment, then calls `then`. */
 function processWith(fields: Partial<NodeJS.Process>, then: () => void = () => {}) {
   const calls: string[][] = [];
+  const envs: NodeJS.ProcessEnv[] = [];
   const proc = {
     execArgv: [],
     env: {},
     argv: ["/usr/bin/node", "/srv/main.ts", "--port", "8080"],
     execPath: "/usr/bin/node",
-    execve: (_file: string, args: string[]) => {
+    execve: (_file: string, args: string[], env: NodeJS.ProcessEnv) => {
       calls.push(args);
+      envs.push(env);
       then();
     },
     ...fields,
   } as unknown as NodeJS.Process;
-  return { proc, calls };
+  return { proc, calls, envs };
 }
 
 describe("execWithNodeFlags", () => {
@@ -30,6 +32,25 @@ describe("execWithNodeFlags", () => {
     expect(calls).toEqual([
       ["/usr/bin/node", "--max-semi-space-size=8", "--enable-source-maps", "/srv/main.ts", "--port", "8080"],
     ]);
+  });
+
+  it("sets the variables of `defaults` the environment lacks, re-executing for them alone", () => {
+    const { proc, calls, envs } = processWith({
+      execArgv: ["--max-semi-space-size=8"],
+      env: { HOME: "/root" },
+    });
+    execWithNodeFlags(proc, ["--max-semi-space-size=8"], proc.env, { MALLOC_ARENA_MAX: "2" });
+    expect(calls).toEqual([["/usr/bin/node", "--max-semi-space-size=8", "/srv/main.ts", "--port", "8080"]]);
+    expect(envs).toEqual([{ HOME: "/root", MALLOC_ARENA_MAX: "2" }]);
+  });
+
+  it("keeps the operator's value of a variable, and a process with every flag and variable as it is", () => {
+    const { proc, calls } = processWith({
+      execArgv: ["--max-semi-space-size=8"],
+      env: { MALLOC_ARENA_MAX: "8" },
+    });
+    execWithNodeFlags(proc, ["--max-semi-space-size=8"], proc.env, { MALLOC_ARENA_MAX: "2" });
+    expect(calls).toEqual([]);
   });
 
   it("runs on without them where execve is refused (Windows, the permission model)", () => {
