@@ -58,6 +58,9 @@ function Header() {
   );
 }
 
+/** A sign-out the server has not answered in this long shows an error, and the user can try again. */
+const SIGN_OUT_TIMEOUT_MS = 10_000;
+
 function UserMenu({ username, role }: { username: string; role: string }) {
   const [error, setError] = useState<string | null>(null);
   const menu = useRef<HTMLDetailsElement | null>(null);
@@ -75,13 +78,18 @@ function UserMenu({ username, role }: { username: string; role: string }) {
       document.removeEventListener("keydown", close);
     };
   }, []);
+  const [signingOut, setSigningOut] = useState(false);
   /** `everywhere`: every session of this user ends (other browsers too), else only this one. */
   const logout = async (everywhere: boolean) => {
     const path = everywhere ? "/api/auth/logout-everywhere" : "/api/auth/logout";
+    setSigningOut(true);
+    setError(null);
     try {
-      await signOut(() => request(NoContent, path, { method: "POST", noAuthRedirect: true }));
+      const signal = AbortSignal.timeout(SIGN_OUT_TIMEOUT_MS);
+      await signOut(() => request(NoContent, path, { method: "POST", noAuthRedirect: true, signal }));
     } catch (err) {
       setError(errorText(err));
+      setSigningOut(false);
     }
   };
   return (
@@ -97,12 +105,13 @@ function UserMenu({ username, role }: { username: string; role: string }) {
           Signed in as <strong>{username}</strong> ({role})
         </p>
         <div className="menu-actions">
-          <button type="button" onClick={() => void logout(false)} data-testid="logout">
+          <button type="button" onClick={() => void logout(false)} disabled={signingOut} data-testid="logout">
             Log out
           </button>
           <button
             type="button"
             onClick={() => void logout(true)}
+            disabled={signingOut}
             title="Ends your sessions in every browser and closes their live updates"
             data-testid="logout-everywhere"
           >

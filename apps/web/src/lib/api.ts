@@ -57,10 +57,10 @@ export function pageLocation(): PageLocation | null {
   return (globalThis as { location?: PageLocation }).location ?? null;
 }
 
-/** Set while a deliberate sign-out runs; see `signOut`. */
+/** Set once a deliberate sign-out starts, lifted only if the server refuses it; see `signOut`. */
 let signingOut = false;
 
-/** Sends the user to log in, with the page they were on as `next`; does nothing during `signOut`. */
+/** Sends the user to log in, with the page they were on as `next`; does nothing once `signOut` started. */
 export function redirectToLogin(): void {
   const loc = pageLocation();
   if (signingOut || !loc || loc.pathname.startsWith("/login")) return;
@@ -68,19 +68,23 @@ export function redirectToLogin(): void {
 }
 
 /**
- * A deliberate sign-out: `end` ends the session on the server (it throws to say it failed), then the
- * page goes to `/login` with no `next`. The session's end also closes the live socket and fails the
- * requests in flight with 401; while `end` runs those do not start their own navigation to the
- * login page, which would abort this one (or win it, and send the next user to the page this one
- * left). Errors: whatever `end` throws, with the guard lifted again.
+ * A deliberate sign-out: `end` ends the session on the server, then the page goes to `/login`
+ * with no `next`. A 401 from `end` counts as done (the session had already ended). The session's
+ * end also closes the live socket and fails the requests in flight with 401, some of them only
+ * after `end` returned; from the start of `signOut` on, those start no navigation of their own to
+ * the login page, which would abort this one (or win it, and send the next user to the page this
+ * one left). The guard stays up for the page's remaining life: it is leaving.
+ * Errors: whatever else `end` throws, with the guard lifted again.
  */
 export async function signOut(end: () => Promise<unknown>): Promise<void> {
   signingOut = true;
   try {
     await end();
   } catch (err) {
-    signingOut = false;
-    throw err;
+    if (!(err instanceof HttpError && err.status === 401)) {
+      signingOut = false;
+      throw err;
+    }
   }
   pageLocation()?.assign("/login");
 }
