@@ -31,8 +31,8 @@ export const NODE_ENVIRONMENT: Readonly<Record<string, string>> = {
   // glibc's malloc gives each thread that allocates its own arena, up to 8 per core of the machine
   // (not of a container's CPU quota), and an arena keeps what it once held. The server's threads
   // (the main one, the telemetry writer, V8's and libuv's pools) held 42–54 MiB in arenas under
-  // ingest; with two arenas a fresh server is about 10 MiB smaller and a 75 s hold 0–24 MiB smaller,
-  // at no CPU cost the bench could tell from its noise. Read once, at the process's start; other C
-  // libraries (musl) ignore it.
+  // ingest. With two, the samples' 75 s holds peaked 13–24 MiB lower (the lines' moved less, not
+  // consistently), at the same CPU per row stored within the bench's noise. Read once, at the
+  // process's start; other C libraries (musl) ignore it.
   MALLOC_ARENA_MAX: "2",
 };

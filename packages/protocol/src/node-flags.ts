@@ -10,13 +10,16 @@ function flagName(flag: string): string {
   return (flag.split("=")[0] ?? flag).replaceAll("_", "-");
 }
 
+/** A name an environment can hold: POSIX's portable set (letters, digits, `_`; no digit first). */
+const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /**
  * Replaces this process (same pid, standard streams: `process.execve`) with the same script
  * started with those of `flags` it lacks, in `env` (this process's environment by default) with
  * those of `defaults` it lacks: variables read before any of the program's code runs, such as
  * glibc's malloc settings. A flag the operator gave, on the command line or in NODE_OPTIONS (where
  * Node.js allows it there: not V8's own tuning flags), is kept with the operator's value, and so is
- * a variable set in this process's environment.
+ * a variable set in `env`. Throws TypeError for a name in `defaults` that no environment can hold.
  * Returns, and the program runs without them, when every flag and variable already applies; when
  * the process has an IPC channel (started by `fork()`, `node --watch` or a process manager), which
  * an image put in place by execve would lose; and where execve is refused: on Windows
@@ -32,7 +35,10 @@ export function execWithNodeFlags(
 ): void {
   const given = new Set([...proc.execArgv, ...(proc.env.NODE_OPTIONS ?? "").split(/\s+/)].map(flagName));
   const missing = flags.filter((flag) => !given.has(flagName(flag)));
-  const unset = Object.entries(defaults).filter(([name]) => proc.env[name] === undefined);
+  const unset = Object.entries(defaults).filter(([name]) => env[name] === undefined);
+  // A name no environment can hold would be missing from every new image: a re-execution loop.
+  const unholdable = unset.find(([name]) => !ENVIRONMENT_NAME.test(name));
+  if (unholdable) throw new TypeError(`not an environment variable's name: ${JSON.stringify(unholdable[0])}`);
   if ((missing.length === 0 && unset.length === 0) || proc.send !== undefined) return;
   const script = proc.argv.slice(1);
   try {

@@ -53,6 +53,12 @@ describe("execWithNodeFlags", () => {
     expect(calls).toEqual([]);
   });
 
+  it("refuses a default no environment can hold, which would re-execute again and again", () => {
+    const { proc, calls } = processWith({});
+    expect(() => execWithNodeFlags(proc, [], proc.env, { "A=B": "1" })).toThrow(TypeError);
+    expect(calls).toEqual([]);
+  });
+
   it("runs on without them where execve is refused (Windows, the permission model)", () => {
     const refused = Object.assign(new Error("execve is not available on this platform"), {
       code: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
