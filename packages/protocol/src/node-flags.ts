@@ -24,8 +24,8 @@ const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * the process has an IPC channel (started by `fork()`, `node --watch` or a process manager), which
  * an image put in place by execve would lose; and where execve is refused: on Windows
  * (ERR_FEATURE_UNAVAILABLE_ON_PLATFORM) or under Node's permission model without child processes
- * allowed (ERR_ACCESS_DENIED). Modules NODE_OPTIONS preloads (`--require`, `--import`) run in
- * both images.
+ * allowed (ERR_ACCESS_DENIED). A module that NODE_OPTIONS preloads (`--require`, `--import`) runs
+ * in both images.
  */
 export function execWithNodeFlags(
   proc: NodeJS.Process,

@@ -1,5 +1,6 @@
+import { DatabaseSync } from "node:sqlite";
 import type { LogLine, StoredLogLine } from "@crowsnest/protocol";
-import { tsToNs } from "../../src/store/log-time.ts";
+import { msToTs, msToTsEnd, tsToNs } from "../../src/store/log-time.ts";
 import type { LogQuery, Store } from "../../src/store/store.ts";
 import { anyCredential } from "./backends.ts";
 
@@ -60,4 +61,41 @@ export function strictlyNewestFirst(lines: readonly StoredLogLine[]): boolean {
     const [ts, newerTs] = [tsToNs(line.ts), tsToNs(newer.ts)];
     return ts < newerTs || (ts === newerTs && Number(line.id) < Number(newer.id));
   });
+}
+
+/**
+ * The texts of the lines of one container that a search for `word` finds (at most 100, newest
+ * last as the store returns them), over all time.
+ */
+export async function foundTexts(
+  store: Store,
+  hostId: string,
+  containerId: string,
+  word: string,
+): Promise<string[]> {
+  const page = await store.logs.query({
+    hostId,
+    containerId,
+    from: msToTs(0),
+    to: msToTsEnd(10_000_000),
+    words: [word],
+    stream: null,
+    limit: 100,
+    before: null,
+  });
+  return page.lines.map((line) => line.text);
+}
+
+/**
+ * FTS5's own check of the SQLite file's `log_fts` structure; throws if damaged (not against
+ * `log_lines`' text: the index holds each line's search text, crowsnest_search_text, which FTS5
+ * does not know of).
+ */
+export function checkSearchIndex(path: string): void {
+  const db = new DatabaseSync(path);
+  try {
+    db.exec("INSERT INTO log_fts (log_fts) VALUES ('integrity-check')");
+  } finally {
+    db.close();
+  }
 }

@@ -10,7 +10,7 @@ import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { logLine, containerId as newContainerId } from "../support/samples.ts";
 import { BACKENDS } from "./backends.ts";
-import { addHostWithLogs } from "./log-pages.ts";
+import { addHostWithLogs, foundTexts } from "./log-pages.ts";
 import { oldSchemaFile } from "./old-schema-file.ts";
 import { createTestDatabase } from "./postgres-database.ts";
 
@@ -27,20 +27,6 @@ function ownLines(id: string, text: (i: number) => string) {
     // More than the 2,000 newest lines a prefix search reads before it asks its index.
     ...Array.from({ length: 2_500 }, (_, i) => logLine(id, 100_000 + i, `noise ${i}`)),
   ];
-}
-
-async function found(store: Store, hostId: string, containerId: string, word: string): Promise<string[]> {
-  const page = await store.logs.query({
-    hostId,
-    containerId,
-    from: msToTs(0),
-    to: msToTsEnd(10_000_000),
-    words: [word],
-    stream: null,
-    limit: 100,
-    before: null,
-  });
-  return page.lines.map((line) => line.text);
 }
 
 const viet = (i: number) => `Việt Nam ${i}`;
@@ -65,7 +51,7 @@ describe.each(BACKENDS)(
       try {
         const own = newContainerId();
         const hostId = await addHostWithLogs(store, "h", ownLines(own, text));
-        expect(await found(store, hostId, own, word)).toEqual(tenOf(text));
+        expect(await foundTexts(store, hostId, own, word)).toEqual(tenOf(text));
       } finally {
         await store.close();
       }
@@ -82,9 +68,9 @@ describe.each(BACKENDS)(
           ...ownLines(own, (i) => `${viet(i)} ${glyph(i)}`),
         ]);
         const both = tenOf((i) => `${viet(i)} ${glyph(i)}`);
-        expect(await found(store, hostId, own, "viet")).toEqual(both);
-        expect(await found(store, hostId, own, "VIỆT")).toEqual(both);
-        expect(await found(store, hostId, own, "timeout")).toEqual(both);
+        expect(await foundTexts(store, hostId, own, "viet")).toEqual(both);
+        expect(await foundTexts(store, hostId, own, "VIỆT")).toEqual(both);
+        expect(await foundTexts(store, hostId, own, "timeout")).toEqual(both);
       } finally {
         await store.close();
       }
@@ -108,9 +94,9 @@ describe("migration 20: SQLite's search index indexed again", () => {
     db.close();
     const store = await openSqliteStore(path);
     try {
-      expect(await found(store, "h1", id, "viet")).toEqual(["\x1b[32mViệt\x1b[0m Nam"]);
-      expect(await found(store, "h1", id, "nam")).toEqual(["\x1b[32mViệt\x1b[0m Nam"]);
-      expect(await found(store, "h1", id, "timeout")).toEqual([`${GLYPH}timeout`]);
+      expect(await foundTexts(store, "h1", id, "viet")).toEqual(["\x1b[32mViệt\x1b[0m Nam"]);
+      expect(await foundTexts(store, "h1", id, "nam")).toEqual(["\x1b[32mViệt\x1b[0m Nam"]);
+      expect(await foundTexts(store, "h1", id, "timeout")).toEqual([`${GLYPH}timeout`]);
     } finally {
       await store.close();
     }
@@ -144,7 +130,7 @@ describe("PostgreSQL migration 7: stored words cut at private-use characters", (
       }
       const old = await openPostgresStore(database.url, 1);
       try {
-        expect(await found(old, hostId, own, "timeout")).toEqual(tenOf(glyph));
+        expect(await foundTexts(old, hostId, own, "timeout")).toEqual(tenOf(glyph));
       } finally {
         await old.close();
       }

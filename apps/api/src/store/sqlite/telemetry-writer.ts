@@ -41,9 +41,13 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #series: SeriesIds;
   readonly #metrics: MetricWriter;
   readonly #insertLine;
-  readonly #indexLine;
-  /** The lines inserted in the running transaction, not yet in the search index: id, then text. */
-  #unindexed: (number | string)[] = [];
+  readonly #nextLineId;
+  readonly #indexLines;
+  /**
+   * The id of the running transaction's first line, from which its lines are not yet in the search
+   * index (null while it has none): ids are given in order, so its lines are those from there on.
+   */
+  #unindexedFrom: number | null = null;
   /**
    * Lines in `log_series_pending` (migration 19) as this writer counts them: what was there when it
    * opened, then its own since the last move (lines deleted meanwhile bring the next move forward).
@@ -53,6 +57,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #indexPending;
   readonly #clearPending;
   readonly #addDropped;
+  readonly #addLogBytes;
   readonly #hostExists;
 
   constructor(db: DatabaseSync, series: SeriesIds, window: TimeWindow) {
@@ -82,11 +87,17 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#insertBatch = db.prepare(
       "INSERT INTO ingested_batches (host_id, incarnation, seq, digest, stored_at) VALUES (?, ?, ?, ?, ?)",
     );
+    // No RETURNING: SQLite keeps what it returns in a temporary B-tree, made and dropped per line.
     this.#insertLine = db.prepare(
-      "INSERT INTO log_lines (series, ts, server_offset_ms, stream, truncated, text) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+      "INSERT INTO log_lines (series, ts, server_offset_ms, stream, truncated, text) VALUES (?, ?, ?, ?, ?, ?)",
     );
-    // Once a write's lines are in: see migration 16 for why not line by line.
-    this.#indexLine = db.prepare(`INSERT INTO log_fts (rowid, text) VALUES (?, ${SEARCH_TEXT}(?))`);
+    // A rowid table without AUTOINCREMENT gives a new row the largest id plus one (SQLite's "ROWIDs
+    // and the INTEGER PRIMARY KEY"): a writer alone in its transaction gets the ids from there on.
+    this.#nextLineId = db.prepare("SELECT coalesce(max(id), 0) + 1 AS id FROM log_lines");
+    // Once a write's lines are in, all in one statement: see migration 16 for why not line by line.
+    this.#indexLines = db.prepare(
+      `INSERT INTO log_fts (rowid, text) SELECT id, ${SEARCH_TEXT}(text) FROM log_lines WHERE id >= ?`,
+    );
     this.#countPending = db.prepare("SELECT count(*) AS n FROM log_series_pending");
     this.#pendingLines = this.#pendingInStore();
     this.#indexPending = db.prepare(
@@ -96,6 +107,8 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     );
     this.#clearPending = db.prepare("DELETE FROM log_series_pending");
     this.#addDropped = db.prepare("UPDATE hosts SET dropped_batches = dropped_batches + ? WHERE id = ?");
+    // Once a batch's lines are in, not per line in the insert trigger: see migration 21.
+    this.#addLogBytes = db.prepare("UPDATE hosts SET log_bytes = log_bytes + ? WHERE id = ?");
     this.#hostExists = db.prepare("SELECT 1 FROM hosts WHERE id = ?");
   }
 
@@ -148,7 +161,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
           }
           return known ? this.#apply(write, outside) : "unknown-host";
         });
-        this.#indexLines();
+        this.#indexNewLines();
         this.#movePendingLines();
         // Staging is due by the arrival clock (a write's `at`), which a server's writes follow.
         this.#metrics.flush(writes.reduce((latest, w) => Math.max(latest, w.at), 0));
@@ -160,7 +173,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       // Series made and samples gathered in the rolled back transaction are gone again.
       this.#series.forget();
       this.#metrics.forget();
-      this.#unindexed = [];
+      this.#unindexedFrom = null;
       this.#pendingLines = this.#pendingInStore();
       throw err;
     }
@@ -226,7 +239,9 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       }
       case "logs": {
         const lines = this.#window.lines(message.lines, clockOffsetMs, at);
-        for (const line of lines.inside) this.#putLine(hostId, line, clockOffsetMs);
+        let bytes = 0;
+        for (const line of lines.inside) bytes += this.#putLine(hostId, line, clockOffsetMs);
+        if (bytes > 0) this.#addLogBytes.run(bytes, hostId);
         return { samples: 0, lines: lines.outside };
       }
       case "gap":
@@ -259,18 +274,23 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#upsertContainer.run(hostId, info.id, info.state, JSON.stringify(info), at);
   }
 
-  #putLine(hostId: string, line: LogLine, clockOffsetMs: number): void {
+  /**
+   * Inserts a line; returns its text's bytes as stored (UTF-8; a lone surrogate, which the binding
+   * stores as U+FFFD, counts its 3 bytes too), what `length(CAST(text AS BLOB))` gives back.
+   */
+  #putLine(hostId: string, line: LogLine, clockOffsetMs: number): number {
+    this.#unindexedFrom ??= (this.#nextLineId.get() as { id: number }).id;
     // The server's time line is Docker's time shifted by whole ms (shiftTs): kept as that shift.
-    const { id } = this.#insertLine.get(
+    this.#insertLine.run(
       this.#series.ensure(hostId, line.containerId),
       tsToNs(line.ts),
       -clockOffsetMs,
       line.stream === "stderr" ? 1 : 0,
       line.truncated ? 1 : 0,
       line.text,
-    ) as { id: number };
-    this.#unindexed.push(id, line.text);
+    );
     this.#pendingLines++;
+    return Buffer.byteLength(line.text, "utf8");
   }
 
   /**
@@ -288,10 +308,10 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     return (this.#countPending.get() as { n: number }).n;
   }
 
-  /** Enters the lines of the running transaction in the search index, one insert after another. */
-  #indexLines(): void {
-    const lines = this.#unindexed;
-    this.#unindexed = [];
-    for (let i = 0; i < lines.length; i += 2) this.#indexLine.run(lines[i] as number, lines[i + 1] as string);
+  /** Enters the lines of the running transaction in the search index, read back from their table. */
+  #indexNewLines(): void {
+    if (this.#unindexedFrom === null) return;
+    this.#indexLines.run(this.#unindexedFrom);
+    this.#unindexedFrom = null;
   }
 }

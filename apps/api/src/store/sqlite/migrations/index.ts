@@ -19,6 +19,7 @@ import { damagedStagingMigration } from "./017-damaged-staging.ts";
 import { damagedChunksMigration } from "./018-damaged-chunks.ts";
 import { logSeriesIndexInBulkMigration } from "./019-log-series-index-in-bulk.ts";
 import { logSearchWordsAsTheMatcherReadsThemMigration } from "./020-log-search-words-as-the-matcher-reads-them.ts";
+import { logBytesPerWriteMigration } from "./021-log-bytes-per-write.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -42,4 +43,5 @@ export const MIGRATIONS: readonly Migration[] = [
   damagedChunksMigration,
   logSeriesIndexInBulkMigration,
   logSearchWordsAsTheMatcherReadsThemMigration,
+  logBytesPerWriteMigration,
 ];
