@@ -33,9 +33,10 @@ export function msToTsEnd(ms: number): string {
 const NS_PER_MS = 1_000_000n;
 
 /**
- * The whole second tsToNs parsed last and its nanoseconds (null for a date that does not exist): a
- * write's thousands of lines fall in a few seconds, and Date.parse was a twentieth of the telemetry
- * writer's time a line (BENCHMARKS.md figure 3).
+ * The whole second tsToNs parsed last and its nanoseconds (null where Date.parse refuses the date,
+ * as a month 13; it takes 30 February as 2 March): a write's thousands of lines fall in a few
+ * seconds, and Date.parse was a twentieth of the telemetry writer's time a line (BENCHMARKS.md
+ * figure 3).
  */
 let lastSecond: { text: string; ns: bigint | null } = { text: "", ns: null };
 

@@ -87,14 +87,15 @@ export async function foundTexts(
 }
 
 /**
- * FTS5's own check of the SQLite file's `log_fts` structure; throws if damaged (not against
- * `log_lines`' text: the index holds each line's search text, crowsnest_search_text, which FTS5
- * does not know of).
+ * FTS5's own check of the SQLite file's `log_fts`; throws if damaged. Its structure alone by
+ * default; with `againstLines`, also that it holds each line of `log_lines` once, as their text
+ * reads, which only holds where every line's search text (crowsnest_search_text, which FTS5 does
+ * not know of) is its text: no colour codes or private-use characters.
  */
-export function checkSearchIndex(path: string): void {
+export function checkSearchIndex(path: string, againstLines = false): void {
   const db = new DatabaseSync(path);
   try {
-    db.exec("INSERT INTO log_fts (log_fts) VALUES ('integrity-check')");
+    db.exec(`INSERT INTO log_fts (log_fts, rank) VALUES ('integrity-check', ${againstLines ? 1 : 0})`);
   } finally {
     db.close();
   }

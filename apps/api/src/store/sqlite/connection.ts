@@ -6,9 +6,9 @@ import { registerSearchText } from "./search-text.ts";
 
 /**
  * Opens a connection to the database file (":memory:" for a private one in memory), its directory
- * made if needed, with the settings (`configure`) and SQL functions every connection needs (the
- * log triggers call `crowsnest_search_text` on whichever connection inserts a line). Throws when
- * the file cannot be opened.
+ * made if needed, with the settings (`configure`) and SQL functions every connection needs
+ * (`crowsnest_search_text`: the telemetry writer's connection indexes lines with it, and the log
+ * delete trigger calls it on whichever connection deletes one). Throws when the file cannot be opened.
  */
 export function openConnection(path: string): DatabaseSync {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });

@@ -91,8 +91,9 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#insertLine = db.prepare(
       "INSERT INTO log_lines (series, ts, server_offset_ms, stream, truncated, text) VALUES (?, ?, ?, ?, ?, ?)",
     );
-    // A rowid table without AUTOINCREMENT gives a new row the largest id plus one (SQLite's "ROWIDs
-    // and the INTEGER PRIMARY KEY"): a writer alone in its transaction gets the ids from there on.
+    // A rowid table without AUTOINCREMENT gives a new row the largest id plus one while that is below
+    // 2^63 - 1 (SQLite's "SQLite Autoincrement" page): a writer alone in its transaction gets the ids
+    // from there on.
     this.#nextLineId = db.prepare("SELECT coalesce(max(id), 0) + 1 AS id FROM log_lines");
     // Once a write's lines are in, all in one statement: see migration 16 for why not line by line.
     this.#indexLines = db.prepare(

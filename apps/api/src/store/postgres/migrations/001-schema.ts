@@ -17,7 +17,7 @@ import type { Migration } from "../../migration-steps.ts";
  * index; a prefix search asks it for candidates that `findLogMatches` then narrows.
  *
  * `hosts.log_bytes` is the UTF-8 size of a host's stored log text, kept by the writer and retention
- * (SQLite keeps it by triggers), for the per-host cap.
+ * (SQLite: its writer adds a batch's bytes, its delete trigger takes a line's off), for the per-host cap.
  */
 export const schemaMigration: Migration = {
   version: 1,
