@@ -36,7 +36,7 @@ export function storageSearchSection(runs: readonly StorageSearchRun[], notes: s
     "Each search is the route's default page: the newest 200 matches of one container over its whole",
     `range (its ${perContainer.toLocaleString("en")} lines), \`store.logs.query\`, median and p95 of 7 after a warm-up.`,
     "_word start_ reads the container's newest 2,000 lines and, when they do not fill the page, asks",
-    "the FTS5 index (3-character prefix index, `detail=none`) for the older ones; _anywhere_ scans the",
+    "the FTS5 index (`detail=none`, no prefix index) for the older ones; _anywhere_ scans the",
     `container's lines newest first, at most ${first.scanLimit.toLocaleString("en")}${perContainer <= first.scanLimit ? " (here its whole range)" : ""}.`,
     "",
     table(["search", "ms (median)", "ms (p95)", "lines", "target, ms", "reached"], rows),

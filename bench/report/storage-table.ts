@@ -52,7 +52,7 @@ export function storageSection(runs: readonly StorageRun[], notes: string): stri
     "and a search index with positions), written with its own statements; _current_: series ids,",
     "metric chunks (one zstd-compressed chunk per series and minute, per hour once the hour is over),",
     "log lines keyed by series with a search index that keeps no text and no positions (`detail=none`,",
-    "3-character prefixes). Bytes are SQLite's pages (`dbstat`) after a checkpoint, per sample or line;",
+    "no prefix index). Bytes are SQLite's pages (`dbstat`) after a checkpoint, per sample or line;",
     "_with indexes_ adds every index (and the search index for logs). Rollups: the one-minute tier with",
     "its indexes as a share of the raw tier with its indexes, for the same samples; _current_ counts its",
     "packed hours (one chunk per series and hour, migration 11), as all but a series' newest hour of its",

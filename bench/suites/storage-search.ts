@@ -72,6 +72,7 @@ export async function storageSearchSuite(
     const searches = [
       await timeSearch(store, "word start, 1 % of lines: `time` (→ Timeout)", ["time"]),
       await timeSearch(store, "word start, every line: `req` (→ request)", ["req"]),
+      await timeSearch(store, "word start, 1 % of lines, three letters: `tim` (→ Timeout)", ["tim"]),
       await timeSearch(store, "word start, 1 in 8 lines: `pay` (→ payment)", ["pay"]),
       // Absent words have six letters: a line's base-36 number has at most five (10 million is 5yc1s).
       await timeSearch(store, "word start, no line: `zebras`", ["zebras"]),

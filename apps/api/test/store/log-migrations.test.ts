@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import type { LogLine } from "@crowsnest/protocol";
 import { afterAll, describe, expect, it } from "vitest";
 import { msToTs } from "../../src/store/log-time.ts";
 import { logIndexAfterLinesMigration } from "../../src/store/sqlite/migrations/016-log-index-after-lines.ts";
 import { logBytesPerWriteMigration } from "../../src/store/sqlite/migrations/021-log-bytes-per-write.ts";
+import { logSearchWithoutPrefixIndexMigration } from "../../src/store/sqlite/migrations/022-log-search-without-prefix-index.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { TelemetryWrite } from "../../src/store/store.ts";
 import { logLine, containerId as newContainerId } from "../support/samples.ts";
@@ -119,5 +121,56 @@ describe("migration 21: a host's log bytes grow once per write", () => {
       await store.close();
     }
     checkSearchIndex(path, true);
+  });
+});
+
+/**
+ * The ids of the lines the SQLite file's search index holds under a word starting with `prefix`,
+ * as the store's prefix search asks it (logs.ts), in id order.
+ */
+function indexedUnder(path: string, prefix: string): number[] {
+  const db = new DatabaseSync(path);
+  try {
+    const rows = db
+      .prepare("SELECT rowid FROM log_fts WHERE log_fts MATCH ? ORDER BY rowid")
+      .all(`"${prefix}"*`);
+    return rows.map((row) => Number(row.rowid));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A file of schema 21, whose search index kept a 3-character prefix index: upgraded, its index is
+ * made again without one and still holds every line, old and new, under words started with two,
+ * three or more of their characters, whole as FTS5 checks it against the lines.
+ */
+describe("migration 22: the search index keeps no prefix index", () => {
+  it("indexes the old lines again and finds every line by a word's start", async () => {
+    const { path, id } = fileWithOldLine("v21.db", logSearchWithoutPrefixIndexMigration.version);
+    expect(indexedUnder(path, "ups")).toEqual([1]);
+
+    const store = await openSqliteStore(path);
+    try {
+      await store.telemetry.write([logsBatch("h1", [logLine(id, 2_000, "new upstream reset")])]);
+      expect(await foundTexts(store, "h1", id, "upst")).toEqual([
+        "old upstream timeout",
+        "new upstream reset",
+      ]);
+    } finally {
+      await store.close();
+    }
+    for (const prefix of ["up", "ups", "upstr"]) expect(indexedUnder(path, prefix)).toEqual([1, 2]);
+    expect(indexedUnder(path, "tim")).toEqual([1]);
+    checkSearchIndex(path, true);
+    const db = new DatabaseSync(path);
+    try {
+      const { sql } = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'log_fts'").get() as {
+        sql: string;
+      };
+      expect(sql).not.toMatch(/prefix/);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -149,9 +149,9 @@ function streamFilter(range: LineRange): { sql: string; params: SQLInputValue[] 
 const FEW_MATCHES = 20_000;
 
 /**
- * The FTS5 query for a prefix search: every token of every word as a prefix (the index keeps
- * 3-character prefixes, migration 9). It finds a superset of the lines (no positions are kept,
- * `detail=none`), which the caller narrows with `findLogMatches`.
+ * The FTS5 query for a prefix search: every token of every word as a prefix, which FTS5 answers from
+ * the terms that begin with it (no prefix index, migration 22). It finds a superset of the lines (no
+ * positions are kept, `detail=none`), which the caller narrows with `findLogMatches`.
  * Each token is quoted, so input is never read as query syntax. Null when no word has a token.
  */
 function prefixMatch(words: readonly string[]): string | null {
