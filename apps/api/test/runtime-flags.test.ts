@@ -13,7 +13,6 @@ describe("server runtime flags", () => {
     expect(plain.stdout).toContain("CROWSNEST_DATA_DIR");
     expect(plain.execArgv.filter((arg) => NODE_FLAGS.includes(arg))).toEqual([...NODE_FLAGS]);
     expect(plain.env).toMatchObject(NODE_ENVIRONMENT);
-    expect(plain.env.MALLOC_ARENA_MAX).toBe("2");
   });
 
   it("keeps an environment variable the operator set, and re-executes for a missing one alone", () => {

@@ -240,6 +240,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       }
       case "logs": {
         const lines = this.#window.lines(message.lines, clockOffsetMs, at);
+        if (lines.inside.length > 0) this.#unindexedFrom ??= (this.#nextLineId.get() as { id: number }).id;
         let bytes = 0;
         for (const line of lines.inside) bytes += this.#putLine(hostId, line, clockOffsetMs);
         if (bytes > 0) this.#addLogBytes.run(bytes, hostId);
@@ -280,7 +281,6 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
    * stores as U+FFFD, counts its 3 bytes too), what `length(CAST(text AS BLOB))` gives back.
    */
   #putLine(hostId: string, line: LogLine, clockOffsetMs: number): number {
-    this.#unindexedFrom ??= (this.#nextLineId.get() as { id: number }).id;
     // The server's time line is Docker's time shifted by whole ms (shiftTs): kept as that shift.
     this.#insertLine.run(
       this.#series.ensure(hostId, line.containerId),
