@@ -42,6 +42,7 @@ describe("the first page load", () => {
     });
     // The sign-in page itself: the fleet page a visitor is sent from first answers its 401 by design.
     await page.goto(`${server.baseUrl}/login`, { waitUntil: "networkidle" });
+    expect(await page.title()).toBe("Log in · Crowsnest");
     const icon = await page.locator('link[rel="icon"]').getAttribute("href");
     expect(icon).toMatch(/^\/icon\.svg/);
     const res = await fetch(new URL(icon as string, server.baseUrl));

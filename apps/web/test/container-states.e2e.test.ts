@@ -171,11 +171,14 @@ describe("container states, logs and phones in a real browser", () => {
       .poll(() => hostRow.getByTestId("exit-summary").getAttribute("data-exit-code"), { timeout: 20_000 })
       .toBe("1");
     await expect.poll(() => page.title()).toBe(`${HOST} · Crowsnest`);
+    // The only title: one from Next's metadata, streamed in later, would be put before it and win.
+    expect(await page.locator("title").count()).toBe(1);
     await shoot(page, "crash-loop-host");
 
     await page.setViewportSize(DESKTOP);
     await page.goto(`${server.baseUrl}${containerPath(crasherId)}`);
     await expect.poll(() => page.title()).toBe(`${name} · ${HOST} · Crowsnest`);
+    expect(await page.locator("title").count()).toBe(1);
     await expect
       .poll(() => page.getByTestId("exit-summary").first().textContent(), { timeout: 20_000 })
       .toMatch(/code 1/);

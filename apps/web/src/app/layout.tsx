@@ -4,10 +4,9 @@ import type { ReactNode } from "react";
 import "uplot/dist/uPlot.min.css";
 import "./globals.css";
 
-export const metadata: Metadata = {
-  title: { default: "Crowsnest", template: "%s · Crowsnest" },
-  description: "Your Docker fleet at a glance",
-};
+// No title here: a layout's title would also be given to the host and container pages, whose
+// titles name what they load (`pageTitle`), and Next may stream it in after theirs.
+export const metadata: Metadata = { description: "Your Docker fleet at a glance" };
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
+import { pageTitle } from "../../lib/format.ts";
 import { LoginClient } from "./client.tsx";
 
-export const metadata: Metadata = { title: "Log in" };
+export const metadata: Metadata = { title: pageTitle("Log in") };
 
 export default async function LoginPage({
   searchParams,

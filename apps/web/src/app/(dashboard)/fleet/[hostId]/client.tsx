@@ -1,7 +1,7 @@
 "use client";
 import { type ContainerView, Host, type LiveMessage } from "@crowsnest/protocol";
 import Link from "next/link";
-import { useCallback, useEffect, useMemo, useRef } from "react";
+import { useCallback, useMemo, useRef } from "react";
 import { ActionMenu } from "../../../../components/action-menu.tsx";
 import { ClockOffsetWarning } from "../../../../components/clock-offset.tsx";
 import { ContainerFilters } from "../../../../components/container-filters.tsx";
@@ -71,70 +71,72 @@ export function HostClient({ hostId }: { hostId: string }) {
   );
   useLiveTopic({ kind: "host", hostId }, onLive, [host, containers]);
 
-  const title = pageTitle(host.state.data?.name);
-  useEffect(() => {
-    document.title = title;
-  }, [title]);
-
   const groups = useMemo(
     () => groupByProject(filterContainers(containers.state.data ?? [], url)),
     [containers.state.data, url],
   );
 
   return (
-    <Loaded read={host} what="host">
-      {(h) => (
-        <div className="stack">
-          <nav className="crumbs" aria-label="Breadcrumb">
-            <Link href="/fleet">Fleet</Link> / <span>{h.name}</span>
-          </nav>
-          <div className="row spread wrap">
-            <h1 data-testid="host-name">{h.name}</h1>
-            <HostStateBadge host={h} />
+    <>
+      {/* React puts it in <head>; no Next metadata title competes with it (see the root layout). */}
+      <title>{pageTitle(host.state.data?.name)}</title>
+      <Loaded read={host} what="host">
+        {(h) => (
+          <div className="stack">
+            <nav className="crumbs" aria-label="Breadcrumb">
+              <Link href="/fleet">Fleet</Link> / <span>{h.name}</span>
+            </nav>
+            <div className="row spread wrap">
+              <h1 data-testid="host-name">{h.name}</h1>
+              <HostStateBadge host={h} />
+            </div>
+            {!h.online && <OfflineBanner lastSeen={h.lastSeen} now={now} />}
+            {h.online && <ClockOffsetWarning offsetMs={h.clockOffsetMs} />}
+            <HostFacts
+              host={containers.state.data ? withLiveTotals(h, containers.state.data) : h}
+              now={now}
+            />
+            <ContainerFilters value={url} onChange={setUrl} />
+            <Loaded
+              read={containers}
+              what="containers"
+              isEmpty={() => groups.length === 0}
+              empty={
+                (containers.state.data ?? []).length === 0
+                  ? "This host reports no containers."
+                  : "No container matches these filters."
+              }
+            >
+              {() =>
+                groups.map(([project, cs]) => (
+                  <section
+                    key={project || "-"}
+                    className="card"
+                    aria-label={project ? `Compose project ${project}` : "Standalone containers"}
+                    data-testid="compose-group"
+                  >
+                    <h2>
+                      {project || "Standalone"} <span className="muted small">{cs.length}</span>
+                    </h2>
+                    <DataTable columns={COLUMNS} stackOnPhone>
+                      {cs.map((c) => (
+                        <HostContainerRow
+                          key={c.id}
+                          c={c}
+                          spark={sparks.current.get(c.id)}
+                          agentOnline={h.online}
+                          now={now}
+                        />
+                      ))}
+                    </DataTable>
+                  </section>
+                ))
+              }
+            </Loaded>
           </div>
-          {!h.online && <OfflineBanner lastSeen={h.lastSeen} now={now} />}
-          {h.online && <ClockOffsetWarning offsetMs={h.clockOffsetMs} />}
-          <HostFacts host={containers.state.data ? withLiveTotals(h, containers.state.data) : h} now={now} />
-          <ContainerFilters value={url} onChange={setUrl} />
-          <Loaded
-            read={containers}
-            what="containers"
-            isEmpty={() => groups.length === 0}
-            empty={
-              (containers.state.data ?? []).length === 0
-                ? "This host reports no containers."
-                : "No container matches these filters."
-            }
-          >
-            {() =>
-              groups.map(([project, cs]) => (
-                <section
-                  key={project || "-"}
-                  className="card"
-                  aria-label={project ? `Compose project ${project}` : "Standalone containers"}
-                  data-testid="compose-group"
-                >
-                  <h2>
-                    {project || "Standalone"} <span className="muted small">{cs.length}</span>
-                  </h2>
-                  <DataTable columns={COLUMNS} stackOnPhone>
-                    {cs.map((c) => (
-                      <HostContainerRow
-                        key={c.id}
-                        c={c}
-                        spark={sparks.current.get(c.id)}
-                        agentOnline={h.online}
-                        now={now}
-                      />
-                    ))}
-                  </DataTable>
-                </section>
-              ))
-            }
-          </Loaded>
-        </div>
-      )}
-    </Loaded>
+        )}
+      </Loaded>
+    </>
   );
 }
 

@@ -1,7 +1,7 @@
 "use client";
 import { ContainerView, Host, isProtected, type LiveMessage } from "@crowsnest/protocol";
 import Link from "next/link";
-import { Fragment, useCallback, useEffect } from "react";
+import { Fragment, useCallback } from "react";
 import { ActionMenu } from "../../../../../components/action-menu.tsx";
 import { ContainerDetails } from "../../../../../components/container-details.tsx";
 import { Loaded } from "../../../../../components/loaded.tsx";
@@ -71,12 +71,10 @@ export function ContainerClient({ hostId, containerId }: { hostId: string; conta
   const h = host.state.data;
   const c0 = container.state.data;
   const range: RangeKey = isRangeKey(url.range) ? url.range : "15m";
-  const title = pageTitle(c0 ? containerName(c0) : null, h?.name);
-  useEffect(() => {
-    document.title = title;
-  }, [title]);
   return (
     <div className="stack">
+      {/* React puts it in <head>; no Next metadata title competes with it (see the root layout). */}
+      <title>{pageTitle(c0 ? containerName(c0) : null, h?.name)}</title>
       <nav className="crumbs" aria-label="Breadcrumb">
         <Link href="/fleet">Fleet</Link> /{" "}
         <Link href={`/fleet/${encodeURIComponent(hostId)}`}>{h?.name ?? hostId}</Link> /{" "}

@@ -1,7 +1,4 @@
-import type { Metadata } from "next";
 import { ContainerClient } from "./client.tsx";
-
-export const metadata: Metadata = { title: "Container" };
 
 export default async function ContainerPage({
   params,
