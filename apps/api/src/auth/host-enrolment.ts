@@ -8,9 +8,13 @@ import { mintSecret } from "./secret-token.ts";
 
 export const DEFAULT_ENROLMENT_TTL_MS = 24 * 3_600_000;
 
-/** The agent registry's part in revocation: it drops a host's live connection at once. */
+/**
+ * The agent registry's part in a host's lifecycle: it drops a host's live connection at once, and
+ * says whether one is live (as the host listings do).
+ */
 export interface AgentDisconnector {
   disconnect(hostId: string, code: number, reason: string): boolean;
+  isOnline(hostId: string): boolean;
 }
 
 export interface IssuedEnrolment {
@@ -84,8 +88,10 @@ export class HostEnrolment {
       hostId,
       actor,
       async (host) => {
-        // An agent that has connected set lastSeen: whether it is online now does not matter here.
-        const state = hostStateOf({ ...host, online: false });
+        // An agent that has connected set lastSeen. One that is online may not have yet: its hello
+        // is stored through the write queue after its link is admitted, and a token re-issued in
+        // between would revoke the credential it was just given.
+        const state = hostStateOf({ ...host, online: this.#deps.agents.isOnline(hostId) });
         const now = this.#deps.now();
         const { token, access } = this.#newToken(now, actor);
         if (!canReissueEnrolment(state) || !(await this.#deps.store.hosts.reissue(hostId, access, now))) {

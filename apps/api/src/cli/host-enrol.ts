@@ -19,7 +19,7 @@ export const hostEnrol: CliCommand = {
       // This process holds no agent connections: a brand-new host has none to close anyway.
       const enrolment = new HostEnrolment({
         store,
-        agents: { disconnect: () => false },
+        agents: { disconnect: () => false, isOnline: () => false },
         audit: new AuditTrail(store.audit),
         ttlMs: config.auth.enrolmentTtlMs,
         now: Date.now,

@@ -6,11 +6,8 @@ export interface EnrolmentTokenRepository {
   /**
    * Trades an unused, unexpired token for the host's credential: in one transaction the token is
    * marked used, the host's older credentials are revoked and `credentialHash` becomes its one
-   * credential, and the host is seen at `now` (its `lastSeen`): its agent has connected, so from
-   * that commit on `hosts.reissue` refuses it, before the agent's hello is stored (an agent shown
-   * online must not have its new credential revoked by a re-issued token). Returns the host id, or
-   * null (nothing written) when the token is unknown, used or expired at `now` (epoch ms). Two
-   * agents racing with the same token cannot both win.
+   * credential. Returns the host id, or null (nothing written) when the token is unknown, used or
+   * expired at `now` (epoch ms). Two agents racing with the same token cannot both win.
    */
   redeem(tokenHash: string, credentialHash: string, now: number): Promise<string | null>;
 }

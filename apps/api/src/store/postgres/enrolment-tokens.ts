@@ -13,12 +13,7 @@ export class PgEnrolmentTokenRepository implements EnrolmentTokenRepository {
   async redeem(tokenHash: string, credentialHash: string, now: number): Promise<string | null> {
     return transaction(this.#pool, async (client) => {
       const hostId = await redeemToken(client, tokenHash, now);
-      if (hostId === null) return null;
-      await replaceCredential(client, hostId, credentialHash, now);
-      await client.query("UPDATE hosts SET last_seen = greatest(coalesce(last_seen, 0), $1) WHERE id = $2", [
-        now,
-        hostId,
-      ]);
+      if (hostId !== null) await replaceCredential(client, hostId, credentialHash, now);
       return hostId;
     });
   }
