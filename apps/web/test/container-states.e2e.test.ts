@@ -276,9 +276,9 @@ describe("container states, logs and phones in a real browser", () => {
     for (const action of ["start", "stop", "restart", "kill", "remove"]) {
       expect(await page.getByTestId(`action-${action}`).isDisabled(), action).toBe(true);
     }
-    // Reloaded, the page is not a 404: the server keeps the tombstone.
-    const stored = await container(doomedId);
-    expect(stored.removedAt).not.toBeNull();
+    // Reloaded, the page is not a 404: the server keeps the tombstone. (The page shows the removal
+    // from the live event, relayed before the event is stored: wait for the store.)
+    await expect.poll(async () => (await container(doomedId)).removedAt, { timeout: 20_000 }).not.toBeNull();
     await page.reload();
     await expect.poll(() => page.getByTestId("container-removed").textContent()).toMatch(/Removed at/);
     expect(await page.getByTestId("container-sections").getAttribute("data-first")).toBe("logs");

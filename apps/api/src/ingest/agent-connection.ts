@@ -62,10 +62,18 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
   const clock = new ClockOffsetEstimator();
   /** When the last clock probe was sent (server ms): only an answer to it is a reading. */
   let probeSentAt: number | null = null;
+  /**
+   * Commands sent before `welcome`, in order. The host is online (its link admitted) while its hello
+   * is stored through the write queue, and an agent ignores whatever comes before its welcome: sent
+   * then, a command was lost and its action timed out. Should the socket close first, the link's
+   * commands fail as offline (AgentLinks).
+   */
+  let beforeWelcome: CommandMessage[] | null = [];
   const connection: AgentConnection = {
     sendCommand: (command: Command) => {
       const message: CommandMessage = { type: "command", command };
-      ws.send(encode(message));
+      if (beforeWelcome === null) ws.send(encode(message));
+      else beforeWelcome.push(message);
     },
     close: (code, reason) => {
       ws.close(code, reason);
@@ -192,6 +200,9 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
       credential: identity.issuedCredential,
       lastStoredSeq,
     });
+    const held = beforeWelcome ?? [];
+    beforeWelcome = null;
+    for (const message of held) ws.send(encode(message));
   }
 
   function storeBatch(message: SequencedAgentMessage): void {

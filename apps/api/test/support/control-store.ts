@@ -3,7 +3,7 @@ import type { TelemetryWrite, WriteResult } from "../../src/store/store.ts";
 import type { TelemetryServer } from "./telemetry-server.ts";
 
 /** Holds the store's writes until `release()`, or fails the next one: the disk made slow or full. */
-export function controlStore(server: TelemetryServer) {
+export function controlStore(server: Pick<TelemetryServer, "store">) {
   const writer = server.store.telemetry;
   const write = writer.write.bind(writer);
   let open: () => void = () => {};
