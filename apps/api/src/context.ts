@@ -7,6 +7,7 @@ import type { IngestCounters } from "./ingest/counters.ts";
 import type { LatestSampleReader } from "./ingest/latest-samples.ts";
 import type { StorageHealth } from "./ingest/storage-health.ts";
 import type { LiveStats } from "./live/hub.ts";
+import type { RelayedWrites } from "./live/live-publisher.ts";
 import type { Store } from "./store/store.ts";
 
 /**
@@ -23,6 +24,8 @@ export interface AppContext {
   /** Runs a container action on the host's agent. */
   commands: AgentCommandSender;
   latest: LatestSampleReader;
+  /** Whether what the agents sent so far is stored: a read of what a browser saw live waits for it. */
+  relayed: RelayedWrites;
   /** Closes a user's live views (logout). */
   liveSockets: UserSocketCloser;
   /** The live hub's memory, for /api/health/details. */

@@ -141,6 +141,7 @@ export async function buildServer(deps: ServerDeps): Promise<CrowsnestServer> {
     agents,
     commands: agents,
     latest,
+    relayed,
     liveSockets: userSockets,
     hub,
     counters,

@@ -10,6 +10,7 @@ import {
 import type { Principal } from "../auth/principal.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { AgentCommandSender, CommandRequest } from "../ingest/agent-links.ts";
+import { findRelayed, type RelayedWrites } from "../live/live-publisher.ts";
 import type { Store } from "../store/store.ts";
 
 export interface ActionAttempt {
@@ -24,18 +25,23 @@ export interface ActionAttempt {
 export interface ActionDeps {
   store: Pick<Store, "containers" | "audit">;
   agents: AgentCommandSender;
+  /** What the agents sent: a container a browser saw live is looked up again once it is stored. */
+  relayed: RelayedWrites;
   now: () => number;
 }
 
 /**
  * One container action, from authorization to the agent's outcome. The decision uses the
- * container's labels as the store knows them now (never what the browser says), and every
+ * container's labels as the store knows them now (never what the browser says; a container not
+ * stored yet, which a browser saw in a live event, once what was relayed is stored), and every
  * attempt is audited: a refusal as `denied`; an allowed one as `allowed` before the command
  * leaves (so that it is on record even if the server dies mid-way), then as `succeeded` or `failed`.
  */
 export async function performAction(deps: ActionDeps, attempt: ActionAttempt): Promise<CommandOutcome> {
   const { principal, hostId, containerId, action } = attempt;
-  const stored = await deps.store.containers.get(hostId, containerId);
+  const stored = await findRelayed(deps.relayed, hostId, () =>
+    deps.store.containers.get(hostId, containerId),
+  );
   const containerName = stored ? displayName(stored.info.names) : null;
   const protectedContainer = stored ? isProtected(stored.info.labels) : false;
   const audit = (result: AuditResult, reason: string | null) =>

@@ -15,11 +15,9 @@ import { keepAlive } from "../ws/heartbeat.ts";
 import { frameBytes } from "../ws/raw-data.ts";
 import type { LiveHub } from "./hub.ts";
 import { type BackpressureLimits, LiveClient } from "./live-client.ts";
-import type { RelayedWrites } from "./live-publisher.ts";
+import { type RelayedWrites, settledWithin } from "./live-publisher.ts";
 
 const MAX_TOPICS_PER_SOCKET = 256;
-/** How long a `subscribed` answer waits for the store (RelayedWrites) before it goes anyway (a stalled disk). */
-const SUBSCRIBED_WAIT_MS = 2_000;
 
 export interface LiveConnectionDeps {
   hub: LiveHub;
@@ -103,21 +101,9 @@ async function handleFrame(
   }
   if (await sessionEnded()) return;
   deps.hub.subscribe(client, message.topic);
-  await settledWithin(
-    deps.relayed,
-    message.topic.kind === "fleet" ? null : message.topic.hostId,
-    SUBSCRIBED_WAIT_MS,
-  );
+  await settledWithin(deps.relayed, message.topic.kind === "fleet" ? null : message.topic.hostId);
   const subscribed: Subscribed = { type: "subscribed", topic: message.topic };
   client.send(encode(subscribed));
-}
-
-function settledWithin(relayed: RelayedWrites, hostId: string | null, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([relayed.settled(hostId), timeout]).finally(() => clearTimeout(timer));
 }
 
 function sendError(client: LiveClient, code: ProtocolError["code"], message: string): void {

@@ -34,6 +34,38 @@ export interface RelayedWrites {
 }
 
 /**
+ * How long a read that must see what was relayed before it waits for the store before it goes
+ * anyway (a stalled disk must not hold a browser's request or subscription for longer), ms.
+ */
+export const RELAYED_WAIT_MS = 2_000;
+
+/** `relayed.settled(hostId)`, or RELAYED_WAIT_MS, whichever comes first; never rejects. */
+export function settledWithin(relayed: RelayedWrites, hostId: string | null): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, RELAYED_WAIT_MS);
+  });
+  return Promise.race([relayed.settled(hostId), timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Looks up in the store something of a host that its agent sends (a container); when it is not
+ * there, looks again once what was relayed before now is stored (settledWithin). A browser shows a
+ * container from a live event before the store has it, and may act on it at once: without the
+ * second look, that action or page would be a 404 for a container the user sees.
+ */
+export async function findRelayed<T>(
+  relayed: RelayedWrites,
+  hostId: string,
+  find: () => Promise<T | null>,
+): Promise<T | null> {
+  const found = await find();
+  if (found !== null) return found;
+  await settledWithin(relayed, hostId);
+  return find();
+}
+
+/**
  * What ingest and the agent sockets hand to the browsers: a batch once it is validated, before
  * it is stored (its ack still waits for the store), status and lag as they happen. Today LiveHub
  * delivers it to this process's subscribed sockets; a bus-backed implementation (scale-out) would

@@ -57,7 +57,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   registerListContainers(app, ctx);
   registerGetContainer(app, ctx);
   registerGetContainerEvents(app, ctx);
-  registerPerformAction(app, { store, agents: ctx.commands, now: Date.now });
+  registerPerformAction(app, { store, agents: ctx.commands, relayed: ctx.relayed, now: Date.now });
 
   registerGetMetrics(app, ctx);
   registerGetLogs(app, ctx);
