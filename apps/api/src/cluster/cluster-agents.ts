@@ -12,7 +12,12 @@ import type {
   CommandRequest,
 } from "../ingest/agent-links.ts";
 import { AgentUnavailableError } from "../ingest/agent-unavailable.ts";
-import type { LivePublisher, RelayedWrites } from "../live/live-publisher.ts";
+import {
+  type LivePublisher,
+  RELAYED_WAIT_MS,
+  type RelayedWrites,
+  settledWithin,
+} from "../live/live-publisher.ts";
 import type { NatsBus } from "./bus.ts";
 import {
   type BusRejects,
@@ -31,8 +36,6 @@ import { SUBJECTS } from "./subjects.ts";
  * `timeout` answer arrives rather than a bus timeout.
  */
 const REPLY_MARGIN_MS = 2_000;
-/** At most this long for the holder's "stored" (a browser's `subscribed` waits less anyway). */
-const SETTLED_WAIT_MS = 5_000;
 /** A claim waits for the holder's probe of its agent (probeMs) plus this. */
 const CLAIM_MARGIN_MS = 2_000;
 
@@ -249,8 +252,9 @@ export class ClusterAgents
 
   /**
    * This replica's writes, and, when another replica holds the host's agent, that replica's: it
-   * answers once what it relayed before the request is stored. Never rejects; no holder or a bus
-   * failure only leaves the local wait (live-connection bounds the whole wait).
+   * answers once what it relayed before the request is stored, or RELAYED_WAIT_MS has passed
+   * (settledWithin, which also bounds the whole wait of its callers). Never rejects; no holder or a
+   * bus failure only leaves the local wait.
    */
   async settled(hostId: string | null): Promise<void> {
     const local = this.#deps.relayed.settled(hostId);
@@ -258,7 +262,7 @@ export class ClusterAgents
       return local;
     if (!this.#deps.bus.controlConnected) return local;
     const remote = this.#deps.bus.control
-      .request(SUBJECTS.agent(hostId, "settled"), "", { timeout: SETTLED_WAIT_MS })
+      .request(SUBJECTS.agent(hostId, "settled"), "", { timeout: RELAYED_WAIT_MS })
       .then(
         () => undefined,
         () => undefined,
@@ -321,7 +325,7 @@ export class ClusterAgents
   async #answer(hostId: string, msg: Msg): Promise<void> {
     switch (msg.subject) {
       case SUBJECTS.agent(hostId, "settled"):
-        await this.#deps.relayed.settled(hostId);
+        await settledWithin(this.#deps.relayed, hostId);
         msg.respond("");
         return;
       case SUBJECTS.agent(hostId, "claim"):

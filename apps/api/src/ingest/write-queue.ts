@@ -51,6 +51,8 @@ export class WriteQueue implements RelayedWrites {
   readonly #flushing = new Set<Promise<void>>();
   /** Settles with the newest write queued: writes are stored in order, so with every one before it. */
   #last: Promise<void> = Promise.resolve();
+  /** Per host with writes queued or being stored, its newest one's `#last`; gone once that settled. */
+  readonly #lastOfHost = new Map<string, Promise<void>>();
 
   constructor(writer: TelemetryWriter, health: StorageHealth, rowsPerFlush = 4_000, backlogRows = 100_000) {
     this.#writer = writer;
@@ -73,7 +75,13 @@ export class WriteQueue implements RelayedWrites {
       this.#schedule();
     });
     const settled = () => this.#settled(rows);
-    this.#last = result.then(settled, settled);
+    const last = result.then(settled, settled);
+    this.#last = last;
+    const { hostId } = write;
+    this.#lastOfHost.set(hostId, last);
+    void last.then(() => {
+      if (this.#lastOfHost.get(hostId) === last) this.#lastOfHost.delete(hostId);
+    });
     return result;
   }
 
@@ -98,8 +106,13 @@ export class WriteQueue implements RelayedWrites {
     for (const listener of this.#listeners) listener(false);
   }
 
-  settled(): Promise<void> {
-    return this.#last;
+  /**
+   * Resolves once the writes queued so far are stored or failed: every host's (`hostId` null), or
+   * that host's alone, at once when it has none queued, however far behind other hosts' are.
+   */
+  settled(hostId: string | null): Promise<void> {
+    if (hostId === null) return this.#last;
+    return this.#lastOfHost.get(hostId) ?? Promise.resolve();
   }
 
   /** Stores everything queued so far (used at shutdown). */

@@ -22,13 +22,14 @@ export interface LogsOrder {
 /**
  * Whether what was relayed so far has reached the store. A browser's `subscribed` answer waits for
  * it (see serveLiveSocket), so that a REST read the browser makes after it (the log view's backfill
- * after a reconnect) finds every line relayed before the subscription, which the socket missed.
+ * after a reconnect) finds every line relayed before the subscription, which the socket missed;
+ * and a read of a container not found waits for it once (findRelayed).
  */
 export interface RelayedWrites {
   /**
    * Resolves once every write queued so far is stored, or has failed (never rejects). `hostId`:
-   * the subscription's host (null for the fleet); in a cluster, the writes of the replica holding
-   * that host's agent are waited for too.
+   * that host's writes only (null: every host's, for the fleet); in a cluster, the writes of the
+   * replica holding that host's agent are waited for too.
    */
   settled(hostId: string | null): Promise<void>;
 }

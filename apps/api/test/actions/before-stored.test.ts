@@ -106,7 +106,7 @@ describe("actions and reads while what the agent sent waits for the store", () =
       body: { action: "restart", options: {} },
     });
     // Both requests looked the container up while its event waited for the store.
-    await until(() => find.mock.calls.length >= 2 && get.mock.calls.length >= 1, "the lookups made");
+    await until(() => find.mock.calls.length >= 2 && get.mock.calls.length >= 2, "the lookups made");
     const commanded = agent.next((m) => m.type === "command");
     store.release();
     await stored;
