@@ -15,7 +15,8 @@
  *     [--hosts-per-write 7] [--seconds-per-write 1]
  *
  * With `--logs`, log lines instead (`--lines 1400000` of the storage suite's kind, 60 bytes or so,
- * over 250 containers of the hosts, `--lines-per-write 4000`: the write queue's flush of lines),
+ * over `--containers 250` of each host, `--lines-per-write 4000`: the write queue's flush of lines;
+ * `--containers 600` spreads them over 12,000 series as figure 3's agents do),
  * per line: what the search index and the lines' table ask of the writer, which grows with the
  * index until its pages outnumber what a write touches (BENCHMARKS.md figure 3).
  *
@@ -112,6 +113,7 @@ async function measureLogs(
   hosts: number,
   lines: number,
   linesPerWrite: number,
+  containers: number,
 ): Promise<WriteFigures> {
   const dir = mkdtempSync(join(tmpdir(), "crowsnest-bench-write-"));
   try {
@@ -124,7 +126,7 @@ async function measureLogs(
       const writes: TelemetryWrite[] = [];
       for (const hostId of hostIds) {
         const batch: LogLine[] = [];
-        for (let i = 0; i < perBatch && n < lines; i++, n++) batch.push(logLine(n));
+        for (let i = 0; i < perBatch && n < lines; i++, n++) batch.push(logLine(n, containers));
         const at = Date.parse(batch.at(-1)?.ts ?? "") || T0;
         writes.push({ kind: "batch", hostId, at, message: { type: "logs", seq, lines: batch, drops: [] } });
       }
@@ -207,11 +209,13 @@ async function main(): Promise<void> {
       logs: { type: "boolean", default: false },
       lines: { type: "string", default: "1400000" },
       "lines-per-write": { type: "string", default: "4000" },
+      containers: { type: "string", default: "250" },
     },
   });
   const logs = values.logs === true;
   const lines = Number(values.lines);
   const linesPerWrite = Number(values["lines-per-write"]);
+  const containers = Number(values.containers);
   const unit = logs ? "line" : "sample";
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
@@ -227,13 +231,13 @@ async function main(): Promise<void> {
   const results = new Map<string, WriteFigures[]>(variants.map((v) => [v.name, []]));
   console.log(
     logs
-      ? `${lines} log lines per store and round, writes of ${linesPerWrite} lines of ${hosts} hosts`
+      ? `${lines} log lines of ${containers} containers per store and round, writes of ${linesPerWrite} lines of ${hosts} hosts`
       : `${hosts * CONTAINERS_PER_HOST} series × ${seconds} s = ${hosts * CONTAINERS_PER_HOST * seconds} samples per store and round, writes of ${shape.hostsPerWrite} hosts × ${shape.secondsPerWrite} s`,
   );
   for (let round = 1; round <= rounds; round++) {
     for (const v of variants) {
       const figures = logs
-        ? await measureLogs(v, hosts, lines, linesPerWrite)
+        ? await measureLogs(v, hosts, lines, linesPerWrite, containers)
         : await measure(v, hosts, seconds, shape);
       results.get(v.name)?.push(figures);
       console.log(

@@ -561,11 +561,14 @@ function logLines(): LogLine[] {
   return Array.from({ length: LOG_LINES }, (_, n) => logLine(n));
 }
 
-/** The bench's log line `n`: one of LOG_CONTAINERS' access-log lines, ten a millisecond from T0. */
-export function logLine(n: number): LogLine {
+/**
+ * The bench's log line `n`: an access-log line of one of `containers` containers (LOG_CONTAINERS
+ * unless given), ten a millisecond from T0.
+ */
+export function logLine(n: number, containers = LOG_CONTAINERS): LogLine {
   const t = T0 + Math.floor(n / 10);
   return {
-    containerId: containerId(n % LOG_CONTAINERS),
+    containerId: containerId(n % containers),
     ts: new Date(t).toISOString().replace("Z", `${String(n % 1_000_000).padStart(6, "0")}Z`),
     stream: n % 10 === 0 ? "stderr" : "stdout",
     text: `GET /api/items/${n} 200 ${n % 97}ms user=u${n % 13} trace=${t.toString(16)}`,

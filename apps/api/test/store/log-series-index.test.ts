@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import { logSeriesIndexInBulkMigration } from "../../src/store/sqlite/migrations/019-log-series-index-in-bulk.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { LOG_INDEX_BULK } from "../../src/store/sqlite/telemetry-writer.ts";
+import { LOG_INDEX_BULK, LOG_INDEX_SLICES } from "../../src/store/sqlite/telemetry-writer.ts";
 import type { LogQuery, Store } from "../../src/store/store.ts";
 import { logLine, containerId as newContainerId } from "../support/samples.ts";
 import { anyCredential } from "./backends.ts";
@@ -63,43 +63,72 @@ function newestFirst(lines: readonly LogLine[]): string[] {
 
 const texts = (lines: readonly StoredLogLine[]) => lines.map((line) => line.text);
 
+/** The largest id in `log_lines` (0 when empty). */
+function maxLineId(path: string): number {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return (db.prepare("SELECT coalesce(max(id), 0) AS id FROM log_lines").get() as { id: number }).id;
+  } finally {
+    db.close();
+  }
+}
+
+/** Keys in both tables: none, but in a file repaired by hand. */
+const KEYS_IN_BOTH = "log_series_index JOIN log_series_pending USING (series, ts, id)";
+
+/** Lines whose key is in one table or both (until its slice moves, a key repaired by hand is in both). */
+const keysStored = (path: string) => keyRows(path)[0] + keyRows(path)[1] - countRows(path, KEYS_IN_BOTH);
+
+/** The key tables' rows: [index, pending]. */
+const keyRows = (path: string): [number, number] => [
+  countRows(path, "log_series_index"),
+  countRows(path, "log_series_pending"),
+];
+
 /**
  * Migration 19: a line's key goes to `log_series_pending` as it is stored, and the writer moves the
- * pending keys into `log_series_index` once LOG_INDEX_BULK have gathered. Reads, retention and host
- * deletion take the lines of both; a restarted writer counts what is pending still.
+ * pending keys of a slice of the series ids into `log_series_index` each LOG_INDEX_BULK /
+ * LOG_INDEX_SLICES lines, the slices in turn. Reads, retention and host deletion take the lines of
+ * both; keys an earlier writer left pending move as their slices come round.
  */
 describe("the log lines' series index, filled in bulk (SQLite)", () => {
-  it("reads lines in both tables in time order, deletes them from both, and counts pending keys across a restart", async () => {
+  it("moves keys a slice of the series at a time, reads both tables in time order, deletes from both, and moves what a writer left pending", async () => {
     const path = join(dir, "bulk.db");
-    const [a, b, c] = [newContainerId(), newContainerId(), newContainerId()];
-    const containers = [a, b, c];
+    // More containers than slices: a slice holds a few series.
+    const containers = Array.from({ length: 2 * LOG_INDEX_SLICES + 5 }, () => newContainerId());
+    const [a, b] = containers as [string, string];
+    const read = [a, b, containers.at(-1) as string];
     // Lines 2 ms apart, every seventh on stderr, all with "line", a few with "rare".
     const line = (k: number, t: number, tag: string) =>
       logLine(
-        containers[k % 3] as string,
+        containers[k % containers.length] as string,
         t,
         `line ${tag}${k}${k % 1_000 === 0 ? " rare" : ""}`,
         k % 7 === 0 ? "stderr" : "stdout",
       );
-    const first = Array.from({ length: 8 * LINES_PER_WRITE }, (_, k) => line(k, T0 + 2 * k, "a"));
-    // Late lines between the first ones: the write that brings the pending keys over the bulk…
-    const late = Array.from({ length: LINES_PER_WRITE }, (_, k) => line(k, T0 + 2 * (5 * k) + 1, "b"));
-    // …and lines whose keys stay pending, between lines already in the index.
-    const pending = Array.from({ length: 2_000 }, (_, k) => line(k, T0 + 2 * (7 * k) + 1, "c"));
-    expect(first.length).toBeLessThan(LOG_INDEX_BULK);
-    expect(first.length + late.length).toBeGreaterThanOrEqual(LOG_INDEX_BULK);
+    const first = Array.from({ length: LOG_INDEX_BULK }, (_, k) => line(k, T0 + 2 * k, "a"));
+    // Late lines between the first ones, whose keys go where their series' slice is by then.
+    const late = Array.from({ length: 6_000 }, (_, k) => line(k, T0 + 2 * (5 * k) + 1, "b"));
 
     let store = await openSqliteStore(path);
     let seq = 1;
     let hostId: string;
     try {
       hostId = (await store.hosts.create("h", T0, anyCredential())).id;
-      seq = await writeLines(store, hostId, first, seq);
-      expect([countRows(path, "log_series_index"), countRows(path, "log_series_pending")]).toEqual([
-        0,
-        first.length,
-      ]);
-      // A key in both tables (a file repaired by hand) does not stop the move, nor every write after it.
+      // Write by write: each line's key is in one table, and the pending ones stay about a bulk.
+      let moved = 0;
+      for (let i = 0; i < first.length; i += LINES_PER_WRITE) {
+        seq = await writeLines(store, hostId, first.slice(i, i + LINES_PER_WRITE), seq);
+        const [index, pending] = keyRows(path);
+        expect(index + pending).toBe(Math.min(i + LINES_PER_WRITE, first.length));
+        expect(pending).toBeLessThanOrEqual(LOG_INDEX_BULK + LINES_PER_WRITE);
+        expect(index).toBeGreaterThanOrEqual(moved);
+        moved = index;
+      }
+      // Moved in slices, not all at once: by now both tables hold keys.
+      expect(keyRows(path).every((n) => n > 0)).toBe(true);
+      expect(countRows(path, KEYS_IN_BOTH)).toBe(0);
+      // A key in both tables (a file repaired by hand) does not stop a move, nor every write after it…
       const repair = new DatabaseSync(path);
       repair.exec("INSERT INTO log_series_index SELECT series, ts, id FROM log_series_pending LIMIT 1");
       repair.close();
@@ -107,14 +136,10 @@ describe("the log lines' series index, filled in bulk (SQLite)", () => {
       expect(texts(await pageThrough(store, query(hostId, a, { limit: 50_000 }), 2))).toEqual(
         newestFirst(first.filter((l) => l.containerId === a)),
       );
-      seq = await writeLines(store, hostId, [...late, ...pending], seq);
-      expect([countRows(path, "log_series_index"), countRows(path, "log_series_pending")]).toEqual([
-        first.length + late.length,
-        pending.length,
-      ]);
+      seq = await writeLines(store, hostId, late, seq);
 
-      const all = [...first, ...late, ...pending];
-      for (const id of containers) {
+      const all = [...first, ...late];
+      for (const id of read) {
         const own = all.filter((l) => l.containerId === id);
         expect(texts(await pageThrough(store, query(hostId, id), 100))).toEqual(newestFirst(own));
         expect(texts(await pageThrough(store, query(hostId, id, { stream: "stderr" }), 100))).toEqual(
@@ -132,7 +157,7 @@ describe("the log lines' series index, filled in bulk (SQLite)", () => {
       // Retention by time takes lines of both tables, and their keys with them.
       const cut = T0 + 2 * 3_000;
       const older = all.filter((l) => Date.parse(l.ts) < cut);
-      expect(older.filter((l) => l.text.startsWith("line c")).length).toBeGreaterThan(0);
+      expect(older.filter((l) => l.text.startsWith("line b")).length).toBeGreaterThan(0);
       let deleted = 0;
       for (let n = -1; n !== 0; deleted += n) n = await store.retention.deleteLogsBefore(msToTs(cut), 1_000);
       expect(deleted).toBe(older.length);
@@ -140,7 +165,7 @@ describe("the log lines' series index, filled in bulk (SQLite)", () => {
       expect(texts(await pageThrough(store, query(hostId, a), 100))).toEqual(
         newestFirst(kept.filter((l) => l.containerId === a)),
       );
-      expect(countRows(path, "log_series_index") + countRows(path, "log_series_pending")).toBe(kept.length);
+      expect(keysStored(path)).toBe(kept.length);
       // Retention by the host's bytes takes the oldest received first: what is left of `first`.
       const oldestTwo = kept.filter((l) => l.text.startsWith("line a")).slice(0, 2);
       const bytes = oldestTwo.reduce((sum, l) => sum + Buffer.byteLength(l.text), 0);
@@ -150,15 +175,17 @@ describe("the log lines' series index, filled in bulk (SQLite)", () => {
       await store.close();
     }
 
-    // A new writer counts the keys still pending: its move comes when they and its own reach the bulk.
-    const stillPending = countRows(path, "log_series_pending");
-    expect(stillPending).toBeGreaterThan(0);
+    // A new writer moves the keys left pending as their slices come round: within a bulk of lines.
+    const [, leftPending] = keyRows(path);
+    expect(leftPending).toBeGreaterThan(0);
+    const lastBefore = maxLineId(path);
     store = await openSqliteStore(path);
     try {
-      const more = Array.from({ length: LOG_INDEX_BULK - stillPending }, (_, k) => line(k, 9 * T0 + k, "d"));
+      const more = Array.from({ length: LOG_INDEX_BULK }, (_, k) => line(k, 9 * T0 + k, "d"));
       await writeLines(store, hostId, more, seq);
-      expect(countRows(path, "log_series_pending")).toBe(0);
-      expect(countRows(path, "log_series_index")).toBe(countRows(path, "log_lines"));
+      expect(countRows(path, `log_series_pending WHERE id <= ${lastBefore}`)).toBe(0);
+      expect(keyRows(path).reduce((sum, n) => sum + n, 0)).toBe(countRows(path, "log_lines"));
+      expect(countRows(path, KEYS_IN_BOTH)).toBe(0);
 
       // Deleting the host takes its lines and their keys.
       await store.hosts.delete(hostId);

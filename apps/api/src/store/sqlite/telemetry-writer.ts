@@ -10,11 +10,24 @@ import { SEARCH_TEXT } from "./search-text.ts";
 import type { SeriesIds } from "./series.ts";
 
 /**
- * Lines whose keys wait in `log_series_pending` before the writer moves them into the series index
- * in one insert in key order (migration 19). A page of the index then takes many lines of a series
- * at once, and the pending table stays a few hundred pages (at most this many keys and one write's).
+ * About how many lines' keys wait in `log_series_pending` before the writer moves them into the
+ * series index, in key order (migration 19). A move dirties a page of the index for each series
+ * with keys pending, however few: with lines spread over 12,000 containers (BENCHMARKS.md figure
+ * 3's agents) a bulk of 32,768 put under 3 keys on a page, and the writer took 1.16-1.36 × the
+ * CPU a line that it takes with this bulk (`bench/suites/storage-write.ts --logs --containers 600`,
+ * two runs, figure 3). The pending table stays about 3 MiB (this many keys and a write's), read by
+ * series as the index is, under the 16 MiB page cache.
  */
-export const LOG_INDEX_BULK = 32_768;
+export const LOG_INDEX_BULK = 131_072;
+
+/**
+ * The series ids are moved in this many slices, one after the other, each once LOG_INDEX_BULK /
+ * LOG_INDEX_SLICES lines have come since the last: a slice's keys gathered over about
+ * LOG_INDEX_BULK lines, as in one move of them all, but a write's transaction takes a sixteenth
+ * of that move's pages, not all of them once every few seconds, which held up the writes queued
+ * behind it (figure 3).
+ */
+export const LOG_INDEX_SLICES = 16;
 
 /** What one `writeCounting` call did: each write's result, and the rows the window left out per host. */
 export interface CountedWrite {
@@ -48,12 +61,10 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
    * index (null while it has none): ids are given in order, so its lines are those from there on.
    */
   #unindexedFrom: number | null = null;
-  /**
-   * Lines in `log_series_pending` (migration 19) as this writer counts them: what was there when it
-   * opened, then its own since the last move (lines deleted meanwhile bring the next move forward).
-   */
-  #pendingLines: number;
-  readonly #countPending;
+  /** Lines stored since the last slice's move (see LOG_INDEX_SLICES), and the next slice to move. */
+  #linesSinceMove = 0;
+  #nextSlice = 0;
+  readonly #topSeries;
   readonly #indexPending;
   readonly #clearPending;
   readonly #addDropped;
@@ -99,14 +110,15 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#indexLines = db.prepare(
       `INSERT INTO log_fts (rowid, text) SELECT id, ${SEARCH_TEXT}(text) FROM log_lines WHERE id >= ?`,
     );
-    this.#countPending = db.prepare("SELECT count(*) AS n FROM log_series_pending");
-    this.#pendingLines = this.#pendingInStore();
+    this.#topSeries = db.prepare("SELECT coalesce(max(id), 0) AS id FROM series");
+    // A slice is the series ids in (?1, ?2]: a range of both tables' keys.
     this.#indexPending = db.prepare(
       // OR IGNORE: a key already in the index (a file repaired by hand) is the same entry, and must
       // not fail every write from then on.
-      "INSERT OR IGNORE INTO log_series_index (series, ts, id) SELECT series, ts, id FROM log_series_pending ORDER BY series, ts, id",
+      `INSERT OR IGNORE INTO log_series_index (series, ts, id)
+       SELECT series, ts, id FROM log_series_pending WHERE series > ?1 AND series <= ?2 ORDER BY series, ts, id`,
     );
-    this.#clearPending = db.prepare("DELETE FROM log_series_pending");
+    this.#clearPending = db.prepare("DELETE FROM log_series_pending WHERE series > ?1 AND series <= ?2");
     this.#addDropped = db.prepare("UPDATE hosts SET dropped_batches = dropped_batches + ? WHERE id = ?");
     // Once a batch's lines are in, not per line in the insert trigger: see migration 21.
     this.#addLogBytes = db.prepare("UPDATE hosts SET log_bytes = log_bytes + ? WHERE id = ?");
@@ -175,7 +187,6 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       this.#series.forget();
       this.#metrics.forget();
       this.#unindexedFrom = null;
-      this.#pendingLines = this.#pendingInStore();
       throw err;
     }
   }
@@ -290,23 +301,26 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       line.truncated ? 1 : 0,
       line.text,
     );
-    this.#pendingLines++;
+    this.#linesSinceMove++;
     return Buffer.byteLength(line.text, "utf8");
   }
 
   /**
-   * Moves the lines' keys pending in `log_series_pending` (the insert trigger's) into the series
-   * index `log_series_index` once there are LOG_INDEX_BULK of them: see migration 19.
+   * Moves the keys pending in `log_series_pending` (the insert trigger's) of the next slice of the
+   * series ids into the series index `log_series_index`, once per LOG_INDEX_BULK / LOG_INDEX_SLICES
+   * lines stored: see LOG_INDEX_SLICES. Keys left pending by an earlier writer move as their slices
+   * come round. A rolled back move leaves its keys pending for the next round.
    */
   #movePendingLines(): void {
-    if (this.#pendingLines < LOG_INDEX_BULK) return;
-    this.#indexPending.run();
-    this.#clearPending.run();
-    this.#pendingLines = 0;
-  }
-
-  #pendingInStore(): number {
-    return (this.#countPending.get() as { n: number }).n;
+    const every = LOG_INDEX_BULK / LOG_INDEX_SLICES;
+    if (this.#linesSinceMove < every) return;
+    const width = Math.ceil((this.#topSeries.get() as { id: number }).id / LOG_INDEX_SLICES);
+    for (; this.#linesSinceMove >= every; this.#linesSinceMove -= every) {
+      const from = this.#nextSlice * width;
+      this.#indexPending.run(from, from + width);
+      this.#clearPending.run(from, from + width);
+      this.#nextSlice = (this.#nextSlice + 1) % LOG_INDEX_SLICES;
+    }
   }
 
   /** Enters the lines of the running transaction in the search index, read back from their table. */
