@@ -94,8 +94,9 @@ const keyRows = (path: string): [number, number] => [
 describe("the log lines' series index, filled in bulk (SQLite)", () => {
   it("moves keys a slice of the series at a time, reads both tables in time order, deletes from both, and moves what a writer left pending", async () => {
     const path = join(dir, "bulk.db");
-    // More containers than slices: a slice holds a few series.
-    const containers = Array.from({ length: 2 * LOG_INDEX_SLICES + 5 }, () => newContainerId());
+    // More containers than slices, a slice holding a few series, and the top series at a slice's
+    // top: the last one's keys are moved too.
+    const containers = Array.from({ length: 3 * LOG_INDEX_SLICES }, () => newContainerId());
     const [a, b] = containers as [string, string];
     const read = [a, b, containers.at(-1) as string];
     // Lines 2 ms apart, every seventh on stderr, all with "line", a few with "rare".
@@ -122,6 +123,8 @@ describe("the log lines' series index, filled in bulk (SQLite)", () => {
         const [index, pending] = keyRows(path);
         expect(index + pending).toBe(Math.min(i + LINES_PER_WRITE, first.length));
         expect(pending).toBeLessThanOrEqual(LOG_INDEX_BULK + LINES_PER_WRITE);
+        // Every series' slice comes round: no key waits more than a round of the slices.
+        expect(countRows(path, `log_series_pending WHERE id <= ${maxLineId(path) - LOG_INDEX_BULK}`)).toBe(0);
         expect(index).toBeGreaterThanOrEqual(moved);
         moved = index;
       }
@@ -195,6 +198,38 @@ describe("the log lines' series index, filled in bulk (SQLite)", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("keeps the pending keys within a bulk when its writer restarts more often than a round of the slices", async () => {
+    const path = join(dir, "restarts.db");
+    const containers = Array.from({ length: 2 * LOG_INDEX_SLICES + 5 }, () => newContainerId());
+    // Each writer moves two or three slices before it closes: alone, the slices would never reach the rest.
+    const perWriter = 5 * LINES_PER_WRITE;
+    expect(perWriter).toBeLessThan(LOG_INDEX_BULK / 4);
+    let hostId = "";
+    let seq = 1;
+    let firstWriters = 0;
+    for (let writer = 0; writer < 9; writer++) {
+      const store = await openSqliteStore(path);
+      try {
+        if (writer === 0) hostId = (await store.hosts.create("h", T0, anyCredential())).id;
+        for (let w = 0; w < perWriter; w += LINES_PER_WRITE) {
+          const lines = Array.from({ length: LINES_PER_WRITE }, (_, k) => {
+            const n = writer * perWriter + w + k;
+            return logLine(containers[n % containers.length] as string, T0 + n, `line ${n}`);
+          });
+          seq = await writeLines(store, hostId, lines, seq);
+          expect(keyRows(path)[1]).toBeLessThanOrEqual(LOG_INDEX_BULK + LINES_PER_WRITE);
+        }
+      } finally {
+        await store.close();
+      }
+      if (writer === 0) firstWriters = maxLineId(path);
+    }
+    // The first writer's keys are all in the index by now, and every line's key in one table.
+    expect(countRows(path, `log_series_pending WHERE id <= ${firstWriters}`)).toBe(0);
+    expect(keysStored(path)).toBe(countRows(path, "log_lines"));
+    expect(countRows(path, KEYS_IN_BOTH)).toBe(0);
   });
 
   it("upgrades a file of schema 18: its lines go to the series index, read in time order", async () => {

@@ -68,7 +68,7 @@ export class SqliteLogRepository implements LogRepository {
       // The range newest first, which stops early: the keys of the series index and the pending
       // ones (migration 19), both in their tables' order, merged; then their lines (CROSS JOIN: the
       // keys are the outer loop; LIMIT -1 keeps them a subquery, the merge one of keys alone; UNION:
-      // a key in both, as a file repaired by hand may hold until the next move, is read once). The
+      // a key in both, as a file repaired by hand may hold until its slice moves, is read once). The
       // pending keys are not looked up in the word index, whose listing of a common word's matches
       // (26–31 ms at 320,000 lines, bounded by rowid or not) would be paid twice: the scan checks
       // their lines itself. A search of 320,000 lines for a common word took 92–109 ms with 3,000

@@ -23,11 +23,27 @@ export const LOG_INDEX_BULK = 131_072;
 /**
  * The series ids are moved in this many slices, one after the other, each once LOG_INDEX_BULK /
  * LOG_INDEX_SLICES lines have come since the last: a slice's keys gathered over about
- * LOG_INDEX_BULK lines, as in one move of them all, but a write's transaction takes a sixteenth
- * of that move's pages, not all of them once every few seconds, which held up the writes queued
- * behind it (figure 3).
+ * LOG_INDEX_BULK lines, as in one move of them all, but a write's transaction takes the pages of
+ * one slice's series, not all of them once every few seconds, which held up the writes queued
+ * behind it (figure 3). The slices are ranges of equal width over the series ids at the start of a
+ * round (the last one open above, for series made during the round), so a slice's share of the
+ * keys is its series' share of the lines. A write of LOG_INDEX_BULK lines or more moves them all.
  */
 export const LOG_INDEX_SLICES = 16;
+
+/**
+ * Where the writer is in its round of the slices (LOG_INDEX_SLICES): lines stored since the last
+ * slice moved, the next slice (0 to LOG_INDEX_SLICES - 1), the width of a slice in series ids for
+ * this round, and the keys pending by this writer's count: those in the table when it opened, plus
+ * its lines, minus its moves. Deletions on other connections (retention, a deleted host) leave the
+ * count above the table's, which only brings the next move of them all closer.
+ */
+interface SliceState {
+  linesSinceMove: number;
+  next: number;
+  width: number;
+  pending: number;
+}
 
 /** What one `writeCounting` call did: each write's result, and the rows the window left out per host. */
 export interface CountedWrite {
@@ -61,9 +77,8 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
    * index (null while it has none): ids are given in order, so its lines are those from there on.
    */
   #unindexedFrom: number | null = null;
-  /** Lines stored since the last slice's move (see LOG_INDEX_SLICES), and the next slice to move. */
-  #linesSinceMove = 0;
-  #nextSlice = 0;
+  /** The slices' progress (see LOG_INDEX_SLICES), saved and put back around a rolled back write. */
+  #slices: SliceState;
   readonly #topSeries;
   readonly #indexPending;
   readonly #clearPending;
@@ -111,6 +126,11 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       `INSERT INTO log_fts (rowid, text) SELECT id, ${SEARCH_TEXT}(text) FROM log_lines WHERE id >= ?`,
     );
     this.#topSeries = db.prepare("SELECT coalesce(max(id), 0) AS id FROM series");
+    // An earlier writer's keys count from the start: see SliceState.pending.
+    const { pending } = db.prepare("SELECT count(*) AS pending FROM log_series_pending").get() as {
+      pending: number;
+    };
+    this.#slices = { linesSinceMove: 0, next: 0, width: 0, pending };
     // A slice is the series ids in (?1, ?2]: a range of both tables' keys.
     this.#indexPending = db.prepare(
       // OR IGNORE: a key already in the index (a file repaired by hand) is the same entry, and must
@@ -162,6 +182,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
    */
   writeCounting(writes: readonly TelemetryWrite[]): CountedWrite {
     const outside = new OutsideWindowTally();
+    const slices = { ...this.#slices };
     try {
       const results = transaction(this.#db, () => {
         // Checked in the transaction: a host deleted on the main connection is gone for all of it.
@@ -187,6 +208,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       this.#series.forget();
       this.#metrics.forget();
       this.#unindexedFrom = null;
+      this.#slices = slices;
       throw err;
     }
   }
@@ -301,26 +323,40 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       line.truncated ? 1 : 0,
       line.text,
     );
-    this.#linesSinceMove++;
+    this.#slices.linesSinceMove++;
+    this.#slices.pending++;
     return Buffer.byteLength(line.text, "utf8");
   }
 
   /**
    * Moves the keys pending in `log_series_pending` (the insert trigger's) of the next slice of the
    * series ids into the series index `log_series_index`, once per LOG_INDEX_BULK / LOG_INDEX_SLICES
-   * lines stored: see LOG_INDEX_SLICES. Keys left pending by an earlier writer move as their slices
-   * come round. A rolled back move leaves its keys pending for the next round.
+   * lines stored: see LOG_INDEX_SLICES. A key waits at most a round of the slices, LOG_INDEX_BULK
+   * lines and a write's. More pending than LOG_INDEX_BULK (keys an earlier writer left, which a
+   * writer restarted more often than a round would never reach) moves them all at once.
    */
   #movePendingLines(): void {
     const every = LOG_INDEX_BULK / LOG_INDEX_SLICES;
-    if (this.#linesSinceMove < every) return;
-    const width = Math.ceil((this.#topSeries.get() as { id: number }).id / LOG_INDEX_SLICES);
-    for (; this.#linesSinceMove >= every; this.#linesSinceMove -= every) {
-      const from = this.#nextSlice * width;
-      this.#indexPending.run(from, from + width);
-      this.#clearPending.run(from, from + width);
-      this.#nextSlice = (this.#nextSlice + 1) % LOG_INDEX_SLICES;
+    const slices = this.#slices;
+    for (; slices.linesSinceMove >= every; slices.linesSinceMove -= every) {
+      if (slices.next === 0)
+        slices.width = Math.ceil((this.#topSeries.get() as { id: number }).id / LOG_INDEX_SLICES);
+      const from = slices.next * slices.width;
+      const to = slices.next === LOG_INDEX_SLICES - 1 ? Number.MAX_SAFE_INTEGER : from + slices.width;
+      this.#movePending(from, to);
+      slices.next = (slices.next + 1) % LOG_INDEX_SLICES;
     }
+    if (slices.pending > LOG_INDEX_BULK) {
+      this.#movePending(0, Number.MAX_SAFE_INTEGER);
+      // Exact again: the count also held keys that deletions on other connections took.
+      slices.pending = 0;
+    }
+  }
+
+  /** Moves the pending keys of the series ids in (`from`, `to`] into the series index. */
+  #movePending(from: number, to: number): void {
+    this.#indexPending.run(from, to);
+    this.#slices.pending -= Number(this.#clearPending.run(from, to).changes);
   }
 
   /** Enters the lines of the running transaction in the search index, read back from their table. */

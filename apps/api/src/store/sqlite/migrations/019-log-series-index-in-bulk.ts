@@ -10,9 +10,10 @@ import type { Migration } from "../../migration-steps.ts";
  * cost is").
  *
  * Now the insert trigger adds each line's key to `log_series_pending`, a table of the same keys
- * that holds only the lines since the last move (a few hundred pages a write touches, not a page
- * a line), and the telemetry writer moves the pending keys into `log_series_index` once there are
- * enough of them (SqliteTelemetryWriter, LOG_INDEX_BULK): a page of the index then takes the lines
+ * that holds only the lines since their series' last move (a few hundred pages a write touches,
+ * not a page a line), and the telemetry writer moves the pending keys into `log_series_index` once
+ * there are enough of them, a slice of the series at a time (SqliteTelemetryWriter, LOG_INDEX_BULK
+ * and LOG_INDEX_SLICES): a page of the index then takes the lines
  * of many writes at once. The writer's cost a line fell to 0.54 of what it was (17.0 against 31.7
  * µs, `bench/suites/storage-write.ts --logs`, BENCHMARKS.md figure 3); where a write holds hundreds
  * of lines of each series (10 containers), the old index's pages took them at once and the move is
