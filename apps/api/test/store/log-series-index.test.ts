@@ -95,19 +95,25 @@ describe("the log lines' series index, filled in bulk (SQLite)", () => {
   it("moves keys a slice of the series at a time, reads both tables in time order, deletes from both, and moves what a writer left pending", async () => {
     const path = join(dir, "bulk.db");
     // More containers than slices, a slice holding a few series, and the top series at a slice's
-    // top: the last one's keys are moved too.
-    const containers = Array.from({ length: 3 * LOG_INDEX_SLICES }, () => newContainerId());
+    // top: the last one's keys are moved too. A quarter more join once the first round's slices are
+    // set (at the first move, at the end of the write that passes 8,192 lines): above the top
+    // slice's width, which takes them too.
+    const containers = Array.from({ length: 3 * LOG_INDEX_SLICES + 12 }, () => newContainerId());
+    const JOIN_AT = 3 * LINES_PER_WRITE;
     const [a, b] = containers as [string, string];
     const read = [a, b, containers.at(-1) as string];
     // Lines 2 ms apart, every seventh on stderr, all with "line", a few with "rare".
     const line = (k: number, t: number, tag: string) =>
       logLine(
-        containers[k % containers.length] as string,
+        containers[k % (k < JOIN_AT ? 3 * LOG_INDEX_SLICES : containers.length)] as string,
         t,
         `line ${tag}${k}${k % 1_000 === 0 ? " rare" : ""}`,
         k % 7 === 0 ? "stderr" : "stdout",
       );
-    const first = Array.from({ length: LOG_INDEX_BULK }, (_, k) => line(k, T0 + 2 * k, "a"));
+    // A round of the slices and a few writes: keys of the first writes must have moved by its end.
+    const first = Array.from({ length: LOG_INDEX_BULK + 4 * LINES_PER_WRITE }, (_, k) =>
+      line(k, T0 + 2 * k, "a"),
+    );
     // Late lines between the first ones, whose keys go where their series' slice is by then.
     const late = Array.from({ length: 6_000 }, (_, k) => line(k, T0 + 2 * (5 * k) + 1, "b"));
 
@@ -122,7 +128,7 @@ describe("the log lines' series index, filled in bulk (SQLite)", () => {
         seq = await writeLines(store, hostId, first.slice(i, i + LINES_PER_WRITE), seq);
         const [index, pending] = keyRows(path);
         expect(index + pending).toBe(Math.min(i + LINES_PER_WRITE, first.length));
-        expect(pending).toBeLessThanOrEqual(LOG_INDEX_BULK + LINES_PER_WRITE);
+        expect(pending).toBeLessThanOrEqual(LOG_INDEX_BULK);
         // Every series' slice comes round: no key waits more than a round of the slices.
         expect(countRows(path, `log_series_pending WHERE id <= ${maxLineId(path) - LOG_INDEX_BULK}`)).toBe(0);
         expect(index).toBeGreaterThanOrEqual(moved);
@@ -203,7 +209,7 @@ describe("the log lines' series index, filled in bulk (SQLite)", () => {
   it("keeps the pending keys within a bulk when its writer restarts more often than a round of the slices", async () => {
     const path = join(dir, "restarts.db");
     const containers = Array.from({ length: 2 * LOG_INDEX_SLICES + 5 }, () => newContainerId());
-    // Each writer moves two or three slices before it closes: alone, the slices would never reach the rest.
+    // Each writer moves two slices before it closes: alone, the slices would never reach the rest.
     const perWriter = 5 * LINES_PER_WRITE;
     expect(perWriter).toBeLessThan(LOG_INDEX_BULK / 4);
     let hostId = "";
@@ -219,7 +225,7 @@ describe("the log lines' series index, filled in bulk (SQLite)", () => {
             return logLine(containers[n % containers.length] as string, T0 + n, `line ${n}`);
           });
           seq = await writeLines(store, hostId, lines, seq);
-          expect(keyRows(path)[1]).toBeLessThanOrEqual(LOG_INDEX_BULK + LINES_PER_WRITE);
+          expect(keyRows(path)[1]).toBeLessThanOrEqual(LOG_INDEX_BULK);
         }
       } finally {
         await store.close();
@@ -228,8 +234,46 @@ describe("the log lines' series index, filled in bulk (SQLite)", () => {
     }
     // The first writer's keys are all in the index by now, and every line's key in one table.
     expect(countRows(path, `log_series_pending WHERE id <= ${firstWriters}`)).toBe(0);
-    expect(keysStored(path)).toBe(countRows(path, "log_lines"));
-    expect(countRows(path, KEYS_IN_BOTH)).toBe(0);
+    expect(keyRows(path).reduce((sum, n) => sum + n, 0)).toBe(countRows(path, "log_lines"));
+  });
+
+  it("counts no line of a rolled back write towards the next slice's move", async () => {
+    const path = join(dir, "rollback.db");
+    const containers = Array.from({ length: 10 }, () => newContainerId());
+    let store = await openSqliteStore(path);
+    const hostId = (await store.hosts.create("h", T0, anyCredential())).id;
+    await store.close();
+    // A line SQLite refuses fails its whole write, after the lines before it are in.
+    const db = new DatabaseSync(path);
+    db.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON log_lines WHEN NEW.text = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    );
+    db.close();
+    store = await openSqliteStore(path);
+    try {
+      // Three writes rolled back: more lines than a slice's move waits for, were they counted.
+      const refused = Array.from({ length: LINES_PER_WRITE }, (_, k) =>
+        logLine(
+          containers[k % containers.length] as string,
+          T0 + k,
+          k === LINES_PER_WRITE - 1 ? "refused" : "ok",
+        ),
+      );
+      expect(3 * LINES_PER_WRITE).toBeGreaterThan(LOG_INDEX_BULK / LOG_INDEX_SLICES);
+      for (let seq = 1; seq <= 3; seq++)
+        await expect(writeLines(store, hostId, refused, seq)).rejects.toThrow(/refused/);
+      expect(countRows(path, "log_lines")).toBe(0);
+      // Ten lines on ten series (a slice each, the first one's series 1): none moved yet.
+      await writeLines(
+        store,
+        hostId,
+        containers.map((id, k) => logLine(id, T0 + k, `line ${k}`)),
+        4,
+      );
+      expect(keyRows(path)).toEqual([0, containers.length]);
+    } finally {
+      await store.close();
+    }
   });
 
   it("upgrades a file of schema 18: its lines go to the series index, read in time order", async () => {

@@ -331,9 +331,11 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   /**
    * Moves the keys pending in `log_series_pending` (the insert trigger's) of the next slice of the
    * series ids into the series index `log_series_index`, once per LOG_INDEX_BULK / LOG_INDEX_SLICES
-   * lines stored: see LOG_INDEX_SLICES. A key waits at most a round of the slices, LOG_INDEX_BULK
-   * lines and a write's. More pending than LOG_INDEX_BULK (keys an earlier writer left, which a
-   * writer restarted more often than a round would never reach) moves them all at once.
+   * lines stored: see LOG_INDEX_SLICES. Within one writer a key waits about a round of the slices,
+   * LOG_INDEX_BULK lines and a write's (a round after the top series was deleted, with narrower
+   * slices, can add one). A writer starts at the first slice, so across restarts only the number
+   * pending is bounded: more than LOG_INDEX_BULK (keys earlier writers left, in slices a writer
+   * restarted more often than a round never reaches) moves them all at once.
    */
   #movePendingLines(): void {
     const every = LOG_INDEX_BULK / LOG_INDEX_SLICES;
