@@ -277,6 +277,8 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
         let bytes = 0;
         for (const line of lines.inside) bytes += this.#putLine(hostId, line, clockOffsetMs);
         if (bytes > 0) this.#addLogBytes.run(bytes, hostId);
+        this.#slices.linesSinceMove += lines.inside.length;
+        this.#slices.pending += lines.inside.length;
         return { samples: 0, lines: lines.outside };
       }
       case "gap":
@@ -323,8 +325,6 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       line.truncated ? 1 : 0,
       line.text,
     );
-    this.#slices.linesSinceMove++;
-    this.#slices.pending++;
     return Buffer.byteLength(line.text, "utf8");
   }
 
