@@ -169,7 +169,7 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
           log.warn({ commandId: message.commandId }, "result of no pending command");
         return;
       default:
-        storeBatch(message);
+        storeBatch(message, decoded.text);
     }
   });
 
@@ -205,10 +205,11 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
     for (const message of held) ws.send(encode(message));
   }
 
-  function storeBatch(message: SequencedAgentMessage): void {
+  /** `text`: the frame's, when the message is its parse (DecodeResult), for the store to parse again. */
+  function storeBatch(message: SequencedAgentMessage, text: string | undefined): void {
     inFlight++;
     if (inFlight >= MAX_IN_FLIGHT || deps.ingest.backlogFull()) ws.pause();
-    deps.ingest.batch(hostId, message, Date.now(), clock.offsetMs ?? 0).then(
+    deps.ingest.batch(hostId, message, Date.now(), clock.offsetMs ?? 0, text).then(
       (result) => {
         if (result === "unknown-host") {
           // Deleted while the batch was queued; its socket is closed, so no ack is owed.

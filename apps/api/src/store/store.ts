@@ -234,6 +234,12 @@ export type TelemetryWrite =
        * likewise (Docker's own stays). Absent: 0, the agent's times taken as they are.
        */
       clockOffsetMs?: number;
+      /**
+       * The frame's JSON text, when `message` is its parse less keys the schema does not name
+       * (DecodeResult.text): a writer on another thread may send this instead of `message` and
+       * parse it there (WorkerTelemetryWriter).
+       */
+      text?: string;
     };
 
 /**

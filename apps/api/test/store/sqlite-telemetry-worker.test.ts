@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.ts";
+import { toPosted } from "../../src/store/sqlite/posted-write.ts";
 import type { Store, TelemetryWrite } from "../../src/store/store.ts";
 import { metricSample, containerId as newContainerId } from "../support/samples.ts";
 import { anyCredential } from "./backends.ts";
@@ -79,6 +80,22 @@ describe("SQLite telemetry in a worker thread", () => {
     await expect(store.telemetry.write([batch(4, id, 240_000)])).rejects.toThrow(/closed/);
     store = await openStore({ database: { backend: "sqlite", path } });
     expect(await store.metrics.raw({ hostId, containerId: id, from: 0, to: 300_000 })).toHaveLength(3);
+  });
+
+  it("stores a batch sent to the thread as its frame's text as it stores the message, a resend of either a duplicate", async () => {
+    const id = newContainerId();
+    const message = { type: "metrics" as const, seq: 1, samples: [metricSample(id, 60_000)] };
+    // As an agent may send it: keys in another order, one the schema does not name (decode drops it).
+    const [sample] = message.samples;
+    const text = JSON.stringify({ samples: [{ debug: 1, ...sample }], seq: 1, type: "metrics" });
+    const write: TelemetryWrite = { kind: "batch", hostId, at: 60_000, message, text };
+    expect(toPosted(write)).toEqual({ ...write, message: null });
+    expect(await store.telemetry.write([write])).toEqual(["stored"]);
+    expect(await store.telemetry.write([{ ...write, text: undefined }])).toEqual(["duplicate"]);
+    expect(await store.telemetry.write([write])).toEqual(["duplicate"]);
+    const stored = await store.metrics.raw({ hostId, containerId: id, from: 0, to: 120_000 });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ t: 60_000, cpuPercent: sample?.cpuPercent, pids: sample?.pids });
   });
 
   it("leaves out what the configured retention would delete: openStore's window reaches the thread", async () => {

@@ -135,7 +135,8 @@ describe("the compiled check of agent metrics batches (agent-frame-checks.ts)", 
       maxBytes: LIMITS.agentFrameBytes,
       accept: AGENT_FRAME_CHECKS,
     });
-    expect(decoded).toEqual({ ok: true, message: { ...batch, samples: [batch.samples[0]] } });
+    // With the frame's text, which the store may parse again (TelemetryWrite.text): keys by name agree.
+    expect(decoded).toEqual({ ok: true, message: { ...batch, samples: [batch.samples[0]] }, text: frame });
 
     // A sample with a key the check removes before it refuses the next one: zod's verdict and words as before.
     const bad = JSON.stringify({
@@ -150,5 +151,27 @@ describe("the compiled check of agent metrics batches (agent-frame-checks.ts)", 
       decode(AGENT_MESSAGES, bad, options),
     );
     expect(decode(AGENT_MESSAGES, bad, options).ok).toBe(false);
+  });
+
+  it("takes a batch whose unnamed keys nest past the depth limit (JSON.parse does not recurse) and refuses any other deep frame", () => {
+    const batch = valid();
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const frame = JSON.stringify({ ...batch, samples: [{ ...batch.samples[0], x: 0 }] }).replace(
+      '"x":0',
+      `"x":${deep}`,
+    );
+    const options = { maxBytes: LIMITS.agentFrameBytes, accept: AGENT_FRAME_CHECKS };
+    expect(decode(AGENT_MESSAGES, frame, options)).toEqual({
+      ok: true,
+      message: { ...batch, samples: [batch.samples[0]] },
+      text: frame,
+    });
+    // The check refuses it (a sample's pids broken): the depth is checked before zod's parse.
+    const refused = frame.replace(`"pids":${batch.samples[0]?.pids}`, '"pids":-1');
+    expect(refused).not.toBe(frame);
+    expect(decode(AGENT_MESSAGES, refused, options)).toMatchObject({
+      ok: false,
+      error: { code: "too_deep" },
+    });
   });
 });

@@ -76,7 +76,7 @@ describe("/ws/agent ingest (protocol-level agents, real server)", () => {
     bad.sendRaw(JSON.stringify({ type: "self_destruct" }));
     bad.sendRaw(JSON.stringify({ type: "metrics", seq: 1, samples: [{ containerId: "short" }] }));
     bad.sendRaw(Buffer.from([0xff, 0xfe, 0x7b]));
-    bad.sendRaw(`${"[".repeat(100)}${"]".repeat(100)}`);
+    bad.sendRaw(`{"type":"hello","x":${"[".repeat(100)}${"]".repeat(100)}}`);
     await expect.poll(() => errors().length).toBe(5);
     expect(errors().map((e) => (e.type === "error" ? e.code : null))).toEqual(Array(5).fill("bad_frame"));
     expect(errors().map((e) => (e.type === "error" ? e.message : ""))).toEqual([

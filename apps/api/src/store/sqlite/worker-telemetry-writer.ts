@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
 import { type OutsideWindow, OutsideWindowTally } from "../time-window.ts";
+import { type PostedWrite, toPosted } from "./posted-write.ts";
 import type { CountedWrite } from "./telemetry-writer.ts";
 
 /** What the worker is started with. */
@@ -14,7 +15,7 @@ export interface TelemetryWorkerData {
 
 /** One `write` or `packRawMetrics` call sent to the worker. */
 export type TelemetryRequest =
-  | { id: number; writes: readonly TelemetryWrite[] }
+  | { id: number; writes: readonly PostedWrite[] }
   | { id: number; pack: { now: number; limit: number } };
 
 /**
@@ -106,7 +107,7 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
   }
 
   async write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
-    const reply = await this.#request((id) => ({ id, writes }));
+    const reply = await this.#request((id) => ({ id, writes: writes.map(toPosted) }));
     if (!("results" in reply))
       throw new Error("the telemetry writer's thread answered a write with no results");
     this.#outside.merge(reply.outside);
