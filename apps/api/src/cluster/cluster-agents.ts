@@ -256,8 +256,8 @@ export class ClusterAgents
    * (settledWithin, which also bounds the whole wait of its callers). Never rejects; no holder or a
    * bus failure only leaves the local wait.
    */
-  async settled(hostId: string | null): Promise<void> {
-    const local = this.#deps.relayed.settled(hostId);
+  async settled(hostId: string | null, signal?: AbortSignal): Promise<void> {
+    const local = this.#deps.relayed.settled(hostId, signal);
     if (hostId === null || this.#deps.local.isOnline(hostId) || this.#peers.holder(hostId) === null)
       return local;
     if (!this.#deps.bus.controlConnected) return local;

@@ -53,6 +53,8 @@ export class WriteQueue implements RelayedWrites {
   #last: Promise<void> = Promise.resolve();
   /** Per host with writes queued or being stored, its newest one's `#last`; gone once that settled. */
   readonly #lastOfHost = new Map<string, Promise<void>>();
+  /** Per `#last` that callers of `settled` with a signal wait for, how to answer each; gone once it settled. */
+  readonly #waiting = new Map<Promise<void>, Set<() => void>>();
 
   constructor(writer: TelemetryWriter, health: StorageHealth, rowsPerFlush = 4_000, backlogRows = 100_000) {
     this.#writer = writer;
@@ -108,11 +110,35 @@ export class WriteQueue implements RelayedWrites {
 
   /**
    * Resolves once the writes queued so far are stored or failed: every host's (`hostId` null), or
-   * that host's alone, at once when it has none queued, however far behind other hosts' are.
+   * that host's alone, at once when it has none queued, however far behind other hosts' are; or
+   * once `signal` aborts. A caller that stopped waiting so leaves nothing attached to the write it
+   * waited for: while a host's writes are stalled (a full disk), each read of it that gives up
+   * would otherwise hold its promise's reactions until the disk recovers.
    */
-  settled(hostId: string | null): Promise<void> {
-    if (hostId === null) return this.#last;
-    return this.#lastOfHost.get(hostId) ?? Promise.resolve();
+  settled(hostId: string | null, signal?: AbortSignal): Promise<void> {
+    const last = hostId === null ? this.#last : this.#lastOfHost.get(hostId);
+    if (last === undefined || signal?.aborted === true) return Promise.resolve();
+    if (signal === undefined) return last;
+    let waiters = this.#waiting.get(last);
+    if (waiters === undefined) {
+      const added = new Set<() => void>();
+      waiters = added;
+      this.#waiting.set(last, added);
+      void last.then(() => {
+        this.#waiting.delete(last);
+        for (const answer of added) answer();
+      });
+    }
+    const forLast = waiters;
+    return new Promise((resolve) => {
+      const answer = () => {
+        forLast.delete(answer);
+        signal.removeEventListener("abort", answer);
+        resolve();
+      };
+      forLast.add(answer);
+      signal.addEventListener("abort", answer, { once: true });
+    });
   }
 
   /** Stores everything queued so far (used at shutdown). */

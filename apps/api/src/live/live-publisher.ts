@@ -27,11 +27,12 @@ export interface LogsOrder {
  */
 export interface RelayedWrites {
   /**
-   * Resolves once every write queued so far is stored, or has failed (never rejects). `hostId`:
-   * that host's writes only (null: every host's, for the fleet); in a cluster, the writes of the
-   * replica holding that host's agent are waited for too.
+   * Resolves once every write queued so far is stored, or has failed, or `signal` aborted (never
+   * rejects); a caller whose signal aborted leaves nothing waiting on the writes. `hostId`: that
+   * host's writes only (null: every host's, for the fleet); in a cluster, the writes of the replica
+   * holding that host's agent are waited for too.
    */
-  settled(hostId: string | null): Promise<void>;
+  settled(hostId: string | null, signal?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -42,11 +43,7 @@ export const RELAYED_WAIT_MS = 2_000;
 
 /** `relayed.settled(hostId)`, or RELAYED_WAIT_MS, whichever comes first; never rejects. */
 export function settledWithin(relayed: RelayedWrites, hostId: string | null): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, RELAYED_WAIT_MS);
-  });
-  return Promise.race([relayed.settled(hostId), timeout]).finally(() => clearTimeout(timer));
+  return relayed.settled(hostId, AbortSignal.timeout(RELAYED_WAIT_MS));
 }
 
 /**

@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { StorageHealth } from "../../src/ingest/storage-health.ts";
 import { WriteQueue } from "../../src/ingest/write-queue.ts";
+import { settledWithin } from "../../src/live/live-publisher.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { anyCredential } from "../store/backends.ts";
@@ -63,4 +66,54 @@ describe("the write queue's settled, per host", () => {
     // Nothing queued any more: no host waits.
     await Promise.all([queue.settled(busy.id), queue.settled(idle.id), queue.settled(null)]);
   });
+
+  it("leaves nothing attached to a stalled write once a wait gives up: each is collected, and the write still settles the rest", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const now = Date.now();
+    const host = await store.hosts.create("stalled", now, anyCredential());
+    const queue = new WriteQueue(store.telemetry, new StorageHealth());
+    const held = controlStore({ store });
+    held.hold();
+    const stored = queue.enqueue({
+      kind: "batch",
+      hostId: host.id,
+      at: now,
+      message: { type: "metrics", seq: 1, samples: [metricSample(containerId(), now)] },
+    });
+    const gaveUp = await giveUp(queue, host.id, 100);
+    const kept = queue.settled(host.id, new AbortController().signal);
+    let keptDone = false;
+    void kept.then(() => {
+      keptDone = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    gc();
+    // Attached to the stalled write (as Promise.race did), each would be kept until it settled.
+    expect(gaveUp.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    expect(keptDone).toBe(false);
+    held.release();
+    await kept;
+    expect(await stored).toBe("stored");
+    // settledWithin bounds the wait by a signal: answered at once with nothing queued.
+    await settledWithin(queue, host.id);
+  });
 });
+
+/**
+ * Waits that give up, as reads of a host whose disk is full do after RELAYED_WAIT_MS; in a function
+ * of their own, whose frame is gone once it returns (a suspended one may still hold the last).
+ */
+async function giveUp(queue: WriteQueue, hostId: string, count: number): Promise<WeakRef<Promise<void>>[]> {
+  const refs: WeakRef<Promise<void>>[] = [];
+  for (let i = 0; i < count; i++) {
+    const controller = new AbortController();
+    const wait = queue.settled(hostId, controller.signal);
+    controller.abort();
+    await wait;
+    refs.push(new WeakRef(wait));
+  }
+  return refs;
+}
