@@ -1,5 +1,5 @@
 import type { RelayedWrites } from "../live/live-publisher.ts";
-import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store/store.ts";
+import type { ParsedWrite, TelemetryWrite, TelemetryWriter, WriteResult } from "../store/store.ts";
 import type { StorageHealth } from "./storage-health.ts";
 
 interface Pending {
@@ -64,8 +64,22 @@ export class WriteQueue implements RelayedWrites {
     this.#flushesInFlight = writer.storesInCallOrder === true ? 2 : 1;
   }
 
-  enqueue(write: TelemetryWrite): Promise<WriteResult> {
-    const rows = rowCount(write);
+  /**
+   * Queues a write; resolves with what the store made of it. A batch that has its frame's text is
+   * held as that text alone (BatchTextWrite) for a writer that `parsesText`.
+   */
+  enqueue(given: ParsedWrite): Promise<WriteResult> {
+    const rows = rowCount(given);
+    const write: TelemetryWrite =
+      this.#writer.parsesText === true && given.kind === "batch" && given.text !== undefined
+        ? {
+            kind: "batch-text",
+            hostId: given.hostId,
+            at: given.at,
+            text: given.text,
+            clockOffsetMs: given.clockOffsetMs,
+          }
+        : given;
     this.#queuedRows += rows;
     this.#pendingRows += rows;
     if (!this.#wasFull && this.full) {
@@ -227,7 +241,7 @@ const LINE_CHARS_PER_ROW = 256;
  * writer). A longer line weighs a row per LINE_CHARS_PER_ROW characters begun, so that a flush or
  * the backlog of long lines holds no more text than one of short lines would.
  */
-function rowCount(write: TelemetryWrite): number {
+function rowCount(write: ParsedWrite): number {
   if (write.kind === "inventory") return 1 + write.snapshot.containers.length;
   if (write.kind !== "batch") return 1;
   const m = write.message;

@@ -218,29 +218,49 @@ export interface LogRepository {
   query(query: LogQuery): Promise<LogPage>;
 }
 
-/** One unit of agent data to store; all writes passed together share one transaction. */
-export type TelemetryWrite =
+/** A batch of an agent's, its message parsed. */
+export interface BatchWrite {
+  kind: "batch";
+  hostId: string;
+  at: number;
+  message: SequencedAgentMessage;
+  /**
+   * The agent's clock minus the server's, in ms, when the batch arrived (ClockOffsetEstimator):
+   * samples are stored at `t − clockOffsetMs`, log lines get `serverTs` = Docker's time shifted
+   * likewise (Docker's own stays). Absent: 0, the agent's times taken as they are.
+   */
+  clockOffsetMs?: number;
+  /**
+   * The frame's JSON text, when `message` is its parse less keys the schema does not name
+   * (DecodeResult.text): the write queue holds the batch as this text alone (BatchTextWrite) for a
+   * writer that `parsesText`.
+   */
+  text?: string;
+}
+
+/**
+ * A batch as its frame's JSON text, validated as it arrived (BatchWrite.text) and parsed where it
+ * is stored (`parseWrite`). Held so, a batch's parsed objects, relayed to the browsers already, die
+ * young rather than wait for the writer: at 100,000 samples/s they were most of what V8 promoted on
+ * the main thread (BENCHMARKS.md figure 3).
+ */
+export interface BatchTextWrite {
+  kind: "batch-text";
+  hostId: string;
+  at: number;
+  text: string;
+  clockOffsetMs?: number;
+}
+
+/** A write as a writer applies it: a batch's message parsed (`parseWrite`). */
+export type ParsedWrite =
   | { kind: "hello"; hostId: string; at: number; agentVersion: string; info: HostInfo }
   | { kind: "seen"; hostId: string; at: number }
   | { kind: "inventory"; hostId: string; at: number; snapshot: InventorySnapshot }
-  | {
-      kind: "batch";
-      hostId: string;
-      at: number;
-      message: SequencedAgentMessage;
-      /**
-       * The agent's clock minus the server's, in ms, when the batch arrived (ClockOffsetEstimator):
-       * samples are stored at `t − clockOffsetMs`, log lines get `serverTs` = Docker's time shifted
-       * likewise (Docker's own stays). Absent: 0, the agent's times taken as they are.
-       */
-      clockOffsetMs?: number;
-      /**
-       * The frame's JSON text, when `message` is its parse less keys the schema does not name
-       * (DecodeResult.text): a writer on another thread may send this instead of `message` and
-       * parse it there (WorkerTelemetryWriter).
-       */
-      text?: string;
-    };
+  | BatchWrite;
+
+/** One unit of agent data to store; all writes passed together share one transaction. */
+export type TelemetryWrite = ParsedWrite | BatchTextWrite;
 
 /**
  * What became of a batch. Its identity is (host, incarnation, seq) plus its content (batchDigest):
@@ -272,6 +292,11 @@ export interface TelemetryWriter {
    * order (one writer thread): the write queue may then hand over its next flush early.
    */
   readonly storesInCallOrder?: boolean;
+  /**
+   * True when the writer parses a BatchTextWrite off the event loop (on its own thread): the write
+   * queue then holds a batch that has its frame's text as that text alone.
+   */
+  readonly parsesText?: boolean;
 }
 
 /** Deletes at most `limit` rows per call so that retention never holds the database for long. */

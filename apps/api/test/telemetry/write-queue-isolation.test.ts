@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StorageHealth } from "../../src/ingest/storage-health.ts";
 import { WriteQueue } from "../../src/ingest/write-queue.ts";
-import type { Store, TelemetryWrite } from "../../src/store/store.ts";
+import type { ParsedWrite, Store } from "../../src/store/store.ts";
 import { anyCredential } from "../store/backends.ts";
 import { openTempPostgresStore } from "../store/postgres-database.ts";
 import { containerId, metricSample } from "../support/samples.ts";
@@ -29,7 +29,7 @@ describe("a write the store refuses, in a flush with other agents' writes", () =
       ["good-1", "evil", "good-2"].map((n) => store.hosts.create(n, now, anyCredential())),
     );
     const ids = hosts.map(() => containerId());
-    const batch = (i: number, pids: number): TelemetryWrite => ({
+    const batch = (i: number, pids: number): ParsedWrite => ({
       kind: "batch",
       hostId: hosts[i]?.id ?? "",
       at: now,

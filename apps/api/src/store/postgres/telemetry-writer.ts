@@ -8,8 +8,9 @@ import type {
 } from "@crowsnest/protocol";
 import type pg from "pg";
 import { batchDigest } from "../batch-digest.ts";
+import { parseWrite } from "../batch-text.ts";
 import { tsToNs } from "../log-time.ts";
-import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
+import type { ParsedWrite, TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
 import { type OutsideWindow, OutsideWindowTally, type TimeWindow } from "../time-window.ts";
 import { pgText, sqlState, transaction } from "./database.ts";
 import { lineWords } from "./log-words.ts";
@@ -59,7 +60,7 @@ interface BatchKey {
 type Placed = { samples: readonly MetricSample[]; lines: readonly LogLine[]; outside: OutsideWindow } | null;
 
 /** The part of a write that `window` lets in (see Placed). */
-function place(window: TimeWindow, write: TelemetryWrite): Placed {
+function place(window: TimeWindow, write: ParsedWrite): Placed {
   if (write.kind !== "batch") return null;
   const { message, at } = write;
   const clockOffsetMs = write.clockOffsetMs ?? 0;
@@ -119,7 +120,7 @@ export class PgTelemetryWriter implements TelemetryWriter {
   async write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#write(writes);
+        return await this.#write(writes.map(parseWrite));
       } catch (err) {
         if (attempt === ATTEMPTS || !retried(err)) throw err;
         this.#partitions.forget();
@@ -127,7 +128,7 @@ export class PgTelemetryWriter implements TelemetryWriter {
     }
   }
 
-  async #write(writes: readonly TelemetryWrite[]): Promise<WriteResult[]> {
+  async #write(writes: readonly ParsedWrite[]): Promise<WriteResult[]> {
     // The ledger's digest (recordBatches) stays that of the whole message: a resend is still a duplicate.
     const placed = writes.map((write) => place(this.#window, write));
     await this.#ensurePartitions(placed);
@@ -138,7 +139,7 @@ export class PgTelemetryWriter implements TelemetryWriter {
       const live = writes.flatMap((write, i) => (hosts.has(write.hostId) ? [i] : []));
       const recorded = await recordBatches(
         client,
-        live.map((i) => writes[i] as TelemetryWrite),
+        live.map((i) => writes[i] as ParsedWrite),
       );
       const results = writes.map((): WriteResult => "unknown-host");
       for (const [j, i] of live.entries()) results[i] = recorded[j] ?? "unknown-host";
@@ -198,7 +199,7 @@ export class PgTelemetryWriter implements TelemetryWriter {
  * The writes' hosts that exist, each locked (`FOR KEY SHARE`, in id order) until the transaction
  * ends, so that a host deleted by another transaction is deleted before or after all of these writes.
  */
-async function lockHosts(client: pg.PoolClient, writes: readonly TelemetryWrite[]): Promise<Set<string>> {
+async function lockHosts(client: pg.PoolClient, writes: readonly ParsedWrite[]): Promise<Set<string>> {
   const ids = [...new Set(writes.map((write) => write.hostId))].sort();
   const { rows } = await client.query<{ id: string }>(
     "SELECT id FROM hosts WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE",
@@ -213,10 +214,7 @@ async function lockHosts(client: pg.PoolClient, writes: readonly TelemetryWrite[
  * another transaction that committed meanwhile (the insert skipped it), or when it came earlier in
  * these writes; `collided` when its (host, incarnation, seq) was there with other content.
  */
-async function recordBatches(
-  client: pg.PoolClient,
-  writes: readonly TelemetryWrite[],
-): Promise<WriteResult[]> {
+async function recordBatches(client: pg.PoolClient, writes: readonly ParsedWrite[]): Promise<WriteResult[]> {
   const keys = writes.map((write): BatchKey | null =>
     write.kind === "batch"
       ? {
@@ -288,7 +286,7 @@ function compareKeys(a: BatchKey, b: BatchKey): number {
  */
 async function applyWrite(
   client: pg.PoolClient,
-  write: TelemetryWrite,
+  write: ParsedWrite,
   placed: Placed,
   pending: Pending,
 ): Promise<void> {

@@ -11,7 +11,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { TimeWindow } from "../time-window.ts";
 import { openConnection } from "./connection.ts";
-import { fromPosted } from "./posted-write.ts";
 import { SeriesIds } from "./series.ts";
 import { SqliteTelemetryWriter } from "./telemetry-writer.ts";
 import type {
@@ -39,7 +38,7 @@ port.on("message", (request: TelemetryRequest | null) => {
     reply =
       "pack" in request
         ? { id: request.id, packed: writer.pack(request.pack.now, request.pack.limit) }
-        : { id: request.id, ...writer.writeCounting(request.writes.map(fromPosted)) };
+        : { id: request.id, ...writer.writeCounting(request.writes) };
   } catch (err) {
     reply = { id: request.id, error: err instanceof Error ? err.message : String(err) };
   }

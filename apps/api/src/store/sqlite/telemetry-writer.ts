@@ -1,8 +1,9 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { ContainerEvent, ContainerInfo, LogLine, SequencedAgentMessage } from "@crowsnest/protocol";
 import { batchDigest } from "../batch-digest.ts";
+import { parseWrite } from "../batch-text.ts";
 import { tsToNs } from "../log-time.ts";
-import type { TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
+import type { BatchWrite, ParsedWrite, TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
 import { type OutsideWindow, OutsideWindowTally, type TimeWindow } from "../time-window.ts";
 import { transaction } from "./database.ts";
 import { MetricWriter } from "./metric-writer.ts";
@@ -187,7 +188,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
       const results = transaction(this.#db, () => {
         // Checked in the transaction: a host deleted on the main connection is gone for all of it.
         const exists = new Map<string, boolean>();
-        const applied = writes.map((write): WriteResult => {
+        const applied = writes.map(parseWrite).map((write): WriteResult => {
           let known = exists.get(write.hostId);
           if (known === undefined) {
             known = this.#hostExists.get(write.hostId) !== undefined;
@@ -213,7 +214,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     }
   }
 
-  #apply(write: TelemetryWrite, outside: OutsideWindowTally): WriteResult {
+  #apply(write: ParsedWrite, outside: OutsideWindowTally): WriteResult {
     switch (write.kind) {
       case "hello":
         this.#hello.run(write.agentVersion, JSON.stringify(write.info), write.at, write.hostId);
@@ -259,7 +260,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
    * Stores a batch's content, its times put on the server's time line (`clockOffsetMs`, see
    * TelemetryWrite) and only those in the window of its arrival; returns the rows left out.
    */
-  #applyBatch(write: Extract<TelemetryWrite, { kind: "batch" }>): OutsideWindow {
+  #applyBatch(write: BatchWrite): OutsideWindow {
     const { hostId, at, message } = write;
     const clockOffsetMs = write.clockOffsetMs ?? 0;
     switch (message.type) {
