@@ -15,6 +15,8 @@
  * a CPU profile per thread into DIR (`--cpu-prof`), to see what limits it; BENCH_SERVER_NODE_OPTIONS
  * adds Node.js options to the server's alone (e.g. `--max-semi-space-size=4`, to see what V8's
  * young generation costs in memory and time), not to this process and its load.
+ * BENCH_INGEST_TARGET=metrics (or logs) runs that kind's target hold alone, `--runs` times, with no
+ * climb: a change's figure measured again, beside a clean worktree of the commit before it.
  */
 import { PeakRss, percentile, sleep } from "../support/measure.ts";
 import type { BenchOptions } from "../support/options.ts";
@@ -116,17 +118,20 @@ export function ingestResponsiveness(run: IngestRun): IngestResponsiveness {
 
 export async function ingestSuite(options: BenchOptions, log: (line: string) => void): Promise<IngestRun[]> {
   const stageMs = options.quick ? 3_000 : 4_000;
+  const target = targetOnly(process.env.BENCH_INGEST_TARGET);
+  if (target !== undefined && options.publish)
+    throw new Error("BENCH_INGEST_TARGET measures one hold again, not figure 3: run it with --only ingest");
   const runs: IngestRun[] = [];
   for (let run = 1; run <= options.runs; run++) {
-    for (const kind of ["metrics", "logs"] as const) {
+    for (const kind of target === undefined ? (["metrics", "logs"] as const) : [target]) {
       let result: IngestRun;
       try {
         result = await ingestRun(
           kind,
           run,
           stageMs,
-          options.quick ? 4 : MAX_STAGES,
-          options.quick ? 0 : HOLD_MS,
+          target !== undefined ? 0 : options.quick ? 4 : MAX_STAGES,
+          options.quick && target === undefined ? 0 : HOLD_MS,
         );
       } catch (err) {
         // One broken run (a server that died) leaves the others standing; the table counts runs.
@@ -134,9 +139,10 @@ export async function ingestSuite(options: BenchOptions, log: (line: string) => 
         continue;
       }
       const r = ingestResponsiveness(result);
-      log(
-        `ingest ${kind} run ${run}: sustained ${Math.round(result.sustainedPerSecond)}/s at ${Math.round(result.serverCpuPercentAtSustained)} % of a core (${result.limitedBy}), loss-free ${Math.round(result.lossFreePerSecond)}/s with /api/health p99 ${r.healthP99Ms.toFixed(1)} ms, /ws/live p99 ${r.livePingP99Ms.toFixed(1)} ms, heartbeat gap max ${Math.round(r.maxHeartbeatGapMs)} ms, RSS ${Math.round(r.peakRssMiB)} MiB, ${Math.round(result.bytesPerMillionRows / 2 ** 20)} MiB per million`,
-      );
+      if (result.stages.length > 0)
+        log(
+          `ingest ${kind} run ${run}: sustained ${Math.round(result.sustainedPerSecond)}/s at ${Math.round(result.serverCpuPercentAtSustained)} % of a core (${result.limitedBy}), loss-free ${Math.round(result.lossFreePerSecond)}/s with /api/health p99 ${r.healthP99Ms.toFixed(1)} ms, /ws/live p99 ${r.livePingP99Ms.toFixed(1)} ms, heartbeat gap max ${Math.round(r.maxHeartbeatGapMs)} ms, RSS ${Math.round(r.peakRssMiB)} MiB, ${Math.round(result.bytesPerMillionRows / 2 ** 20)} MiB per million`,
+        );
       if (result.hold) log(`ingest ${kind} run ${run} held at the sustained rate: ${holdLine(result.hold)}`);
       if (result.targetHold)
         log(`ingest ${kind} run ${run} held at the target on a fresh server: ${holdLine(result.targetHold)}`);
@@ -144,6 +150,12 @@ export async function ingestSuite(options: BenchOptions, log: (line: string) => 
     }
   }
   return runs;
+}
+
+/** BENCH_INGEST_TARGET's kind, if set; throws on any other value. */
+function targetOnly(value: string | undefined): RowKind | undefined {
+  if (value === undefined || value === "metrics" || value === "logs") return value;
+  throw new Error(`BENCH_INGEST_TARGET: expected metrics or logs, got ${value}`);
 }
 
 /** A crowsnest-server with HOSTS simulated agents connected, and how to offer it rows for a while. */
@@ -257,6 +269,7 @@ async function withIngestServer<T>(
   }
 }
 
+/** A run of `kind`: its climb of up to `maxStages` stages (none: the target hold alone), then the target hold. */
 async function ingestRun(
   kind: RowKind,
   run: number,
@@ -264,6 +277,7 @@ async function ingestRun(
   maxStages: number,
   holdMs: number,
 ): Promise<IngestRun> {
+  if (maxStages === 0) return targetHoldRun(kind, run, holdMs);
   const climbed = await withIngestServer(kind, async (server) => {
     const stages: IngestStage[] = [];
     let rate = START_RATE[kind];
@@ -298,16 +312,7 @@ async function ingestRun(
   });
   // The climb's overloaded top leaves the server's heap grown (V8 keeps what its old generation
   // took): the target rate held on a server that never went past it is what the target asks.
-  const targetHold =
-    holdMs > 0
-      ? (
-          await withIngestServer(kind, async (server) => {
-            const stage = await server.measure(TARGET_RATE[kind], holdMs);
-            await server.settled();
-            return stage;
-          })
-        ).value
-      : null;
+  const targetHold = holdMs > 0 ? (await holdTarget(kind, holdMs)).value : null;
   const { stages, hold, best, failed, lossFree } = climbed.value;
   return {
     kind,
@@ -322,6 +327,34 @@ async function ingestRun(
     storedRows: climbed.storedRows,
     limitedBy: failed === undefined ? "no stage failed" : brokenCriteria(failed),
     bytesPerMillionRows: climbed.bytesPerMillionRows,
+  };
+}
+
+/** TARGET_RATE of `kind` held for `holdMs` on a fresh server. */
+function holdTarget(kind: RowKind, holdMs: number): Promise<IngestServed<IngestStage>> {
+  return withIngestServer(kind, async (server) => {
+    const stage = await server.measure(TARGET_RATE[kind], holdMs);
+    await server.settled();
+    return stage;
+  });
+}
+
+/** A run with the target hold alone (BENCH_INGEST_TARGET): no climb, so no sustained rate. */
+async function targetHoldRun(kind: RowKind, run: number, holdMs: number): Promise<IngestRun> {
+  const held = await holdTarget(kind, holdMs);
+  return {
+    kind,
+    run,
+    stages: [],
+    hold: null,
+    targetHold: held.value,
+    sustainedPerSecond: 0,
+    serverCpuPercentAtSustained: Number.NaN,
+    lossFreePerSecond: 0,
+    ackP99MsAtLossFree: Number.NaN,
+    storedRows: held.storedRows,
+    bytesPerMillionRows: held.bytesPerMillionRows,
+    limitedBy: "no climb (BENCH_INGEST_TARGET)",
   };
 }
 

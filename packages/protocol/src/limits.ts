@@ -4,7 +4,7 @@ export const LIMITS = {
   agentFrameBytes: 4 * 1024 * 1024,
   /** Largest frame a browser may send on /ws/live. */
   browserFrameBytes: 64 * 1024,
-  /** JSON nesting deeper than this is refused before parsing. */
+  /** JSON nesting deeper than this is refused before a schema's parse would recurse into it (decode). */
   jsonDepth: 32,
   /**
    * A log line longer than this (in UTF-8 bytes, after Docker's 16 KiB partial messages are joined)

@@ -200,7 +200,7 @@ describe("decode: hostile and malformed input", () => {
     expect(Object.keys(capped.message.containers[0]?.labels ?? {})).toHaveLength(LIMITS.labelsPerContainer);
   });
 
-  it("refuses deep nesting without recursing into it", () => {
+  it("refuses deep nesting before zod's parse would recurse into it", () => {
     const deep = `{"type":"hello","x":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
     expect(errorCode(decodeAgent(deep))).toBe("too_deep");
     expect(jsonDepth('{"a":"[[[[[[[[[[","b":[{}]}')).toBe(3);

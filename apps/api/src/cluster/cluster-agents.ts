@@ -251,10 +251,10 @@ export class ClusterAgents
   // ---- RelayedWrites ----------------------------------------------------------------------
 
   /**
-   * This replica's writes, and, when another replica holds the host's agent, that replica's: it
-   * answers once what it relayed before the request is stored, or RELAYED_WAIT_MS has passed
-   * (settledWithin, which also bounds the whole wait of its callers). Never rejects; no holder or a
-   * bus failure only leaves the local wait.
+   * This replica's writes (until `signal` aborts), and, when another replica holds the host's
+   * agent, that replica's: it answers once what it relayed before the request is stored, or
+   * RELAYED_WAIT_MS has passed (the request's own timeout). Never rejects; no holder or a bus
+   * failure only leaves the local wait.
    */
   async settled(hostId: string | null, signal?: AbortSignal): Promise<void> {
     const local = this.#deps.relayed.settled(hostId, signal);

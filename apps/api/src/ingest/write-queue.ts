@@ -4,7 +4,7 @@ import type { StorageHealth } from "./storage-health.ts";
 
 interface Pending {
   write: TelemetryWrite;
-  /** rowCount(write), counted once at enqueue. */
+  /** rowCount of the write, counted once at enqueue. */
   rows: number;
   resolve: (result: WriteResult) => void;
   reject: (err: Error) => void;
@@ -69,17 +69,8 @@ export class WriteQueue implements RelayedWrites {
    * held as that text alone (BatchTextWrite) for a writer that `parsesText`.
    */
   enqueue(given: ParsedWrite): Promise<WriteResult> {
-    const rows = rowCount(given);
-    const write: TelemetryWrite =
-      this.#writer.parsesText === true && given.kind === "batch" && given.text !== undefined
-        ? {
-            kind: "batch-text",
-            hostId: given.hostId,
-            at: given.at,
-            text: given.text,
-            clockOffsetMs: given.clockOffsetMs,
-          }
-        : given;
+    const write = this.#held(given);
+    const rows = rowCount(given, write);
     this.#queuedRows += rows;
     this.#pendingRows += rows;
     if (!this.#wasFull && this.full) {
@@ -99,6 +90,20 @@ export class WriteQueue implements RelayedWrites {
       if (this.#lastOfHost.get(hostId) === last) this.#lastOfHost.delete(hostId);
     });
     return result;
+  }
+
+  /** The form a write waits in: a batch as its text alone for a writer that parses it, else without it. */
+  #held(given: ParsedWrite): TelemetryWrite {
+    if (given.kind !== "batch" || given.text === undefined) return given;
+    const { text, ...batch } = given;
+    if (this.#writer.parsesText !== true) return batch;
+    return {
+      kind: "batch-text",
+      hostId: batch.hostId,
+      at: batch.at,
+      text,
+      clockOffsetMs: batch.clockOffsetMs,
+    };
   }
 
   /** Whether the rows queued or being stored have reached `backlogRows`: read no more from agents. */
@@ -125,9 +130,10 @@ export class WriteQueue implements RelayedWrites {
   /**
    * Resolves once the writes queued so far are stored or failed: every host's (`hostId` null), or
    * that host's alone, at once when it has none queued, however far behind other hosts' are; or
-   * once `signal` aborts. A caller that stopped waiting so leaves nothing attached to the write it
-   * waited for: while a host's writes are stalled (a full disk), each read of it that gives up
-   * would otherwise hold its promise's reactions until the disk recovers.
+   * once `signal` aborts. A caller that stopped waiting so leaves nothing of its own attached to the
+   * write it waited for (one set per write waited for stays until it settles): while a host's writes
+   * are stalled (a full disk), each read of it that gives up would otherwise hold a reaction until
+   * the disk recovers.
    */
   settled(hostId: string | null, signal?: AbortSignal): Promise<void> {
     const last = hostId === null ? this.#last : this.#lastOfHost.get(hostId);
@@ -227,10 +233,12 @@ export class WriteQueue implements RelayedWrites {
 }
 
 /**
- * Characters of a log line's text that weigh one row (rowCount), a row for each begun: lines this
- * short or shorter, most lines, weigh one; the longest (LIMITS.logLineBytes, 256 KiB) 1,024.
+ * Characters of text that weigh one row (rowCount), a row for each begun: of a log line's (lines
+ * this short or shorter, most lines, weigh one; the longest, LIMITS.logLineBytes of 256 KiB,
+ * 1,024), or of a batch held as its frame's text (a metrics sample's JSON is about 250 characters,
+ * so an agent's batch weighs its rows; one padded with what decode drops weighs its text).
  */
-const LINE_CHARS_PER_ROW = 256;
+const TEXT_CHARS_PER_ROW = 256;
 
 /**
  * What a write weighs against a flush's `rowsPerFlush` and the queue's `backlogRows`. A log line
@@ -238,17 +246,24 @@ const LINE_CHARS_PER_ROW = 256;
  * what lines cost is per transaction (COMMIT, the search index's new segment), which more lines a
  * flush share. Through the server (BENCHMARKS.md figure 3), log lines sustained 37,722/s with a
  * line weighing three, 56,496–56,939/s weighing one (flushes of 4,000 lines, about 80 ms of the
- * writer). A longer line weighs a row per LINE_CHARS_PER_ROW characters begun, so that a flush or
- * the backlog of long lines holds no more text than one of short lines would.
+ * writer). A longer line weighs a row per TEXT_CHARS_PER_ROW characters begun, so that a flush or
+ * the backlog of long lines holds no more text than one of short lines would; a batch `held` as its
+ * frame's text weighs at least a row per TEXT_CHARS_PER_ROW of it, for the same reason.
  */
-function rowCount(write: ParsedWrite): number {
+function rowCount(write: ParsedWrite, held: TelemetryWrite): number {
+  const rows = parsedRows(write);
+  return held.kind === "batch-text" ? Math.max(rows, Math.ceil(held.text.length / TEXT_CHARS_PER_ROW)) : rows;
+}
+
+/** rowCount of a write as parsed. */
+function parsedRows(write: ParsedWrite): number {
   if (write.kind === "inventory") return 1 + write.snapshot.containers.length;
   if (write.kind !== "batch") return 1;
   const m = write.message;
   if (m.type === "metrics") return 1 + m.samples.length * 2;
   if (m.type === "logs")
     return m.lines.reduce(
-      (rows, line) => rows + Math.max(1, Math.ceil(line.text.length / LINE_CHARS_PER_ROW)),
+      (rows, line) => rows + Math.max(1, Math.ceil(line.text.length / TEXT_CHARS_PER_ROW)),
       1,
     );
   if (m.type === "events") return 1 + m.events.length;

@@ -97,6 +97,22 @@ describe("SQLite telemetry in a worker thread", () => {
     expect(await store.metrics.raw({ hostId, containerId: id, from: 0, to: 120_000 })).toHaveLength(1);
   });
 
+  it("weighs a batch held as text by its text: one padded with what decode drops fills the backlog", async () => {
+    const id = newContainerId();
+    const message = { type: "metrics" as const, seq: 1, samples: [metricSample(id, 60_000)] };
+    // Ajv removes the key, zod would too: the message is one sample, its text 4 MiB.
+    const text = JSON.stringify({ ...message, padding: "x".repeat(4 * 1024 * 1024 - 400) });
+    const queue = new WriteQueue(store.telemetry, new StorageHealth(), 4_000, 10_000);
+    const stored = queue.enqueue({ kind: "batch", hostId, at: 60_000, message, text });
+    expect(queue.full).toBe(true);
+    expect(await stored).toBe("stored");
+    expect(queue.full).toBe(false);
+    // The same batch without its text weighs its rows (3).
+    void queue.enqueue({ kind: "batch", hostId, at: 60_000, message: { ...message, seq: 2 } });
+    expect(queue.full).toBe(false);
+    await queue.settled(null);
+  });
+
   it("leaves out what the configured retention would delete: openStore's window reaches the thread", async () => {
     await store.close();
     const day = 86_400_000;

@@ -6,7 +6,6 @@ import { runInNewContext } from "node:vm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { StorageHealth } from "../../src/ingest/storage-health.ts";
 import { WriteQueue } from "../../src/ingest/write-queue.ts";
-import { settledWithin } from "../../src/live/live-publisher.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { anyCredential } from "../store/backends.ts";
@@ -94,11 +93,17 @@ describe("the write queue's settled, per host", () => {
     // Attached to the stalled write (as Promise.race did), each would be kept until it settled.
     expect(gaveUp.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
     expect(keptDone).toBe(false);
+    // A signal aborted already answers at once; the fleet's wait with one waits for the write too.
+    await queue.settled(host.id, AbortSignal.abort());
+    let fleetDone = false;
+    const fleet = queue.settled(null, new AbortController().signal).then(() => {
+      fleetDone = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fleetDone).toBe(false);
     held.release();
-    await kept;
+    await Promise.all([kept, fleet]);
     expect(await stored).toBe("stored");
-    // settledWithin bounds the wait by a signal: answered at once with nothing queued.
-    await settledWithin(queue, host.id);
   });
 });
 
