@@ -139,26 +139,29 @@ export class WriteQueue implements RelayedWrites {
     const last = hostId === null ? this.#last : this.#lastOfHost.get(hostId);
     if (last === undefined || signal?.aborted === true) return Promise.resolve();
     if (signal === undefined) return last;
-    let waiters = this.#waiting.get(last);
-    if (waiters === undefined) {
-      const added = new Set<() => void>();
-      waiters = added;
-      this.#waiting.set(last, added);
-      void last.then(() => {
-        this.#waiting.delete(last);
-        for (const answer of added) answer();
-      });
-    }
-    const forLast = waiters;
+    const waiters = this.#waitersOf(last);
     return new Promise((resolve) => {
       const answer = () => {
-        forLast.delete(answer);
+        waiters.delete(answer);
         signal.removeEventListener("abort", answer);
         resolve();
       };
-      forLast.add(answer);
+      waiters.add(answer);
       signal.addEventListener("abort", answer, { once: true });
     });
+  }
+
+  /** The callers waiting for `last` with a signal: one reaction on it answers them all, then forgets them. */
+  #waitersOf(last: Promise<void>): Set<() => void> {
+    const known = this.#waiting.get(last);
+    if (known !== undefined) return known;
+    const waiters = new Set<() => void>();
+    this.#waiting.set(last, waiters);
+    void last.then(() => {
+      this.#waiting.delete(last);
+      for (const answer of waiters) answer();
+    });
+    return waiters;
   }
 
   /** Stores everything queued so far (used at shutdown). */
