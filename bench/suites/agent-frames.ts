@@ -6,7 +6,8 @@
  * Frames as figure 3's agents send them at its top rates (bench/support/sim-load.ts): a host's 600
  * samples in one frame (about 150 KiB, as agents cut them before 128 KiB was their bound: the text of
  * a larger frame is a V8 large object) and as many as the agent's outbox puts in one frame now, and
- * no more. (Log batches stay with zod: agent-frame-checks.ts.) Run directly (Node 24:
+ * no more; and that frame as columns (metrics_columns), read back into rows as the server reads it.
+ * (Log batches stay with zod: agent-frame-checks.ts.) Run directly (Node 24:
  * node_modules/.bin/node):
  *
  *   node bench/suites/agent-frames.ts [--rounds 15] [--frames 200]
@@ -15,7 +16,15 @@
  * then each metrics kind and way against the first kind with zod alone (what agents sent before).
  */
 import { parseArgs } from "node:util";
-import { AGENT_MESSAGES, type DecodeOptions, decode, LIMITS } from "@crowsnest/protocol";
+import {
+  AGENT_MESSAGES,
+  type DecodeOptions,
+  decode,
+  LIMITS,
+  type MetricsBatch,
+  metricColumns,
+  metricsBatchOf,
+} from "@crowsnest/protocol";
 import { AGENT_FRAME_CHECKS } from "../../apps/api/src/ingest/agent-frame-checks.ts";
 import { containerId, metricSample } from "../../apps/api/test/support/samples.ts";
 import { spread } from "../support/measure.ts";
@@ -43,9 +52,18 @@ const metricsFrame = (samples: number) => (seq: number) =>
         .map((id, i) => metricSample(id, t + seq, (i % 7) * 3.5, 1_000_000 + seq * i)),
     }),
   );
+/** The same batch as columns (metrics_columns), as an agent sends it to a server that takes them. */
+const columnsFrame = (samples: number) => (seq: number) => {
+  const { samples: rows, ...batch } = JSON.parse(metricsFrame(samples)(seq).toString()) as MetricsBatch;
+  return Buffer.from(JSON.stringify({ ...batch, type: "metrics_columns", columns: metricColumns(rows) }));
+};
 const KINDS = {
   [`metrics, ${HOST_SAMPLES} a frame`]: { rows: HOST_SAMPLES, frame: metricsFrame(HOST_SAMPLES) },
   [`metrics, ${CUT_SAMPLES} a frame`]: { rows: CUT_SAMPLES, frame: metricsFrame(CUT_SAMPLES) },
+  [`metrics as columns, ${CUT_SAMPLES} a frame, made rows`]: {
+    rows: CUT_SAMPLES,
+    frame: columnsFrame(CUT_SAMPLES),
+  },
 };
 
 const WAYS: Record<string, DecodeOptions> = {
@@ -59,6 +77,8 @@ function measure(frames: readonly Buffer[], rows: number, options: DecodeOptions
   for (const frame of frames) {
     const decoded = decode(AGENT_MESSAGES, frame, options);
     if (!decoded.ok) throw new Error(decoded.error.message);
+    // As the server reads columns before it relays them (agent-connection.ts).
+    if (decoded.message.type === "metrics_columns") metricsBatchOf(decoded.message);
   }
   return Number(process.hrtime.bigint() - start) / (frames.length * rows);
 }

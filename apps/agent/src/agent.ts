@@ -25,6 +25,7 @@ import { Sampler } from "./metrics/sampler.ts";
 import { selectCollector } from "./metrics/select-collector.ts";
 import { Outbox } from "./outbox/outbox.ts";
 import { OutboxStore } from "./outbox/outbox-store.ts";
+import { wireText } from "./outbox/wire-text.ts";
 import { sleep } from "./sleep.ts";
 import { CredentialStore } from "./state/credential-store.ts";
 
@@ -127,7 +128,8 @@ export class Agent {
           session = live;
           outbox.continueAbove(welcome.lastStoredSeq ?? null);
           live.send(inventorySnapshot());
-          outbox.attach((text) => live.sendText(text));
+          const metricsColumns = welcome.metricsColumns === true;
+          outbox.attach((text) => live.sendText(wireText(text, metricsColumns)));
         },
         message: (message, live) => {
           if (message.type === "ack") outbox.ack(message.seq);

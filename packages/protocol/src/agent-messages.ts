@@ -4,7 +4,7 @@ import { ReceivedContainerEvent, readContainerList, readEventList } from "./cont
 import { HostInfo } from "./host.ts";
 import { EpochMs, HostId } from "./ids.ts";
 import { LIMITS } from "./limits.ts";
-import { LogDrop, LogLag, LogLine, MetricSample } from "./telemetry.ts";
+import { LogDrop, LogLag, LogLine, MetricColumns, MetricSample, samplesOfColumns } from "./telemetry.ts";
 
 /** Batch sequence numbers start at 1 and only grow for the lifetime of an agent's state directory. */
 export const Seq = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -78,6 +78,26 @@ export const MetricsBatch = z.object({
 });
 export type MetricsBatch = z.infer<typeof MetricsBatch>;
 
+/**
+ * Added in protocol 1: a MetricsBatch as it travels to a server that takes columns
+ * (Welcome.metricsColumns); the same batch to the server once read (`metricsBatchOf`): a resend
+ * of it in either form is a duplicate.
+ */
+export const MetricsColumnsBatch = z.object({
+  type: z.literal("metrics_columns"),
+  seq: Seq,
+  incarnation: Incarnation.optional(),
+  columns: MetricColumns,
+});
+export type MetricsColumnsBatch = z.infer<typeof MetricsColumnsBatch>;
+
+/** A metrics batch in either wire form as the MetricsBatch it carries. */
+export function metricsBatchOf(message: MetricsBatch | MetricsColumnsBatch): MetricsBatch {
+  if (message.type === "metrics") return message;
+  const { columns, ...rest } = message;
+  return { ...rest, type: "metrics", samples: samplesOfColumns(columns) };
+}
+
 export const LogsBatch = z.object({
   type: z.literal("logs"),
   seq: Seq,
@@ -129,6 +149,7 @@ export const AgentMessage = z.discriminatedUnion("type", [
   InventorySnapshot,
   EventsBatch,
   MetricsBatch,
+  MetricsColumnsBatch,
   LogsBatch,
   GapNotice,
   CommandResult,
@@ -144,6 +165,7 @@ export const AGENT_MESSAGES = {
   inventory: InventorySnapshot,
   events: EventsBatch,
   metrics: MetricsBatch,
+  metrics_columns: MetricsColumnsBatch,
   logs: LogsBatch,
   gap: GapNotice,
   command_result: CommandResult,
@@ -203,6 +225,11 @@ export const Welcome = z.object({
    * not take a reset agent's new batches for resends.
    */
   lastStoredSeq: Seq.nullable().optional(),
+  /**
+   * Added in protocol 1 (optional: absent from older servers, which take rows alone): true when
+   * the server takes metrics batches as columns (MetricsColumnsBatch), which an agent then sends.
+   */
+  metricsColumns: z.boolean().optional(),
 });
 export type Welcome = z.infer<typeof Welcome>;
 

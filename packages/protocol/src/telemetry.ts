@@ -28,6 +28,60 @@ export const MetricSample = z.object({
 });
 export type MetricSample = z.infer<typeof MetricSample>;
 
+/** Each field of MetricSample as an array of its values, one per sample, in the samples' order. */
+const metricColumnShape = Object.fromEntries(
+  Object.entries(MetricSample.shape).map(([field, schema]) => [
+    field,
+    z.array(schema).max(LIMITS.metricSamplesPerBatch),
+  ]),
+) as { [K in keyof typeof MetricSample.shape]: z.ZodArray<(typeof MetricSample.shape)[K]> };
+
+/**
+ * Added in protocol 1 (the server says it takes them, Welcome.metricsColumns): a batch's samples
+ * as columns, each field's values in one array, as Prometheus' and most time-series wire formats
+ * carry them. The field names are said once a batch rather than once a sample, which halves its
+ * JSON; a parse of it makes a dozen arrays, of numbers mostly, where one of rows made an object
+ * (and its boxed numbers) a sample: about half of what the server's main thread did with a
+ * batch (BENCHMARKS.md figure 3). Every column holds as many values as `containerId`.
+ */
+export const MetricColumns = z.object(metricColumnShape).refine(columnLengthsAgree, {
+  message: "every column must hold as many values as containerId",
+});
+export type MetricColumns = z.infer<typeof MetricColumns>;
+
+/** Whether every column holds as many values as `containerId` (MetricColumns' rule, which JSON Schema cannot state). */
+export function columnLengthsAgree(columns: Readonly<Record<string, readonly unknown[]>>): boolean {
+  const n = columns.containerId?.length;
+  return Object.values(columns).every((column) => column.length === n);
+}
+
+/** Samples as columns (MetricColumns). */
+export function metricColumns(samples: readonly MetricSample[]): MetricColumns {
+  const fields = Object.keys(MetricSample.shape) as (keyof MetricSample)[];
+  return Object.fromEntries(fields.map((field) => [field, samples.map((s) => s[field])])) as MetricColumns;
+}
+
+/** The samples of valid columns (MetricColumns), as objects of one shape: this runs on the server's main thread. */
+export function samplesOfColumns(c: MetricColumns): MetricSample[] {
+  const samples = new Array<MetricSample>(c.containerId.length);
+  for (let i = 0; i < samples.length; i++) {
+    samples[i] = {
+      containerId: c.containerId[i] as string,
+      t: c.t[i] as number,
+      cpuPercent: c.cpuPercent[i] as number,
+      onlineCpus: c.onlineCpus[i] as number,
+      memUsedBytes: c.memUsedBytes[i] as number,
+      memLimitBytes: c.memLimitBytes[i] as number,
+      netRxBytes: c.netRxBytes[i] as number | null,
+      netTxBytes: c.netTxBytes[i] as number | null,
+      blkReadBytes: c.blkReadBytes[i] as number,
+      blkWriteBytes: c.blkWriteBytes[i] as number,
+      pids: c.pids[i] as number,
+    };
+  }
+  return samples;
+}
+
 export const LogStream = z.enum(["stdout", "stderr"]);
 export type LogStream = z.infer<typeof LogStream>;
 

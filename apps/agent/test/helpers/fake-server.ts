@@ -9,6 +9,7 @@ import {
   decode,
   encode,
   LIMITS,
+  metricsBatchOf,
   PROTOCOL_VERSION,
   type SequencedAgentMessage,
   type ServerToAgentMessage,
@@ -21,6 +22,8 @@ export interface FakeServerOptions {
   tls?: { cert: string; key: string };
   /** Sent once in the welcome, as for an enrolment. */
   issueCredential?: string;
+  /** Welcome.metricsColumns: say the server takes metrics batches as columns (a server before them does not). */
+  metricsColumns?: boolean;
 }
 
 /**
@@ -160,12 +163,14 @@ export class FakeServer {
             protocolVersion: PROTOCOL_VERSION,
             hostId: "test-host",
             credential: this.#options.issueCredential ?? null,
+            metricsColumns: this.#options.metricsColumns,
           }),
         );
         return;
       }
       if ("seq" in message) {
-        if (!this.stored.has(message.seq)) this.stored.set(message.seq, message);
+        const batch = message.type === "metrics_columns" ? metricsBatchOf(message) : message;
+        if (!this.stored.has(message.seq)) this.stored.set(message.seq, batch);
         socket.send(serverFrame({ type: "ack", seq: message.seq }));
       }
     });

@@ -10,6 +10,7 @@ import {
   encode,
   type Hello,
   LIMITS,
+  metricsBatchOf,
   PROTOCOL_VERSION,
   type ProtocolError,
   readClockAnswer,
@@ -168,8 +169,11 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
         if (!deps.links.settle(hostId, message))
           log.warn({ commandId: message.commandId }, "result of no pending command");
         return;
+      case "metrics_columns":
+        storeBatch(metricsBatchOf(message), decoded.json);
+        return;
       default:
-        storeBatch(message, decoded.text);
+        storeBatch(message, decoded.json);
     }
   });
 
@@ -199,17 +203,22 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
       hostId,
       credential: identity.issuedCredential,
       lastStoredSeq,
+      metricsColumns: true,
     });
     const held = beforeWelcome ?? [];
     beforeWelcome = null;
     for (const message of held) ws.send(encode(message));
   }
 
-  /** `text`: the frame's, when the message is its parse (DecodeResult), for the store to parse again. */
-  function storeBatch(message: SequencedAgentMessage, text: string | undefined): void {
+  /** `json`: the frame's bytes, when the message is their parse (DecodeResult), for the store to parse again. */
+  function storeBatch(message: SequencedAgentMessage, json: Uint8Array | undefined): void {
     inFlight++;
     if (inFlight >= MAX_IN_FLIGHT || deps.ingest.backlogFull()) ws.pause();
-    deps.ingest.batch(hostId, message, Date.now(), clock.offsetMs ?? 0, text).then(
+    // What the ack needs, apart: a callback that read `message` kept the whole batch until stored,
+    // past two scavenges into the old generation (a major collection every 0.3 s at 100,000
+    // samples/s, BENCHMARKS.md figure 3).
+    const { seq, incarnation } = message;
+    deps.ingest.batch(hostId, message, Date.now(), clock.offsetMs ?? 0, json).then(
       (result) => {
         if (result === "unknown-host") {
           // Deleted while the batch was queued; its socket is closed, so no ack is owed.
@@ -220,12 +229,9 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
         else deps.counters.storedBatches++;
         if (result === "collided") {
           deps.counters.collidedBatches++;
-          log.warn(
-            { seq: message.seq, incarnation: message.incarnation },
-            "batch reused a stored seq; stored",
-          );
+          log.warn({ seq, incarnation }, "batch reused a stored seq; stored");
         }
-        if (ws.readyState === ws.OPEN) send({ type: "ack", seq: message.seq });
+        if (ws.readyState === ws.OPEN) send({ type: "ack", seq });
         release();
       },
       (err: unknown) => {

@@ -75,18 +75,18 @@ export class Ingest {
    * store's answer, on which the ack waits. A resent batch is relayed again under the same BatchRef
    * (the browser drops the repeat) and not stored twice (see WriteResult). `clockOffsetMs` (the
    * agent's clock minus the server's, ms) puts its samples on the server's time line, in the store,
-   * in `latest` and live alike (see TelemetryWrite). `text`: the frame's JSON text when `message` is
-   * its parse (DecodeResult.text), which the write carries to the store.
+   * in `latest` and live alike (see TelemetryWrite). `json`: the frame's JSON bytes when `message` is
+   * its parse (DecodeResult.json), which the write carries to the store.
    */
   batch(
     hostId: string,
     message: SequencedAgentMessage,
     at: number,
     clockOffsetMs: number,
-    text?: string,
+    json?: Uint8Array,
   ): Promise<WriteResult> {
     this.#relay(hostId, message, clockOffsetMs);
-    return this.#queue.enqueue({ kind: "batch", hostId, at, message, clockOffsetMs, text });
+    return this.#queue.enqueue({ kind: "batch", hostId, at, message, clockOffsetMs, json });
   }
 
   #relay(hostId: string, message: SequencedAgentMessage, clockOffsetMs: number): void {

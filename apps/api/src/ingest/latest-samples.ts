@@ -1,4 +1,5 @@
 import type { ContainerEvent, ContainerInfo, MetricSample } from "@crowsnest/protocol";
+import { SAMPLE_FIELDS } from "../store/metric-chunk.ts";
 
 /** The newest sample of a container, for listings (host sums, a container's `latest`). */
 export interface LatestSampleReader {
@@ -13,12 +14,19 @@ export interface LatestSampleWriter {
   applyEvents(hostId: string, events: readonly ContainerEvent[]): void;
 }
 
+/** Where a container's slot (SAMPLE_FIELDS' order, null as NaN) holds the sample's time. */
+const T = SAMPLE_FIELDS.indexOf("t");
+
 /**
  * The newest sample of every container, in this process's memory. Routes read it and ingest
  * writes it through the two interfaces above, so that a cache shared by replicas can replace it.
+ * Each container's numbers are copied into a slot of its own (a Float64Array of SAMPLE_FIELDS) rather than
+ * its sample kept: a kept sample outlived two scavenges, and with it every batch's newest samples
+ * were promoted to the old generation, which then needed a major collection every few tenths of a
+ * second at 100,000 samples/s (BENCHMARKS.md figure 3).
  */
 export class LatestSamples implements LatestSampleReader, LatestSampleWriter {
-  readonly #byHost = new Map<string, Map<string, MetricSample>>();
+  readonly #byHost = new Map<string, Map<string, Float64Array>>();
 
   /** Keeps each container's newest sample (by agent time). */
   update(hostId: string, samples: readonly MetricSample[]): void {
@@ -28,8 +36,13 @@ export class LatestSamples implements LatestSampleReader, LatestSampleWriter {
       this.#byHost.set(hostId, forHost);
     }
     for (const sample of samples) {
-      const known = forHost.get(sample.containerId);
-      if (!known || known.t <= sample.t) forHost.set(sample.containerId, sample);
+      let slot = forHost.get(sample.containerId);
+      if (slot === undefined) {
+        slot = new Float64Array(SAMPLE_FIELDS.length).fill(Number.NEGATIVE_INFINITY);
+        forHost.set(sample.containerId, slot);
+      } else if ((slot[T] as number) > sample.t) continue;
+      for (let i = 0; i < SAMPLE_FIELDS.length; i++)
+        slot[i] = sample[SAMPLE_FIELDS[i] as (typeof SAMPLE_FIELDS)[number]] ?? Number.NaN;
     }
   }
 
@@ -50,6 +63,12 @@ export class LatestSamples implements LatestSampleReader, LatestSampleWriter {
 
   /** The container's newest sample, or null when none arrived since the server started. */
   get(hostId: string, containerId: string): MetricSample | null {
-    return this.#byHost.get(hostId)?.get(containerId) ?? null;
+    const slot = this.#byHost.get(hostId)?.get(containerId);
+    if (slot === undefined) return null;
+    // Only the nullable fields can hold NaN: the protocol takes finite numbers for the rest.
+    const fields = Object.fromEntries(
+      SAMPLE_FIELDS.map((f, i) => [f, Number.isNaN(slot[i]) ? null : slot[i]]),
+    );
+    return { containerId, ...fields } as MetricSample;
   }
 }

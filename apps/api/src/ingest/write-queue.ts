@@ -65,8 +65,8 @@ export class WriteQueue implements RelayedWrites {
   }
 
   /**
-   * Queues a write; resolves with what the store made of it. A batch that has its frame's text is
-   * held as that text alone (BatchTextWrite) for a writer that `parsesText`.
+   * Queues a write; resolves with what the store made of it. A batch that has its frame's JSON is
+   * held as a copy of those bytes alone (BatchJsonWrite) for a writer that `parsesJson`.
    */
   enqueue(given: ParsedWrite): Promise<WriteResult> {
     const write = this.#held(given);
@@ -92,16 +92,20 @@ export class WriteQueue implements RelayedWrites {
     return result;
   }
 
-  /** The form a write waits in: a batch as its text alone for a writer that parses it, else without it. */
+  /**
+   * The form a write waits in: a batch as its JSON alone for a writer that parses it, else without
+   * it. The bytes are copied into a buffer of their own: the frame may be a view into a larger
+   * one, which holding it would keep and which postMessage would copy whole.
+   */
   #held(given: ParsedWrite): TelemetryWrite {
-    if (given.kind !== "batch" || given.text === undefined) return given;
-    const { text, ...batch } = given;
-    if (this.#writer.parsesText !== true) return batch;
+    if (given.kind !== "batch" || given.json === undefined) return given;
+    const { json, ...batch } = given;
+    if (this.#writer.parsesJson !== true) return batch;
     return {
-      kind: "batch-text",
+      kind: "batch-json",
       hostId: batch.hostId,
       at: batch.at,
-      text,
+      json: new Uint8Array(json),
       clockOffsetMs: batch.clockOffsetMs,
     };
   }
@@ -238,8 +242,8 @@ export class WriteQueue implements RelayedWrites {
 /**
  * Characters of text that weigh one row (rowCount), a row for each begun: of a log line's (lines
  * this short or shorter, most lines, weigh one; the longest, LIMITS.logLineBytes of 256 KiB,
- * 1,024), or of a batch held as its frame's text (a metrics sample's JSON is about 250 characters,
- * so an agent's batch weighs its rows; one padded with what decode drops weighs its text).
+ * 1,024), or bytes of a batch held as its frame's JSON (a metrics sample's JSON is about 250 bytes,
+ * so an agent's batch weighs its rows; one padded with what decode drops weighs its bytes).
  */
 const TEXT_CHARS_PER_ROW = 256;
 
@@ -251,11 +255,13 @@ const TEXT_CHARS_PER_ROW = 256;
  * line weighing three, 56,496–56,939/s weighing one (flushes of 4,000 lines, about 80 ms of the
  * writer). A longer line weighs a row per TEXT_CHARS_PER_ROW characters begun, so that a flush or
  * the backlog of long lines holds no more text than one of short lines would; a batch `held` as its
- * frame's text weighs at least a row per TEXT_CHARS_PER_ROW of it, for the same reason.
+ * frame's JSON weighs at least a row per TEXT_CHARS_PER_ROW bytes of it, for the same reason.
  */
 function rowCount(write: ParsedWrite, held: TelemetryWrite): number {
   const rows = parsedRows(write);
-  return held.kind === "batch-text" ? Math.max(rows, Math.ceil(held.text.length / TEXT_CHARS_PER_ROW)) : rows;
+  return held.kind === "batch-json"
+    ? Math.max(rows, Math.ceil(held.json.byteLength / TEXT_CHARS_PER_ROW))
+    : rows;
 }
 
 /** rowCount of a write as parsed. */

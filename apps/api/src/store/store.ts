@@ -231,24 +231,25 @@ export interface BatchWrite {
    */
   clockOffsetMs?: number;
   /**
-   * The frame's JSON text, when `message` is its parse less keys the schema does not name
-   * (DecodeResult.text): the write queue holds the batch as this text alone (BatchTextWrite) for a
-   * writer that `parsesText`.
+   * The frame's JSON, as it arrived (UTF-8), when `message` is its parse less keys the schema does
+   * not name (DecodeResult.json): the write queue holds the batch as a copy of these bytes alone
+   * (BatchJsonWrite) for a writer that `parsesJson`.
    */
-  text?: string;
+  json?: Uint8Array;
 }
 
 /**
- * A batch as its frame's JSON text, validated as it arrived (BatchWrite.text) and parsed where it
- * is stored (`parseWrite`). Held so, a batch's parsed objects, relayed to the browsers already, die
- * young rather than wait for the writer: at 100,000 samples/s they were most of what V8 promoted on
- * the main thread (BENCHMARKS.md figure 3).
+ * A batch as its frame's JSON (UTF-8 bytes of its own), validated as it arrived (BatchWrite.json)
+ * and parsed where it is stored (`parseWrite`). Held so, a batch's parsed objects, relayed to the
+ * browsers already, die young rather than wait for the writer; and the bytes, outside V8's heap,
+ * are neither copied by its scavenges nor promoted to its old generation, as the frame's text was
+ * (a major collection every 0.3 s at 100,000 samples/s, BENCHMARKS.md figure 3).
  */
-export interface BatchTextWrite {
-  kind: "batch-text";
+export interface BatchJsonWrite {
+  kind: "batch-json";
   hostId: string;
   at: number;
-  text: string;
+  json: Uint8Array;
   clockOffsetMs?: number;
 }
 
@@ -260,7 +261,7 @@ export type ParsedWrite =
   | BatchWrite;
 
 /** One unit of agent data to store; all writes passed together share one transaction. */
-export type TelemetryWrite = ParsedWrite | BatchTextWrite;
+export type TelemetryWrite = ParsedWrite | BatchJsonWrite;
 
 /**
  * What became of a batch. Its identity is (host, incarnation, seq) plus its content (batchDigest):
@@ -293,10 +294,10 @@ export interface TelemetryWriter {
    */
   readonly storesInCallOrder?: boolean;
   /**
-   * True when the writer parses a BatchTextWrite off the event loop (on its own thread): the write
-   * queue then holds a batch that has its frame's text as that text alone.
+   * True when the writer parses a BatchJsonWrite off the event loop (on its own thread): the write
+   * queue then holds a batch that has its frame's JSON as those bytes alone.
    */
-  readonly parsesText?: boolean;
+  readonly parsesJson?: boolean;
 }
 
 /** Deletes at most `limit` rows per call so that retention never holds the database for long. */

@@ -83,31 +83,40 @@ describe("SQLite telemetry in a worker thread", () => {
     expect(await store.metrics.raw({ hostId, containerId: id, from: 0, to: 300_000 })).toHaveLength(3);
   });
 
-  it("is handed a batch that has its frame's text as the text alone by the write queue, and stores it", async () => {
+  it("is handed a batch that has its frame's JSON as a copy of those bytes alone by the write queue, and stores it", async () => {
     const id = newContainerId();
     const message = { type: "metrics" as const, seq: 1, samples: [metricSample(id, 60_000)] };
     const text = JSON.stringify(message);
-    expect(store.telemetry.parsesText).toBe(true);
+    // As a socket's read may hold a frame: a view into a larger buffer.
+    const chunk = Buffer.from(`${"#".repeat(100)}${text}${"#".repeat(100)}`);
+    const json = chunk.subarray(100, 100 + text.length);
+    expect(store.telemetry.parsesJson).toBe(true);
     const queue = new WriteQueue(store.telemetry, new StorageHealth());
     const handed = vi.spyOn(store.telemetry, "write");
-    expect(await queue.enqueue({ kind: "batch", hostId, at: 60_000, message, text })).toBe("stored");
-    // The parsed message, relayed already, is not what waits for the writer.
-    expect(handed.mock.calls).toEqual([[[{ kind: "batch-text", hostId, at: 60_000, text }]]]);
+    expect(await queue.enqueue({ kind: "batch", hostId, at: 60_000, message, json })).toBe("stored");
+    // The parsed message, relayed already, is not what waits for the writer; nor is the chunk.
+    expect(handed.mock.calls).toEqual([
+      [[{ kind: "batch-json", hostId, at: 60_000, json: expect.anything() }]],
+    ]);
+    const [[[write]]] = handed.mock.calls as unknown as [[[{ json: Uint8Array }]]];
+    const held = write.json;
+    expect(Buffer.from(held).toString()).toBe(text);
+    expect(held.buffer.byteLength).toBe(text.length);
     expect(await queue.enqueue({ kind: "batch", hostId, at: 60_000, message })).toBe("duplicate");
     expect(await store.metrics.raw({ hostId, containerId: id, from: 0, to: 120_000 })).toHaveLength(1);
   });
 
-  it("weighs a batch held as text by its text: one padded with what decode drops fills the backlog", async () => {
+  it("weighs a batch held as JSON by its bytes: one padded with what decode drops fills the backlog", async () => {
     const id = newContainerId();
     const message = { type: "metrics" as const, seq: 1, samples: [metricSample(id, 60_000)] };
-    // Ajv removes the key, zod would too: the message is one sample, its text 4 MiB.
-    const text = JSON.stringify({ ...message, padding: "x".repeat(4 * 1024 * 1024 - 400) });
+    // Ajv removes the key, zod would too: the message is one sample, its JSON 4 MiB.
+    const json = Buffer.from(JSON.stringify({ ...message, padding: "x".repeat(4 * 1024 * 1024 - 400) }));
     const queue = new WriteQueue(store.telemetry, new StorageHealth(), 4_000, 10_000);
-    const stored = queue.enqueue({ kind: "batch", hostId, at: 60_000, message, text });
+    const stored = queue.enqueue({ kind: "batch", hostId, at: 60_000, message, json });
     expect(queue.full).toBe(true);
     expect(await stored).toBe("stored");
     expect(queue.full).toBe(false);
-    // The same batch without its text weighs its rows (3).
+    // The same batch without its JSON weighs its rows (3).
     void queue.enqueue({ kind: "batch", hostId, at: 60_000, message: { ...message, seq: 2 } });
     expect(queue.full).toBe(false);
     await queue.settled(null);

@@ -35,18 +35,20 @@ describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
     expect((await store.hosts.get(hostId))?.lastSeen).toBe(2_000);
   });
 
-  it("stores a batch given as its frame's text (batch-text) as its message: a resend of either is a duplicate", async () => {
+  it("stores a batch given as its frame's JSON (batch-json) as its message: a resend of either is a duplicate", async () => {
     const id = newContainerId();
     const message = { type: "metrics" as const, seq: 3, samples: [metricSample(id, 60_000, 40)] };
     // As an agent may send it: keys in another order, one the schema does not name (decode drops it).
-    const text = JSON.stringify({ samples: [{ debug: 1, ...message.samples[0] }], seq: 3, type: "metrics" });
-    expect(await store.telemetry.write([{ kind: "batch-text", hostId, at: 2_000, text }])).toEqual([
+    const json = Buffer.from(
+      JSON.stringify({ samples: [{ debug: 1, ...message.samples[0] }], seq: 3, type: "metrics" }),
+    );
+    expect(await store.telemetry.write([{ kind: "batch-json", hostId, at: 2_000, json }])).toEqual([
       "stored",
     ]);
     expect(
       await store.telemetry.write([
         { kind: "batch", hostId, at: 2_000, message },
-        { kind: "batch-text", hostId, at: 2_000, text },
+        { kind: "batch-json", hostId, at: 2_000, json },
       ]),
     ).toEqual(["duplicate", "duplicate"]);
     const raw = await store.metrics.raw({ hostId, containerId: id, from: 0, to: 120_000 });

@@ -7,6 +7,8 @@ import {
   LIMITS,
   type LogsBatch,
   type MetricsBatch,
+  type MetricsColumnsBatch,
+  metricColumns,
   PROTOCOL_VERSION,
   SERVER_TO_AGENT_MESSAGES,
   type ServerToAgentMessage,
@@ -32,15 +34,19 @@ export class SimAgent {
   #seq = 0;
   /** Stamped on hello and every batch, as a real agent does; undefined mimics an agent from before incarnations. */
   readonly #incarnation: string | undefined;
+  /** Metrics batches go as columns (MetricsColumnsBatch): the welcome said the server takes them, as a real agent reads it. */
+  #metricsColumns = false;
+  readonly #rowsOnly: boolean;
   readonly #acks = new Map<number, () => void>();
   readonly #waiters: {
     match: (m: ServerToAgentMessage) => boolean;
     resolve: (m: ServerToAgentMessage) => void;
   }[] = [];
 
-  private constructor(ws: WebSocket, incarnation: string | undefined) {
+  private constructor(ws: WebSocket, incarnation: string | undefined, rowsOnly: boolean) {
     this.ws = ws;
     this.#incarnation = incarnation;
+    this.#rowsOnly = rowsOnly;
     this.closed = new Promise((resolve) => {
       ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() }));
     });
@@ -49,6 +55,8 @@ export class SimAgent {
       if (!decoded.ok) throw new Error(`server sent a bad frame: ${decoded.error.message}`);
       const message = decoded.message;
       this.received.push(message);
+      if (message.type === "welcome")
+        this.#metricsColumns = message.metricsColumns === true && !this.#rowsOnly;
       if (message.type === "ack") this.#acks.get(message.seq)?.();
       for (const waiter of [...this.#waiters]) {
         if (!waiter.match(message)) continue;
@@ -62,11 +70,12 @@ export class SimAgent {
    * Opens the socket only (no hello); rejects with the HTTP status if the upgrade is refused.
    * `autoPong: false` makes an agent that has hung: it stops answering the server's pings.
    * `incarnation` is stamped on hello and every batch, as a real agent does (none: an older agent).
+   * `rowsOnly` sends metrics batches as rows to a server that takes columns, as an agent before them.
    */
   static open(
     url: string,
     token: string,
-    options: { autoPong?: boolean; incarnation?: string } = {},
+    options: { autoPong?: boolean; incarnation?: string; rowsOnly?: boolean } = {},
   ): Promise<SimAgent> {
     const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${token}` },
@@ -74,7 +83,7 @@ export class SimAgent {
       autoPong: options.autoPong ?? true,
     });
     return new Promise((resolve, reject) => {
-      ws.once("open", () => resolve(new SimAgent(ws, options.incarnation)));
+      ws.once("open", () => resolve(new SimAgent(ws, options.incarnation, options.rowsOnly ?? false)));
       ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
       ws.once("error", reject);
     });
@@ -90,6 +99,7 @@ export class SimAgent {
       firstSeq?: number;
       autoPong?: boolean;
       incarnation?: string;
+      rowsOnly?: boolean;
     } = {},
   ): Promise<SimAgent> {
     const agent = await SimAgent.open(url, token, options);
@@ -126,10 +136,24 @@ export class SimAgent {
     return { seq, acked: this.sendWithSeq(seq, body) };
   }
 
-  /** Sends a batch with a given sequence number (e.g. a resend); resolves when it is acked. */
+  /**
+   * Sends a batch with a given sequence number (e.g. a resend); resolves when it is acked. A metrics
+   * batch goes as columns to a server that takes them (unless `rowsOnly`), as a real agent sends it.
+   */
   sendWithSeq(seq: number, body: BatchBody): Promise<void> {
     const acked = new Promise<void>((resolve) => this.#acks.set(seq, resolve));
-    this.sendRaw(JSON.stringify({ ...body, seq, incarnation: this.#incarnation }));
+    const batch = { ...body, seq, incarnation: this.#incarnation };
+    if (batch.type === "metrics" && this.#metricsColumns) {
+      const { samples, ...rest } = batch;
+      const columns: MetricsColumnsBatch = {
+        ...rest,
+        type: "metrics_columns",
+        columns: metricColumns(samples),
+      };
+      this.sendRaw(JSON.stringify(columns));
+    } else {
+      this.sendRaw(JSON.stringify(batch));
+    }
     return acked;
   }
 

@@ -1,4 +1,13 @@
-import { AGENT_MESSAGES, decode, LIMITS, type SequencedAgentMessage } from "@crowsnest/protocol";
+import {
+  AGENT_MESSAGES,
+  decode,
+  LIMITS,
+  type MetricsBatch,
+  type MetricsColumnsBatch,
+  metricColumns,
+  metricsBatchOf,
+  type SequencedAgentMessage,
+} from "@crowsnest/protocol";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AGENT_FRAME_CHECKS } from "../../src/ingest/agent-frame-checks.ts";
@@ -30,6 +39,25 @@ const PLACES: readonly (readonly string[])[] = [
   ]),
   ["samples", "2"],
   ["extra"],
+];
+
+/** The same batch as columns (metrics_columns). */
+const validColumns = () => {
+  const { samples, ...batch } = valid() as MetricsBatch;
+  return { ...batch, type: "metrics_columns", columns: metricColumns(samples) };
+};
+
+/** Where a value can go in the columns form: the columns object, any column, or a value of one. */
+const COLUMN_PLACES: readonly (readonly string[])[] = [
+  ["columns"],
+  ["columns", "extra"],
+  ["columns", "__proto__"],
+  ...Object.keys(metricSample(ID, 0)).flatMap((key) => [
+    ["columns", key],
+    ["columns", key, "0"],
+    ["columns", key, "1"],
+    ["columns", key, "2"],
+  ]),
 ];
 
 /** Values at the edges of what the schemas allow, besides arbitrary JSON. */
@@ -73,24 +101,45 @@ function withValue(message: Record<string, unknown>, path: readonly string[], va
 }
 
 /** The check and zod on the same frame: whatever the check accepts, zod accepts as the same value. */
-function agree(frame: string): { checked: boolean; parsed: boolean } {
+function agree(
+  frame: string,
+  type: "metrics" | "metrics_columns" = "metrics",
+): { checked: boolean; parsed: boolean } {
   const value: unknown = JSON.parse(frame);
-  const checked = AGENT_FRAME_CHECKS.metrics?.(value) === true;
-  const parsed = AGENT_MESSAGES.metrics.safeParse(JSON.parse(frame));
+  const checked = AGENT_FRAME_CHECKS[type]?.(value) === true;
+  const parsed = AGENT_MESSAGES[type].safeParse(JSON.parse(frame));
   if (checked) {
     expect(parsed.success, frame.slice(0, 300)).toBe(true);
     expect(value).toStrictEqual(parsed.data);
     // Key order aside (the wire's, not the schema's): the digest that tells a resend from another batch agrees.
-    expect(batchDigest(value as SequencedAgentMessage)).toBe(
-      batchDigest(parsed.data as SequencedAgentMessage),
-    );
+    const batch = (m: unknown) =>
+      metricsBatchOf(m as MetricsBatch | MetricsColumnsBatch) as SequencedAgentMessage;
+    expect(batchDigest(batch(value))).toBe(batchDigest(batch(parsed.data)));
   }
   return { checked, parsed: parsed.success };
 }
 
 describe("the compiled check of agent metrics batches (agent-frame-checks.ts)", () => {
-  it("checks metrics batches only: a logs batch's digest hashes its JSON, key order and all", () => {
-    expect(Object.keys(AGENT_FRAME_CHECKS)).toEqual(["metrics"]);
+  it("checks metrics batches only, in both forms: a logs batch's digest hashes its JSON, key order and all", () => {
+    expect(Object.keys(AGENT_FRAME_CHECKS)).toEqual(["metrics", "metrics_columns"]);
+  });
+
+  it("accepts a valid batch as columns and no columns zod refuses, uneven ones among them (20,000 cases)", () => {
+    expect(agree(JSON.stringify(validColumns()), "metrics_columns")).toEqual({ checked: true, parsed: true });
+    const uneven = validColumns();
+    uneven.columns.pids = [1];
+    expect(agree(JSON.stringify(uneven), "metrics_columns")).toEqual({ checked: false, parsed: false });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...COLUMN_PLACES),
+        fc.oneof(fc.jsonValue(), fc.constantFrom(...EDGES)),
+        (path, value) => {
+          const { checked, parsed } = agree(withValue(validColumns(), path, value), "metrics_columns");
+          expect(checked).toBe(parsed);
+        },
+      ),
+      { numRuns: 20_000 },
+    );
   });
 
   it("accepts a valid batch, its keys in any order, as zod outputs it", () => {
@@ -135,8 +184,12 @@ describe("the compiled check of agent metrics batches (agent-frame-checks.ts)", 
       maxBytes: LIMITS.agentFrameBytes,
       accept: AGENT_FRAME_CHECKS,
     });
-    // With the frame's text, which the store may parse again (TelemetryWrite.text): keys by name agree.
-    expect(decoded).toEqual({ ok: true, message: { ...batch, samples: [batch.samples[0]] }, text: frame });
+    // With the frame's bytes, which the store may parse again (BatchWrite.json): keys by name agree.
+    expect(decoded).toEqual({
+      ok: true,
+      message: { ...batch, samples: [batch.samples[0]] },
+      json: Buffer.from(frame),
+    });
 
     // A sample with a key the check removes before it refuses the next one: zod's verdict and words as before.
     const bad = JSON.stringify({
@@ -164,7 +217,7 @@ describe("the compiled check of agent metrics batches (agent-frame-checks.ts)", 
     expect(decode(AGENT_MESSAGES, frame, options)).toEqual({
       ok: true,
       message: { ...batch, samples: [batch.samples[0]] },
-      text: frame,
+      json: Buffer.from(frame),
     });
     // The check refuses it (a sample's pids broken): the depth is checked before zod's parse.
     const refused = frame.replace(`"pids":${batch.samples[0]?.pids}`, '"pids":-1');

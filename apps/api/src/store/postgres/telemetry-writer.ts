@@ -8,7 +8,7 @@ import type {
 } from "@crowsnest/protocol";
 import type pg from "pg";
 import { batchDigest } from "../batch-digest.ts";
-import { parseWrite } from "../batch-text.ts";
+import { parseWrite } from "../batch-json.ts";
 import { tsToNs } from "../log-time.ts";
 import type { ParsedWrite, TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
 import { type OutsideWindow, OutsideWindowTally, type TimeWindow } from "../time-window.ts";

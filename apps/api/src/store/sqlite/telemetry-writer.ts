@@ -1,7 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { ContainerEvent, ContainerInfo, LogLine, SequencedAgentMessage } from "@crowsnest/protocol";
 import { batchDigest } from "../batch-digest.ts";
-import { parseWrite } from "../batch-text.ts";
+import { parseWrite } from "../batch-json.ts";
 import { tsToNs } from "../log-time.ts";
 import type { BatchWrite, ParsedWrite, TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
 import { type OutsideWindow, OutsideWindowTally, type TimeWindow } from "../time-window.ts";
