@@ -61,7 +61,10 @@ export function metricColumns(samples: readonly MetricSample[]): MetricColumns {
   return Object.fromEntries(fields.map((field) => [field, samples.map((s) => s[field])])) as MetricColumns;
 }
 
-/** The samples of valid columns (MetricColumns), as objects of one shape: this runs on the server's main thread. */
+/**
+ * The samples of valid columns (MetricColumns), as objects of one shape: a literal, because the
+ * server's main thread makes them for every batch it relays, and its writer's thread again.
+ */
 export function samplesOfColumns(c: MetricColumns): MetricSample[] {
   const samples = new Array<MetricSample>(c.containerId.length);
   for (let i = 0; i < samples.length; i++) {

@@ -28,7 +28,7 @@ const T = SAMPLE_FIELDS.indexOf("t");
 export class LatestSamples implements LatestSampleReader, LatestSampleWriter {
   readonly #byHost = new Map<string, Map<string, Float64Array>>();
 
-  /** Keeps each container's newest sample (by agent time). */
+  /** Keeps each container's newest sample (by `t`, which ingest has put on the server's time line). */
   update(hostId: string, samples: readonly MetricSample[]): void {
     let forHost = this.#byHost.get(hostId);
     if (!forHost) {

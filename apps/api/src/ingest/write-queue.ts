@@ -240,10 +240,11 @@ export class WriteQueue implements RelayedWrites {
 }
 
 /**
- * Characters of text that weigh one row (rowCount), a row for each begun: of a log line's (lines
- * this short or shorter, most lines, weigh one; the longest, LIMITS.logLineBytes of 256 KiB,
- * 1,024), or bytes of a batch held as its frame's JSON (a metrics sample's JSON is about 250 bytes,
- * so an agent's batch weighs its rows; one padded with what decode drops weighs its bytes).
+ * Characters of text, or bytes of a batch's JSON, that weigh one row (rowCount), a row for each
+ * begun: of a log line's (lines this short or shorter, most lines, weigh one; the longest,
+ * LIMITS.logLineBytes of 256 KiB, 1,024), or of a batch held as its frame's JSON (a metrics sample
+ * is about 250 bytes as rows, so an agent's batch weighs its rows; one padded with what decode
+ * drops weighs its bytes).
  */
 const TEXT_CHARS_PER_ROW = 256;
 
