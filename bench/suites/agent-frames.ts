@@ -22,8 +22,8 @@ import {
   decode,
   LIMITS,
   type MetricsBatch,
-  metricColumns,
   metricsBatchOf,
+  metricsColumnsBatchOf,
 } from "@crowsnest/protocol";
 import { AGENT_FRAME_CHECKS } from "../../apps/api/src/ingest/agent-frame-checks.ts";
 import { containerId, metricSample } from "../../apps/api/test/support/samples.ts";
@@ -53,10 +53,10 @@ const metricsFrame = (samples: number) => (seq: number) =>
     }),
   );
 /** The same batch as columns (metrics_columns), as an agent sends it to a server that takes them. */
-const columnsFrame = (samples: number) => (seq: number) => {
-  const { samples: rows, ...batch } = JSON.parse(metricsFrame(samples)(seq).toString()) as MetricsBatch;
-  return Buffer.from(JSON.stringify({ ...batch, type: "metrics_columns", columns: metricColumns(rows) }));
-};
+const columnsFrame = (samples: number) => (seq: number) =>
+  Buffer.from(
+    JSON.stringify(metricsColumnsBatchOf(JSON.parse(metricsFrame(samples)(seq).toString()) as MetricsBatch)),
+  );
 const KINDS = {
   [`metrics, ${HOST_SAMPLES} a frame`]: { rows: HOST_SAMPLES, frame: metricsFrame(HOST_SAMPLES) },
   [`metrics, ${CUT_SAMPLES} a frame`]: { rows: CUT_SAMPLES, frame: metricsFrame(CUT_SAMPLES) },

@@ -4,7 +4,15 @@ import { ReceivedContainerEvent, readContainerList, readEventList } from "./cont
 import { HostInfo } from "./host.ts";
 import { EpochMs, HostId } from "./ids.ts";
 import { LIMITS } from "./limits.ts";
-import { LogDrop, LogLag, LogLine, MetricColumns, MetricSample, samplesOfColumns } from "./telemetry.ts";
+import {
+  LogDrop,
+  LogLag,
+  LogLine,
+  MetricColumns,
+  MetricSample,
+  metricColumns,
+  samplesOfColumns,
+} from "./telemetry.ts";
 
 /** Batch sequence numbers start at 1 and only grow for the lifetime of an agent's state directory. */
 export const Seq = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -96,6 +104,12 @@ export function metricsBatchOf(message: MetricsBatch | MetricsColumnsBatch): Met
   if (message.type === "metrics") return message;
   const { columns, ...rest } = message;
   return { ...rest, type: "metrics", samples: samplesOfColumns(columns) };
+}
+
+/** A MetricsBatch as columns (`metricsBatchOf` reads it back). */
+export function metricsColumnsBatchOf(batch: MetricsBatch): MetricsColumnsBatch {
+  const { samples, ...rest } = batch;
+  return { ...rest, type: "metrics_columns", columns: metricColumns(samples) };
 }
 
 export const LogsBatch = z.object({

@@ -1,9 +1,4 @@
-import {
-  encode,
-  type MetricsBatch,
-  type MetricsColumnsBatch,
-  metricColumns,
-} from "@crowsnest/protocol/agent";
+import { encode, type MetricsBatch, metricsColumnsBatchOf } from "@crowsnest/protocol/agent";
 
 /** How `encode` begins a metrics batch's text: its `type` comes first. */
 const METRICS_PREFIX = '{"type":"metrics",';
@@ -17,7 +12,5 @@ const METRICS_PREFIX = '{"type":"metrics",';
  */
 export function wireText(text: string, metricsColumns: boolean): string {
   if (!metricsColumns || !text.startsWith(METRICS_PREFIX)) return text;
-  const { samples, ...batch } = JSON.parse(text) as MetricsBatch;
-  const columns: MetricsColumnsBatch = { ...batch, type: "metrics_columns", columns: metricColumns(samples) };
-  return encode(columns);
+  return encode(metricsColumnsBatchOf(JSON.parse(text) as MetricsBatch));
 }

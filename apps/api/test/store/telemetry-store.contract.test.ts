@@ -1,3 +1,4 @@
+import { metricsColumnsBatchOf } from "@crowsnest/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { msToTs, msToTsEnd } from "../../src/store/log-time.ts";
 import type { Store, TelemetryWrite } from "../../src/store/store.ts";
@@ -54,6 +55,32 @@ describe.each(BACKENDS)("Store contract, telemetry ($name)", ({ open }) => {
     const raw = await store.metrics.raw({ hostId, containerId: id, from: 0, to: 120_000 });
     expect(raw.map((p) => [p.t, p.cpuPercent])).toEqual([[60_000, 40]]);
     expect((await store.hosts.get(hostId))?.lastSeen).toBe(2_000);
+  });
+
+  it("stores a metrics batch whose JSON is columns (metrics_columns) as its samples: the same batch as rows is a duplicate", async () => {
+    const [a, b] = [newContainerId(), newContainerId()];
+    const message = {
+      type: "metrics" as const,
+      seq: 4,
+      samples: [
+        metricSample(a, 60_000, 10),
+        { ...metricSample(b, 60_000, 20), netRxBytes: null, netTxBytes: null },
+        metricSample(a, 61_000, 30),
+      ],
+    };
+    const json = Buffer.from(JSON.stringify(metricsColumnsBatchOf(message)));
+    expect(await store.telemetry.write([{ kind: "batch-json", hostId, at: 2_000, json }])).toEqual([
+      "stored",
+    ]);
+    expect(await store.telemetry.write([{ kind: "batch", hostId, at: 2_000, message }])).toEqual([
+      "duplicate",
+    ]);
+    const raw = (containerId: string) => store.metrics.raw({ hostId, containerId, from: 0, to: 120_000 });
+    expect((await raw(a)).map((p) => [p.t, p.cpuPercent])).toEqual([
+      [60_000, 10],
+      [61_000, 30],
+    ]);
+    expect((await raw(b)).map((p) => [p.t, p.cpuPercent, p.netRxBytes])).toEqual([[60_000, 20, null]]);
   });
 
   it("rolls samples up per minute with averages and maxima", async () => {

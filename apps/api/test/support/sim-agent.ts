@@ -7,8 +7,7 @@ import {
   LIMITS,
   type LogsBatch,
   type MetricsBatch,
-  type MetricsColumnsBatch,
-  metricColumns,
+  metricsColumnsBatchOf,
   PROTOCOL_VERSION,
   SERVER_TO_AGENT_MESSAGES,
   type ServerToAgentMessage,
@@ -143,17 +142,8 @@ export class SimAgent {
   sendWithSeq(seq: number, body: BatchBody): Promise<void> {
     const acked = new Promise<void>((resolve) => this.#acks.set(seq, resolve));
     const batch = { ...body, seq, incarnation: this.#incarnation };
-    if (batch.type === "metrics" && this.#metricsColumns) {
-      const { samples, ...rest } = batch;
-      const columns: MetricsColumnsBatch = {
-        ...rest,
-        type: "metrics_columns",
-        columns: metricColumns(samples),
-      };
-      this.sendRaw(JSON.stringify(columns));
-    } else {
-      this.sendRaw(JSON.stringify(batch));
-    }
+    const columns = batch.type === "metrics" && this.#metricsColumns;
+    this.sendRaw(JSON.stringify(columns ? metricsColumnsBatchOf(batch) : batch));
     return acked;
   }
 

@@ -4,8 +4,8 @@ import {
   LIMITS,
   type MetricsBatch,
   type MetricsColumnsBatch,
-  metricColumns,
   metricsBatchOf,
+  metricsColumnsBatchOf,
   type SequencedAgentMessage,
 } from "@crowsnest/protocol";
 import fc from "fast-check";
@@ -42,10 +42,7 @@ const PLACES: readonly (readonly string[])[] = [
 ];
 
 /** The same batch as columns (metrics_columns). */
-const validColumns = () => {
-  const { samples, ...batch } = valid() as MetricsBatch;
-  return { ...batch, type: "metrics_columns", columns: metricColumns(samples) };
-};
+const validColumns = () => metricsColumnsBatchOf(valid() as MetricsBatch);
 
 /** Where a value can go in the columns form: the columns object, any column, or a value of one. */
 const COLUMN_PLACES: readonly (readonly string[])[] = [

@@ -1,4 +1,4 @@
-import { LIMITS, type MetricsResponse, metricColumns } from "@crowsnest/protocol";
+import { LIMITS, type MetricsResponse, metricColumns, metricsColumnsBatchOf } from "@crowsnest/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerInfo, metricSample, containerId as newContainerId } from "../support/samples.ts";
 import { SimAgent } from "../support/sim-agent.ts";
@@ -27,11 +27,12 @@ describe("metrics batches as columns (metrics_columns) on /ws/agent, real server
       metricSample(a, t + 1_000, 25, 3_000),
     ];
     const frame = (seq: number) => ({ seq, incarnation: "columns-run-0123456789" });
-    agent.sendRaw(JSON.stringify({ type: "metrics_columns", ...frame(1), columns: metricColumns(samples) }));
+    const rows = { type: "metrics" as const, ...frame(1), samples };
+    agent.sendRaw(JSON.stringify(metricsColumnsBatchOf(rows)));
     await agent.next((m) => m.type === "ack" && m.seq === 1);
     // The same batch again as rows, then as columns: both acked, neither stored again.
-    agent.sendRaw(JSON.stringify({ type: "metrics", ...frame(1), samples }));
-    agent.sendRaw(JSON.stringify({ type: "metrics_columns", ...frame(1), columns: metricColumns(samples) }));
+    agent.sendRaw(JSON.stringify(rows));
+    agent.sendRaw(JSON.stringify(metricsColumnsBatchOf(rows)));
     await expect.poll(() => agent.received.filter((m) => m.type === "ack" && m.seq === 1).length).toBe(3);
     await agent.close();
     expect(server.server.ctx.counters.duplicateBatches).toBeGreaterThanOrEqual(2);
