@@ -18,6 +18,9 @@
  * BENCH_INGEST_TARGET=metrics (or logs) runs that kind's target hold alone, `--runs` times, with no
  * climb: a change's figure measured again, beside a clean worktree of the commit before it.
  */
+import { MINUTE } from "../../apps/api/src/store/metric-chunk.ts";
+import { PACK_GRACE_MS } from "../../apps/api/src/store/sqlite/metric-packer.ts";
+import { PACK_RATIO } from "../../apps/api/src/store/sqlite/metric-writer.ts";
 import { PeakRss, percentile, sleep } from "../support/measure.ts";
 import type { BenchOptions } from "../support/options.ts";
 import { CpuMeter } from "../support/process-cpu.ts";
@@ -41,10 +44,16 @@ const HEARTBEAT_MS = 1_000;
 /** A gap between two heartbeat pings longer than this is a missed heartbeat. */
 const MISSED_HEARTBEAT_MS = 1.5 * HEARTBEAT_MS;
 /**
- * How long the sustained rate is held after the climb (ms): past a minute and its packing, from
- * whatever second of the minute the hold starts.
+ * How long a rate is held (after the climb, and on a fresh server at the target), ms. A hold starts
+ * as a minute starts (untilMinuteStarts) and lasts until that minute is packed: SQLite packs a
+ * minute's staging once it has been over for PACK_GRACE_MS, PACK_RATIO times what each write
+ * stages, so within MINUTE / PACK_RATIO while the rate holds. Held 75 s from whatever second, as
+ * before, most holds ended before the first full minute's packing, which raised the server's RSS
+ * by 30–70 MiB: their peak depended on the second they started at (BENCHMARKS.md figure 3).
  */
-const HOLD_MS = 75_000;
+export const HOLD_MS = Math.ceil((MINUTE + PACK_GRACE_MS + MINUTE / PACK_RATIO) / 10_000) * 10_000;
+/** Rows offered before a stage's figures are taken: connections busy, caches filled. */
+const WARM_UP_MS = 1_000;
 /** Past this the server is clearly behind: climbing further would only queue. */
 const GIVE_UP_P99_MS = 2_000;
 
@@ -208,7 +217,7 @@ async function withIngestServer<T>(
     probe = opened;
     const measure = async (rate: number, ms: number): Promise<IngestStage> => {
       agents.start(kind, rate);
-      await sleep(1_000); // warm-up: connections busy, caches filled
+      await sleep(WARM_UP_MS);
       agents.reset();
       cpu.start();
       rss.start();
@@ -299,6 +308,7 @@ async function ingestRun(
     let hold: IngestStage | null = null;
     if (holdRate !== undefined && holdMs > 0) {
       await sleep(2_000);
+      await untilMinuteStarts();
       hold = await server.measure(holdRate, holdMs);
       await server.settled();
     }
@@ -333,10 +343,19 @@ async function ingestRun(
 /** TARGET_RATE of `kind` held for `holdMs` on a fresh server. */
 function holdTarget(kind: RowKind, holdMs: number): Promise<IngestServed<IngestStage>> {
   return withIngestServer(kind, async (server) => {
+    await untilMinuteStarts();
     const stage = await server.measure(TARGET_RATE[kind], holdMs);
     await server.settled();
     return stage;
   });
+}
+
+/**
+ * Sleeps until WARM_UP_MS before a minute starts (by the clock the simulated agents stamp samples
+ * with), so that a stage measured from then starts with a minute of its own: see HOLD_MS.
+ */
+function untilMinuteStarts(): Promise<void> {
+  return sleep((MINUTE - ((Date.now() + WARM_UP_MS) % MINUTE)) % MINUTE);
 }
 
 /** A run with the target hold alone (BENCH_INGEST_TARGET): no climb, so no sustained rate. */
