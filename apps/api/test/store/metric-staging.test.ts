@@ -135,6 +135,24 @@ describe("SQLite metric staging", () => {
     expect(await read()).toEqual(expected);
   });
 
+  it("packs nothing of a host deleted while its staging group is half packed", async () => {
+    const ids = Array.from({ length: 100 }, () => newContainerId());
+    await write(
+      ids.flatMap((id, c) => Array.from({ length: 6 }, (_, i) => metricSample(id, i * 10 * SECOND, c + i))),
+      0,
+    );
+    const due = 2 * MINUTE + PACK_GRACE_MS;
+    expect(await store.retention.packRawMetrics?.(due, 100)).toBeGreaterThan(0);
+    // The group is half packed: the writer keeps in memory how far it got.
+    expect(count("metric_staging")).toBe(1);
+    expect(count("metric_chunks")).toBeGreaterThan(0);
+    expect(await store.hosts.delete(hostId)).toBe(true);
+    expect([count("metric_staging"), count("metric_chunks")]).toEqual([0, 0]);
+    // Its rows went with the host: the rest of the group packs nothing.
+    expect(await store.retention.packRawMetrics?.(due, 1_000)).toBe(0);
+    expect([count("metric_staging"), count("metric_chunks"), count("series")]).toEqual([0, 0, 0]);
+  });
+
   it("sets a staging row that does not decode aside, and packs the rest of its group", async () => {
     const id = newContainerId();
     await write([metricSample(id, 0)], 0);

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { SeriesSample } from "../../src/store/metric-chunk.ts";
 import {
+  decodeStaged,
   distinctByTime,
   encodeStaged,
   StagedRow,
+  StagedRows,
   type StagedSample,
   stagingGroup,
 } from "../../src/store/sqlite/staged-samples.ts";
@@ -24,6 +26,13 @@ function sample(t: number, extra: Partial<SeriesSample> = {}): SeriesSample {
   };
 }
 
+/** A row decoded, failing the test with its error when it does not decode. */
+function decoded(data: Uint8Array): StagedRow {
+  const row = decodeStaged(data);
+  if (!(row instanceof StagedRow)) throw row;
+  return row;
+}
+
 /** The staging row codec (migration 14): what goes in comes out, found by series. */
 describe("staged samples", () => {
   it("reads back every sample of each series, in time order, nulls kept, from a row in any order", () => {
@@ -34,7 +43,7 @@ describe("staged samples", () => {
       { series: 7, sample: sample(1_000) },
       { series: 12, sample: sample(5_000) },
     ];
-    const row = new StagedRow(encodeStaged([...staged]));
+    const row = decoded(encodeStaged([...staged]));
     expect(row.n).toBe(5);
     expect(row.samplesOf(7)).toEqual([sample(1_000), sample(2_000, { netRxBytes: null })]);
     expect(row.samplesOf(12)).toEqual([sample(5_000)]);
@@ -46,13 +55,52 @@ describe("staged samples", () => {
     const bytes = encodeStaged([{ series: 1, sample: sample(1) }]);
     const shifted = new Uint8Array(bytes.byteLength + 3).subarray(3);
     shifted.set(bytes);
-    expect(new StagedRow(shifted).samplesOf(1)).toEqual([sample(1)]);
+    expect(decoded(shifted).samplesOf(1)).toEqual([sample(1)]);
   });
 
   it("refuses bytes that are not a staging row", () => {
     const bytes = encodeStaged([{ series: 1, sample: sample(1) }]);
-    expect(() => new StagedRow(bytes.subarray(0, bytes.byteLength - 8))).toThrow(/does not hold 1 samples/);
-    expect(() => new StagedRow(new Uint8Array(13))).toThrow(/13 bytes is not one of 64-bit values/);
+    expect(decodeStaged(bytes.subarray(0, bytes.byteLength - 8))).toEqual(
+      new Error("a staging row of 88 bytes does not hold 1 samples"),
+    );
+    expect(decodeStaged(new Uint8Array(13))).toEqual(
+      new Error("a staging row of 13 bytes is not one of 64-bit values"),
+    );
+    expect(decodeStaged(new Uint8Array(0))).toEqual(
+      new Error("a staging row of 0 bytes is not one of 64-bit values"),
+    );
+  });
+
+  it("copies rows into one buffer, read back the same through its growth and after a reset", () => {
+    const staged = new StagedRows();
+    // 300 rows of 7 series × 2 samples (155 values each) outgrow the first buffer of 1,024 values many times over.
+    const blobs = Array.from({ length: 300 }, (_, r) =>
+      encodeStaged(
+        Array.from({ length: 14 }, (_, i) => ({ series: r + (i % 7), sample: sample(1_000 * r + i) })),
+      ),
+    );
+    for (let round = 0; round < 2; round++) {
+      const rows = blobs.map((blob) => staged.read(blob));
+      for (const [r, row] of rows.entries()) {
+        expect(row).toBeInstanceOf(StagedRow);
+        expect((row as StagedRow).samplesOf(r + 3)).toEqual([sample(1_000 * r + 3), sample(1_000 * r + 10)]);
+      }
+      staged.reset();
+    }
+  });
+
+  it("gives the error of a blob that is not a staging row, and the next row its place", () => {
+    const staged = new StagedRows();
+    const good = encodeStaged([{ series: 5, sample: sample(1) }]);
+    expect(staged.read(good.subarray(8))).toEqual(
+      new Error("a staging row of 88 bytes does not hold 5 samples"),
+    );
+    expect(staged.read(new Uint8Array(12))).toEqual(
+      new Error("a staging row of 12 bytes is not one of 64-bit values"),
+    );
+    const row = staged.read(good);
+    expect(row).toBeInstanceOf(StagedRow);
+    expect((row as StagedRow).samplesOf(5)).toEqual([sample(1)]);
   });
 
   it("groups 128 consecutive series ids", () => {

@@ -44,23 +44,18 @@ export function encodeStaged(samples: StagedSample[]): Uint8Array {
 }
 
 /**
- * A staging row's `data` (encodeStaged) read in place. Throws when its length does not fit the
- * layout (a row not written by encodeStaged).
+ * A staging row's `data` (encodeStaged) read in place, over its 64-bit values. Throws when their
+ * count does not fit the layout (a row not written by encodeStaged).
  */
 export class StagedRow {
   readonly n: number;
   readonly #values: Float64Array;
 
-  constructor(data: Uint8Array) {
-    if (data.byteLength % 8 !== 0 || data.byteLength === 0) {
-      throw new Error(`a staging row of ${data.byteLength} bytes is not one of 64-bit values`);
-    }
-    // A Float64Array needs an 8-byte aligned offset; node:sqlite's blobs start their own buffer.
-    const bytes = data.byteOffset % 8 === 0 ? data : data.slice();
-    this.#values = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
-    this.n = this.#values[0] as number;
-    if (this.#values.length !== 1 + this.n * (1 + SAMPLE_FIELDS.length)) {
-      throw new Error(`a staging row of ${data.byteLength} bytes does not hold ${this.n} samples`);
+  constructor(values: Float64Array) {
+    this.#values = values;
+    this.n = values[0] ?? 0;
+    if (values.length === 0 || values.length !== 1 + this.n * (1 + SAMPLE_FIELDS.length)) {
+      throw new Error(`a staging row of ${values.byteLength} bytes does not hold ${this.n} samples`);
     }
   }
 
@@ -104,12 +99,65 @@ export class StagedRow {
   }
 }
 
+/** Throws unless `data` can hold 64-bit values: a whole number of them, at least one. */
+function checkLength(data: Uint8Array): void {
+  if (data.byteLength % 8 !== 0 || data.byteLength === 0) {
+    throw new Error(`a staging row of ${data.byteLength} bytes is not one of 64-bit values`);
+  }
+}
+
 /**
  * A staging row's `data` decoded, or the error that says why it is not a staging row (damaged: see
  * migration 17), for the callers that go on without it.
  */
 export function decodeStaged(data: Uint8Array): StagedRow | Error {
-  return decodedOrDamage((d) => new StagedRow(d), data);
+  return decodedOrDamage((d) => {
+    checkLength(d);
+    // A Float64Array needs an 8-byte aligned offset; node:sqlite's blobs start their own buffer.
+    const bytes = d.byteOffset % 8 === 0 ? d : d.slice();
+    return new StagedRow(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8));
+  }, data);
+}
+
+/**
+ * Values a StagedRows keeps from one group to the next (16 MiB): a minute of a group's 128 series at
+ * 8 samples a second each (figure 3's ingest) is 5.6 MiB. More, a backlog of minutes, is let go.
+ */
+const KEPT_VALUES = 2 ** 21;
+
+/**
+ * Staging rows copied out of the blobs node:sqlite returns into one buffer, used again for each
+ * group the packer reads. A blob is then garbage as soon as it is copied, and dies young: a
+ * group's minute read whole and held through its packing outlived scavenges, and waited outside
+ * V8's heap for the next full collection (BENCHMARKS.md figure 3).
+ */
+export class StagedRows {
+  #values = new Float64Array(1024);
+  #used = 0;
+
+  /** Starts the next group: the rows read so far must no longer be used. */
+  reset(): void {
+    this.#used = 0;
+    if (this.#values.length > KEPT_VALUES) this.#values = new Float64Array(1024);
+  }
+
+  /** `data` copied in and read as a staging row (decodeStaged), or the error that says why it is not one. */
+  read(data: Uint8Array): StagedRow | Error {
+    return decodedOrDamage((d) => {
+      checkLength(d);
+      const length = d.byteLength / 8;
+      if (this.#used + length > this.#values.length) {
+        // The rows read before keep the old buffer; the group's next rows go to the new one.
+        this.#values = new Float64Array(Math.max(2 * this.#values.length, length));
+        this.#used = 0;
+      }
+      const values = this.#values.subarray(this.#used, this.#used + length);
+      new Uint8Array(values.buffer, values.byteOffset, d.byteLength).set(d);
+      const row = new StagedRow(values);
+      this.#used += length;
+      return row;
+    }, data);
+  }
 }
 
 /**
