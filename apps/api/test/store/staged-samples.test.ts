@@ -103,6 +103,26 @@ describe("staged samples", () => {
     expect((row as StagedRow).samplesOf(5)).toEqual([sample(1)]);
   });
 
+  it("throws, rather than call a row damaged, when its buffer cannot be had", () => {
+    const staged = new StagedRows();
+    const big = encodeStaged(Array.from({ length: 200 }, (_, i) => ({ series: i, sample: sample(i) })));
+    const real = globalThis.Float64Array;
+    // A Float64Array of 1,024 values or more cannot be had: what a memory limit does to a large group.
+    globalThis.Float64Array = new Proxy(real, {
+      construct(target, args) {
+        if (typeof args[0] === "number" && args[0] >= 1024)
+          throw new RangeError("Array buffer allocation failed");
+        return Reflect.construct(target, args);
+      },
+    });
+    try {
+      expect(() => staged.read(big)).toThrow(RangeError);
+    } finally {
+      globalThis.Float64Array = real;
+    }
+    expect((staged.read(big) as StagedRow).samplesOf(7)).toEqual([sample(7)]);
+  });
+
   it("groups 128 consecutive series ids", () => {
     expect([0, 127, 128, 255, 256, 2 ** 40].map(stagingGroup)).toEqual([0, 0, 1, 1, 2, 2 ** 33]);
   });

@@ -176,7 +176,7 @@ export class SqliteMetricPacker {
         this.#db.exec("ROLLBACK TO pack_group");
         this.#db.exec("RELEASE pack_group");
         this.#aside.rolledBackSlice();
-        this.#inProgress = null;
+        this.#drop();
         this.#defer.run(now - (now % MINUTE), group.hostId, group.grp, group.cutoff);
         this.#report(group.hostId, err);
       }
@@ -189,7 +189,7 @@ export class SqliteMetricPacker {
    * starts again from its first series.
    */
   forget(): void {
-    this.#inProgress = null;
+    this.#drop();
     this.#aside.rolledBack();
   }
 
@@ -275,9 +275,15 @@ export class SqliteMetricPacker {
     if (group.next < group.series.length) this.#inProgress = group;
     else {
       this.#deleteGroup.run(group.hostId, group.grp, group.cutoff, group.lastId);
-      this.#inProgress = null;
+      this.#drop();
     }
     return count;
+  }
+
+  /** No group in progress: the next slice reads its group anew, and a large buffer is let go (StagedRows). */
+  #drop(): void {
+    this.#inProgress = null;
+    this.#staged.reset();
   }
 
   /**

@@ -143,14 +143,15 @@ export class StagedRows {
 
   /** `data` copied in and read as a staging row (decodeStaged), or the error that says why it is not one. */
   read(data: Uint8Array): StagedRow | Error {
+    const length = data.byteLength / 8;
+    if (this.#used + length > this.#values.length) {
+      // Outside decodedOrDamage: a buffer that cannot be had is no damage of the row, and throws.
+      // The rows read before keep the old buffer; the group's next rows go to the new one.
+      this.#values = new Float64Array(Math.max(2 * this.#values.length, Math.ceil(length)));
+      this.#used = 0;
+    }
     return decodedOrDamage((d) => {
       checkLength(d);
-      const length = d.byteLength / 8;
-      if (this.#used + length > this.#values.length) {
-        // The rows read before keep the old buffer; the group's next rows go to the new one.
-        this.#values = new Float64Array(Math.max(2 * this.#values.length, length));
-        this.#used = 0;
-      }
       const values = this.#values.subarray(this.#used, this.#used + length);
       new Uint8Array(values.buffer, values.byteOffset, d.byteLength).set(d);
       const row = new StagedRow(values);
