@@ -153,9 +153,9 @@ function holdsTable(runs: IngestRun[]): string[] {
     `Each run then holds a rate for ${HOLD_MS / 1000} s, from a minute's start until that minute is packed`,
     "(the store's deferred work): the sustained rate (else the highest loss-free one) right after the",
     "climb, on the same server; then issue 13's targets (100,000 samples/s, 50,000 lines/s) on a fresh",
-    "server that never went past them. The",
-    "climb's overloaded top leaves the server's heap grown, and V8 keeps what its old generation took,",
-    "so the first hold's peak RSS is that of a server once overloaded. _unacked_: summed over the runs.",
+    "server that never went past them. The climb's overloaded top leaves the server's heap grown, and V8",
+    "keeps what its old generation took, so the first hold's peak RSS is that of a server once",
+    "overloaded. _unacked_: summed over the runs.",
     "",
     table(
       [

@@ -49,7 +49,7 @@ const MISSED_HEARTBEAT_MS = 1.5 * HEARTBEAT_MS;
  * minute's staging once it has been over for PACK_GRACE_MS, PACK_RATIO times what each write
  * stages, so within MINUTE / PACK_RATIO while the rate holds. Held 75 s from whatever second, as
  * before, most holds ended before the first full minute's packing, which raised the server's RSS
- * by 30–70 MiB: their peak depended on the second they started at (BENCHMARKS.md figure 3).
+ * by 60–80 MiB: their peak depended on the second they started at (BENCHMARKS.md figure 3).
  */
 export const HOLD_MS = Math.ceil((MINUTE + PACK_GRACE_MS + MINUTE / PACK_RATIO) / 10_000) * 10_000;
 /** Rows offered before a stage's figures are taken: connections busy, caches filled. */
