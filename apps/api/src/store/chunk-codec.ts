@@ -60,41 +60,69 @@ const ALL_ZERO = 0x3f;
 
 /**
  * Rows (sorted by their first column, at most one per value of it) as a chunk of the layout's
- * coding: a format byte, the count, then each column of `layout` (a flags byte, the shift and null
- * bitmap if any, the values).
+ * coding (encodeColumns).
  */
 export function encodeRows<C extends string>(
   layout: ChunkLayout<C>,
   rows: readonly Readonly<Record<C, number | null>>[],
 ): Uint8Array {
+  return encodeColumns(layout, columnsOfRows(layout.columns, rows));
+}
+
+/** Rows as the columns `columns` of a decoded chunk: a null as NaN. */
+export function columnsOfRows<C extends string>(
+  columns: readonly C[],
+  rows: readonly Readonly<Record<C, number | null>>[],
+): DecodedChunk<C> {
+  const out: Record<string, Float64Array> = {};
+  for (const column of columns) {
+    const values = new Float64Array(rows.length);
+    for (let i = 0; i < rows.length; i++)
+      values[i] = (rows[i] as Record<C, number | null>)[column] ?? Number.NaN;
+    out[column] = values;
+  }
+  return { ...out, n: rows.length } as DecodedChunk<C>;
+}
+
+/**
+ * The first `n` rows of columns (sorted by the layout's first column, at most one per value of
+ * it; NaN for a null) as a chunk of the layout's coding: a format byte, the count, then each
+ * column of `layout` (a flags byte, the shift and null bitmap if any, the values). Reads the
+ * columns as typed arrays only, so that a packer's rows cost no JavaScript object each.
+ */
+export function encodeColumns<C extends string>(layout: ChunkLayout<C>, chunk: DecodedChunk<C>): Uint8Array {
   const rice = layout.coding === "rice";
-  const out = new ByteWriter();
+  const n = chunk.n;
+  const out = scratchWriter;
+  out.reset();
   out.byte(rice ? RICE_FORMAT : ZSTD_FORMAT);
-  out.varint(rows.length);
+  out.varint(n);
   for (const column of layout.columns) {
-    const values = rows.map((row) => row[column]);
-    const present = values.filter((v): v is number => v !== null);
+    const values = chunk[column];
+    const present = presentValues(values, n);
     const float = layout.floats.has(column) || !deltasFit(present);
     const shift = float ? 0 : commonShift(present);
-    const nulls = present.length < values.length;
+    const nulls = present.length < n;
     out.byte((float ? FLOAT : 0) | (nulls ? NULLS : 0) | (shift > 0 ? SHIFTED : 0));
     if (shift > 0) out.byte(shift);
     if (nulls) {
-      const bitmap = new Uint8Array(Math.ceil(values.length / 8));
-      values.forEach((v, i) => {
-        if (v === null) bitmap[i >> 3] = (bitmap[i >> 3] ?? 0) | (1 << (i & 7));
-      });
+      const bitmap = new Uint8Array(Math.ceil(n / 8));
+      for (let i = 0; i < n; i++)
+        if (Number.isNaN(values[i])) bitmap[i >> 3] = (bitmap[i >> 3] ?? 0) | (1 << (i & 7));
       out.bytes(bitmap);
     }
-    const scaled = shift > 0 ? present.map((v) => v / 2 ** shift) : present;
+    const scaled = shift > 0 ? divided(present, 2 ** shift) : present;
     if (float) out.floats(present);
     else if (rice) writeRice(out, scaled);
     else out.deltas(scaled);
   }
-  if (rice) return out.result().slice();
-  return zstdCompressSync(out.result(), {
-    params: { [zlibConstants.ZSTD_c_compressionLevel]: ZSTD_LEVEL },
-  });
+  const encoded = rice
+    ? out.result().slice()
+    : zstdCompressSync(out.result(), {
+        params: { [zlibConstants.ZSTD_c_compressionLevel]: ZSTD_LEVEL },
+      });
+  out.release();
+  return encoded;
 }
 
 /**
@@ -198,22 +226,45 @@ function readColumn(input: ByteReader, n: number, rice: boolean): Float64Array {
   return values;
 }
 
+// Loops rather than TypedArray's filter and map, whose callbacks' values were each a heap number:
+// most of what a packer's encoding allocated (BENCHMARKS.md figure 3).
+
+/** The first `n` values that are not NaN (null), in order: `values` itself when none is. */
+function presentValues(values: Float64Array, n: number): Float64Array {
+  let count = 0;
+  for (let i = 0; i < n; i++) if (!Number.isNaN(values[i])) count++;
+  if (count === values.length) return values;
+  const present = new Float64Array(count);
+  let next = 0;
+  for (let i = 0; i < n; i++) if (!Number.isNaN(values[i])) present[next++] = values[i] as number;
+  return present;
+}
+
+/** Each value divided by `divisor`, in new array. */
+function divided(values: Float64Array, divisor: number): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = (values[i] as number) / divisor;
+  return out;
+}
+
 /** The largest power of two, up to 2^MAX_SHIFT, that divides every value (as its exponent). */
-function commonShift(values: readonly number[]): number {
+function commonShift(values: Float64Array): number {
   if (values.length === 0) return 0;
   // One pass, the shift only ever lowered: a pass per candidate shift (up to 16 over a column of
   // zeros) was 6 % of the telemetry writer's time (BENCHMARKS.md figure 3).
   let shift = MAX_SHIFT;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
     while (shift > 0 && v % 2 ** shift !== 0) shift--;
     if (shift === 0) break;
   }
   return shift;
 }
 
-function deltasFit(values: readonly number[]): boolean {
+function deltasFit(values: Float64Array): boolean {
   let previous = 0;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
     if (!Number.isSafeInteger(v) || Math.abs(v - previous) >= MAX_DELTA) return false;
     previous = v;
   }
@@ -227,14 +278,14 @@ const unzigzag = (z: number) => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 interface Candidate {
   mode: Mode;
   header: number[];
-  residuals: number[];
+  residuals: Float64Array;
 }
 
 /**
  * Integers (each |delta| < MAX_DELTA, deltasFit) as one column: a byte of mode and Rice
  * parameter k, the header varints, then the residuals' Rice codes, padded to a whole byte.
  */
-function writeRice(out: ByteWriter, values: readonly number[]): void {
+function writeRice(out: ByteWriter, values: Float64Array): void {
   const first = values[0];
   if (first === undefined || values.every((v) => v === first)) {
     out.byte(Mode.Constant << 6);
@@ -303,7 +354,7 @@ function readRice(input: ByteReader, n: number): Float64Array {
 }
 
 /** The Rice parameter k that codes `residuals` in the fewest bits, and those bits. */
-function bestRiceParameter(residuals: readonly number[]): { bits: number; k: number } {
+function bestRiceParameter(residuals: Float64Array): { bits: number; k: number } {
   if (residuals.length === 0) return { bits: 0, k: 0 };
   const mean = residuals.reduce((sum, r) => sum + r, 0) / residuals.length;
   // The optimum lies at about log2 of the mean (Rice 1979); the neighbours are tried too.
@@ -328,9 +379,19 @@ function varintBytes(v: number): number {
   return bytes;
 }
 
+/** Bytes appended to one buffer, grown as needed; reset starts over in the same buffer. */
 class ByteWriter {
-  #buffer = new Uint8Array(1024);
+  #buffer = new Uint8Array(INITIAL_WRITER_BYTES);
   #length = 0;
+
+  reset(): void {
+    this.#length = 0;
+  }
+
+  /** Lets a buffer grown past KEPT_WRITER_BYTES go (an hour's chunk), once its result is used. */
+  release(): void {
+    if (this.#buffer.length > KEPT_WRITER_BYTES) this.#buffer = new Uint8Array(INITIAL_WRITER_BYTES);
+  }
 
   #reserve(n: number): void {
     if (this.#length + n <= this.#buffer.length) return;
@@ -362,17 +423,18 @@ class ByteWriter {
   }
 
   /** Integers as zigzag varint deltas, the first from 0. */
-  deltas(values: readonly number[]): void {
+  deltas(values: Float64Array): void {
     let previous = 0;
-    for (const v of values) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
       this.varint(zigzag(v - previous));
       previous = v;
     }
   }
 
   /** Float64 values as 8 planes: every value's first byte, then every second byte, … */
-  floats(values: readonly number[]): void {
-    const raw = new Uint8Array(new Float64Array(values).buffer);
+  floats(values: Float64Array): void {
+    const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
     this.#reserve(raw.length);
     for (let plane = 0; plane < 8; plane++)
       for (let i = 0; i < values.length; i++) this.#buffer[this.#length++] = raw[i * 8 + plane] ?? 0;
@@ -382,6 +444,17 @@ class ByteWriter {
     return this.#buffer.subarray(0, this.#length);
   }
 }
+
+const INITIAL_WRITER_BYTES = 16 * 1024;
+/** A minute chunk of 500 samples codes to about 10 KiB before zstd; an hour's is 60 times that. */
+const KEPT_WRITER_BYTES = 1024 * 1024;
+
+/**
+ * The one ByteWriter encodeColumns codes into, each chunk in turn: its result is copied out
+ * (compressed or sliced) before the next chunk starts, and a buffer per chunk grew from 1 KiB by
+ * doubling, each step garbage outside V8's heap.
+ */
+const scratchWriter = new ByteWriter();
 
 class ByteReader {
   readonly #buffer: Uint8Array;

@@ -2,9 +2,10 @@ import type { MetricSample } from "@crowsnest/protocol";
 import {
   type ChunkLayout,
   checkTimes,
+  columnsOfRows,
   type DecodedChunk,
   decodeRows,
-  encodeRows,
+  encodeColumns,
   orNull,
 } from "./chunk-codec.ts";
 
@@ -61,11 +62,95 @@ const SAMPLE_LAYOUT: ChunkLayout<keyof SeriesSample> = {
 
 /** One series' samples (sorted by `t`, at most one per `t`) as a chunk. */
 export function encodeChunk(samples: readonly SeriesSample[]): Uint8Array {
-  return encodeRows(SAMPLE_LAYOUT, samples);
+  return encodeSamples(columnsOf(samples));
+}
+
+/** One series' samples as columns (sorted by `t`, at most one per `t`) as a chunk. */
+export function encodeSamples(c: ChunkColumns): Uint8Array {
+  return encodeColumns(SAMPLE_LAYOUT, c);
 }
 
 /** A decoded sample chunk: its `n` samples, one Float64Array per field (NaN where a field is null). */
 export type ChunkColumns = DecodedChunk<keyof SeriesSample>;
+
+/** Samples as columns, in the order given. */
+export function columnsOf(samples: readonly SeriesSample[]): ChunkColumns {
+  return columnsOfRows(SAMPLE_FIELDS, samples);
+}
+
+/** Rows [from, to) of columns: views, no copy. */
+export function rowsBetween(c: ChunkColumns, from: number, to: number): ChunkColumns {
+  const out: Record<string, Float64Array> = {};
+  for (const field of SAMPLE_FIELDS) out[field] = c[field].subarray(from, to);
+  return { ...out, n: to - from } as ChunkColumns;
+}
+
+/** The rows [from, to) of each minute that time-ordered columns touch, oldest first. */
+export function* byMinute(c: ChunkColumns): Generator<[number, number]> {
+  for (let from = 0; from < c.n; ) {
+    const t = c.t[from] as number;
+    const end = t - (t % MINUTE) + MINUTE;
+    let to = from + 1;
+    while (to < c.n && (c.t[to] as number) < end) to++;
+    yield [from, to];
+    from = to;
+  }
+}
+
+/**
+ * Columns of samples in time order, one after the other (each list later than the one before:
+ * a series' minute chunks in order) as one, copied.
+ */
+export function concatSamples(list: readonly ChunkColumns[]): ChunkColumns {
+  const n = list.reduce((sum, c) => sum + c.n, 0);
+  const out: Record<string, Float64Array> = {};
+  for (const field of SAMPLE_FIELDS) {
+    const column = new Float64Array(n);
+    let at = 0;
+    for (const c of list) {
+      column.set(c[field].subarray(0, c.n), at);
+      at += c.n;
+    }
+    out[field] = column;
+  }
+  return { ...out, n } as ChunkColumns;
+}
+
+/**
+ * `added` samples joining `stored` ones (both in time order, one per time): `fresh`, those of
+ * `added` whose time `stored` lacks (a resent sample is kept once, as stored), and `merged`, both
+ * as one in time order; copies.
+ */
+export function joinSamples(
+  stored: ChunkColumns,
+  added: ChunkColumns,
+): { merged: ChunkColumns; fresh: ChunkColumns } {
+  const mergedRows: [ChunkColumns, number][] = [];
+  const freshRows: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < stored.n || j < added.n) {
+    const ts = i < stored.n ? (stored.t[i] as number) : Number.POSITIVE_INFINITY;
+    const ta = j < added.n ? (added.t[j] as number) : Number.POSITIVE_INFINITY;
+    if (ts <= ta) {
+      mergedRows.push([stored, i++]);
+      if (ts === ta) j++;
+    } else {
+      freshRows.push(j);
+      mergedRows.push([added, j++]);
+    }
+  }
+  const merged: Record<string, Float64Array> = {};
+  const fresh: Record<string, Float64Array> = {};
+  for (const field of SAMPLE_FIELDS) {
+    merged[field] = Float64Array.from(mergedRows, ([c, k]) => c[field][k] as number);
+    fresh[field] = Float64Array.from(freshRows, (k) => added[field][k] as number);
+  }
+  return {
+    merged: { ...merged, n: mergedRows.length } as ChunkColumns,
+    fresh: { ...fresh, n: freshRows.length } as ChunkColumns,
+  };
+}
 
 /** The columns of a chunk made by encodeChunk, rows in their stored (time) order. */
 export function decodeColumns(chunk: Uint8Array): ChunkColumns {

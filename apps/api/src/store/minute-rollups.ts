@@ -1,4 +1,12 @@
-import { MINUTE, type SeriesSample } from "./metric-chunk.ts";
+import { orNull } from "./chunk-codec.ts";
+import {
+  byMinute,
+  type ChunkColumns,
+  columnsOf,
+  MINUTE,
+  rowsBetween,
+  type SeriesSample,
+} from "./metric-chunk.ts";
 import { CPU_UNITS, mergeRollups, type RollupRow } from "./rollup-chunk.ts";
 
 /**
@@ -26,53 +34,98 @@ export function fromStoredRow(row: RollupRow): RollupRow {
   };
 }
 
-/** One sample as the rollup of its minute: CPU rounded to CPU_UNITS, the precision rollups keep. */
-function sampleRollup(s: SeriesSample): RollupRow {
-  const cpu = Math.round(s.cpuPercent * CPU_UNITS);
+/**
+ * The rollup of `added`: samples of one series in one minute, in time order, one per time (columns,
+ * a null as NaN), not counted before, as they join `stored` ones of the same series (counted
+ * already, e.g. a packed chunk's, in time order; any minutes) or none. CPU is rounded to CPU_UNITS
+ * per sample, the precision rollups keep; the network counters are null when a sample lacks them
+ * (mergeRollups' rule); the limit is that of the minute's latest sample among both, since a minute
+ * keeps its latest sample's limit and the merge (mergeRollups, the rows' upsert) takes the added
+ * rollup's. Throws on no added samples.
+ */
+export function minuteRollup(added: ChunkColumns, stored: ChunkColumns | null): RollupRow {
+  const n = added.n;
+  if (n === 0) throw new RangeError("a minute's rollup needs a sample");
+  const t0 = added.t[0] as number;
+  const minute = t0 - (t0 % MINUTE);
+  let cpuSum = 0;
+  let cpuMin = Number.POSITIVE_INFINITY;
+  let cpuMax = Number.NEGATIVE_INFINITY;
+  let memSum = 0;
+  let memMin = Number.POSITIVE_INFINITY;
+  let memMax = Number.NEGATIVE_INFINITY;
+  let netRx = Number.NEGATIVE_INFINITY;
+  let netTx = Number.NEGATIVE_INFINITY;
+  let blkRead = Number.NEGATIVE_INFINITY;
+  let blkWrite = Number.NEGATIVE_INFINITY;
+  let pidsSum = 0;
+  for (let i = 0; i < n; i++) {
+    const cpu = Math.round((added.cpuPercent[i] as number) * CPU_UNITS);
+    cpuSum += cpu;
+    cpuMin = Math.min(cpuMin, cpu);
+    cpuMax = Math.max(cpuMax, cpu);
+    const mem = added.memUsedBytes[i] as number;
+    memSum += mem;
+    memMin = Math.min(memMin, mem);
+    memMax = Math.max(memMax, mem);
+    // Math.max of a NaN (a null) is NaN: null once any sample lacks the counter.
+    netRx = Math.max(netRx, added.netRxBytes[i] as number);
+    netTx = Math.max(netTx, added.netTxBytes[i] as number);
+    blkRead = Math.max(blkRead, added.blkReadBytes[i] as number);
+    blkWrite = Math.max(blkWrite, added.blkWriteBytes[i] as number);
+    pidsSum += added.pids[i] as number;
+  }
+  let memLimit = added.memLimitBytes[n - 1] as number;
+  const latest = stored === null ? -1 : latestBefore(stored.t, minute + MINUTE);
+  if (stored !== null && latest >= 0 && (stored.t[latest] as number) > (added.t[n - 1] as number))
+    memLimit = stored.memLimitBytes[latest] as number;
   return {
-    minute: s.t - (s.t % MINUTE),
-    samples: 1,
-    cpuSum: cpu,
-    cpuMin: cpu,
-    cpuMax: cpu,
-    memSum: s.memUsedBytes,
-    memMin: s.memUsedBytes,
-    memMax: s.memUsedBytes,
-    memLimit: s.memLimitBytes,
-    netRx: s.netRxBytes,
-    netTx: s.netTxBytes,
-    blkRead: s.blkReadBytes,
-    blkWrite: s.blkWriteBytes,
-    pidsSum: s.pids,
+    minute,
+    samples: n,
+    cpuSum,
+    cpuMin,
+    cpuMax,
+    memSum,
+    memMin,
+    memMax,
+    memLimit,
+    netRx: orNull(netRx),
+    netTx: orNull(netTx),
+    blkRead,
+    blkWrite,
+    pidsSum,
   };
 }
 
+/** The index of the last of sorted times `t` before `end`, or -1. */
+function latestBefore(t: Float64Array, end: number): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((t[mid] as number) < end) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
 /**
- * The one-minute rollups of one series' samples, one per minute they touch, oldest first. Samples
- * are counted in time order (any order given), so a minute's limit is its latest sample's, as
- * mergeRollups keeps the later one. Each sample is counted once: pass no sample twice.
+ * The one-minute rollups of one series' samples, one per minute they touch, oldest first
+ * (minuteRollup). Each sample is counted once: pass no sample twice.
  */
 export function rollupsOf(samples: readonly SeriesSample[]): RollupRow[] {
-  return combineByMinute([...samples].sort((a, b) => a.t - b.t).map(sampleRollup));
+  return rollupsJoining([], samples);
 }
 
 /**
  * The rollups of `added`, samples of one series not counted before, as they join `stored` ones of
- * the same series (counted already, e.g. a packed chunk's): as rollupsOf, but each minute's limit is
- * that of its latest sample among both, since a minute keeps its latest sample's limit and the
- * merge (mergeRollups, the rows' upsert) takes the added rollup's. Pass no sample in both.
+ * the same series (minuteRollup), one per minute of `added`, oldest first. Pass no sample in both.
  */
 export function rollupsJoining(stored: readonly SeriesSample[], added: readonly SeriesSample[]): RollupRow[] {
-  const latest = new Map<number, SeriesSample>();
-  for (const s of [...stored, ...added]) {
-    const minute = s.t - (s.t % MINUTE);
-    const known = latest.get(minute);
-    if (known === undefined || s.t > known.t) latest.set(minute, s);
-  }
-  return rollupsOf(added).map((row) => ({
-    ...row,
-    memLimit: latest.get(row.minute)?.memLimitBytes ?? row.memLimit,
-  }));
+  const byTime = (a: SeriesSample, b: SeriesSample) => a.t - b.t;
+  const before = stored.length === 0 ? null : columnsOf([...stored].sort(byTime));
+  const c = columnsOf([...added].sort(byTime));
+  return [...byMinute(c)].map(([from, to]) => minuteRollup(rowsBetween(c, from, to), before));
 }
 
 /**

@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { SeriesSample } from "../../src/store/metric-chunk.ts";
 import {
   decodeStaged,
-  distinctByTime,
   encodeStaged,
+  SeriesColumns,
   StagedRow,
   StagedRows,
   type StagedSample,
+  seriesSamples,
   stagingGroup,
 } from "../../src/store/sqlite/staged-samples.ts";
 
@@ -45,17 +46,17 @@ describe("staged samples", () => {
     ];
     const row = decoded(encodeStaged([...staged]));
     expect(row.n).toBe(5);
-    expect(row.samplesOf(7)).toEqual([sample(1_000), sample(2_000, { netRxBytes: null })]);
-    expect(row.samplesOf(12)).toEqual([sample(5_000)]);
-    expect(row.samplesOf(40)).toEqual([sample(1_000, { cpuPercent: 0 }), sample(3_000)]);
-    for (const absent of [0, 8, 13, 41]) expect(row.samplesOf(absent)).toEqual([]);
+    expect(seriesSamples([row], 7)).toEqual([sample(1_000), sample(2_000, { netRxBytes: null })]);
+    expect(seriesSamples([row], 12)).toEqual([sample(5_000)]);
+    expect(seriesSamples([row], 40)).toEqual([sample(1_000, { cpuPercent: 0 }), sample(3_000)]);
+    for (const absent of [0, 8, 13, 41]) expect(seriesSamples([row], absent)).toEqual([]);
   });
 
   it("reads a row whose bytes do not start on an 8-byte boundary", () => {
     const bytes = encodeStaged([{ series: 1, sample: sample(1) }]);
     const shifted = new Uint8Array(bytes.byteLength + 3).subarray(3);
     shifted.set(bytes);
-    expect(decoded(shifted).samplesOf(1)).toEqual([sample(1)]);
+    expect(seriesSamples([decoded(shifted)], 1)).toEqual([sample(1)]);
   });
 
   it("refuses bytes that are not a staging row", () => {
@@ -83,7 +84,10 @@ describe("staged samples", () => {
       const rows = blobs.map((blob) => staged.read(blob));
       for (const [r, row] of rows.entries()) {
         expect(row).toBeInstanceOf(StagedRow);
-        expect((row as StagedRow).samplesOf(r + 3)).toEqual([sample(1_000 * r + 3), sample(1_000 * r + 10)]);
+        expect(seriesSamples([row as StagedRow], r + 3)).toEqual([
+          sample(1_000 * r + 3),
+          sample(1_000 * r + 10),
+        ]);
       }
       staged.reset();
     }
@@ -100,7 +104,7 @@ describe("staged samples", () => {
     );
     const row = staged.read(good);
     expect(row).toBeInstanceOf(StagedRow);
-    expect((row as StagedRow).samplesOf(5)).toEqual([sample(1)]);
+    expect(seriesSamples([row as StagedRow], 5)).toEqual([sample(1)]);
   });
 
   it("throws, rather than call a row damaged, when its buffer cannot be had", () => {
@@ -120,19 +124,44 @@ describe("staged samples", () => {
     } finally {
       globalThis.Float64Array = real;
     }
-    expect((staged.read(big) as StagedRow).samplesOf(7)).toEqual([sample(7)]);
+    expect(seriesSamples([staged.read(big) as StagedRow], 7)).toEqual([sample(7)]);
   });
 
   it("groups 128 consecutive series ids", () => {
     expect([0, 127, 128, 255, 256, 2 ** 40].map(stagingGroup)).toEqual([0, 0, 1, 1, 2, 2 ** 33]);
   });
 
-  it("keeps the first of samples of the same time, in time order", () => {
+  it("gathers a series from rows in write order: in time order, the first of a resent time kept", () => {
     const first = sample(2_000, { cpuPercent: 1 });
-    expect(distinctByTime([sample(3_000), first, sample(1_000), sample(2_000, { cpuPercent: 2 })])).toEqual([
-      sample(1_000),
-      first,
-      sample(3_000),
-    ]);
+    const rows = [
+      [sample(3_000), first],
+      [sample(1_000), sample(2_000, { cpuPercent: 2 })],
+    ].map((samples) => decoded(encodeStaged(samples.map((s) => ({ series: 9, sample: s })))));
+    expect(seriesSamples(rows, 9)).toEqual([sample(1_000), first, sample(3_000)]);
+    expect(seriesSamples(rows, 8)).toEqual([]);
+  });
+
+  it("gathers series after series in one set of columns, through its growth", () => {
+    const columns = new SeriesColumns();
+    // 3 rows of 2 series × 700 samples: 2,100 of series 2 outgrow the first 1,024 rows.
+    const rows = [0, 1, 2].map((r) =>
+      decoded(
+        encodeStaged(
+          Array.from({ length: 1_400 }, (_, i) => ({ series: 1 + (i % 2), sample: sample(r * 10_000 + i) })),
+        ),
+      ),
+    );
+    for (const series of [2, 1]) {
+      columns.clear();
+      const appended = rows.map((row) => columns.append(row, series));
+      expect(appended).toEqual([700, 700, 700]);
+      const c = columns.distinct();
+      expect(c.n).toBe(2_100);
+      const times = Array.from(c.t);
+      expect(times.slice(0, 3)).toEqual([series - 1, series + 1, series + 3]);
+      expect(times.at(-1)).toBe(20_000 + 1_398 + series - 1);
+      expect(Array.from(c.memUsedBytes.subarray(0, 2))).toEqual([2 ** 40 + series - 1, 2 ** 40 + series + 1]);
+      expect(Number.isNaN(c.netTxBytes[5])).toBe(true);
+    }
   });
 });

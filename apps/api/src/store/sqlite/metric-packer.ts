@@ -1,21 +1,26 @@
 import type { DatabaseSync } from "node:sqlite";
 import {
+  byMinute,
   byPeriod,
-  encodeChunk,
+  type ChunkColumns,
+  concatSamples,
+  encodeSamples,
   HOUR,
+  joinSamples,
   MINUTE,
+  rowsBetween,
   SAMPLE_COLUMNS,
   type SeriesSample,
   type StoredChunk,
-  storedSamples,
+  storedColumns,
 } from "../metric-chunk.ts";
-import { rollupsJoining } from "../minute-rollups.ts";
+import { minuteRollup } from "../minute-rollups.ts";
 import { SqliteSetAside } from "./damaged-chunks.ts";
 import { transaction } from "./database.ts";
 import { RollupWriter } from "./rollup-writer.ts";
 import {
-  distinctByTime,
   encodeStaged,
+  SeriesColumns,
   StagedRow,
   StagedRows,
   type StagedSample,
@@ -79,6 +84,8 @@ export class SqliteMetricPacker {
   #inProgress: GroupInProgress | null = null;
   /** Where the group in progress's rows are read to. */
   readonly #staged = new StagedRows();
+  /** Where a series' samples are gathered from its group's rows. */
+  readonly #series = new SeriesColumns();
   /** The packing error last reported, so that one that repeats is reported once. */
   #reported: string | null = null;
 
@@ -268,9 +275,9 @@ export class SqliteMetricPacker {
     let count = 0;
     while (group.next < group.series.length && count < budget) {
       const id = group.series[group.next++] as number;
-      const samples = group.rows.flatMap((row) => row.samplesOf(id));
-      count += samples.length;
-      this.#packSeries(id, distinctByTime(samples));
+      this.#series.clear();
+      for (const row of group.rows) count += this.#series.append(row, id);
+      this.#packSeries(id, this.#series.distinct());
     }
     if (group.next < group.series.length) this.#inProgress = group;
     else {
@@ -287,36 +294,41 @@ export class SqliteMetricPacker {
   }
 
   /**
-   * Merges one series' staged samples (time order, one per time) into the chunks of their minutes,
-   * counting each that was not stored yet in its minute's rollup, then packs the series' finished
-   * hours: minute chunks into hour chunks, rollup rows into rollup chunks.
+   * Merges one series' staged samples (columns in time order, one per time) into the chunks of
+   * their minutes, counting each that was not stored yet in its minute's rollup, then packs the
+   * series' finished hours: minute chunks into hour chunks, rollup rows into rollup chunks.
    */
-  #packSeries(series: number, samples: SeriesSample[]): void {
-    for (const [start, group] of byPeriod(samples, (s) => s.t, MINUTE)) {
-      const chunk = this.#coveringChunk(series, start);
-      let added = group;
-      let stored: SeriesSample[] = [];
-      if (chunk === null) this.#insert(series, start, MINUTE, group);
-      else {
-        // A damaged chunk (set aside) is written over with the minute's samples alone. The minute's
-        // rollup still counts what it held: a resend among them is counted twice (damage is rare).
-        const decoded = this.#aside.decoded({ tier: "raw", series, ...chunk }, () => storedSamples(chunk));
-        if (decoded === null) this.#rewrite(chunk.id, group);
-        else {
-          stored = decoded;
-          const times = new Set(stored.map((s) => s.t));
-          added = group.filter((s) => !times.has(s.t));
-          if (added.length === 0) continue;
-          this.#rewrite(chunk.id, [...stored, ...added]);
-        }
-      }
-      for (const rollup of rollupsJoining(stored, added)) this.#rollups.add(series, rollup);
-    }
-    const newest = samples.at(-1)?.t;
+  #packSeries(series: number, samples: ChunkColumns): void {
+    for (const [from, to] of byMinute(samples)) this.#packMinute(series, rowsBetween(samples, from, to));
+    const newest = samples.t[samples.n - 1];
     if (newest === undefined) return;
     const hour = newest - (newest % HOUR);
     this.#packHours(series, hour);
     this.#rollups.pack(series, hour);
+  }
+
+  /** Merges samples of one series and minute into the chunk that covers it (made if none). */
+  #packMinute(series: number, samples: ChunkColumns): void {
+    const t = samples.t[0] as number;
+    const start = t - (t % MINUTE);
+    const chunk = this.#coveringChunk(series, start);
+    let added = samples;
+    let stored: ChunkColumns | null = null;
+    if (chunk === null) this.#insert(series, start, MINUTE, samples);
+    else {
+      // A damaged chunk (set aside) is written over with the minute's samples alone. The minute's
+      // rollup still counts what it held: a resend among them is counted twice (damage is rare).
+      const decoded = this.#aside.decoded({ tier: "raw", series, ...chunk }, () => storedColumns(chunk));
+      if (decoded === null) this.#rewrite(chunk.id, samples);
+      else {
+        stored = decoded;
+        const { merged, fresh } = joinSamples(decoded, samples);
+        added = fresh;
+        if (added.n === 0) return;
+        this.#rewrite(chunk.id, merged);
+      }
+    }
+    this.#rollups.add(series, minuteRollup(added, stored));
   }
 
   /** The chunk whose span holds `t`, if any (a minute's, or an hour's once that hour is packed). */
@@ -329,22 +341,25 @@ export class SqliteMetricPacker {
   #packHours(series: number, hour: number): void {
     const chunks = this.#minuteChunksBefore.all(series, hour) as unknown as ChunkRow[];
     for (const [start, minutes] of byPeriod(chunks, (c) => c.start, HOUR)) {
-      const samples = minutes.flatMap(
-        (c) => this.#aside.decoded({ tier: "raw", series, ...c }, () => storedSamples(c)) ?? [],
+      // Minute chunks in order of their starts: their samples in time order, one after the other.
+      const samples = concatSamples(
+        minutes.flatMap(
+          (c) => this.#aside.decoded({ tier: "raw", series, ...c }, () => storedColumns(c)) ?? [],
+        ),
       );
       for (const chunk of minutes) this.#deleteChunk.run(chunk.id);
-      if (samples.length > 0) this.#insert(series, start, HOUR, samples);
+      if (samples.n > 0) this.#insert(series, start, HOUR, samples);
     }
   }
 
-  #insert(series: number, start: number, span: number, samples: SeriesSample[]): void {
-    samples.sort((a, b) => a.t - b.t);
-    this.#insertChunk.run(series, start, span, samples.length, encodeChunk(samples));
+  /** Stores samples (columns in time order, one per time) as a new chunk. */
+  #insert(series: number, start: number, span: number, samples: ChunkColumns): void {
+    this.#insertChunk.run(series, start, span, samples.n, encodeSamples(samples));
   }
 
-  #rewrite(id: number, samples: SeriesSample[]): void {
-    samples.sort((a, b) => a.t - b.t);
-    this.#updateChunk.run(samples.length, encodeChunk(samples), id);
+  /** Rewrites a chunk with samples (columns in time order, one per time). */
+  #rewrite(id: number, samples: ChunkColumns): void {
+    this.#updateChunk.run(samples.n, encodeSamples(samples), id);
   }
 }
 

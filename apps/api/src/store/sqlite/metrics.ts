@@ -15,7 +15,7 @@ import { type RollupRow, rollupPoint, type StoredRollupChunk, storedRollups } fr
 import type { MetricHistoryQuery, MetricRange, MetricRepository } from "../store.ts";
 import { readSnapshot } from "./database.ts";
 import type { SeriesIds } from "./series.ts";
-import { decodeStaged, distinctByTime, StagedRow, stagingGroup } from "./staged-samples.ts";
+import { decodeStaged, StagedRow, seriesSamples, stagingGroup } from "./staged-samples.ts";
 
 /**
  * Reads the metric tiers of migration 9: raw samples from a series' chunks (decoded, see
@@ -112,14 +112,9 @@ export class SqliteMetricRepository implements MetricRepository {
   /** The series' staged samples from `from` to `to` (ms, inclusive), in time order, one per time. */
   #staged(hostId: string, series: number, from: number, to: number): SeriesSample[] {
     const rows = this.#staging.all(hostId, stagingGroup(series)) as unknown as { data: Uint8Array }[];
-    const samples: SeriesSample[] = [];
-    for (const row of rows) {
-      // A damaged row is skipped: the packer sets it aside (migration 17).
-      const staged = decodeStaged(row.data);
-      if (!(staged instanceof StagedRow)) continue;
-      for (const s of staged.samplesOf(series)) if (s.t >= from && s.t <= to) samples.push(s);
-    }
-    return distinctByTime(samples);
+    // A damaged row is skipped: the packer sets it aside (migration 17).
+    const staged = rows.map((row) => decodeStaged(row.data)).filter((r) => r instanceof StagedRow);
+    return seriesSamples(staged, series).filter((s) => s.t >= from && s.t <= to);
   }
 }
 

@@ -1,5 +1,5 @@
 import { decodedOrDamage } from "../chunk-codec.ts";
-import { SAMPLE_FIELDS, type SeriesSample } from "../metric-chunk.ts";
+import { type ChunkColumns, SAMPLE_FIELDS, type SeriesSample, sampleAt } from "../metric-chunk.ts";
 
 /**
  * A staging row (`metric_staging`, migration 14) holds the samples of one minute that one write
@@ -64,28 +64,17 @@ export class StagedRow {
     return this.#values[1 + i] as number;
   }
 
-  /** Row `i` as a sample. */
-  sample(i: number): SeriesSample {
-    const v = this.#values;
-    const n = this.n;
-    const at = (f: number) => v[1 + (f + 1) * n + i] as number;
-    const net = (f: number) => (Number.isNaN(at(f)) ? null : at(f));
-    return {
-      t: at(0),
-      cpuPercent: at(1),
-      onlineCpus: at(2),
-      memUsedBytes: at(3),
-      memLimitBytes: at(4),
-      netRxBytes: net(5),
-      netTxBytes: net(6),
-      blkReadBytes: at(7),
-      blkWriteBytes: at(8),
-      pids: at(9),
-    };
+  /**
+   * Copies the values of SAMPLE_FIELDS[f] of rows [from, to) (a null as NaN) into `into` from
+   * index `at`. A loop: a view per field, row and series was what gathering a group allocated most.
+   */
+  copyField(f: number, from: number, to: number, into: Float64Array, at: number): void {
+    const base = 1 + (f + 1) * this.n;
+    for (let i = from; i < to; i++) into[at + i - from] = this.#values[base + i] as number;
   }
 
-  /** The samples of `series`, in time order: found by binary search over the sorted series ids. */
-  samplesOf(series: number): SeriesSample[] {
+  /** The rows of `series`, [from, to), in time order: found by binary search over the sorted series ids. */
+  rangeOf(series: number): { from: number; to: number } {
     let lo = 0;
     let hi = this.n;
     while (lo < hi) {
@@ -93,9 +82,9 @@ export class StagedRow {
       if (this.series(mid) < series) lo = mid + 1;
       else hi = mid;
     }
-    const out: SeriesSample[] = [];
-    for (let i = lo; i < this.n && this.series(i) === series; i++) out.push(this.sample(i));
-    return out;
+    let to = lo;
+    while (to < this.n && this.series(to) === series) to++;
+    return { from: lo, to };
   }
 }
 
@@ -162,10 +151,82 @@ export class StagedRows {
 }
 
 /**
- * Samples of one series from several places (staging rows in write order) as one list in time
- * order, a time that came more than once kept once (its first): an agent may resend a sample.
+ * Columns a SeriesColumns keeps from one series to the next (64 Ki values each, 5 MiB in all): a
+ * minute of a series at figure 3's ingest is 500 samples. More, a backlog of minutes, is let go.
  */
-export function distinctByTime(samples: SeriesSample[]): SeriesSample[] {
-  samples.sort((a, b) => a.t - b.t);
-  return samples.filter((s, i) => i === 0 || s.t !== samples[i - 1]?.t);
+const KEPT_ROWS = 2 ** 16;
+
+/**
+ * One series' staged samples gathered from staging rows (in write order) as columns, used again for
+ * each series: the packer and readers take a series' samples from a group's rows without making
+ * an object per sample, the packer's largest cost in garbage (BENCHMARKS.md figure 3).
+ */
+export class SeriesColumns {
+  #columns = SAMPLE_FIELDS.map(() => new Float64Array(1024));
+  #n = 0;
+
+  /** Starts the next series: the columns handed out so far must no longer be used. */
+  clear(): void {
+    this.#n = 0;
+    if ((this.#columns[0]?.length ?? 0) > KEPT_ROWS)
+      this.#columns = SAMPLE_FIELDS.map(() => new Float64Array(1024));
+  }
+
+  /** Appends the samples of `series` that `row` holds; returns how many. */
+  append(row: StagedRow, series: number): number {
+    const { from, to } = row.rangeOf(series);
+    const n = this.#n + to - from;
+    const capacity = this.#columns[0]?.length ?? 0;
+    if (n > capacity) {
+      const size = Math.max(2 * capacity, n);
+      this.#columns = this.#columns.map((old) => {
+        const grown = new Float64Array(size);
+        grown.set(old.subarray(0, this.#n));
+        return grown;
+      });
+    }
+    this.#columns.forEach((column, f) => {
+      row.copyField(f, from, to, column, this.#n);
+    });
+    this.#n = n;
+    return to - from;
+  }
+
+  /**
+   * The samples appended, in time order, a time that came more than once kept once (its first):
+   * an agent may resend a sample. Views of this SeriesColumns' buffers where the samples came in
+   * order (as they nearly always do), else new columns.
+   */
+  distinct(): ChunkColumns {
+    const n = this.#n;
+    const t = this.#columns[0] as Float64Array;
+    let ordered = true;
+    for (let i = 1; i < n && ordered; i++) ordered = (t[i] as number) > (t[i - 1] as number);
+    if (ordered) return this.#select(n, null);
+    // Ties in time broken by arrival, so that the first of a resent time sorts first and is kept.
+    const order = Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => (t[a] as number) - (t[b] as number) || a - b,
+    );
+    const kept = order.filter((i, k) => k === 0 || t[i] !== t[order[k - 1] as number]);
+    return this.#select(kept.length, kept);
+  }
+
+  /** The first `n` rows as columns (views), or the rows `rows` in that order (copies). */
+  #select(n: number, rows: number[] | null): ChunkColumns {
+    const out: Record<string, Float64Array> = {};
+    SAMPLE_FIELDS.forEach((field, f) => {
+      const column = this.#columns[f] as Float64Array;
+      out[field] =
+        rows === null ? column.subarray(0, n) : Float64Array.from(rows, (i) => column[i] as number);
+    });
+    return { ...out, n } as ChunkColumns;
+  }
+}
+
+/** The samples of `series` that staging rows (in write order) hold, as SeriesColumns.distinct gives them, as objects. */
+export function seriesSamples(rows: readonly StagedRow[], series: number): SeriesSample[] {
+  const columns = new SeriesColumns();
+  for (const row of rows) columns.append(row, series);
+  const c = columns.distinct();
+  return Array.from({ length: c.n }, (_, i) => sampleAt(c, i));
 }
