@@ -125,31 +125,40 @@ export function joinSamples(
   stored: ChunkColumns,
   added: ChunkColumns,
 ): { merged: ChunkColumns; fresh: ChunkColumns } {
-  const mergedRows: [ChunkColumns, number][] = [];
-  const freshRows: number[] = [];
+  // Each row of the merge: its index in `stored` (≥ 0) or -1 - its index in `added`.
+  const rows = new Float64Array(stored.n + added.n);
+  const freshRows = new Float64Array(added.n);
+  let m = 0;
+  let f = 0;
   let i = 0;
   let j = 0;
   while (i < stored.n || j < added.n) {
     const ts = i < stored.n ? (stored.t[i] as number) : Number.POSITIVE_INFINITY;
     const ta = j < added.n ? (added.t[j] as number) : Number.POSITIVE_INFINITY;
     if (ts <= ta) {
-      mergedRows.push([stored, i++]);
+      rows[m++] = i++;
       if (ts === ta) j++;
     } else {
-      freshRows.push(j);
-      mergedRows.push([added, j++]);
+      freshRows[f++] = j;
+      rows[m++] = -1 - j++;
     }
   }
   const merged: Record<string, Float64Array> = {};
   const fresh: Record<string, Float64Array> = {};
   for (const field of SAMPLE_FIELDS) {
-    merged[field] = Float64Array.from(mergedRows, ([c, k]) => c[field][k] as number);
-    fresh[field] = Float64Array.from(freshRows, (k) => added[field][k] as number);
+    const from = stored[field];
+    const add = added[field];
+    const out = new Float64Array(m);
+    for (let k = 0; k < m; k++) {
+      const r = rows[k] as number;
+      out[k] = (r >= 0 ? from[r] : add[-1 - r]) as number;
+    }
+    merged[field] = out;
+    const kept = new Float64Array(f);
+    for (let k = 0; k < f; k++) kept[k] = add[freshRows[k] as number] as number;
+    fresh[field] = kept;
   }
-  return {
-    merged: { ...merged, n: mergedRows.length } as ChunkColumns,
-    fresh: { ...fresh, n: freshRows.length } as ChunkColumns,
-  };
+  return { merged: { ...merged, n: m } as ChunkColumns, fresh: { ...fresh, n: f } as ChunkColumns };
 }
 
 /** The columns of a chunk made by encodeChunk, rows in their stored (time) order. */
