@@ -17,10 +17,14 @@
  * young generation costs in memory and time), not to this process and its load.
  * BENCH_INGEST_TARGET=metrics (or logs) runs that kind's target hold alone, `--runs` times, with no
  * climb: a change's figure measured again, beside a clean worktree of the commit before it.
+ * BENCH_INGEST_SERVER=bundle runs the server as the production start does (scripts/build-server.ts's
+ * bundle, built first, which loads no type stripping) instead of its TypeScript source, as `npm
+ * start` runs it; like BENCH_INGEST_TARGET, not for figure 3's published table.
  */
 import { MINUTE } from "../../apps/api/src/store/metric-chunk.ts";
 import { PACK_GRACE_MS } from "../../apps/api/src/store/sqlite/metric-packer.ts";
 import { PACK_RATIO } from "../../apps/api/src/store/sqlite/metric-writer.ts";
+import { buildServer } from "../../scripts/build-server.ts";
 import { PeakRss, percentile, sleep } from "../support/measure.ts";
 import type { BenchOptions } from "../support/options.ts";
 import { CpuMeter } from "../support/process-cpu.ts";
@@ -130,6 +134,13 @@ export async function ingestSuite(options: BenchOptions, log: (line: string) => 
   const target = targetOnly(process.env.BENCH_INGEST_TARGET);
   if (target !== undefined && options.publish)
     throw new Error("BENCH_INGEST_TARGET measures one hold again, not figure 3: run it with --only ingest");
+  const bundle = bundleServer(process.env.BENCH_INGEST_SERVER);
+  if (bundle && options.publish)
+    throw new Error(
+      "BENCH_INGEST_SERVER=bundle measures the production start, not figure 3: run it with --only ingest",
+    );
+  const entry = bundle ? await buildServer() : undefined;
+  if (entry !== undefined) log(`ingest: the server runs from its production bundle, ${entry}`);
   const runs: IngestRun[] = [];
   for (let run = 1; run <= options.runs; run++) {
     for (const kind of target === undefined ? (["metrics", "logs"] as const) : [target]) {
@@ -138,6 +149,7 @@ export async function ingestSuite(options: BenchOptions, log: (line: string) => 
         result = await ingestRun(
           kind,
           run,
+          entry,
           stageMs,
           target !== undefined ? 0 : options.quick ? 4 : MAX_STAGES,
           options.quick && target === undefined ? 0 : HOLD_MS,
@@ -159,6 +171,13 @@ export async function ingestSuite(options: BenchOptions, log: (line: string) => 
     }
   }
   return runs;
+}
+
+/** Whether BENCH_INGEST_SERVER asks for the production bundle (`bundle`); throws on any other value. */
+function bundleServer(value: string | undefined): boolean {
+  if (value === undefined || value === "source") return false;
+  if (value === "bundle") return true;
+  throw new Error(`BENCH_INGEST_SERVER: expected bundle or source, got ${value}`);
 }
 
 /** BENCH_INGEST_TARGET's kind, if set; throws on any other value. */
@@ -183,9 +202,10 @@ interface IngestServed<T> {
   bytesPerMillionRows: number;
 }
 
-/** Runs `use` with a fresh seeded server and its agents, then stops both. */
+/** Runs `use` with a fresh seeded server (started from `entry`: ServerOptions.entry) and its agents, then stops both. */
 async function withIngestServer<T>(
   kind: RowKind,
+  entry: string | undefined,
   use: (server: IngestServer) => Promise<T>,
 ): Promise<IngestServed<T>> {
   const profileDir = process.env.BENCH_CPU_PROF;
@@ -195,10 +215,14 @@ async function withIngestServer<T>(
   ]
     .join(" ")
     .trim();
-  const seeded = await startSeededServer(HOSTS, {
-    CROWSNEST_HEARTBEAT_MS: String(HEARTBEAT_MS),
-    ...(nodeOptions === "" ? {} : { NODE_OPTIONS: nodeOptions }),
-  });
+  const seeded = await startSeededServer(
+    HOSTS,
+    {
+      CROWSNEST_HEARTBEAT_MS: String(HEARTBEAT_MS),
+      ...(nodeOptions === "" ? {} : { NODE_OPTIONS: nodeOptions }),
+    },
+    entry,
+  );
   let probe: Responsiveness | undefined;
   let load: SimLoad | undefined;
   try {
@@ -282,12 +306,13 @@ async function withIngestServer<T>(
 async function ingestRun(
   kind: RowKind,
   run: number,
+  entry: string | undefined,
   stageMs: number,
   maxStages: number,
   holdMs: number,
 ): Promise<IngestRun> {
-  if (maxStages === 0) return targetHoldRun(kind, run, holdMs);
-  const climbed = await withIngestServer(kind, async (server) => {
+  if (maxStages === 0) return targetHoldRun(kind, run, entry, holdMs);
+  const climbed = await withIngestServer(kind, entry, async (server) => {
     const stages: IngestStage[] = [];
     let rate = START_RATE[kind];
     for (let i = 0; i < maxStages; i++, rate *= STEP) {
@@ -322,7 +347,7 @@ async function ingestRun(
   });
   // The climb's overloaded top leaves the server's heap grown (V8 keeps what its old generation
   // took): the target rate held on a server that never went past it is what the target asks.
-  const targetHold = holdMs > 0 ? (await holdTarget(kind, holdMs)).value : null;
+  const targetHold = holdMs > 0 ? (await holdTarget(kind, entry, holdMs)).value : null;
   const { stages, hold, best, failed, lossFree } = climbed.value;
   return {
     kind,
@@ -340,9 +365,13 @@ async function ingestRun(
   };
 }
 
-/** TARGET_RATE of `kind` held for `holdMs` on a fresh server. */
-function holdTarget(kind: RowKind, holdMs: number): Promise<IngestServed<IngestStage>> {
-  return withIngestServer(kind, async (server) => {
+/** TARGET_RATE of `kind` held for `holdMs` on a fresh server (started from `entry`: ServerOptions.entry). */
+function holdTarget(
+  kind: RowKind,
+  entry: string | undefined,
+  holdMs: number,
+): Promise<IngestServed<IngestStage>> {
+  return withIngestServer(kind, entry, async (server) => {
     await untilMinuteStarts();
     const stage = await server.measure(TARGET_RATE[kind], holdMs);
     await server.settled();
@@ -359,8 +388,13 @@ function untilMinuteStarts(): Promise<void> {
 }
 
 /** A run with the target hold alone (BENCH_INGEST_TARGET): no climb, so no sustained rate. */
-async function targetHoldRun(kind: RowKind, run: number, holdMs: number): Promise<IngestRun> {
-  const held = await holdTarget(kind, holdMs);
+async function targetHoldRun(
+  kind: RowKind,
+  run: number,
+  entry: string | undefined,
+  holdMs: number,
+): Promise<IngestRun> {
+  const held = await holdTarget(kind, entry, holdMs);
   return {
     kind,
     run,

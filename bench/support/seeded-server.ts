@@ -21,11 +21,13 @@ export interface SeededServer {
 /**
  * A real crowsnest-server process on loopback whose store already holds `hostCount` hosts with
  * credentials: writing them straight into the store is much faster than one CLI run per host.
- * `env` adds to the server's environment (settings, NODE_OPTIONS).
+ * `env` adds to the server's environment (settings, NODE_OPTIONS); `entry` is the server's entry
+ * file (ServerOptions.entry: its source by default).
  */
 export async function startSeededServer(
   hostCount: number,
   env: NodeJS.ProcessEnv = {},
+  entry?: string,
 ): Promise<SeededServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "crowsnest-bench-"));
   const store = await openStore(loadConfig(["--data-dir", dataDir], {}));
@@ -35,7 +37,7 @@ export async function startSeededServer(
     hosts.push({ hostId: host.id, token });
   }
   await store.close();
-  const server = await ServerProcess.start({ dataDir, env });
+  const server = await ServerProcess.start({ dataDir, env, ...(entry === undefined ? {} : { entry }) });
   const untrack = trackChild(server.process.pid);
   const { cookie } = await ApiClient.login(server.baseUrl, "admin", ADMIN_PASSWORD);
   return {

@@ -95,7 +95,16 @@ export interface ServerOptions {
   port?: number;
   adminPassword?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The server's entry file from the repository's root: its TypeScript source, as `npm start` runs
+   * it (the default), or the production start's bundle (scripts/build-server.ts's SERVER_BUNDLE,
+   * built beforehand), which loads no type stripping.
+   */
+  entry?: string;
 }
+
+/** The server's entry as `npm start` runs it. */
+const SOURCE_ENTRY = "apps/api/src/main.ts";
 
 export const ADMIN_PASSWORD = "admin-password-for-tests";
 
@@ -115,6 +124,7 @@ export class ServerProcess {
       port: options.port ?? (await freePort()),
       adminPassword: options.adminPassword ?? ADMIN_PASSWORD,
       env: options.env ?? {},
+      entry: options.entry ?? SOURCE_ENTRY,
     };
     const server = new ServerProcess(full, ServerProcess.#spawn(full));
     await server.ready();
@@ -122,7 +132,7 @@ export class ServerProcess {
   }
 
   static #spawn(options: ServerProcess["options"]): ManagedProcess {
-    return new ManagedProcess("crowsnest-server", ["apps/api/src/main.ts"], {
+    return new ManagedProcess("crowsnest-server", [options.entry], {
       CROWSNEST_PORT: String(options.port),
       CROWSNEST_HOST: "127.0.0.1",
       CROWSNEST_DATA_DIR: options.dataDir,
