@@ -133,11 +133,11 @@ export function joinSamples(
   let i = 0;
   let j = 0;
   while (i < stored.n || j < added.n) {
-    const ts = i < stored.n ? (stored.t[i] as number) : Number.POSITIVE_INFINITY;
-    const ta = j < added.n ? (added.t[j] as number) : Number.POSITIVE_INFINITY;
-    if (ts <= ta) {
+    const ts = stored.t[i] as number;
+    const ta = added.t[j] as number;
+    if (j === added.n || (i < stored.n && ts <= ta)) {
       rows[m++] = i++;
-      if (ts === ta) j++;
+      if (j < added.n && ts === ta) j++;
     } else {
       freshRows[f++] = j;
       rows[m++] = -1 - j++;

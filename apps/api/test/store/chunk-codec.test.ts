@@ -46,6 +46,15 @@ describe("chunk codec: every row comes back as it went in", () => {
     });
   }
 
+  for (const coding of ["zstd", "rice"] as const) {
+    it(`${coding}: a chunk stays as coded once the next one is coded`, () => {
+      const first = [{ t: 1, a: 5, b: null, c: 0.5 }];
+      const chunk = encodeRows(layout(coding), first);
+      encodeRows(layout(coding), [{ t: 2, a: 2 ** 40, b: 3, c: -1 }]);
+      expect(column(decodeRows(layout(coding), chunk), "a")).toEqual([5]);
+    });
+  }
+
   it("reads a chunk of either coding with the same columns", () => {
     const input = [
       { t: 60_000, a: 1, b: null, c: 0.5 },

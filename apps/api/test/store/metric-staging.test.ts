@@ -92,6 +92,25 @@ describe("SQLite metric staging", () => {
     expect(await store.retention.packRawMetrics?.(10 * MINUTE, 1_000)).toBe(0);
   });
 
+  it("packs samples resent after their minute was packed into nothing: the rows go, each sample counted once", async () => {
+    const id = newContainerId();
+    const range = { hostId, containerId: id, from: 0, to: 10 * MINUTE };
+    const samples = Array.from({ length: 6 }, (_, i) => metricSample(id, i * 10 * SECOND, i));
+    await write(samples, 10 * SECOND);
+    await write([], MINUTE + PACK_GRACE_MS);
+    expect(count("metric_chunks")).toBe(1);
+    const raw = await store.metrics.raw(range);
+    const rollups = await store.metrics.rollups(range);
+    // The agent sends minute 0 again (its ack lost), arriving in minute 2: all of it is packed already.
+    await write(samples, 2 * MINUTE);
+    await write([], 3 * MINUTE + PACK_GRACE_MS);
+    expect(count("metric_staging")).toBe(0);
+    expect(count("metric_chunks")).toBe(1);
+    expect(await store.metrics.raw(range)).toEqual(raw);
+    expect(await store.metrics.rollups(range)).toEqual(rollups);
+    expect(rollups).toMatchObject([{ t: 0, cpuPercent: 2.5 }]);
+  });
+
   it("packs a group a slice of its series at a time, reads exact between slices, and takes its rows once done", async () => {
     const ids = Array.from({ length: 100 }, () => newContainerId());
     // 100 containers of one host (one staging group), six samples each in minute 0.

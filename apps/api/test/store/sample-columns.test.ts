@@ -155,6 +155,12 @@ describe("a minute's rollup from columns", () => {
     );
   });
 
+  it("takes no limit from a stored sample of the next minute, even at its first millisecond", () => {
+    const added = series([120, 150], false);
+    const next = { ...sample(180, 1), memLimitBytes: 1 };
+    expect(minuteRollup(columnsOf(added), columnsOf([next])).memLimit).toBe(added[1]?.memLimitBytes);
+  });
+
   it("refuses a minute of no samples", () => {
     expect(() => minuteRollup(columnsOf([]), null)).toThrow(RangeError);
   });
