@@ -76,9 +76,11 @@ export function minuteRollup(added: ChunkColumns, stored: ChunkColumns | null): 
     pidsSum += added.pids[i] as number;
   }
   let memLimit = added.memLimitBytes[n - 1] as number;
-  const latest = stored === null ? -1 : latestBefore(stored.t, minute + MINUTE);
-  if (stored !== null && latest >= 0 && (stored.t[latest] as number) > (added.t[n - 1] as number))
-    memLimit = stored.memLimitBytes[latest] as number;
+  if (stored !== null) {
+    const latest = latestBefore(stored.t, minute + MINUTE);
+    if (latest >= 0 && (stored.t[latest] as number) > (added.t[n - 1] as number))
+      memLimit = stored.memLimitBytes[latest] as number;
+  }
   return {
     minute,
     samples: n,

@@ -216,8 +216,13 @@ export class SeriesColumns {
     const out: Record<string, Float64Array> = {};
     SAMPLE_FIELDS.forEach((field, f) => {
       const column = this.#columns[f] as Float64Array;
-      out[field] =
-        rows === null ? column.subarray(0, n) : Float64Array.from(rows, (i) => column[i] as number);
+      if (rows === null) out[field] = column.subarray(0, n);
+      else {
+        // A loop, not Float64Array.from's callback, whose values were each a heap number.
+        const picked = new Float64Array(n);
+        for (let k = 0; k < n; k++) picked[k] = column[rows[k] as number] as number;
+        out[field] = picked;
+      }
     });
     return { ...out, n } as ChunkColumns;
   }
