@@ -65,31 +65,146 @@ describe("chunk codec: every row comes back as it went in", () => {
   });
 });
 
-/** A minute's rollup as a series' counters and noise make them. */
-const rollupRow = (minute: number, noise: number): RollupRow => ({
-  minute: minute * 60_000,
-  samples: 60,
-  cpuSum: 60_000 + noise * 3,
-  cpuMin: 500 + (noise % 97),
-  cpuMax: 9_000 - (noise % 89),
-  memSum: 60 * 4096 * (1_000 + (noise % 31)),
-  memMin: 4096 * (990 + (noise % 7)),
-  memMax: 4096 * (1_010 + (noise % 5)),
-  memLimit: 8 * 1024 ** 3,
-  netRx: minute * 240_000 + noise,
-  netTx: minute % 2 === 0 ? null : minute * 90_000,
-  blkRead: minute * 4096,
-  blkWrite: 0,
-  pidsSum: 300,
-});
+/**
+ * An hour's rollup chunk of format 2 (sums in Rice codes, CPU in thousandths; made by encodeRollups
+ * of commit 808fd60): minute 1 of 3 samples (CPU sum 61.5, min 10.25, max 30.75; memory 500–502
+ * pages, sum 3 × 501; network rx 1,002, tx null; blocks 8 and 9; pids sum 9) and minute 2 of 60
+ * (CPU sum 1,200, min 5.125, max 99.999; memory 470–490 pages, sum 60 × 480; rx 2,002, tx null;
+ * blocks 4,104 and 9; pids sum 300).
+ */
+const FORMAT_2_HOUR =
+  "AgIEBYumHbUwAIYGsgQCkp7wAcV9EACMlKAB0BIAkLzgA8OgQAQMj74XqqEABA2E9AO0BA2C9gPYBBAAgIAQBAGJ6ge9AAIDAAAEA4kCwAAAABIAiBLIwA==";
+
+/** Any minute's rollup: sums of `samples` values within each minimum and maximum, memory in pages or not. */
+const anyRollup = fc
+  .record({
+    minute: fc.integer({ min: 0, max: 59 }),
+    samples: fc.integer({ min: 1, max: 600 }),
+    cpu: fc.tuple(
+      fc.nat({ max: 6_400_000 }),
+      fc.nat({ max: 6_400_000 }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+    ),
+    mem: fc.tuple(
+      fc.nat({ max: 2 ** 30 }),
+      fc.nat({ max: 2 ** 30 }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+    ),
+    pages: fc.boolean(),
+    pids: fc.tuple(fc.nat({ max: 4_000 }), fc.nat({ max: 4_000 })),
+    netRx: fc.option(fc.maxSafeNat()),
+  })
+  .map(({ minute, samples, cpu, mem, pages, pids, netRx }): RollupRow => {
+    const [cpuMin, cpuMax] = [Math.min(cpu[0], cpu[1]), Math.max(cpu[0], cpu[1])];
+    const unit = pages ? 4096 : 1;
+    const [memMin, memMax] = [Math.min(mem[0], mem[1]) * unit, Math.max(mem[0], mem[1]) * unit];
+    return {
+      minute: minute * 60_000,
+      samples,
+      cpuSum: Math.round(samples * (cpuMin + cpu[2] * (cpuMax - cpuMin))),
+      cpuMin,
+      cpuMax,
+      memSum: samples * (memMin + mem[2] * (memMax - memMin)),
+      memMin,
+      memMax,
+      memLimit: 8 * 1024 ** 3,
+      netRx,
+      netTx: null,
+      blkRead: 4096,
+      blkWrite: 0,
+      pidsSum: samples * Math.min(...pids) + Math.abs(pids[0] - pids[1]),
+    };
+  });
 
 describe("rollup chunks", () => {
-  it("round-trip an hour of rows, sorted by minute, nulls kept", () => {
+  it("keep an hour of rows sorted by minute, averages to their kept precision, the rest exactly", () => {
     fc.assert(
-      fc.property(fc.array(fc.nat({ max: 100_000 }), { minLength: 1, maxLength: 60 }), (noise) => {
-        const hour = noise.map((n, i) => rollupRow(1_000 + i, n));
-        expect(decodeRollups(encodeRollups([...hour].reverse()))).toEqual(hour);
-      }),
+      fc.property(
+        fc.uniqueArray(anyRollup, { selector: (r) => r.minute, minLength: 1, maxLength: 60 }),
+        (hour) => {
+          const chunk = encodeRollups(hour);
+          const decoded = decodeRollups(chunk);
+          const sorted = [...hour].sort((a, b) => a.minute - b.minute);
+          expect(decoded.map((r) => r.minute)).toEqual(sorted.map((r) => r.minute));
+          for (const [i, row] of sorted.entries()) {
+            const kept = decoded[i] as RollupRow;
+            const average = (r: RollupRow, sum: "cpuSum" | "memSum" | "pidsSum") => r[sum] / r.samples;
+            // CPU in thousandths of a percentage point, kept to hundredths; memory to a page at most; pids whole.
+            expect(Math.abs(average(kept, "cpuSum") - average(row, "cpuSum"))).toBeLessThanOrEqual(5);
+            expect(Math.abs(kept.cpuMin - row.cpuMin)).toBeLessThanOrEqual(5);
+            expect(Math.abs(kept.cpuMax - row.cpuMax)).toBeLessThanOrEqual(5);
+            expect(Math.abs(average(kept, "memSum") - average(row, "memSum"))).toBeLessThanOrEqual(2048);
+            expect(Math.abs(average(kept, "pidsSum") - average(row, "pidsSum"))).toBeLessThanOrEqual(0.5);
+            // Every average still lies between its minimum and maximum.
+            expect(average(kept, "cpuSum")).toBeGreaterThanOrEqual(kept.cpuMin);
+            expect(average(kept, "cpuSum")).toBeLessThanOrEqual(kept.cpuMax);
+            expect(average(kept, "memSum")).toBeGreaterThanOrEqual(kept.memMin);
+            expect(average(kept, "memSum")).toBeLessThanOrEqual(kept.memMax);
+            const exact = { ...row, cpuSum: 0, cpuMin: 0, cpuMax: 0, memSum: 0, pidsSum: 0 };
+            expect({ ...kept, cpuSum: 0, cpuMin: 0, cpuMax: 0, memSum: 0, pidsSum: 0 }).toEqual(exact);
+          }
+          // What a chunk keeps, it keeps: a decoded hour rewritten (a late sample merged) loses nothing more.
+          expect(encodeRollups(decoded)).toEqual(chunk);
+        },
+      ),
     );
+  });
+
+  it("keep exactly what a chart shows: memory in pages to the page, in bytes to the byte", () => {
+    const minute = (memMin: number, memMax: number, memSum: number): RollupRow => ({
+      minute: 0,
+      samples: 4,
+      cpuSum: 4 * 12_340,
+      cpuMin: 10_000,
+      cpuMax: 99_999,
+      memSum,
+      memMin,
+      memMax,
+      memLimit: 0,
+      netRx: null,
+      netTx: 7,
+      blkRead: 0,
+      blkWrite: 0,
+      pidsSum: 10,
+    });
+    const [pages] = decodeRollups(encodeRollups([minute(500 * 4096, 600 * 4096, 2_103 * 4096)]));
+    expect(pages).toMatchObject({ cpuSum: 4 * 12_340, cpuMin: 10_000, cpuMax: 100_000, pidsSum: 12 });
+    expect(pages?.memSum).toBe(4 * 526 * 4096);
+    const [bytes] = decodeRollups(encodeRollups([minute(1_001, 2_003, 6_011)]));
+    expect(bytes?.memSum).toBe(4 * 1_503);
+  });
+
+  it("of format 2 (sums, before averages) read exactly as they were written", () => {
+    const common = { memLimit: 8 * 1024 ** 3, netTx: null, blkWrite: 9 };
+    expect(decodeRollups(Buffer.from(FORMAT_2_HOUR, "base64"))).toEqual([
+      {
+        minute: 60_000,
+        samples: 3,
+        cpuSum: 61_500,
+        cpuMin: 10_250,
+        cpuMax: 30_750,
+        memSum: 3 * 501 * 4096,
+        memMin: 500 * 4096,
+        memMax: 502 * 4096,
+        netRx: 1_002,
+        blkRead: 8,
+        pidsSum: 9,
+        ...common,
+      },
+      {
+        minute: 120_000,
+        samples: 60,
+        cpuSum: 1_200_000,
+        cpuMin: 5_125,
+        cpuMax: 99_999,
+        memSum: 60 * 480 * 4096,
+        memMin: 470 * 4096,
+        memMax: 490 * 4096,
+        netRx: 2_002,
+        blkRead: 4_104,
+        pidsSum: 300,
+        ...common,
+      },
+    ]);
   });
 });

@@ -372,11 +372,11 @@ describe("SQLite metric staging", () => {
     try {
       own.exec("PRAGMA busy_timeout = 5000");
       // Bit 6 of the rollup chunk's count flipped (60 → 124): its constant columns store no values
-      // a row, so it still decodes, to minutes it never held.
+      // a row, so it still decodes, to minutes it never held. Byte 0 is the rollup format, 1 the codec's.
       const { data } = own.prepare("SELECT data FROM metric_rollup_chunks").get() as { data: Uint8Array };
-      expect(data[1]).toBe(60);
+      expect(data[2]).toBe(60);
       const flipped = data.slice();
-      flipped[1] = 60 | 64;
+      flipped[2] = 60 | 64;
       own.prepare("UPDATE metric_rollup_chunks SET data = ?").run(flipped);
       expect((await store.metrics.rollups(range)).map((p) => p.t)).toEqual([62 * MINUTE]);
       // The minute chunk of hour 1 with a NaN memory limit: it decodes too.

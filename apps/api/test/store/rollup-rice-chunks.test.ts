@@ -34,12 +34,12 @@ function chunkFormat(path: string): number {
 }
 
 /**
- * Rollup chunks in Rice codes (chunk-codec.ts, format 2) need no schema change: a file of the
- * current schema keeps its zstd chunks, which read as before, and a chunk is rewritten in the new
- * format when a late sample is merged into it.
+ * Rollup chunks in a new format (Rice codes, format 2; averages, format 3) need no schema change: a
+ * file of the current schema keeps its zstd chunks, which read as before, and a chunk is rewritten
+ * in the newest format when a late sample is merged into it.
  */
 describe("rollup chunks of the zstd format in a file of the current schema", () => {
-  it("read as before, and a late sample merged into one rewrites it in Rice codes", async () => {
+  it("read as before, and a late sample merged into one rewrites it in the newest format", async () => {
     const path = join(dir, "zstd-chunks.db");
     const id = newContainerId();
     const db = oldSchemaFile(path, Number.POSITIVE_INFINITY, id);
@@ -115,17 +115,19 @@ describe("rollup chunks of the zstd format in a file of the current schema", () 
         },
       ]);
       await packStaged(store);
-      expect(chunkFormat(path)).toBe(2);
+      // Rewritten in format 3 (rollup-chunk.ts): averages kept, CPU to a hundredth of a percentage
+      // point, memory to the page, pids whole; minima, maxima and the rest as they were.
+      expect(chunkFormat(path)).toBe(3);
       const [merged, second] = await store.metrics.rollups(range);
       expect(merged).toEqual({
         ...minute1,
-        cpuPercent: (61.5 + 50.125) / 4,
-        cpuPercentMax: 50.125,
-        memUsedBytes: ((3 * 501 + 600) * PAGE) / 4,
+        cpuPercent: 27.91, // (61.5 + 50.125) / 4 = 27.906…
+        cpuPercentMax: 50.13, // 50.125, half a hundredth rounded up
+        memUsedBytes: 526 * PAGE, // (3 × 501 + 600) / 4 = 525.75 pages
         memUsedBytesMax: 600 * PAGE,
-        pids: 10 / 4,
+        pids: 3, // 10 / 4
       });
-      expect(second).toEqual(minute2);
+      expect(second).toEqual({ ...minute2, cpuPercentMin: 5.13, cpuPercentMax: 100 });
     } finally {
       await store.close();
     }

@@ -1,11 +1,11 @@
-import { type ChunkLayout, checkedRows, decodeRows, encodeRows } from "../chunk-codec.ts";
+import { checkedRows } from "../chunk-codec.ts";
 import { HOUR } from "../metric-chunk.ts";
 import { fromStoredRow, ROLLUP_ROW_COLUMNS } from "../minute-rollups.ts";
 import {
+  decodeRollupChunk,
+  encodeRollupChunk,
   mergeRollups,
-  ROLLUP_COLUMNS,
   type RollupRow,
-  rollupAt,
   type StoredRollupChunk,
 } from "../rollup-chunk.ts";
 
@@ -29,24 +29,17 @@ export function fromLatestRow(row: LatestRollup): LatestRollup {
   return { ...fromStoredRow(row), latestT: row.latestT };
 }
 
-const LAYOUT: ChunkLayout<keyof LatestRollup> = {
-  columns: [...ROLLUP_COLUMNS, "latestT"],
-  floats: new Set(),
-  coding: "rice",
-};
+/** The field a LatestRollup keeps beside a RollupRow, in its chunk too. */
+const LATEST: readonly "latestT"[] = ["latestT"];
 
-/** One series' rollups (one per minute) as a chunk of `metric_rollup_chunks` (migration 5), sorted by minute. */
+/** One series' rollups (one per minute) as a chunk of `metric_rollup_chunks` (migration 5), sorted by minute (encodeRollupChunk). */
 export function encodeLatestRollups(rows: readonly LatestRollup[]): Uint8Array {
-  return encodeRows(
-    LAYOUT,
-    [...rows].sort((a, b) => a.minute - b.minute),
-  );
+  return encodeRollupChunk(rows, LATEST);
 }
 
 /** The rollups of a chunk made by encodeLatestRollups, oldest first. */
 export function decodeLatestRollups(chunk: Uint8Array): LatestRollup[] {
-  const c = decodeRows(LAYOUT, chunk);
-  return Array.from({ length: c.n }, (_, i) => ({ ...rollupAt(c, i), latestT: c.latestT[i] as number }));
+  return decodeRollupChunk(chunk, LATEST);
 }
 
 /** The rollups of a stored chunk of `n` minutes of the hour from `hour`; throws when it is damaged (checkedRows). */
