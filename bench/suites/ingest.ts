@@ -16,12 +16,14 @@
  * adds Node.js options to the server's alone (e.g. `--max-semi-space-size=4`, to see what V8's
  * young generation costs in memory and time), not to this process and its load.
  * BENCH_INGEST_TARGET=metrics (or logs) runs that kind's target hold alone, `--runs` times, with no
- * climb: a change's figure measured again, beside a clean worktree of the commit before it.
- * BENCH_INGEST_SERVER=bundle runs the server as the production start does (scripts/build-server.ts's
- * bundle, built first, which loads no type stripping) instead of its TypeScript source, as `npm
- * start` runs it; like BENCH_INGEST_TARGET, not for figure 3's published table.
+ * climb: a change's figure measured again, beside a clean worktree of the commit before it; with
+ * BENCH_INGEST_PAST_HOUR=1 the hold lasts until HOLD_MS past the next hour's start (untilPastHour).
+ * The server runs as it ships, in its image and the production start: scripts/build-server.ts's
+ * bundle, built first, which loads no type stripping. BENCH_INGEST_SERVER=source runs its
+ * TypeScript source instead, as `npm start` does; like BENCH_INGEST_TARGET, not for figure 3's
+ * published table.
  */
-import { MINUTE } from "../../apps/api/src/store/metric-chunk.ts";
+import { HOUR, MINUTE } from "../../apps/api/src/store/metric-chunk.ts";
 import { PACK_GRACE_MS } from "../../apps/api/src/store/sqlite/metric-packer.ts";
 import { PACK_RATIO } from "../../apps/api/src/store/sqlite/metric-writer.ts";
 import { buildServer } from "../../scripts/build-server.ts";
@@ -62,10 +64,14 @@ const WARM_UP_MS = 1_000;
 const GIVE_UP_P99_MS = 2_000;
 
 export interface IngestStage {
+  /** How long the stage was measured, s (absent from results saved before it was kept). */
+  seconds?: number;
   offeredPerSecond: number;
   ackedPerSecond: number;
   ackP50Ms: number;
   ackP99Ms: number;
+  /** The slowest ack of the stage, ms (absent from results saved before it was kept). */
+  ackMaxMs?: number;
   serverCpuPercent: number;
   lost: number;
   skippedTicks: number;
@@ -135,12 +141,14 @@ export async function ingestSuite(options: BenchOptions, log: (line: string) => 
   if (target !== undefined && options.publish)
     throw new Error("BENCH_INGEST_TARGET measures one hold again, not figure 3: run it with --only ingest");
   const bundle = bundleServer(process.env.BENCH_INGEST_SERVER);
-  if (bundle && options.publish)
+  if (!bundle && options.publish)
     throw new Error(
-      "BENCH_INGEST_SERVER=bundle measures the production start, not figure 3: run it with --only ingest",
+      "BENCH_INGEST_SERVER=source measures `npm start`'s server, not figure 3: run it with --only ingest",
     );
   const entry = bundle ? await buildServer() : undefined;
-  if (entry !== undefined) log(`ingest: the server runs from its production bundle, ${entry}`);
+  log(
+    `ingest: the server runs from ${entry === undefined ? "its TypeScript source" : `its production bundle, ${entry}`}`,
+  );
   const runs: IngestRun[] = [];
   for (let run = 1; run <= options.runs; run++) {
     for (const kind of target === undefined ? (["metrics", "logs"] as const) : [target]) {
@@ -173,10 +181,10 @@ export async function ingestSuite(options: BenchOptions, log: (line: string) => 
   return runs;
 }
 
-/** Whether BENCH_INGEST_SERVER asks for the production bundle (`bundle`); throws on any other value. */
+/** Whether BENCH_INGEST_SERVER leaves the server as it ships (`bundle`, the default) or asks for its `source`; throws on any other value. */
 function bundleServer(value: string | undefined): boolean {
-  if (value === undefined || value === "source") return false;
-  if (value === "bundle") return true;
+  if (value === undefined || value === "bundle") return true;
+  if (value === "source") return false;
   throw new Error(`BENCH_INGEST_SERVER: expected bundle or source, got ${value}`);
 }
 
@@ -263,10 +271,12 @@ async function withIngestServer<T>(
         );
       }
       const stage: IngestStage = {
+        seconds,
         offeredPerSecond: tally.offered / seconds,
         ackedPerSecond: tally.acked / seconds,
         ackP50Ms: percentile(tally.ackMs, 50),
         ackP99Ms: percentile(tally.ackMs, 99),
+        ackMaxMs: percentile(tally.ackMs, 100),
         serverCpuPercent: (100 * serverCpuSeconds) / seconds,
         lost: tally.offered - tally.acked,
         skippedTicks: tally.skippedTicks,
@@ -373,7 +383,7 @@ function holdTarget(
 ): Promise<IngestServed<IngestStage>> {
   return withIngestServer(kind, entry, async (server) => {
     await untilMinuteStarts();
-    const stage = await server.measure(TARGET_RATE[kind], holdMs);
+    const stage = await server.measure(TARGET_RATE[kind], pastHour() ? untilPastHour(holdMs) : holdMs);
     await server.settled();
     return stage;
   });
@@ -385,6 +395,24 @@ function holdTarget(
  */
 function untilMinuteStarts(): Promise<void> {
   return sleep((MINUTE - ((Date.now() + WARM_UP_MS) % MINUTE)) % MINUTE);
+}
+
+/** Whether BENCH_INGEST_PAST_HOUR=1 asks for the target hold to cross an hour's end (untilPastHour). */
+function pastHour(): boolean {
+  const value = process.env.BENCH_INGEST_PAST_HOUR;
+  if (value === undefined || value === "0") return false;
+  if (value === "1") return true;
+  throw new Error(`BENCH_INGEST_PAST_HOUR: expected 1 or 0, got ${value}`);
+}
+
+/**
+ * A hold from now (a minute's start, after WARM_UP_MS) until `holdMs` past the next hour's start,
+ * ms: the minutes before it fill the hour that the store packs once it is over (SQLite: each series'
+ * minute chunks into one hour chunk), and the hold goes on until that minute is packed too.
+ */
+function untilPastHour(holdMs: number): number {
+  const start = Date.now() + WARM_UP_MS;
+  return HOUR - (start % HOUR) + holdMs;
 }
 
 /** A run with the target hold alone (BENCH_INGEST_TARGET): no climb, so no sustained rate. */
@@ -413,7 +441,7 @@ async function targetHoldRun(
 
 /** A hold's figures for the log. */
 function holdLine(h: IngestStage): string {
-  return `${HOLD_MS / 1000} s at ${Math.round(h.offeredPerSecond)}/s: acked ${Math.round(h.ackedPerSecond)}/s, ${h.lost} unacked, ack p99 ${Math.round(h.ackP99Ms)} ms, ${Math.round(h.serverCpuPercent)} % of a core, /api/health p99 ${h.healthP99Ms.toFixed(1)} ms, /ws/live p99 ${h.livePingP99Ms.toFixed(1)} ms, heartbeat gap max ${Math.round(h.maxHeartbeatGapMs)} ms, RSS ${Math.round(h.peakRssMiB)} MiB`;
+  return `${Math.round(h.seconds ?? HOLD_MS / 1000)} s at ${Math.round(h.offeredPerSecond)}/s: acked ${Math.round(h.ackedPerSecond)}/s, ${h.lost} unacked, ack p99 ${Math.round(h.ackP99Ms)} ms (max ${Math.round(h.ackMaxMs ?? Number.NaN)}), ${Math.round(h.serverCpuPercent)} % of a core, /api/health p99 ${h.healthP99Ms.toFixed(1)} ms, /ws/live p99 ${h.livePingP99Ms.toFixed(1)} ms, heartbeat gap max ${Math.round(h.maxHeartbeatGapMs)} ms, RSS ${Math.round(h.peakRssMiB)} MiB`;
 }
 
 function brokenCriteria(stage: IngestStage): string {
