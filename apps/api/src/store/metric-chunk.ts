@@ -85,6 +85,23 @@ export function rowsBetween(c: ChunkColumns, from: number, to: number): ChunkCol
   return { ...out, n: to - from } as ChunkColumns;
 }
 
+/** The rows of time-ordered columns within the minute that starts at `minute` (epoch ms). */
+export function minuteRows(c: ChunkColumns, minute: number): ChunkColumns {
+  return rowsBetween(c, firstFrom(c.t, c.n, minute), firstFrom(c.t, c.n, minute + MINUTE));
+}
+
+/** The index of the first of the sorted times `t[0..n)` at or after `time`, or `n`. */
+export function firstFrom(t: Float64Array, n: number, time: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((t[mid] as number) < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The rows [from, to) of each minute that time-ordered columns touch, oldest first. */
 export function* byMinute(c: ChunkColumns): Generator<[number, number]> {
   for (let from = 0; from < c.n; ) {

@@ -3,6 +3,7 @@ import {
   byMinute,
   type ChunkColumns,
   columnsOf,
+  firstFrom,
   MINUTE,
   rowsBetween,
   type SeriesSample,
@@ -77,7 +78,7 @@ export function minuteRollup(added: ChunkColumns, stored: ChunkColumns | null): 
   }
   let memLimit = added.memLimitBytes[n - 1] as number;
   if (stored !== null) {
-    const latest = latestBefore(stored.t, minute + MINUTE);
+    const latest = firstFrom(stored.t, stored.n, minute + MINUTE) - 1;
     if (latest >= 0 && (stored.t[latest] as number) > (added.t[n - 1] as number))
       memLimit = stored.memLimitBytes[latest] as number;
   }
@@ -97,18 +98,6 @@ export function minuteRollup(added: ChunkColumns, stored: ChunkColumns | null): 
     blkWrite,
     pidsSum,
   };
-}
-
-/** The index of the last of sorted times `t` before `end`, or -1. */
-function latestBefore(t: Float64Array, end: number): number {
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((t[mid] as number) < end) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
 }
 
 /**

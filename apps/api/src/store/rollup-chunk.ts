@@ -85,18 +85,21 @@ const PAGE_BYTES = 4096;
  * A minute as a format-3 chunk keeps it: CPU's average, minimum and maximum to a hundredth of a
  * percentage point; the memory average to the page (4 KiB) when the minimum and maximum are whole
  * pages (the kernel counts usage in pages), else to the byte; the pids average to a whole process.
- * Each is within half its step of the exact figure, and an average still lies between its minimum
- * and maximum (rounding keeps order, and they are multiples of the step); the rest is kept as is.
+ * Each is within half its step of the exact figure; an average is kept between its minimum and
+ * maximum as kept (PostgreSQL's rows round a float sum and its extremes apart, so that the rounded
+ * average may fall outside them by half a step). The rest is kept as is.
  */
 function keptRollup(r: RollupRow): KeptRollup {
   const memStep = r.memMin % PAGE_BYTES === 0 && r.memMax % PAGE_BYTES === 0 ? PAGE_BYTES : 1;
+  const cpuMin = Math.round(r.cpuMin / CPU_STEP);
+  const cpuMax = Math.round(r.cpuMax / CPU_STEP);
   return {
     minute: r.minute,
     samples: r.samples,
-    cpuAverage: Math.round(r.cpuSum / r.samples / CPU_STEP),
-    cpuMin: Math.round(r.cpuMin / CPU_STEP),
-    cpuMax: Math.round(r.cpuMax / CPU_STEP),
-    memAverage: Math.round(r.memSum / r.samples / memStep) * memStep,
+    cpuAverage: within(Math.round(r.cpuSum / r.samples / CPU_STEP), cpuMin, cpuMax),
+    cpuMin,
+    cpuMax,
+    memAverage: within(Math.round(r.memSum / r.samples / memStep) * memStep, r.memMin, r.memMax),
     memMin: r.memMin,
     memMax: r.memMax,
     memLimit: r.memLimit,
@@ -106,6 +109,11 @@ function keptRollup(r: RollupRow): KeptRollup {
     blkWrite: r.blkWrite,
     pidsAverage: Math.round(r.pidsSum / r.samples),
   };
+}
+
+/** `value` moved into [min, max]. */
+function within(value: number, min: number, max: number): number {
+  return Math.min(Math.max(value, min), max);
 }
 
 /** A format-3 chunk's columns as ROLLUP_COLUMNS: each sum as average × samples, CPU in CPU_UNITS. */

@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ChunkLayout, decodeRows, encodeRows } from "../../src/store/chunk-codec.ts";
-import { decodeRollups, encodeRollups, type RollupRow } from "../../src/store/rollup-chunk.ts";
+import {
+  decodeRollupChunk,
+  decodeRollups,
+  encodeRollupChunk,
+  encodeRollups,
+  type RollupRow,
+} from "../../src/store/rollup-chunk.ts";
 
 type Column = "t" | "a" | "b" | "c";
 const COLUMNS: readonly Column[] = ["t", "a", "b", "c"];
@@ -116,6 +122,24 @@ const anyRollup = fc
     };
   });
 
+/** A minute's rollup of 60 samples of 10 %, 1,000 pages and 5 pids. */
+const anyRow = (minute: number): RollupRow => ({
+  minute: minute * 60_000,
+  samples: 60,
+  cpuSum: 60 * 10_000,
+  cpuMin: 10_000,
+  cpuMax: 10_000,
+  memSum: 60 * 1_000 * 4096,
+  memMin: 1_000 * 4096,
+  memMax: 1_000 * 4096,
+  memLimit: 0,
+  netRx: minute,
+  netTx: null,
+  blkRead: 0,
+  blkWrite: 0,
+  pidsSum: 300,
+});
+
 describe("rollup chunks", () => {
   it("keep an hour of rows sorted by minute, averages to their kept precision, the rest exactly", () => {
     fc.assert(
@@ -172,6 +196,39 @@ describe("rollup chunks", () => {
     expect(pages?.memSum).toBe(4 * 526 * 4096);
     const [bytes] = decodeRollups(encodeRollups([minute(1_001, 2_003, 6_011)]));
     expect(bytes?.memSum).toBe(4 * 1_503);
+    // One extreme a whole page, the other not: to the byte.
+    const [oneAligned] = decodeRollups(encodeRollups([minute(4_096, 6_200, 4 * 5_000)]));
+    expect(oneAligned?.memSum).toBe(4 * 5_000);
+  });
+
+  it("keep an average between its minimum and maximum where the three were rounded apart", () => {
+    // PostgreSQL's rows sum each sample's CPU as it came: two samples of 0.0145 % read as a sum of
+    // 29 thousandths, a minimum and maximum of 15 (fromStoredRow); kept to hundredths, the average
+    // (1.45) would round to 1 and the extremes (1.5) to 2.
+    const row: RollupRow = {
+      minute: 0,
+      samples: 2,
+      cpuSum: 29,
+      cpuMin: 15,
+      cpuMax: 15,
+      memSum: 2 * 4096,
+      memMin: 4096,
+      memMax: 4096,
+      memLimit: 0,
+      netRx: null,
+      netTx: null,
+      blkRead: 0,
+      blkWrite: 0,
+      pidsSum: 2,
+    };
+    expect(decodeRollups(encodeRollups([row]))).toEqual([{ ...row, cpuSum: 2 * 20, cpuMin: 20, cpuMax: 20 }]);
+  });
+
+  it("keep a backend's own fields beside a minute's, as they were", () => {
+    const rows = [0, 1, 2].map((m) => ({ ...anyRow(m), latestT: m * 60_000 + 59_999 }));
+    const decoded = decodeRollupChunk(encodeRollupChunk(rows, ["latestT"]), ["latestT"]);
+    expect(decoded.map((r) => r.latestT)).toEqual([59_999, 119_999, 179_999]);
+    expect(decoded.map((r) => r.minute)).toEqual([0, 60_000, 120_000]);
   });
 
   it("of format 2 (sums, before averages) read exactly as they were written", () => {

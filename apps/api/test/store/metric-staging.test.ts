@@ -48,6 +48,49 @@ describe("SQLite metric staging", () => {
   /** Rows of a table of the store's file. */
   const count = (table: string) => countRows(path, table);
 
+  it("spreads an hour's packing over the writes after it, its own budget a write, and reads the same", async () => {
+    const HOUR = 60 * MINUTE;
+    const ids = Array.from({ length: 50 }, () => newContainerId());
+    // Hour 0: a sample a minute of 50 series, arriving as they go; then one of hour 1 each.
+    for (let m = 0; m < 60; m++)
+      await write(
+        ids.map((id) => metricSample(id, m * MINUTE, m)),
+        m * MINUTE,
+      );
+    await write(
+      ids.map((id) => metricSample(id, HOUR, 60)),
+      HOUR,
+    );
+    const hourChunks = () => {
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        return (
+          db.prepare(`SELECT count(*) AS n FROM metric_chunks WHERE span = ${HOUR}`).get() as { n: number }
+        ).n;
+      } finally {
+        db.close();
+      }
+    };
+    const reads = async () =>
+      Promise.all(
+        ids.map((containerId) => store.metrics.raw({ hostId, containerId, from: 0, to: 2 * HOUR })),
+      );
+    const before = await reads();
+    expect(hourChunks()).toBe(0);
+    // Minute 60 packed: every series reaches hour 1 at once. This write staged nothing, so the
+    // hours it packs are PACK_FLOOR's 1,000 samples: 17 series of 60, not all 50.
+    await write([], HOUR + MINUTE + PACK_GRACE_MS);
+    expect(hourChunks()).toBe(17);
+    expect(count("metric_chunks")).toBe(17 + 33 * 60 + 50);
+    expect(await reads()).toEqual(before);
+    // The next writes pack the rest.
+    await write([], HOUR + MINUTE + PACK_GRACE_MS + 1);
+    await write([], HOUR + MINUTE + PACK_GRACE_MS + 2);
+    expect(hourChunks()).toBe(50);
+    expect(count("metric_chunks")).toBe(50 + 50);
+    expect(await reads()).toEqual(before);
+  });
+
   it("packs a minute's staged samples once it is over, and reads them the same", async () => {
     const id = newContainerId();
     const range = { hostId, containerId: id, from: 0, to: 10 * MINUTE };

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import type { MetricSample } from "@crowsnest/protocol";
 import { afterAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { metricSample, containerId as newContainerId } from "../support/samples.ts";
@@ -128,6 +129,56 @@ describe("rollup chunks of the zstd format in a file of the current schema", () 
         pids: 3, // 10 / 4
       });
       expect(second).toEqual({ ...minute2, cpuPercentMin: 5.13, cpuPercentMax: 100 });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/**
+ * A chunk keeps a minute to a chart's precision (format 3), so a late sample's rollup merged into
+ * it would round the minute again at each merge: the minute is counted again from all its samples
+ * instead (RollupWriter.replace), and stays within half a step of its exact figures however many
+ * late samples join it one by one.
+ */
+describe("late samples joining a packed minute one at a time", () => {
+  it("keep the minute within half a step of what all its samples give", async () => {
+    const path = join(dir, "late-one-by-one.db");
+    const id = newContainerId();
+    const db = oldSchemaFile(path, Number.POSITIVE_INFINITY, id);
+    db.close();
+    const store = await openSqliteStore(path);
+    try {
+      let seq = 0;
+      const write = async (samples: MetricSample[]) => {
+        seq += 1;
+        await store.telemetry.write([
+          { kind: "batch", hostId: "h1", at: seq, message: { type: "metrics", seq, samples } },
+        ]);
+        await packStaged(store);
+      };
+      const sample = (t: number, cpu: number, pages: number, pids: number) => ({
+        ...metricSample(id, t, cpu, pages * PAGE),
+        pids,
+      });
+      // Minute 5 of hour 0, then a sample of hour 1: hour 0's rollups are packed into a chunk.
+      await write([sample(5 * MINUTE, 0.015, 2, 2)]);
+      await write([sample(HOUR + MINUTE, 1, 1, 1)]);
+      expect(chunkFormat(path)).toBe(3);
+      // Five late samples of minute 5, each in a write and a packing of its own.
+      for (let i = 1; i <= 5; i++) await write([sample(5 * MINUTE + i * 1_000, 0.01, 1, 1)]);
+      const [minute5] = await store.metrics.rollups({ hostId: "h1", containerId: id, from: 0, to: HOUR - 1 });
+      // Exact: CPU (0.015 + 5 × 0.01) / 6 = 0.0108 %, memory 7/6 pages, pids 7/6; merged one by one
+      // into the rounded minute they read 0.02 %, 2 pages and 2 pids.
+      expect(minute5).toMatchObject({
+        t: 5 * MINUTE,
+        cpuPercent: 0.01,
+        cpuPercentMin: 0.01,
+        cpuPercentMax: 0.02, // 0.015, half a hundredth rounded up
+        memUsedBytes: PAGE,
+        memUsedBytesMax: 2 * PAGE,
+        pids: 1,
+      });
     } finally {
       await store.close();
     }

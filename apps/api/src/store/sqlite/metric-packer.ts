@@ -8,6 +8,7 @@ import {
   HOUR,
   joinSamples,
   MINUTE,
+  minuteRows,
   rowsBetween,
   SAMPLE_COLUMNS,
   type SeriesSample,
@@ -58,9 +59,9 @@ interface ChunkRow extends StoredChunk {
  * and for the retention sweep): it keeps in memory how far it got through a group. A group's due
  * rows are packed a slice of its series at a time: each series' samples join the chunk of their
  * minute (made if new, else decoded, merged and rewritten; a time already there is skipped, so a
- * resent sample is stored and counted once), then the series' minute chunks of the hours before its
- * newest sample's become one chunk per hour. Rollups (RollupWriter) count each sample as it joins
- * a chunk.
+ * resent sample is stored and counted once); the series is then queued for its minute chunks of
+ * the hours before its newest sample's to become one chunk per hour (packHoursDue). Rollups
+ * (RollupWriter) count each sample as it joins a chunk.
  */
 export class SqliteMetricPacker {
   readonly #db: DatabaseSync;
@@ -88,6 +89,16 @@ export class SqliteMetricPacker {
   readonly #series = new SeriesColumns();
   /** The packing error last reported, so that one that repeats is reported once. */
   #reported: string | null = null;
+  /**
+   * Series whose minute chunks of finished hours wait to become hour chunks (packHoursDue), each
+   * with the hour its packed samples reached, oldest first; `#queuedHour` keeps the hour each series
+   * was last queued for, so that one is queued once per hour. Kept in memory: after a restart a
+   * series is queued again when it is next packed.
+   */
+  readonly #hoursDue = new Map<number, number>();
+  readonly #queuedHour = new Map<number, number>();
+  /** What packHoursDue took off the queue in the transaction under way: queued again if it rolls back (forget). */
+  readonly #hoursPacked: [number, number][] = [];
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -170,23 +181,21 @@ export class SqliteMetricPacker {
         const { lastId } = this.#lastDueId.get(due.hostId, due.grp, cutoff) as { lastId: number };
         group = { ...due, cutoff, lastId, rows: [], series: [], next: 0 };
       }
-      this.#db.exec("SAVEPOINT pack_group");
-      try {
-        if (group.next === 0 || !this.#stillStaged(group)) this.#read(group, now);
-        packed += this.#packSlice(group, limit - packed);
-        this.#db.exec("RELEASE pack_group");
-        this.#aside.released();
-      } catch (err) {
-        // SQLite has rolled the whole transaction back after some errors (a full disk): the
-        // caller's write fails with that error.
-        if (!this.#db.isTransaction) throw err;
-        this.#db.exec("ROLLBACK TO pack_group");
-        this.#db.exec("RELEASE pack_group");
-        this.#aside.rolledBackSlice();
-        this.#drop();
-        this.#defer.run(now - (now % MINUTE), group.hostId, group.grp, group.cutoff);
-        this.#report(group.hostId, err);
-      }
+      const slice = group;
+      this.#inSavepoint(
+        () => {
+          if (slice.next === 0 || !this.#stillStaged(slice)) this.#read(slice, now);
+          packed += this.#packSlice(slice, limit - packed);
+        },
+        (err) => {
+          this.#drop();
+          this.#defer.run(now - (now % MINUTE), slice.hostId, slice.grp, slice.cutoff);
+          this.#report(
+            `packing staged metric samples of host ${slice.hostId} failed (tried again in a minute)`,
+            err,
+          );
+        },
+      );
     }
     return packed;
   }
@@ -198,11 +207,15 @@ export class SqliteMetricPacker {
   forget(): void {
     this.#drop();
     this.#aside.rolledBack();
+    // The hours packed in the transaction are minute chunks again: queued again.
+    for (const [series, hour] of this.#hoursPacked) this.#hoursDue.set(series, hour);
+    this.#hoursPacked.length = 0;
   }
 
   /** Emits the warnings of what the committed transaction set aside. */
   committed(): void {
     this.#aside.committed();
+    this.#hoursPacked.length = 0;
   }
 
   /**
@@ -217,8 +230,29 @@ export class SqliteMetricPacker {
     );
   }
 
-  #report(hostId: string, err: unknown): void {
-    const message = `packing staged metric samples of host ${hostId} failed (tried again in a minute): ${err instanceof Error ? err.message : String(err)}`;
+  /**
+   * Runs `work` in a savepoint: kept when it returns; rolled back when it throws, and `failed`
+   * called with the error. Rethrows an error after which SQLite has rolled the whole transaction
+   * back (a full disk): the caller's write fails with it.
+   */
+  #inSavepoint(work: () => void, failed: (err: unknown) => void): void {
+    this.#db.exec("SAVEPOINT pack");
+    try {
+      work();
+      this.#db.exec("RELEASE pack");
+      this.#aside.released();
+    } catch (err) {
+      if (!this.#db.isTransaction) throw err;
+      this.#db.exec("ROLLBACK TO pack");
+      this.#db.exec("RELEASE pack");
+      this.#aside.rolledBackSlice();
+      failed(err);
+    }
+  }
+
+  /** Emits `what` failed as a process warning, once while the same failure repeats. */
+  #report(what: string, err: unknown): void {
+    const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
     if (message !== this.#reported) process.emitWarning(message);
     this.#reported = message;
   }
@@ -295,15 +329,19 @@ export class SqliteMetricPacker {
 
   /**
    * Merges one series' staged samples (columns in time order, one per time) into the chunks of
-   * their minutes, counting each that was not stored yet in its minute's rollup, then packs the
-   * series' finished hours: minute chunks into hour chunks, rollup rows into rollup chunks.
+   * their minutes, counting each that was not stored yet in its minute's rollup, then packs its
+   * rollup rows of finished hours into rollup chunks and queues its minute chunks of them to become
+   * hour chunks (packHoursDue).
    */
   #packSeries(series: number, samples: ChunkColumns): void {
     for (const [from, to] of byMinute(samples)) this.#packMinute(series, rowsBetween(samples, from, to));
     const newest = samples.t[samples.n - 1];
     if (newest === undefined) return;
     const hour = newest - (newest % HOUR);
-    this.#packHours(series, hour);
+    if (hour > (this.#queuedHour.get(series) ?? Number.NEGATIVE_INFINITY)) {
+      this.#queuedHour.set(series, hour);
+      this.#hoursDue.set(series, hour);
+    }
     this.#rollups.pack(series, hour);
   }
 
@@ -312,8 +350,6 @@ export class SqliteMetricPacker {
     const t = samples.t[0] as number;
     const start = t - (t % MINUTE);
     const chunk = this.#coveringChunk(series, start);
-    let added = samples;
-    let stored: ChunkColumns | null = null;
     if (chunk === null) this.#insert(series, start, MINUTE, samples);
     else {
       // A damaged chunk (set aside) is written over with the minute's samples alone. The minute's
@@ -321,14 +357,15 @@ export class SqliteMetricPacker {
       const decoded = this.#aside.decoded({ tier: "raw", series, ...chunk }, () => storedColumns(chunk));
       if (decoded === null) this.#rewrite(chunk.id, samples);
       else {
-        stored = decoded;
         const { merged, fresh } = joinSamples(decoded, samples);
-        added = fresh;
-        if (added.n === 0) return;
+        if (fresh.n === 0) return;
         this.#rewrite(chunk.id, merged);
+        // Late samples: the minute counted again from all its samples (RollupWriter.replace).
+        this.#rollups.replace(series, minuteRollup(minuteRows(merged, start), null));
+        return;
       }
     }
-    this.#rollups.add(series, minuteRollup(added, stored));
+    this.#rollups.add(series, minuteRollup(samples, null));
   }
 
   /** The chunk whose span holds `t`, if any (a minute's, or an hour's once that hour is packed). */
@@ -337,8 +374,38 @@ export class SqliteMetricPacker {
     return chunk !== undefined && t < chunk.start + chunk.span ? chunk : null;
   }
 
-  /** Makes the series' minute chunks of the hours before `hour` one chunk per hour. */
-  #packHours(series: number, hour: number): void {
+  /**
+   * Makes the queued series' minute chunks of finished hours hour chunks (#packHours), a series at
+   * a time, until at least `limit` samples were coded again or none is queued; returns those
+   * samples. Apart from the minutes' packing (packDue), with a budget of its own: every series
+   * reaches a new hour in the same minute, and an hour's chunk codes 60 minutes' samples again, so
+   * that packing it with each series' first minute of the hour put a whole hour's coding on the
+   * writes of one minute. Each series in a savepoint: one that fails is reported and left to its
+   * next hour, which packs every finished hour before it.
+   */
+  packHoursDue(limit: number): number {
+    let packed = 0;
+    for (const [series, hour] of this.#hoursDue) {
+      if (packed >= limit) break;
+      this.#hoursDue.delete(series);
+      this.#hoursPacked.push([series, hour]);
+      this.#inSavepoint(
+        () => {
+          packed += this.#packHours(series, hour);
+        },
+        (err) =>
+          this.#report(
+            `packing the hours of metric series ${series} failed (tried again at its next hour)`,
+            err,
+          ),
+      );
+    }
+    return packed;
+  }
+
+  /** Makes the series' minute chunks of the hours before `hour` one chunk per hour; returns their samples. */
+  #packHours(series: number, hour: number): number {
+    let packed = 0;
     const chunks = this.#minuteChunksBefore.all(series, hour) as unknown as ChunkRow[];
     for (const [start, minutes] of byPeriod(chunks, (c) => c.start, HOUR)) {
       // Minute chunks in order of their starts: their samples in time order, one after the other.
@@ -349,7 +416,9 @@ export class SqliteMetricPacker {
       );
       for (const chunk of minutes) this.#deleteChunk.run(chunk.id);
       if (samples.n > 0) this.#insert(series, start, HOUR, samples);
+      packed += samples.n;
     }
+    return packed;
   }
 
   /** Stores samples (columns in time order, one per time) as a new chunk. */

@@ -9,7 +9,8 @@ import type { StagedSample } from "./staged-samples.ts";
  * least PACK_FLOOR; a series at a time, so a little more): a minute's staging, all due once the
  * minute ends, is then packed over most of the next minute, a slice with each write, rather than
  * by the first writes after the minute, whose acknowledgements would wait for the whole minute's
- * packing (BENCHMARKS.md figure 3).
+ * packing (BENCHMARKS.md figure 3). Finished hours are made hour chunks with the same budget of
+ * their own, so an hour's packing is spread over the next hour's writes.
  */
 export const PACK_RATIO = 1.25;
 export const PACK_FLOOR = 1_000;
@@ -59,12 +60,17 @@ export class MetricWriter {
       staged += samples.length;
     }
     this.#pending.clear();
-    this.#packer.packDue(now, Math.max(PACK_FLOOR, PACK_RATIO * staged));
+    const limit = Math.max(PACK_FLOOR, PACK_RATIO * staged);
+    this.#packer.packDue(now, limit);
+    this.#packer.packHoursDue(limit);
   }
 
-  /** Packs staging due at `now` (ms), at least `limit` samples when there are; returns the samples packed. */
+  /**
+   * Packs staging due at `now` (ms), then finished hours (packHoursDue), at least `limit` samples
+   * of each when there are; returns the samples packed and coded again: 0 once nothing is left.
+   */
   pack(now: number, limit: number): number {
-    return this.#packer.packDue(now, limit);
+    return this.#packer.packDue(now, limit) + this.#packer.packHoursDue(limit);
   }
 
   /** After the caller's transaction committed: reports what packing set aside in it. */

@@ -4,6 +4,12 @@ import { fromStoredRow, ROLLUP_ROW_COLUMNS } from "../minute-rollups.ts";
 import { CPU_UNITS, encodeRollups, mergeRollups, type RollupRow, storedRollups } from "../rollup-chunk.ts";
 import type { SqliteSetAside } from "./damaged-chunks.ts";
 
+/** A `metric_rollups` row's columns and values, as #rowParams names them. */
+const ROWS = `metric_rollups (series, minute, n, cpu_sum, cpu_min, cpu_max, mem_sum, mem_min, mem_max, mem_limit,
+                                  net_rx, net_tx, blk_read, blk_write, pids_sum)
+      VALUES ($series, $minute, $n, $cpuSum, $cpuMin, $cpuMax, $memSum, $memMin, $memMax, $memLimit,
+              $netRx, $netTx, $blkRead, $blkWrite, $pidsSum)`;
+
 interface ChunkRow {
   id: number;
   n: number;
@@ -24,6 +30,7 @@ interface ChunkRow {
  */
 export class RollupWriter {
   readonly #upsert;
+  readonly #replace;
   readonly #rowsBefore;
   readonly #deleteRowsBefore;
   readonly #chunk;
@@ -36,10 +43,7 @@ export class RollupWriter {
     this.#aside = aside;
     // CPU in percent, as rows keep it (fromStoredRow); the merge is mergeRollups' in SQL.
     this.#upsert = db.prepare(`
-      INSERT INTO metric_rollups (series, minute, n, cpu_sum, cpu_min, cpu_max, mem_sum, mem_min, mem_max, mem_limit,
-                                  net_rx, net_tx, blk_read, blk_write, pids_sum)
-      VALUES ($series, $minute, $n, $cpuSum, $cpuMin, $cpuMax, $memSum, $memMin, $memMax, $memLimit,
-              $netRx, $netTx, $blkRead, $blkWrite, $pidsSum)
+      INSERT INTO ${ROWS}
       ON CONFLICT (series, minute) DO UPDATE SET
         n = n + excluded.n,
         cpu_sum = cpu_sum + excluded.cpu_sum, cpu_min = min(cpu_min, excluded.cpu_min), cpu_max = max(cpu_max, excluded.cpu_max),
@@ -48,6 +52,7 @@ export class RollupWriter {
         net_rx = max(net_rx, excluded.net_rx), net_tx = max(net_tx, excluded.net_tx),
         blk_read = max(blk_read, excluded.blk_read), blk_write = max(blk_write, excluded.blk_write),
         pids_sum = pids_sum + excluded.pids_sum`);
+    this.#replace = db.prepare(`INSERT OR REPLACE INTO ${ROWS}`);
     this.#rowsBefore = db.prepare(
       `SELECT ${ROLLUP_ROW_COLUMNS} FROM metric_rollups WHERE series = ? AND minute < ? ORDER BY minute`,
     );
@@ -70,7 +75,12 @@ export class RollupWriter {
       this.#merge(chunk, this.#stored(series, hour, chunk), [rollup]);
       return;
     }
-    this.#upsert.run({
+    this.#upsert.run(this.#rowParams(series, rollup));
+  }
+
+  /** A rollup as the parameters of a `metric_rollups` row: CPU in percent, as rows keep it (fromStoredRow). */
+  #rowParams(series: number, rollup: RollupRow) {
+    return {
       series,
       minute: rollup.minute,
       n: rollup.samples,
@@ -86,7 +96,23 @@ export class RollupWriter {
       blkRead: rollup.blkRead,
       blkWrite: rollup.blkWrite,
       pidsSum: rollup.pidsSum,
-    });
+    };
+  }
+
+  /**
+   * Stores `rollup` as the whole of its minute, counted again from all the minute's samples (a
+   * late sample joined them): it replaces what the minute's row or chunk held. Merging the late
+   * samples' rollup into a chunk instead would round the minute's averages again at each merge
+   * (rollup-chunk.ts keeps them to a chart's precision), and they would drift.
+   */
+  replace(series: number, rollup: RollupRow): void {
+    const hour = rollup.minute - (rollup.minute % HOUR);
+    const chunk = this.#chunk.get(series, hour) as ChunkRow | undefined;
+    if (chunk !== undefined) {
+      this.#merge(chunk, this.#stored(series, hour, chunk), [rollup], (_, row) => row);
+      return;
+    }
+    this.#replace.run(this.#rowParams(series, rollup));
   }
 
   /** Packs the series' rollup rows of the hours before `hour` into one chunk per hour (merged into one there already). */
@@ -110,12 +136,20 @@ export class RollupWriter {
     );
   }
 
-  /** Rewrites a chunk with `added` counted in: a minute it has is merged, a new one joins. */
-  #merge(chunk: ChunkRow, stored: RollupRow[], added: RollupRow[]): void {
+  /**
+   * Rewrites a chunk with `added` counted in: a minute it has becomes `combine` of both (by default
+   * merged), a new one joins.
+   */
+  #merge(
+    chunk: ChunkRow,
+    stored: RollupRow[],
+    added: RollupRow[],
+    combine: (old: RollupRow, row: RollupRow) => RollupRow = mergeRollups,
+  ): void {
     const byMinute = new Map(stored.map((row) => [row.minute, row]));
     for (const row of added) {
       const old = byMinute.get(row.minute);
-      byMinute.set(row.minute, old === undefined ? row : mergeRollups(old, row));
+      byMinute.set(row.minute, old === undefined ? row : combine(old, row));
     }
     const rows = [...byMinute.values()];
     this.#updateChunk.run(rows.length, encodeRollups(rows), chunk.id);
