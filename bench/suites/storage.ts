@@ -173,6 +173,7 @@ const RAW_INDEXES = [
   "metric_staging_group",
   "metric_staging_minute",
   "sqlite_autoindex_metric_chunks_1",
+  "metric_chunks_minutes",
   "series",
   "sqlite_autoindex_series_1",
 ];

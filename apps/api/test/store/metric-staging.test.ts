@@ -48,17 +48,18 @@ describe("SQLite metric staging", () => {
   /** Rows of a table of the store's file. */
   const count = (table: string) => countRows(path, table);
 
-  it("spreads an hour's packing over the writes after it, its own budget a write, and reads the same", async () => {
+  it("spreads an hour's packing over the writes after it, a budget a write, through a restart, and reads the same", async () => {
     const HOUR = 60 * MINUTE;
-    const ids = Array.from({ length: 50 }, () => newContainerId());
-    // Hour 0: a sample a minute of 50 series, arriving as they go; then one of hour 1 each.
+    // 50 series that go on into hour 1, and one that stopped in hour 0.
+    const ids = Array.from({ length: 51 }, () => newContainerId());
+    const going = ids.slice(0, 50);
     for (let m = 0; m < 60; m++)
       await write(
         ids.map((id) => metricSample(id, m * MINUTE, m)),
         m * MINUTE,
       );
     await write(
-      ids.map((id) => metricSample(id, HOUR, 60)),
+      going.map((id) => metricSample(id, HOUR, 60)),
       HOUR,
     );
     const hourChunks = () => {
@@ -76,18 +77,22 @@ describe("SQLite metric staging", () => {
         ids.map((containerId) => store.metrics.raw({ hostId, containerId, from: 0, to: 2 * HOUR })),
       );
     const before = await reads();
+    // Hour 0 is over, but its last minute's staging not yet packed: no hour is packed.
+    await write([], HOUR + PACK_GRACE_MS);
     expect(hourChunks()).toBe(0);
-    // Minute 60 packed: every series reaches hour 1 at once. This write staged nothing, so the
-    // hours it packs are PACK_FLOOR's 1,000 samples: 17 series of 60, not all 50.
+    // A minute on, hour 0 is packed with each write's budget, not all at once: this write staged
+    // nothing, so it packs PACK_FLOOR's 1,000 samples: 17 series' hours of 60 samples, not 51.
     await write([], HOUR + MINUTE + PACK_GRACE_MS);
     expect(hourChunks()).toBe(17);
-    expect(count("metric_chunks")).toBe(17 + 33 * 60 + 50);
+    expect(count("metric_chunks")).toBe(17 + 34 * 60 + 50);
     expect(await reads()).toEqual(before);
-    // The next writes pack the rest.
+    // What is left is found again after a restart, the series that stopped too.
+    await store.close();
+    store = await openSqliteStore(path);
     await write([], HOUR + MINUTE + PACK_GRACE_MS + 1);
     await write([], HOUR + MINUTE + PACK_GRACE_MS + 2);
-    expect(hourChunks()).toBe(50);
-    expect(count("metric_chunks")).toBe(50 + 50);
+    expect(hourChunks()).toBe(51);
+    expect(count("metric_chunks")).toBe(51 + 50);
     expect(await reads()).toEqual(before);
   });
 

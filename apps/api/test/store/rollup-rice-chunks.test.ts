@@ -138,23 +138,31 @@ describe("rollup chunks of the zstd format in a file of the current schema", () 
 /**
  * A chunk keeps a minute to a chart's precision (format 3), so a late sample's rollup merged into
  * it would round the minute again at each merge: the minute is counted again from all its samples
- * instead (RollupWriter.replace), and stays within half a step of its exact figures however many
+ * instead (RollupWriter.recount), and stays within half a step of its exact figures however many
  * late samples join it one by one.
  */
 describe("late samples joining a packed minute one at a time", () => {
-  it("keep the minute within half a step of what all its samples give", async () => {
-    const path = join(dir, "late-one-by-one.db");
+  /** A store on a new file of the current schema (host h1), and a write of samples arriving at `at`. */
+  async function freshStore(name: string) {
+    const path = join(dir, name);
     const id = newContainerId();
-    const db = oldSchemaFile(path, Number.POSITIVE_INFINITY, id);
-    db.close();
+    oldSchemaFile(path, Number.POSITIVE_INFINITY, id).close();
     const store = await openSqliteStore(path);
+    let seq = 0;
+    const write = async (samples: MetricSample[], at = seq + 1) => {
+      seq += 1;
+      await store.telemetry.write([
+        { kind: "batch", hostId: "h1", at, message: { type: "metrics", seq, samples } },
+      ]);
+    };
+    return { path, id, store, write };
+  }
+
+  it("keep the minute within half a step of what all its samples give", async () => {
+    const { path, id, store, write: writeAt } = await freshStore("late-one-by-one.db");
     try {
-      let seq = 0;
       const write = async (samples: MetricSample[]) => {
-        seq += 1;
-        await store.telemetry.write([
-          { kind: "batch", hostId: "h1", at: seq, message: { type: "metrics", seq, samples } },
-        ]);
+        await writeAt(samples);
         await packStaged(store);
       };
       const sample = (t: number, cpu: number, pages: number, pids: number) => ({
@@ -179,6 +187,37 @@ describe("late samples joining a packed minute one at a time", () => {
         memUsedBytesMax: 2 * PAGE,
         pids: 1,
       });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("merge into a minute whose raw samples are not all kept, counting those that are gone", async () => {
+    const { id, store, write: writeAt } = await freshStore("late-after-raw-retention.db");
+    try {
+      const write = async (samples: MetricSample[]) => {
+        await writeAt(samples);
+        await packStaged(store);
+      };
+      // Minutes 0-3 of hour 0, six samples each, packed while hour 0 is not over by the arrival
+      // clock (minute chunks); raw retention then takes minutes 0 and 1.
+      await writeAt(
+        Array.from({ length: 24 }, (_, i) => metricSample(id, i * 10_000, 10)),
+        4 * MINUTE,
+      );
+      await store.retention.packRawMetrics?.(5 * MINUTE, 1_000);
+      expect(await store.retention.deleteRawMetricsBefore(2 * MINUTE, 100)).toBe(12);
+      // Hour 1 begins: hour 0's rollups and what is left of its samples become its chunks.
+      await write([metricSample(id, HOUR, 10)]);
+      // A late sample of minute 0: its raw chunk (hour 0's) holds none of the six it counted.
+      await write([metricSample(id, 5_000, 80)]);
+      const [minute0] = await store.metrics.rollups({
+        hostId: "h1",
+        containerId: id,
+        from: 0,
+        to: MINUTE - 1,
+      });
+      expect(minute0).toMatchObject({ t: 0, cpuPercent: 20, cpuPercentMax: 80 }); // (6 × 10 + 80) / 7
     } finally {
       await store.close();
     }

@@ -59,9 +59,9 @@ interface ChunkRow extends StoredChunk {
  * and for the retention sweep): it keeps in memory how far it got through a group. A group's due
  * rows are packed a slice of its series at a time: each series' samples join the chunk of their
  * minute (made if new, else decoded, merged and rewritten; a time already there is skipped, so a
- * resent sample is stored and counted once); the series is then queued for its minute chunks of
- * the hours before its newest sample's to become one chunk per hour (packHoursDue). Rollups
- * (RollupWriter) count each sample as it joins a chunk.
+ * resent sample is stored and counted once). Minute chunks of finished hours become one chunk per
+ * series and hour, a budget of them with each write (packHoursDue). Rollups (RollupWriter) count
+ * each sample as it joins a chunk.
  */
 export class SqliteMetricPacker {
   readonly #db: DatabaseSync;
@@ -75,6 +75,7 @@ export class SqliteMetricPacker {
   readonly #deleteRow;
   readonly #deleteGroup;
   readonly #covering;
+  readonly #oldestMinuteChunk;
   readonly #minuteChunksBefore;
   readonly #insertChunk;
   readonly #updateChunk;
@@ -89,17 +90,6 @@ export class SqliteMetricPacker {
   readonly #series = new SeriesColumns();
   /** The packing error last reported, so that one that repeats is reported once. */
   #reported: string | null = null;
-  /**
-   * Series whose minute chunks of finished hours wait to become hour chunks (packHoursDue), each
-   * with the hour its packed samples reached, oldest first; `#queuedHour` keeps the hour each series
-   * was last queued for, so that one is queued once per hour. Kept in memory: after a restart a
-   * series is queued again when it is next packed.
-   */
-  readonly #hoursDue = new Map<number, number>();
-  readonly #queuedHour = new Map<number, number>();
-  /** What packHoursDue took off the queue in the transaction under way: queued again if it rolls back (forget). */
-  readonly #hoursPacked: [number, number][] = [];
-
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.#defer = db.prepare(
@@ -131,6 +121,10 @@ export class SqliteMetricPacker {
     );
     this.#covering = db.prepare(`
       SELECT id, n, start, span, data FROM metric_chunks WHERE series = ? AND start <= ? ORDER BY start DESC LIMIT 1`);
+    // A partial index serves only a query whose WHERE has its condition as written (a literal span).
+    this.#oldestMinuteChunk = db.prepare(`
+      SELECT series FROM metric_chunks INDEXED BY metric_chunks_minutes
+      WHERE span = ${MINUTE} AND start < ? ORDER BY start LIMIT 1`);
     this.#minuteChunksBefore = db.prepare(`
       SELECT id, n, start, span, data FROM metric_chunks WHERE series = ? AND start < ? AND span = ${MINUTE} ORDER BY start`);
     this.#insertChunk = db.prepare(
@@ -207,15 +201,11 @@ export class SqliteMetricPacker {
   forget(): void {
     this.#drop();
     this.#aside.rolledBack();
-    // The hours packed in the transaction are minute chunks again: queued again.
-    for (const [series, hour] of this.#hoursPacked) this.#hoursDue.set(series, hour);
-    this.#hoursPacked.length = 0;
   }
 
   /** Emits the warnings of what the committed transaction set aside. */
   committed(): void {
     this.#aside.committed();
-    this.#hoursPacked.length = 0;
   }
 
   /**
@@ -330,19 +320,13 @@ export class SqliteMetricPacker {
   /**
    * Merges one series' staged samples (columns in time order, one per time) into the chunks of
    * their minutes, counting each that was not stored yet in its minute's rollup, then packs its
-   * rollup rows of finished hours into rollup chunks and queues its minute chunks of them to become
-   * hour chunks (packHoursDue).
+   * rollup rows of the hours before its newest sample's into rollup chunks.
    */
   #packSeries(series: number, samples: ChunkColumns): void {
     for (const [from, to] of byMinute(samples)) this.#packMinute(series, rowsBetween(samples, from, to));
     const newest = samples.t[samples.n - 1];
     if (newest === undefined) return;
-    const hour = newest - (newest % HOUR);
-    if (hour > (this.#queuedHour.get(series) ?? Number.NEGATIVE_INFINITY)) {
-      this.#queuedHour.set(series, hour);
-      this.#hoursDue.set(series, hour);
-    }
-    this.#rollups.pack(series, hour);
+    this.#rollups.pack(series, newest - (newest % HOUR));
   }
 
   /** Merges samples of one series and minute into the chunk that covers it (made if none). */
@@ -360,8 +344,13 @@ export class SqliteMetricPacker {
         const { merged, fresh } = joinSamples(decoded, samples);
         if (fresh.n === 0) return;
         this.#rewrite(chunk.id, merged);
-        // Late samples: the minute counted again from all its samples (RollupWriter.replace).
-        this.#rollups.replace(series, minuteRollup(minuteRows(merged, start), null));
+        // Late samples: the minute counted again from all its raw samples (RollupWriter.recount).
+        this.#rollups.recount(
+          series,
+          minuteRows(decoded, start).n,
+          minuteRollup(minuteRows(merged, start), null),
+          minuteRollup(fresh, decoded),
+        );
         return;
       }
     }
@@ -375,30 +364,37 @@ export class SqliteMetricPacker {
   }
 
   /**
-   * Makes the queued series' minute chunks of finished hours hour chunks (#packHours), a series at
-   * a time, until at least `limit` samples were coded again or none is queued; returns those
-   * samples. Apart from the minutes' packing (packDue), with a budget of its own: every series
-   * reaches a new hour in the same minute, and an hour's chunk codes 60 minutes' samples again, so
-   * that packing it with each series' first minute of the hour put a whole hour's coding on the
-   * writes of one minute. Each series in a savepoint: one that fails is reported and left to its
-   * next hour, which packs every finished hour before it.
+   * Makes minute chunks of hours finished at `now` (ms, by the arrival clock: over for
+   * PACK_GRACE_MS and a minute, its last minute's staging then packed) hour chunks, the oldest
+   * first, a series' hours at a time (#packHours), until at least `limit` samples were coded again
+   * or none is left; returns those samples. Apart from the minutes' packing (packDue), with a budget
+   * of its own: every series reaches a new hour in the same minute, and an hour's chunk codes 60
+   * minutes' samples again, so that packing it with each series' first minute of the hour put a
+   * whole hour's coding on the writes of one minute. Found by the index of minute chunks (migration
+   * 23), so that a series that stopped is packed too, and a restart forgets nothing. A series whose
+   * hours fail to pack (its savepoint rolled back) is reported and tried again at the next write.
    */
-  packHoursDue(limit: number): number {
+  packHoursDue(now: number, limit: number): number {
+    const over = now - PACK_GRACE_MS - MINUTE;
+    const bound = over - (over % HOUR);
     let packed = 0;
-    for (const [series, hour] of this.#hoursDue) {
-      if (packed >= limit) break;
-      this.#hoursDue.delete(series);
-      this.#hoursPacked.push([series, hour]);
+    while (packed < limit) {
+      const oldest = this.#oldestMinuteChunk.get(bound) as { series: number } | undefined;
+      if (oldest === undefined) break;
+      let failed = false;
       this.#inSavepoint(
         () => {
-          packed += this.#packHours(series, hour);
+          packed += this.#packHours(oldest.series, bound);
         },
-        (err) =>
+        (err) => {
+          failed = true;
           this.#report(
-            `packing the hours of metric series ${series} failed (tried again at its next hour)`,
+            `packing the hours of metric series ${oldest.series} failed (tried again at the next write)`,
             err,
-          ),
+          );
+        },
       );
+      if (failed) break;
     }
     return packed;
   }

@@ -62,7 +62,7 @@ export class MetricWriter {
     this.#pending.clear();
     const limit = Math.max(PACK_FLOOR, PACK_RATIO * staged);
     this.#packer.packDue(now, limit);
-    this.#packer.packHoursDue(limit);
+    this.#packer.packHoursDue(now, limit);
   }
 
   /**
@@ -70,7 +70,7 @@ export class MetricWriter {
    * of each when there are; returns the samples packed and coded again: 0 once nothing is left.
    */
   pack(now: number, limit: number): number {
-    return this.#packer.packDue(now, limit) + this.#packer.packHoursDue(limit);
+    return this.#packer.packDue(now, limit) + this.#packer.packHoursDue(now, limit);
   }
 
   /** After the caller's transaction committed: reports what packing set aside in it. */

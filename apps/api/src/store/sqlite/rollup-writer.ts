@@ -31,6 +31,7 @@ interface ChunkRow {
 export class RollupWriter {
   readonly #upsert;
   readonly #replace;
+  readonly #rowSamples;
   readonly #rowsBefore;
   readonly #deleteRowsBefore;
   readonly #chunk;
@@ -53,6 +54,7 @@ export class RollupWriter {
         blk_read = max(blk_read, excluded.blk_read), blk_write = max(blk_write, excluded.blk_write),
         pids_sum = pids_sum + excluded.pids_sum`);
     this.#replace = db.prepare(`INSERT OR REPLACE INTO ${ROWS}`);
+    this.#rowSamples = db.prepare("SELECT n FROM metric_rollups WHERE series = ? AND minute = ?");
     this.#rowsBefore = db.prepare(
       `SELECT ${ROLLUP_ROW_COLUMNS} FROM metric_rollups WHERE series = ? AND minute < ? ORDER BY minute`,
     );
@@ -100,19 +102,27 @@ export class RollupWriter {
   }
 
   /**
-   * Stores `rollup` as the whole of its minute, counted again from all the minute's samples (a
-   * late sample joined them): it replaces what the minute's row or chunk held. Merging the late
-   * samples' rollup into a chunk instead would round the minute's averages again at each merge
-   * (rollup-chunk.ts keeps them to a chart's precision), and they would drift.
+   * Counts late samples that joined a minute's raw samples: `whole` is the minute's rollup counted
+   * again from all its raw samples, `counted` how many it had before, `added` the rollup of the late
+   * ones alone. When the stored rollup counts `counted` samples (or none is stored), it was counted
+   * from those very samples and `whole` replaces it: merging `added` into a chunk's rounded minute
+   * (rollup-chunk.ts) would round it again at each merge, and it would drift. Else samples it
+   * counted are gone from the raw tier (set aside as damaged, or past raw retention) and `added` is
+   * merged into it, as `add` does.
    */
-  replace(series: number, rollup: RollupRow): void {
-    const hour = rollup.minute - (rollup.minute % HOUR);
+  recount(series: number, counted: number, whole: RollupRow, added: RollupRow): void {
+    const hour = whole.minute - (whole.minute % HOUR);
     const chunk = this.#chunk.get(series, hour) as ChunkRow | undefined;
     if (chunk !== undefined) {
-      this.#merge(chunk, this.#stored(series, hour, chunk), [rollup], (_, row) => row);
+      const stored = this.#stored(series, hour, chunk);
+      const old = stored.find((row) => row.minute === whole.minute);
+      if (old === undefined || old.samples === counted) this.#merge(chunk, stored, [whole], (_, row) => row);
+      else this.#merge(chunk, stored, [added]);
       return;
     }
-    this.#replace.run(this.#rowParams(series, rollup));
+    const row = this.#rowSamples.get(series, whole.minute) as { n: number } | undefined;
+    if (row === undefined || row.n === counted) this.#replace.run(this.#rowParams(series, whole));
+    else this.#upsert.run(this.#rowParams(series, added));
   }
 
   /** Packs the series' rollup rows of the hours before `hour` into one chunk per hour (merged into one there already). */

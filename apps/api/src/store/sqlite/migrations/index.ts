@@ -21,6 +21,7 @@ import { logSeriesIndexInBulkMigration } from "./019-log-series-index-in-bulk.ts
 import { logSearchWordsAsTheMatcherReadsThemMigration } from "./020-log-search-words-as-the-matcher-reads-them.ts";
 import { logBytesPerWriteMigration } from "./021-log-bytes-per-write.ts";
 import { logSearchWithoutPrefixIndexMigration } from "./022-log-search-without-prefix-index.ts";
+import { minuteChunksIndexMigration } from "./023-minute-chunks-index.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -46,4 +47,5 @@ export const MIGRATIONS: readonly Migration[] = [
   logSearchWordsAsTheMatcherReadsThemMigration,
   logBytesPerWriteMigration,
   logSearchWithoutPrefixIndexMigration,
+  minuteChunksIndexMigration,
 ];
