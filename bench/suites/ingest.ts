@@ -86,7 +86,27 @@ export interface IngestStage {
   closedAgents: number;
   /** The server's peak resident memory during the stage (MiB). */
   peakRssMiB: number;
+  /** A stage of MINUTE_SLICES_FROM or more, minute by minute (absent from shorter ones and those saved before). */
+  minutes?: IngestMinute[];
 }
+
+/** A long stage's figures in one minute of it: when it fell behind, and what the server did then. */
+export interface IngestMinute {
+  /** When the minute ended (ISO 8601, UTC). */
+  endedAt: string;
+  offeredPerSecond: number;
+  ackedPerSecond: number;
+  /** Acks of batches sent in the stage, received in the minute (ms). */
+  ackP99Ms: number;
+  ackMaxMs: number;
+  skippedTicks: number;
+  closedAgents: number;
+  serverCpuPercent: number;
+  peakRssMiB: number;
+}
+
+/** A stage this long (ms) or longer is reported minute by minute too (IngestStage.minutes). */
+const MINUTE_SLICES_FROM = 3 * MINUTE;
 
 export interface IngestRun {
   kind: RowKind;
@@ -161,6 +181,7 @@ export async function ingestSuite(options: BenchOptions, log: (line: string) => 
           stageMs,
           target !== undefined ? 0 : options.quick ? 4 : MAX_STAGES,
           options.quick && target === undefined ? 0 : HOLD_MS,
+          log,
         );
       } catch (err) {
         // One broken run (a server that died) leaves the others standing; the table counts runs.
@@ -210,10 +231,14 @@ interface IngestServed<T> {
   bytesPerMillionRows: number;
 }
 
-/** Runs `use` with a fresh seeded server (started from `entry`: ServerOptions.entry) and its agents, then stops both. */
+/**
+ * Runs `use` with a fresh seeded server (started from `entry`: ServerOptions.entry) and its agents,
+ * then stops both; a long stage's minutes are logged to `log` as they end.
+ */
 async function withIngestServer<T>(
   kind: RowKind,
   entry: string | undefined,
+  log: (line: string) => void,
   use: (server: IngestServer) => Promise<T>,
 ): Promise<IngestServed<T>> {
   const profileDir = process.env.BENCH_CPU_PROF;
@@ -255,7 +280,9 @@ async function withIngestServer<T>(
       rss.start();
       opened.start();
       const started = performance.now();
+      const minutes = ms >= MINUTE_SLICES_FROM ? new MinuteSlices(agents, pids, log) : undefined;
       await sleep(ms);
+      const byMinute = minutes?.stop();
       agents.stop();
       const seconds = (performance.now() - started) / 1000;
       const serverCpuSeconds = cpu.stop();
@@ -287,6 +314,7 @@ async function withIngestServer<T>(
         maxHeartbeatGapMs: tally.maxPingGapMs,
         closedAgents: tally.closedAgents,
         peakRssMiB,
+        ...(byMinute === undefined ? {} : { minutes: byMinute }),
       };
       stage.passed = stage.lossless && stage.ackP99Ms < ACK_P99_LIMIT_MS;
       return stage;
@@ -320,9 +348,10 @@ async function ingestRun(
   stageMs: number,
   maxStages: number,
   holdMs: number,
+  log: (line: string) => void,
 ): Promise<IngestRun> {
-  if (maxStages === 0) return targetHoldRun(kind, run, entry, holdMs);
-  const climbed = await withIngestServer(kind, entry, async (server) => {
+  if (maxStages === 0) return targetHoldRun(kind, run, entry, holdMs, log);
+  const climbed = await withIngestServer(kind, entry, log, async (server) => {
     const stages: IngestStage[] = [];
     let rate = START_RATE[kind];
     for (let i = 0; i < maxStages; i++, rate *= STEP) {
@@ -357,7 +386,7 @@ async function ingestRun(
   });
   // The climb's overloaded top leaves the server's heap grown (V8 keeps what its old generation
   // took): the target rate held on a server that never went past it is what the target asks.
-  const targetHold = holdMs > 0 ? (await holdTarget(kind, entry, holdMs)).value : null;
+  const targetHold = holdMs > 0 ? (await holdTarget(kind, entry, holdMs, log)).value : null;
   const { stages, hold, best, failed, lossFree } = climbed.value;
   return {
     kind,
@@ -380,8 +409,9 @@ function holdTarget(
   kind: RowKind,
   entry: string | undefined,
   holdMs: number,
+  log: (line: string) => void,
 ): Promise<IngestServed<IngestStage>> {
-  return withIngestServer(kind, entry, async (server) => {
+  return withIngestServer(kind, entry, log, async (server) => {
     await untilMinuteStarts();
     const stage = await server.measure(TARGET_RATE[kind], pastHour() ? untilPastHour(holdMs) : holdMs);
     await server.settled();
@@ -421,8 +451,9 @@ async function targetHoldRun(
   run: number,
   entry: string | undefined,
   holdMs: number,
+  log: (line: string) => void,
 ): Promise<IngestRun> {
-  const held = await holdTarget(kind, entry, holdMs);
+  const held = await holdTarget(kind, entry, holdMs, log);
   return {
     kind,
     run,
@@ -450,4 +481,64 @@ function brokenCriteria(stage: IngestStage): string {
   if (stage.lost > 0) broken.push(`${stage.lost} rows unacked`);
   if (stage.skippedTicks > 0) broken.push("agents held back");
   return `${broken.join(", ")} at ${Math.round(stage.offeredPerSecond)}/s`;
+}
+
+/**
+ * Slices a stage into minutes from its start (IngestMinute): the load's tally so far, read each
+ * minute, less the last minute's, and the server's CPU and peak RSS over each; each minute logged
+ * as it ends, so that a long hold shows when it fell behind while it runs.
+ */
+class MinuteSlices {
+  readonly #minutes: IngestMinute[] = [];
+  readonly #timer: NodeJS.Timeout;
+  readonly #cpu: CpuMeter;
+  readonly #rss: PeakRss;
+  #last = { offered: 0, acked: 0, acks: 0, skippedTicks: 0, closedAgents: 0, at: performance.now() };
+
+  constructor(load: SimLoad, pids: () => number[], log: (line: string) => void) {
+    this.#cpu = new CpuMeter(pids);
+    this.#rss = new PeakRss(pids);
+    this.#cpu.start();
+    this.#rss.start();
+    this.#timer = setInterval(() => {
+      const minute = this.#slice(load);
+      this.#minutes.push(minute);
+      log(`ingest minute to ${minute.endedAt}: ${minuteLine(minute)}`);
+    }, MINUTE);
+  }
+
+  /** The whole minutes sliced so far; no more are. */
+  stop(): IngestMinute[] {
+    clearInterval(this.#timer);
+    this.#rss.stopMiB();
+    return this.#minutes;
+  }
+
+  #slice(load: SimLoad): IngestMinute {
+    const tally = load.tally;
+    const at = performance.now();
+    const seconds = (at - this.#last.at) / 1000;
+    const acks = tally.ackMs.slice(this.#last.acks);
+    const minute: IngestMinute = {
+      endedAt: new Date().toISOString(),
+      offeredPerSecond: (tally.offered - this.#last.offered) / seconds,
+      ackedPerSecond: (tally.acked - this.#last.acked) / seconds,
+      ackP99Ms: percentile(acks, 99),
+      ackMaxMs: percentile(acks, 100),
+      skippedTicks: tally.skippedTicks - this.#last.skippedTicks,
+      closedAgents: tally.closedAgents - this.#last.closedAgents,
+      serverCpuPercent: (100 * this.#cpu.stop()) / seconds,
+      peakRssMiB: this.#rss.stopMiB(),
+    };
+    const { offered, acked, skippedTicks, closedAgents } = tally;
+    this.#last = { offered, acked, acks: tally.ackMs.length, skippedTicks, closedAgents, at };
+    this.#cpu.start();
+    this.#rss.start();
+    return minute;
+  }
+}
+
+/** A minute's figures for the log. */
+function minuteLine(m: IngestMinute): string {
+  return `offered ${Math.round(m.offeredPerSecond)}/s, acked ${Math.round(m.ackedPerSecond)}/s, ack p99 ${Math.round(m.ackP99Ms)} ms (max ${Math.round(m.ackMaxMs)}), ${m.skippedTicks} ticks held back, ${m.closedAgents} sockets closed, ${Math.round(m.serverCpuPercent)} % of a core, RSS ${Math.round(m.peakRssMiB)} MiB`;
 }

@@ -94,6 +94,11 @@ export class SimLoad {
     this.#stops = [];
   }
 
+  /** The tally since the last reset, as it grows (read, not kept: the next reset starts another). */
+  get tally(): Readonly<LoadTally> {
+    return this.#tally;
+  }
+
   reset(): LoadTally {
     const tally = this.#tally;
     this.#tally = emptyTally();

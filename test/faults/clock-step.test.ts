@@ -90,6 +90,6 @@ describe("the agent's wall clock stepped ±90 s while connected", () => {
     expect(stored).toEqual(written);
     expect(proxy.accepts).toHaveLength(1);
     expect(agent.running).toBe(true);
-    expect(agent.output).not.toMatch(/no pong/);
+    expect(agent.output).not.toMatch(/nothing from the server/);
   }, 240_000);
 });

@@ -89,6 +89,24 @@ describe("the agent's heartbeat", () => {
     expect(server.accepted[0]?.socket.readyState).toBe(WebSocket.OPEN);
   });
 
+  it("keeps a connection whose server reads none of its pings but pings it", async () => {
+    // A server whose store is behind stops reading its agents' sockets; it still pings them.
+    const server = await serve(false);
+    const pinging = setInterval(() => {
+      for (const { socket } of server.accepted) if (socket.readyState === WebSocket.OPEN) socket.ping();
+    }, HEARTBEAT.pingMs);
+    const connection = await connect(server.url);
+    cleanups.push(async () => {
+      clearInterval(pinging);
+      await connection.stop();
+      server.wss.close();
+    });
+    // Twenty of the agent's pings, none answered, span three pong timeouts; or it reconnected.
+    await server.until(() => server.accepted.length > 1 || (server.accepted[0]?.pings ?? 0) >= 20);
+    expect(server.accepted).toHaveLength(1);
+    expect(server.accepted[0]?.socket.readyState).toBe(WebSocket.OPEN);
+  });
+
   it("drops a connection whose server stopped answering, and connects again", async () => {
     const server = await serve(false);
     const connection = await connect(server.url);

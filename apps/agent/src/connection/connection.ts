@@ -40,6 +40,13 @@ export interface ConnectionHandlers {
   closed(): void;
 }
 
+/**
+ * The agent's own check of its socket (ms): a ping every `pingMs`, and the socket dropped once
+ * nothing came from the server for `pongTimeoutMs`: no pong, and none of its pings or frames. A
+ * server whose store is behind stops reading its agents' sockets (backpressure), so it answers no
+ * ping then, but it still pings them: it is slow, not gone, and dropping it would only make every
+ * agent reconnect and send again all it holds.
+ */
 export interface Heartbeat {
   pingMs: number;
   pongTimeoutMs: number;
@@ -118,7 +125,7 @@ export class Connection {
     const done = Promise.withResolvers<boolean>();
     let welcomed = false;
     // Monotonic: a wall-clock step (NTP, a suspended machine resuming) must not look like a silent server.
-    let lastPong = performance.now();
+    let lastHeard = performance.now();
     let heartbeat: NodeJS.Timeout | null = null;
 
     const session: Session = {
@@ -152,21 +159,24 @@ export class Connection {
       log.info("connected", { url: url.toString() });
       session.send(handlers.hello());
       heartbeat = setInterval(() => {
-        if (performance.now() - lastPong > beat.pongTimeoutMs) {
-          log.warn("no pong from server; dropping the connection", { timeoutMs: beat.pongTimeoutMs });
+        if (performance.now() - lastHeard > beat.pongTimeoutMs) {
+          log.warn("nothing from the server; dropping the connection", { timeoutMs: beat.pongTimeoutMs });
           socket.terminate();
           return;
         }
         socket.ping();
       }, beat.pingMs);
     });
-    socket.on("pong", () => {
-      lastPong = performance.now();
-    });
+    const heard = () => {
+      lastHeard = performance.now();
+    };
+    socket.on("pong", heard);
     socket.on("ping", (data) => {
+      heard();
       if (socket.readyState === WebSocket.OPEN) socket.pong(answerClockProbe(data, Date.now()));
     });
     socket.on("message", (data, isBinary) => {
+      heard();
       const frame = isBinary ? Buffer.from(data as Buffer) : data.toString();
       const decoded = decode(SERVER_TO_AGENT_MESSAGES, frame, { maxBytes: SERVER_FRAME_BYTES });
       if (!decoded.ok) {

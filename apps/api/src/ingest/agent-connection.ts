@@ -97,7 +97,7 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
     ws.close(1011, "storage failed; resend after reconnecting");
   };
 
-  const stopHeartbeat = keepAlive(ws, deps.heartbeatMs, () => {
+  const heartbeat = keepAlive(ws, deps.heartbeatMs, () => {
     probeSentAt = Date.now();
     return clockProbe(probeSentAt);
   });
@@ -108,9 +108,9 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
     clock.add(exchangeReading(answer.serverSentMs, answer.agentMs, answer.agentMs, receivedAt));
   });
   ws.on("error", (err) => log.warn({ err }, "agent socket error"));
-  const stopBacklog = deps.ingest.onBacklog((full) => (full ? ws.pause() : resumeIfRoom()));
+  const stopBacklog = deps.ingest.onBacklog((full) => (full ? heartbeat.pause() : resumeIfRoom()));
   ws.on("close", () => {
-    stopHeartbeat();
+    heartbeat.stop();
     stopBacklog();
     if (!admitted || !deps.links.detach(hostId, connection)) return;
     const now = Date.now();
@@ -213,7 +213,7 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
   /** `json`: the frame's bytes, when the message is their parse (DecodeResult), for the store to parse again. */
   function storeBatch(message: SequencedAgentMessage, json: Uint8Array | undefined): void {
     inFlight++;
-    if (inFlight >= MAX_IN_FLIGHT || deps.ingest.backlogFull()) ws.pause();
+    if (inFlight >= MAX_IN_FLIGHT || deps.ingest.backlogFull()) heartbeat.pause();
     // What the ack needs, apart: a callback that read `message` kept the whole batch until stored,
     // past two scavenges into the old generation (a major collection every 0.3 s at 100,000
     // samples/s, BENCHMARKS.md figure 3).

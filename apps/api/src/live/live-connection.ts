@@ -47,7 +47,7 @@ const SESSION_ENDED = "your session ended: sign in again";
 export function serveLiveSocket(ws: WebSocket, principal: Principal, deps: LiveConnectionDeps): void {
   const client = new LiveClient(ws, principal, deps.limits);
   deps.hub.add(client);
-  const stopHeartbeat = keepAlive(ws, deps.heartbeatMs);
+  const heartbeat = keepAlive(ws, deps.heartbeatMs);
   const sessionEnded = async (): Promise<boolean> => {
     if (await deps.sessions.stillValid(principal)) return false;
     client.close(CLOSE_CODES.revoked, SESSION_ENDED);
@@ -62,7 +62,7 @@ export function serveLiveSocket(ws: WebSocket, principal: Principal, deps: LiveC
   sessionCheck.unref();
   ws.on("close", () => {
     clearInterval(sessionCheck);
-    stopHeartbeat();
+    heartbeat.stop();
     deps.hub.remove(client);
   });
   ws.on("error", (err) => deps.log.warn({ err, userId: principal.userId }, "live socket error"));

@@ -29,16 +29,7 @@ describe("ingest backlog bound (real server, protocol-level agents)", () => {
   ])(
     "stops reading every agent while %s fill the backlog, and reads and stores it all after",
     async (_name, samples) => {
-      const filler = await server.addHost(`backlog-filler-${samples}`);
-      const other = await server.addHost(`backlog-other-${samples}`);
-      const fillerId = newContainerId();
-      const otherId = newContainerId();
-      const a = await SimAgent.connect(server.agentUrl, filler.token, {
-        containers: [containerInfo(fillerId, "a")],
-      });
-      const b = await SimAgent.connect(server.agentUrl, other.token, {
-        containers: [containerInfo(otherId, "b")],
-      });
+      const { filler, other, fillerId, otherId, a, b } = await twoAgents(server, `backlog-${samples}`);
       const browser = await LiveSocket.open(server.liveUrl);
       await browser.subscribe({ kind: "container", hostId: filler.hostId, containerId: fillerId });
       await browser.subscribe({ kind: "container", hostId: other.hostId, containerId: otherId });
@@ -85,3 +76,69 @@ describe("ingest backlog bound (real server, protocol-level agents)", () => {
     },
   );
 });
+
+/**
+ * A socket the server stopped reading cannot show it its pongs: while the backlog is full the
+ * heartbeat must drop no agent, or every agent reconnects and sends again all it holds, on a store
+ * that is already behind (a full backlog for one interval of 1 s closed up to 17 of 20 agents in
+ * BENCHMARKS.md figure 3's long holds).
+ */
+describe("ingest backlog bound and the heartbeat (real server, protocol-level agents)", () => {
+  const HEARTBEAT_MS = 200;
+  let server: TelemetryServer;
+  beforeAll(async () => {
+    server = await TelemetryServer.start({
+      CROWSNEST_INGEST_BACKLOG_ROWS: "1000",
+      CROWSNEST_HEARTBEAT_MS: String(HEARTBEAT_MS),
+    });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it("drops no agent while the backlog stays full for many heartbeats, and stores all after", async () => {
+    const { filler, fillerId, otherId, a, b } = await twoAgents(server, "backlog-heartbeat");
+    let closes = 0;
+    for (const agent of [a, b]) agent.ws.on("close", () => closes++);
+    const store = controlStore(server);
+
+    store.hold();
+    const t = Date.now();
+    const full = a.send({
+      type: "metrics",
+      samples: Array.from({ length: 600 }, (_, i) => metricSample(fillerId, t - 599_000 + i * 1_000)),
+    });
+    const waiting = b.send({ type: "logs", lines: [logLine(otherId, t, "while full")], drops: [] });
+    // Ten heartbeat intervals with both sockets unread: before, each was dropped after two.
+    await new Promise((resolve) => setTimeout(resolve, 10 * HEARTBEAT_MS));
+    expect(closes).toBe(0);
+    expect([a.ws.readyState, b.ws.readyState]).toEqual([a.ws.OPEN, b.ws.OPEN]);
+
+    store.release();
+    await Promise.all([full.acked, waiting.acked]);
+    expect(closes).toBe(0);
+    const raw = await server.get<MetricsResponse>(
+      `/api/hosts/${filler.hostId}/containers/${fillerId}/metrics?from=${t - 600_000}&to=${t}`,
+    );
+    expect(raw.body.points).toHaveLength(600);
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
+/** Two hosts named after `name`, each with an agent connected that runs one container: `a` fills the backlog, `b` is another. */
+async function twoAgents(server: TelemetryServer, name: string) {
+  const filler = await server.addHost(`${name}-filler`);
+  const other = await server.addHost(`${name}-other`);
+  const fillerId = newContainerId();
+  const otherId = newContainerId();
+  const a = await SimAgent.connect(server.agentUrl, filler.token, {
+    containers: [containerInfo(fillerId, "a")],
+  });
+  const b = await SimAgent.connect(server.agentUrl, other.token, {
+    containers: [containerInfo(otherId, "b")],
+  });
+  return { filler, other, fillerId, otherId, a, b };
+}
