@@ -17,7 +17,8 @@
  * young generation costs in memory and time), not to this process and its load.
  * BENCH_INGEST_TARGET=metrics (or logs) runs that kind's target hold alone, `--runs` times, with no
  * climb: a change's figure measured again, beside a clean worktree of the commit before it; with
- * BENCH_INGEST_PAST_HOUR=1 the hold lasts until HOLD_MS past the next hour's start (untilPastHour).
+ * BENCH_INGEST_PAST_HOUR=N the hold lasts until N minutes (at least HOLD_MS) past the next hour's
+ * start (untilPastHour).
  * The server runs as it ships, in its image and the production start: scripts/build-server.ts's
  * bundle, built first, which loads no type stripping. BENCH_INGEST_SERVER=source runs its
  * TypeScript source instead, as `npm start` does; like BENCH_INGEST_TARGET, not for figure 3's
@@ -90,7 +91,7 @@ export interface IngestStage {
   minutes?: IngestMinute[];
 }
 
-/** A long stage's figures in one minute of it: when it fell behind, and what the server did then. */
+/** A long stage's figures in one minute of it (its last, as long as it went on): when it fell behind, and what the server did then. */
 export interface IngestMinute {
   /** When the minute ended (ISO 8601, UTC). */
   endedAt: string;
@@ -413,7 +414,8 @@ function holdTarget(
 ): Promise<IngestServed<IngestStage>> {
   return withIngestServer(kind, entry, log, async (server) => {
     await untilMinuteStarts();
-    const stage = await server.measure(TARGET_RATE[kind], pastHour() ? untilPastHour(holdMs) : holdMs);
+    const past = pastHourMs(holdMs);
+    const stage = await server.measure(TARGET_RATE[kind], past === null ? holdMs : untilPastHour(past));
     await server.settled();
     return stage;
   });
@@ -427,22 +429,26 @@ function untilMinuteStarts(): Promise<void> {
   return sleep((MINUTE - ((Date.now() + WARM_UP_MS) % MINUTE)) % MINUTE);
 }
 
-/** Whether BENCH_INGEST_PAST_HOUR=1 asks for the target hold to cross an hour's end (untilPastHour). */
-function pastHour(): boolean {
+/**
+ * How long past the next hour's start the target hold goes on when BENCH_INGEST_PAST_HOUR=N asks
+ * it to cross an hour's end (untilPastHour): N minutes, and at least `holdMs`; null when unset or 0.
+ * Throws on a value that is not a whole number of minutes.
+ */
+function pastHourMs(holdMs: number): number | null {
   const value = process.env.BENCH_INGEST_PAST_HOUR;
-  if (value === undefined || value === "0") return false;
-  if (value === "1") return true;
-  throw new Error(`BENCH_INGEST_PAST_HOUR: expected 1 or 0, got ${value}`);
+  if (value === undefined || value === "0") return null;
+  if (!/^[1-9]\d*$/.test(value)) throw new Error(`BENCH_INGEST_PAST_HOUR: expected minutes, got ${value}`);
+  return Math.max(holdMs, Number(value) * MINUTE);
 }
 
 /**
- * A hold from now (a minute's start, after WARM_UP_MS) until `holdMs` past the next hour's start,
+ * A hold from now (a minute's start, after WARM_UP_MS) until `pastMs` past the next hour's start,
  * ms: the minutes before it fill the hour that the store packs once it is over (SQLite: each series'
- * minute chunks into one hour chunk), and the hold goes on until that minute is packed too.
+ * minute chunks into one hour chunk), and the hold goes on while that hour is packed.
  */
-function untilPastHour(holdMs: number): number {
+function untilPastHour(pastMs: number): number {
   const start = Date.now() + WARM_UP_MS;
-  return HOUR - (start % HOUR) + holdMs;
+  return HOUR - (start % HOUR) + pastMs;
 }
 
 /** A run with the target hold alone (BENCH_INGEST_TARGET): no climb, so no sustained rate. */
@@ -491,31 +497,32 @@ function brokenCriteria(stage: IngestStage): string {
 class MinuteSlices {
   readonly #minutes: IngestMinute[] = [];
   readonly #timer: NodeJS.Timeout;
+  readonly #load: SimLoad;
+  readonly #log: (line: string) => void;
   readonly #cpu: CpuMeter;
   readonly #rss: PeakRss;
   #last = { offered: 0, acked: 0, acks: 0, skippedTicks: 0, closedAgents: 0, at: performance.now() };
 
   constructor(load: SimLoad, pids: () => number[], log: (line: string) => void) {
+    this.#load = load;
+    this.#log = log;
     this.#cpu = new CpuMeter(pids);
     this.#rss = new PeakRss(pids);
     this.#cpu.start();
     this.#rss.start();
-    this.#timer = setInterval(() => {
-      const minute = this.#slice(load);
-      this.#minutes.push(minute);
-      log(`ingest minute to ${minute.endedAt}: ${minuteLine(minute)}`);
-    }, MINUTE);
+    this.#timer = setInterval(() => this.#slice(), MINUTE);
   }
 
-  /** The whole minutes sliced so far; no more are. */
+  /** The minutes sliced, the last one as long as it went (if 10 s or more); no more are. */
   stop(): IngestMinute[] {
     clearInterval(this.#timer);
+    if (performance.now() - this.#last.at >= 10_000) this.#slice();
     this.#rss.stopMiB();
     return this.#minutes;
   }
 
-  #slice(load: SimLoad): IngestMinute {
-    const tally = load.tally;
+  #slice(): void {
+    const tally = this.#load.tally;
     const at = performance.now();
     const seconds = (at - this.#last.at) / 1000;
     const acks = tally.ackMs.slice(this.#last.acks);
@@ -534,7 +541,8 @@ class MinuteSlices {
     this.#last = { offered, acked, acks: tally.ackMs.length, skippedTicks, closedAgents, at };
     this.#cpu.start();
     this.#rss.start();
-    return minute;
+    this.#minutes.push(minute);
+    this.#log(`ingest minute to ${minute.endedAt}: ${minuteLine(minute)}`);
   }
 }
 

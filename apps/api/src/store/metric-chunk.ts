@@ -65,9 +65,13 @@ export function encodeChunk(samples: readonly SeriesSample[]): Uint8Array {
   return encodeSamples(columnsOf(samples));
 }
 
-/** One series' samples as columns (sorted by `t`, at most one per `t`) as a chunk. */
-export function encodeSamples(c: ChunkColumns): Uint8Array {
-  return encodeColumns(SAMPLE_LAYOUT, c);
+/**
+ * One series' samples as columns (sorted by `t`, at most one per `t`) as a chunk, compressed
+ * unless `compress` is false (encodeColumns): SQLite's minute chunks, kept until their hour is
+ * over, are not; an hour's chunk compresses them once (joinChunks).
+ */
+export function encodeSamples(c: ChunkColumns, compress = true): Uint8Array {
+  return encodeColumns(SAMPLE_LAYOUT, c, compress);
 }
 
 /** A decoded sample chunk: its `n` samples, one Float64Array per field (NaN where a field is null). */
@@ -112,25 +116,6 @@ export function* byMinute(c: ChunkColumns): Generator<[number, number]> {
     yield [from, to];
     from = to;
   }
-}
-
-/**
- * Columns of samples in time order, one after the other (each list later than the one before:
- * a series' minute chunks in order) as one, copied.
- */
-export function concatSamples(list: readonly ChunkColumns[]): ChunkColumns {
-  const n = list.reduce((sum, c) => sum + c.n, 0);
-  const out: Record<string, Float64Array> = {};
-  for (const field of SAMPLE_FIELDS) {
-    const column = new Float64Array(n);
-    let at = 0;
-    for (const c of list) {
-      column.set(c[field].subarray(0, c.n), at);
-      at += c.n;
-    }
-    out[field] = column;
-  }
-  return { ...out, n } as ChunkColumns;
 }
 
 /**

@@ -1,6 +1,14 @@
+import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ChunkLayout, decodeRows, encodeRows } from "../../src/store/chunk-codec.ts";
+import {
+  type ChunkLayout,
+  columnsOfRows,
+  decodeRows,
+  encodeColumns,
+  encodeRows,
+  joinChunks,
+} from "../../src/store/chunk-codec.ts";
 import {
   decodeRollupChunk,
   decodeRollups,
@@ -60,6 +68,68 @@ describe("chunk codec: every row comes back as it went in", () => {
       expect(column(decodeRows(layout(coding), chunk), "a")).toEqual([5]);
     });
   }
+
+  it("zstd, not compressed: any integers, floats and nulls, in a chunk of format 1 with its checksum", () => {
+    fc.assert(
+      fc.property(rows, (input) => {
+        const chunk = encodeColumns(layout("zstd"), columnsOfRows(COLUMNS, input), false);
+        expect(chunk[0]).toBe(1);
+        const decoded = decodeRows(layout("zstd"), chunk);
+        for (const name of COLUMNS)
+          expect(column(decoded, name).map((v) => (v === 0 ? 0 : v))).toEqual(
+            input.map((r) => (r[name] === 0 ? 0 : r[name])),
+          );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("zstd: any bit flipped in a chunk, compressed or not, fails its read rather than reading as other rows", () => {
+    const input = Array.from({ length: 60 }, (_, i) => ({
+      t: 1_000 * i,
+      a: 7 * i,
+      b: i % 3 ? null : i,
+      c: i / 3,
+    }));
+    for (const compress of [false, true]) {
+      const chunk = encodeColumns(layout("zstd"), columnsOfRows(COLUMNS, input), compress);
+      for (let bit = 0; bit < chunk.length * 8; bit++) {
+        const damaged = chunk.slice();
+        damaged[bit >> 3] = (damaged[bit >> 3] as number) ^ (1 << (bit & 7));
+        expect(() => decodeRows(layout("zstd"), damaged), `bit ${bit}, compressed ${compress}`).toThrow();
+      }
+    }
+  });
+
+  it("zstd: chunks joined, compressed or not, read as all their rows, each chunk's after the one's before", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(rows, fc.boolean()), { minLength: 1, maxLength: 6 }), (parts) => {
+        const chunks = parts.map(([input]) => input);
+        const joined = joinChunks(
+          parts.map(([input, compress]) =>
+            encodeColumns(layout("zstd"), columnsOfRows(COLUMNS, input), compress),
+          ),
+        );
+        const decoded = decodeRows(layout("zstd"), joined);
+        const all = chunks.flat();
+        expect(decoded.n).toBe(all.length);
+        for (const name of COLUMNS)
+          expect(column(decoded, name).map((v) => (v === 0 ? 0 : v))).toEqual(
+            all.map((r) => (r[name] === 0 ? 0 : r[name])),
+          );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("zstd: a chunk with bytes after its last part is damaged; a Rice-coded chunk cannot be joined", () => {
+    const chunk = encodeRows(layout("zstd"), [{ t: 1, a: 5, b: null, c: 0.5 }]);
+    const trailing = zstdCompressSync(Buffer.concat([zstdDecompressSync(chunk), Buffer.from([7])]));
+    expect(() => decodeRows(layout("zstd"), trailing)).toThrow("chunk format 7 is unknown");
+    expect(() => joinChunks([chunk, encodeRows(layout("rice"), [{ t: 2, a: 1, b: 1, c: 1 }])])).toThrow(
+      "a Rice-coded chunk cannot be joined",
+    );
+  });
 
   it("reads a chunk of either coding with the same columns", () => {
     const input = [

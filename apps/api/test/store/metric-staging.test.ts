@@ -404,6 +404,48 @@ describe("SQLite metric staging", () => {
     expect(count("metric_chunks_damaged")).toBe(0);
   });
 
+  it("keeps minute chunks uncompressed with their checksum and an hour's compressed, a late sample's rewrite too", async () => {
+    const id = newContainerId();
+    const range = { hostId, containerId: id, from: 0, to: 2 * MINUTE };
+    await write([metricSample(id, 0), metricSample(id, MINUTE)], 0);
+    await write([], 3 * MINUTE);
+    const own = new DatabaseSync(path);
+    try {
+      own.exec("PRAGMA busy_timeout = 5000");
+      const chunks = () =>
+        own
+          .prepare("SELECT start, span, hex(substr(data, 1, 1)) AS format FROM metric_chunks ORDER BY start")
+          .all();
+      expect(chunks()).toEqual([
+        { start: 0, span: MINUTE, format: "01" },
+        { start: MINUTE, span: MINUTE, format: "01" },
+      ]);
+      // One bit flipped in minute 1's chunk: its checksum fails, and the hour is packed without it.
+      const { data } = own.prepare(`SELECT data FROM metric_chunks WHERE start = ${MINUTE}`).get() as {
+        data: Uint8Array;
+      };
+      data[Math.floor(data.length / 2)] = (data[Math.floor(data.length / 2)] as number) ^ 4;
+      own.prepare(`UPDATE metric_chunks SET data = ? WHERE start = ${MINUTE}`).run(data);
+      await write([metricSample(id, 60 * MINUTE)], 60 * MINUTE);
+      await write([], 62 * MINUTE);
+      // A zstd frame starts with byte 0x28.
+      expect(chunks()).toEqual([
+        { start: 0, span: 60 * MINUTE, format: "28" },
+        { start: 60 * MINUTE, span: MINUTE, format: "01" },
+      ]);
+      expect(own.prepare("SELECT tier, start FROM metric_chunks_damaged").all()).toEqual([
+        { tier: "raw", start: MINUTE },
+      ]);
+      // A late sample joins the hour's chunk, written anew and compressed.
+      await write([metricSample(id, 30 * SECOND)], 62 * MINUTE);
+      await write([], 62 * MINUTE + 1);
+      expect(chunks()[0]).toEqual({ start: 0, span: 60 * MINUTE, format: "28" });
+      expect((await store.metrics.raw(range)).map((p) => p.t)).toEqual([0, 30 * SECOND]);
+    } finally {
+      own.close();
+    }
+  });
+
   it("sets aside a chunk that decodes but is not what its row says: a count flipped, a NaN", async () => {
     const id = newContainerId();
     const other = newContainerId();

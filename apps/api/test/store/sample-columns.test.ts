@@ -4,7 +4,6 @@ import {
   byMinute,
   type ChunkColumns,
   columnsOf,
-  concatSamples,
   decodeColumns,
   encodeSamples,
   joinSamples,
@@ -105,16 +104,6 @@ describe("sample columns", () => {
         expect(samplesOf(merged)).toEqual([...stored, ...expectedFresh].sort((x, y) => x.t - y.t));
       }),
     );
-  });
-
-  it("concatenate minute after minute", () => {
-    const minutes = [
-      series([0, 10, 59], true),
-      series([60, 61], false),
-      series([], false),
-      series([150], true),
-    ];
-    expect(samplesOf(concatSamples(minutes.map(columnsOf)))).toEqual(minutes.flat());
   });
 });
 

@@ -1,9 +1,9 @@
 import type { DatabaseSync } from "node:sqlite";
+import { joinChunks } from "../chunk-codec.ts";
 import {
   byMinute,
   byPeriod,
   type ChunkColumns,
-  concatSamples,
   encodeSamples,
   HOUR,
   joinSamples,
@@ -334,16 +334,16 @@ export class SqliteMetricPacker {
     const t = samples.t[0] as number;
     const start = t - (t % MINUTE);
     const chunk = this.#coveringChunk(series, start);
-    if (chunk === null) this.#insert(series, start, MINUTE, samples);
+    if (chunk === null) this.#insertMinute(series, start, samples);
     else {
       // A damaged chunk (set aside) is written over with the minute's samples alone. The minute's
       // rollup still counts what it held: a resend among them is counted twice (damage is rare).
       const decoded = this.#aside.decoded({ tier: "raw", series, ...chunk }, () => storedColumns(chunk));
-      if (decoded === null) this.#rewrite(chunk.id, samples);
+      if (decoded === null) this.#rewrite(chunk, samples);
       else {
         const { merged, fresh } = joinSamples(decoded, samples);
         if (fresh.n === 0) return;
-        this.#rewrite(chunk.id, merged);
+        this.#rewrite(chunk, merged);
         // Late samples: the minute counted again from all its raw samples (RollupWriter.recount).
         this.#rollups.recount(
           series,
@@ -366,11 +366,11 @@ export class SqliteMetricPacker {
   /**
    * Makes minute chunks of hours finished at `now` (ms, by the arrival clock: over for
    * PACK_GRACE_MS and a minute, its last minute's staging then packed) hour chunks, the oldest
-   * first, a series' hours at a time (#packHours), until at least `limit` samples were coded again
-   * or none is left; returns those samples. Apart from the minutes' packing (packDue), with a budget
-   * of its own: every series reaches a new hour in the same minute, and an hour's chunk codes 60
-   * minutes' samples again, so that packing it with each series' first minute of the hour put a
-   * whole hour's coding on the writes of one minute. Found by the index of minute chunks (migration
+   * first, a series' hours at a time (#packHours), until at least `limit` samples were packed or
+   * none is left; returns those samples. Apart from the minutes' packing (packDue), with a budget of
+   * its own: every series reaches a new hour in the same minute, and an hour's chunk decodes its 60
+   * minute chunks (to set a damaged one aside) and compresses them, so that packing it with each
+   * series' first minute of the hour put a whole hour's work on the writes of one minute. Found by the index of minute chunks (migration
    * 23), so that a series that stopped is packed too, and a restart forgets nothing. A series whose
    * hours fail to pack (its savepoint rolled back) is reported and tried again at the next write.
    */
@@ -399,32 +399,35 @@ export class SqliteMetricPacker {
     return packed;
   }
 
-  /** Makes the series' minute chunks of the hours before `hour` one chunk per hour; returns their samples. */
+  /**
+   * Makes the series' minute chunks of the hours before `hour` one chunk per hour (joinChunks: their
+   * samples are not coded again); returns their samples. Each is decoded first, so that a damaged
+   * one is set aside, not joined to the others.
+   */
   #packHours(series: number, hour: number): number {
     let packed = 0;
     const chunks = this.#minuteChunksBefore.all(series, hour) as unknown as ChunkRow[];
     for (const [start, minutes] of byPeriod(chunks, (c) => c.start, HOUR)) {
       // Minute chunks in order of their starts: their samples in time order, one after the other.
-      const samples = concatSamples(
-        minutes.flatMap(
-          (c) => this.#aside.decoded({ tier: "raw", series, ...c }, () => storedColumns(c)) ?? [],
-        ),
+      const sound = minutes.filter(
+        (c) => this.#aside.decoded({ tier: "raw", series, ...c }, () => storedColumns(c)) !== null,
       );
       for (const chunk of minutes) this.#deleteChunk.run(chunk.id);
-      if (samples.n > 0) this.#insert(series, start, HOUR, samples);
-      packed += samples.n;
+      const n = sound.reduce((sum, c) => sum + c.n, 0);
+      if (n > 0) this.#insertChunk.run(series, start, HOUR, n, joinChunks(sound.map((c) => c.data)));
+      packed += n;
     }
     return packed;
   }
 
-  /** Stores samples (columns in time order, one per time) as a new chunk. */
-  #insert(series: number, start: number, span: number, samples: ChunkColumns): void {
-    this.#insertChunk.run(series, start, span, samples.n, encodeSamples(samples));
+  /** Stores samples of the minute from `start` (columns in time order, one per time) as its chunk, not compressed. */
+  #insertMinute(series: number, start: number, samples: ChunkColumns): void {
+    this.#insertChunk.run(series, start, MINUTE, samples.n, encodeSamples(samples, false));
   }
 
   /** Rewrites a chunk with samples (columns in time order, one per time). */
-  #rewrite(id: number, samples: ChunkColumns): void {
-    this.#updateChunk.run(samples.n, encodeSamples(samples), id);
+  #rewrite(chunk: ChunkRow, samples: ChunkColumns): void {
+    this.#updateChunk.run(samples.n, encodeSamples(samples, chunk.span === HOUR), chunk.id);
   }
 }
 

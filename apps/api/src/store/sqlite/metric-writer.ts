@@ -67,7 +67,7 @@ export class MetricWriter {
 
   /**
    * Packs staging due at `now` (ms), then finished hours (packHoursDue), at least `limit` samples
-   * of each when there are; returns the samples packed and coded again: 0 once nothing is left.
+   * of each when there are; returns the samples packed: 0 once nothing is left.
    */
   pack(now: number, limit: number): number {
     return this.#packer.packDue(now, limit) + this.#packer.packHoursDue(now, limit);
