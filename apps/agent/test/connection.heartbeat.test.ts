@@ -89,11 +89,14 @@ describe("the agent's heartbeat", () => {
     expect(server.accepted[0]?.socket.readyState).toBe(WebSocket.OPEN);
   });
 
-  it("keeps a connection whose server reads none of its pings but pings it", async () => {
-    // A server whose store is behind stops reading its agents' sockets; it still pings them.
+  it.each([
+    ["pings it", (socket: WebSocket) => socket.ping()],
+    ["sends it frames", (socket: WebSocket) => socket.send("{}")],
+  ])("keeps a connection whose server reads none of its pings but %s", async (_name, signOfLife) => {
+    // A server whose store is behind stops reading its agents' sockets; it still pings them, and acks.
     const server = await serve(false);
     const pinging = setInterval(() => {
-      for (const { socket } of server.accepted) if (socket.readyState === WebSocket.OPEN) socket.ping();
+      for (const { socket } of server.accepted) if (socket.readyState === WebSocket.OPEN) signOfLife(socket);
     }, HEARTBEAT.pingMs);
     const connection = await connect(server.url);
     cleanups.push(async () => {

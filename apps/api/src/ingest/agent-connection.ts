@@ -82,7 +82,8 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
       setTimeout(() => ws.terminate(), 2_000).unref();
     },
     isOpen: () => ws.readyState === ws.OPEN,
-    probe: (timeoutMs) => probe(ws, timeoutMs),
+    // A socket not read cannot answer: taken for alive, the newcomer is refused until it is read again.
+    probe: (timeoutMs) => (ws.isPaused ? Promise.resolve(true) : probe(ws, timeoutMs)),
     clockOffsetMs: () => clock.offsetMs,
   };
   const send = (message: Ack | Welcome | ProtocolError) => ws.send(encode(message));
@@ -104,7 +105,9 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
   ws.on("pong", (data: Buffer) => {
     const receivedAt = Date.now();
     const answer = readClockAnswer(data);
-    if (answer === null || answer.serverSentMs !== probeSentAt) return;
+    // A pong that waited unread while the socket was paused is not timed by its round trip.
+    if (answer === null || answer.serverSentMs !== probeSentAt || heartbeat.pausedSince(answer.serverSentMs))
+      return;
     clock.add(exchangeReading(answer.serverSentMs, answer.agentMs, answer.agentMs, receivedAt));
   });
   ws.on("error", (err) => log.warn({ err }, "agent socket error"));
@@ -247,7 +250,7 @@ export function serveAgentSocket(ws: WebSocket, identity: AgentIdentity, deps: A
   }
 
   function resumeIfRoom(): void {
-    if (ws.isPaused && inFlight <= MAX_IN_FLIGHT / 2 && !deps.ingest.backlogFull()) ws.resume();
+    if (ws.isPaused && inFlight <= MAX_IN_FLIGHT / 2 && !deps.ingest.backlogFull()) heartbeat.resume();
   }
 }
 

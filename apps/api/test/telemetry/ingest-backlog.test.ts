@@ -126,6 +126,34 @@ describe("ingest backlog bound and the heartbeat (real server, protocol-level ag
     expect(raw.body.points).toHaveLength(600);
     await Promise.all([a.close(), b.close()]);
   });
+  it("drops a hung agent while another keeps the backlog filling and draining every heartbeat", async () => {
+    const { fillerId, a } = await twoAgents(server, "backlog-flapping");
+    const hungHost = await server.addHost("backlog-flapping-hung");
+    const hung = await SimAgent.connect(server.agentUrl, hungHost.token, { autoPong: false });
+    let hungClosed = false;
+    void hung.closed.then(() => {
+      hungClosed = true;
+    });
+    const store = controlStore(server);
+    const t0 = Date.now() - 30 * 600_000;
+    // Each round the backlog is full for 30 ms of about 140: the hung agent is read most of the time.
+    for (let round = 0; round < 20 && !hungClosed; round++) {
+      store.hold();
+      const sent = a.send({
+        type: "metrics",
+        samples: Array.from({ length: 600 }, (_, i) =>
+          metricSample(fillerId, t0 + round * 600_000 + i * 1_000),
+        ),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      store.release();
+      await sent.acked;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(hungClosed).toBe(true);
+    expect(a.ws.readyState).toBe(a.ws.OPEN);
+    await a.close();
+  });
 });
 
 /** Two hosts named after `name`, each with an agent connected that runs one container: `a` fills the backlog, `b` is another. */
