@@ -1,8 +1,15 @@
-import type { LogsResponse, MetricsResponse } from "@crowsnest/protocol";
+import { randomBytes } from "node:crypto";
+import { CLOSE_CODES, type LogsResponse, type MetricsResponse } from "@crowsnest/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { controlStore } from "../support/control-store.ts";
 import { LiveSocket, until } from "../support/live-socket.ts";
-import { containerInfo, logLine, metricSample, containerId as newContainerId } from "../support/samples.ts";
+import {
+  containerInfo,
+  HOST_INFO,
+  logLine,
+  metricSample,
+  containerId as newContainerId,
+} from "../support/samples.ts";
 import { SimAgent } from "../support/sim-agent.ts";
 import { TelemetryServer } from "../support/telemetry-server.ts";
 
@@ -126,6 +133,32 @@ describe("ingest backlog bound and the heartbeat (real server, protocol-level ag
     expect(raw.body.points).toHaveLength(600);
     await Promise.all([a.close(), b.close()]);
   });
+  it("refuses a second agent on the credential of one it is not reading, rather than take that one for gone", async () => {
+    const host = await server.addHost("backlog-clone");
+    const id = newContainerId();
+    const incarnation = () => randomBytes(16).toString("base64url");
+    const original = await SimAgent.connect(server.agentUrl, host.token, {
+      containers: [containerInfo(id, "a")],
+      incarnation: incarnation(),
+    });
+    const store = controlStore(server);
+    store.hold();
+    const t = Date.now();
+    const full = original.send({
+      type: "metrics",
+      samples: Array.from({ length: 600 }, (_, i) => metricSample(id, t - 599_000 + i * 1_000)),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2 * HEARTBEAT_MS));
+    // The original cannot answer the duplicate-agent probe while its socket is not read.
+    const clone = await SimAgent.open(server.agentUrl, host.token, { incarnation: incarnation() });
+    clone.sendHello({ ...HOST_INFO, hostname: "the-clone" });
+    expect((await clone.closed).code).toBe(CLOSE_CODES.duplicateAgent);
+    expect(original.ws.readyState).toBe(original.ws.OPEN);
+    store.release();
+    await full.acked;
+    await original.close();
+  });
+
   it("drops a hung agent while another keeps the backlog filling and draining every heartbeat", async () => {
     const { fillerId, a } = await twoAgents(server, "backlog-flapping");
     const hungHost = await server.addHost("backlog-flapping-hung");
