@@ -45,12 +45,18 @@ describe("migration 14: staging instead of head rows", () => {
         [4 * MINUTE, 30.75],
       ]);
 
-      // Packed now: the two minutes, their hour long over by the clock, one hour chunk (packHoursDue).
+      // Packed now: the two minutes, their hour long over by the clock, one hour chunk (packHoursDue),
+      // and their rollups one rollup chunk, read as it keeps a minute (rollup-chunk.ts): CPU to a
+      // hundredth of a percentage point, memory to the byte.
       await packStaged(store);
       expect(countRows(path, "metric_staging")).toBe(0);
       expect(countRows(path, "metric_chunks")).toBe(1);
+      expect(countRows(path, "metric_rollup_chunks")).toBe(1);
       expect(await store.metrics.raw(range)).toEqual(raw);
-      expect(await store.metrics.rollups(range)).toEqual(rollups);
+      expect(await store.metrics.rollups(range)).toEqual([
+        { ...rollups[0], cpuPercent: 15.31, cpuPercentMin: 10.13, memUsedBytes: 501 },
+        rollups[1],
+      ]);
     } finally {
       await store.close();
     }

@@ -72,19 +72,32 @@ describe("SQLite metric staging", () => {
         db.close();
       }
     };
+    // Each series' rollup rows of hour 0 become its rollup chunk with its raw hour, in the same write.
+    const rollupsPacked = () => ({
+      chunks: count("metric_rollup_chunks"),
+      rows: count("metric_rollups"),
+    });
     const reads = async () =>
       Promise.all(
         ids.map((containerId) => store.metrics.raw({ hostId, containerId, from: 0, to: 2 * HOUR })),
       );
+    const rollupReads = async () =>
+      Promise.all(
+        ids.map((containerId) => store.metrics.rollups({ hostId, containerId, from: 0, to: 2 * HOUR })),
+      );
     const before = await reads();
+    const rollupsBefore = await rollupReads();
     // Hour 0 is over, but its last minute's staging not yet packed: no hour is packed.
     await write([], HOUR + PACK_GRACE_MS);
     expect(hourChunks()).toBe(0);
+    expect(rollupsPacked()).toEqual({ chunks: 0, rows: 51 * 60 });
     // A minute on, hour 0 is packed with each write's budget, not all at once: this write staged
     // nothing, so it packs PACK_FLOOR's 1,000 samples: 17 series' hours of 60 samples, not 51.
     await write([], HOUR + MINUTE + PACK_GRACE_MS);
     expect(hourChunks()).toBe(17);
     expect(count("metric_chunks")).toBe(17 + 34 * 60 + 50);
+    // Hour 1's first minute, packed in this write too, is 50 rows of its own.
+    expect(rollupsPacked()).toEqual({ chunks: 17, rows: 34 * 60 + 50 });
     expect(await reads()).toEqual(before);
     // What is left is found again after a restart, the series that stopped too.
     await store.close();
@@ -93,7 +106,9 @@ describe("SQLite metric staging", () => {
     await write([], HOUR + MINUTE + PACK_GRACE_MS + 2);
     expect(hourChunks()).toBe(51);
     expect(count("metric_chunks")).toBe(51 + 50);
+    expect(rollupsPacked()).toEqual({ chunks: 51, rows: 50 });
     expect(await reads()).toEqual(before);
+    expect(await rollupReads()).toEqual(rollupsBefore);
   });
 
   it("packs a minute's staged samples once it is over, and reads them the same", async () => {

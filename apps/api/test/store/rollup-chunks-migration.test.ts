@@ -14,12 +14,12 @@ const HOUR = 60 * MINUTE;
 
 /**
  * A file written by the schema before migration 11 (every rollup a row): upgraded in place, its
- * rollups read as before; once the series' next samples are packed, its rows of past hours become
- * one chunk per hour and read the same; a late sample of a packed hour joins its chunk; retention deletes a
+ * rollups read as before; at the next write, its rows of hours over by the clock become one chunk
+ * per hour (migration 24's index finds them with no sample of the series) and read the same; a late sample of a packed hour joins its chunk; retention deletes a
  * chunk once its whole hour is past.
  */
 describe("migration 11: rollup chunks", () => {
-  it("keeps a previous file's rollups, packs them by hour with the series' next samples, and reads them the same", async () => {
+  it("keeps a previous file's rollups, packs them by hour once their hours are over, and reads them the same", async () => {
     const path = join(dir, "v10.db");
     const id = newContainerId();
     const db = oldSchemaFile(path, rollupChunksMigration.version, id);
@@ -55,19 +55,21 @@ describe("migration 11: rollup chunks", () => {
         expect.objectContaining({ t: 2 * HOUR, cpuPercent: 12.5, cpuPercentMin: 12.5, cpuPercentMax: 12.5 }),
       ];
       expect(await store.metrics.rollups(range)).toEqual(after);
-      // Packed: the series' rows of hours 0 and 1 become two chunks, the sample's minute a row.
+      // Packed: hours 0, 1 and 2 are long over by the clock. The series' rows of hours 0 and 1 become
+      // two chunks, found by their index; hour 2's row, the sample's, a chunk with its raw hour.
       await packStaged(store);
-      expect(countRows(path, "metric_rollup_chunks")).toBe(2);
-      expect(countRows(path, "metric_rollups")).toBe(1);
+      expect(countRows(path, "metric_rollup_chunks")).toBe(3);
+      expect(countRows(path, "metric_rollups")).toBe(0);
       expect(await store.metrics.rollups(range)).toEqual(after);
 
       // A late sample of minute 1 (hour 0, packed; staged) is read with the chunk's minute 1, then
-      // counted in that chunk, not as a row, once packed.
+      // counted in that chunk, not as a row, once packed; so is one of hour 2, in its chunk.
       await writeSamples(store, 2, [metricSample(id, MINUTE + 30_000, 50.125, 1_000_001)]);
       const lateFromStaging = await store.metrics.rollups({ ...range, to: MINUTE });
       await writeSamples(store, 3, [metricSample(id, 2 * HOUR + MINUTE, 12.5)]);
       await packStaged(store);
-      expect(countRows(path, "metric_rollups")).toBe(2);
+      expect(countRows(path, "metric_rollups")).toBe(0);
+      expect(countRows(path, "metric_rollup_chunks")).toBe(3);
       expect(lateFromStaging).toEqual([
         expect.objectContaining({
           t: MINUTE,

@@ -319,14 +319,10 @@ export class SqliteMetricPacker {
 
   /**
    * Merges one series' staged samples (columns in time order, one per time) into the chunks of
-   * their minutes, counting each that was not stored yet in its minute's rollup, then packs its
-   * rollup rows of the hours before its newest sample's into rollup chunks.
+   * their minutes, counting each that was not stored yet in its minute's rollup.
    */
   #packSeries(series: number, samples: ChunkColumns): void {
     for (const [from, to] of byMinute(samples)) this.#packMinute(series, rowsBetween(samples, from, to));
-    const newest = samples.t[samples.n - 1];
-    if (newest === undefined) return;
-    this.#rollups.pack(series, newest - (newest % HOUR));
   }
 
   /** Merges samples of one series and minute into the chunk that covers it (made if none). */
@@ -370,26 +366,30 @@ export class SqliteMetricPacker {
    * none is left; returns those samples. Apart from the minutes' packing (packDue), with a budget of
    * its own: every series reaches a new hour in the same minute, and an hour's chunk decodes its 60
    * minute chunks (to set a damaged one aside) and compresses them, so that packing it with each
-   * series' first minute of the hour put a whole hour's work on the writes of one minute. Found by the index of minute chunks (migration
-   * 23), so that a series that stopped is packed too, and a restart forgets nothing. A series whose
-   * hours fail to pack (its savepoint rolled back) is reported and tried again at the next write.
+   * series' first minute of the hour put a whole hour's work on the writes of one minute. The
+   * series' rollup rows of those hours become rollup chunks with them (#packHours). Found by the
+   * index of minute chunks (migration 23), so that a series that stopped is packed too, and a
+   * restart forgets nothing. Once no minute chunk is left to pack, rollup rows of finished hours
+   * with none (migration 24) are packed, a row counted as a sample. A series whose hours fail to
+   * pack (its savepoint rolled back) is reported and tried again at the next write.
    */
   packHoursDue(now: number, limit: number): number {
     const over = now - PACK_GRACE_MS - MINUTE;
     const bound = over - (over % HOUR);
     let packed = 0;
     while (packed < limit) {
-      const oldest = this.#oldestMinuteChunk.get(bound) as { series: number } | undefined;
-      if (oldest === undefined) break;
+      const raw = (this.#oldestMinuteChunk.get(bound) as { series: number } | undefined)?.series;
+      const series = raw ?? this.#rollups.oldestBefore(bound);
+      if (series === undefined) break;
       let failed = false;
       this.#inSavepoint(
         () => {
-          packed += this.#packHours(oldest.series, bound);
+          packed += raw === undefined ? this.#rollups.pack(series, bound) : this.#packHours(series, bound);
         },
         (err) => {
           failed = true;
           this.#report(
-            `packing the hours of metric series ${oldest.series} failed (tried again at the next write)`,
+            `packing the hours of metric series ${series} failed (tried again at the next write)`,
             err,
           );
         },
@@ -401,8 +401,11 @@ export class SqliteMetricPacker {
 
   /**
    * Makes the series' minute chunks of the hours before `hour` one chunk per hour (joinChunks: their
-   * samples are not coded again); returns their samples. Each is decoded first, so that a damaged
-   * one is set aside, not joined to the others.
+   * samples are not coded again), and its rollup rows of those hours rollup chunks
+   * (RollupWriter.pack); returns the raw samples. Each minute chunk is decoded first, so that a
+   * damaged one is set aside, not joined to the others. The rollups went with the series' first
+   * minute of the next hour before: every series' in one minute's writes, whose acknowledgements
+   * waited 1–5 s (BENCHMARKS.md figure 3, the hold across 08:00).
    */
   #packHours(series: number, hour: number): number {
     let packed = 0;
@@ -417,6 +420,7 @@ export class SqliteMetricPacker {
       if (n > 0) this.#insertChunk.run(series, start, HOUR, n, joinChunks(sound.map((c) => c.data)));
       packed += n;
     }
+    this.#rollups.pack(series, hour);
     return packed;
   }
 

@@ -53,7 +53,7 @@ export class SqliteMetricRepository implements MetricRepository {
   }
 
   /**
-   * Packed hours (chunks), then the rows of the current hour, then the rollups of the staged
+   * Packed hours (chunks), then the rows of hours not packed yet, then the rollups of the staged
    * samples (computed here: a minute or two per series), combined per minute: a minute may be in
    * more than one of them when late samples came.
    */

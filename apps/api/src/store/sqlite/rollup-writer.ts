@@ -18,9 +18,9 @@ interface ChunkRow {
 
 /**
  * Stores one-minute rollups, inside the caller's transaction (migration 11): the rollups of a
- * series' current hour are rows (`metric_rollups`); once the series' samples reach a new hour, its
- * rows of the hours before become one chunk per hour (`metric_rollup_chunks`, rollup-chunk.ts),
- * about 60 times fewer rows at a tenth of their bytes.
+ * series' hour are rows (`metric_rollups`) until its minute chunks are packed into the hour's chunk
+ * (SqliteMetricPacker.packHoursDue); then they become one chunk per hour (`metric_rollup_chunks`,
+ * rollup-chunk.ts), about 60 times fewer rows at a tenth of their bytes.
  *
  * A rollup is added once per series and minute, computed from the minute's samples when they
  * are packed out of staging (SqliteMetricPacker), plus once per
@@ -33,6 +33,7 @@ export class RollupWriter {
   readonly #replace;
   readonly #rowSamples;
   readonly #rowsBefore;
+  readonly #oldestRow;
   readonly #deleteRowsBefore;
   readonly #chunk;
   readonly #insertChunk;
@@ -57,6 +58,9 @@ export class RollupWriter {
     this.#rowSamples = db.prepare("SELECT n FROM metric_rollups WHERE series = ? AND minute = ?");
     this.#rowsBefore = db.prepare(
       `SELECT ${ROLLUP_ROW_COLUMNS} FROM metric_rollups WHERE series = ? AND minute < ? ORDER BY minute`,
+    );
+    this.#oldestRow = db.prepare(
+      "SELECT series FROM metric_rollups INDEXED BY metric_rollups_minute WHERE minute < ? ORDER BY minute LIMIT 1",
     );
     this.#deleteRowsBefore = db.prepare("DELETE FROM metric_rollups WHERE series = ? AND minute < ?");
     this.#chunk = db.prepare("SELECT id, n, data FROM metric_rollup_chunks WHERE series = ? AND hour = ?");
@@ -125,16 +129,25 @@ export class RollupWriter {
     else this.#upsert.run(this.#rowParams(series, added));
   }
 
-  /** Packs the series' rollup rows of the hours before `hour` into one chunk per hour (merged into one there already). */
-  pack(series: number, hour: number): void {
+  /**
+   * Packs the series' rollup rows of the hours before `hour` into one chunk per hour (merged into
+   * one there already); returns how many rows it packed.
+   */
+  pack(series: number, hour: number): number {
     const rows = (this.#rowsBefore.all(series, hour) as unknown as RollupRow[]).map(fromStoredRow);
-    if (rows.length === 0) return;
+    if (rows.length === 0) return 0;
     for (const [start, minutes] of byPeriod(rows, (r) => r.minute, HOUR)) {
       const chunk = this.#chunk.get(series, start) as ChunkRow | undefined;
       if (chunk === undefined) this.#insertChunk.run(series, start, minutes.length, encodeRollups(minutes));
       else this.#merge(chunk, this.#stored(series, start, chunk), minutes);
     }
     this.#deleteRowsBefore.run(series, hour);
+    return rows.length;
+  }
+
+  /** The series of the oldest rollup row of a minute before `hour` (ms), if any (migration 24's index). */
+  oldestBefore(hour: number): number | undefined {
+    return (this.#oldestRow.get(hour) as { series: number } | undefined)?.series;
   }
 
   /** The rollups of a series' hour chunk; none when it does not decode (it is set aside). */

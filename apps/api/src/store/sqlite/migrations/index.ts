@@ -22,6 +22,7 @@ import { logSearchWordsAsTheMatcherReadsThemMigration } from "./020-log-search-w
 import { logBytesPerWriteMigration } from "./021-log-bytes-per-write.ts";
 import { logSearchWithoutPrefixIndexMigration } from "./022-log-search-without-prefix-index.ts";
 import { minuteChunksIndexMigration } from "./023-minute-chunks-index.ts";
+import { rollupRowsIndexMigration } from "./024-rollup-rows-index.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -48,4 +49,5 @@ export const MIGRATIONS: readonly Migration[] = [
   logBytesPerWriteMigration,
   logSearchWithoutPrefixIndexMigration,
   minuteChunksIndexMigration,
+  rollupRowsIndexMigration,
 ];
