@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { MetricSample } from "@crowsnest/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { encodeChunk, MINUTE } from "../../src/store/metric-chunk.ts";
+import { encodeChunk, HOUR, MINUTE } from "../../src/store/metric-chunk.ts";
 import { PACK_GRACE_MS } from "../../src/store/sqlite/metric-packer.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -49,7 +49,6 @@ describe("SQLite metric staging", () => {
   const count = (table: string) => countRows(path, table);
 
   it("spreads an hour's packing over the writes after it, a budget a write, through a restart, and reads the same", async () => {
-    const HOUR = 60 * MINUTE;
     // 50 series that go on into hour 1, and one that stopped in hour 0.
     const ids = Array.from({ length: 51 }, () => newContainerId());
     const going = ids.slice(0, 50);
@@ -109,6 +108,85 @@ describe("SQLite metric staging", () => {
     expect(rollupsPacked()).toEqual({ chunks: 51, rows: 50 });
     expect(await reads()).toEqual(before);
     expect(await rollupReads()).toEqual(rollupsBefore);
+  });
+
+  /** The chunks of the store's file, by start and span: each one's container and span (a minute's or an hour's). */
+  const chunks = () => {
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      return db
+        .prepare(`SELECT s.container_id AS containerId, c.span FROM metric_chunks c JOIN series s ON s.id = c.series
+                  ORDER BY c.start, c.span`)
+        .all() as { containerId: string; span: number }[];
+    } finally {
+      db.close();
+    }
+  };
+
+  it("packs a finished hour only once all its staging is packed, so that no minute is merged into its chunk", async () => {
+    const ids = Array.from({ length: 30 }, () => newContainerId());
+    const range = (containerId: string) => ({ hostId, containerId, from: 0, to: HOUR });
+    await write(
+      ids.map((id) => metricSample(id, 0)),
+      0,
+    );
+    // Hour 0's last minute: a sample a second of each series, 1,800, staged.
+    await write(
+      ids.flatMap((id) =>
+        Array.from({ length: 60 }, (_, s) => metricSample(id, 59 * MINUTE + s * SECOND, s)),
+      ),
+      59 * MINUTE,
+    );
+    const before = await Promise.all(ids.map((id) => store.metrics.raw(range(id))));
+    // Hour 0 over: this write packs PACK_FLOOR's 1,000 staged samples and no hour, the rest still staged.
+    await write([], HOUR + MINUTE + PACK_GRACE_MS);
+    expect(count("metric_staging")).toBeGreaterThan(0);
+    expect(chunks().filter((c) => c.span === HOUR)).toEqual([]);
+    // The next packs the rest of the staging, then hours; the one after, the hours left.
+    await write([], HOUR + MINUTE + PACK_GRACE_MS + 1);
+    expect(count("metric_staging")).toBe(0);
+    await write([], HOUR + MINUTE + PACK_GRACE_MS + 2);
+    expect(chunks().map((c) => c.span)).toEqual(ids.map(() => HOUR));
+    expect(await Promise.all(ids.map((id) => store.metrics.raw(range(id))))).toEqual(before);
+  });
+
+  it("passes over a series whose hour fails to pack until the next hour, and packs every other", async () => {
+    const failing = newContainerId();
+    const other = newContainerId();
+    // The failing series' minute is older: it is the first the packer finds.
+    await write([metricSample(failing, 0)], 0);
+    await write([metricSample(other, MINUTE)], MINUTE);
+    const own = new DatabaseSync(path);
+    try {
+      own.exec("PRAGMA busy_timeout = 5000");
+      const { id } = own.prepare("SELECT id FROM series WHERE container_id = ?").get(failing) as {
+        id: number;
+      };
+      own.exec(`CREATE TRIGGER refuse_hour BEFORE INSERT ON metric_chunks WHEN NEW.series = ${id} AND NEW.span = ${HOUR}
+                BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+      await write([], HOUR + MINUTE + PACK_GRACE_MS);
+      expect(chunks()).toEqual([
+        { containerId: failing, span: MINUTE },
+        { containerId: other, span: HOUR },
+      ]);
+      // Its savepoint rolled back: its rollup row is still a row, the other's a chunk.
+      expect([count("metric_rollups"), count("metric_rollup_chunks")]).toEqual([1, 1]);
+      // Passed over for the rest of the hour, though it would pack now; packed in the next.
+      own.exec("DROP TRIGGER refuse_hour");
+      await write([], HOUR + 2 * MINUTE);
+      expect(chunks()[0]).toEqual({ containerId: failing, span: MINUTE });
+      await write([], 2 * HOUR + MINUTE + PACK_GRACE_MS);
+      expect(chunks()).toHaveLength(2);
+      expect(chunks()).toEqual(
+        expect.arrayContaining([
+          { containerId: failing, span: HOUR },
+          { containerId: other, span: HOUR },
+        ]),
+      );
+      expect([count("metric_rollups"), count("metric_rollup_chunks")]).toEqual([0, 2]);
+    } finally {
+      own.close();
+    }
   });
 
   it("packs a minute's staged samples once it is over, and reads them the same", async () => {
@@ -465,7 +543,7 @@ describe("SQLite metric staging", () => {
     const id = newContainerId();
     const other = newContainerId();
     const range = { hostId, containerId: id, from: 0, to: 3 * 60 * MINUTE };
-    // One sample a minute through hour 0, then one of hour 1 that packs hour 0's rollups into a chunk.
+    // One sample a minute through hour 0, then one of hour 1; hour 0 is packed once over, rollups too.
     await write(
       Array.from({ length: 60 }, (_, i) => metricSample(id, i * MINUTE)),
       60 * MINUTE,

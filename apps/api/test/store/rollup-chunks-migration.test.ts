@@ -14,8 +14,8 @@ const HOUR = 60 * MINUTE;
 
 /**
  * A file written by the schema before migration 11 (every rollup a row): upgraded in place, its
- * rollups read as before; at the next write, its rows of hours over by the clock become one chunk
- * per hour (migration 24's index finds them with no sample of the series) and read the same; a late sample of a packed hour joins its chunk; retention deletes a
+ * rollups read as before; its rows of hours over by the clock become one chunk per hour, an hour at a
+ * time (migration 24's index finds them, with no sample of the series), and read the same; a late sample of a packed hour joins its chunk; retention deletes a
  * chunk once its whole hour is past.
  */
 describe("migration 11: rollup chunks", () => {
@@ -48,6 +48,14 @@ describe("migration 11: rollup chunks", () => {
         pids: 3,
       });
 
+      // Packed with no sample of the series: its rows found by their index, an hour for a budget of
+      // one, and they read the same, as a chunk keeps a minute (CPU to a hundredth: all are here).
+      expect(await store.retention.packRawMetrics?.(Date.now(), 1)).toBe(2);
+      expect([countRows(path, "metric_rollup_chunks"), countRows(path, "metric_rollups")]).toEqual([1, 1]);
+      await packStaged(store);
+      expect([countRows(path, "metric_rollup_chunks"), countRows(path, "metric_rollups")]).toEqual([2, 0]);
+      expect(await store.metrics.rollups(range)).toEqual(before);
+
       // A sample of hour 2, staged: counted by the reader until it is packed (migration 14).
       await writeSamples(store, 1, [metricSample(id, 2 * HOUR + 5_000, 12.5)]);
       const after = [
@@ -55,8 +63,7 @@ describe("migration 11: rollup chunks", () => {
         expect.objectContaining({ t: 2 * HOUR, cpuPercent: 12.5, cpuPercentMin: 12.5, cpuPercentMax: 12.5 }),
       ];
       expect(await store.metrics.rollups(range)).toEqual(after);
-      // Packed: hours 0, 1 and 2 are long over by the clock. The series' rows of hours 0 and 1 become
-      // two chunks, found by their index; hour 2's row, the sample's, a chunk with its raw hour.
+      // Packed: hour 2 is long over by the clock, its rollup row a chunk with its raw hour.
       await packStaged(store);
       expect(countRows(path, "metric_rollup_chunks")).toBe(3);
       expect(countRows(path, "metric_rollups")).toBe(0);

@@ -75,7 +75,8 @@ export class SqliteMetricPacker {
   readonly #deleteRow;
   readonly #deleteGroup;
   readonly #covering;
-  readonly #oldestMinuteChunk;
+  readonly #minuteChunksFrom;
+  readonly #stagedBefore;
   readonly #minuteChunksBefore;
   readonly #insertChunk;
   readonly #updateChunk;
@@ -88,6 +89,8 @@ export class SqliteMetricPacker {
   readonly #staged = new StagedRows();
   /** Where a series' samples are gathered from its group's rows. */
   readonly #series = new SeriesColumns();
+  /** Series whose hours failed to pack at `bound` (packHoursDue): passed over until the bound moves. */
+  #failedHours: { bound: number; series: Set<number> } = { bound: Number.NaN, series: new Set() };
   /** The packing error last reported, so that one that repeats is reported once. */
   #reported: string | null = null;
   constructor(db: DatabaseSync) {
@@ -122,9 +125,12 @@ export class SqliteMetricPacker {
     this.#covering = db.prepare(`
       SELECT id, n, start, span, data FROM metric_chunks WHERE series = ? AND start <= ? ORDER BY start DESC LIMIT 1`);
     // A partial index serves only a query whose WHERE has its condition as written (a literal span).
-    this.#oldestMinuteChunk = db.prepare(`
+    this.#minuteChunksFrom = db.prepare(`
       SELECT series FROM metric_chunks INDEXED BY metric_chunks_minutes
-      WHERE span = ${MINUTE} AND start < ? ORDER BY start LIMIT 1`);
+      WHERE span = ${MINUTE} AND start < ? ORDER BY start`);
+    this.#stagedBefore = db.prepare(
+      "SELECT 1 FROM metric_staging INDEXED BY metric_staging_minute WHERE minute < ? LIMIT 1",
+    );
     this.#minuteChunksBefore = db.prepare(`
       SELECT id, n, start, span, data FROM metric_chunks WHERE series = ? AND start < ? AND span = ${MINUTE} ORDER BY start`);
     this.#insertChunk = db.prepare(
@@ -361,42 +367,64 @@ export class SqliteMetricPacker {
 
   /**
    * Makes minute chunks of hours finished at `now` (ms, by the arrival clock: over for
-   * PACK_GRACE_MS and a minute, its last minute's staging then packed) hour chunks, the oldest
-   * first, a series' hours at a time (#packHours), until at least `limit` samples were packed or
-   * none is left; returns those samples. Apart from the minutes' packing (packDue), with a budget of
-   * its own: every series reaches a new hour in the same minute, and an hour's chunk decodes its 60
-   * minute chunks (to set a damaged one aside) and compresses them, so that packing it with each
-   * series' first minute of the hour put a whole hour's work on the writes of one minute. The
-   * series' rollup rows of those hours become rollup chunks with them (#packHours). Found by the
-   * index of minute chunks (migration 23), so that a series that stopped is packed too, and a
-   * restart forgets nothing. Once no minute chunk is left to pack, rollup rows of finished hours
-   * with none (migration 24) are packed, a row counted as a sample. A series whose hours fail to
-   * pack (its savepoint rolled back) is reported and tried again at the next write.
+   * PACK_GRACE_MS and a minute) hour chunks, the oldest first, a series' hours at a time
+   * (#packHours), until at least `limit` samples were packed or none is left; returns those samples.
+   * Apart from the minutes' packing (packDue), with a budget of its own: every series reaches a new
+   * hour in the same minute, and an hour's chunk decodes its 60 minute chunks (to set a damaged one
+   * aside) and compresses them, so that packing it with each series' first minute of the hour put a
+   * whole hour's work on the writes of one minute. The series' rollup rows of those hours become
+   * rollup chunks with them. Found by the index of minute chunks (migration 23), so that a series
+   * that stopped is packed too, and a restart forgets nothing. Once no minute chunk is left to pack,
+   * rollup rows of finished hours with none are packed (#packRollupHour), a row counted as a sample.
+   * Nothing is packed while staging of a finished hour is left (packDue fell behind): a minute
+   * packed after its hour would decode and compress the whole hour's chunk again. A series whose
+   * hours fail to pack (its savepoint rolled back) is reported and passed over until the next hour,
+   * so that it holds up no other.
    */
   packHoursDue(now: number, limit: number): number {
     const over = now - PACK_GRACE_MS - MINUTE;
     const bound = over - (over % HOUR);
+    if (this.#failedHours.bound !== bound) this.#failedHours = { bound, series: new Set() };
+    const failed = this.#failedHours.series;
+    if (this.#stagedBefore.get(bound) !== undefined) return 0;
     let packed = 0;
     while (packed < limit) {
-      const raw = (this.#oldestMinuteChunk.get(bound) as { series: number } | undefined)?.series;
-      const series = raw ?? this.#rollups.oldestBefore(bound);
+      const raw = this.#oldestMinuteChunk(bound, failed);
+      const rollups = raw === undefined ? this.#rollups.oldestBefore(bound, failed) : undefined;
+      const series = raw ?? rollups?.series;
       if (series === undefined) break;
-      let failed = false;
       this.#inSavepoint(
         () => {
-          packed += raw === undefined ? this.#rollups.pack(series, bound) : this.#packHours(series, bound);
+          packed +=
+            rollups === undefined ? this.#packHours(series, bound) : this.#packRollupHour(rollups, bound);
         },
         (err) => {
-          failed = true;
-          this.#report(
-            `packing the hours of metric series ${series} failed (tried again at the next write)`,
-            err,
-          );
+          failed.add(series);
+          this.#report(`packing the hours of metric series ${series} failed (tried again next hour)`, err);
         },
       );
-      if (failed) break;
     }
     return packed;
+  }
+
+  /** The series of the oldest minute chunk before `bound` (ms) not in `skip`, if any. */
+  #oldestMinuteChunk(bound: number, skip: ReadonlySet<number>): number | undefined {
+    for (const { series } of this.#minuteChunksFrom.iterate(bound) as Iterable<{ series: number }>)
+      if (!skip.has(series)) return series;
+    return undefined;
+  }
+
+  /**
+   * Packs the rollup rows of the oldest hour of `oldest`'s series with rows before `bound`
+   * (RollupWriter.oldestBefore): an hour at a time, so that a file from before migration 11, whose
+   * rollups are all rows, is packed a budget a write. Returns the rows packed; throws when there
+   * were none (the index and the table disagree), so that the series is passed over.
+   */
+  #packRollupHour(oldest: { series: number; minute: number }, bound: number): number {
+    const hour = oldest.minute - (oldest.minute % HOUR);
+    const rows = this.#rollups.pack(oldest.series, Math.min(bound, hour + HOUR));
+    if (rows === 0) throw new Error(`no rollup row before ${hour + HOUR}, though the minute index has one`);
+    return rows;
   }
 
   /**

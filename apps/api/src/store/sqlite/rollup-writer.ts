@@ -33,7 +33,7 @@ export class RollupWriter {
   readonly #replace;
   readonly #rowSamples;
   readonly #rowsBefore;
-  readonly #oldestRow;
+  readonly #rowsFrom;
   readonly #deleteRowsBefore;
   readonly #chunk;
   readonly #insertChunk;
@@ -59,8 +59,8 @@ export class RollupWriter {
     this.#rowsBefore = db.prepare(
       `SELECT ${ROLLUP_ROW_COLUMNS} FROM metric_rollups WHERE series = ? AND minute < ? ORDER BY minute`,
     );
-    this.#oldestRow = db.prepare(
-      "SELECT series FROM metric_rollups INDEXED BY metric_rollups_minute WHERE minute < ? ORDER BY minute LIMIT 1",
+    this.#rowsFrom = db.prepare(
+      "SELECT series, minute FROM metric_rollups INDEXED BY metric_rollups_minute WHERE minute < ? ORDER BY minute",
     );
     this.#deleteRowsBefore = db.prepare("DELETE FROM metric_rollups WHERE series = ? AND minute < ?");
     this.#chunk = db.prepare("SELECT id, n, data FROM metric_rollup_chunks WHERE series = ? AND hour = ?");
@@ -145,9 +145,14 @@ export class RollupWriter {
     return rows.length;
   }
 
-  /** The series of the oldest rollup row of a minute before `hour` (ms), if any (migration 24's index). */
-  oldestBefore(hour: number): number | undefined {
-    return (this.#oldestRow.get(hour) as { series: number } | undefined)?.series;
+  /**
+   * The oldest rollup row of a minute before `hour` (ms) whose series is not in `skip`: its series
+   * and minute, if any (migration 24's index).
+   */
+  oldestBefore(hour: number, skip: ReadonlySet<number>): { series: number; minute: number } | undefined {
+    for (const row of this.#rowsFrom.iterate(hour) as Iterable<{ series: number; minute: number }>)
+      if (!skip.has(row.series)) return { series: row.series, minute: row.minute };
+    return undefined;
   }
 
   /** The rollups of a series' hour chunk; none when it does not decode (it is set aside). */
