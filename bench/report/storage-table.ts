@@ -96,6 +96,7 @@ export function storageSection(runs: readonly StorageRun[], notes: string): stri
         }),
         row("store write, µs per metric sample", (f) => f.writeUsPerSample, 1, null),
         row("store write, µs per log line", (f) => f.writeUsPerLine, 1, null),
+        ledgerRow(runs),
       ],
     ),
     "",
@@ -135,6 +136,21 @@ function rollupDayRow(runs: readonly StorageRun[]): string[] {
     "–",
     `≤ ${TARGETS.rollupPercent} %`,
     current.median <= TARGETS.rollupPercent ? "yes" : "no",
+  ];
+}
+
+/** The table's row of the batch ledger's bytes per batch: measured on the current SQLite schema only. */
+function ledgerRow(runs: readonly StorageRun[]): string[] {
+  const measured = runs.flatMap((r) =>
+    r.current.ledgerBytesPerBatch === undefined ? [] : [r.current.ledgerBytesPerBatch],
+  );
+  return [
+    "batch ledger with indexes, bytes per batch",
+    "–",
+    measured.length === 0 ? "–" : cell(spread(measured), 0),
+    "–",
+    "–",
+    "–",
   ];
 }
 

@@ -17,8 +17,8 @@
  * young generation costs in memory and time), not to this process and its load.
  * BENCH_INGEST_TARGET=metrics (or logs) runs that kind's target hold alone, `--runs` times, with no
  * climb: a change's figure measured again, beside a clean worktree of the commit before it; with
- * BENCH_INGEST_PAST_HOUR=N the hold lasts until N minutes (at least HOLD_MS) past the next hour's
- * start (untilPastHour).
+ * BENCH_INGEST_HOLD=N the hold lasts N minutes, with BENCH_INGEST_PAST_HOUR=N until N minutes past
+ * the next hour's start (targetHoldMs).
  * The server runs as it ships, in its image and the production start: scripts/build-server.ts's
  * bundle, built first, which loads no type stripping. BENCH_INGEST_SERVER=source runs its
  * TypeScript source instead, as `npm start` does; like BENCH_INGEST_TARGET, not for figure 3's
@@ -414,8 +414,7 @@ function holdTarget(
 ): Promise<IngestServed<IngestStage>> {
   return withIngestServer(kind, entry, log, async (server) => {
     await untilMinuteStarts();
-    const past = pastHourMs(holdMs);
-    const stage = await server.measure(TARGET_RATE[kind], past === null ? holdMs : untilPastHour(past));
+    const stage = await server.measure(TARGET_RATE[kind], targetHoldMs(holdMs));
     await server.settled();
     return stage;
   });
@@ -430,25 +429,31 @@ function untilMinuteStarts(): Promise<void> {
 }
 
 /**
- * How long past the next hour's start the target hold goes on when BENCH_INGEST_PAST_HOUR=N asks
- * it to cross an hour's end (untilPastHour): N minutes, and at least `holdMs`; null when unset or 0.
- * Throws on a value that is not a whole number of minutes.
+ * How long the target hold lasts from now (a minute's start, after WARM_UP_MS), ms: `holdMs`;
+ * BENCH_INGEST_HOLD=N minutes (at least `holdMs`), for a steady state long enough to be reported
+ * minute by minute; or with BENCH_INGEST_PAST_HOUR=N, until N minutes (at least `holdMs`) past the
+ * next hour's start, so that the minutes before it fill the hour that the store packs once it is
+ * over (SQLite: each series' minute chunks into one hour chunk) and the hold goes on while that
+ * hour is packed. Throws on a value that is not a whole number of minutes, or on both set.
  */
-function pastHourMs(holdMs: number): number | null {
-  const value = process.env.BENCH_INGEST_PAST_HOUR;
-  if (value === undefined || value === "0") return null;
-  if (!/^[1-9]\d*$/.test(value)) throw new Error(`BENCH_INGEST_PAST_HOUR: expected minutes, got ${value}`);
-  return Math.max(holdMs, Number(value) * MINUTE);
+function targetHoldMs(holdMs: number): number {
+  const hold = minutesOf("BENCH_INGEST_HOLD");
+  const pastHour = minutesOf("BENCH_INGEST_PAST_HOUR");
+  if (hold !== null && pastHour !== null)
+    throw new Error("BENCH_INGEST_HOLD and BENCH_INGEST_PAST_HOUR: set one of them");
+  if (pastHour !== null) {
+    const start = Date.now() + WARM_UP_MS;
+    return HOUR - (start % HOUR) + Math.max(holdMs, pastHour);
+  }
+  return Math.max(holdMs, hold ?? 0);
 }
 
-/**
- * A hold from now (a minute's start, after WARM_UP_MS) until `pastMs` past the next hour's start,
- * ms: the minutes before it fill the hour that the store packs once it is over (SQLite: each series'
- * minute chunks into one hour chunk), and the hold goes on while that hour is packed.
- */
-function untilPastHour(pastMs: number): number {
-  const start = Date.now() + WARM_UP_MS;
-  return HOUR - (start % HOUR) + pastMs;
+/** The environment variable `name` as a whole number of minutes, in ms; null when unset or 0. Throws on anything else. */
+function minutesOf(name: string): number | null {
+  const value = process.env[name];
+  if (value === undefined || value === "0") return null;
+  if (!/^[1-9]\d*$/.test(value)) throw new Error(`${name}: expected minutes, got ${value}`);
+  return Number(value) * MINUTE;
 }
 
 /** A run with the target hold alone (BENCH_INGEST_TARGET): no climb, so no sustained rate. */

@@ -58,6 +58,12 @@ export interface SchemaFigures {
   dayQueryMs: number;
   /** Points that query returns. */
   dayQueryPoints: number;
+  /**
+   * The batch ledger (`ingested_batches` with its indexes: the agents' batch numbers and digests,
+   * kept for CROWSNEST_RETENTION_BATCH_LEDGER_MS so that a resend is stored once), bytes per batch:
+   * the current SQLite schema only (absent from earlier results).
+   */
+  ledgerBytesPerBatch?: number;
 }
 
 /** One run of the suite: both schemas measured on the same generated data. */
@@ -148,6 +154,11 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
   });
   await store.close();
   const raw = metrics.bytes(["metric_staging", "metric_chunks"]);
+  const ledger = metrics.bytes([
+    "ingested_batches",
+    "sqlite_autoindex_ingested_batches_1",
+    "ingested_batches_stored_at",
+  ]);
   const rawIndexed = raw + metrics.bytes(RAW_INDEXES);
   const logTable = logs.bytes(["log_lines"]);
   const logIndexed =
@@ -165,6 +176,8 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
     writeUsPerLine: (logs.writeMs * 1_000) / lines.length,
     dayQueryMs,
     dayQueryPoints: points,
+    // fillFleet writes a batch a second, and one in the next hour.
+    ledgerBytesPerBatch: ledger / (METRIC_SECONDS + 1),
   };
 }
 
@@ -439,7 +452,9 @@ async function previousSchema(dir: string, lines: LogLine[]): Promise<SchemaFigu
   };
 }
 
-const HOST = "bench-host";
+/** A host id and an agent's incarnation as long as the server's and the agent's (12 and 22 characters). */
+const HOST = "bench-host01";
+const INCARNATION = "bench-incarnation-0001";
 
 function containerId(n: number): string {
   return n.toString(16).padStart(64, "0");
@@ -447,7 +462,7 @@ function containerId(n: number): string {
 
 /** A batch arriving at `at` (its times within the store's time window of it). */
 function batch(seq: number, message: SequencedAgentMessage, at = T0 + seq): TelemetryWrite {
-  return { kind: "batch", hostId: HOST, at, message };
+  return { kind: "batch", hostId: HOST, at, message: { ...message, incarnation: INCARNATION } };
 }
 
 /**

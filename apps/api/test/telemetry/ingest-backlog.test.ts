@@ -53,9 +53,7 @@ describe("ingest backlog bound (real server, protocol-level agents)", () => {
         samples > 0
           ? a.send({
               type: "metrics",
-              samples: Array.from({ length: samples }, (_, i) =>
-                metricSample(fillerId, t - 599_000 + i * 1_000),
-              ),
+              samples: samplesFrom(fillerId, t - 599_000, samples),
             })
           : a.send({ type: "logs", lines: [logLine(fillerId, t, "x".repeat(256_000))], drops: [] });
       await until(
@@ -116,7 +114,7 @@ describe("ingest backlog bound and the heartbeat (real server, protocol-level ag
     const t = Date.now();
     const full = a.send({
       type: "metrics",
-      samples: Array.from({ length: 600 }, (_, i) => metricSample(fillerId, t - 599_000 + i * 1_000)),
+      samples: samplesFrom(fillerId, t - 599_000),
     });
     const waiting = b.send({ type: "logs", lines: [logLine(otherId, t, "while full")], drops: [] });
     // Ten heartbeat intervals with both sockets unread: before, each was dropped after two.
@@ -146,7 +144,7 @@ describe("ingest backlog bound and the heartbeat (real server, protocol-level ag
     const t = Date.now();
     const full = original.send({
       type: "metrics",
-      samples: Array.from({ length: 600 }, (_, i) => metricSample(id, t - 599_000 + i * 1_000)),
+      samples: samplesFrom(id, t - 599_000),
     });
     await new Promise((resolve) => setTimeout(resolve, 2 * HEARTBEAT_MS));
     // The original cannot answer the duplicate-agent probe while its socket is not read.
@@ -174,9 +172,7 @@ describe("ingest backlog bound and the heartbeat (real server, protocol-level ag
       store.hold();
       const sent = a.send({
         type: "metrics",
-        samples: Array.from({ length: 600 }, (_, i) =>
-          metricSample(fillerId, t0 + round * 600_000 + i * 1_000),
-        ),
+        samples: samplesFrom(fillerId, t0 + round * 600_000),
       });
       await new Promise((resolve) => setTimeout(resolve, 30));
       store.release();
@@ -188,6 +184,11 @@ describe("ingest backlog bound and the heartbeat (real server, protocol-level ag
     await a.close();
   });
 });
+
+/** `n` samples of a container a second apart from `from` (ms): 600 weigh 1,201 rows of the backlog. */
+function samplesFrom(containerId: string, from: number, n = 600) {
+  return Array.from({ length: n }, (_, i) => metricSample(containerId, from + i * 1_000));
+}
 
 /** Two hosts named after `name`, each with an agent connected that runs one container: `a` fills the backlog, `b` is another. */
 async function twoAgents(server: TelemetryServer, name: string) {
