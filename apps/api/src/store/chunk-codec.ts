@@ -10,8 +10,8 @@ import { crc32, constants as zlibConstants, zstdCompressSync, zstdDecompressSync
  * are then coded as the layout's `coding` says:
  * - "zstd" (format 1): deltas as zigzag varints (a counter that grows by a few KiB a second costs
  *   one or two bytes), the whole chunk compressed with zstd (with its checksum), or left as it is
- *   and its CRC-32 appended (`compress: false`, a chunk kept for a while only: zstd made and freed
- *   a context for each chunk it coded); chunks of this coding join into one, their contents one
+ *   and its CRC-32 appended (`compress: false`: SQLite's minute chunks from 46a6a84 to 7b3ae8b,
+ *   still read); chunks of this coding join into one, their contents one
  *   after another (joinChunks). A damaged byte fails the checksum rather than reading as other
  *   values: in a varint delta it shifts every value after it;
  * - "rice" (format 2): per column the cheapest of a constant, the values less their minimum, their

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { MetricSample } from "@crowsnest/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { encodeChunk, HOUR, MINUTE } from "../../src/store/metric-chunk.ts";
+import { decodeColumns, encodeChunk, encodeSamples, HOUR, MINUTE } from "../../src/store/metric-chunk.ts";
 import { PACK_GRACE_MS } from "../../src/store/sqlite/metric-packer.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -497,11 +497,11 @@ describe("SQLite metric staging", () => {
     expect(count("metric_chunks_damaged")).toBe(0);
   });
 
-  it("keeps minute chunks uncompressed with their checksum and an hour's compressed, a late sample's rewrite too", async () => {
+  it("compresses minute and hour chunks, and reads and joins a minute chunk an earlier version kept uncompressed", async () => {
     const id = newContainerId();
     const range = { hostId, containerId: id, from: 0, to: 2 * MINUTE };
-    await write([metricSample(id, 0), metricSample(id, MINUTE)], 0);
-    await write([], 3 * MINUTE);
+    await write([metricSample(id, 0), metricSample(id, MINUTE), metricSample(id, 2 * MINUTE)], 0);
+    await write([], 4 * MINUTE);
     const own = new DatabaseSync(path);
     try {
       own.exec("PRAGMA busy_timeout = 5000");
@@ -509,31 +509,40 @@ describe("SQLite metric staging", () => {
         own
           .prepare("SELECT start, span, hex(substr(data, 1, 1)) AS format FROM metric_chunks ORDER BY start")
           .all();
+      // A zstd frame starts with byte 0x28.
       expect(chunks()).toEqual([
-        { start: 0, span: MINUTE, format: "01" },
-        { start: MINUTE, span: MINUTE, format: "01" },
+        { start: 0, span: MINUTE, format: "28" },
+        { start: MINUTE, span: MINUTE, format: "28" },
+        { start: 2 * MINUTE, span: MINUTE, format: "28" },
       ]);
-      // One bit flipped in minute 1's chunk: its checksum fails, and the hour is packed without it.
-      const { data } = own.prepare(`SELECT data FROM metric_chunks WHERE start = ${MINUTE}`).get() as {
-        data: Uint8Array;
-      };
+      // Minute 0 as 46a6a84 to 7b3ae8b kept it: format 1 content and its CRC-32.
+      const stored = (start: number) =>
+        (own.prepare(`SELECT data FROM metric_chunks WHERE start = ${start}`).get() as { data: Uint8Array })
+          .data;
+      const plain = encodeSamples(decodeColumns(stored(0)), false);
+      own.prepare("UPDATE metric_chunks SET data = ? WHERE start = 0").run(plain);
+      expect(chunks()[0]).toEqual({ start: 0, span: MINUTE, format: "01" });
+      const before = await store.metrics.raw(range);
+      expect(before.map((p) => p.t)).toEqual([0, MINUTE, 2 * MINUTE]);
+      // One bit flipped in minute 1's chunk: zstd's checksum fails, and the hour is packed without it.
+      const data = stored(MINUTE);
       data[Math.floor(data.length / 2)] = (data[Math.floor(data.length / 2)] as number) ^ 4;
       own.prepare(`UPDATE metric_chunks SET data = ? WHERE start = ${MINUTE}`).run(data);
       await write([metricSample(id, 60 * MINUTE)], 60 * MINUTE);
       await write([], 62 * MINUTE);
-      // A zstd frame starts with byte 0x28.
       expect(chunks()).toEqual([
         { start: 0, span: 60 * MINUTE, format: "28" },
-        { start: 60 * MINUTE, span: MINUTE, format: "01" },
+        { start: 60 * MINUTE, span: MINUTE, format: "28" },
       ]);
       expect(own.prepare("SELECT tier, start FROM metric_chunks_damaged").all()).toEqual([
         { tier: "raw", start: MINUTE },
       ]);
+      expect(await store.metrics.raw(range)).toEqual([before[0], before[2]]);
       // A late sample joins the hour's chunk, written anew and compressed.
       await write([metricSample(id, 30 * SECOND)], 62 * MINUTE);
       await write([], 62 * MINUTE + 1);
       expect(chunks()[0]).toEqual({ start: 0, span: 60 * MINUTE, format: "28" });
-      expect((await store.metrics.raw(range)).map((p) => p.t)).toEqual([0, 30 * SECOND]);
+      expect((await store.metrics.raw(range)).map((p) => p.t)).toEqual([0, 30 * SECOND, 2 * MINUTE]);
     } finally {
       own.close();
     }

@@ -452,14 +452,14 @@ export class SqliteMetricPacker {
     return packed;
   }
 
-  /** Stores samples of the minute from `start` (columns in time order, one per time) as its chunk, not compressed. */
+  /** Stores samples of the minute from `start` (columns in time order, one per time) as its chunk. */
   #insertMinute(series: number, start: number, samples: ChunkColumns): void {
-    this.#insertChunk.run(series, start, MINUTE, samples.n, encodeSamples(samples, false));
+    this.#insertChunk.run(series, start, MINUTE, samples.n, encodeSamples(samples));
   }
 
   /** Rewrites a chunk with samples (columns in time order, one per time). */
   #rewrite(chunk: ChunkRow, samples: ChunkColumns): void {
-    this.#updateChunk.run(samples.n, encodeSamples(samples, chunk.span === HOUR), chunk.id);
+    this.#updateChunk.run(samples.n, encodeSamples(samples), chunk.id);
   }
 }
 
