@@ -39,7 +39,8 @@ export class Responsiveness {
   readonly #baseUrl: string;
   readonly #live: WebSocket;
   #times: ResponseTimes = { healthMs: [], livePingMs: [] };
-  #running: Promise<unknown> | null = null;
+  /** Settles with the first probe's error (null: none) once both loops end. */
+  #running: Promise<Error | null> | null = null;
   #stopping = false;
 
   private constructor(baseUrl: string, live: WebSocket) {
@@ -62,15 +63,22 @@ export class Responsiveness {
   start(): void {
     this.#times = { healthMs: [], livePingMs: [] };
     this.#stopping = false;
+    // Handled at once, thrown by stop: a probe that fails mid-hold (the server closed the /ws/live
+    // socket) must not end the process before the hold's other figures are logged.
     this.#running = Promise.all([
       this.#loop(() => healthOnce(this.#baseUrl), this.#times.healthMs),
       this.#loop(() => this.#pingOnce(), this.#times.livePingMs),
-    ]);
+    ]).then(
+      () => null,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
   }
 
+  /** Stops both probes; returns their answer times, or throws the first probe's error. */
   async stop(): Promise<ResponseTimes> {
     this.#stopping = true;
-    await this.#running;
+    const failed = await this.#running;
+    if (failed !== null) throw failed;
     return this.#times;
   }
 
@@ -88,7 +96,8 @@ export class Responsiveness {
   #pingOnce(): Promise<number> {
     const sent = performance.now();
     return new Promise((resolve, reject) => {
-      const closed = () => reject(new Error("the /ws/live socket closed"));
+      const closed = (code: number, reason: Buffer) =>
+        reject(new Error(`the server closed the /ws/live socket: ${code} ${reason.toString()}`));
       this.#live.once("close", closed);
       this.#live.once("pong", () => {
         this.#live.off("close", closed);
