@@ -170,7 +170,7 @@ export const SERVER_SETTINGS = {
   logFormat: logFormatSetting(),
   heartbeatMs: setting({
     env: "CROWSNEST_HEARTBEAT_MS",
-    help: "ping interval on agent sockets; one read for an interval and a half with nothing from its agent is dropped",
+    help: "ping interval on agent and browser sockets; one whose ping waits unanswered (no pong, no frame) for an interval and a half of the time it is read is dropped",
     kind: ms(100),
     default: 15_000,
   }),

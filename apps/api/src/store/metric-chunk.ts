@@ -69,9 +69,9 @@ export function encodeChunk(samples: readonly SeriesSample[]): Uint8Array {
  * One series' samples as columns (sorted by `t`, at most one per `t`) as a chunk, compressed
  * unless `compress` is false (encodeColumns: format 1 content with a CRC-32). SQLite's minute
  * chunks were kept so from 46a6a84 to 7b3ae8b; readers still take them, and the tests write them.
- * Compressed again since: paired holds at the ingest target ran at 77 % of a core against 84 %,
- * ack p99 155 against about 200 ms (BENCHMARKS.md figure 3), the zstd context each chunk costs
- * less than the 60 % more pages and WAL of uncompressed ones.
+ * Compressed again since: in one pair of holds at the ingest target they ran at 77 % of a core
+ * against 82 %, ack p99 155 against 198 ms (BENCHMARKS.md figure 3): the zstd context each chunk
+ * costs seems less than the 60 % more pages and WAL of uncompressed ones.
  */
 export function encodeSamples(c: ChunkColumns, compress = true): Uint8Array {
   return encodeColumns(SAMPLE_LAYOUT, c, compress);

@@ -2,7 +2,7 @@ import type { WebSocket } from "ws";
 
 /** A socket's heartbeat (keepAlive). */
 export interface KeepAlive {
-  /** Stops pinging. */
+  /** Stops pinging, and judging the peer. */
   stop(): void;
   /** Stops reading the socket (`ws.pause()`): while it is not read, the peer's silence is this side's. */
   pause(): void;
@@ -32,9 +32,13 @@ const SILENT_INTERVALS = 1.5;
  * dropped by this. Nor is a peer dropped for this side's own stall (a long synchronous task, a
  * garbage collection): the wait runs from the ping, not from what was last heard, so a stall with
  * no ping outstanding costs nothing; and a ping found overdue is judged again once the input that
- * came meanwhile is read (`setImmediate` runs after the event loop's poll phase), so that its pong,
- * arrived while this side stalled, counts. Before, a stall of an interval and a half dropped every
- * peer at once (a bench's /ws/live socket, 12 minutes into a hold at 1 s heartbeats).
+ * came meanwhile is read (`setImmediate` runs after the event loop's poll phase; ws emits a pong as
+ * it reads it, its default `allowSynchronousEvents`), so that its pong, arrived while this side
+ * stalled, counts. A socket paused at any time from the overdue tick to that judgement is judged
+ * at a later tick, once read again: input that fills the backlog in that poll phase pauses every
+ * socket before their pongs are read (so a hung peer paused at every overdue tick is kept). Before,
+ * a stall of an interval and a half dropped every peer at once (possibly what closed a bench's
+ * /ws/live socket 12 minutes into a hold at 1 s heartbeats).
  */
 export function keepAlive(ws: WebSocket, intervalMs: number, pingData?: () => string): KeepAlive {
   /**
@@ -46,6 +50,7 @@ export function keepAlive(ws: WebSocket, intervalMs: number, pingData?: () => st
   let readSince: number | null = performance.now();
   /** When the socket was last paused (ms since the epoch). */
   let pausedAt = Number.NEGATIVE_INFINITY;
+  let stopped = false;
   const heard = () => {
     waiting = false;
     waitedMs = 0;
@@ -58,7 +63,10 @@ export function keepAlive(ws: WebSocket, intervalMs: number, pingData?: () => st
     waitedMs + (readSince === null ? 0 : performance.now() - readSince) >= SILENT_INTERVALS * intervalMs;
   const timer = setInterval(() => {
     if (overdue()) {
+      const judgedAt = performance.now();
       setImmediate(() => {
+        // Paused (or resumed) meanwhile: its pong may wait unread; judged at a later tick.
+        if (stopped || readSince === null || readSince > judgedAt) return;
         if (overdue()) ws.terminate();
       });
       return;
@@ -68,7 +76,10 @@ export function keepAlive(ws: WebSocket, intervalMs: number, pingData?: () => st
     ws.ping(pingData?.());
   }, intervalMs);
   return {
-    stop: () => clearInterval(timer),
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
     pause: () => {
       if (readSince !== null) waitedMs += performance.now() - readSince;
       readSince = null;

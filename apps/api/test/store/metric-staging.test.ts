@@ -150,6 +150,33 @@ describe("SQLite metric staging", () => {
     expect(await Promise.all(ids.map((id) => store.metrics.raw(range(id))))).toEqual(before);
   });
 
+  it("pays for a series' hour larger than a write's budget with the writes after it", async () => {
+    const big = newContainerId();
+    const small = Array.from({ length: 20 }, () => newContainerId());
+    // 1,500 samples of one series in minute 0 (its chunk the oldest), 60 of each other in minute 1.
+    await write(
+      Array.from({ length: 1_500 }, (_, i) => metricSample(big, i * 40, i % 100)),
+      0,
+    );
+    await write(
+      small.flatMap((id) => Array.from({ length: 60 }, (_, s) => metricSample(id, MINUTE + s * SECOND, s))),
+      MINUTE,
+    );
+    await write([], 3 * MINUTE);
+    await write([], 3 * MINUTE + 1);
+    await write([], 3 * MINUTE + 2);
+    expect(count("metric_staging")).toBe(0);
+    const hours = () => chunks().filter((c) => c.span === HOUR).length;
+    // Writes that stage nothing allow PACK_FLOOR's 1,000 samples each: the big series' 1,500 take
+    // the first, and 500 more of the second's; that one packs 9 hours of 60, the third the rest.
+    await write([], HOUR + MINUTE + PACK_GRACE_MS);
+    expect(hours()).toBe(1);
+    await write([], HOUR + MINUTE + PACK_GRACE_MS + 1);
+    expect(hours()).toBe(10);
+    await write([], HOUR + MINUTE + PACK_GRACE_MS + 2);
+    expect(hours()).toBe(21);
+  });
+
   it("passes over a series whose hour fails to pack until the next hour, and packs every other", async () => {
     const failing = newContainerId();
     const other = newContainerId();

@@ -33,9 +33,10 @@ describe("the heartbeat and this side's own stalls", () => {
   });
 
   it.each([
-    ["right after a ping, its pong arriving meanwhile", true],
-    ["with no ping outstanding", false],
-  ])("keeps a peer that answers while the server stalls for five intervals %s", async (_, afterPing) => {
+    ["right after a ping, its pong arriving meanwhile", "afterPing"],
+    ["right after a ping, then not reading the socket for three intervals", "thenPaused"],
+    ["with no ping outstanding", "afterPong"],
+  ] as const)("keeps a peer that answers while the server stalls for five intervals %s", async (_, when) => {
     server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
     await once(server, "listening");
     const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -48,25 +49,35 @@ describe("the heartbeat and this side's own stalls", () => {
       output += chunk.toString();
     });
     const [ws] = await accepted;
+    let closed = false;
+    ws.on("close", () => {
+      closed = true;
+    });
     let pings = 0;
     let pongs = 0;
     const send = ws.ping.bind(ws);
     // Stalls once: as soon as the third ping is sent, before its pong can be read (the next
-    // interval then falls due before the pong, come in meanwhile, is read); or once its pong was
-    // read (the heartbeat's listener first).
+    // interval then falls due before the pong, come in meanwhile, is read), and then maybe stops
+    // reading the socket, as backpressure does; or once the third pong was read (the heartbeat's
+    // listener first).
     ws.ping = (...args: Parameters<WebSocket["ping"]>) => {
       send(...args);
-      if (++pings === 3 && afterPing) setImmediate(() => stall(5 * INTERVAL_MS));
+      if (++pings === 3 && when !== "afterPong")
+        setImmediate(() => {
+          stall(5 * INTERVAL_MS);
+          if (when !== "thenPaused") return;
+          heartbeat.pause();
+          setTimeout(() => heartbeat.resume(), 3 * INTERVAL_MS);
+        });
     };
     const heartbeat = keepAlive(ws, INTERVAL_MS);
     ws.on("pong", () => {
-      if (++pongs === 3 && !afterPing) stall(5 * INTERVAL_MS);
+      if (++pongs === 3 && when === "afterPong") stall(5 * INTERVAL_MS);
     });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 12 * INTERVAL_MS));
-      expect(ws.readyState).toBe(WebSocket.OPEN);
-      // Three pongs before the stall, two or more after it.
-      expect(pongs).toBeGreaterThanOrEqual(5);
+      // Two pongs or more after the stall (and the pause).
+      await expect.poll(() => pongs, { timeout: 5_000, interval: INTERVAL_MS }).toBeGreaterThanOrEqual(5);
+      expect(closed).toBe(false);
       expect(output).toBe("open\n");
     } finally {
       heartbeat.stop();
