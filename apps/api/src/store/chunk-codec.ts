@@ -12,7 +12,7 @@ import { crc32, constants as zlibConstants, zstdCompressSync, zstdDecompressSync
  *   one or two bytes), the whole chunk compressed with zstd (with its checksum), or left as it is
  *   and its CRC-32 appended (`compress: false`: SQLite's minute chunks from 46a6a84 to 7b3ae8b,
  *   still read); chunks of this coding join into one, their contents one
- *   after another (joinChunks). A damaged byte fails the checksum rather than reading as other
+ *   after another (joinContents). A damaged byte fails the checksum rather than reading as other
  *   values: in a varint delta it shifts every value after it;
  * - "rice" (format 2): per column the cheapest of a constant, the values less their minimum, their
  *   deltas or their deltas' deltas (zigzag), as Golomb-Rice codes with the column's best parameter
@@ -149,26 +149,24 @@ function checksummed(content: Uint8Array): Uint8Array {
 }
 
 /**
- * Chunks of one layout's "zstd" coding (format 1, compressed or not), each one's rows after the
- * one's before, as one chunk of all their rows: their contents (each a format byte, a count and
- * columns) one after another, compressed once; decodeRows reads such a chunk part after part. Their
- * rows are not coded again: a SQLite hour of 8 samples a second of a series was packed in 13.4 ms
- * against 28.6 coded again (1 a second: 4.5 against 8.2), each chunk still decoded to check it, for
- * 7.5–12 % more bytes (a throwaway script, random samples). Throws on a Rice-coded chunk.
+ * Contents of chunks of one layout's "zstd" coding (chunkContent), each one's rows after the one's
+ * before, as one chunk of all their rows: the contents (each a format byte, a count and columns) one
+ * after another, compressed once; decodeRows reads such a chunk part after part. Their rows are not
+ * coded again: a SQLite hour of 8 samples a second of a series was packed in 13.4 ms against 28.6
+ * coded again (1 a second: 4.5 against 8.2), each chunk still decoded to check it, for 7.5–12 % more
+ * bytes (a throwaway script, random samples, minute chunks not compressed).
  */
-export function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  const contents = chunks.map((chunk) => {
-    if (chunk[0] === RICE_FORMAT) throw new Error("a Rice-coded chunk cannot be joined");
-    return contentOf(chunk);
-  });
+export function joinContents(contents: readonly Uint8Array[]): Uint8Array {
   return compressed(Buffer.concat(contents));
 }
 
 /**
- * A format-1 chunk's content: the zstd frame's decompressed, or the chunk less its CRC-32
- * (checksummed). Throws when the checksum does not match (the chunk is damaged).
+ * A "zstd"-coded chunk's content (format 1): the zstd frame's decompressed, or the chunk less its
+ * CRC-32 (checksummed). Throws when the chunk is damaged (a checksum that does not match, too
+ * short, not a zstd frame), or on a Rice-coded chunk, which has no content apart from its coding.
  */
-function contentOf(chunk: Uint8Array): Uint8Array {
+export function chunkContent(chunk: Uint8Array): Uint8Array {
+  if (chunk[0] === RICE_FORMAT) throw new Error("a Rice-coded chunk has no zstd content");
   if (chunk[0] !== ZSTD_FORMAT) return zstdDecompressSync(chunk);
   if (chunk.length < CRC_BYTES) throw new Error("chunk ends early");
   const content = chunk.subarray(0, chunk.length - CRC_BYTES);
@@ -181,16 +179,35 @@ function contentOf(chunk: Uint8Array): Uint8Array {
 }
 
 /**
- * The columns of a chunk made by encodeRows (either coding) or joinChunks with the same columns,
+ * The columns of a chunk made by encodeRows (either coding) or joinContents with the same columns,
  * rows in their stored order. Throws on a chunk of an unknown format or one that ends early.
  */
 export function decodeRows<C extends string>(layout: ChunkLayout<C>, chunk: Uint8Array): DecodedChunk<C> {
-  if (layout.columns.includes("n" as C)) throw new Error("a chunk column cannot be named n");
-  if (chunk[0] === RICE_FORMAT) return readPart(layout, new ByteReader(chunk), true);
-  const input = new ByteReader(contentOf(chunk));
+  if (chunk[0] === RICE_FORMAT) {
+    checkColumns(layout);
+    return readPart(layout, new ByteReader(chunk), true);
+  }
+  return decodeContent(layout, chunkContent(chunk));
+}
+
+/**
+ * The columns of a "zstd"-coded chunk's content (chunkContent), rows in their stored order, as
+ * decodeRows. Throws on content of an unknown format or that ends early.
+ */
+export function decodeContent<C extends string>(
+  layout: ChunkLayout<C>,
+  content: Uint8Array,
+): DecodedChunk<C> {
+  checkColumns(layout);
+  const input = new ByteReader(content);
   const parts = [readPart(layout, input, false)];
   while (!input.atEnd) parts.push(readPart(layout, input, false));
   return parts.length === 1 ? (parts[0] as DecodedChunk<C>) : concatColumns(layout.columns, parts);
+}
+
+/** Throws when the layout names a column `n`, which a decoded chunk keeps its count in. */
+function checkColumns<C extends string>(layout: ChunkLayout<C>): void {
+  if (layout.columns.includes("n" as C)) throw new Error("a chunk column cannot be named n");
 }
 
 /** One part of a chunk: its format byte, its count of rows, then each column of `layout`. */

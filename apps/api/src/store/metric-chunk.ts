@@ -2,8 +2,10 @@ import type { MetricSample } from "@crowsnest/protocol";
 import {
   type ChunkLayout,
   checkTimes,
+  chunkContent,
   columnsOfRows,
   type DecodedChunk,
+  decodeContent,
   decodeRows,
   encodeColumns,
   orNull,
@@ -209,7 +211,23 @@ export function storedSamples(chunk: StoredChunk): SeriesSample[] {
  * no values a row, decodes to samples never stored; a flipped exponent to NaN).
  */
 export function storedColumns(chunk: StoredChunk): ChunkColumns {
-  const c = decodeColumns(chunk.data);
+  return checked(decodeColumns(chunk.data), chunk);
+}
+
+/**
+ * A stored chunk's content (chunkContent), checked as storedColumns checks its columns, for a
+ * packer that joins contents into an hour's chunk (joinContents): one decompression a chunk where
+ * storedColumns and then joining took two. Throws as storedColumns does, and on a Rice-coded chunk,
+ * which no writer of samples makes (storedColumns would read it; joinContents could not join it).
+ */
+export function storedContent(chunk: StoredChunk): Uint8Array {
+  const content = chunkContent(chunk.data);
+  checked(decodeContent(SAMPLE_LAYOUT, content), chunk);
+  return content;
+}
+
+/** Decoded columns of `chunk`, once checked to be what storedColumns says; throws when they are not. */
+function checked(c: ChunkColumns, chunk: StoredChunk): ChunkColumns {
   checkTimes(c.n, (i) => c.t[i] as number, chunk);
   for (const field of REQUIRED_FIELDS)
     for (const v of c[field]) if (!Number.isFinite(v)) throw new Error(`the chunk's ${field} holds ${v}`);

@@ -3,11 +3,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type ChunkLayout,
+  chunkContent,
   columnsOfRows,
   decodeRows,
   encodeColumns,
   encodeRows,
-  joinChunks,
+  joinContents,
 } from "../../src/store/chunk-codec.ts";
 import {
   decodeRollupChunk,
@@ -105,9 +106,9 @@ describe("chunk codec: every row comes back as it went in", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(rows, fc.boolean()), { minLength: 1, maxLength: 6 }), (parts) => {
         const chunks = parts.map(([input]) => input);
-        const joined = joinChunks(
+        const joined = joinContents(
           parts.map(([input, compress]) =>
-            encodeColumns(layout("zstd"), columnsOfRows(COLUMNS, input), compress),
+            chunkContent(encodeColumns(layout("zstd"), columnsOfRows(COLUMNS, input), compress)),
           ),
         );
         const decoded = decodeRows(layout("zstd"), joined);
@@ -122,12 +123,12 @@ describe("chunk codec: every row comes back as it went in", () => {
     );
   });
 
-  it("zstd: a chunk with bytes after its last part is damaged; a Rice-coded chunk cannot be joined", () => {
+  it("zstd: a chunk with bytes after its last part is damaged; a Rice-coded chunk has no content to join", () => {
     const chunk = encodeRows(layout("zstd"), [{ t: 1, a: 5, b: null, c: 0.5 }]);
     const trailing = zstdCompressSync(Buffer.concat([zstdDecompressSync(chunk), Buffer.from([7])]));
     expect(() => decodeRows(layout("zstd"), trailing)).toThrow("chunk format 7 is unknown");
-    expect(() => joinChunks([chunk, encodeRows(layout("rice"), [{ t: 2, a: 1, b: 1, c: 1 }])])).toThrow(
-      "a Rice-coded chunk cannot be joined",
+    expect(() => chunkContent(encodeRows(layout("rice"), [{ t: 2, a: 1, b: 1, c: 1 }]))).toThrow(
+      "a Rice-coded chunk has no zstd content",
     );
   });
 

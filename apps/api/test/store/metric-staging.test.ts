@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { MetricSample } from "@crowsnest/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decodeColumns, encodeChunk, encodeSamples, HOUR, MINUTE } from "../../src/store/metric-chunk.ts";
+import {
+  columnsOf,
+  decodeColumns,
+  encodeChunk,
+  encodeSamples,
+  HOUR,
+  MINUTE,
+} from "../../src/store/metric-chunk.ts";
 import { PACK_GRACE_MS } from "../../src/store/sqlite/metric-packer.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -631,6 +638,37 @@ describe("SQLite metric staging", () => {
       expect(own.prepare("SELECT tier FROM metric_chunks_damaged").all()).toEqual([{ tier: "1m" }]);
       await store.retention.deleteRollupsBefore(60 * MINUTE, 10_000);
       expect(count("metric_chunks_damaged")).toBe(0);
+    } finally {
+      own.close();
+    }
+  });
+
+  it("sets aside at hour packing a minute chunk that decodes but is not what its row says", async () => {
+    const id = newContainerId();
+    const range = { hostId, containerId: id, from: 0, to: 3 * MINUTE };
+    await write([metricSample(id, 0), metricSample(id, MINUTE), metricSample(id, 2 * MINUTE)], 0);
+    await write([], 4 * MINUTE);
+    const own = new DatabaseSync(path);
+    try {
+      own.exec("PRAGMA busy_timeout = 5000");
+      const { containerId: _, ...sample } = metricSample(id, 0);
+      // Minute 0: a chunk not compressed (its CRC sound) with a NaN memory limit.
+      own
+        .prepare("UPDATE metric_chunks SET data = ? WHERE start = 0")
+        .run(encodeSamples(columnsOf([{ ...sample, memLimitBytes: Number.NaN }]), false));
+      // Minute 1: its row says 2 samples where the chunk holds 1. Joined, the hour would hold 3 of 2.
+      own.exec(`UPDATE metric_chunks SET n = 2 WHERE start = ${MINUTE}`);
+      await write([metricSample(id, 60 * MINUTE)], 60 * MINUTE);
+      await write([], 62 * MINUTE);
+      expect(own.prepare("SELECT tier, start FROM metric_chunks_damaged ORDER BY start").all()).toEqual([
+        { tier: "raw", start: 0 },
+        { tier: "raw", start: MINUTE },
+      ]);
+      expect(own.prepare("SELECT start, span, n FROM metric_chunks ORDER BY start").all()).toEqual([
+        { start: 0, span: 60 * MINUTE, n: 1 },
+        { start: 60 * MINUTE, span: MINUTE, n: 1 },
+      ]);
+      expect((await store.metrics.raw(range)).map((p) => p.t)).toEqual([2 * MINUTE]);
     } finally {
       own.close();
     }

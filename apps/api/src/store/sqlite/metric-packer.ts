@@ -1,5 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
-import { joinChunks } from "../chunk-codec.ts";
+import { joinContents } from "../chunk-codec.ts";
 import {
   byMinute,
   byPeriod,
@@ -14,11 +14,13 @@ import {
   type SeriesSample,
   type StoredChunk,
   storedColumns,
+  storedContent,
 } from "../metric-chunk.ts";
 import { minuteRollup } from "../minute-rollups.ts";
 import { SqliteSetAside } from "./damaged-chunks.ts";
 import { transaction } from "./database.ts";
 import { RollupWriter } from "./rollup-writer.ts";
+import { firstSeriesNotIn } from "./series.ts";
 import {
   encodeStaged,
   SeriesColumns,
@@ -235,22 +237,24 @@ export class SqliteMetricPacker {
   }
 
   /**
-   * Runs `work` in a savepoint: kept when it returns; rolled back when it throws, and `failed`
-   * called with the error. Rethrows an error after which SQLite has rolled the whole transaction
-   * back (a full disk): the caller's write fails with it.
+   * Runs `work` in a savepoint: kept when it returns, and its result returned; rolled back when it
+   * throws, `failed` called with the error, and undefined returned. Rethrows an error after which
+   * SQLite has rolled the whole transaction back (a full disk): the caller's write fails with it.
    */
-  #inSavepoint(work: () => void, failed: (err: unknown) => void): void {
+  #inSavepoint<T>(work: () => T, failed: (err: unknown) => void): T | undefined {
     this.#db.exec("SAVEPOINT pack");
     try {
-      work();
+      const result = work();
       this.#db.exec("RELEASE pack");
       this.#aside.released();
+      return result;
     } catch (err) {
       if (!this.#db.isTransaction) throw err;
       this.#db.exec("ROLLBACK TO pack");
       this.#db.exec("RELEASE pack");
       this.#aside.rolledBackSlice();
       failed(err);
+      return undefined;
     }
   }
 
@@ -399,31 +403,24 @@ export class SqliteMetricPacker {
     if (this.#stagedBefore.get(bound) !== undefined) return 0;
     let packed = 0;
     while (this.#hourCredit > 0) {
-      const before = packed;
-      const raw = this.#oldestMinuteChunk(bound, failed);
+      const raw = firstSeriesNotIn(
+        this.#minuteChunksFrom.iterate(bound) as Iterable<{ series: number }>,
+        failed,
+      );
       const rollups = raw === undefined ? this.#rollups.oldestBefore(bound, failed) : undefined;
-      const series = raw ?? rollups?.series;
+      const series = raw?.series ?? rollups?.series;
       if (series === undefined) break;
-      this.#inSavepoint(
-        () => {
-          packed +=
-            rollups === undefined ? this.#packHours(series, bound) : this.#packRollupHour(rollups, bound);
-        },
+      const n = this.#inSavepoint(
+        () => (rollups === undefined ? this.#packHours(series, bound) : this.#packRollupHour(rollups, bound)),
         (err) => {
           failed.add(series);
           this.#report(`packing the hours of metric series ${series} failed (tried again next hour)`, err);
         },
       );
-      this.#hourCredit -= packed - before;
+      packed += n ?? 0;
+      this.#hourCredit -= n ?? 0;
     }
     return packed;
-  }
-
-  /** The series of the oldest minute chunk before `bound` (ms) not in `skip`, if any. */
-  #oldestMinuteChunk(bound: number, skip: ReadonlySet<number>): number | undefined {
-    for (const { series } of this.#minuteChunksFrom.iterate(bound) as Iterable<{ series: number }>)
-      if (!skip.has(series)) return series;
-    return undefined;
   }
 
   /**
@@ -440,24 +437,30 @@ export class SqliteMetricPacker {
   }
 
   /**
-   * Makes the series' minute chunks of the hours before `hour` one chunk per hour (joinChunks: their
-   * samples are not coded again), and its rollup rows of those hours rollup chunks
-   * (RollupWriter.pack); returns the raw samples. Each minute chunk is decoded first, so that a
-   * damaged one is set aside, not joined to the others. The rollups went with the series' first
-   * minute of the next hour before: every series' in one minute's writes, whose acknowledgements
-   * waited 1–5 s (BENCHMARKS.md figure 3, the hold across 08:00).
+   * Makes the series' minute chunks of the hours before `hour` one chunk per hour (joinContents:
+   * their samples are not coded again), and its rollup rows of those hours rollup chunks
+   * (RollupWriter.pack); returns the raw samples. Each minute chunk is decompressed once and its
+   * content decoded to check it (storedContent), so that a damaged one is set aside, not joined.
+   * The rollups went with the series' first minute of the next hour before: every series' in one
+   * minute's writes, whose acknowledgements waited 1–5 s (BENCHMARKS.md figure 3, the hold across
+   * 08:00).
    */
   #packHours(series: number, hour: number): number {
     let packed = 0;
     const chunks = this.#minuteChunksBefore.all(series, hour) as unknown as ChunkRow[];
     for (const [start, minutes] of byPeriod(chunks, (c) => c.start, HOUR)) {
       // Minute chunks in order of their starts: their samples in time order, one after the other.
-      const sound = minutes.filter(
-        (c) => this.#aside.decoded({ tier: "raw", series, ...c }, () => storedColumns(c)) !== null,
-      );
-      for (const chunk of minutes) this.#deleteChunk.run(chunk.id);
-      const n = sound.reduce((sum, c) => sum + c.n, 0);
-      if (n > 0) this.#insertChunk.run(series, start, HOUR, n, joinChunks(sound.map((c) => c.data)));
+      const contents: Uint8Array[] = [];
+      let n = 0;
+      for (const chunk of minutes) {
+        const content = this.#aside.decoded({ tier: "raw", series, ...chunk }, () => storedContent(chunk));
+        if (content !== null) {
+          contents.push(content);
+          n += chunk.n;
+        }
+        this.#deleteChunk.run(chunk.id);
+      }
+      if (n > 0) this.#insertChunk.run(series, start, HOUR, n, joinContents(contents));
       packed += n;
     }
     this.#rollups.pack(series, hour);

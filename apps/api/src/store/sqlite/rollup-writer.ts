@@ -3,6 +3,7 @@ import { byPeriod, HOUR } from "../metric-chunk.ts";
 import { fromStoredRow, ROLLUP_ROW_COLUMNS } from "../minute-rollups.ts";
 import { CPU_UNITS, encodeRollups, mergeRollups, type RollupRow, storedRollups } from "../rollup-chunk.ts";
 import type { SqliteSetAside } from "./damaged-chunks.ts";
+import { firstSeriesNotIn } from "./series.ts";
 
 /** A `metric_rollups` row's columns and values, as #rowParams names them. */
 const ROWS = `metric_rollups (series, minute, n, cpu_sum, cpu_min, cpu_max, mem_sum, mem_min, mem_max, mem_limit,
@@ -150,9 +151,10 @@ export class RollupWriter {
    * and minute, if any (migration 24's index).
    */
   oldestBefore(hour: number, skip: ReadonlySet<number>): { series: number; minute: number } | undefined {
-    for (const row of this.#rowsFrom.iterate(hour) as Iterable<{ series: number; minute: number }>)
-      if (!skip.has(row.series)) return { series: row.series, minute: row.minute };
-    return undefined;
+    return firstSeriesNotIn(
+      this.#rowsFrom.iterate(hour) as Iterable<{ series: number; minute: number }>,
+      skip,
+    );
   }
 
   /** The rollups of a series' hour chunk; none when it does not decode (it is set aside). */

@@ -51,3 +51,15 @@ export class SeriesIds {
     this.#cache.clear();
   }
 }
+
+/**
+ * The first of `rows` (in the order a statement yields them) whose series is not in `skip`, if any;
+ * the rows after it are not read. For a packer that passes over series whose packing failed.
+ */
+export function firstSeriesNotIn<T extends { series: number }>(
+  rows: Iterable<T>,
+  skip: ReadonlySet<number>,
+): T | undefined {
+  for (const row of rows) if (!skip.has(row.series)) return row;
+  return undefined;
+}
