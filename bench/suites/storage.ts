@@ -59,9 +59,10 @@ export interface SchemaFigures {
   /** Points that query returns. */
   dayQueryPoints: number;
   /**
-   * The batch ledger (`ingested_batches` with its indexes: the agents' batch numbers and digests,
-   * kept for CROWSNEST_RETENTION_BATCH_LEDGER_MS so that a resend is stored once), bytes per batch:
-   * the current SQLite schema only (absent from earlier results).
+   * The batch ledger (`ingested_batches` and the agent runs it names, `agent_incarnations`, with
+   * their indexes: the agents' batch numbers and digests, kept for CROWSNEST_RETENTION_BATCH_LEDGER_MS
+   * so that a resend is stored once), bytes per batch: the current SQLite schema only (absent from
+   * earlier results).
    */
   ledgerBytesPerBatch?: number;
 }
@@ -156,8 +157,8 @@ async function currentSchema(dir: string, lines: LogLine[]): Promise<SchemaFigur
   const raw = metrics.bytes(["metric_staging", "metric_chunks"]);
   const ledger = metrics.bytes([
     "ingested_batches",
-    "sqlite_autoindex_ingested_batches_1",
-    "ingested_batches_stored_at",
+    "agent_incarnations",
+    "sqlite_autoindex_agent_incarnations_1",
   ]);
   const rawIndexed = raw + metrics.bytes(RAW_INDEXES);
   const logTable = logs.bytes(["log_lines"]);

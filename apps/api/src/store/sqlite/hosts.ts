@@ -40,7 +40,10 @@ export class SqliteHostRepository implements HostRepository {
     this.#deleteData = hostDataDeletes(db).map((sql) => db.prepare(sql));
     this.#get = db.prepare(`SELECT ${HOST_COLUMNS} FROM hosts WHERE id = ?`);
     this.#list = db.prepare(`SELECT ${HOST_COLUMNS} FROM hosts ORDER BY name, id`);
-    this.#lastSeq = db.prepare("SELECT max(seq) AS seq FROM ingested_batches WHERE host_id = ?");
+    // A seek a run of the host's agent (migration 25): max() over a join would read every batch.
+    this.#lastSeq = db.prepare(`
+      SELECT max((SELECT max(seq) FROM ingested_batches WHERE incarnation = i.id)) AS seq
+      FROM agent_incarnations i WHERE i.host_id = ?`);
     this.#conflict = db.prepare(
       "UPDATE hosts SET conflict_refused_at = ?, conflict_refusals = conflict_refusals + 1, conflict_host_info = ? WHERE id = ?",
     );

@@ -25,6 +25,8 @@ export class SqliteRetentionRepository implements RetentionRepository {
   readonly #logsBefore;
   readonly #overCap;
   readonly #oldestLogs;
+  readonly #incarnations;
+  readonly #firstKept;
   readonly #ledgerBefore;
   readonly #eventsBefore;
   readonly #tombstonesBefore;
@@ -65,9 +67,15 @@ export class SqliteRetentionRepository implements RetentionRepository {
                 ORDER BY id)
         ) WHERE freed_before < $bytes
       )`);
-    this.#ledgerBefore = db.prepare(
-      "DELETE FROM ingested_batches WHERE rowid IN (SELECT rowid FROM ingested_batches WHERE stored_at < ? LIMIT ?)",
+    // The ledger has no index by time (migration 25): each run of an agent's batches in seq order.
+    this.#incarnations = db.prepare("SELECT id FROM agent_incarnations ORDER BY id");
+    this.#firstKept = db.prepare(
+      "SELECT seq FROM ingested_batches WHERE incarnation = ? AND stored_at >= ? ORDER BY seq LIMIT 1",
     );
+    this.#ledgerBefore = db.prepare(`
+      DELETE FROM ingested_batches WHERE (incarnation, seq, digest) IN (
+        SELECT incarnation, seq, digest FROM ingested_batches
+        WHERE incarnation = $incarnation AND seq < $below AND stored_at < $t ORDER BY seq LIMIT $limit)`);
     this.#eventsBefore = db.prepare(
       "DELETE FROM container_events WHERE id IN (SELECT id FROM container_events WHERE time < ? LIMIT ?)",
     );
@@ -117,8 +125,25 @@ export class SqliteRetentionRepository implements RetentionRepository {
     return Number(this.#oldestLogs.run({ host: hostId, limit, bytes }).changes);
   }
 
+  /**
+   * Each run of an agent (an incarnation) cut its batches in seq order, so its batches stored
+   * before `t` are those below its first one stored since, but for a resend that took a while: a
+   * batch stored before `t` with a higher seq than one stored since goes once that one has gone
+   * too. Reads an incarnation's batches up to its first kept, where an index by time would cost
+   * another copy of each batch's key (migration 25).
+   */
   async deleteBatchLedgerBefore(t: number, limit: number): Promise<number> {
-    return Number(this.#ledgerBefore.run(t, limit).changes);
+    let deleted = 0;
+    const incarnations = this.#incarnations.all() as { id: number }[];
+    for (const { id } of incarnations) {
+      if (deleted >= limit) break;
+      const kept = this.#firstKept.get(id, t) as { seq: number } | undefined;
+      const below = kept?.seq ?? Number.MAX_SAFE_INTEGER;
+      deleted += Number(
+        this.#ledgerBefore.run({ incarnation: id, below, t, limit: limit - deleted }).changes,
+      );
+    }
+    return deleted;
   }
 
   async deleteContainerHistoryBefore(t: number, limit: number): Promise<number> {

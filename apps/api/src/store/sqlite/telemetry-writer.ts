@@ -1,10 +1,10 @@
 import type { DatabaseSync } from "node:sqlite";
-import type { ContainerEvent, ContainerInfo, LogLine, SequencedAgentMessage } from "@crowsnest/protocol";
-import { batchDigest } from "../batch-digest.ts";
+import type { ContainerEvent, ContainerInfo, LogLine } from "@crowsnest/protocol";
 import { parseWrite } from "../batch-json.ts";
 import { tsToNs } from "../log-time.ts";
 import type { BatchWrite, ParsedWrite, TelemetryWrite, TelemetryWriter, WriteResult } from "../store.ts";
 import { type OutsideWindow, OutsideWindowTally, type TimeWindow } from "../time-window.ts";
+import { SqliteBatchLedger } from "./batch-ledger.ts";
 import { transaction } from "./database.ts";
 import { MetricWriter } from "./metric-writer.ts";
 import { SEARCH_TEXT } from "./search-text.ts";
@@ -66,8 +66,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #upsertContainer;
   readonly #removeContainer;
   readonly #insertEvent;
-  readonly #findBatch;
-  readonly #insertBatch;
+  readonly #ledger: SqliteBatchLedger;
   readonly #series: SeriesIds;
   readonly #metrics: MetricWriter;
   readonly #insertLine;
@@ -108,12 +107,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#insertEvent = db.prepare(
       "INSERT INTO container_events (host_id, container_id, time, action, exit_code, oom_killed) VALUES (?, ?, ?, ?, ?, ?)",
     );
-    this.#findBatch = db.prepare(
-      "SELECT digest FROM ingested_batches WHERE host_id = ? AND incarnation = ? AND seq = ?",
-    );
-    this.#insertBatch = db.prepare(
-      "INSERT INTO ingested_batches (host_id, incarnation, seq, digest, stored_at) VALUES (?, ?, ?, ?, ?)",
-    );
+    this.#ledger = new SqliteBatchLedger(db);
     // No RETURNING: SQLite keeps what it returns in a temporary B-tree, made and dropped per line.
     this.#insertLine = db.prepare(
       "INSERT INTO log_lines (series, ts, server_offset_ms, stream, truncated, text) VALUES (?, ?, ?, ?, ?, ?)",
@@ -234,26 +228,13 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
         this.#seen.run(write.at, write.hostId);
         return "stored";
       case "batch": {
-        const result = this.#recordBatch(write.hostId, write.message, write.at);
+        const result = this.#ledger.record(write.hostId, write.message, write.at);
         if (result === "duplicate") return result;
         outside.add(write.hostId, this.#applyBatch(write));
         this.#seen.run(write.at, write.hostId);
         return result;
       }
     }
-  }
-
-  /**
-   * Enters the batch in the ledger unless this very batch (same incarnation, seq and content) is
-   * there already. A ledger row without digest (stored before migration 6) matches on seq alone.
-   */
-  #recordBatch(hostId: string, message: SequencedAgentMessage, at: number): WriteResult {
-    const incarnation = message.incarnation ?? "";
-    const digest = batchDigest(message);
-    const rows = this.#findBatch.all(hostId, incarnation, message.seq) as unknown as { digest: string }[];
-    if (rows.some((row) => row.digest === digest || row.digest === "")) return "duplicate";
-    this.#insertBatch.run(hostId, incarnation, message.seq, digest, at);
-    return rows.length === 0 ? "stored" : "collided";
   }
 
   /**

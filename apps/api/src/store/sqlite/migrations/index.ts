@@ -23,6 +23,7 @@ import { logBytesPerWriteMigration } from "./021-log-bytes-per-write.ts";
 import { logSearchWithoutPrefixIndexMigration } from "./022-log-search-without-prefix-index.ts";
 import { minuteChunksIndexMigration } from "./023-minute-chunks-index.ts";
 import { rollupRowsIndexMigration } from "./024-rollup-rows-index.ts";
+import { compactBatchLedgerMigration } from "./025-compact-batch-ledger.ts";
 
 /** In version order. The auth half's users/sessions/audit/enrolment tables are migration 2. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -50,4 +51,5 @@ export const MIGRATIONS: readonly Migration[] = [
   logSearchWithoutPrefixIndexMigration,
   minuteChunksIndexMigration,
   rollupRowsIndexMigration,
+  compactBatchLedgerMigration,
 ];
