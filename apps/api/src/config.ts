@@ -212,7 +212,7 @@ export const SERVER_SETTINGS = {
   }),
   batchLedgerMs: setting({
     env: "CROWSNEST_RETENTION_BATCH_LEDGER_MS",
-    help: "how long stored batch numbers are remembered, so a late resend is still recognised",
+    help: "how long stored batch numbers are remembered at least, so a late resend is still recognised",
     kind: ms(MINUTE),
     default: 7 * DAY,
   }),

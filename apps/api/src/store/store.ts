@@ -325,6 +325,12 @@ export interface RetentionRepository {
   hostsOverLogCap(capBytes: number): Promise<{ hostId: string; excessBytes: number }[]>;
   /** Deletes a host's oldest log lines, at most `limit`, until about `bytes` are freed; returns lines deleted. */
   deleteOldestLogs(hostId: string, bytes: number, limit: number): Promise<number>;
+  /**
+   * Deletes at most `limit` batches of the ledger stored before `t` (ms); returns how many. A batch
+   * stored before `t` may outlive it a while (SQLite reads each run of an agent in seq order, and
+   * keeps one above a batch of its run stored since), never the other way round: a resend within
+   * the ledger's retention is always recognised.
+   */
   deleteBatchLedgerBefore(t: number, limit: number): Promise<number>;
   /** Container events older than `t` and tombstones of containers removed before `t` (epoch ms); returns rows deleted. */
   deleteContainerHistoryBefore(t: number, limit: number): Promise<number>;

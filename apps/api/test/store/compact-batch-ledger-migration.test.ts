@@ -8,7 +8,7 @@ import { batchDigest } from "../../src/store/batch-digest.ts";
 import { compactBatchLedgerMigration } from "../../src/store/sqlite/migrations/025-compact-batch-ledger.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { logLine, containerId as newContainerId } from "../support/samples.ts";
-import { oldSchemaFile } from "./old-schema-file.ts";
+import { countRows, oldSchemaFile } from "./old-schema-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "crowsnest-ledger-25-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,6 +83,9 @@ describe("migration 25: the batch ledger keyed by an agent run's id, digests as 
       expect(await store.hosts.lastStoredSeq("h1")).toBe(9);
       expect(await store.hosts.lastStoredSeq("h2")).toBe(9);
       expect(await store.hosts.lastStoredSeq("h3")).toBeNull();
+      // A run newer than the one holding the host's highest seq: the highest is still over every run.
+      await store.telemetry.write([batch("h1", logs(1, "a new run", "ZZZZZZZZZZZZZZZZZZZZZZ"))]);
+      expect(await store.hosts.lastStoredSeq("h1")).toBe(9);
     } finally {
       await store.close();
     }
@@ -139,14 +142,54 @@ describe("migration 25: the batch ledger keyed by an agent run's id, digests as 
     } finally {
       await store.close();
     }
-    const db = new DatabaseSync(path, { readOnly: true });
+    // The runs retention emptied went with their batches, h1's last one with its host.
+    expect(countRows(path, "ingested_batches")).toBe(0);
+    expect(countRows(path, "agent_incarnations")).toBe(0);
+  });
+
+  it("retention reads the run of agents that send no incarnation by time, and deletes a batch of the highest seq", async () => {
+    // An older agent whose state was reset numbers from 5 again: seq 10 is older than seq 5.
+    const path = schema24File("no-incarnation.db", [
+      ["h1", "", 10, "", 100],
+      ["h1", "", 5, "ab", 400],
+      ["h1", INCARNATION, Number.MAX_SAFE_INTEGER, "cd", 100],
+    ]);
+    const store = await openSqliteStore(path);
     try {
-      expect(db.prepare("SELECT count(*) AS n FROM ingested_batches").get()).toEqual({ n: 0 });
-      expect(db.prepare("SELECT host_id FROM agent_incarnations ORDER BY host_id").all()).toEqual([
-        { host_id: "h2" },
-      ]);
+      expect(await store.retention.deleteBatchLedgerBefore(300, 10)).toBe(2);
+      expect(await store.hosts.lastStoredSeq("h1")).toBe(5);
+      // Seq 10 forgotten, a new batch 10 of that agent is stored, not taken for the one before migration 6.
+      expect(
+        await store.telemetry.write([
+          { kind: "batch", hostId: "h1", at: 500, message: logs(10, "ten again") },
+        ]),
+      ).toEqual(["stored"]);
     } finally {
-      db.close();
+      await store.close();
     }
+  });
+
+  it("retention visits a bounded number of runs a call, going on from the last call's", async () => {
+    const runs = 300;
+    const path = schema24File(
+      "many-runs.db",
+      Array.from({ length: runs }, (_, i): [string, string, number, string, number] => [
+        "h1",
+        `run-${String(i).padStart(16, "0")}`,
+        1,
+        "ee",
+        100,
+      ]),
+    );
+    const store = await openSqliteStore(path);
+    try {
+      const calls: number[] = [];
+      for (let i = 0; i < 4; i++) calls.push(await store.retention.deleteBatchLedgerBefore(300, 1_000));
+      expect(calls).toEqual([256, runs - 256, 0, 0]);
+      expect(await store.hosts.lastStoredSeq("h1")).toBeNull();
+    } finally {
+      await store.close();
+    }
+    expect(countRows(path, "agent_incarnations")).toBe(0);
   });
 });

@@ -30,8 +30,9 @@ export class SqliteBatchLedger {
    * Enters a batch of the host's, arrived at `at` (ms), unless this very batch (same incarnation,
    * seq and content) is there already: "duplicate" then, "collided" when another batch has its
    * incarnation and seq, else "stored". A row without digest (stored before migration 6) matches
-   * on seq alone. The incarnation's id is looked up a batch at a time rather than cached: a host
-   * deleted on another connection takes its incarnations with it.
+   * on seq alone. The run's id is looked up a batch at a time rather than cached: retention deletes
+   * a run left with no batch (SqliteRetentionRepository.deleteBatchLedgerBefore), and a deleted
+   * host takes its runs with it, both on another connection.
    */
   record(hostId: string, message: SequencedAgentMessage, at: number): WriteResult {
     const incarnation = this.#incarnationId(hostId, message.incarnation ?? "");

@@ -40,7 +40,7 @@ export class SqliteHostRepository implements HostRepository {
     this.#deleteData = hostDataDeletes(db).map((sql) => db.prepare(sql));
     this.#get = db.prepare(`SELECT ${HOST_COLUMNS} FROM hosts WHERE id = ?`);
     this.#list = db.prepare(`SELECT ${HOST_COLUMNS} FROM hosts ORDER BY name, id`);
-    // A seek a run of the host's agent (migration 25): max() over a join would read every batch.
+    // One seek per run of the host's agent (migration 25): max() over a join would read every batch.
     this.#lastSeq = db.prepare(`
       SELECT max((SELECT max(seq) FROM ingested_batches WHERE incarnation = i.id)) AS seq
       FROM agent_incarnations i WHERE i.host_id = ?`);
@@ -119,8 +119,10 @@ const SQLITE_CONSTRAINT_UNIQUE = 2067;
 /**
  * The statements that delete everything stored for a host (`delete`), whatever tables the
  * migrations have made: first the host's log lines, then the rows of every table with a `series` column, a `series` row
- * naming the host; then those of every table with a `host_id` column, `series` included. The host
- * row itself and the append-only audit log are left out. Each statement takes the host id.
+ * naming the host; then those of every table with a `host_id` column, `series` included (the batch
+ * ledger goes with `agent_incarnations`, ON DELETE CASCADE: foreign keys are on for every
+ * connection, configure). The host row itself and the append-only audit log are left out. Each
+ * statement takes the host id.
  */
 function hostDataDeletes(db: DatabaseSync): string[] {
   const rows = db
