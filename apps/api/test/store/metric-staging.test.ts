@@ -184,6 +184,29 @@ describe("SQLite metric staging", () => {
     expect(hours()).toBe(21);
   });
 
+  it("leaves finished hours to the writes' budgets while writes come, and the retention sweep packs them once writes stopped", async () => {
+    const ids = Array.from({ length: 51 }, () => newContainerId());
+    for (let m = 0; m < 60; m++)
+      await write(
+        ids.map((id) => metricSample(id, m * MINUTE, m)),
+        m * MINUTE,
+      );
+    await write([], HOUR + PACK_GRACE_MS);
+    // A write that stages nothing packs PACK_FLOOR's 1,000 samples: 17 series' hours of 60.
+    const last = HOUR + MINUTE + PACK_GRACE_MS;
+    await write([], last);
+    const hours = () => chunks().filter((c) => c.span === HOUR).length;
+    expect(hours()).toBe(17);
+    // The sweep asks a minute back (packRawMetrics): a write came in that minute, so the hours left
+    // are the writes' to pack, not the sweep's in transactions of 100,000 samples.
+    expect(await store.retention.packRawMetrics?.(last + MINUTE, 100_000)).toBe(0);
+    expect(hours()).toBe(17);
+    // A minute with no write: writes have stopped, and the sweep packs every hour left.
+    expect(await store.retention.packRawMetrics?.(last + MINUTE + 1, 100_000)).toBe(34 * 60);
+    expect(hours()).toBe(51);
+    expect(count("metric_chunks")).toBe(51);
+  });
+
   it("passes over a series whose hour fails to pack until the next hour, and packs every other", async () => {
     const failing = newContainerId();
     const other = newContainerId();

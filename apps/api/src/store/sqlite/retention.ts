@@ -101,10 +101,11 @@ export class SqliteRetentionRepository implements RetentionRepository {
   }
 
   /**
-   * Packs staging that has been due for a minute at `now` (ms; SqliteMetricPacker.packDue), at least
-   * `limit` samples when there are: what the writer, which packs the newest as writes come, would
-   * have packed had writes not stopped. Staging due more recently is left to it, so that a sweep
-   * during a minute's packing does not pack the rest in large transactions that hold up acks.
+   * Packs staging that has been due for a minute at `now` (ms; SqliteMetricPacker.packDue), and
+   * finished hours once no write has arrived for that minute (MetricWriter.pack), at least `limit`
+   * samples when there are: what the writer, which packs the newest as writes come, would have
+   * packed had writes not stopped. Staging due more recently, and hours while writes come, are left
+   * to it, so that a sweep does not pack them in large transactions that hold up acks.
    */
   packRawMetrics(now: number, limit: number): Promise<number> {
     return this.#packRaw(now - MINUTE, limit);
