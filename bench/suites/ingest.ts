@@ -27,10 +27,11 @@
 import { HOUR, MINUTE } from "../../apps/api/src/store/metric-chunk.ts";
 import { PACK_GRACE_MS } from "../../apps/api/src/store/sqlite/metric-packer.ts";
 import { PACK_RATIO } from "../../apps/api/src/store/sqlite/metric-writer.ts";
+import { TELEMETRY_WORKER_NAME } from "../../apps/api/src/store/sqlite/worker-telemetry-writer.ts";
 import { buildServer } from "../../scripts/build-server.ts";
 import { PeakRss, percentile, sleep } from "../support/measure.ts";
 import type { BenchOptions } from "../support/options.ts";
-import { CpuMeter } from "../support/process-cpu.ts";
+import { CpuMeter, threadsNamed } from "../support/process-cpu.ts";
 import { Responsiveness } from "../support/responsiveness.ts";
 import { directoryBytes, startSeededServer } from "../support/seeded-server.ts";
 import { type RowKind, SimLoad } from "../support/sim-load.ts";
@@ -103,6 +104,11 @@ export interface IngestMinute {
   skippedTicks: number;
   closedAgents: number;
   serverCpuPercent: number;
+  /**
+   * The telemetry writer's thread alone (SQLite's worker, one thread: at 100 % it is the limit
+   * whatever the server's total); absent in runs saved before it.
+   */
+  writerCpuPercent?: number;
   peakRssMiB: number;
 }
 
@@ -505,6 +511,7 @@ class MinuteSlices {
   readonly #load: SimLoad;
   readonly #log: (line: string) => void;
   readonly #cpu: CpuMeter;
+  readonly #writerCpu: CpuMeter;
   readonly #rss: PeakRss;
   #last = { offered: 0, acked: 0, acks: 0, skippedTicks: 0, closedAgents: 0, at: performance.now() };
 
@@ -512,8 +519,10 @@ class MinuteSlices {
     this.#load = load;
     this.#log = log;
     this.#cpu = new CpuMeter(pids);
+    this.#writerCpu = new CpuMeter(() => pids().flatMap((pid) => threadsNamed(pid, TELEMETRY_WORKER_NAME)));
     this.#rss = new PeakRss(pids);
     this.#cpu.start();
+    this.#writerCpu.start();
     this.#rss.start();
     this.#timer = setInterval(() => this.#slice(), MINUTE);
   }
@@ -540,11 +549,13 @@ class MinuteSlices {
       skippedTicks: tally.skippedTicks - this.#last.skippedTicks,
       closedAgents: tally.closedAgents - this.#last.closedAgents,
       serverCpuPercent: (100 * this.#cpu.stop()) / seconds,
+      writerCpuPercent: (100 * this.#writerCpu.stop()) / seconds,
       peakRssMiB: this.#rss.stopMiB(),
     };
     const { offered, acked, skippedTicks, closedAgents } = tally;
     this.#last = { offered, acked, acks: tally.ackMs.length, skippedTicks, closedAgents, at };
     this.#cpu.start();
+    this.#writerCpu.start();
     this.#rss.start();
     this.#minutes.push(minute);
     this.#log(`ingest minute to ${minute.endedAt}: ${minuteLine(minute)}`);
@@ -553,5 +564,5 @@ class MinuteSlices {
 
 /** A minute's figures for the log. */
 function minuteLine(m: IngestMinute): string {
-  return `offered ${Math.round(m.offeredPerSecond)}/s, acked ${Math.round(m.ackedPerSecond)}/s, ack p99 ${Math.round(m.ackP99Ms)} ms (max ${Math.round(m.ackMaxMs)}), ${m.skippedTicks} ticks held back, ${m.closedAgents} sockets closed, ${Math.round(m.serverCpuPercent)} % of a core, RSS ${Math.round(m.peakRssMiB)} MiB`;
+  return `offered ${Math.round(m.offeredPerSecond)}/s, acked ${Math.round(m.ackedPerSecond)}/s, ack p99 ${Math.round(m.ackP99Ms)} ms (max ${Math.round(m.ackMaxMs)}), ${m.skippedTicks} ticks held back, ${m.closedAgents} sockets closed, ${Math.round(m.serverCpuPercent)} % of a core (the writer's thread ${Math.round(m.writerCpuPercent ?? Number.NaN)} %), RSS ${Math.round(m.peakRssMiB)} MiB`;
 }

@@ -43,6 +43,28 @@ export function pidsNamed(...names: string[]): number[] {
   });
 }
 
+/**
+ * The threads of process `pid` named `name` (their task ids; Linux keeps a thread's name, `comm`, to
+ * its first 15 bytes: TASK_COMM_LEN, proc(5)). A thread's /proc/<tid>/stat counts its own CPU
+ * time, so a CpuMeter of these measures them alone. None once the process has ended.
+ */
+export function threadsNamed(pid: number, name: string): number[] {
+  const comm = Buffer.from(name).subarray(0, 15).toString();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  return tids.map(Number).filter((tid) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() === comm;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** The process and every live descendant of it. */
 export function processTree(root: number): number[] {
   const children = new Map<number, number[]>();

@@ -29,6 +29,9 @@ export type TelemetryReply =
 /** What the worker sends: `ready` once its connection is open, then a reply per request. */
 export type TelemetryWorkerMessage = { ready: true } | TelemetryReply;
 
+/** The worker's thread name (Linux shows its first 15 bytes as the thread's `comm`). */
+export const TELEMETRY_WORKER_NAME = "crowsnest-telemetry-writer";
+
 /** The file name of the worker's bundle, beside the server's (scripts/build-server.ts). */
 export const TELEMETRY_WORKER_BUNDLE = "crowsnest-telemetry-worker.mjs";
 
@@ -161,7 +164,7 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
   #start(): Worker {
     const worker = new Worker(WORKER_ENTRY, {
       workerData: { path: this.#path, keepMs: this.#keepMs } satisfies TelemetryWorkerData,
-      name: "crowsnest-telemetry-writer",
+      name: TELEMETRY_WORKER_NAME,
       resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB },
     });
     worker.on("message", (reply: TelemetryWorkerMessage) => {
