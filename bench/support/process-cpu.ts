@@ -10,11 +10,17 @@ interface Stat {
   reaped: number;
 }
 
+/**
+ * A process (its pid), or one of its threads (`<pid>/task/<tid>`): where its `stat` is under /proc.
+ * A thread's own CPU time is only there: /proc/<tid>/stat counts its whole process (proc(5)).
+ */
+export type Task = number | `${number}/task/${number}`;
+
 /** Fields after the command name (which may hold spaces) start after the last ")". */
-function readStat(pid: number): Stat | null {
+function readStat(task: Task): Stat | null {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    text = readFileSync(`/proc/${task}/stat`, "utf8");
   } catch {
     return null; // the process ended between listing and reading: nothing left to count
   }
@@ -44,11 +50,10 @@ export function pidsNamed(...names: string[]): number[] {
 }
 
 /**
- * The threads of process `pid` named `name` (their task ids; Linux keeps a thread's name, `comm`, to
- * its first 15 bytes: TASK_COMM_LEN, proc(5)). A thread's /proc/<tid>/stat counts its own CPU
- * time, so a CpuMeter of these measures them alone. None once the process has ended.
+ * The threads of process `pid` named `name` (Linux keeps a thread's name, `comm`, to its first 15
+ * bytes: TASK_COMM_LEN, proc(5)), for a CpuMeter of them alone. None once the process has ended.
  */
-export function threadsNamed(pid: number, name: string): number[] {
+export function threadsNamed(pid: number, name: string): Task[] {
   const comm = Buffer.from(name).subarray(0, 15).toString();
   let tids: string[];
   try {
@@ -56,13 +61,15 @@ export function threadsNamed(pid: number, name: string): number[] {
   } catch {
     return [];
   }
-  return tids.map(Number).filter((tid) => {
-    try {
-      return readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() === comm;
-    } catch {
-      return false;
-    }
-  });
+  return tids
+    .filter((tid) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() === comm;
+      } catch {
+        return false;
+      }
+    })
+    .map((tid): Task => `${pid}/task/${Number(tid)}`);
 }
 
 /** The process and every live descendant of it. */
@@ -82,16 +89,17 @@ export function processTree(root: number): number[] {
 }
 
 /**
- * CPU seconds spent by a group of processes between start() and stop(). Processes are those
+ * CPU seconds spent by a group of processes (or threads) between start() and stop(). Those counted are those
  * present at both readings; the group's roots also count what their reaped children spent, so
  * short-lived helpers (a watcher's scripts, a docker CLI it runs) are not missed.
  */
 export class CpuMeter {
-  readonly #pids: () => number[];
-  readonly #roots: Set<number>;
-  #before = new Map<number, number>();
+  readonly #pids: () => Task[];
+  readonly #roots: Set<Task>;
+  #before = new Map<Task, number>();
 
-  constructor(pids: () => number[], roots: number[] = []) {
+  /** `pids`: the processes, or threads (threadsNamed), to count, read at each reading. */
+  constructor(pids: () => Task[], roots: Task[] = []) {
     this.#pids = pids;
     this.#roots = new Set(roots);
   }
@@ -109,8 +117,8 @@ export class CpuMeter {
     return ticks / TICKS_PER_SECOND;
   }
 
-  #read(): Map<number, number> {
-    const ticks = new Map<number, number>();
+  #read(): Map<Task, number> {
+    const ticks = new Map<Task, number>();
     for (const pid of this.#pids()) {
       const stat = readStat(pid);
       if (stat !== null) ticks.set(pid, stat.own + (this.#roots.has(pid) ? stat.reaped : 0));

@@ -36,10 +36,10 @@ export class SqliteRetentionRepository implements RetentionRepository {
   readonly #firstKept;
   readonly #ledgerBefore;
   readonly #emptyRun;
-  /** The last run of an agent deleteBatchLedgerBefore visited: the next call goes on after it. */
-  #lastRun = 0;
   readonly #eventsBefore;
   readonly #tombstonesBefore;
+  /** The last run of an agent deleteBatchLedgerBefore visited: the next call goes on after it. */
+  #lastRun = 0;
 
   /**
    * `packRaw`: the telemetry writer's packRawMetrics (SqliteTelemetryWriter, or its worker thread's),
