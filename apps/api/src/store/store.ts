@@ -313,9 +313,10 @@ export interface RetentionRepository {
    * PgMetricPacker, packs only here; SQLite's writer packs as it writes, SqliteMetricPacker, and
    * this takes what it left when writes stopped): packs the samples of minutes that ended a short
    * delay before `now` (epoch ms; PACK_DELAY_MS; SQLite's a minute more than the writer's
-   * PACK_GRACE_MS) and finished hours (PostgreSQL: hours that ended by then; SQLite: the same, but
-   * only once no write has arrived for that delay, as the writer's budgets pack them while writes
-   * come), and those hours' rollup rows, about `limit` samples or rows per
+   * PACK_GRACE_MS) and finished hours (PostgreSQL: hours that ended by then; SQLite: hours over by
+   * then and a minute, with no staged sample left before their end, and while writes come, which
+   * pack them with their budgets, only those over for an hour more), and those hours' rollup rows,
+   * about `limit` samples or rows per
    * call; returns what it moved (samples, and rollup rows on PostgreSQL), `limit` or more while
    * there are more to pack.
    */

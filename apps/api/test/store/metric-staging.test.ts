@@ -173,18 +173,18 @@ describe("SQLite metric staging", () => {
     await write([], 3 * MINUTE + 1);
     await write([], 3 * MINUTE + 2);
     expect(count("metric_staging")).toBe(0);
-    const hours = () => chunks().filter((c) => c.span === HOUR).length;
     // Writes that stage nothing allow PACK_FLOOR's 1,000 samples each: the big series' 1,500 take
     // the first, and 500 more of the second's; that one packs 9 hours of 60, the third the rest.
     await write([], HOUR + MINUTE + PACK_GRACE_MS);
-    expect(hours()).toBe(1);
+    expect(hourChunkCount()).toBe(1);
     await write([], HOUR + MINUTE + PACK_GRACE_MS + 1);
-    expect(hours()).toBe(10);
+    expect(hourChunkCount()).toBe(10);
     await write([], HOUR + MINUTE + PACK_GRACE_MS + 2);
-    expect(hours()).toBe(21);
+    expect(hourChunkCount()).toBe(21);
   });
 
-  it("leaves finished hours to the writes' budgets while writes come, and the retention sweep packs them once writes stopped", async () => {
+  /** Hour 0 of 51 series, a sample a minute, its staging packed at the hour's end; no hour chunk yet. */
+  async function hourOf51Series(): Promise<void> {
     const ids = Array.from({ length: 51 }, () => newContainerId());
     for (let m = 0; m < 60; m++)
       await write(
@@ -192,19 +192,35 @@ describe("SQLite metric staging", () => {
         m * MINUTE,
       );
     await write([], HOUR + PACK_GRACE_MS);
+  }
+  const hourChunkCount = () => chunks().filter((c) => c.span === HOUR).length;
+
+  it("leaves finished hours to the writes' budgets while writes come, and the retention sweep packs them once writes stopped", async () => {
+    await hourOf51Series();
     // A write that stages nothing packs PACK_FLOOR's 1,000 samples: 17 series' hours of 60.
     const last = HOUR + MINUTE + PACK_GRACE_MS;
     await write([], last);
-    const hours = () => chunks().filter((c) => c.span === HOUR).length;
-    expect(hours()).toBe(17);
+    expect(hourChunkCount()).toBe(17);
     // The sweep asks a minute back (packRawMetrics): a write came in that minute, so the hours left
     // are the writes' to pack, not the sweep's in transactions of 100,000 samples.
     expect(await store.retention.packRawMetrics?.(last + MINUTE, 100_000)).toBe(0);
-    expect(hours()).toBe(17);
+    expect(hourChunkCount()).toBe(17);
     // A minute with no write: writes have stopped, and the sweep packs every hour left.
     expect(await store.retention.packRawMetrics?.(last + MINUTE + 1, 100_000)).toBe(34 * 60);
-    expect(hours()).toBe(51);
+    expect(hourChunkCount()).toBe(51);
     expect(count("metric_chunks")).toBe(51);
+  });
+
+  it("packs in the retention sweep, while writes come, the hours over for an hour more that their budgets left", async () => {
+    await hourOf51Series();
+    // Writes that stage nothing, an hour apart: each packs PACK_FLOOR's 17 series' hours.
+    await write([], HOUR + MINUTE + PACK_GRACE_MS);
+    const last = 2 * HOUR + MINUTE + PACK_GRACE_MS;
+    await write([], last);
+    expect(hourChunkCount()).toBe(34);
+    // A write came in the sweep's minute, but hour 0 has been over for an hour more: a backlog.
+    expect(await store.retention.packRawMetrics?.(last + MINUTE, 100_000)).toBe(17 * 60);
+    expect(hourChunkCount()).toBe(51);
   });
 
   it("passes over a series whose hour fails to pack until the next hour, and packs every other", async () => {

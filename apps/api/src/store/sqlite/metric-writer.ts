@@ -1,5 +1,6 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { MetricSample } from "@crowsnest/protocol";
+import { HOUR } from "../metric-chunk.ts";
 import { SqliteMetricPacker } from "./metric-packer.ts";
 import type { SeriesIds } from "./series.ts";
 import type { StagedSample } from "./staged-samples.ts";
@@ -28,7 +29,11 @@ export class MetricWriter {
   readonly #packer: SqliteMetricPacker;
   /** Per host, the samples `put` since the last flush. */
   readonly #pending = new Map<string, StagedSample[]>();
-  /** The latest arrival (ms) of the writes flushed: while writes come, their budgets pack finished hours (see pack). */
+  /**
+   * The arrival (ms) of the last write flushed, committed or not (its agent waits for an ack either
+   * way), not the latest ever seen, so that a clock set back holds up no packing: while writes
+   * come, their budgets pack finished hours (see pack). None before the first.
+   */
   #lastArrival = Number.NEGATIVE_INFINITY;
 
   constructor(db: DatabaseSync, series: SeriesIds) {
@@ -56,7 +61,7 @@ export class MetricWriter {
    * off, and refuses no write).
    */
   flush(now: number): void {
-    this.#lastArrival = Math.max(this.#lastArrival, now);
+    this.#lastArrival = now;
     let staged = 0;
     for (const [hostId, samples] of this.#pending) {
       this.#packer.stage(hostId, samples);
@@ -69,16 +74,19 @@ export class MetricWriter {
   }
 
   /**
-   * Packs staging due at `now` (ms), then, once no write has arrived since `now`, finished hours
-   * (packHoursDue), at least `limit` samples of each when there are; returns the samples packed: 0
-   * once nothing is left. While writes come, hours are left to their budgets: the retention sweep,
-   * which calls this until it packs less than `limit`, packed every series' hour left in
-   * transactions of 100,000 samples, at 100–110 % of the writer's core for 10–14 s a minute and
-   * ack p99 308–390 ms (BENCHMARKS.md figure 3, the hold across 16:00 on a921132).
+   * Packs staging due at `now` (ms), then finished hours (packHoursDue), at least `limit` samples
+   * of each when there are; returns the samples packed: 0 once nothing is left. While writes come
+   * (one arrived at `now` or later), only hours over for an hour more: the others are their
+   * budgets', which pack an hour's samples within 48 minutes while the rate holds (PACK_RATIO), so
+   * a backlog alone (the rate fell after a busy hour, a file's rollup rows from before migration
+   * 11) is left to this. The retention sweep, which calls this until it packs less than `limit`,
+   * packed every series' hour left in transactions of 100,000 samples, at 100–110 % of the
+   * writer's core for 10–14 s a minute and ack p99 308–431 ms (BENCHMARKS.md figure 3, the hold
+   * across 16:00 on a921132).
    */
   pack(now: number, limit: number): number {
     const staged = this.#packer.packDue(now, limit);
-    return this.#lastArrival < now ? staged + this.#packer.packHoursDue(now, limit) : staged;
+    return staged + this.#packer.packHoursDue(this.#lastArrival < now ? now : now - HOUR, limit);
   }
 
   /** After the caller's transaction committed: reports what packing set aside in it. */

@@ -102,10 +102,10 @@ export class SqliteRetentionRepository implements RetentionRepository {
 
   /**
    * Packs staging that has been due for a minute at `now` (ms; SqliteMetricPacker.packDue), and
-   * finished hours once no write has arrived for that minute (MetricWriter.pack), at least `limit`
-   * samples when there are: what the writer, which packs the newest as writes come, would have
-   * packed had writes not stopped. Staging due more recently, and hours while writes come, are left
-   * to it, so that a sweep does not pack them in large transactions that hold up acks.
+   * finished hours (MetricWriter.pack: while writes come, only those over for an hour more), at
+   * least `limit` samples when there are: what the writer, which packs the newest as writes come,
+   * would have packed had writes not stopped, or a backlog its writes' budgets leave. The rest is
+   * left to it, so that a sweep does not pack it in large transactions that hold up acks.
    */
   packRawMetrics(now: number, limit: number): Promise<number> {
     return this.#packRaw(now - MINUTE, limit);

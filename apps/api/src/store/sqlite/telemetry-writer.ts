@@ -155,10 +155,10 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   }
 
   /**
-   * Packs staging due at `now` (ms) in a transaction of its own, and finished hours once no write
-   * has arrived since `now` (MetricWriter.pack), at least `limit` samples when there are; returns
-   * the samples packed. What the retention sweep asks once writes have stopped; the worker thread
-   * runs it as `packRawMetrics` does here.
+   * Packs staging due at `now` (ms) in a transaction of its own, and finished hours (MetricWriter.pack:
+   * while writes come, only those over for an hour more), at least `limit` samples when there are;
+   * returns the samples packed. What the retention sweep asks every minute, for what writes left;
+   * the worker thread runs it as `packRawMetrics` does here.
    */
   pack(now: number, limit: number): number {
     try {

@@ -123,7 +123,7 @@ export class WorkerTelemetryWriter implements TelemetryWriter {
     return reply.results;
   }
 
-  /** SqliteTelemetryWriter.pack in the worker's thread: packs staging due at `now` (ms); resolves with the samples packed. */
+  /** SqliteTelemetryWriter.pack in the worker's thread: packs staging due at `now` (ms) and finished hours; resolves with the samples packed. */
   async packRawMetrics(now: number, limit: number): Promise<number> {
     const reply = await this.#request((id) => ({ id, pack: { now, limit } }));
     if (!("packed" in reply)) throw new Error("the telemetry writer's thread answered a pack with no count");
