@@ -89,8 +89,8 @@ export function processTree(root: number): number[] {
 }
 
 /**
- * CPU seconds spent by a group of processes (or threads) between start() and stop(). Those counted are those
- * present at both readings; the group's roots also count what their reaped children spent, so
+ * CPU seconds spent by a group of processes (or threads) between start() and stop(). Those
+ * counted are those present at both readings; the group's roots also count what their reaped children spent, so
  * short-lived helpers (a watcher's scripts, a docker CLI it runs) are not missed.
  */
 export class CpuMeter {
@@ -119,9 +119,9 @@ export class CpuMeter {
 
   #read(): Map<Task, number> {
     const ticks = new Map<Task, number>();
-    for (const pid of this.#pids()) {
-      const stat = readStat(pid);
-      if (stat !== null) ticks.set(pid, stat.own + (this.#roots.has(pid) ? stat.reaped : 0));
+    for (const task of this.#pids()) {
+      const stat = readStat(task);
+      if (stat !== null) ticks.set(task, stat.own + (this.#roots.has(task) ? stat.reaped : 0));
     }
     return ticks;
   }

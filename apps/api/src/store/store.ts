@@ -316,9 +316,8 @@ export interface RetentionRepository {
    * PACK_GRACE_MS) and finished hours (PostgreSQL: hours that ended by then; SQLite: hours over by
    * then and a minute, with no staged sample left before their end, and while writes come, which
    * pack them with their budgets, only those over for an hour more), and those hours' rollup rows,
-   * about `limit` samples or rows per
-   * call; returns what it moved (samples, and rollup rows on PostgreSQL), `limit` or more while
-   * there are more to pack.
+   * about `limit` samples or rows per call; returns what it moved (samples, and rollup rows on
+   * PostgreSQL), `limit` or more while there are more to pack.
    */
   packRawMetrics?(now: number, limit: number): Promise<number>;
   deleteRollupsBefore(t: number, limit: number): Promise<number>;
